@@ -1,0 +1,34 @@
+# The two commands of the README: `make run` (a commune node with demo data) and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat shared/pyproject.toml services/*/pyproject.toml deploy/node/pyproject.toml requirements-dev.txt | cksum | cut -d' ' -f1)
+PACKAGES := -e shared -e services/submission -e services/evaluation -e services/awards -e services/reporting -e deploy/node
+
+.PHONY: install run test lint typecheck bench clean-data
+
+$(STAMP):
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet $(PACKAGES) -r requirements-dev.txt
+	rm -f $(VENV)/.installed-*; touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/reform-node run $(ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check shared services deploy tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+test: $(STAMP) lint typecheck
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python -m bench $(ARGS)
+
+clean-data:
+	rm -rf var/

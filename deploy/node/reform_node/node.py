@@ -1,0 +1,138 @@
+"""A whole commune node as processes: NATS, SecantusDB, provisioning, the four services."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import nats
+
+from reform_shared.provisioning import provision
+from reform_shared.settings import Settings
+
+from reform_node.servers import ChildProcess, mongo_url, start_mongo, start_nats
+
+SERVICES: dict[str, int] = {"submission": 8101, "evaluation": 8102, "awards": 8103, "reporting": 8104}
+
+
+@dataclass
+class NodeConfig:
+    data_dir: Path = Path("var/node")
+    node_id: str = "commune-node"
+    nats_port: int = 4222
+    nats_http_port: int = 8222
+    mongo_port: int = 27017
+    service_ports: dict[str, int] = field(default_factory=lambda: dict(SERVICES))
+    environment: str = "development"
+    otlp_endpoint: str | None = None
+
+    @property
+    def nats_url(self) -> str:
+        return f"nats://127.0.0.1:{self.nats_port}"
+
+    @property
+    def mongo_url(self) -> str:
+        return mongo_url(self.mongo_port)
+
+    def secret(self) -> str:
+        """The node's HS256 secret, made once and kept in the data folder."""
+        path = self.data_dir / "node-secret"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+    def service_env(self, service: str) -> dict[str, str]:
+        env = {
+            "REFORM_ENVIRONMENT": self.environment,
+            "REFORM_NODE_ID": self.node_id,
+            "REFORM_PORT": str(self.service_ports[service]),
+            "REFORM_NATS_URL": self.nats_url,
+            "REFORM_MONGO_URL": self.mongo_url,
+            "REFORM_JWT_SECRET": self.secret(),
+        }
+        if self.otlp_endpoint:
+            env["REFORM_OTLP_ENDPOINT"] = self.otlp_endpoint
+        return env
+
+    def settings(self) -> Settings:
+        return Settings(
+            nats_url=self.nats_url, mongo_url=self.mongo_url, jwt_secret=self.secret(), node_id=self.node_id
+        )
+
+    def url(self, service: str) -> str:
+        return f"http://127.0.0.1:{self.service_ports[service]}"
+
+
+async def provision_node(settings: Settings) -> None:
+    nc = await nats.connect(settings.nats_url)
+    try:
+        await provision(nc.jetstream(), settings)
+    finally:
+        await nc.close()
+
+
+def wait_ready(url: str, timeout: float, proc: ChildProcess) -> None:
+    deadline = time.monotonic() + timeout
+    last = "no answer"
+    while time.monotonic() < deadline:
+        if proc.proc is not None and proc.proc.poll() is not None:
+            raise RuntimeError(f"{proc.name} exited (code {proc.proc.returncode}); see {proc.log_path}")
+        try:
+            response = httpx.get(f"{url}/ready", timeout=2)
+            if response.status_code == 200:
+                return
+            last = response.text
+        except httpx.HTTPError as exc:
+            last = str(exc)
+        time.sleep(0.2)
+    raise TimeoutError(f"{proc.name} not ready after {timeout}s: {last}; see {proc.log_path}")
+
+
+class CommuneNode:
+    """Starts and stops the node's processes in order; data survives restarts."""
+
+    def __init__(self, config: NodeConfig) -> None:
+        self.config = config
+        self.nats: ChildProcess | None = None
+        self.mongo: ChildProcess | None = None
+        self.services: dict[str, ChildProcess] = {}
+
+    def start_infrastructure(self) -> None:
+        cfg = self.config
+        self.nats = start_nats(cfg.data_dir / "nats", cfg.nats_port, cfg.nats_http_port, cfg.node_id)
+        self.mongo = start_mongo(cfg.data_dir / "mongo", cfg.mongo_port)
+        asyncio.run(provision_node(cfg.settings()))
+
+    def start_service(self, service: str) -> ChildProcess:
+        child = ChildProcess(
+            service,
+            [sys.executable, "-m", f"reform_{service}", "serve"],
+            self.config.data_dir / "logs" / f"{service}.log",
+            env=self.config.service_env(service),
+        )
+        child.start()
+        self.services[service] = child
+        return child
+
+    def start(self) -> None:
+        self.start_infrastructure()
+        for service in self.config.service_ports:
+            self.start_service(service)
+        for service, child in self.services.items():
+            wait_ready(self.config.url(service), 60, child)
+
+    def stop(self) -> None:
+        for child in reversed(list(self.services.values())):
+            child.stop()
+        self.services.clear()
+        for child in (self.mongo, self.nats):
+            if child is not None:
+                child.stop()
+        self.mongo = self.nats = None

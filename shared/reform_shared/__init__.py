@@ -1,0 +1,1 @@
+"""Event contracts and seedwork shared by every service. No business rules live here."""

@@ -1,0 +1,111 @@
+"""Running a command against one aggregate: load, decide, append — once per idempotency key."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from reform_shared.envelope import Actor, EventEnvelope, EventPayload
+from reform_shared.errors import InvalidInput
+from reform_shared.idempotency import CommandResult, IdempotencyRecords, fingerprint, scoped_key
+from reform_shared.ids import Clock, new_id
+from reform_shared.store import AggregateHistory, AppendOutcome, JetStreamEventStore
+from reform_shared.telemetry import current_trace_context
+
+
+def make_envelope(
+    payload: EventPayload,
+    *,
+    commune_id: str,
+    version: int,
+    actor: Actor,
+    occurred_at: dt.datetime,
+    correlation_id: str,
+    causation_id: str | None = None,
+    idempotency_key: str | None = None,
+) -> EventEnvelope:
+    """Wrap a payload for appending; the trace context is taken from the active span."""
+    return EventEnvelope(
+        event_id=new_id(),
+        event_type=payload.event_type,
+        schema_version=payload.schema_version,
+        commune_id=commune_id,
+        aggregate_type=payload.aggregate_type,
+        aggregate_id=payload.aggregate_id(),
+        aggregate_version=version,
+        occurred_at=occurred_at,
+        actor=actor,
+        correlation_id=correlation_id,
+        causation_id=causation_id,
+        trace=current_trace_context(),
+        idempotency_key=idempotency_key,
+        payload=payload,
+    )
+
+
+@dataclass(frozen=True)
+class CommandContext:
+    """Who sends a command, when, and how to recognise a retry of it."""
+
+    actor: Actor
+    clock: Clock
+    correlation_id: str
+    idempotency_key: str | None = None
+    causation_id: str | None = None
+
+
+Decide = Callable[[AggregateHistory], Sequence[EventPayload]]
+Respond = Callable[[AppendOutcome], dict[str, Any]]
+
+
+class CommandBus:
+    """Executes `decide` on an aggregate's history and appends its events."""
+
+    def __init__(self, store: JetStreamEventStore, idempotency: IdempotencyRecords) -> None:
+        self._store = store
+        self._idempotency = idempotency
+
+    async def execute(
+        self,
+        ctx: CommandContext,
+        *,
+        operation: str,
+        request: Any,
+        commune_id: str,
+        aggregate_type: str,
+        aggregate_id: str,
+        decide: Decide,
+        respond: Respond,
+        status_code: int = 200,
+    ) -> CommandResult:
+        key = (
+            scoped_key(commune_id, ctx.actor.user_id, operation, ctx.idempotency_key)
+            if ctx.idempotency_key is not None
+            else None
+        )
+
+        async def run() -> CommandResult:
+            history = await self._store.load(commune_id, aggregate_type, aggregate_id)
+            payloads = decide(history)
+            if not payloads:
+                raise InvalidInput("Không có thay đổi nào", "the command changes nothing", rule="no_change")
+            now = ctx.clock.now()
+            envelopes = [
+                make_envelope(
+                    payload,
+                    commune_id=commune_id,
+                    version=history.version + offset,
+                    actor=ctx.actor,
+                    occurred_at=now,
+                    correlation_id=ctx.correlation_id,
+                    causation_id=ctx.causation_id,
+                    idempotency_key=key,
+                )
+                for offset, payload in enumerate(payloads, start=1)
+            ]
+            outcome = await self._store.append(history, envelopes, idempotency_key=key)
+            return CommandResult(status_code, respond(outcome), replayed=outcome.duplicate)
+
+        return await self._idempotency.run(key, fingerprint({"op": operation, "request": request}), run)

@@ -1,0 +1,94 @@
+"""A flat, small error hierarchy with structured fields.
+
+Every message is bilingual: Vietnamese first (what a commune secretary reads), English beside it.
+The HTTP layer maps each class to one status code; nothing a user can do ends in a 500.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """Base of every error a user or a caller can cause."""
+
+    status_code = 400
+    code = "domain_error"
+
+    def __init__(
+        self,
+        message_vi: str,
+        message_en: str,
+        *,
+        field: str | None = None,
+        rule: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(f"{message_vi} / {message_en}")
+        self.message_vi = message_vi
+        self.message_en = message_en
+        self.field = field
+        self.rule = rule
+        self.details = details or {}
+
+    def to_body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "code": self.code,
+            "message": f"{self.message_vi} ({self.message_en})",
+            "message_vi": self.message_vi,
+            "message_en": self.message_en,
+        }
+        if self.field is not None:
+            body["field"] = self.field
+        if self.rule is not None:
+            body["rule"] = self.rule
+        if self.details:
+            body["details"] = self.details
+        return {"error": body}
+
+
+class RuleViolation(DomainError):
+    """A business rule of the seeds refuses the command (HTTP 422)."""
+
+    status_code = 422
+    code = "rule_violation"
+
+
+class InvalidInput(DomainError):
+    """The request itself is malformed (HTTP 400/422 depending on the case)."""
+
+    status_code = 422
+    code = "invalid_input"
+
+
+class NotFound(DomainError):
+    status_code = 404
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    """The command conflicts with the current state (HTTP 409)."""
+
+    status_code = 409
+    code = "conflict"
+
+
+class ConcurrencyConflict(Conflict):
+    """Another writer appended to the same aggregate first (HTTP 409)."""
+
+    code = "concurrency_conflict"
+
+
+class Unauthenticated(DomainError):
+    status_code = 401
+    code = "unauthenticated"
+
+
+class Forbidden(DomainError):
+    status_code = 403
+    code = "forbidden"
+
+
+class PayloadTooLarge(DomainError):
+    status_code = 413
+    code = "payload_too_large"

@@ -1,0 +1,1 @@
+"""HTTP seedwork shared by the services: app factory, errors, identity, health."""

@@ -1,0 +1,110 @@
+"""Error responses: a domain error becomes its status; validation errors name field and rule."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from reform_shared.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+_RULES_VI: dict[str, str] = {
+    "missing": "là trường bắt buộc",
+    "string_too_short": "quá ngắn (tối thiểu {min_length} ký tự)",
+    "string_too_long": "quá dài (tối đa {max_length} ký tự)",
+    "too_short": "cần ít nhất {min_length} phần tử",
+    "too_long": "có nhiều nhất {max_length} phần tử",
+    "string_type": "phải là chuỗi ký tự",
+    "int_type": "phải là số nguyên",
+    "int_parsing": "phải là số nguyên",
+    "float_type": "phải là số",
+    "float_parsing": "phải là số",
+    "bool_type": "phải là true/false",
+    "bool_parsing": "phải là true/false",
+    "list_type": "phải là danh sách",
+    "dict_type": "phải là đối tượng JSON",
+    "model_type": "phải là đối tượng JSON",
+    "model_attributes_type": "phải là đối tượng JSON",
+    "literal_error": "chỉ nhận một trong các giá trị: {expected}",
+    "enum": "chỉ nhận một trong các giá trị: {expected}",
+    "greater_than": "phải lớn hơn {gt}",
+    "greater_than_equal": "phải lớn hơn hoặc bằng {ge}",
+    "less_than": "phải nhỏ hơn {lt}",
+    "less_than_equal": "phải nhỏ hơn hoặc bằng {le}",
+    "string_pattern_mismatch": "sai định dạng (mẫu {pattern})",
+    "date_parsing": "phải là ngày dạng YYYY-MM-DD",
+    "date_from_datetime_parsing": "phải là ngày dạng YYYY-MM-DD",
+    "datetime_parsing": "phải là thời điểm ISO 8601 có múi giờ",
+    "datetime_from_date_parsing": "phải là thời điểm ISO 8601 có múi giờ",
+    "timezone_aware": "phải có múi giờ",
+    "extra_forbidden": "không phải là trường được phép",
+    "json_invalid": "không phải JSON hợp lệ",
+    "value_error": "không hợp lệ: {error}",
+}
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    parts = [str(part) for part in loc if part not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def describe_validation_error(error: dict[str, Any]) -> dict[str, Any]:
+    rule = str(error.get("type", "invalid"))
+    field = _field_name(tuple(error.get("loc", ())))
+    template = _RULES_VI.get(rule, "không hợp lệ")
+    ctx = {key: str(value) for key, value in (error.get("ctx") or {}).items()}
+    try:
+        rule_vi = template.format(**ctx)
+    except (KeyError, IndexError):
+        rule_vi = template.split(" (")[0].split(":")[0]
+    message_en = str(error.get("msg", "invalid value"))
+    return {
+        "field": field,
+        "rule": rule,
+        "message_vi": f"Trường '{field}' {rule_vi}",
+        "message_en": f"field '{field}': {message_en}",
+    }
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(_: Request, exc: DomainError) -> JSONResponse:
+        return JSONResponse(exc.to_body(), status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [describe_validation_error(dict(e)) for e in exc.errors()]
+        malformed = any(e["rule"] == "json_invalid" for e in errors)
+        first = errors[0] if errors else {"message_vi": "Dữ liệu không hợp lệ", "message_en": "invalid input"}
+        body = {
+            "error": {
+                "code": "malformed_json" if malformed else "invalid_input",
+                "message": f"{first['message_vi']} ({first['message_en']})",
+                "message_vi": first["message_vi"],
+                "message_en": first["message_en"],
+                "field": first.get("field"),
+                "rule": first.get("rule"),
+                "errors": errors,
+            }
+        }
+        return JSONResponse(body, status_code=400 if malformed else 422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        vi = {404: "Không tìm thấy", 405: "Phương thức không được hỗ trợ"}.get(exc.status_code, "Yêu cầu không hợp lệ")
+        body = {"error": {"code": f"http_{exc.status_code}", "message": f"{vi} ({exc.detail})",
+                          "message_vi": vi, "message_en": str(exc.detail)}}
+        return JSONResponse(body, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        body = {"error": {"code": "internal", "message": "Lỗi hệ thống, đã ghi nhận (internal error, logged)",
+                          "message_vi": "Lỗi hệ thống, đã ghi nhận", "message_en": "internal error, logged"}}
+        return JSONResponse(body, status_code=500)

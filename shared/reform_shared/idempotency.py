@@ -1,0 +1,105 @@
+"""Client idempotency keys: a retried command appends nothing new and gets the first result.
+
+The first result of a keyed command is kept in a JetStream key-value bucket (with a TTL), under
+a key scoped by commune, user and operation, so one user's key never answers another's request.
+A key reused with a different request body is refused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from nats.js.errors import KeyNotFoundError
+from nats.js.kv import KeyValue
+
+from reform_shared.errors import ConcurrencyConflict, Conflict, InvalidInput
+
+MAX_KEY_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    status_code: int
+    body: dict[str, Any]
+    replayed: bool = False
+
+
+def scoped_key(commune_id: str, user_id: str, operation: str, client_key: str) -> str:
+    if not client_key or len(client_key) > MAX_KEY_LENGTH or not client_key.isprintable():
+        raise InvalidInput(
+            f"Idempotency-Key phải là chuỗi in được, 1–{MAX_KEY_LENGTH} ký tự",
+            f"Idempotency-Key must be 1-{MAX_KEY_LENGTH} printable characters",
+            field="Idempotency-Key",
+            rule="idempotency_key_format",
+        )
+    digest = hashlib.sha256(f"{commune_id}\x1f{user_id}\x1f{operation}\x1f{client_key}".encode()).hexdigest()
+    return f"k{digest[:48]}"
+
+
+def fingerprint(body: Any) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+
+
+class IdempotencyRecords:
+    """First results of keyed commands, in a JetStream KV bucket."""
+
+    def __init__(self, kv: KeyValue) -> None:
+        self._kv = kv
+
+    async def get(self, key: str) -> dict[str, Any] | None:
+        try:
+            entry = await self._kv.get(key)
+        except KeyNotFoundError:
+            return None
+        if entry.value is None:
+            return None
+        record: dict[str, Any] = json.loads(entry.value)
+        return record
+
+    async def put(self, key: str, record: dict[str, Any]) -> None:
+        await self._kv.put(key, json.dumps(record, default=str).encode())
+
+    async def run(
+        self,
+        key: str | None,
+        request_fingerprint: str,
+        execute: Callable[[], Awaitable[CommandResult]],
+    ) -> CommandResult:
+        """Run a command once per key; a retry returns the recorded first result."""
+        if key is None:
+            return await execute()
+        recorded = await self._recorded(key, request_fingerprint)
+        if recorded is not None:
+            return recorded
+        try:
+            result = await execute()
+        except ConcurrencyConflict:
+            # A concurrent twin with the same key may have won the append: answer with its result.
+            for _ in range(40):
+                recorded = await self._recorded(key, request_fingerprint)
+                if recorded is not None:
+                    return recorded
+                await asyncio.sleep(0.05)
+            raise
+        await self.put(
+            key, {"fingerprint": request_fingerprint, "status_code": result.status_code, "body": result.body}
+        )
+        return result
+
+    async def _recorded(self, key: str, request_fingerprint: str) -> CommandResult | None:
+        record = await self.get(key)
+        if record is None:
+            return None
+        if record["fingerprint"] != request_fingerprint:
+            raise Conflict(
+                "Idempotency-Key này đã được dùng cho một yêu cầu khác",
+                "this Idempotency-Key was already used for a different request",
+                field="Idempotency-Key",
+                rule="idempotency_key_reuse",
+            )
+        return CommandResult(record["status_code"], record["body"], replayed=True)

@@ -1,0 +1,435 @@
+"""The projection runner: a durable pull consumer applied in stream order, in batches.
+
+Guarantees:
+- Order: one fetch is handled sequentially; a batch's writes go to MongoDB in one transaction
+  together with the projection's checkpoint (the last applied stream sequence).
+- Idempotent: a redelivered message at or below the checkpoint is acknowledged and skipped, so
+  a crash between the write and the ack changes nothing.
+- Poison never blocks: a message that cannot be parsed, whose handler keeps failing after
+  retries with backoff, or that was delivered `max_deliver` times without an ack (it crashed
+  the process), is parked — recorded with its error where an operator can list and replay
+  it — and the events behind it go on.
+- Infrastructure failures (database unreachable) are retried in place with backoff and never
+  park anything: the projection stalls and its lag shows it, but no event is lost.
+
+Handlers return MongoDB write operations computed from the event alone (update operators, not
+read-modify-write), since reads would not see the uncommitted writes of the same batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import datetime as dt
+import logging
+import traceback
+from abc import ABC, abstractmethod
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import nats.errors
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import NotFoundError
+from pymongo import AsyncMongoClient, DeleteMany, DeleteOne, InsertOne, ReplaceOne, UpdateMany, UpdateOne
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import ConnectionFailure, PyMongoError
+
+from reform_shared.errors import Conflict, NotFound
+from reform_shared.registry import EventRegistry, MalformedEvent
+from reform_shared.store import StoredEvent
+from reform_shared.subjects import event_type_filter
+from reform_shared.telemetry import context_of, tracer
+
+log = logging.getLogger(__name__)
+
+MongoOp = InsertOne[Any] | UpdateOne | UpdateMany | ReplaceOne[Any] | DeleteOne | DeleteMany
+CHECKPOINTS = "_projection_checkpoints"
+PARKED = "_parked_events"
+
+
+@dataclass(frozen=True)
+class Write:
+    """One write of a projection: a PyMongo bulk operation on a named collection."""
+
+    collection: str
+    op: MongoOp
+
+
+class Projection(ABC):
+    """A read model built from some event types. Subclasses are pure functions of events."""
+
+    name: str
+    event_types: tuple[str, ...]
+    collections: tuple[str, ...]
+
+    async def create_indexes(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+        """Indexes of the projection's collections (called at start and after a rebuild)."""
+
+    @abstractmethod
+    def apply(self, event: StoredEvent) -> list[Write]:
+        """The writes that apply one event."""
+
+
+def is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, ConnectionFailure):
+        return True
+    return isinstance(exc, PyMongoError) and exc.has_error_label("TransientTransactionError")
+
+
+@dataclass
+class _Item:
+    msg: Msg
+    seq: int
+    writes: list[Write]
+    parked: dict[str, Any] | None = None
+
+
+class ProjectionRunner:
+    """Runs one projection of one service against the node's event stream."""
+
+    def __init__(
+        self,
+        *,
+        service: str,
+        projection: Projection,
+        js: JetStreamContext,
+        client: AsyncMongoClient[dict[str, Any]],
+        db: AsyncDatabase[dict[str, Any]],
+        registry: EventRegistry,
+        stream: str,
+        prefix: str,
+        batch_size: int = 500,
+        max_deliver: int = 5,
+        ack_wait: float = 30.0,
+        handler_retries: int = 3,
+        retry_base_delay: float = 0.05,
+        fetch_timeout: float = 1.0,
+    ) -> None:
+        self.service = service
+        self.projection = projection
+        self.consumer = f"{service}-{projection.name}".replace(".", "_")
+        self._js = js
+        self._client = client
+        self._db = db
+        self._registry = registry
+        self._stream = stream
+        self._prefix = prefix
+        self.batch_size = batch_size
+        self.max_deliver = max_deliver
+        self.ack_wait = ack_wait
+        self.handler_retries = handler_retries
+        self.retry_base_delay = retry_base_delay
+        self.fetch_timeout = fetch_timeout
+        self._sub: JetStreamContext.PullSubscription | None = None
+        self._generation = 0
+        self._checkpoint = 0
+        self._lock = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self.last_error: str | None = None
+        self._tracer = tracer(f"reform.projection.{service}")
+
+    # -- life cycle -------------------------------------------------------------------------
+    def consumer_config(self) -> ConsumerConfig:
+        filters = [event_type_filter(self._prefix, t) for t in self.projection.event_types]
+        return ConsumerConfig(
+            durable_name=self.consumer,
+            description=f"projection {self.projection.name} of {self.service}",
+            deliver_policy=DeliverPolicy.ALL,
+            ack_policy=AckPolicy.EXPLICIT,
+            ack_wait=self.ack_wait,
+            max_deliver=self.max_deliver,
+            max_ack_pending=max(1000, self.batch_size * 2),
+            filter_subjects=filters if len(filters) > 1 else None,
+            filter_subject=filters[0] if len(filters) == 1 else None,
+        )
+
+    async def prepare(self) -> None:
+        """Create indexes and the durable consumer; read the checkpoint."""
+        await self.projection.create_indexes(self._db)
+        await self._db[PARKED].create_index([("projection", 1), ("status", 1)])
+        doc = await self._db[CHECKPOINTS].find_one({"_id": self.projection.name})
+        self._checkpoint = int(doc["seq"]) if doc else 0
+        await self._subscribe()
+
+    async def _subscribe(self) -> None:
+        if self._sub is not None:
+            try:
+                await self._sub.unsubscribe()
+            except Exception:  # noqa: BLE001 - the old subscription may already be gone
+                pass
+        await self._js.add_consumer(self._stream, self.consumer_config())
+        self._sub = await self._js.pull_subscribe_bind(self.consumer, stream=self._stream)
+        self._generation += 1
+
+    async def start(self) -> None:
+        await self.prepare()
+        self._stopping = False
+        self._task = asyncio.create_task(self._loop(), name=f"projection:{self.consumer}")
+
+    async def stop(self) -> None:
+        self._stopping = True
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None
+        if self._sub is not None:
+            try:
+                await self._sub.unsubscribe()
+            except Exception:  # noqa: BLE001
+                pass
+            self._sub = None
+
+    async def _loop(self) -> None:
+        while not self._stopping:
+            try:
+                await self.step()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - the loop must survive anything
+                self.last_error = f"{type(exc).__name__}: {exc}"
+                log.exception("projection %s: loop error", self.consumer)
+                await asyncio.sleep(1.0)
+
+    async def step(self) -> int:
+        """Fetch and handle one batch; returns how many messages were handled."""
+        if self._sub is None:
+            await self._subscribe()
+        assert self._sub is not None
+        generation = self._generation
+        try:
+            msgs = await self._sub.fetch(self.batch_size, timeout=self.fetch_timeout)
+        except (nats.errors.TimeoutError, asyncio.TimeoutError):
+            return 0  # nothing new within fetch_timeout
+        except NotFoundError:
+            await self._subscribe()
+            return 0
+        async with self._lock:
+            if generation != self._generation:
+                return 0  # a rebuild happened meanwhile: these belong to the old consumer
+            await self._handle(msgs)
+        return len(msgs)
+
+    async def run_until_caught_up(self, timeout: float = 60.0) -> None:
+        """Apply everything the stream holds for this projection, then return (rebuild, tests)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while loop.time() < deadline:
+            handled = await self.step()
+            if handled == 0:
+                info = await self._js.consumer_info(self._stream, self.consumer)
+                if info.num_pending == 0 and info.num_ack_pending == 0:
+                    return
+        raise TimeoutError(f"projection {self.consumer} not caught up after {timeout}s")
+
+    # -- handling ---------------------------------------------------------------------------
+    async def _handle(self, msgs: Sequence[Msg]) -> None:
+        items: list[_Item] = []
+        for msg in msgs:
+            seq = msg.metadata.sequence.stream
+            if seq <= self._checkpoint:
+                continue  # applied before a crash; only the ack was lost
+            items.append(await self._prepare_item(msg, seq))
+        if items:
+            await self._commit_batch(items)
+            self._checkpoint = items[-1].seq
+        for msg in msgs:
+            await msg.ack()
+
+    async def _prepare_item(self, msg: Msg, seq: int) -> _Item:
+        deliveries = msg.metadata.num_delivered
+        if deliveries >= self.max_deliver and deliveries > 1:
+            reason = f"delivered {deliveries} times without an acknowledgement (it may crash the consumer)"
+            return _Item(msg, seq, [], self._parked_doc(msg, seq, "max_deliver", reason, None))
+        try:
+            envelope = self._registry.parse(msg.data)
+        except MalformedEvent as exc:
+            return _Item(msg, seq, [], self._parked_doc(msg, seq, "unparseable", str(exc), None))
+        event = StoredEvent(envelope, seq, msg.subject)
+        delay = self.retry_base_delay
+        for attempt in range(1, self.handler_retries + 1):
+            try:
+                with self._tracer.start_as_current_span(
+                    f"project {self.projection.name} {envelope.event_type}",
+                    context=context_of(envelope.trace),
+                    attributes={"reform.event_id": envelope.event_id, "messaging.message.id": str(seq)},
+                ):
+                    return _Item(msg, seq, self.projection.apply(event))
+            except Exception as exc:  # noqa: BLE001 - a handler bug must not stop the projection
+                if attempt == self.handler_retries:
+                    detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+                    return _Item(msg, seq, [], self._parked_doc(msg, seq, "handler_failed", detail, envelope))
+                await msg.in_progress()
+                await asyncio.sleep(delay)
+                delay *= 2
+        raise AssertionError("unreachable")
+
+    def _parked_doc(self, msg: Msg, seq: int, kind: str, error: str, envelope: Any) -> dict[str, Any]:
+        try:
+            text: str | None = msg.data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+        return {
+            "_id": f"{self.projection.name}:{seq}",
+            "projection": self.projection.name,
+            "service": self.service,
+            "stream_seq": seq,
+            "subject": msg.subject,
+            "event_id": getattr(envelope, "event_id", None),
+            "event_type": getattr(envelope, "event_type", None) or (msg.headers or {}).get("Reform-Event-Type"),
+            "error_kind": kind,
+            "error": error,
+            "deliveries": msg.metadata.num_delivered,
+            "data": text,
+            "data_b64": None if text is not None else base64.b64encode(msg.data).decode(),
+            "parked_at": dt.datetime.now(dt.timezone.utc),
+            "status": "parked",
+        }
+
+    async def _commit_batch(self, items: list[_Item]) -> None:
+        try:
+            await self._commit_with_retry(items)
+        except Exception as exc:  # noqa: BLE001 - a deterministic write error: find the culprit
+            if is_transient(exc):
+                raise
+            log.warning("projection %s: batch write failed (%s); retrying event by event", self.consumer, exc)
+            for item in items:
+                try:
+                    await self._commit_with_retry([item])
+                except Exception as item_exc:  # noqa: BLE001
+                    if is_transient(item_exc):
+                        raise
+                    item.parked = self._parked_doc(item.msg, item.seq, "write_failed", str(item_exc), None)
+                    item.writes = []
+                    await self._commit_with_retry([item])
+
+    async def _commit_with_retry(self, items: list[_Item]) -> None:
+        delay = 0.2
+        while True:
+            try:
+                await self._commit(items)
+                self.last_error = None
+                return
+            except Exception as exc:
+                if not is_transient(exc) or self._stopping:
+                    raise
+                self.last_error = f"database unavailable, retrying: {exc}"
+                log.warning("projection %s: %s", self.consumer, self.last_error)
+                for item in items:
+                    await item.msg.in_progress()
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+
+    async def _commit(self, items: list[_Item]) -> None:
+        by_collection: dict[str, list[MongoOp]] = defaultdict(list)
+        parked: list[ReplaceOne[Any]] = []
+        for item in items:
+            for write in item.writes:
+                by_collection[write.collection].append(write.op)
+            if item.parked is not None:
+                parked.append(ReplaceOne({"_id": item.parked["_id"]}, item.parked, upsert=True))
+        checkpoint = UpdateOne(
+            {"_id": self.projection.name},
+            {"$set": {"seq": items[-1].seq, "updated_at": dt.datetime.now(dt.timezone.utc)}},
+            upsert=True,
+        )
+        async with self._client.start_session() as session:
+            async with await session.start_transaction():
+                await self._write_all(session, by_collection, parked, checkpoint)
+
+    async def _write_all(
+        self,
+        session: AsyncClientSession,
+        by_collection: dict[str, list[MongoOp]],
+        parked: list[ReplaceOne[Any]],
+        checkpoint: UpdateOne,
+    ) -> None:
+        for collection, ops in by_collection.items():
+            await self._db[collection].bulk_write(ops, ordered=True, session=session)
+        if parked:
+            await self._db[PARKED].bulk_write(parked, ordered=True, session=session)
+        await self._db[CHECKPOINTS].bulk_write([checkpoint], session=session)
+
+    # -- operations -------------------------------------------------------------------------
+    async def rebuild(self) -> None:
+        """Drop the projection and its consumer, and build it again from the stream's start."""
+        async with self._lock:
+            try:
+                await self._js.delete_consumer(self._stream, self.consumer)
+            except NotFoundError:
+                pass
+            for collection in self.projection.collections:
+                await self._db[collection].drop()
+            await self._db[CHECKPOINTS].delete_one({"_id": self.projection.name})
+            await self._db[PARKED].delete_many({"projection": self.projection.name})
+            self._checkpoint = 0
+            await self.projection.create_indexes(self._db)
+            await self._subscribe()
+
+    async def replay_parked(self, parked_id: str) -> dict[str, Any]:
+        """Apply a parked event again (after a fix); it stays parked if it still fails."""
+        async with self._lock:
+            doc = await self._db[PARKED].find_one({"_id": parked_id, "projection": self.projection.name})
+            if doc is None:
+                raise NotFound(
+                    f"Không có sự kiện bị tạm giữ {parked_id}", f"no parked event {parked_id}", field="parked_id"
+                )
+            if doc["status"] != "parked":
+                raise Conflict(
+                    "Sự kiện này đã được xử lý lại", "this event was already replayed", rule="replay_once"
+                )
+            raw = await self._js.get_msg(self._stream, int(doc["stream_seq"]))
+            try:
+                envelope = self._registry.parse(raw.data or b"")
+                writes = self.projection.apply(StoredEvent(envelope, int(doc["stream_seq"]), raw.subject or ""))
+                async with self._client.start_session() as session:
+                    async with await session.start_transaction():
+                        by_collection: dict[str, list[MongoOp]] = defaultdict(list)
+                        for write in writes:
+                            by_collection[write.collection].append(write.op)
+                        for collection, ops in by_collection.items():
+                            await self._db[collection].bulk_write(ops, ordered=True, session=session)
+                        await self._db[PARKED].update_one(
+                            {"_id": parked_id},
+                            {"$set": {"status": "replayed", "replayed_at": dt.datetime.now(dt.timezone.utc)}},
+                            session=session,
+                        )
+            except Exception as exc:  # noqa: BLE001 - report, keep it parked
+                await self._db[PARKED].update_one(
+                    {"_id": parked_id},
+                    {"$set": {"last_replay_error": f"{type(exc).__name__}: {exc}"}, "$inc": {"replays_failed": 1}},
+                )
+                raise Conflict(
+                    f"Xử lý lại vẫn lỗi: {exc}", f"replay failed again: {exc}", rule="replay_failed"
+                ) from exc
+            return {"parked_id": parked_id, "status": "replayed"}
+
+    async def status(self) -> dict[str, Any]:
+        info = await self._js.consumer_info(self._stream, self.consumer)
+        parked = await self._db[PARKED].count_documents({"projection": self.projection.name, "status": "parked"})
+        return {
+            "projection": self.projection.name,
+            "consumer": self.consumer,
+            "last_applied_sequence": self._checkpoint,
+            "pending": info.num_pending,
+            "in_flight": info.num_ack_pending,
+            "lag": info.num_pending + info.num_ack_pending,
+            "parked": parked,
+            "last_error": self.last_error,
+            "running": self._task is not None and not self._task.done(),
+        }
+
+    async def list_parked(self, status: str | None = "parked", limit: int = 100) -> list[dict[str, Any]]:
+        query: dict[str, Any] = {"projection": self.projection.name}
+        if status:
+            query["status"] = status
+        cursor = self._db[PARKED].find(query).sort("stream_seq", 1).limit(limit)
+        return [doc async for doc in cursor]

@@ -1,0 +1,59 @@
+"""One pydantic-settings `Settings` per process, read from REFORM_* environment variables."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEVELOPMENT_SECRET = "development-only-secret-change-me-0123456789"
+
+
+class Settings(BaseSettings):
+    """Configuration of a service process. Unsafe defaults are refused outside development."""
+
+    model_config = SettingsConfigDict(env_prefix="REFORM_", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    service_name: str = "reform"
+    node_id: str = "commune-node"
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    nats_url: str = "nats://127.0.0.1:4222"
+    stream_name: str = "REFORM_EVENTS"
+    subject_prefix: str = "reform"
+    stream_subjects: list[str] = ["reform.>"]
+    idempotency_bucket: str = "REFORM_IDEMPOTENCY"
+    idempotency_ttl_seconds: float = 24 * 3600
+
+    mongo_url: str = "mongodb://127.0.0.1:27017/?directConnection=true"
+    database: str | None = None
+
+    jwt_secret: SecretStr = SecretStr(DEVELOPMENT_SECRET)
+    jwt_issuer: str = "reform-node"
+    jwt_audience: str = "reform"
+    jwks_url: str | None = None
+
+    otlp_endpoint: str | None = None
+    jaeger_ui_url: str | None = None
+
+    max_body_bytes: int = 1_048_576
+    projection_batch_size: int = 500
+    projection_max_deliver: int = 5
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_defaults(self) -> Settings:
+        if self.environment == "production" and self.jwks_url is None:
+            secret = self.jwt_secret.get_secret_value()
+            if secret == DEVELOPMENT_SECRET or len(secret) < 32:
+                raise ValueError(
+                    "REFORM_JWT_SECRET must be set to a secret of at least 32 characters "
+                    "(or REFORM_JWKS_URL to an issuer) when REFORM_ENVIRONMENT=production"
+                )
+        return self
+
+    @property
+    def database_name(self) -> str:
+        return self.database or f"reform_{self.service_name}"

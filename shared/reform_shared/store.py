@@ -1,0 +1,161 @@
+"""The event store on JetStream: per-aggregate optimistic concurrency and deduplication.
+
+Each aggregate is the subject set `<prefix>.<commune>.<type>.<id>.*`. An append says which
+stream sequence it expects to be the aggregate's last (`Nats-Expected-Last-Subject-Sequence`
+over that wildcard); a stale writer is refused by the server (err_code 10071) and gets a
+`ConcurrencyConflict`. `Nats-Msg-Id` makes a re-sent append a no-op within the stream's
+duplicate window; `reform_shared.idempotency` covers retries beyond it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import APIError
+
+from reform_shared.envelope import EventEnvelope
+from reform_shared.errors import ConcurrencyConflict
+from reform_shared.registry import EventRegistry
+from reform_shared.subjects import aggregate_filter, event_subject
+from reform_shared.telemetry import inject_headers
+
+EXPECTED_LAST_SUBJECT_SEQ = "Nats-Expected-Last-Subject-Sequence"
+EXPECTED_LAST_SUBJECT_SEQ_SUBJECT = "Nats-Expected-Last-Subject-Sequence-Subject"
+MSG_ID = "Nats-Msg-Id"
+WRONG_LAST_SEQUENCE = 10071
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    """An event as the stream holds it: the envelope and its stream sequence."""
+
+    envelope: EventEnvelope
+    stream_seq: int
+    subject: str
+
+
+@dataclass(frozen=True)
+class AggregateHistory:
+    """An aggregate's events in order; `last_seq` is what the next append must expect."""
+
+    commune_id: str
+    aggregate_type: str
+    aggregate_id: str
+    events: tuple[StoredEvent, ...] = ()
+
+    @property
+    def last_seq(self) -> int:
+        return self.events[-1].stream_seq if self.events else 0
+
+    @property
+    def version(self) -> int:
+        return self.events[-1].envelope.aggregate_version if self.events else 0
+
+    @property
+    def envelopes(self) -> list[EventEnvelope]:
+        return [event.envelope for event in self.events]
+
+
+@dataclass(frozen=True)
+class AppendOutcome:
+    events: tuple[StoredEvent, ...]
+    duplicate: bool = False
+    """True when the stream had already stored these events (a re-sent append)."""
+
+
+class JetStreamEventStore:
+    """Append and load aggregates on one JetStream stream."""
+
+    def __init__(self, js: JetStreamContext, registry: EventRegistry, stream: str, prefix: str) -> None:
+        self._js = js
+        self._registry = registry
+        self._stream = stream
+        self._prefix = prefix
+
+    @property
+    def registry(self) -> EventRegistry:
+        return self._registry
+
+    async def load(self, commune_id: str, aggregate_type: str, aggregate_id: str) -> AggregateHistory:
+        """Read an aggregate's whole history, in stream order."""
+        subject_filter = aggregate_filter(self._prefix, commune_id, aggregate_type, aggregate_id)
+        sub = await self._js.pull_subscribe(
+            subject_filter,
+            stream=self._stream,
+            config=ConsumerConfig(
+                ack_policy=AckPolicy.NONE,
+                deliver_policy=DeliverPolicy.ALL,
+                inactive_threshold=5.0,
+                mem_storage=True,
+            ),
+        )
+        events: list[StoredEvent] = []
+        try:
+            info = await sub.consumer_info()
+            pending = info.num_pending
+            while pending > 0:
+                for msg in await sub.fetch(min(pending, 256), timeout=5):
+                    envelope = self._registry.parse(msg.data)
+                    events.append(StoredEvent(envelope, msg.metadata.sequence.stream, msg.subject))
+                    pending = msg.metadata.num_pending
+            await self._js.delete_consumer(self._stream, info.name)
+        finally:
+            await sub.unsubscribe()
+        return AggregateHistory(commune_id, aggregate_type, aggregate_id, tuple(events))
+
+    async def append(
+        self,
+        expected: AggregateHistory,
+        events: Sequence[EventEnvelope],
+        idempotency_key: str | None = None,
+    ) -> AppendOutcome:
+        """Append events to the aggregate `expected` was loaded from, if nobody wrote since.
+
+        With an idempotency key, message ids derive from it, so a concurrent twin of the
+        same command is deduplicated by the stream and gets the first append's events back.
+        """
+        stored: list[StoredEvent] = []
+        last_seq = expected.last_seq
+        subject_filter = aggregate_filter(
+            self._prefix, expected.commune_id, expected.aggregate_type, expected.aggregate_id
+        )
+        for index, envelope in enumerate(events):
+            if (envelope.commune_id, envelope.aggregate_type, envelope.aggregate_id) != (
+                expected.commune_id,
+                expected.aggregate_type,
+                expected.aggregate_id,
+            ):
+                raise ValueError("every event of one append must belong to the expected aggregate")
+            subject = event_subject(self._prefix, envelope)
+            headers = {
+                EXPECTED_LAST_SUBJECT_SEQ: str(last_seq),
+                EXPECTED_LAST_SUBJECT_SEQ_SUBJECT: subject_filter,
+                MSG_ID: f"{idempotency_key}:{index}" if idempotency_key else envelope.event_id,
+                **envelope.header_fields(),
+            }
+            inject_headers(headers)
+            try:
+                ack = await self._js.publish(subject, envelope.to_json(), stream=self._stream, headers=headers)
+            except APIError as exc:
+                if exc.err_code == WRONG_LAST_SEQUENCE:
+                    raise ConcurrencyConflict(
+                        "Hồ sơ này vừa được người khác cập nhật; hãy tải lại và thử lại",
+                        "this record was changed by someone else first; reload it and retry",
+                        rule="optimistic_concurrency",
+                        details={"aggregate": subject_filter, "expected_last_sequence": last_seq},
+                    ) from exc
+                raise
+            if ack.duplicate:
+                original = await self.read_at(ack.seq)
+                return AppendOutcome((original,), duplicate=True)
+            stored.append(StoredEvent(envelope, ack.seq, subject))
+            last_seq = ack.seq
+        return AppendOutcome(tuple(stored))
+
+    async def read_at(self, stream_seq: int) -> StoredEvent:
+        """One stored event by its stream sequence."""
+        raw = await self._js.get_msg(self._stream, stream_seq)
+        return StoredEvent(self._registry.parse(raw.data or b""), stream_seq, raw.subject or "")
