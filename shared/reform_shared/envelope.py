@@ -81,7 +81,7 @@ class EventEnvelope(BaseModel):
     @field_validator("occurred_at")
     @classmethod
     def _utc(cls, value: dt.datetime) -> dt.datetime:
-        return value.astimezone(dt.timezone.utc)
+        return value.astimezone(dt.UTC)
 
     def to_json(self) -> bytes:
         return self.model_dump_json().encode()

@@ -23,7 +23,7 @@ class SystemClock:
     """The wall clock, in UTC."""
 
     def now(self) -> dt.datetime:
-        return dt.datetime.now(dt.timezone.utc)
+        return dt.datetime.now(dt.UTC)
 
 
 class FixedClock:

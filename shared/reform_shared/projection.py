@@ -67,7 +67,7 @@ class Projection(ABC):
     event_types: tuple[str, ...]
     collections: tuple[str, ...]
 
-    async def create_indexes(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+    async def create_indexes(self, db: AsyncDatabase[dict[str, Any]]) -> None:  # noqa: B027 - optional hook
         """Indexes of the projection's collections (called at start and after a rebuild)."""
 
     @abstractmethod
@@ -194,7 +194,7 @@ class ProjectionRunner:
                 await self.step()
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # noqa: BLE001 - the loop must survive anything
+            except Exception as exc:
                 self.last_error = f"{type(exc).__name__}: {exc}"
                 log.exception("projection %s: loop error", self.consumer)
                 await asyncio.sleep(1.0)
@@ -207,7 +207,7 @@ class ProjectionRunner:
         generation = self._generation
         try:
             msgs = await self._sub.fetch(self.batch_size, timeout=self.fetch_timeout)
-        except (nats.errors.TimeoutError, asyncio.TimeoutError):
+        except (TimeoutError, nats.errors.TimeoutError):
             return 0  # nothing new within fetch_timeout
         except NotFoundError:
             await self._subscribe()
@@ -218,7 +218,7 @@ class ProjectionRunner:
             await self._handle(msgs)
         return len(msgs)
 
-    async def run_until_caught_up(self, timeout: float = 60.0) -> None:
+    async def run_until_caught_up(self, timeout: float = 60.0) -> None:  # noqa: ASYNC109
         """Apply everything the stream holds for this projection, then return (rebuild, tests)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
@@ -290,21 +290,21 @@ class ProjectionRunner:
             "deliveries": msg.metadata.num_delivered,
             "data": text,
             "data_b64": None if text is not None else base64.b64encode(msg.data).decode(),
-            "parked_at": dt.datetime.now(dt.timezone.utc),
+            "parked_at": dt.datetime.now(dt.UTC),
             "status": "parked",
         }
 
     async def _commit_batch(self, items: list[_Item]) -> None:
         try:
             await self._commit_with_retry(items)
-        except Exception as exc:  # noqa: BLE001 - a deterministic write error: find the culprit
+        except Exception as exc:
             if is_transient(exc):
                 raise
             log.warning("projection %s: batch write failed (%s); retrying event by event", self.consumer, exc)
             for item in items:
                 try:
                     await self._commit_with_retry([item])
-                except Exception as item_exc:  # noqa: BLE001
+                except Exception as item_exc:
                     if is_transient(item_exc):
                         raise
                     item.parked = self._parked_doc(item.msg, item.seq, "write_failed", str(item_exc), None)
@@ -338,12 +338,11 @@ class ProjectionRunner:
                 parked.append(ReplaceOne({"_id": item.parked["_id"]}, item.parked, upsert=True))
         checkpoint = UpdateOne(
             {"_id": self.projection.name},
-            {"$set": {"seq": items[-1].seq, "updated_at": dt.datetime.now(dt.timezone.utc)}},
+            {"$set": {"seq": items[-1].seq, "updated_at": dt.datetime.now(dt.UTC)}},
             upsert=True,
         )
-        async with self._client.start_session() as session:
-            async with await session.start_transaction():
-                await self._write_all(session, by_collection, parked, checkpoint)
+        async with self._client.start_session() as session, await session.start_transaction():
+            await self._write_all(session, by_collection, parked, checkpoint)
 
     async def _write_all(
         self,
@@ -390,19 +389,18 @@ class ProjectionRunner:
             try:
                 envelope = self._registry.parse(raw.data or b"")
                 writes = self.projection.apply(StoredEvent(envelope, int(doc["stream_seq"]), raw.subject or ""))
-                async with self._client.start_session() as session:
-                    async with await session.start_transaction():
-                        by_collection: dict[str, list[MongoOp]] = defaultdict(list)
-                        for write in writes:
-                            by_collection[write.collection].append(write.op)
-                        for collection, ops in by_collection.items():
-                            await self._db[collection].bulk_write(ops, ordered=True, session=session)
-                        await self._db[PARKED].update_one(
-                            {"_id": parked_id},
-                            {"$set": {"status": "replayed", "replayed_at": dt.datetime.now(dt.timezone.utc)}},
-                            session=session,
-                        )
-            except Exception as exc:  # noqa: BLE001 - report, keep it parked
+                async with self._client.start_session() as session, await session.start_transaction():
+                    by_collection: dict[str, list[MongoOp]] = defaultdict(list)
+                    for write in writes:
+                        by_collection[write.collection].append(write.op)
+                    for collection, ops in by_collection.items():
+                        await self._db[collection].bulk_write(ops, ordered=True, session=session)
+                    await self._db[PARKED].update_one(
+                        {"_id": parked_id},
+                        {"$set": {"status": "replayed", "replayed_at": dt.datetime.now(dt.UTC)}},
+                        session=session,
+                    )
+            except Exception as exc:
                 await self._db[PARKED].update_one(
                     {"_id": parked_id},
                     {"$set": {"last_replay_error": f"{type(exc).__name__}: {exc}"}, "$inc": {"replays_failed": 1}},

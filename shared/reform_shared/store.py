@@ -95,12 +95,12 @@ class JetStreamEventStore:
         events: list[StoredEvent] = []
         try:
             info = await sub.consumer_info()
-            pending = info.num_pending
+            pending = info.num_pending or 0
             while pending > 0:
                 for msg in await sub.fetch(min(pending, 256), timeout=5):
                     envelope = self._registry.parse(msg.data)
                     events.append(StoredEvent(envelope, msg.metadata.sequence.stream, msg.subject))
-                    pending = msg.metadata.num_pending
+                    pending = msg.metadata.num_pending or 0
             await self._js.delete_consumer(self._stream, info.name)
         finally:
             await sub.unsubscribe()

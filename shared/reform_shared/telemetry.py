@@ -37,7 +37,7 @@ def setup_tracing(service_name: str, otlp_endpoint: str | None) -> TracerProvide
         from opentelemetry.instrumentation.pymongo import PymongoInstrumentor
 
         PymongoInstrumentor().instrument()
-    except Exception:  # pragma: no cover - instrumentation is optional at run time
+    except Exception:  # noqa: BLE001 - instrumentation is optional at run time
         pass
     _configured = provider
     return provider

@@ -28,10 +28,15 @@ INITIATIVES: list[dict[str, Any]] = [
         "title": "Số hóa hồ sơ, kết quả giải quyết thủ tục hành chính tại Trung tâm Phục vụ hành chính công",
         "unit": UNITS[3],
         "author_kind": "individual",
-        "authors": [{"user_id": "nguyen-thi-lan", "name": "Nguyễn Thị Lan", "position": "Công chức Tư pháp – Hộ tịch",
-                     "unit_id": "tt-phvhcc"}],
+        "authors": [
+            {"user_id": "nguyen-thi-lan", "name": "Nguyễn Thị Lan",
+             "position": "Công chức Tư pháp – Hộ tịch", "unit_id": "tt-phvhcc"}
+        ],
         "field": "g",
-        "summary": "Quét và ký số toàn bộ hồ sơ tiếp nhận, trả kết quả điện tử để người dân không phải nộp lại giấy tờ.",
+        "summary": (
+            "Quét và ký số toàn bộ hồ sơ tiếp nhận, trả kết quả điện tử để người dân "
+            "không phải nộp lại giấy tờ."
+        ),
         "problem": "Hồ sơ giấy lưu trữ phân tán, người dân phải nộp lại giấy tờ đã có.",
         "solution": "Số hóa ngay khi tiếp nhận, gắn mã hồ sơ, lưu kho dữ liệu dùng chung của xã.",
         "novelty": "Áp dụng lần đầu tại xã từ tháng 10/2025.",
@@ -45,7 +50,10 @@ INITIATIVES: list[dict[str, Any]] = [
         "authors": [{"user_id": "tran-van-hung", "name": "Trần Văn Hùng", "position": "Chuyên viên Văn phòng",
                      "unit_id": "vp-hdnd-ubnd"}],
         "field": "c",
-        "summary": "Người dân nhận thông báo và tra cứu tình trạng hồ sơ thủ tục hành chính qua Zalo, không cần đến trụ sở.",
+        "summary": (
+            "Người dân nhận thông báo và tra cứu tình trạng hồ sơ thủ tục hành chính qua Zalo, "
+            "không cần đến trụ sở."
+        ),
         "effectiveness": "Giảm 40% lượt người dân đến hỏi tiến độ hồ sơ.",
     },
     {
@@ -103,7 +111,7 @@ def demo_campaign(now: dt.datetime) -> dict[str, Any]:
 
 
 def load_demo(settings: Settings, submission_url: str, now: dt.datetime | None = None) -> dict[str, Any]:
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     campaign = demo_campaign(now)
     secretary = {"Authorization": "Bearer " + token(settings, "vhxh-thu-ky", "Phạm Thu Hà", ["secretary"])}
     base = f"{submission_url}/api/v1/communes/{COMMUNE}"

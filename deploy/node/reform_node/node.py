@@ -12,10 +12,11 @@ from pathlib import Path
 import httpx
 import nats
 
+from reform_node.servers import ChildProcess, mongo_url, start_mongo, start_nats
+from pydantic import SecretStr
+
 from reform_shared.provisioning import provision
 from reform_shared.settings import Settings
-
-from reform_node.servers import ChildProcess, mongo_url, start_mongo, start_nats
 
 SERVICES: dict[str, int] = {"submission": 8101, "evaluation": 8102, "awards": 8103, "reporting": 8104}
 
@@ -63,7 +64,7 @@ class NodeConfig:
 
     def settings(self) -> Settings:
         return Settings(
-            nats_url=self.nats_url, mongo_url=self.mongo_url, jwt_secret=self.secret(), node_id=self.node_id
+            nats_url=self.nats_url, mongo_url=self.mongo_url, jwt_secret=SecretStr(self.secret()), node_id=self.node_id
         )
 
     def url(self, service: str) -> str:
@@ -132,7 +133,7 @@ class CommuneNode:
         for child in reversed(list(self.services.values())):
             child.stop()
         self.services.clear()
-        for child in (self.mongo, self.nats):
-            if child is not None:
-                child.stop()
+        for infra in (self.mongo, self.nats):
+            if infra is not None:
+                infra.stop()
         self.mongo = self.nats = None

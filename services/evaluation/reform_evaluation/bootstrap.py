@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from reform_evaluation.application.candidates import Candidates
+from reform_evaluation.entrypoints.http import router
 from reform_shared.http.app import create_app
 from reform_shared.runtime import ServiceRuntime
 from reform_shared.settings import Settings
-
-from reform_evaluation.application.candidates import Candidates
-from reform_evaluation.entrypoints.http import router
 
 SERVICE = "evaluation"
 DEFAULT_PORT = 8102

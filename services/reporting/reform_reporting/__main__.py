@@ -1,6 +1,5 @@
-from reform_shared.entry import run_service
-
 from reform_reporting.bootstrap import DEFAULT_PORT, SERVICE, build_app, build_runtime
+from reform_shared.entry import run_service
 
 
 def main() -> None:

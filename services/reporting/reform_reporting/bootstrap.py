@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from reform_reporting.application.register import InitiativeRegister
+from reform_reporting.entrypoints.http import router
 from reform_shared.http.app import create_app
 from reform_shared.runtime import ServiceRuntime
 from reform_shared.settings import Settings
-
-from reform_reporting.application.register import InitiativeRegister
-from reform_reporting.entrypoints.http import router
 
 SERVICE = "reporting"
 DEFAULT_PORT = 8104

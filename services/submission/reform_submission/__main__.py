@@ -1,5 +1,4 @@
 from reform_shared.entry import run_service
-
 from reform_submission.bootstrap import DEFAULT_PORT, SERVICE, build_app, build_runtime
 
 

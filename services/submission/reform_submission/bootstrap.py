@@ -9,7 +9,6 @@ from reform_shared.http.app import create_app
 from reform_shared.ids import Clock, SystemClock
 from reform_shared.runtime import ServiceRuntime
 from reform_shared.settings import Settings
-
 from reform_submission.application.commands import SubmissionCommands
 from reform_submission.entrypoints.http import router
 

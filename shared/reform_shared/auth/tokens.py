@@ -38,7 +38,7 @@ def issue_token(
     unknown = [role for role in roles if role not in ROLES]
     if unknown:
         raise ValueError(f"unknown roles {unknown}; known: {', '.join(ROLES)}")
-    issued = now or dt.datetime.now(dt.timezone.utc)
+    issued = now or dt.datetime.now(dt.UTC)
     claims: dict[str, Any] = {
         "sub": subject,
         "name": name,

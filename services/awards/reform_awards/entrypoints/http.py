@@ -6,10 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 
+from reform_awards.application.register import AWARDS
 from reform_shared.envelope import TOKEN_PATTERN
 from reform_shared.http.deps import ActorDep, RuntimeDep, require_commune
-
-from reform_awards.application.register import AWARDS
 
 router = APIRouter(prefix="/api/v1/communes/{commune_id}", tags=["awards"])
 

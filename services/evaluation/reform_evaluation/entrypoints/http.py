@@ -6,10 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 
+from reform_evaluation.application.candidates import CANDIDATES
 from reform_shared.envelope import TOKEN_PATTERN
 from reform_shared.http.deps import ActorDep, RuntimeDep, require_commune, require_role
-
-from reform_evaluation.application.candidates import CANDIDATES
 
 router = APIRouter(prefix="/api/v1/communes/{commune_id}", tags=["evaluation"])
 

@@ -11,11 +11,10 @@ from typing import Any
 from pymongo import ASCENDING, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
+from reform_reporting.domain.text import fold
 from reform_shared.events import CampaignLaunched, InitiativeSubmitted
 from reform_shared.projection import Projection, Write
 from reform_shared.store import StoredEvent
-
-from reform_reporting.domain.text import fold
 
 INITIATIVES = "initiatives"
 CAMPAIGNS = "campaigns"

@@ -8,7 +8,6 @@ from reform_shared.commands import CommandBus, CommandContext
 from reform_shared.events import CampaignLaunched, InitiativeSubmitted
 from reform_shared.idempotency import CommandResult
 from reform_shared.store import AppendOutcome, JetStreamEventStore
-
 from reform_submission.domain import campaign as campaigns
 from reform_submission.domain import initiative as initiatives
 

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from reform_shared.envelope import EventPayload
 from reform_shared.events import CampaignLaunched
-
 from reform_submission.domain import rules
 
 

@@ -7,7 +7,6 @@ import datetime as dt
 from reform_shared.envelope import EventPayload
 from reform_shared.errors import Conflict
 from reform_shared.events import InitiativeSubmitted
-
 from reform_submission.domain import rules
 from reform_submission.domain.campaign import Campaign
 

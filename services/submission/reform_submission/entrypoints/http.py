@@ -14,7 +14,6 @@ from reform_shared.events.submission import LegalBasis
 from reform_shared.http.deps import ActorDep, IdempotencyKeyHeader, require_commune, require_role
 from reform_shared.idempotency import CommandResult
 from reform_shared.ids import Clock, new_id
-
 from reform_submission.application.commands import SubmissionCommands
 from reform_submission.entrypoints.schemas import CampaignCreate, Created, InitiativeCreate
 
