@@ -11,10 +11,9 @@ from pathlib import Path
 
 import httpx
 import nats
-
-from reform_node.servers import ChildProcess, mongo_url, start_mongo, start_nats
 from pydantic import SecretStr
 
+from reform_node.servers import ChildProcess, mongo_url, start_mongo, start_nats
 from reform_shared.provisioning import provision
 from reform_shared.settings import Settings
 
