@@ -141,6 +141,9 @@ class JetStreamEventStore:
                 ack = await self._js.publish(subject, envelope.to_json(), stream=self._stream, headers=headers)
             except APIError as exc:
                 if exc.err_code == WRONG_LAST_SEQUENCE:
+                    earlier = await self._earlier_append(expected, last_seq, envelope, idempotency_key)
+                    if earlier:
+                        return AppendOutcome(earlier, duplicate=True)
                     raise ConcurrencyConflict(
                         "Hồ sơ này vừa được người khác cập nhật; hãy tải lại và thử lại",
                         "this record was changed by someone else first; reload it and retry",
@@ -154,6 +157,23 @@ class JetStreamEventStore:
             stored.append(StoredEvent(envelope, ack.seq, subject))
             last_seq = ack.seq
         return AppendOutcome(tuple(stored))
+
+    async def _earlier_append(
+        self, expected: AggregateHistory, after_seq: int, envelope: EventEnvelope, idempotency_key: str | None
+    ) -> tuple[StoredEvent, ...]:
+        """This same append, if it was already stored (a re-sent command), else nothing.
+
+        The server checks the expected sequence before deduplicating, so a re-sent append is
+        refused as stale: what was written after the expected sequence tells whether it was ours.
+        """
+        history = await self.load(expected.commune_id, expected.aggregate_type, expected.aggregate_id)
+        newer = [event for event in history.events if event.stream_seq > after_seq]
+        return tuple(
+            event
+            for event in newer
+            if event.envelope.event_id == envelope.event_id
+            or (idempotency_key is not None and event.envelope.idempotency_key == idempotency_key)
+        )
 
     async def read_at(self, stream_seq: int) -> StoredEvent:
         """One stored event by its stream sequence."""
