@@ -6,9 +6,11 @@ Guarantees:
 - Idempotent: a redelivered message at or below the checkpoint is acknowledged and skipped, so
   a crash between the write and the ack changes nothing.
 - Poison never blocks: a message that cannot be parsed, whose handler keeps failing after
-  retries with backoff, or that was delivered `max_deliver` times without an ack (it crashed
-  the process), is parked — recorded with its error where an operator can list and replay
+  retries with backoff, or that stopped the process `max_deliver` times in a row (see
+  `prepare`), is parked — recorded with its error where an operator can list and replay
   it — and the events behind it go on.
+- Order: the runner never negatively acknowledges; a redelivery after a crash would arrive
+  after newer messages, so an unclean start repositions the consumer at checkpoint + 1.
 - Infrastructure failures (database unreachable) are retried in place with backoff and never
   park anything: the projection stalls and its lag shows it, but no event is lost.
 
@@ -131,39 +133,80 @@ class ProjectionRunner:
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self._isolate = False
+        self._park_first = False
         self.last_error: str | None = None
         self._tracer = tracer(f"reform.projection.{service}")
 
     # -- life cycle -------------------------------------------------------------------------
     def consumer_config(self) -> ConsumerConfig:
+        """The durable consumer, positioned just after what the projection already holds."""
         filters = [event_type_filter(self._prefix, t) for t in self.projection.event_types]
+        start = {"deliver_policy": DeliverPolicy.ALL}
+        if self._checkpoint > 0:
+            start = {"deliver_policy": DeliverPolicy.BY_START_SEQUENCE, "opt_start_seq": self._checkpoint + 1}
         return ConsumerConfig(
             durable_name=self.consumer,
             description=f"projection {self.projection.name} of {self.service}",
-            deliver_policy=DeliverPolicy.ALL,
             ack_policy=AckPolicy.EXPLICIT,
             ack_wait=self.ack_wait,
-            max_deliver=self.max_deliver,
             max_ack_pending=max(1000, self.batch_size * 2),
             filter_subjects=filters if len(filters) > 1 else None,
             filter_subject=filters[0] if len(filters) == 1 else None,
+            **start,  # type: ignore[arg-type]
         )
 
     async def prepare(self) -> None:
-        """Create indexes and the durable consumer; read the checkpoint."""
+        """Create indexes, read the checkpoint, and position the durable consumer after it.
+
+        A consumer left with unacknowledged messages means the previous process died mid-batch.
+        Its messages would come back out of order (after newer ones), and the checkpoint would
+        then skip them, so the consumer is recreated at checkpoint + 1 instead. Restarts at the
+        same checkpoint are counted: after `max_deliver` of them the runner applies one event at
+        a time, and after one more it parks the event that keeps killing the process.
+        """
         await self.projection.create_indexes(self._db)
         await self._db[PARKED].create_index([("projection", 1), ("status", 1)])
-        doc = await self._db[CHECKPOINTS].find_one({"_id": self.projection.name})
-        self._checkpoint = int(doc["seq"]) if doc else 0
-        await self._subscribe()
+        doc = await self._db[CHECKPOINTS].find_one({"_id": self.projection.name}) or {}
+        self._checkpoint = int(doc.get("seq", 0))
+        crashes = int(doc.get("crashes", 0)) if doc.get("crash_seq") == self._checkpoint else 0
+        unclean = await self._has_leftovers()
+        if unclean:
+            crashes += 1
+            await self._db[CHECKPOINTS].update_one(
+                {"_id": self.projection.name},
+                {"$set": {"crash_seq": self._checkpoint, "crashes": crashes}},
+                upsert=True,
+            )
+            log.warning("projection %s: unclean stop at sequence %s (%s in a row)",
+                        self.consumer, self._checkpoint, crashes)
+        self._isolate = crashes >= self.max_deliver
+        self._park_first = crashes > self.max_deliver
+        await self._subscribe(recreate=unclean)
 
-    async def _subscribe(self) -> None:
+    async def _has_leftovers(self) -> bool:
+        try:
+            info = await self._js.consumer_info(self._stream, self.consumer)
+        except NotFoundError:
+            return False
+        return bool(info.num_ack_pending) or (info.delivered.stream_seq or 0) > self._checkpoint
+
+    async def _subscribe(self, recreate: bool = False) -> None:
         if self._sub is not None:
             try:
                 await self._sub.unsubscribe()
             except Exception:  # noqa: BLE001 - the old subscription may already be gone
                 pass
-        await self._js.add_consumer(self._stream, self.consumer_config())
+        try:
+            await self._js.consumer_info(self._stream, self.consumer)
+            exists = True
+        except NotFoundError:
+            exists = False
+        if exists and recreate:
+            await self._js.delete_consumer(self._stream, self.consumer)
+            exists = False
+        if not exists:
+            await self._js.add_consumer(self._stream, self.consumer_config())
         self._sub = await self._js.pull_subscribe_bind(self.consumer, stream=self._stream)
         self._generation += 1
 
@@ -173,13 +216,17 @@ class ProjectionRunner:
         self._task = asyncio.create_task(self._loop(), name=f"projection:{self.consumer}")
 
     async def stop(self) -> None:
+        """Finish the batch in hand, then stop (a cancel mid-batch would look like a crash)."""
         self._stopping = True
         if self._task is not None:
-            self._task.cancel()
             try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+                await asyncio.wait_for(asyncio.shield(self._task), timeout=self.fetch_timeout + 10)
+            except (asyncio.TimeoutError, asyncio.CancelledError):
+                self._task.cancel()
+                try:
+                    await self._task
+                except asyncio.CancelledError:
+                    pass
             self._task = None
         if self._sub is not None:
             try:
@@ -206,7 +253,7 @@ class ProjectionRunner:
         assert self._sub is not None
         generation = self._generation
         try:
-            msgs = await self._sub.fetch(self.batch_size, timeout=self.fetch_timeout)
+            msgs = await self._sub.fetch(1 if self._isolate else self.batch_size, timeout=self.fetch_timeout)
         except (TimeoutError, nats.errors.TimeoutError):
             return 0  # nothing new within fetch_timeout
         except NotFoundError:
@@ -241,14 +288,14 @@ class ProjectionRunner:
         if items:
             await self._commit_batch(items)
             self._checkpoint = items[-1].seq
+            self._park_first = False  # only the first event after the crash point is suspect
         for msg in msgs:
             await msg.ack()
 
     async def _prepare_item(self, msg: Msg, seq: int) -> _Item:
-        deliveries = msg.metadata.num_delivered
-        if deliveries >= self.max_deliver and deliveries > 1:
-            reason = f"delivered {deliveries} times without an acknowledgement (it may crash the consumer)"
-            return _Item(msg, seq, [], self._parked_doc(msg, seq, "max_deliver", reason, None))
+        if self._park_first:
+            reason = f"the process stopped {self.max_deliver + 1} times in a row while applying it"
+            return _Item(msg, seq, [], self._parked_doc(msg, seq, "crash_loop", reason, None))
         try:
             envelope = self._registry.parse(msg.data)
         except MalformedEvent as exc:
@@ -371,7 +418,7 @@ class ProjectionRunner:
             await self._db[PARKED].delete_many({"projection": self.projection.name})
             self._checkpoint = 0
             await self.projection.create_indexes(self._db)
-            await self._subscribe()
+            await self._subscribe(recreate=True)
 
     async def replay_parked(self, parked_id: str) -> dict[str, Any]:
         """Apply a parked event again (after a fix); it stays parked if it still fails."""

@@ -1,0 +1,149 @@
+"""The projection runner against real JetStream and a real Mongo-wire server."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from nats.js import JetStreamContext
+from pymongo import AsyncMongoClient
+from support import CounterProjection, submitted
+
+from reform_shared.errors import Conflict
+from reform_shared.events import build_registry
+from reform_shared.projection import CHECKPOINTS, Projection, ProjectionRunner
+from reform_shared.settings import Settings
+from reform_shared.store import JetStreamEventStore
+
+pytestmark = pytest.mark.service
+
+
+@pytest.fixture
+async def mongo(settings: Settings):
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(settings.mongo_url, tz_aware=True)
+    yield client
+    await client.drop_database(settings.database_name)
+    await client.close()
+
+
+def runner_for(js: JetStreamContext, mongo: AsyncMongoClient[dict[str, Any]], settings: Settings,
+               projection: Projection, **options: Any) -> ProjectionRunner:
+    return ProjectionRunner(
+        service="test", projection=projection, js=js, client=mongo, db=mongo[settings.database_name],
+        registry=build_registry(), stream=settings.stream_name, prefix=settings.subject_prefix,
+        **{"batch_size": 20, "fetch_timeout": 0.2, **options},
+    )
+
+
+async def publish(js: JetStreamContext, settings: Settings, titles_fields: list[tuple[str, str]]) -> None:
+    store = JetStreamEventStore(js, build_registry(), settings.stream_name, settings.subject_prefix)
+    for title, field in titles_fields:
+        event = submitted(title=title, field=field)
+        await store.append(await store.load("ninh-giang", "initiative", event.aggregate_id), [event])
+
+
+async def snapshot(mongo: AsyncMongoClient[dict[str, Any]], settings: Settings) -> dict[str, list[dict[str, Any]]]:
+    db = mongo[settings.database_name]
+    return {name: [doc async for doc in db[name].find().sort("_id", 1)] for name in ("counters", "applied")}
+
+
+async def test_events_are_applied_once_each_in_one_pass(js, mongo, settings) -> None:
+    await publish(js, settings, [(f"Sáng kiến {i}", "abc"[i % 3]) for i in range(45)])
+    runner = runner_for(js, mongo, settings, CounterProjection())
+    await runner.prepare()
+    await runner.run_until_caught_up(timeout=30)
+
+    db = mongo[settings.database_name]
+    total = await db.counters.find_one({"_id": "total"})
+    assert total["n"] == 45 and total["by_field"] == {"a": 15, "b": 15, "c": 15}
+    assert await db.applied.count_documents({"times": {"$ne": 1}}) == 0
+    assert (await db[CHECKPOINTS].find_one({"_id": "counter"}))["seq"] == 45
+    assert (await runner.status())["lag"] == 0
+
+
+async def test_a_crash_between_write_and_ack_changes_nothing_after_restart(js, mongo, settings) -> None:
+    await publish(js, settings, [(f"Sáng kiến {i}", "g") for i in range(50)])
+    crashed = run_crashing(settings, "after-write")
+    assert crashed.returncode == 137, crashed.stderr.decode()[-2000:]
+    db = mongo[settings.database_name]
+    assert (await db.counters.find_one({"_id": "total"}))["n"] == 20  # written, never acknowledged
+
+    restarted = runner_for(js, mongo, settings, CounterProjection(), ack_wait=1.0)
+    await restarted.prepare()
+    await restarted.run_until_caught_up(timeout=30)
+
+    assert (await db.counters.find_one({"_id": "total"}))["n"] == 50
+    assert await db.applied.count_documents({}) == 50
+    assert await db.applied.count_documents({"times": {"$ne": 1}}) == 0
+
+
+async def test_poison_events_are_parked_and_the_next_events_still_apply(js, mongo, settings) -> None:
+    await publish(js, settings, [("Trước sự cố", "a")])
+    await js.publish(f"{settings.subject_prefix}.ninh-giang.initiative.x1.InitiativeSubmitted", b"\xff not json")
+    await publish(js, settings, [("BUG", "b"), ("Sau sự cố", "c")])
+    projection = CounterProjection(fail_titles=frozenset({"BUG"}))
+    runner = runner_for(js, mongo, settings, projection, handler_retries=2, retry_base_delay=0.01)
+    await runner.prepare()
+    await runner.run_until_caught_up(timeout=30)
+
+    db = mongo[settings.database_name]
+    total = await db.counters.find_one({"_id": "total"})
+    assert total["n"] == 2 and total["by_field"] == {"a": 1, "c": 1}
+    parked = await runner.list_parked()
+    assert [(p["stream_seq"], p["error_kind"]) for p in parked] == [(2, "unparseable"), (3, "handler_failed")]
+    assert "handler bug on BUG" in parked[1]["error"]
+    assert parked[0]["data_b64"] is not None  # the raw bytes are kept for the operator
+    assert (await runner.status())["parked"] == 2
+
+    projection.fail_titles.clear()  # the bug is fixed: the operator replays the parked event
+    assert (await runner.replay_parked(parked[1]["_id"]))["status"] == "replayed"
+    assert (await db.counters.find_one({"_id": "total"}))["by_field"] == {"a": 1, "b": 1, "c": 1}
+    with pytest.raises(Conflict):
+        await runner.replay_parked(parked[0]["_id"])  # still unreadable: stays parked, says why
+    assert (await runner.status())["parked"] == 1
+
+
+def run_crashing(settings: Settings, mode: str, **extra: Any) -> subprocess.CompletedProcess[bytes]:
+    config = {"nats_url": settings.nats_url, "mongo_url": settings.mongo_url, "database": settings.database_name,
+              "stream": settings.stream_name, "prefix": settings.subject_prefix, "batch_size": 20,
+              "ack_wait": 1.0, "mode": mode, **extra}
+    return subprocess.run([sys.executable, str(Path(__file__).parent / "crash_runner.py"), json.dumps(config)],
+                          capture_output=True, timeout=60)
+
+
+async def test_an_event_that_kills_the_process_is_parked_after_max_deliver_restarts(js, mongo, settings) -> None:
+    titles = [(f"Trước {i}", "a") for i in range(7)] + [("CRASH", "b")] + [(f"Sau {i}", "c") for i in range(5)]
+    await publish(js, settings, titles)
+    exits = []
+    for _ in range(12):  # a supervisor restarting the service after each crash
+        exits.append(run_crashing(settings, "crash-on-title", max_deliver=2).returncode)
+        if exits[-1] == 0:
+            break
+    assert exits[-1] == 0 and set(exits[:-1]) == {139}, exits
+
+    runner = runner_for(js, mongo, settings, CounterProjection(), max_deliver=2)
+    parked = await runner.list_parked()
+    assert [(p["stream_seq"], p["error_kind"]) for p in parked] == [(8, "crash_loop")]
+    total = await mongo[settings.database_name].counters.find_one({"_id": "total"})
+    assert total["by_field"] == {"a": 7, "c": 5}
+    assert await mongo[settings.database_name].applied.count_documents({"times": {"$ne": 1}}) == 0
+
+
+async def test_a_rebuild_from_scratch_equals_the_incremental_projection(js, mongo, settings) -> None:
+    runner = runner_for(js, mongo, settings, CounterProjection())
+    await runner.prepare()
+    for chunk in range(3):  # built incrementally, in several passes
+        await publish(js, settings, [(f"Đợt {chunk} số {i}", "abcdeg"[i % 6]) for i in range(15)])
+        await runner.run_until_caught_up(timeout=30)
+    incremental = await snapshot(mongo, settings)
+
+    await runner.rebuild()
+    assert await snapshot(mongo, settings) == {"counters": [], "applied": []}
+    await runner.run_until_caught_up(timeout=30)
+
+    assert await snapshot(mongo, settings) == incremental
+    assert incremental["counters"][0]["n"] == 45
