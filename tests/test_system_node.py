@@ -1,0 +1,125 @@
+"""The commune node as processes: nats-server, SecantusDB and the four services."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from reform_node.demo import COMMUNE, load_demo, token
+from reform_node.node import SERVICES, CommuneNode, NodeConfig, wait_ready
+from reform_node.servers import free_port
+
+pytestmark = pytest.mark.system
+
+TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
+TRACEPARENT = f"00-{TRACE_ID}-00f067aa0ba902b7-01"
+
+
+@pytest.fixture(scope="module")
+def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CommuneNode]:
+    config = NodeConfig(
+        data_dir=tmp_path_factory.mktemp("node"),
+        nats_port=free_port(),
+        nats_http_port=free_port(),
+        mongo_port=free_port(),
+        service_ports={service: free_port() for service in SERVICES},
+    )
+    commune_node = CommuneNode(config)
+    commune_node.start()
+    try:
+        yield commune_node
+    finally:
+        commune_node.stop()
+
+
+def auth(node: CommuneNode, roles: list[str], subject: str = "nguyen-thi-lan") -> dict[str, str]:
+    return {"Authorization": "Bearer " + token(node.config.settings(), subject, "Nguyễn Thị Lan", roles)}
+
+
+def wait_for(fetch: Any, timeout: float = 15.0) -> httpx.Response:
+    deadline = time.monotonic() + timeout
+    while True:
+        response = fetch()
+        if response.status_code == 200 or time.monotonic() > deadline:
+            return response
+        time.sleep(0.02)
+
+
+def reporting_items(node: CommuneNode) -> list[dict[str, Any]]:
+    url = f"{node.config.url('reporting')}/api/v1/communes/{COMMUNE}/initiatives"
+    response = httpx.get(url, headers=auth(node, ["secretary"]))
+    assert response.status_code == 200, response.text
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
+
+
+def test_demo_data_loads_and_every_service_is_ready(node: CommuneNode) -> None:
+    report = load_demo(node.config.settings(), node.config.url("submission"))
+    assert report["loaded"] is True and len(report["initiatives"]) == 3
+    for service in SERVICES:
+        assert httpx.get(f"{node.config.url(service)}/ready").json()["ready"] is True
+    assert len(wait_for(lambda: httpx.get(
+        f"{node.config.url('reporting')}/api/v1/communes/{COMMUNE}/initiatives/{report['initiatives'][-1]}",
+        headers=auth(node, ["secretary"]))).json()["title"]) > 0
+
+
+def test_an_initiative_posted_to_submission_appears_in_reporting_with_its_trace(node: CommuneNode) -> None:
+    campaign = load_demo(node.config.settings(), node.config.url("submission"))["campaign_id"]
+    body = {
+        "title": "Chữ ký số cho hồ sơ hộ tịch",
+        "unit": {"unit_id": "tt-phvhcc", "name": "Trung tâm Phục vụ hành chính công xã"},
+        "authors": [{"user_id": "nguyen-thi-lan", "name": "Nguyễn Thị Lan"}],
+        "field": "g",
+        "summary": "Ký số kết quả giải quyết thủ tục hộ tịch, trả kết quả điện tử.",
+    }
+    headers = {**auth(node, ["submitter"]), "traceparent": TRACEPARENT, "X-Correlation-Id": "demo-corr-1"}
+    created = httpx.post(
+        f"{node.config.url('submission')}/api/v1/communes/{COMMUNE}/campaigns/{campaign}/initiatives",
+        json=body, headers=headers,
+    )
+    assert created.status_code == 201, created.text
+    initiative_id = created.json()["id"]
+
+    seen = wait_for(lambda: httpx.get(
+        f"{node.config.url('reporting')}/api/v1/communes/{COMMUNE}/initiatives/{initiative_id}",
+        headers=auth(node, ["secretary"])))
+
+    assert seen.status_code == 200, seen.text
+    doc = seen.json()
+    assert doc["title"] == "Chữ ký số cho hồ sơ hộ tịch"
+    assert doc["submitted_by"] == "nguyen-thi-lan"
+    assert doc["trace_id"] == TRACE_ID  # W3C context: HTTP -> event metadata -> projection
+    candidates = wait_for(lambda: httpx.get(
+        f"{node.config.url('evaluation')}/api/v1/communes/{COMMUNE}/candidates", headers=auth(node, ["secretary"])))
+    assert initiative_id in [c["initiative_id"] for c in candidates.json()["items"]]
+
+
+def test_a_stopped_reporting_service_rebuilds_offline_to_the_same_projection(node: CommuneNode) -> None:
+    before = reporting_items(node)
+    node.services["reporting"].stop()
+    env = {**os.environ, **node.config.service_env("reporting")}
+    rebuilt = subprocess.run([sys.executable, "-m", "reform_reporting", "rebuild", "all"], env=env,
+                             capture_output=True, text=True, timeout=120)
+    assert rebuilt.returncode == 0, rebuilt.stderr[-2000:]
+    assert '"lag": 0' in rebuilt.stdout
+    wait_ready(node.config.url("reporting"), 60, node.start_service("reporting"))
+    assert reporting_items(node) == before
+
+
+def test_the_node_keeps_its_data_across_a_restart(node: CommuneNode) -> None:
+    before = reporting_items(node)
+    node.stop()
+    node.start()
+    again = load_demo(node.config.settings(), node.config.url("submission"))
+    assert again["loaded"] is False  # the demo is not loaded twice
+    assert reporting_items(node) == before
+    operator = auth(node, ["operator"], subject="ops")
+    status = httpx.get(f"{node.config.url('reporting')}/ops/projections", headers=operator).json()
+    assert status[0]["parked"] == 0 and status[0]["last_applied_sequence"] >= len(before)
