@@ -15,10 +15,10 @@ from pymongo import AsyncMongoClient
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from support import CounterProjection  # noqa: E402
+from support import CounterProjection
 
-from reform_shared.events import build_registry  # noqa: E402
-from reform_shared.projection import ProjectionRunner, _Item  # noqa: E402
+from reform_shared.events import build_registry
+from reform_shared.projection import ProjectionRunner, _Item
 
 
 class CrashAfterWrite(ProjectionRunner):
@@ -40,8 +40,10 @@ async def main(config: dict[str, Any]) -> None:
     nc = await nats.connect(config["nats_url"])
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(config["mongo_url"], tz_aware=True)
     crash_after_write = config["mode"] == "after-write"
-    runner = (CrashAfterWrite if crash_after_write else ProjectionRunner)(
-        service="test", projection=CounterProjection() if crash_after_write else CrashOnTitle(), js=nc.jetstream(), client=client,
+    runner_class = CrashAfterWrite if crash_after_write else ProjectionRunner
+    runner = runner_class(
+        service="test",
+        projection=CounterProjection() if crash_after_write else CrashOnTitle(), js=nc.jetstream(), client=client,
         db=client[config["database"]], registry=build_registry(), stream=config["stream"],
         prefix=config["prefix"], batch_size=config["batch_size"], ack_wait=config["ack_wait"],
         max_deliver=config.get("max_deliver", 5),

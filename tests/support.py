@@ -15,7 +15,7 @@ from reform_shared.projection import Projection, Write
 from reform_shared.store import StoredEvent
 
 ACTOR = Actor(user_id="user-1", name="Nguyễn Văn An", commune_id="ninh-giang", roles=("submitter",))
-T0 = dt.datetime(2026, 6, 1, 8, 0, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2026, 6, 1, 8, 0, tzinfo=dt.UTC)
 
 
 def submitted(title: str = "Số hóa hồ sơ một cửa", field: str = "g", initiative_id: str | None = None,

@@ -142,9 +142,7 @@ class ProjectionRunner:
     def consumer_config(self) -> ConsumerConfig:
         """The durable consumer, positioned just after what the projection already holds."""
         filters = [event_type_filter(self._prefix, t) for t in self.projection.event_types]
-        start = {"deliver_policy": DeliverPolicy.ALL}
-        if self._checkpoint > 0:
-            start = {"deliver_policy": DeliverPolicy.BY_START_SEQUENCE, "opt_start_seq": self._checkpoint + 1}
+        resume = self._checkpoint > 0
         return ConsumerConfig(
             durable_name=self.consumer,
             description=f"projection {self.projection.name} of {self.service}",
@@ -153,7 +151,8 @@ class ProjectionRunner:
             max_ack_pending=max(1000, self.batch_size * 2),
             filter_subjects=filters if len(filters) > 1 else None,
             filter_subject=filters[0] if len(filters) == 1 else None,
-            **start,  # type: ignore[arg-type]
+            deliver_policy=DeliverPolicy.BY_START_SEQUENCE if resume else DeliverPolicy.ALL,
+            opt_start_seq=self._checkpoint + 1 if resume else None,
         )
 
     async def prepare(self) -> None:
@@ -221,7 +220,7 @@ class ProjectionRunner:
         if self._task is not None:
             try:
                 await asyncio.wait_for(asyncio.shield(self._task), timeout=self.fetch_timeout + 10)
-            except (asyncio.TimeoutError, asyncio.CancelledError):
+            except (TimeoutError, asyncio.CancelledError):
                 self._task.cancel()
                 try:
                     await self._task

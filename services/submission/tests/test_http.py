@@ -52,8 +52,12 @@ class Api:
         return (await self.runtime.js.stream_info(self.runtime.settings.stream_name)).state.messages
 
     async def submit(self, body: Any = None, headers: dict[str, str] | None = None, **kw: Any) -> httpx.Response:
-        return await self.http.post(f"{BASE}/campaigns/cchc-2026/initiatives", json=INITIATIVE if body is None else body,
-                                    headers=headers if headers is not None else self.auth(["submitter"]), **kw)
+        return await self.http.post(
+            f"{BASE}/campaigns/cchc-2026/initiatives",
+            json=INITIATIVE if body is None else body,
+            headers=headers if headers is not None else self.auth(["submitter"]),
+            **kw,
+        )
 
 
 @pytest.fixture
@@ -62,12 +66,12 @@ async def api(settings: Settings, js, token_for) -> AsyncIterator[Api]:
     runtime = build_runtime(settings)
     clock = FixedClock(dt.datetime(2026, 9, 10, 9, 0, tzinfo=VN))
     app = build_app(runtime, clock)
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http:
-            api = Api(http, runtime, clock, token_for)
-            created = await http.post(f"{BASE}/campaigns", json=CAMPAIGN, headers=api.auth(["secretary"]))
-            assert created.status_code == 201, created.text
-            yield api
+    transport = httpx.ASGITransport(app=app)
+    async with app.router.lifespan_context(app), httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+        api = Api(http, runtime, clock, token_for)
+        created = await http.post(f"{BASE}/campaigns", json=CAMPAIGN, headers=api.auth(["secretary"]))
+        assert created.status_code == 201, created.text
+        yield api
 
 
 def error(response: httpx.Response) -> dict[str, Any]:
