@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import APIError
+from opentelemetry.trace import SpanKind
 
 from reform_shared.envelope import EventEnvelope
 from reform_shared.errors import ConcurrencyConflict
 from reform_shared.registry import EventRegistry
 from reform_shared.subjects import aggregate_filter, event_subject
-from reform_shared.telemetry import inject_headers
+from reform_shared.telemetry import inject_headers, tracer
 
 EXPECTED_LAST_SUBJECT_SEQ = "Nats-Expected-Last-Subject-Sequence"
 EXPECTED_LAST_SUBJECT_SEQ_SUBJECT = "Nats-Expected-Last-Subject-Sequence-Subject"
@@ -74,6 +75,7 @@ class JetStreamEventStore:
         self._registry = registry
         self._stream = stream
         self._prefix = prefix
+        self._tracer = tracer("reform.store")
 
     @property
     def registry(self) -> EventRegistry:
@@ -136,9 +138,15 @@ class JetStreamEventStore:
                 MSG_ID: f"{idempotency_key}:{index}" if idempotency_key else envelope.event_id,
                 **envelope.header_fields(),
             }
-            inject_headers(headers)
             try:
-                ack = await self._js.publish(subject, envelope.to_json(), stream=self._stream, headers=headers)
+                with self._tracer.start_as_current_span(
+                    f"send {envelope.event_type}",
+                    kind=SpanKind.PRODUCER,
+                    attributes={"messaging.system": "nats", "messaging.destination.name": subject,
+                                "reform.event_id": envelope.event_id},
+                ):
+                    inject_headers(headers)
+                    ack = await self._js.publish(subject, envelope.to_json(), stream=self._stream, headers=headers)
             except APIError as exc:
                 if exc.err_code == WRONG_LAST_SEQUENCE:
                     earlier = await self._earlier_append(expected, last_seq, envelope, idempotency_key)

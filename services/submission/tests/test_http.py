@@ -198,3 +198,36 @@ async def test_launching_the_same_campaign_twice_is_a_409(api: Api) -> None:
     response = await api.http.post(f"{BASE}/campaigns", json=CAMPAIGN, headers=api.auth(["secretary"]))
     assert response.status_code == 409
     assert await api.events() == 1
+
+
+async def test_one_trace_runs_from_the_http_request_through_nats_to_the_projection(api: Api) -> None:
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+    from opentelemetry.trace import SpanKind
+
+    from reform_reporting.application.register import InitiativeRegister
+    from reform_shared.projection import ProjectionRunner
+    from reform_shared.telemetry import setup_tracing
+
+    exporter = InMemorySpanExporter()
+    setup_tracing("test", None).add_span_processor(SimpleSpanProcessor(exporter))
+    trace_id = "0af7651916cd43dd8448eb211c80319c"
+    headers = {**api.auth(["submitter"]), "traceparent": f"00-{trace_id}-b7ad6b7169203331-01"}
+
+    assert (await api.submit(headers=headers)).status_code == 201
+    rt = api.runtime
+    assert rt.js is not None and rt.mongo is not None and rt.db is not None
+    runner = ProjectionRunner(service="reporting", projection=InitiativeRegister(), js=rt.js, client=rt.mongo,
+                              db=rt.db, registry=rt.registry, stream=rt.settings.stream_name,
+                              prefix=rt.settings.subject_prefix, fetch_timeout=0.2)
+    await runner.prepare()
+    await runner.run_until_caught_up(timeout=30)
+    await runner.stop()
+
+    spans = [s for s in exporter.get_finished_spans() if format(s.context.trace_id, "032x") == trace_id]
+    kinds = {(s.kind, s.name.split(" ")[0]) for s in spans}
+    assert (SpanKind.SERVER, "POST") in kinds
+    assert (SpanKind.PRODUCER, "send") in kinds
+    assert any(s.name == "project register InitiativeSubmitted" for s in spans)
+    doc = await rt.db["initiatives"].find_one({"title": INITIATIVE["title"]})
+    assert doc is not None and doc["trace_id"] == trace_id
