@@ -83,6 +83,14 @@ def is_transient(exc: BaseException) -> bool:
     return isinstance(exc, PyMongoError) and exc.has_error_label("TransientTransactionError")
 
 
+def by_collection_of(writes: list[Write]) -> dict[str, list[MongoOp]]:
+    """Writes grouped per collection, each group in event order (one bulk_write each)."""
+    grouped: dict[str, list[MongoOp]] = defaultdict(list)
+    for write in writes:
+        grouped[write.collection].append(write.op)
+    return grouped
+
+
 @dataclass
 class _Item:
     msg: Msg
@@ -270,7 +278,7 @@ class ProjectionRunner:
         deadline = loop.time() + timeout
         while loop.time() < deadline:
             handled = await self.step()
-            if handled == 0:
+            if handled < self.batch_size:  # a short batch: maybe the end, ask rather than wait
                 info = await self._js.consumer_info(self._stream, self.consumer)
                 if info.num_pending == 0 and info.num_ack_pending == 0:
                     return
@@ -375,11 +383,9 @@ class ProjectionRunner:
                 delay = min(delay * 2, 10.0)
 
     async def _commit(self, items: list[_Item]) -> None:
-        by_collection: dict[str, list[MongoOp]] = defaultdict(list)
+        by_collection = by_collection_of([write for item in items for write in item.writes])
         parked: list[ReplaceOne[Any]] = []
         for item in items:
-            for write in item.writes:
-                by_collection[write.collection].append(write.op)
             if item.parked is not None:
                 parked.append(ReplaceOne({"_id": item.parked["_id"]}, item.parked, upsert=True))
         checkpoint = UpdateOne(
@@ -436,10 +442,7 @@ class ProjectionRunner:
                 envelope = self._registry.parse(raw.data or b"")
                 writes = self.projection.apply(StoredEvent(envelope, int(doc["stream_seq"]), raw.subject or ""))
                 async with self._client.start_session() as session, await session.start_transaction():
-                    by_collection: dict[str, list[MongoOp]] = defaultdict(list)
-                    for write in writes:
-                        by_collection[write.collection].append(write.op)
-                    for collection, ops in by_collection.items():
+                    for collection, ops in by_collection_of(writes).items():
                         await self._db[collection].bulk_write(ops, ordered=True, session=session)
                     await self._db[PARKED].update_one(
                         {"_id": parked_id},

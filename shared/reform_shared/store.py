@@ -9,9 +9,11 @@ duplicate window; `reform_shared.idempotency` covers retries beyond it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import APIError
@@ -75,6 +77,7 @@ class JetStreamEventStore:
         self._registry = registry
         self._stream = stream
         self._prefix = prefix
+        self._nc: NatsClient = js._nc  # the connection behind the context, for direct gets
         self._tracer = tracer("reform.store")
 
     @property
@@ -82,8 +85,18 @@ class JetStreamEventStore:
         return self._registry
 
     async def load(self, commune_id: str, aggregate_type: str, aggregate_id: str) -> AggregateHistory:
-        """Read an aggregate's whole history, in stream order."""
+        """Read an aggregate's whole history, in stream order.
+
+        One direct get of the aggregate's last event answers most commands (a new aggregate, or
+        one with a single event) without creating a consumer; longer histories are read through
+        an ephemeral ordered consumer.
+        """
         subject_filter = aggregate_filter(self._prefix, commune_id, aggregate_type, aggregate_id)
+        last = await self._last_event(subject_filter)
+        if last is None:
+            return AggregateHistory(commune_id, aggregate_type, aggregate_id)
+        if last.envelope.aggregate_version == 1:
+            return AggregateHistory(commune_id, aggregate_type, aggregate_id, (last,))
         sub = await self._js.pull_subscribe(
             subject_filter,
             stream=self._stream,
@@ -182,6 +195,19 @@ class JetStreamEventStore:
             if event.envelope.event_id == envelope.event_id
             or (idempotency_key is not None and event.envelope.idempotency_key == idempotency_key)
         )
+
+    async def _last_event(self, subject_filter: str) -> StoredEvent | None:
+        """The last event on the aggregate's subjects (DIRECT.GET last_by_subj), or None."""
+        reply = await self._nc.request(
+            f"$JS.API.DIRECT.GET.{self._stream}", json.dumps({"last_by_subj": subject_filter}).encode(), timeout=10
+        )
+        headers = reply.headers or {}
+        status = headers.get("Status")
+        if status == "404":
+            return None
+        if status:
+            raise RuntimeError(f"direct get on {self._stream} failed: {status} {headers.get('Description', '')}")
+        return StoredEvent(self._registry.parse(reply.data), int(headers["Nats-Sequence"]), headers["Nats-Subject"])
 
     async def read_at(self, stream_seq: int) -> StoredEvent:
         """One stored event by its stream sequence."""
