@@ -8,7 +8,7 @@ from opentelemetry import trace
 
 from reform_shared.commands import make_envelope
 from reform_shared.envelope import Actor, EventEnvelope
-from reform_shared.events import InitiativeSubmitted, UnitRef
+from reform_shared.events import InitiativeContent, InitiativeSubmitted, UnitRef
 from reform_shared.ids import new_id
 
 COMMUNE = "ninh-giang"
@@ -23,12 +23,13 @@ def submitted(index: int) -> EventEnvelope:
     payload = InitiativeSubmitted(
         initiative_id=new_id(),
         campaign_id="cchc-2026",
-        title=f"Số hóa hồ sơ một cửa – sáng kiến {index}",
-        unit=UnitRef(unit_id="vh-xh", name="Phòng Văn hóa – Xã hội"),
-        author_kind="individual",
-        authors=(),
-        field=FIELDS[index % len(FIELDS)],
-        summary="Tóm tắt sáng kiến cải cách hành chính",
+        content=InitiativeContent(
+            title=f"Số hóa hồ sơ một cửa – sáng kiến {index}",
+            unit=UnitRef(unit_id="vh-xh", name="Phòng Văn hóa – Xã hội"),
+            author_kind="collective",
+            field=FIELDS[index % len(FIELDS)],
+            summary="Tóm tắt sáng kiến cải cách hành chính",
+        ),
     )
     # Built inside a span, as a command handler does, so the event carries a trace context.
     with _tracer.start_as_current_span("bench command"):

@@ -31,7 +31,7 @@ class CrashOnTitle(CounterProjection):
     """A handler bug that kills the process (think: a segfault in a native library)."""
 
     def apply(self, event):  # type: ignore[no-untyped-def]
-        if event.envelope.payload.title == "CRASH":
+        if event.envelope.payload.content.title == "CRASH":
             os._exit(139)
         return super().apply(event)
 

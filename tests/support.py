@@ -9,7 +9,7 @@ from pymongo import UpdateOne
 
 from reform_shared.commands import make_envelope
 from reform_shared.envelope import Actor, EventEnvelope
-from reform_shared.events import InitiativeSubmitted, UnitRef
+from reform_shared.events import InitiativeContent, InitiativeSubmitted, UnitRef
 from reform_shared.ids import new_id
 from reform_shared.projection import Projection, Write
 from reform_shared.store import StoredEvent
@@ -23,12 +23,13 @@ def submitted(title: str = "Số hóa hồ sơ một cửa", field: str = "g", i
     payload = InitiativeSubmitted(
         initiative_id=initiative_id or new_id(),
         campaign_id="cchc-2026",
-        title=title,
-        unit=UnitRef(unit_id="vh-xh", name="Phòng Văn hóa – Xã hội"),
-        author_kind="individual",
-        authors=(),
-        field=field,
-        summary="Tóm tắt sáng kiến cải cách hành chính",
+        content=InitiativeContent(
+            title=title,
+            unit=UnitRef(unit_id="vh-xh", name="Phòng Văn hóa – Xã hội"),
+            author_kind="collective",
+            field=field,
+            summary="Tóm tắt sáng kiến cải cách hành chính",
+        ),
     )
     return make_envelope(payload, commune_id=commune, version=version, actor=ACTOR, occurred_at=T0,
                          correlation_id=new_id())
@@ -46,10 +47,10 @@ class CounterProjection(Projection):
 
     def apply(self, event: StoredEvent) -> list[Write]:
         payload: Any = event.envelope.payload
-        if payload.title in self.fail_titles:
-            raise RuntimeError(f"handler bug on {payload.title}")
+        if payload.content.title in self.fail_titles:
+            raise RuntimeError(f"handler bug on {payload.content.title}")
         return [
-            Write("counters", UpdateOne({"_id": "total"}, {"$inc": {"n": 1, f"by_field.{payload.field}": 1}},
+            Write("counters", UpdateOne({"_id": "total"}, {"$inc": {"n": 1, f"by_field.{payload.content.field}": 1}},
                                         upsert=True)),
             Write("applied", UpdateOne({"_id": payload.initiative_id},
                                        {"$inc": {"times": 1}, "$set": {"seq": event.stream_seq}}, upsert=True)),

@@ -39,7 +39,7 @@ async def test_append_then_load_returns_the_typed_history(js: JetStreamContext, 
     assert [e.envelope for e in history.events] == [first]
     assert history.version == 1
     assert history.last_seq == outcome.events[0].stream_seq
-    assert history.events[0].envelope.payload.title == "Một cửa điện tử"  # type: ignore[attr-defined]
+    assert history.events[0].envelope.payload.content.title == "Một cửa điện tử"  # type: ignore[attr-defined]
     assert history.events[0].subject.endswith(f".ninh-giang.initiative.{first.aggregate_id}.InitiativeSubmitted")
 
 

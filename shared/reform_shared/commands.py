@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,11 +61,69 @@ Respond = Callable[[AppendOutcome], dict[str, Any]]
 
 
 class CommandBus:
-    """Executes `decide` on an aggregate's history and appends its events."""
+    """Runs commands once per idempotency key, and appends what `decide` returns."""
 
     def __init__(self, store: JetStreamEventStore, idempotency: IdempotencyRecords) -> None:
         self._store = store
         self._idempotency = idempotency
+
+    @property
+    def store(self) -> JetStreamEventStore:
+        return self._store
+
+    def key_of(self, ctx: CommandContext, commune_id: str, operation: str) -> str | None:
+        if ctx.idempotency_key is None:
+            return None
+        return scoped_key(commune_id, ctx.actor.user_id, operation, ctx.idempotency_key)
+
+    async def once(
+        self,
+        ctx: CommandContext,
+        *,
+        commune_id: str,
+        operation: str,
+        request: Any,
+        run: Callable[[str | None], Awaitable[CommandResult]],
+    ) -> CommandResult:
+        """Run a command; a retry with the same key gets the first result and appends nothing."""
+        key = self.key_of(ctx, commune_id, operation)
+        return await self._idempotency.run(
+            key, fingerprint({"op": operation, "request": request}), lambda: run(key)
+        )
+
+    async def decide_and_append(
+        self,
+        ctx: CommandContext,
+        *,
+        commune_id: str,
+        aggregate_type: str,
+        aggregate_id: str,
+        decide: Decide,
+        key: str | None,
+        allow_no_change: bool = False,
+    ) -> AppendOutcome:
+        """Load an aggregate, decide, and append the events (concurrency-checked)."""
+        history = await self._store.load(commune_id, aggregate_type, aggregate_id)
+        payloads = decide(history)
+        if not payloads:
+            if allow_no_change:
+                return AppendOutcome(())
+            raise InvalidInput("Không có thay đổi nào", "the command changes nothing", rule="no_change")
+        now = ctx.clock.now()
+        envelopes = [
+            make_envelope(
+                payload,
+                commune_id=commune_id,
+                version=history.version + offset,
+                actor=ctx.actor,
+                occurred_at=now,
+                correlation_id=ctx.correlation_id,
+                causation_id=ctx.causation_id,
+                idempotency_key=key,
+            )
+            for offset, payload in enumerate(payloads, start=1)
+        ]
+        return await self._store.append(history, envelopes, idempotency_key=key)
 
     async def execute(
         self,
@@ -80,32 +138,13 @@ class CommandBus:
         respond: Respond,
         status_code: int = 200,
     ) -> CommandResult:
-        key = (
-            scoped_key(commune_id, ctx.actor.user_id, operation, ctx.idempotency_key)
-            if ctx.idempotency_key is not None
-            else None
-        )
+        """A command on one aggregate: once per key, load, decide, append, respond."""
 
-        async def run() -> CommandResult:
-            history = await self._store.load(commune_id, aggregate_type, aggregate_id)
-            payloads = decide(history)
-            if not payloads:
-                raise InvalidInput("Không có thay đổi nào", "the command changes nothing", rule="no_change")
-            now = ctx.clock.now()
-            envelopes = [
-                make_envelope(
-                    payload,
-                    commune_id=commune_id,
-                    version=history.version + offset,
-                    actor=ctx.actor,
-                    occurred_at=now,
-                    correlation_id=ctx.correlation_id,
-                    causation_id=ctx.causation_id,
-                    idempotency_key=key,
-                )
-                for offset, payload in enumerate(payloads, start=1)
-            ]
-            outcome = await self._store.append(history, envelopes, idempotency_key=key)
+        async def run(key: str | None) -> CommandResult:
+            outcome = await self.decide_and_append(
+                ctx, commune_id=commune_id, aggregate_type=aggregate_type, aggregate_id=aggregate_id,
+                decide=decide, key=key,
+            )
             return CommandResult(status_code, respond(outcome), replayed=outcome.duplicate)
 
-        return await self._idempotency.run(key, fingerprint({"op": operation, "request": request}), run)
+        return await self.once(ctx, commune_id=commune_id, operation=operation, request=request, run=run)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SerializeAsAny, field_validator
@@ -26,6 +27,7 @@ class Actor(BaseModel):
     name: str = ""
     commune_id: str
     roles: tuple[str, ...] = ()
+    unit_id: str | None = None
 
     def has_any(self, *roles: str) -> bool:
         return any(role in self.roles for role in roles)
@@ -53,6 +55,8 @@ class EventPayload(BaseModel):
     event_type: ClassVar[str]
     schema_version: ClassVar[int] = 1
     aggregate_type: ClassVar[str]
+    upcasters: ClassVar[dict[int, Callable[[dict[str, Any]], dict[str, Any]]]] = {}
+    """Version n -> a function turning a version-n payload into a version-(n+1) one."""
 
     def aggregate_id(self) -> str:
         raise NotImplementedError

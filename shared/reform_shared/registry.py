@@ -32,6 +32,8 @@ class EventRegistry:
         if model.event_type in self._models:
             raise ValueError(f"event type {model.event_type} registered twice")
         self._models[model.event_type] = model
+        for from_version, upcaster in model.upcasters.items():
+            self.add_upcaster(model.event_type, from_version, upcaster)
 
     def add_upcaster(self, event_type: str, from_version: int, upcaster: Upcaster) -> None:
         self._upcasters[(event_type, from_version)] = upcaster

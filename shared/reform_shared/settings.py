@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     jaeger_ui_url: str | None = None
 
     max_body_bytes: int = 1_048_576
+    max_upload_bytes: int = 20 * 1_048_576
     projection_batch_size: int = 500
     projection_max_deliver: int = 5
 

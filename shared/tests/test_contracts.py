@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from reform_shared.commands import make_envelope
 from reform_shared.envelope import Actor, EventEnvelope, EventPayload
-from reform_shared.events import ALL_PAYLOADS, InitiativeSubmitted, UnitRef, build_registry
+from reform_shared.events import ALL_PAYLOADS, InitiativeContent, InitiativeSubmitted, UnitRef, build_registry
 from reform_shared.registry import EventRegistry, MalformedEvent
 
 pytestmark = pytest.mark.domain
@@ -22,8 +22,9 @@ AT = dt.datetime(2026, 9, 1, 1, 0, tzinfo=dt.UTC)
 
 def an_initiative() -> EventEnvelope:
     payload = InitiativeSubmitted(
-        initiative_id="i-1", campaign_id="cchc-2026", title="Một cửa điện tử", unit=UnitRef(unit_id="u", name="Đơn vị"),
-        author_kind="collective", field="c", summary="Tóm tắt",
+        initiative_id="i-1", campaign_id="cchc-2026",
+        content=InitiativeContent(title="Một cửa điện tử", unit=UnitRef(unit_id="u", name="Đơn vị"),
+                                  author_kind="collective", field="c", summary="Tóm tắt"),
     )
     return make_envelope(payload, commune_id="ninh-giang", version=1, actor=ACTOR, occurred_at=AT,
                          correlation_id="corr-1")
@@ -113,3 +114,22 @@ def test_a_missing_upcaster_is_reported() -> None:
     registry.register(Renamed)
     with pytest.raises(MalformedEvent, match="no upcaster for Renamed v1"):
         registry.parse(raw(1, {"id": "t1", "name": "x"}))
+
+
+def test_initiative_submitted_v1_is_read_as_v2_with_its_content_nested() -> None:
+    v1 = {
+        "event_id": "e1", "event_type": "InitiativeSubmitted", "schema_version": 1, "commune_id": "ninh-giang",
+        "aggregate_type": "initiative", "aggregate_id": "i-1", "aggregate_version": 1,
+        "occurred_at": "2026-09-01T08:00:00+07:00", "actor": {"user_id": "u", "commune_id": "ninh-giang"},
+        "correlation_id": "c",
+        "payload": {"initiative_id": "i-1", "campaign_id": "cchc-2026", "title": "Một cửa điện tử",
+                    "unit": {"unit_id": "vh-xh", "name": "Phòng VH-XH"}, "author_kind": "collective",
+                    "authors": [], "field": "c", "summary": "Tóm tắt", "novelty": "Lần đầu áp dụng tại xã",
+                    "effectiveness": "Giảm 2 ngày"},
+    }
+    parsed = build_registry().parse(json.dumps(v1))
+    assert parsed.schema_version == 2
+    content = parsed.payload.content  # type: ignore[attr-defined]
+    assert (content.title, content.field, content.unit.unit_id) == ("Một cửa điện tử", "c", "vh-xh")
+    assert content.novelty.description == "Lần đầu áp dụng tại xã"
+    assert content.effectiveness.description == "Giảm 2 ngày"

@@ -39,8 +39,12 @@ INITIATIVES: list[dict[str, Any]] = [
         ),
         "problem": "Hồ sơ giấy lưu trữ phân tán, người dân phải nộp lại giấy tờ đã có.",
         "solution": "Số hóa ngay khi tiếp nhận, gắn mã hồ sơ, lưu kho dữ liệu dùng chung của xã.",
-        "novelty": "Áp dụng lần đầu tại xã từ tháng 10/2025.",
-        "effectiveness": "Thời gian tra cứu hồ sơ giảm từ 2 ngày xuống 15 phút.",
+        "novelty": {"kind": "first_applied", "where": "Trung tâm Phục vụ hành chính công xã Ninh Giang",
+                    "since": "2025-10-01", "description": "Áp dụng lần đầu tại xã."},
+        "effectiveness": {
+            "indicators": [{"name": "Thời gian tra cứu hồ sơ", "unit": "giờ", "before": 16, "after": 0.25}],
+            "description": "Thời gian tra cứu hồ sơ giảm từ 2 ngày làm việc xuống 15 phút.",
+        },
         "replication_scope": "Toàn bộ các xã, phường của thành phố.",
     },
     {
@@ -54,7 +58,7 @@ INITIATIVES: list[dict[str, Any]] = [
             "Người dân nhận thông báo và tra cứu tình trạng hồ sơ thủ tục hành chính qua Zalo, "
             "không cần đến trụ sở."
         ),
-        "effectiveness": "Giảm 40% lượt người dân đến hỏi tiến độ hồ sơ.",
+        "effectiveness": {"expected_benefit": "Giảm 40% lượt người dân đến hỏi tiến độ hồ sơ."},
     },
     {
         "title": "Bộ tiêu chí chấm điểm thi đua cải cách hành chính cho các thôn",
@@ -74,6 +78,7 @@ def token(
     roles: list[str],
     commune: str = COMMUNE,
     ttl: dt.timedelta = dt.timedelta(days=30),
+    unit_id: str | None = None,
 ) -> str:
     return issue_token(
         settings.jwt_secret.get_secret_value(),
@@ -84,6 +89,7 @@ def token(
         issuer=settings.jwt_issuer,
         audience=settings.jwt_audience,
         ttl=ttl,
+        unit_id=unit_id,
     )
 
 
@@ -99,6 +105,7 @@ def demo_campaign(now: dt.datetime) -> dict[str, Any]:
         "campaign_id": f"cchc-{year}",
         "year": year,
         "title": f"Phát động nghiên cứu, đề xuất sáng kiến cải cách hành chính có tính đột phá năm {year}",
+        "commune_name": "xã Ninh Giang",
         "legal_basis": {"document_number": "709/QĐ-UBND", "document_date": "2025-07-31"},
         "fields": ["a", "b", "c", "d", "dd", "e", "g", "h"],
         "submission_opens_at": (now - dt.timedelta(days=1)).isoformat(),
@@ -114,6 +121,8 @@ def load_demo(settings: Settings, submission_url: str, now: dt.datetime | None =
     now = now or dt.datetime.now(dt.UTC)
     campaign = demo_campaign(now)
     secretary = {"Authorization": "Bearer " + token(settings, "vhxh-thu-ky", "Phạm Thu Hà", ["secretary"])}
+    unit_heads = {unit["unit_id"]: token(settings, f"truong-{unit['unit_id']}", "Trưởng đơn vị", ["unit_head"],
+                                         unit_id=unit["unit_id"]) for unit in UNITS}
     base = f"{submission_url}/api/v1/communes/{COMMUNE}"
     with httpx.Client(timeout=10) as http:
         existing = http.get(f"{base}/campaigns/{campaign['campaign_id']}", headers=secretary)
@@ -123,9 +132,11 @@ def load_demo(settings: Settings, submission_url: str, now: dt.datetime | None =
         response.raise_for_status()
         ids = []
         for index, initiative in enumerate(INITIATIVES):
-            author = (initiative["authors"] or [{"user_id": "truong-thon-dong", "name": "Lê Văn Minh"}])[0]
+            authors = initiative["authors"]
+            bearer = (token(settings, authors[0]["user_id"], authors[0]["name"], ["submitter"]) if authors
+                      else unit_heads[initiative["unit"]["unit_id"]])  # a collective initiative: the unit's head
             headers = {
-                "Authorization": "Bearer " + token(settings, author["user_id"], author["name"], ["submitter"]),
+                "Authorization": "Bearer " + bearer,
                 "Idempotency-Key": f"demo-{campaign['campaign_id']}-{index}",
             }
             created = http.post(f"{base}/campaigns/{campaign['campaign_id']}/initiatives", json=initiative,

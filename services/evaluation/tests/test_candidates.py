@@ -9,7 +9,7 @@ import pytest
 from reform_evaluation.application.candidates import Candidates
 from reform_shared.commands import make_envelope
 from reform_shared.envelope import Actor
-from reform_shared.events import AuthorRef, InitiativeSubmitted, UnitRef
+from reform_shared.events import AuthorRef, InitiativeContent, InitiativeSubmitted, UnitRef
 from reform_shared.store import StoredEvent
 
 pytestmark = pytest.mark.domain
@@ -17,10 +17,12 @@ pytestmark = pytest.mark.domain
 
 def test_a_submitted_initiative_awaits_evaluation_with_its_authors_and_unit() -> None:
     payload = InitiativeSubmitted(
-        initiative_id="i-1", campaign_id="cchc-2026", title="Một cửa điện tử",
-        unit=UnitRef(unit_id="vh-xh", name="Phòng VH-XH"), author_kind="individual",
-        authors=(AuthorRef(user_id="lan", name="Nguyễn Thị Lan"), AuthorRef(name="Khách mời")),
-        field="c", summary="Tóm tắt",
+        initiative_id="i-1", campaign_id="cchc-2026",
+        content=InitiativeContent(
+            title="Một cửa điện tử", unit=UnitRef(unit_id="vh-xh", name="Phòng VH-XH"), author_kind="individual",
+            authors=(AuthorRef(user_id="lan", name="Nguyễn Thị Lan"), AuthorRef(name="Khách mời")),
+            field="c", summary="Tóm tắt",
+        ),
     )
     envelope = make_envelope(payload, commune_id="ninh-giang", version=1, actor=Actor(user_id="lan",
                              commune_id="ninh-giang"), occurred_at=dt.datetime(2026, 5, 1, tzinfo=dt.UTC),

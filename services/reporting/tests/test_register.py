@@ -7,11 +7,11 @@ import datetime as dt
 import pytest
 
 from reform_reporting.application.register import InitiativeRegister
-from reform_reporting.domain.text import fold
 from reform_shared.commands import make_envelope
 from reform_shared.envelope import Actor
-from reform_shared.events import InitiativeSubmitted, UnitRef
+from reform_shared.events import InitiativeContent, InitiativeSubmitted, UnitRef
 from reform_shared.store import StoredEvent
+from reform_shared.text import fold
 
 pytestmark = pytest.mark.domain
 
@@ -33,8 +33,9 @@ def test_decomposed_and_composed_vietnamese_fold_alike() -> None:
 
 def test_a_submission_upserts_the_initiative_keyed_by_commune_and_counts_it() -> None:
     payload = InitiativeSubmitted(
-        initiative_id="i-9", campaign_id="cchc-2026", title="Tra cứu hồ sơ qua Zalo",
-        unit=UnitRef(unit_id="vp", name="Văn phòng"), author_kind="collective", field="c", summary="Tóm tắt",
+        initiative_id="i-9", campaign_id="cchc-2026",
+        content=InitiativeContent(title="Tra cứu hồ sơ qua Zalo", unit=UnitRef(unit_id="vp", name="Văn phòng"),
+                                  author_kind="collective", field="c", summary="Tóm tắt"),
     )
     actor = Actor(user_id="u1", commune_id="an-lao")
     envelope = make_envelope(payload, commune_id="an-lao", version=1, actor=actor,

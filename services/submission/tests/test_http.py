@@ -83,7 +83,7 @@ async def test_a_submission_in_the_window_is_appended(api: Api) -> None:
     response = await api.submit()
     assert response.status_code == 201, response.text
     assert response.json()["version"] == 1
-    assert await api.events() == 2  # the campaign and the initiative
+    assert await api.events() == 3  # the campaign, the title claim and the initiative
 
 
 async def test_a_retried_submission_with_an_idempotency_key_returns_the_first_result(api: Api) -> None:
@@ -93,7 +93,7 @@ async def test_a_retried_submission_with_an_idempotency_key_returns_the_first_re
     assert first.status_code == again.status_code == 201
     assert again.json() == first.json()
     assert again.headers.get("Idempotent-Replayed") == "true"
-    assert await api.events() == 2
+    assert await api.events() == 3
 
 
 async def test_malformed_json_is_a_400_and_appends_nothing(api: Api) -> None:

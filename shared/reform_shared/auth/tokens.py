@@ -103,4 +103,5 @@ class TokenVerifier:
             name=str(claims.get("name", "")),
             commune_id=commune,
             roles=tuple(role for role in roles if role in ROLES),
+            unit_id=str(claims["unit"]) if claims.get("unit") else None,
         )

@@ -8,16 +8,35 @@ from __future__ import annotations
 from reform_shared.events.awards import AwardGranted, AwardProposed
 from reform_shared.events.evaluation import Nominated, ScoreRecorded
 from reform_shared.events.submission import (
+    AttachmentRef,
     AuthorRef,
+    CampaignAmended,
     CampaignLaunched,
+    CampaignTerms,
+    Effectiveness,
+    Indicator,
+    InitiativeContent,
+    InitiativeReturned,
+    InitiativeRevised,
     InitiativeSubmitted,
+    InitiativeWithdrawn,
+    LegalBasis,
+    Novelty,
+    SubmissionsClosed,
+    TitleClaimed,
     UnitRef,
 )
 from reform_shared.registry import EventRegistry
 
 ALL_PAYLOADS = (
     CampaignLaunched,
+    CampaignAmended,
+    SubmissionsClosed,
     InitiativeSubmitted,
+    InitiativeRevised,
+    InitiativeReturned,
+    InitiativeWithdrawn,
+    TitleClaimed,
     ScoreRecorded,
     Nominated,
     AwardProposed,
@@ -35,13 +54,26 @@ def build_registry() -> EventRegistry:
 
 __all__ = [
     "ALL_PAYLOADS",
+    "AttachmentRef",
     "AuthorRef",
     "AwardGranted",
     "AwardProposed",
+    "CampaignAmended",
     "CampaignLaunched",
+    "CampaignTerms",
+    "Effectiveness",
+    "Indicator",
+    "InitiativeContent",
+    "InitiativeReturned",
+    "InitiativeRevised",
     "InitiativeSubmitted",
+    "InitiativeWithdrawn",
+    "LegalBasis",
     "Nominated",
+    "Novelty",
     "ScoreRecorded",
+    "SubmissionsClosed",
+    "TitleClaimed",
     "UnitRef",
     "build_registry",
 ]

@@ -83,5 +83,10 @@ def create_app(runtime: ServiceRuntime, routers: Sequence[APIRouter], title: str
     for router in routers:
         app.include_router(router)
     FastAPIInstrumentor.instrument_app(app, excluded_urls="health,ready")
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        upload_max_bytes=settings.max_upload_bytes,
+        upload_suffixes=("/attachments",),
+    )
     return app

@@ -19,20 +19,30 @@ def _too_large(limit: int) -> bytes:
 
 
 class BodySizeLimit:
-    """Pure ASGI middleware: checks Content-Length, then counts a streamed body as it arrives."""
+    """Pure ASGI middleware: checks Content-Length, then counts a streamed body as it arrives.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    Paths ending with one of `upload_suffixes` (file uploads) get `upload_max_bytes` instead.
+    """
+
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, upload_max_bytes: int = 0, upload_suffixes: tuple[str, ...] = ()
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.upload_max_bytes = max(upload_max_bytes, max_bytes)
+        self.upload_suffixes = upload_suffixes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        path = str(scope.get("path", ""))
+        is_upload = bool(self.upload_suffixes) and path.endswith(self.upload_suffixes)
+        limit = self.upload_max_bytes if is_upload else self.max_bytes
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._refuse(send, limit)
             return
         chunks: list[bytes] = []
         size = 0
@@ -43,8 +53,8 @@ class BodySizeLimit:
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_bytes:
-                await self._refuse(send)
+            if size > limit:
+                await self._refuse(send, limit)
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)
@@ -60,8 +70,8 @@ class BodySizeLimit:
 
         await self.app(scope, replay, send)
 
-    async def _refuse(self, send: Send) -> None:
-        payload = _too_large(self.max_bytes)
+    async def _refuse(self, send: Send, limit: int) -> None:
+        payload = _too_large(limit)
         start: dict[str, Any] = {
             "type": "http.response.start",
             "status": 413,

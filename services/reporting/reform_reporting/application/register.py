@@ -11,10 +11,17 @@ from typing import Any
 from pymongo import ASCENDING, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
-from reform_reporting.domain.text import fold
-from reform_shared.events import CampaignLaunched, InitiativeSubmitted
+from reform_shared.events import (
+    CampaignLaunched,
+    InitiativeContent,
+    InitiativeReturned,
+    InitiativeRevised,
+    InitiativeSubmitted,
+    InitiativeWithdrawn,
+)
 from reform_shared.projection import Projection, Write
 from reform_shared.store import StoredEvent
+from reform_shared.text import fold
 
 INITIATIVES = "initiatives"
 CAMPAIGNS = "campaigns"
@@ -26,7 +33,8 @@ def initiative_key(commune_id: str, initiative_id: str) -> str:
 
 class InitiativeRegister(Projection):
     name = "register"
-    event_types = ("CampaignLaunched", "InitiativeSubmitted")
+    event_types = ("CampaignLaunched", "InitiativeSubmitted", "InitiativeRevised", "InitiativeReturned",
+                   "InitiativeWithdrawn")
     collections = (INITIATIVES, CAMPAIGNS)
 
     async def create_indexes(self, db: AsyncDatabase[dict[str, Any]]) -> None:
@@ -53,17 +61,12 @@ class InitiativeRegister(Projection):
             key = f"{envelope.commune_id}:{payload.campaign_id}"
             return [Write(CAMPAIGNS, UpdateOne({"_id": key}, {"$set": doc}, upsert=True))]
         if isinstance(payload, InitiativeSubmitted):
+            content = payload.content
             doc = {
                 "commune_id": envelope.commune_id,
                 "initiative_id": payload.initiative_id,
                 "campaign_id": payload.campaign_id,
-                "title": payload.title,
-                "title_folded": fold(payload.title),
-                "summary": payload.summary,
-                "unit": payload.unit.model_dump(),
-                "author_kind": payload.author_kind,
-                "authors": [author.model_dump() for author in payload.authors],
-                "field": payload.field,
+                **content_fields(content),
                 "status": "submitted",
                 "submitted_at": envelope.occurred_at,
                 "submitted_by": envelope.actor.user_id,
@@ -80,11 +83,33 @@ class InitiativeRegister(Projection):
                     UpdateOne(
                         {"_id": campaign_key},
                         {
-                            "$inc": {"submitted": 1, f"submitted_by_field.{payload.field}": 1},
+                            "$inc": {"submitted": 1, f"submitted_by_field.{content.field}": 1},
                             "$setOnInsert": {"commune_id": envelope.commune_id, "campaign_id": payload.campaign_id},
                         },
                         upsert=True,
                     ),
                 ),
             ]
+        if isinstance(payload, InitiativeRevised):
+            revised = {**content_fields(payload.content), "status": "submitted", "version": envelope.aggregate_version,
+                       **meta}
+            key = initiative_key(envelope.commune_id, payload.initiative_id)
+            return [Write(INITIATIVES, UpdateOne({"_id": key}, {"$set": revised}, upsert=True))]
+        if isinstance(payload, InitiativeReturned | InitiativeWithdrawn):
+            status = "returned" if isinstance(payload, InitiativeReturned) else "withdrawn"
+            key = initiative_key(envelope.commune_id, payload.initiative_id)
+            changed = {"status": status, "version": envelope.aggregate_version, **meta}
+            return [Write(INITIATIVES, UpdateOne({"_id": key}, {"$set": changed}, upsert=True))]
         return []
+
+
+def content_fields(content: InitiativeContent) -> dict[str, Any]:
+    return {
+        "title": content.title,
+        "title_folded": fold(content.title),
+        "summary": content.summary,
+        "unit": content.unit.model_dump(),
+        "author_kind": content.author_kind,
+        "authors": [author.model_dump() for author in content.authors],
+        "field": content.field,
+    }

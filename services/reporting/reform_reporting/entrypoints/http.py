@@ -7,10 +7,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 
 from reform_reporting.application.register import CAMPAIGNS, INITIATIVES, initiative_key
-from reform_reporting.domain.text import fold
 from reform_shared.envelope import TOKEN_PATTERN, Actor
 from reform_shared.errors import Forbidden, NotFound
 from reform_shared.http.deps import ActorDep, RuntimeDep
+from reform_shared.text import fold
 
 CommuneId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
 router = APIRouter(prefix="/api/v1/communes/{commune_id}", tags=["reporting"])

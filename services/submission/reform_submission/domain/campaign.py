@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from reform_shared.envelope import EventPayload
-from reform_shared.events import CampaignLaunched
+from reform_shared.events import CampaignAmended, CampaignLaunched, CampaignTerms, SubmissionsClosed
 from reform_submission.domain import rules
 
 
@@ -14,24 +14,39 @@ from reform_submission.domain import rules
 class Campaign:
     campaign_id: str
     year: int
-    title: str
-    fields: tuple[str, ...]
-    opens_at: dt.datetime
-    closes_at: dt.datetime
-    max_nominations: int
+    terms: CampaignTerms
+    closed_early_at: dt.datetime | None = None
+
+    @property
+    def opens_at(self) -> dt.datetime:
+        opens: dt.datetime = self.terms.submission_opens_at
+        return opens
+
+    @property
+    def closes_at(self) -> dt.datetime:
+        """The deadline, or the moment the secretary closed submissions early."""
+        deadline: dt.datetime = self.terms.submission_closes_at
+        return min(deadline, self.closed_early_at) if self.closed_early_at else deadline
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        fields: tuple[str, ...] = self.terms.fields
+        return fields
+
+
+def terms_of(event: CampaignLaunched | CampaignAmended) -> CampaignTerms:
+    return CampaignTerms.model_validate(event.model_dump(include=set(CampaignTerms.model_fields)))
 
 
 def evolve(state: Campaign | None, event: EventPayload) -> Campaign | None:
     if isinstance(event, CampaignLaunched):
-        return Campaign(
-            campaign_id=event.campaign_id,
-            year=event.year,
-            title=event.title,
-            fields=event.fields,
-            opens_at=event.submission_opens_at,
-            closes_at=event.submission_closes_at,
-            max_nominations=event.max_nominations,
-        )
+        return Campaign(event.campaign_id, event.year, terms_of(event))
+    if state is None:
+        return None
+    if isinstance(event, CampaignAmended):
+        return replace(state, terms=terms_of(event))
+    if isinstance(event, SubmissionsClosed):
+        return replace(state, closed_early_at=event.closed_at)
     return state
 
 
@@ -42,9 +57,29 @@ def fold(events: list[EventPayload]) -> Campaign | None:
     return state
 
 
+def _valid_terms(terms: CampaignTerms) -> None:
+    rules.fields_come_from_the_catalogue(terms.fields)
+    rules.window_closes_after_it_opens(terms.submission_opens_at, terms.submission_closes_at)
+
+
 def launch(state: Campaign | None, launched: CampaignLaunched) -> list[EventPayload]:
     """Decide a launch: the campaign is new, its fields are known, its window makes sense."""
     rules.campaign_is_new(state is not None, launched.campaign_id)
-    rules.fields_come_from_the_catalogue(launched.fields)
-    rules.window_closes_after_it_opens(launched.submission_opens_at, launched.submission_closes_at)
+    _valid_terms(launched)
     return [launched]
+
+
+def amend(state: Campaign | None, amended: CampaignAmended, now: dt.datetime) -> list[EventPayload]:
+    """Amend the terms, only before the window opens (authors must be able to rely on them)."""
+    rules.campaign_exists(state is not None, amended.campaign_id)
+    assert state is not None
+    rules.campaign_amended_before_window_opens(now, state.opens_at)
+    _valid_terms(amended)
+    return [amended] if terms_of(amended) != state.terms else []
+
+
+def close_early(state: Campaign | None, campaign_id: str, now: dt.datetime, reason: str) -> list[EventPayload]:
+    rules.campaign_exists(state is not None, campaign_id)
+    assert state is not None
+    rules.submissions_can_close_early(now, state.opens_at, state.closes_at)
+    return [SubmissionsClosed(campaign_id=campaign_id, closed_at=now, reason=reason)]

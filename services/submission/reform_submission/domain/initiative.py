@@ -1,30 +1,164 @@
-"""The initiative aggregate: one dossier submitted to a campaign."""
+"""The initiative aggregate: one dossier in a campaign, through its revisions."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, replace
+from typing import Literal
 
-from reform_shared.envelope import EventPayload
-from reform_shared.errors import Conflict
-from reform_shared.events import InitiativeSubmitted
+from reform_shared.envelope import Actor, EventEnvelope
+from reform_shared.errors import Conflict, Forbidden, NotFound
+from reform_shared.events import (
+    InitiativeContent,
+    InitiativeReturned,
+    InitiativeRevised,
+    InitiativeSubmitted,
+    InitiativeWithdrawn,
+)
 from reform_submission.domain import rules
 from reform_submission.domain.campaign import Campaign
 
+Status = Literal["submitted", "returned", "withdrawn"]
+STATUS_LABELS: dict[str, str] = {"submitted": "Đã nộp", "returned": "Trả lại để bổ sung", "withdrawn": "Đã rút"}
+
+
+@dataclass(frozen=True)
+class Initiative:
+    initiative_id: str
+    campaign_id: str
+    content: InitiativeContent
+    status: Status
+    revision: int
+    submitted_by: str
+    submitted_at: dt.datetime
+    returned_reason: str = ""
+
+    @property
+    def author_user_ids(self) -> set[str]:
+        return {author.user_id for author in self.content.authors if author.user_id}
+
+
+def evolve(state: Initiative | None, envelope: EventEnvelope) -> Initiative | None:
+    event = envelope.payload
+    if isinstance(event, InitiativeSubmitted):
+        return Initiative(event.initiative_id, event.campaign_id, event.content, "submitted", 1,
+                          envelope.actor.user_id, envelope.occurred_at)
+    if state is None:
+        return None
+    if isinstance(event, InitiativeRevised):
+        return replace(state, content=event.content, revision=event.revision, status="submitted", returned_reason="")
+    if isinstance(event, InitiativeReturned):
+        return replace(state, status="returned", returned_reason=event.reason)
+    if isinstance(event, InitiativeWithdrawn):
+        return replace(state, status="withdrawn")
+    return state
+
+
+def fold(envelopes: list[EventEnvelope]) -> Initiative | None:
+    state: Initiative | None = None
+    for envelope in envelopes:
+        state = evolve(state, envelope)
+    return state
+
+
+def may_write_for(actor: Actor, content: InitiativeContent) -> None:
+    """Submitters write their own initiatives, unit heads their unit's, the secretary any."""
+    if actor.has_any("secretary"):
+        return
+    if actor.has_any("unit_head") and actor.unit_id == content.unit.unit_id:
+        return
+    own = {a.user_id for a in content.authors if a.user_id}
+    if actor.has_any("submitter") and (
+        actor.user_id in own or (content.author_kind == "collective" and actor.unit_id == content.unit.unit_id)
+    ):
+        return
+    raise Forbidden(
+        "Chỉ tác giả, trưởng đơn vị của tác giả hoặc thư ký được lập hồ sơ này",
+        "only an author, the head of the author's unit, or the secretary may write this dossier",
+        rule="own_initiative_only",
+    )
+
+
+def may_act_on(actor: Actor, state: Initiative) -> None:
+    """Authors, the one who submitted, and the unit's head act on an initiative."""
+    if actor.user_id == state.submitted_by or actor.user_id in state.author_user_ids:
+        return
+    if actor.has_any("unit_head") and actor.unit_id == state.content.unit.unit_id:
+        return
+    raise Forbidden(
+        "Bạn không phải tác giả của sáng kiến này",
+        "you are not an author of this initiative",
+        rule="own_initiative_only",
+    )
+
+
+def _content_rules(campaign: Campaign, content: InitiativeContent, commune_id: str) -> None:
+    rules.field_is_open_in_campaign(content.field, campaign.fields)
+    rules.sub_area_is_open(content.sub_area, campaign.terms.sub_areas)
+    rules.authors_match_author_kind(content.author_kind, len(content.authors))
+    rules.authors_belong_to_the_commune([a.commune_id for a in content.authors], commune_id)
+
 
 def submit(
-    existing: list[EventPayload],
+    existing: Initiative | None,
     campaign: Campaign | None,
     submitted: InitiativeSubmitted,
     now: dt.datetime,
-) -> list[EventPayload]:
-    """Decide a submission against the campaign's window and open fields."""
-    if existing:
-        raise Conflict(
-            "Sáng kiến này đã được nộp", "this initiative was already submitted", rule="initiative_unique"
-        )
+    actor: Actor,
+) -> list[InitiativeSubmitted]:
+    """Decide a submission against the campaign's window, fields and authorship."""
+    if existing is not None:
+        raise Conflict("Sáng kiến này đã được nộp", "this initiative was already submitted", rule="initiative_unique")
     rules.campaign_exists(campaign is not None, submitted.campaign_id)
     assert campaign is not None
+    may_write_for(actor, submitted.content)
     rules.submission_window_is_open(now, campaign.opens_at, campaign.closes_at)
-    rules.field_is_open_in_campaign(submitted.field, campaign.fields)
-    rules.authors_match_author_kind(submitted.author_kind, len(submitted.authors))
+    _content_rules(campaign, submitted.content, actor.commune_id)
     return [submitted]
+
+
+def _found(state: Initiative | None, initiative_id: str) -> Initiative:
+    if state is None:
+        raise NotFound(f"Không tìm thấy sáng kiến {initiative_id}", f"no initiative {initiative_id}",
+                       field="initiative_id")
+    return state
+
+
+def revise(
+    state: Initiative | None,
+    initiative_id: str,
+    campaign: Campaign | None,
+    content: InitiativeContent,
+    now: dt.datetime,
+    actor: Actor,
+    note: str = "",
+) -> list[InitiativeRevised]:
+    """A new version of the dossier: before the deadline, or to complete a returned dossier."""
+    current = _found(state, initiative_id)
+    rules.not_withdrawn(current.status)
+    may_act_on(actor, current)
+    may_write_for(actor, content)
+    assert campaign is not None
+    resubmission = current.status == "returned"
+    if not resubmission:
+        rules.submission_window_is_open(now, campaign.opens_at, campaign.closes_at)
+    _content_rules(campaign, content, actor.commune_id)
+    if content == current.content and not resubmission:
+        return []
+    return [InitiativeRevised(initiative_id=initiative_id, campaign_id=current.campaign_id,
+                              revision=current.revision + 1, content=content, resubmission=resubmission, note=note)]
+
+
+def return_to_author(state: Initiative | None, initiative_id: str, reason: str) -> list[InitiativeReturned]:
+    """The secretariat returns an incomplete dossier, saying what is missing."""
+    current = _found(state, initiative_id)
+    rules.not_withdrawn(current.status)
+    rules.return_needs_a_submitted_dossier(current.status)
+    return [InitiativeReturned(initiative_id=initiative_id, campaign_id=current.campaign_id, reason=reason)]
+
+
+def withdraw(state: Initiative | None, initiative_id: str, actor: Actor, reason: str) -> list[InitiativeWithdrawn]:
+    current = _found(state, initiative_id)
+    rules.not_withdrawn(current.status)
+    may_act_on(actor, current)
+    return [InitiativeWithdrawn(initiative_id=initiative_id, campaign_id=current.campaign_id, reason=reason)]

@@ -93,3 +93,76 @@ def authors_match_author_kind(author_kind: str, author_count: int) -> None:
             field="authors",
             rule="individual_needs_author",
         )
+
+
+def campaign_amended_before_window_opens(now: dt.datetime, opens_at: dt.datetime) -> None:
+    if now >= opens_at:
+        raise RuleViolation(
+            f"Chỉ sửa đợt phát động trước khi mở nhận hồ sơ ({local(opens_at)})",
+            "a campaign can be amended only before its submission window opens",
+            rule="amend_before_window_opens",
+        )
+
+
+def submissions_can_close_early(now: dt.datetime, opens_at: dt.datetime, closes_at: dt.datetime) -> None:
+    if now >= closes_at:
+        raise Conflict(
+            f"Đợt phát động đã đóng nhận hồ sơ lúc {local(closes_at)}",
+            "submissions are already closed",
+            rule="already_closed",
+        )
+    if now < opens_at:
+        raise RuleViolation(
+            "Đợt phát động chưa mở nhận hồ sơ nên không thể đóng sớm",
+            "submissions have not opened yet, so they cannot close early",
+            rule="close_only_when_open",
+        )
+
+
+def sub_area_is_open(sub_area: str, open_sub_areas: tuple[str, ...]) -> None:
+    if sub_area and open_sub_areas and sub_area not in open_sub_areas:
+        raise RuleViolation(
+            f"Nhóm nội dung '{sub_area}' không có trong đợt phát động ({'; '.join(open_sub_areas)})",
+            f"sub-area '{sub_area}' is not one of the campaign's",
+            field="sub_area",
+            rule="sub_area_open_in_campaign",
+        )
+
+
+def authors_belong_to_the_commune(author_communes: list[str | None], commune_id: str) -> None:
+    foreign = sorted({c for c in author_communes if c is not None and c != commune_id})
+    if foreign:
+        raise RuleViolation(
+            f"Tác giả phải là cán bộ của {commune_id}; có tác giả thuộc {', '.join(foreign)}",
+            f"authors must be officials of {commune_id}; some belong to {', '.join(foreign)}",
+            field="authors",
+            rule="authors_same_commune",
+        )
+
+
+def not_withdrawn(status: str) -> None:
+    if status == "withdrawn":
+        raise Conflict(
+            "Sáng kiến đã được rút, không thể thao tác thêm",
+            "the initiative was withdrawn; nothing more can be done to it",
+            rule="withdrawn_is_final",
+        )
+
+
+def return_needs_a_submitted_dossier(status: str) -> None:
+    if status != "submitted":
+        raise Conflict(
+            "Chỉ trả lại hồ sơ đang ở trạng thái đã nộp",
+            "only a submitted dossier can be returned",
+            rule="return_only_submitted",
+        )
+
+
+def a_title_is_unique_per_unit_and_campaign(holder_id: str, holder_title: str) -> None:
+    raise RuleViolation(
+        f"Đơn vị đã có sáng kiến cùng tên trong đợt phát động này: \"{holder_title}\" (mã {holder_id})",
+        f"the unit already has an initiative with this title in this campaign: \"{holder_title}\" ({holder_id})",
+        field="title",
+        rule="unique_title_per_unit",
+        details={"existing_initiative_id": holder_id},
+    )

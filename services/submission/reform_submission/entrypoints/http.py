@@ -3,27 +3,39 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Header, Path, Request, Response
+from fastapi import APIRouter, Depends, File, Header, Path, Query, Request, Response, UploadFile
+from fastapi.responses import Response as RawResponse
 
 from reform_shared.commands import CommandContext
 from reform_shared.envelope import TOKEN_PATTERN, Actor
 from reform_shared.errors import NotFound
-from reform_shared.events import AuthorRef, CampaignLaunched, InitiativeSubmitted, UnitRef
-from reform_shared.events.submission import LegalBasis
+from reform_shared.events import CampaignAmended, CampaignLaunched, CampaignTerms
 from reform_shared.http.deps import ActorDep, IdempotencyKeyHeader, require_commune, require_role
 from reform_shared.idempotency import CommandResult
 from reform_shared.ids import Clock, new_id
-from reform_submission.application.commands import SubmissionCommands
-from reform_submission.entrypoints.schemas import CampaignCreate, Created, InitiativeCreate
+from reform_submission.application.service import SubmissionService
+from reform_submission.entrypoints.schemas import (
+    CampaignCreate,
+    CampaignTermsIn,
+    Created,
+    InitiativeIn,
+    InitiativeRevision,
+    ReasonOptional,
+    ReasonRequired,
+)
 
-CommuneId = Annotated[str, Path(pattern=TOKEN_PATTERN, description="commune id, e.g. an-lao")]
+CommuneId = Annotated[str, Path(pattern=TOKEN_PATTERN, description="commune id, e.g. ninh-giang")]
 CampaignId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
+InitiativeId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
+CorrelationHeader = Annotated[str | None, Header(alias="X-Correlation-Id", max_length=100)]
+WRITERS = ("submitter", "unit_head", "secretary")
 
 
-def get_commands(request: Request) -> SubmissionCommands:
-    commands: SubmissionCommands = request.app.state.commands
-    return commands
+def get_service(request: Request) -> SubmissionService:
+    service: SubmissionService = request.app.state.service
+    return service
 
 
 def get_clock(request: Request) -> Clock:
@@ -31,9 +43,8 @@ def get_clock(request: Request) -> Clock:
     return clock
 
 
-CommandsDep = Annotated[SubmissionCommands, Depends(get_commands)]
+ServiceDep = Annotated[SubmissionService, Depends(get_service)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
-CorrelationHeader = Annotated[str | None, Header(alias="X-Correlation-Id", max_length=100)]
 
 
 def context(actor: Actor, clock: Clock, key: str | None, correlation: str | None) -> CommandContext:
@@ -47,92 +58,196 @@ def answer(result: CommandResult, response: Response) -> dict[str, Any]:
     return result.body
 
 
+def staff_of(actor: Actor, commune_id: str, *roles: str) -> None:
+    require_commune(actor, commune_id)
+    if roles:
+        require_role(actor, *roles)
+
+
 router = APIRouter(prefix="/api/v1/communes/{commune_id}", tags=["submission"])
 
 
+# -- campaigns ---------------------------------------------------------------------------------
 @router.post("/campaigns", status_code=201, response_model=Created)
 async def launch_campaign(
-    commune_id: CommuneId,
-    body: CampaignCreate,
-    actor: ActorDep,
-    commands: CommandsDep,
-    clock: ClockDep,
-    response: Response,
-    idempotency_key: IdempotencyKeyHeader = None,
+    commune_id: CommuneId, body: CampaignCreate, actor: ActorDep, service: ServiceDep, clock: ClockDep,
+    response: Response, idempotency_key: IdempotencyKeyHeader = None, correlation_id: CorrelationHeader = None,
+) -> dict[str, Any]:
+    staff_of(actor, commune_id, "secretary")
+    terms = CampaignTerms.model_validate(body.model_dump(exclude={"campaign_id", "year"}))
+    launched = CampaignLaunched(campaign_id=body.campaign_id or new_id(), year=body.year, **dict(terms))
+    ctx = context(actor, clock, idempotency_key, correlation_id)
+    return answer(await service.commands.launch_campaign(ctx, commune_id, launched), response)
+
+
+@router.put("/campaigns/{campaign_id}", response_model=Created)
+async def amend_campaign(
+    commune_id: CommuneId, campaign_id: CampaignId, body: CampaignTermsIn, actor: ActorDep, service: ServiceDep,
+    clock: ClockDep, response: Response, idempotency_key: IdempotencyKeyHeader = None,
     correlation_id: CorrelationHeader = None,
 ) -> dict[str, Any]:
-    require_commune(actor, commune_id)
-    require_role(actor, "secretary")
-    launched = CampaignLaunched(
-        campaign_id=body.campaign_id or new_id(),
-        year=body.year,
-        title=body.title,
-        legal_basis=LegalBasis(**body.legal_basis.model_dump()) if body.legal_basis else None,
-        fields=tuple(body.fields),
-        submission_opens_at=body.submission_opens_at,
-        submission_closes_at=body.submission_closes_at,
-        evaluation_deadline=body.evaluation_deadline,
-        recognition_deadline=body.recognition_deadline,
-        nomination_deadline=body.nomination_deadline,
-        max_nominations=body.max_nominations,
-        expected_units=tuple(UnitRef(**unit.model_dump()) for unit in body.expected_units),
-    )
-    result = await commands.launch_campaign(
-        context(actor, clock, idempotency_key, correlation_id), commune_id, launched
-    )
-    return answer(result, response)
+    """Replace the campaign's terms; only before its submission window opens."""
+    staff_of(actor, commune_id, "secretary")
+    amended = CampaignAmended(campaign_id=campaign_id, **dict(CampaignTerms.model_validate(body.model_dump())))
+    ctx = context(actor, clock, idempotency_key, correlation_id)
+    return answer(await service.commands.amend_campaign(ctx, commune_id, amended), response)
+
+
+@router.post("/campaigns/{campaign_id}/close", response_model=Created)
+async def close_submissions(
+    commune_id: CommuneId, campaign_id: CampaignId, body: ReasonOptional, actor: ActorDep, service: ServiceDep,
+    clock: ClockDep, response: Response, idempotency_key: IdempotencyKeyHeader = None,
+    correlation_id: CorrelationHeader = None,
+) -> dict[str, Any]:
+    """Close submissions before the deadline (at the deadline they close by themselves)."""
+    staff_of(actor, commune_id, "secretary")
+    ctx = context(actor, clock, idempotency_key, correlation_id)
+    return answer(await service.commands.close_submissions(ctx, commune_id, campaign_id, body.reason), response)
+
+
+@router.get("/campaigns")
+async def list_campaigns(commune_id: CommuneId, actor: ActorDep, service: ServiceDep) -> dict[str, Any]:
+    staff_of(actor, commune_id)
+    items = await service.queries.campaigns(commune_id)
+    return {"commune_id": commune_id, "count": len(items), "items": items}
 
 
 @router.get("/campaigns/{campaign_id}")
 async def get_campaign(
-    commune_id: CommuneId, campaign_id: CampaignId, actor: ActorDep, commands: CommandsDep
+    commune_id: CommuneId, campaign_id: CampaignId, actor: ActorDep, service: ServiceDep, clock: ClockDep
 ) -> dict[str, Any]:
-    require_commune(actor, commune_id)
-    campaign = await commands.load_campaign(commune_id, campaign_id)
-    if campaign is None:
-        raise NotFound(f"Không tìm thấy đợt phát động {campaign_id}", f"no campaign {campaign_id}", field="campaign_id")
-    return {
-        "campaign_id": campaign.campaign_id,
-        "year": campaign.year,
-        "title": campaign.title,
-        "fields": list(campaign.fields),
-        "submission_opens_at": campaign.opens_at.isoformat(),
-        "submission_closes_at": campaign.closes_at.isoformat(),
-        "max_nominations": campaign.max_nominations,
-    }
+    staff_of(actor, commune_id)
+    return await service.campaign_view(commune_id, campaign_id, clock.now())
 
 
+@router.get("/campaigns/{campaign_id}/units-without-initiatives")
+async def units_without_initiatives(
+    commune_id: CommuneId, campaign_id: CampaignId, actor: ActorDep, service: ServiceDep
+) -> dict[str, Any]:
+    """The expected units that have not proposed an initiative yet (each must propose ≥ 1 a year)."""
+    staff_of(actor, commune_id)
+    report = await service.queries.units_without_initiatives(commune_id, campaign_id)
+    if report is None:
+        raise NotFound(f"Không tìm thấy đợt phát động {campaign_id}", f"no campaign {campaign_id}",
+                       field="campaign_id")
+    return report
+
+
+# -- initiatives -------------------------------------------------------------------------------
 @router.post("/campaigns/{campaign_id}/initiatives", status_code=201, response_model=Created)
 async def submit_initiative(
-    commune_id: CommuneId,
-    campaign_id: CampaignId,
-    body: InitiativeCreate,
-    actor: ActorDep,
-    commands: CommandsDep,
-    clock: ClockDep,
-    response: Response,
-    idempotency_key: IdempotencyKeyHeader = None,
+    commune_id: CommuneId, campaign_id: CampaignId, body: InitiativeIn, actor: ActorDep, service: ServiceDep,
+    clock: ClockDep, response: Response, idempotency_key: IdempotencyKeyHeader = None,
     correlation_id: CorrelationHeader = None,
 ) -> dict[str, Any]:
-    require_commune(actor, commune_id)
-    require_role(actor, "submitter", "unit_head", "secretary")
-    submitted = InitiativeSubmitted(
-        initiative_id=new_id(),
-        campaign_id=campaign_id,
-        title=body.title,
-        unit=UnitRef(**body.unit.model_dump()),
-        author_kind=body.author_kind,
-        authors=tuple(AuthorRef(**author.model_dump()) for author in body.authors),
-        field=body.field,
-        summary=body.summary,
-        problem=body.problem,
-        solution=body.solution,
-        novelty=body.novelty,
-        effectiveness=body.effectiveness,
-        replication_scope=body.replication_scope,
-    )
+    staff_of(actor, commune_id, *WRITERS)
+    content = await service.content_of(commune_id, body)
+    ctx = context(actor, clock, idempotency_key, correlation_id)
     request = {"campaign_id": campaign_id, **body.model_dump(mode="json")}
-    result = await commands.submit_initiative(
-        context(actor, clock, idempotency_key, correlation_id), commune_id, submitted, request
-    )
+    return answer(await service.commands.submit_initiative(ctx, commune_id, campaign_id, content, request), response)
+
+
+@router.put("/initiatives/{initiative_id}", response_model=Created)
+async def revise_initiative(
+    commune_id: CommuneId, initiative_id: InitiativeId, body: InitiativeRevision, actor: ActorDep,
+    service: ServiceDep, clock: ClockDep, response: Response, idempotency_key: IdempotencyKeyHeader = None,
+    correlation_id: CorrelationHeader = None,
+) -> dict[str, Any]:
+    """A new version of the dossier (every version is kept): before the deadline, or after a return."""
+    staff_of(actor, commune_id, *WRITERS)
+    content = await service.content_of(commune_id, body)
+    ctx = context(actor, clock, idempotency_key, correlation_id)
+    result = await service.commands.revise_initiative(ctx, commune_id, initiative_id, content, body.note,
+                                                      body.model_dump(mode="json"))
     return answer(result, response)
+
+
+@router.post("/initiatives/{initiative_id}/return", response_model=Created)
+async def return_initiative(
+    commune_id: CommuneId, initiative_id: InitiativeId, body: ReasonRequired, actor: ActorDep, service: ServiceDep,
+    clock: ClockDep, response: Response, idempotency_key: IdempotencyKeyHeader = None,
+    correlation_id: CorrelationHeader = None,
+) -> dict[str, Any]:
+    """The secretariat returns an incomplete dossier to its author, with the reason."""
+    staff_of(actor, commune_id, "secretary")
+    ctx = context(actor, clock, idempotency_key, correlation_id)
+    return answer(await service.commands.return_initiative(ctx, commune_id, initiative_id, body.reason), response)
+
+
+@router.post("/initiatives/{initiative_id}/withdraw", response_model=Created)
+async def withdraw_initiative(
+    commune_id: CommuneId, initiative_id: InitiativeId, body: ReasonOptional, actor: ActorDep, service: ServiceDep,
+    clock: ClockDep, response: Response, idempotency_key: IdempotencyKeyHeader = None,
+    correlation_id: CorrelationHeader = None,
+) -> dict[str, Any]:
+    staff_of(actor, commune_id, *WRITERS)
+    ctx = context(actor, clock, idempotency_key, correlation_id)
+    return answer(await service.commands.withdraw_initiative(ctx, commune_id, initiative_id, body.reason), response)
+
+
+@router.get("/initiatives")
+async def list_initiatives(
+    commune_id: CommuneId, actor: ActorDep, service: ServiceDep,
+    campaign_id: str | None = None, field: str | None = None, unit_id: str | None = None,
+    status: str | None = None, author: Annotated[str | None, Query(max_length=200)] = None,
+    q: Annotated[str | None, Query(max_length=200, description="title or summary, diacritics optional")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200, skip: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    staff_of(actor, commune_id)
+    total, items = await service.queries.initiatives(
+        commune_id, campaign_id=campaign_id, field=field, unit_id=unit_id, status=status, author=author, text=q,
+        limit=limit, skip=skip,
+    )
+    return {"commune_id": commune_id, "total": total, "count": len(items), "items": items}
+
+
+@router.get("/initiatives/{initiative_id}")
+async def get_initiative(
+    commune_id: CommuneId, initiative_id: InitiativeId, actor: ActorDep, service: ServiceDep
+) -> dict[str, Any]:
+    staff_of(actor, commune_id)
+    return await service.initiative_view(commune_id, initiative_id)
+
+
+@router.get("/initiatives/{initiative_id}/history")
+async def initiative_history(
+    commune_id: CommuneId, initiative_id: InitiativeId, actor: ActorDep, service: ServiceDep
+) -> dict[str, Any]:
+    """Every event of the initiative, with every version of the dossier."""
+    staff_of(actor, commune_id)
+    return await service.history_view(commune_id, initiative_id)
+
+
+@router.get("/initiatives/{initiative_id}/dossier.docx", response_class=RawResponse)
+async def dossier(
+    commune_id: CommuneId, initiative_id: InitiativeId, actor: ActorDep, service: ServiceDep,
+    revision: Annotated[int | None, Query(ge=1)] = None,
+) -> RawResponse:
+    """The printable dossier (DOCX, Vietnamese initiative form); any revision."""
+    staff_of(actor, commune_id)
+    data, filename = await service.dossier_docx(commune_id, initiative_id, revision)
+    media = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    return RawResponse(data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+# -- attachments -------------------------------------------------------------------------------
+@router.post("/attachments", status_code=201)
+async def upload_attachment(
+    commune_id: CommuneId, actor: ActorDep, service: ServiceDep, file: Annotated[UploadFile, File()]
+) -> dict[str, Any]:
+    """Store a file (PDF, DOCX, XLSX, JPEG, PNG — judged by content); reference its id in a dossier."""
+    staff_of(actor, commune_id, *WRITERS)
+    data = await file.read()
+    ref = await service.attachments.save(commune_id=commune_id, uploaded_by=actor.user_id,
+                                         filename=file.filename or "tep-dinh-kem", data=data)
+    return ref.model_dump()
+
+
+@router.get("/attachments/{attachment_id}", response_class=RawResponse)
+async def download_attachment(
+    commune_id: CommuneId, attachment_id: Annotated[str, Path(max_length=64)], actor: ActorDep, service: ServiceDep
+) -> RawResponse:
+    staff_of(actor, commune_id)
+    ref, data = await service.attachments.read(commune_id, attachment_id)
+    return RawResponse(data, media_type=ref.media_type, headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(ref.filename)}", "X-Checksum-SHA256": ref.sha256})

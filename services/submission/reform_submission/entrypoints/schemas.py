@@ -1,4 +1,4 @@
-"""Request and response schemas of the HTTP API (apart from events and storage documents)."""
+"""Request schemas of the HTTP API (apart from events and storage documents)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 from reform_shared.envelope import TOKEN_PATTERN
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20_000)]
 Token = Annotated[str, StringConstraints(pattern=TOKEN_PATTERN)]
+Code = Annotated[str, StringConstraints(max_length=4)]
 
 
 class Strict(BaseModel):
@@ -28,12 +30,12 @@ class LegalBasisIn(Strict):
     document_date: dt.date
 
 
-class CampaignCreate(Strict):
-    campaign_id: Token | None = None
-    year: int = Field(ge=2000, le=2100)
+class CampaignTermsIn(Strict):
     title: Text
+    commune_name: Short = ""
     legal_basis: LegalBasisIn | None = None
-    fields: list[Annotated[str, StringConstraints(max_length=4)]] = Field(min_length=1, max_length=20)
+    fields: list[Code] = Field(min_length=1, max_length=20)
+    sub_areas: list[Text] = Field(default_factory=list, max_length=30)
     submission_opens_at: AwareDatetime
     submission_closes_at: AwareDatetime
     evaluation_deadline: dt.date | None = None
@@ -43,25 +45,67 @@ class CampaignCreate(Strict):
     expected_units: list[UnitIn] = Field(default_factory=list, max_length=200)
 
 
+class CampaignCreate(CampaignTermsIn):
+    campaign_id: Token | None = None
+    year: int = Field(ge=2000, le=2100)
+
+
 class AuthorIn(Strict):
     user_id: Token | None = None
     name: Text
-    position: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    position: Short = ""
     unit_id: Token | None = None
+    commune_id: Token | None = None
 
 
-class InitiativeCreate(Strict):
+class NoveltyIn(Strict):
+    kind: Literal["first_applied", "trial"] = "first_applied"
+    where: Short = ""
+    since: dt.date | None = None
+    description: LongText = ""
+
+
+class IndicatorIn(Strict):
+    name: Text
+    unit: Short = ""
+    before: float | None = None
+    after: float | None = None
+
+
+class EffectivenessIn(Strict):
+    indicators: list[IndicatorIn] = Field(default_factory=list, max_length=30)
+    expected_benefit: LongText = ""
+    description: LongText = ""
+
+
+class InitiativeIn(Strict):
+    """The dossier an author writes; `attachment_ids` come from POST .../attachments."""
+
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=300)]
     unit: UnitIn
     author_kind: Literal["individual", "collective"] = "individual"
     authors: list[AuthorIn] = Field(default_factory=list, max_length=20)
-    field: Annotated[str, StringConstraints(max_length=4)]
+    field: Code
+    sub_area: Short = ""
     summary: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=5_000)]
     problem: LongText = ""
     solution: LongText = ""
-    novelty: LongText = ""
-    effectiveness: LongText = ""
+    novelty: NoveltyIn = NoveltyIn()
+    effectiveness: EffectivenessIn = EffectivenessIn()
     replication_scope: LongText = ""
+    attachment_ids: list[Annotated[str, StringConstraints(max_length=64)]] = Field(default_factory=list, max_length=20)
+
+
+class InitiativeRevision(InitiativeIn):
+    note: Short = ""
+
+
+class ReasonRequired(Strict):
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=2_000)]
+
+
+class ReasonOptional(Strict):
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2_000)] = ""
 
 
 class Created(BaseModel):

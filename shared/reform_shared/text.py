@@ -1,4 +1,4 @@
-"""Vietnamese text folding: "cải cách" and "cai cach" compare equal."""
+"""Vietnamese text folding for search and uniqueness: "cải cách" and "cai cach" compare equal."""
 
 from __future__ import annotations
 

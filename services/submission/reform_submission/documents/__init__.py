@@ -1,0 +1,1 @@
+"""Printable documents of the submission service (the initiative dossier)."""
