@@ -231,3 +231,221 @@ async def test_one_trace_runs_from_the_http_request_through_nats_to_the_projecti
     assert any(s.name == "project register InitiativeSubmitted" for s in spans)
     doc = await rt.db["initiatives"].find_one({"title": INITIATIVE["title"]})
     assert doc is not None and doc["trace_id"] == trace_id
+
+
+# -- the dossier's life: revise, return, resubmit, withdraw --------------------------------------
+async def submitted_id(api: Api, body: Any = None, **kw: Any) -> str:
+    response = await api.submit(body, **kw)
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+async def test_every_revision_is_kept_and_viewable(api: Api) -> None:
+    initiative_id = await submitted_id(api)
+    revised = {**INITIATIVE, "summary": "Quét, ký số và lưu hồ sơ điện tử ngay khi tiếp nhận.", "note": "Bổ sung"}
+    response = await api.http.put(f"{BASE}/initiatives/{initiative_id}", json=revised, headers=api.auth(["submitter"]))
+    assert response.status_code == 200, response.text
+    assert response.json()["version"] == 2
+
+    history = (await api.http.get(f"{BASE}/initiatives/{initiative_id}/history",
+                                  headers=api.auth(["submitter"]))).json()
+    assert [e["event_type"] for e in history["events"]] == ["InitiativeSubmitted", "InitiativeRevised"]
+    assert [v["revision"] for v in history["versions"]] == [1, 2]
+    assert history["versions"][0]["content"]["summary"] == INITIATIVE["summary"]
+    assert history["versions"][1]["content"]["summary"].startswith("Quét, ký số")
+    current = (await api.http.get(f"{BASE}/initiatives/{initiative_id}", headers=api.auth(["submitter"]))).json()
+    assert (current["revision"], current["status"]) == (2, "submitted")
+
+
+async def test_a_returned_dossier_is_completed_and_resubmitted_after_the_deadline(api: Api) -> None:
+    initiative_id = await submitted_id(api)
+    returned = await api.http.post(f"{BASE}/initiatives/{initiative_id}/return",
+                                   json={"reason": "Thiếu bảng số liệu trước và sau khi áp dụng"},
+                                   headers=api.auth(["secretary"], subject="ha"))
+    assert returned.status_code == 200, returned.text
+    api.clock.at = CLOSES + dt.timedelta(days=2)
+    completed = {**INITIATIVE, "effectiveness": {"indicators": [
+        {"name": "Thời gian giải quyết", "unit": "ngày", "before": 5, "after": 2}]}}
+    resubmitted = await api.http.put(f"{BASE}/initiatives/{initiative_id}", json=completed,
+                                     headers=api.auth(["submitter"]))
+    assert resubmitted.status_code == 200, resubmitted.text
+    state = (await api.http.get(f"{BASE}/initiatives/{initiative_id}", headers=api.auth(["submitter"]))).json()
+    assert state["status"] == "submitted"
+    assert state["content"]["effectiveness"]["indicators"][0]["after"] == 2
+
+
+async def test_only_the_secretary_returns_a_dossier(api: Api) -> None:
+    initiative_id = await submitted_id(api)
+    response = await api.http.post(f"{BASE}/initiatives/{initiative_id}/return", json={"reason": "Thiếu hồ sơ"},
+                                   headers=api.auth(["submitter"]))
+    assert response.status_code == 403
+
+
+async def test_revising_someone_elses_initiative_is_a_403(api: Api) -> None:
+    initiative_id = await submitted_id(api)
+    before = await api.events()
+    response = await api.http.put(f"{BASE}/initiatives/{initiative_id}", json={**INITIATIVE, "title": "Đổi tên khác"},
+                                  headers=api.auth(["submitter"], subject="user-2"))
+    assert response.status_code == 403
+    assert error(response)["rule"] == "own_initiative_only"
+    assert await api.events() == before
+
+
+async def test_a_withdrawn_initiative_cannot_be_acted_on(api: Api) -> None:
+    initiative_id = await submitted_id(api)
+    withdrawn = await api.http.post(f"{BASE}/initiatives/{initiative_id}/withdraw", json={"reason": "Trùng ý tưởng"},
+                                    headers=api.auth(["submitter"]))
+    assert withdrawn.status_code == 200
+    before = await api.events()
+    response = await api.http.put(f"{BASE}/initiatives/{initiative_id}", json={**INITIATIVE, "title": "Tên mới hơn"},
+                                  headers=api.auth(["submitter"]))
+    assert response.status_code == 409
+    assert error(response)["rule"] == "withdrawn_is_final"
+    assert await api.events() == before
+
+
+# -- unique titles -------------------------------------------------------------------------------
+async def test_the_same_title_from_the_same_unit_is_refused_without_case_or_diacritics(api: Api) -> None:
+    first = await submitted_id(api)
+    before = await api.events()
+    response = await api.submit({**INITIATIVE, "title": "SO HOA HO SO MOT CUA"})
+    assert response.status_code == 422
+    assert error(response)["rule"] == "unique_title_per_unit"
+    assert first in error(response)["message_vi"]
+    assert await api.events() == before
+    other_unit = {**INITIATIVE, "unit": {"unit_id": "kinh-te", "name": "Phòng Kinh tế"}}
+    assert (await api.submit(other_unit)).status_code == 201
+
+
+async def test_a_withdrawn_initiative_frees_its_title(api: Api) -> None:
+    first = await submitted_id(api)
+    await api.http.post(f"{BASE}/initiatives/{first}/withdraw", json={}, headers=api.auth(["submitter"]))
+    assert (await api.submit()).status_code == 201
+
+
+async def test_two_concurrent_submissions_of_one_title_let_exactly_one_in(api: Api) -> None:
+    import asyncio
+
+    responses = await asyncio.gather(*[api.submit() for _ in range(4)])
+    assert sorted(r.status_code for r in responses) == [201, 422, 422, 422]
+    assert {error(r)["rule"] for r in responses if r.status_code == 422} == {"unique_title_per_unit"}
+    assert await api.events() == 3  # the campaign, one title claim, one initiative
+
+
+# -- queries -------------------------------------------------------------------------------------
+async def wait_listed(api: Api, expected: int, **params: str) -> dict[str, Any]:
+    import asyncio
+
+    for _ in range(200):
+        listed: dict[str, Any] = (await api.http.get(f"{BASE}/initiatives", params=params,
+                                                     headers=api.auth(["secretary"]))).json()
+        if listed["total"] == expected:
+            return listed
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"expected {expected}, got {listed}")
+
+
+async def test_list_filter_and_search_without_diacritics(api: Api) -> None:
+    await submitted_id(api)
+    await submitted_id(api, {**INITIATIVE, "title": "Cải cách thủ tục cấp phép xây dựng", "field": "c"})
+    await wait_listed(api, 2)
+    found = await wait_listed(api, 1, q="cai cach")
+    assert found["items"][0]["title"] == "Cải cách thủ tục cấp phép xây dựng"
+    assert (await wait_listed(api, 1, field="g"))["items"][0]["title"] == INITIATIVE["title"]
+    assert (await wait_listed(api, 2, author="nguyen van an"))["total"] == 2
+    assert (await wait_listed(api, 0, status="withdrawn"))["total"] == 0
+
+
+async def test_units_that_have_not_submitted_are_listed(api: Api) -> None:
+    campaign = {**CAMPAIGN, "campaign_id": "cchc-2026-b", "expected_units": [
+        {"unit_id": "vh-xh", "name": "Phòng Văn hóa – Xã hội"}, {"unit_id": "kinh-te", "name": "Phòng Kinh tế"}]}
+    assert (await api.http.post(f"{BASE}/campaigns", json=campaign, headers=api.auth(["secretary"]))).status_code == 201
+    response = await api.http.post(f"{BASE}/campaigns/cchc-2026-b/initiatives", json=INITIATIVE,
+                                   headers=api.auth(["submitter"]))
+    assert response.status_code == 201
+    await wait_listed(api, 1, campaign_id="cchc-2026-b")
+    report = (await api.http.get(f"{BASE}/campaigns/cchc-2026-b/units-without-initiatives",
+                                 headers=api.auth(["secretary"]))).json()
+    assert (report["expected"], report["proposing"]) == (2, 1)
+    assert [u["unit_id"] for u in report["missing"]] == ["kinh-te"]
+
+
+# -- campaigns -----------------------------------------------------------------------------------
+async def test_a_campaign_is_amended_before_it_opens_and_not_after(api: Api) -> None:
+    future = {**CAMPAIGN, "campaign_id": "cchc-2027", "year": 2027,
+              "submission_opens_at": "2027-03-01T08:00:00+07:00", "submission_closes_at": "2027-04-29T17:00:00+07:00"}
+    assert (await api.http.post(f"{BASE}/campaigns", json=future, headers=api.auth(["secretary"]))).status_code == 201
+    terms = {k: v for k, v in future.items() if k not in ("campaign_id", "year")}
+    amended = await api.http.put(f"{BASE}/campaigns/cchc-2027", json={**terms, "fields": ["a", "b", "c", "g"]},
+                                 headers=api.auth(["secretary"]))
+    assert amended.status_code == 200, amended.text
+    view = (await api.http.get(f"{BASE}/campaigns/cchc-2027", headers=api.auth(["secretary"]))).json()
+    assert view["fields"] == ["a", "b", "c", "g"]
+    refused = await api.http.put(f"{BASE}/campaigns/cchc-2026", json={**terms, "title": "Đổi tên sau khi mở"},
+                                 headers=api.auth(["secretary"]))
+    assert refused.status_code == 422 and error(refused)["rule"] == "amend_before_window_opens"
+
+
+async def test_the_secretary_closes_submissions_early(api: Api) -> None:
+    closed = await api.http.post(f"{BASE}/campaigns/cchc-2026/close", json={"reason": "Đã đủ hồ sơ"},
+                                 headers=api.auth(["secretary"]))
+    assert closed.status_code == 200, closed.text
+    api.clock.at += dt.timedelta(minutes=1)
+    late = await api.submit()
+    assert late.status_code == 422 and error(late)["rule"] == "submission_deadline"
+    view = (await api.http.get(f"{BASE}/campaigns/cchc-2026", headers=api.auth(["secretary"]))).json()
+    assert view["accepting_submissions"] is False
+
+
+# -- attachments and the printable dossier -----------------------------------------------------
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+async def upload(api: Api, name: str, data: bytes, commune: str = "ninh-giang") -> httpx.Response:
+    return await api.http.post(f"/api/v1/communes/{commune}/attachments", files={"file": (name, data)},
+                               headers=api.auth(["submitter"], commune=commune))
+
+
+async def test_an_attachment_is_stored_and_its_checksum_kept_in_the_event(api: Api) -> None:
+    import hashlib
+
+    stored = await upload(api, "Báo cáo hiệu quả.pdf", PDF_BYTES)
+    assert stored.status_code == 201, stored.text
+    ref = stored.json()
+    assert ref["sha256"] == hashlib.sha256(PDF_BYTES).hexdigest() and ref["media_type"] == "application/pdf"
+    initiative_id = await submitted_id(api, {**INITIATIVE, "attachment_ids": [ref["attachment_id"]]})
+    history = (await api.http.get(f"{BASE}/initiatives/{initiative_id}/history",
+                                  headers=api.auth(["submitter"]))).json()
+    assert history["versions"][0]["content"]["attachments"][0]["sha256"] == ref["sha256"]
+    downloaded = await api.http.get(f"{BASE}/attachments/{ref['attachment_id']}", headers=api.auth(["submitter"]))
+    assert downloaded.content == PDF_BYTES and downloaded.headers["X-Checksum-SHA256"] == ref["sha256"]
+
+
+async def test_a_disguised_attachment_is_refused_by_its_content(api: Api) -> None:
+    response = await upload(api, "bao-cao.pdf", b"MZ\x90\x00 this is an executable")
+    assert response.status_code == 422 and error(response)["rule"] == "attachment_type"
+
+
+async def test_another_communes_attachment_cannot_be_referenced(api: Api) -> None:
+    foreign = await upload(api, "x.pdf", PDF_BYTES, commune="an-lao")
+    assert foreign.status_code == 201
+    before = await api.events()
+    response = await api.submit({**INITIATIVE, "attachment_ids": [foreign.json()["attachment_id"]]})
+    assert response.status_code == 404
+    assert await api.events() == before
+
+
+async def test_the_dossier_prints_as_a_docx_with_vietnamese_intact(api: Api) -> None:
+    import io
+
+    import docx
+
+    initiative_id = await submitted_id(api)
+    response = await api.http.get(f"{BASE}/initiatives/{initiative_id}/dossier.docx", headers=api.auth(["submitter"]))
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/vnd.openxmlformats")
+    document = docx.Document(io.BytesIO(response.content))
+    text = "\n".join(p.text for p in document.paragraphs) + "\n".join(
+        cell.text for table in document.tables for row in table.rows for cell in row.cells)
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
+    assert INITIATIVE["title"] in text and "Nguyễn Văn An" in text
