@@ -1,11 +1,126 @@
-"""Contracts of the evaluation service: scores and nominations to the city."""
+"""Contracts of the evaluation service: council, rubric, scores, recognition, nomination."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import ClassVar
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict
 
 from reform_shared.envelope import EventPayload
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class CouncilMember(_Part):
+    user_id: str
+    name: str
+    unit_id: str | None = None
+    role: Literal["chair", "secretary", "member"] = "member"
+    heads_unit: bool = False
+    """True when the member heads `unit_id`: conflicted on that unit's initiatives."""
+
+
+class Criterion(_Part):
+    code: str
+    label: str
+    weight: float
+    max_points: float
+
+
+class Rubric(_Part):
+    """How initiatives are scored; versioned and fixed once scoring opens."""
+
+    version: int = 1
+    criteria: tuple[Criterion, ...]
+    required_conditions: tuple[str, ...] = ("novelty", "effectiveness")
+    condition_threshold: float = 0.5
+    """A required condition is met when its mean points reach this share of its maximum."""
+    pass_threshold: float = 50.0
+    """The mean weighted total (out of 100) an initiative needs to be recognised."""
+    quorum: float = 2 / 3
+    """Share of an initiative's non-conflicted members who must have scored it before it is finalised."""
+    disagreement_spread: float = 25.0
+    """A spread of weighted totals above this flags the initiative for discussion."""
+
+
+class CouncilConstituted(EventPayload):
+    """The chairman's decision setting up the evaluation council of a campaign."""
+
+    event_type: ClassVar[str] = "CouncilConstituted"
+    schema_version: ClassVar[int] = 1
+    aggregate_type: ClassVar[str] = "council"
+
+    campaign_id: str
+    decision_number: str
+    decision_date: dt.date
+    members: tuple[CouncilMember, ...]
+    rubric: Rubric
+
+    def aggregate_id(self) -> str:
+        return self.campaign_id
+
+
+class CouncilMembershipChanged(EventPayload):
+    """Members changed; after scoring opened only with a stated reason (never silently)."""
+
+    event_type: ClassVar[str] = "CouncilMembershipChanged"
+    schema_version: ClassVar[int] = 1
+    aggregate_type: ClassVar[str] = "council"
+
+    campaign_id: str
+    members: tuple[CouncilMember, ...]
+    reason: str = ""
+    after_scoring_opened: bool = False
+
+    def aggregate_id(self) -> str:
+        return self.campaign_id
+
+
+class RubricSet(EventPayload):
+    """A new version of the rubric, before scoring opens."""
+
+    event_type: ClassVar[str] = "RubricSet"
+    schema_version: ClassVar[int] = 1
+    aggregate_type: ClassVar[str] = "council"
+
+    campaign_id: str
+    rubric: Rubric
+
+    def aggregate_id(self) -> str:
+        return self.campaign_id
+
+
+class ScoringOpened(EventPayload):
+    """Scoring opened: from now the rubric is fixed and membership changes are recorded with reasons."""
+
+    event_type: ClassVar[str] = "ScoringOpened"
+    schema_version: ClassVar[int] = 1
+    aggregate_type: ClassVar[str] = "council"
+
+    campaign_id: str
+    rubric_version: int
+
+    def aggregate_id(self) -> str:
+        return self.campaign_id
+
+
+class ConflictDeclared(EventPayload):
+    """A member declared a conflict of interest on an initiative (beyond the automatic ones)."""
+
+    event_type: ClassVar[str] = "ConflictDeclared"
+    schema_version: ClassVar[int] = 1
+    aggregate_type: ClassVar[str] = "evaluation"
+
+    initiative_id: str
+    campaign_id: str
+    member_id: str
+    reason: str
+
+    def aggregate_id(self) -> str:
+        return self.initiative_id
 
 
 class ScoreRecorded(EventPayload):
@@ -22,9 +137,71 @@ class ScoreRecorded(EventPayload):
     points: dict[str, float]
     comment: str = ""
     revision: int = 1
+    rubric_version: int = 1
+    weighted_total: float = 0.0
 
     def aggregate_id(self) -> str:
         return self.scoresheet_id
+
+
+class ScoreResult(_Part):
+    """What the council concluded on one initiative: the snapshot kept with the decision."""
+
+    mean_total: float
+    median_total: float
+    spread: float
+    scored: int
+    eligible: int
+    criterion_means: dict[str, float]
+    conditions: dict[str, bool]
+
+
+class InitiativeRecognized(EventPayload):
+    """The chair finalised the initiative: recognised (công nhận)."""
+
+    event_type: ClassVar[str] = "InitiativeRecognized"
+    schema_version: ClassVar[int] = 1
+    aggregate_type: ClassVar[str] = "evaluation"
+
+    initiative_id: str
+    campaign_id: str
+    result: ScoreResult
+
+    def aggregate_id(self) -> str:
+        return self.initiative_id
+
+
+class InitiativeNotRecognized(EventPayload):
+    """The chair finalised the initiative: not recognised, with the reason for each unmet condition."""
+
+    event_type: ClassVar[str] = "InitiativeNotRecognized"
+    schema_version: ClassVar[int] = 1
+    aggregate_type: ClassVar[str] = "evaluation"
+
+    initiative_id: str
+    campaign_id: str
+    result: ScoreResult
+    reasons: tuple[str, ...]
+
+    def aggregate_id(self) -> str:
+        return self.initiative_id
+
+
+class RecognitionDecisionSigned(EventPayload):
+    """The chairman signed the recognition decision (Quyết định công nhận sáng kiến) with its annex."""
+
+    event_type: ClassVar[str] = "RecognitionDecisionSigned"
+    schema_version: ClassVar[int] = 1
+    aggregate_type: ClassVar[str] = "council"
+
+    campaign_id: str
+    decision_number: str
+    decision_date: dt.date
+    signer: str
+    initiative_ids: tuple[str, ...]
+
+    def aggregate_id(self) -> str:
+        return self.campaign_id
 
 
 class Nominated(EventPayload):
@@ -41,9 +218,28 @@ class Nominated(EventPayload):
     title: str
     summary: str
     field: str
+    fields: tuple[str, ...] = ()
+    unit_name: str = ""
+    author_names: tuple[str, ...] = ()
+    result: ScoreResult | None = None
     mean_score: float | None = None
     decision_number: str | None = None
     decision_date: dt.date | None = None
+
+    def aggregate_id(self) -> str:
+        return self.slate_id
+
+
+class NominationWithdrawn(EventPayload):
+    """A nomination to the city was withdrawn before the nomination deadline."""
+
+    event_type: ClassVar[str] = "NominationWithdrawn"
+    schema_version: ClassVar[int] = 1
+    aggregate_type: ClassVar[str] = "slate"
+
+    slate_id: str
+    initiative_id: str
+    reason: str = ""
 
     def aggregate_id(self) -> str:
         return self.slate_id
