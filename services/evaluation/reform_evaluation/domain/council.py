@@ -107,7 +107,8 @@ def set_rubric(state: Council | None, campaign_id: str, rubric: Rubric) -> list[
         raise Conflict("Đã bắt đầu chấm điểm: bộ tiêu chí không thể thay đổi",
                        "scoring has opened: the rubric is fixed", field="rubric", rule="rubric_fixed_once_scoring")
     rubric_is_coherent(rubric)
-    return [RubricSet(campaign_id=campaign_id, rubric=rubric.model_copy(update={"version": council.rubric.version + 1}))]
+    versioned = rubric.model_copy(update={"version": council.rubric.version + 1})
+    return [RubricSet(campaign_id=campaign_id, rubric=versioned)]
 
 
 def open_scoring(state: Council | None, campaign_id: str, now: dt.datetime, submissions_close: dt.datetime
