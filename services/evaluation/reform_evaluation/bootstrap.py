@@ -1,12 +1,16 @@
-"""Wires the evaluation service: its projections and routes."""
+"""Wires the evaluation service: its projection, commands, queries and routes."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
-from reform_evaluation.application.candidates import Candidates
+from reform_evaluation.application.board import Board
+from reform_evaluation.application.commands import EvaluationCommands
+from reform_evaluation.application.queries import EvaluationQueries
 from reform_evaluation.entrypoints.http import router
+from reform_shared.commands import CommandBus
 from reform_shared.http.app import create_app
+from reform_shared.ids import Clock, SystemClock
 from reform_shared.runtime import ServiceRuntime
 from reform_shared.settings import Settings
 
@@ -15,8 +19,17 @@ DEFAULT_PORT = 8102
 
 
 def build_runtime(settings: Settings, run_projections: bool = True) -> ServiceRuntime:
-    return ServiceRuntime(settings, projections=(Candidates(),), run_projections=run_projections)
+    return ServiceRuntime(settings, projections=(Board(),), run_projections=run_projections)
 
 
-def build_app(runtime: ServiceRuntime) -> FastAPI:
-    return create_app(runtime, [router], title="Dịch vụ đánh giá sáng kiến (evaluation)")
+def build_app(runtime: ServiceRuntime, clock: Clock | None = None) -> FastAPI:
+    app = create_app(runtime, [router], title="Dịch vụ đánh giá sáng kiến (evaluation)")
+    app.state.clock = clock or SystemClock()
+
+    def wire(rt: ServiceRuntime) -> None:
+        assert rt.store is not None and rt.idempotency is not None and rt.db is not None
+        app.state.commands = EvaluationCommands(CommandBus(rt.store, rt.idempotency))
+        app.state.queries = EvaluationQueries(rt.db)
+
+    runtime.on_started.append(wire)
+    return app

@@ -1,26 +1,248 @@
-"""HTTP routes of the evaluation service."""
+"""HTTP routes of the evaluation service. Council members score, the chair finalises, the chairman
+signs, the secretary prepares; nobody acts across communes."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 
-from reform_evaluation.application.candidates import CANDIDATES
-from reform_shared.envelope import TOKEN_PATTERN
-from reform_shared.http.deps import ActorDep, RuntimeDep, require_commune, require_role
+from reform_evaluation.application.commands import EvaluationCommands
+from reform_evaluation.application.queries import EvaluationQueries
+from reform_evaluation.domain.rubric import DEFAULT_RUBRIC
+from reform_evaluation.entrypoints.schemas import (
+    CouncilIn,
+    DecisionIn,
+    MembersIn,
+    NominationIn,
+    OptionalReasonIn,
+    ReasonIn,
+    RubricIn,
+    ScoreIn,
+)
+from reform_shared.commands import CommandContext
+from reform_shared.envelope import TOKEN_PATTERN, Actor
+from reform_shared.events import (
+    CouncilConstituted,
+    CouncilMember,
+    CouncilMembershipChanged,
+    Criterion,
+    RecognitionDecisionSigned,
+    Rubric,
+)
+from reform_shared.http.deps import ActorDep, IdempotencyKeyHeader, require_commune, require_role
+from reform_shared.idempotency import CommandResult
+from reform_shared.ids import Clock, new_id
+
+CommuneId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
+CampaignId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
+InitiativeId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
+CorrelationHeader = Annotated[str | None, Header(alias="X-Correlation-Id", max_length=100)]
+MEMBERS = ("council_member", "council_chair")
+
+
+def get_commands(request: Request) -> EvaluationCommands:
+    commands: EvaluationCommands = request.app.state.commands
+    return commands
+
+
+def get_queries(request: Request) -> EvaluationQueries:
+    queries: EvaluationQueries = request.app.state.queries
+    return queries
+
+
+def get_clock(request: Request) -> Clock:
+    clock: Clock = request.app.state.clock
+    return clock
+
+
+CommandsDep = Annotated[EvaluationCommands, Depends(get_commands)]
+QueriesDep = Annotated[EvaluationQueries, Depends(get_queries)]
+ClockDep = Annotated[Clock, Depends(get_clock)]
+
+
+def ctx_of(actor: Actor, clock: Clock, key: str | None, correlation: str | None) -> CommandContext:
+    return CommandContext(actor=actor, clock=clock, correlation_id=correlation or new_id(), idempotency_key=key)
+
+
+def answer(result: CommandResult, response: Response) -> dict[str, Any]:
+    response.status_code = result.status_code
+    if result.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return result.body
+
+
+def allowed(actor: Actor, commune_id: str, *roles: str) -> None:
+    require_commune(actor, commune_id)
+    if roles:
+        require_role(actor, *roles)
+
+
+def rubric_of(body: RubricIn | None) -> Rubric:
+    if body is None:
+        return DEFAULT_RUBRIC
+    return Rubric(criteria=tuple(Criterion(**c.model_dump()) for c in body.criteria),
+                  **body.model_dump(exclude={"criteria"}))
+
 
 router = APIRouter(prefix="/api/v1/communes/{commune_id}", tags=["evaluation"])
 
 
-@router.get("/candidates")
-async def list_candidates(
-    commune_id: Annotated[str, Path(pattern=TOKEN_PATTERN)], actor: ActorDep, runtime: RuntimeDep
+@router.post("/campaigns/{campaign_id}/council", status_code=201)
+async def constitute_council(
+    commune_id: CommuneId, campaign_id: CampaignId, body: CouncilIn, actor: ActorDep, commands: CommandsDep,
+    clock: ClockDep, response: Response, idempotency_key: IdempotencyKeyHeader = None,
+    correlation_id: CorrelationHeader = None,
 ) -> dict[str, Any]:
-    """Initiatives awaiting the council, oldest first."""
-    require_commune(actor, commune_id)
-    require_role(actor, "secretary", "council_member", "council_chair", "chairman")
-    assert runtime.db is not None
-    cursor = runtime.db[CANDIDATES].find({"commune_id": commune_id}, {"_id": 0}).sort("submitted_at", 1)
-    items = [doc async for doc in cursor]
-    return {"commune_id": commune_id, "count": len(items), "items": items}
+    """The council of a campaign (decision number and date, members) and its rubric (default: seeds)."""
+    allowed(actor, commune_id, "secretary")
+    event = CouncilConstituted(campaign_id=campaign_id, decision_number=body.decision_number,
+                               decision_date=body.decision_date, rubric=rubric_of(body.rubric),
+                               members=tuple(CouncilMember(**m.model_dump()) for m in body.members))
+    ctx = ctx_of(actor, clock, idempotency_key, correlation_id)
+    return answer(await commands.constitute(ctx, commune_id, event), response)
+
+
+@router.put("/campaigns/{campaign_id}/council/members")
+async def change_members(
+    commune_id: CommuneId, campaign_id: CampaignId, body: MembersIn, actor: ActorDep, commands: CommandsDep,
+    clock: ClockDep, response: Response, idempotency_key: IdempotencyKeyHeader = None,
+    correlation_id: CorrelationHeader = None,
+) -> dict[str, Any]:
+    allowed(actor, commune_id, "secretary")
+    event = CouncilMembershipChanged(campaign_id=campaign_id, reason=body.reason,
+                                     members=tuple(CouncilMember(**m.model_dump()) for m in body.members))
+    ctx = ctx_of(actor, clock, idempotency_key, correlation_id)
+    return answer(await commands.change_members(ctx, commune_id, event), response)
+
+
+@router.put("/campaigns/{campaign_id}/council/rubric")
+async def set_rubric(
+    commune_id: CommuneId, campaign_id: CampaignId, body: RubricIn, actor: ActorDep, commands: CommandsDep,
+    clock: ClockDep, response: Response, idempotency_key: IdempotencyKeyHeader = None,
+    correlation_id: CorrelationHeader = None,
+) -> dict[str, Any]:
+    allowed(actor, commune_id, "secretary")
+    ctx = ctx_of(actor, clock, idempotency_key, correlation_id)
+    return answer(await commands.set_rubric(ctx, commune_id, campaign_id, rubric_of(body)), response)
+
+
+@router.post("/campaigns/{campaign_id}/council/open-scoring")
+async def open_scoring(
+    commune_id: CommuneId, campaign_id: CampaignId, actor: ActorDep, commands: CommandsDep, clock: ClockDep,
+    response: Response, idempotency_key: IdempotencyKeyHeader = None, correlation_id: CorrelationHeader = None,
+) -> dict[str, Any]:
+    """Open scoring: the rubric is fixed from now on, and membership changes need a reason."""
+    allowed(actor, commune_id, "secretary", "council_chair")
+    ctx = ctx_of(actor, clock, idempotency_key, correlation_id)
+    return answer(await commands.open_scoring(ctx, commune_id, campaign_id), response)
+
+
+@router.get("/campaigns/{campaign_id}/council")
+async def get_council(commune_id: CommuneId, campaign_id: CampaignId, actor: ActorDep, queries: QueriesDep
+                      ) -> dict[str, Any]:
+    allowed(actor, commune_id)
+    return await queries.council(commune_id, campaign_id)
+
+
+@router.post("/initiatives/{initiative_id}/conflicts")
+async def declare_conflict(
+    commune_id: CommuneId, initiative_id: InitiativeId, body: ReasonIn, actor: ActorDep, commands: CommandsDep,
+    clock: ClockDep, response: Response, idempotency_key: IdempotencyKeyHeader = None,
+    correlation_id: CorrelationHeader = None,
+) -> dict[str, Any]:
+    """A member declares a conflict of interest (authorship and unit headship are automatic)."""
+    allowed(actor, commune_id, *MEMBERS)
+    ctx = ctx_of(actor, clock, idempotency_key, correlation_id)
+    return answer(await commands.declare_conflict(ctx, commune_id, initiative_id, body.reason), response)
+
+
+@router.put("/initiatives/{initiative_id}/scores/me")
+async def record_score(
+    commune_id: CommuneId, initiative_id: InitiativeId, body: ScoreIn, actor: ActorDep, commands: CommandsDep,
+    clock: ClockDep, response: Response, idempotency_key: IdempotencyKeyHeader = None,
+    correlation_id: CorrelationHeader = None,
+) -> dict[str, Any]:
+    """Record or revise one's own points (every revision kept) until the initiative is finalised."""
+    allowed(actor, commune_id, *MEMBERS)
+    ctx = ctx_of(actor, clock, idempotency_key, correlation_id)
+    return answer(await commands.record_score(ctx, commune_id, initiative_id, body.points, body.comment), response)
+
+
+@router.get("/initiatives/{initiative_id}/scores")
+async def list_scores(commune_id: CommuneId, initiative_id: InitiativeId, actor: ActorDep, queries: QueriesDep
+                      ) -> dict[str, Any]:
+    allowed(actor, commune_id, *MEMBERS, "secretary", "chairman")
+    return await queries.scores(commune_id, initiative_id, actor)
+
+
+@router.post("/initiatives/{initiative_id}/finalise")
+async def finalise(
+    commune_id: CommuneId, initiative_id: InitiativeId, actor: ActorDep, commands: CommandsDep, clock: ClockDep,
+    response: Response, idempotency_key: IdempotencyKeyHeader = None, correlation_id: CorrelationHeader = None,
+) -> dict[str, Any]:
+    """The chair concludes: recognised, or not with the reason for each unmet condition."""
+    allowed(actor, commune_id, "council_chair")
+    ctx = ctx_of(actor, clock, idempotency_key, correlation_id)
+    return answer(await commands.finalise(ctx, commune_id, initiative_id), response)
+
+
+@router.get("/campaigns/{campaign_id}/progress")
+async def progress(commune_id: CommuneId, campaign_id: CampaignId, actor: ActorDep, queries: QueriesDep
+                   ) -> dict[str, Any]:
+    """For the secretary and the chair: progress, aggregates, flags, normalised scores and ranking."""
+    allowed(actor, commune_id, "secretary", "council_chair", "chairman")
+    return await queries.progress(commune_id, campaign_id)
+
+
+@router.get("/campaigns/{campaign_id}/my-queue")
+async def my_queue(commune_id: CommuneId, campaign_id: CampaignId, actor: ActorDep, queries: QueriesDep
+                   ) -> dict[str, Any]:
+    """For a member: what is left to score."""
+    allowed(actor, commune_id, *MEMBERS)
+    return await queries.queue(commune_id, campaign_id, actor.user_id)
+
+
+@router.post("/campaigns/{campaign_id}/decision", status_code=201)
+async def sign_decision(
+    commune_id: CommuneId, campaign_id: CampaignId, body: DecisionIn, actor: ActorDep, commands: CommandsDep,
+    clock: ClockDep, response: Response, idempotency_key: IdempotencyKeyHeader = None,
+    correlation_id: CorrelationHeader = None,
+) -> dict[str, Any]:
+    """The chairman's recognition decision (number, date) with its annex of recognised initiatives."""
+    allowed(actor, commune_id, "chairman")
+    event = RecognitionDecisionSigned(campaign_id=campaign_id, decision_number=body.decision_number,
+                                      decision_date=body.decision_date, signer=body.signer,
+                                      initiative_ids=tuple(body.initiative_ids))
+    ctx = ctx_of(actor, clock, idempotency_key, correlation_id)
+    return answer(await commands.sign_decision(ctx, commune_id, event), response)
+
+
+@router.post("/nominations", status_code=201)
+async def nominate(
+    commune_id: CommuneId, body: NominationIn, actor: ActorDep, commands: CommandsDep, clock: ClockDep,
+    response: Response, idempotency_key: IdempotencyKeyHeader = None, correlation_id: CorrelationHeader = None,
+) -> dict[str, Any]:
+    """Nominate a recognised initiative to the city (at most the campaign's 1–2 a year)."""
+    allowed(actor, commune_id, "secretary", "chairman")
+    ctx = ctx_of(actor, clock, idempotency_key, correlation_id)
+    return answer(await commands.nominate(ctx, commune_id, body.initiative_id), response)
+
+
+@router.post("/nominations/{initiative_id}/withdraw")
+async def withdraw_nomination(
+    commune_id: CommuneId, initiative_id: InitiativeId, body: OptionalReasonIn, actor: ActorDep,
+    commands: CommandsDep, clock: ClockDep, response: Response, idempotency_key: IdempotencyKeyHeader = None,
+    correlation_id: CorrelationHeader = None,
+) -> dict[str, Any]:
+    allowed(actor, commune_id, "secretary", "chairman")
+    ctx = ctx_of(actor, clock, idempotency_key, correlation_id)
+    return answer(await commands.withdraw_nomination(ctx, commune_id, initiative_id, body.reason), response)
+
+
+@router.get("/nominations")
+async def list_nominations(commune_id: CommuneId, actor: ActorDep, queries: QueriesDep,
+                           year: Annotated[int, Query(ge=2000, le=2100)]) -> dict[str, Any]:
+    allowed(actor, commune_id)
+    items = await queries.nominations(commune_id, year)
+    return {"commune_id": commune_id, "year": year, "count": len(items), "items": items}

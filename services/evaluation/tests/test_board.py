@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from reform_evaluation.application.candidates import Candidates
+from reform_evaluation.application.board import Board
 from reform_shared.commands import make_envelope
 from reform_shared.envelope import Actor
 from reform_shared.events import AuthorRef, InitiativeContent, InitiativeSubmitted, UnitRef
@@ -27,9 +27,9 @@ def test_a_submitted_initiative_awaits_evaluation_with_its_authors_and_unit() ->
     envelope = make_envelope(payload, commune_id="ninh-giang", version=1, actor=Actor(user_id="lan",
                              commune_id="ninh-giang"), occurred_at=dt.datetime(2026, 5, 1, tzinfo=dt.UTC),
                              correlation_id="c")
-    (write,) = Candidates().apply(StoredEvent(envelope, 7, "s"))
+    (write,) = Board().apply(StoredEvent(envelope, 7, "s"))
     doc = write.op._doc["$set"]  # type: ignore[union-attr]
     assert write.op._filter == {"_id": "ninh-giang:i-1"}  # type: ignore[union-attr]
     # conflicts of interest (issue 4) need the authors who have accounts and the unit
     assert doc["author_user_ids"] == ["lan"] and doc["unit_id"] == "vh-xh"
-    assert doc["stage"] == "awaiting_evaluation"
+    assert doc["withdrawn"] is False and doc["title"] == "Một cửa điện tử"

@@ -1,0 +1,1 @@
+"""Printable documents of the evaluation council: score sheets, minutes, the recognition decision."""

@@ -1,0 +1,77 @@
+"""Request schemas of the evaluation API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from reform_shared.envelope import TOKEN_PATTERN
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+Token = Annotated[str, StringConstraints(pattern=TOKEN_PATTERN)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class MemberIn(Strict):
+    user_id: Token
+    name: Text
+    unit_id: Token | None = None
+    role: Literal["chair", "secretary", "member"] = "member"
+    heads_unit: bool = False
+
+
+class CriterionIn(Strict):
+    code: Token
+    label: Text
+    weight: float = Field(gt=0, le=100)
+    max_points: float = Field(gt=0, le=1000)
+
+
+class RubricIn(Strict):
+    criteria: list[CriterionIn] = Field(min_length=1, max_length=20)
+    required_conditions: list[Token] = Field(default_factory=lambda: ["novelty", "effectiveness"])
+    condition_threshold: float = Field(default=0.5, gt=0, le=1)
+    pass_threshold: float = Field(default=50.0, ge=0, le=100)
+    quorum: float = Field(default=2 / 3, gt=0, le=1)
+    disagreement_spread: float = Field(default=25.0, ge=0, le=100)
+
+
+class CouncilIn(Strict):
+    decision_number: Text
+    decision_date: dt.date
+    members: list[MemberIn] = Field(min_length=1, max_length=50)
+    rubric: RubricIn | None = None
+
+
+class MembersIn(Strict):
+    members: list[MemberIn] = Field(min_length=1, max_length=50)
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+
+
+class ScoreIn(Strict):
+    points: dict[Token, float] = Field(min_length=1, max_length=20)
+    comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)] = ""
+
+
+class ReasonIn(Strict):
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000)]
+
+
+class OptionalReasonIn(Strict):
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+
+
+class DecisionIn(Strict):
+    decision_number: Text
+    decision_date: dt.date
+    signer: Text
+    initiative_ids: list[Token] = Field(min_length=1, max_length=200)
+
+
+class NominationIn(Strict):
+    initiative_id: Token

@@ -1,0 +1,200 @@
+"""The layout of a Vietnamese administrative document (Nghị định 30/2020/NĐ-CP) as DOCX building blocks.
+
+Seedwork only, no business rules: an A4 page with administrative margins, Times New Roman 13 pt on
+every script slot, the two-column header (issuing body | national motto), the place and date line,
+titles, bordered tables and the signature block. Every piece of text is NFC-normalised, so a title
+typed in decomposed Unicode prints and compares like the same title typed in composed form.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import unicodedata
+from collections.abc import Iterable, Sequence
+from typing import cast
+
+from docx import Document
+from docx.document import Document as DocxDocument
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_PARAGRAPH_ALIGNMENT
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Mm, Pt
+from docx.styles.style import ParagraphStyle
+from docx.table import Table, _Cell
+from docx.text.paragraph import Paragraph
+
+FONT = "Times New Roman"
+TEXT_WIDTH_CM = 16.0  # A4 210 mm minus the left (3 cm) and right (2 cm) margins
+HEADER_WIDTHS = (6.0, 10.0)
+BLANK = "      "  # room for a number or a day written by hand: a draft's "Số:      /QĐ-UBND"
+Container = DocxDocument | _Cell
+Align = WD_PARAGRAPH_ALIGNMENT
+CENTER, RIGHT, LEFT, JUSTIFY = (WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.RIGHT, WD_ALIGN_PARAGRAPH.LEFT,
+                                WD_ALIGN_PARAGRAPH.JUSTIFY)
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def vn_date(date: dt.date) -> str:
+    """'ngày 05 tháng 09 năm 2026': day and month on two digits, as on the seeds' date lines."""
+    return f"ngày {date:%d} tháng {date:%m} năm {date:%Y}"
+
+
+def vn_blank_date(year: int | None = None) -> str:
+    """The date of a draft, filled in by hand when it is signed: 'ngày      tháng      năm 2026'."""
+    return f"ngày{BLANK}tháng{BLANK}năm {year if year is not None else BLANK}"
+
+
+def vn_number(value: float, digits: int = 2) -> str:
+    """Vietnamese number format: ',' before decimals and '.' between thousands (1.234,5); no trailing zeros."""
+    text = f"{round(value, digits):,.{digits}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text.translate(str.maketrans(",.", ".,"))
+
+
+def new_document() -> DocxDocument:
+    """An empty A4 portrait document: margins 2 cm top and bottom, 3 cm left, 2 cm right; Times New Roman 13 pt."""
+    doc = Document()
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin = section.bottom_margin = Cm(2)
+    section.left_margin, section.right_margin = Cm(3), Cm(2)
+    normal = cast(ParagraphStyle, doc.styles["Normal"])
+    normal.font.name = FONT
+    normal.font.size = Pt(13)
+    rpr = normal.element.get_or_add_rPr()
+    fonts = rpr.get_or_add_rFonts()
+    for slot in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(slot), FONT)
+    lang = OxmlElement("w:lang")
+    lang.set(qn("w:val"), "vi-VN")
+    rpr.append(lang)
+    spacing = normal.paragraph_format
+    spacing.space_before, spacing.space_after, spacing.line_spacing = Pt(0), Pt(4), 1.15
+    return doc
+
+
+def paragraph(container: Container, text: str = "", bold: bool = False, italic: bool = False,
+              align: Align | None = None, size: float | None = None, *, underline: bool = False,
+              lead: str = "", indent: bool = False) -> Paragraph:
+    """One paragraph of one run; `lead` is a bold run before the text ('Điều 1. '), `indent` a first-line indent."""
+    para = container.add_paragraph()
+    if lead:
+        para.add_run(nfc(lead)).bold = True
+    run = para.add_run(nfc(text))
+    run.bold, run.italic, run.underline = bold or None, italic or None, underline or None
+    if size:
+        run.font.size = Pt(size)
+    if align is not None:
+        para.alignment = align
+    if indent:
+        para.paragraph_format.first_line_indent = Cm(1)
+    return para
+
+
+def _grid(container: Container, rows: int, widths: Sequence[float], *, borders: bool) -> Table:
+    grid: Table = container.add_table(rows, len(widths))
+    grid.alignment = WD_TABLE_ALIGNMENT.CENTER
+    grid.autofit = False
+    if borders:
+        grid.style = "Table Grid"
+    for column, width in zip(grid.columns, widths, strict=True):
+        column.width = Cm(width)
+        for cell in column.cells:
+            cell.width = Cm(width)
+    return grid
+
+
+def _write(cell: _Cell, text: str, *, bold: bool = False, italic: bool = False, align: Align | None = None,
+           size: float | None = None, underline: bool = False) -> Paragraph:
+    """Text in a cell: the cell's first (empty) paragraph is used before new ones are added."""
+    first = cell.paragraphs[0]
+    if len(cell.paragraphs) == 1 and not first.runs:
+        first._p.getparent().remove(first._p)
+    return paragraph(cell, text, bold, italic, align, size, underline=underline)
+
+
+def table(container: Container, header: Sequence[str], rows: Iterable[Sequence[str]],
+          widths: Sequence[float] | None = None) -> Table:
+    """A bordered table with a bold, centred header row; columns share the text width unless `widths` (cm)."""
+    body = [list(row) for row in rows]
+    widths = widths or [TEXT_WIDTH_CM / len(header)] * len(header)
+    grid = _grid(container, 1 + len(body), widths, borders=True)
+    for index, values in enumerate([header, *body]):
+        for cell, value in zip(grid.rows[index].cells, values, strict=True):
+            _write(cell, value, bold=index == 0, align=CENTER if index == 0 else None)
+    return grid
+
+
+def national_header(doc: DocxDocument, left_lines: Sequence[str], number_line: str | None = None) -> Table:
+    """Issuing body on the left (the last line bold: the issuer itself), the national motto on the right."""
+    grid = _grid(doc, 1, HEADER_WIDTHS, borders=False)
+    left, right = grid.rows[0].cells
+    for index, line in enumerate(left_lines):
+        _write(left, line, bold=index == len(left_lines) - 1, align=CENTER, size=12 if index else 13)
+    if number_line:
+        _write(left, number_line, align=CENTER).paragraph_format.space_before = Pt(6)
+    _write(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold=True, align=CENTER, size=12)
+    _write(right, "Độc lập - Tự do - Hạnh phúc", bold=True, underline=True, align=CENTER, size=13)
+    return grid
+
+
+def date_line(doc: DocxDocument, place: str, date: dt.date | None, year: int | None = None) -> Paragraph:
+    """'Ninh Giang, ngày 05 tháng 09 năm 2026', italic, on the right; without a date, blanks to fill by hand."""
+    when = vn_date(date) if date is not None else vn_blank_date(year)
+    line = paragraph(doc, f"{place}, {when}", italic=True, align=RIGHT)
+    line.paragraph_format.space_before = Pt(6)
+    return line
+
+
+def title(doc: DocxDocument, *lines: str) -> list[Paragraph]:
+    """Bold centred title lines (14 pt), the first in capitals as given, spaced from what precedes."""
+    paragraphs = [paragraph(doc, line, bold=True, align=CENTER, size=14) for line in lines]
+    if paragraphs:
+        paragraphs[0].paragraph_format.space_before = Pt(12)
+        paragraphs[-1].paragraph_format.space_after = Pt(12)
+    return paragraphs
+
+
+def _signer(cell: _Cell, lines: Sequence[str]) -> None:
+    """Headings bold, '(...)' instructions italic, then room to sign, then the name (the last line) bold."""
+    *headings, name = lines or [""]
+    for line in headings:
+        instruction = line.startswith("(")
+        _write(cell, line, bold=not instruction, italic=instruction, align=CENTER)
+    _write(cell, name, bold=True, align=CENTER).paragraph_format.space_before = Pt(64)
+
+
+def _recipients(cell: _Cell, recipients: Sequence[str]) -> None:
+    _write(cell, "Nơi nhận:", bold=True, italic=True, size=12)
+    for index, line in enumerate(recipients):
+        end = "." if index == len(recipients) - 1 else ";"
+        _write(cell, f"- {line.rstrip(';.')}{end}", size=11).paragraph_format.space_after = Pt(0)
+
+
+def signature_block(doc: DocxDocument, left: Sequence[str] | None, right: Sequence[str],
+                    recipients: Sequence[str] = ()) -> Table:
+    """Two borderless columns: a signer (or the 'Nơi nhận' list) on the left, a signer on the right."""
+    grid = _grid(doc, 1, (7.0, 9.0), borders=False)
+    left_cell, right_cell = grid.rows[0].cells
+    if recipients:
+        _recipients(left_cell, recipients)
+    elif left:
+        _signer(left_cell, left)
+    _signer(right_cell, right)
+    for cell in (left_cell, right_cell):
+        cell.paragraphs[0].paragraph_format.space_before = Pt(12)
+    return grid
+
+
+def to_bytes(doc: DocxDocument) -> bytes:
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
