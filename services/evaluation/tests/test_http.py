@@ -85,8 +85,9 @@ async def council(settings: Settings, js, token_for) -> AsyncIterator[Council]:
     async with AsyncExitStack() as stack:
         await stack.enter_async_context(sub.router.lifespan_context(sub))
         await stack.enter_async_context(ev.router.lifespan_context(ev))
-        s = await stack.enter_async_context(httpx.AsyncClient(transport=httpx.ASGITransport(app=sub), base_url="http://s"))
-        e = await stack.enter_async_context(httpx.AsyncClient(transport=httpx.ASGITransport(app=ev), base_url="http://e"))
+        client = httpx.AsyncClient
+        s = await stack.enter_async_context(client(transport=httpx.ASGITransport(app=sub), base_url="http://s"))
+        e = await stack.enter_async_context(client(transport=httpx.ASGITransport(app=ev), base_url="http://e"))
         c = Council(s, e, eval_rt, clock, token_for)
         assert (await s.post(f"{BASE}/campaigns", json=CAMPAIGN, headers=c.as_("thu-ky", "secretary"))).status_code == 201
         for title, unit, author in (("Một cửa điện tử", "vh-xh", "an"), ("Zalo OA tra cứu hồ sơ", "tt-phvhcc", "lan"),
@@ -221,7 +222,8 @@ async def test_the_council_concludes_and_the_best_go_to_the_city(council: Counci
 async def test_membership_changes_after_scoring_opened_need_a_reason(council: Council) -> None:
     await open_scoring(council)
     url = f"{BASE}/campaigns/cchc-2026/council/members"
-    silent = await council.evaluation.put(url, json={"members": MEMBERS[:4]}, headers=council.as_("thu-ky", "secretary"))
+    secretary = council.as_("thu-ky", "secretary")
+    silent = await council.evaluation.put(url, json={"members": MEMBERS[:4]}, headers=secretary)
     assert silent.status_code == 422
     assert silent.json()["error"]["rule"] == "membership_change_after_scoring_needs_reason"
     stated = await council.evaluation.put(url, json={"members": MEMBERS[:4], "reason": "Ông Hùng nghỉ ốm dài ngày"},
