@@ -89,7 +89,8 @@ async def council(settings: Settings, js, token_for) -> AsyncIterator[Council]:
         s = await stack.enter_async_context(client(transport=httpx.ASGITransport(app=sub), base_url="http://s"))
         e = await stack.enter_async_context(client(transport=httpx.ASGITransport(app=ev), base_url="http://e"))
         c = Council(s, e, eval_rt, clock, token_for)
-        assert (await s.post(f"{BASE}/campaigns", json=CAMPAIGN, headers=c.as_("thu-ky", "secretary"))).status_code == 201
+        launched = await s.post(f"{BASE}/campaigns", json=CAMPAIGN, headers=c.as_("thu-ky", "secretary"))
+        assert launched.status_code == 201
         for title, unit, author in (("Một cửa điện tử", "vh-xh", "an"), ("Zalo OA tra cứu hồ sơ", "tt-phvhcc", "lan"),
                                     ("Sổ tay thủ tục cho thôn", "kinh-te", "binh")):
             created = await s.post(f"{BASE}/campaigns/cchc-2026/initiatives", json=initiative(title, unit, author),
