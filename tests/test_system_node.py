@@ -61,8 +61,13 @@ def reporting_items(node: CommuneNode) -> list[dict[str, Any]]:
 
 
 def test_demo_data_loads_and_every_service_is_ready(node: CommuneNode) -> None:
-    report = load_demo(node.config.settings(), node.config.url("submission"))
+    report = load_demo(node.config.settings(), node.config.url("submission"),
+                       evaluation_url=node.config.url("evaluation"))
     assert report["loaded"] is True and len(report["initiatives"]) == 3
+    council = wait_for(lambda: httpx.get(
+        f"{node.config.url('evaluation')}/api/v1/communes/{COMMUNE}/campaigns/{report['campaign_id']}/council",
+        headers=auth(node, ["secretary"])))
+    assert council.status_code == 200 and len(council.json()["members"]) == 5
     for service in SERVICES:
         assert httpx.get(f"{node.config.url(service)}/ready").json()["ready"] is True
     assert len(wait_for(lambda: httpx.get(

@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
         node.start()
         settings = config.settings()
         if not args.no_demo:
-            report = load_demo(settings, config.url("submission"))
+            report = load_demo(settings, config.url("submission"), evaluation_url=config.url("evaluation"))
             state = "loaded" if report["loaded"] else "already present"
             print(f"Demo data ({COMMUNE}, campaign {report['campaign_id']}): {state}")
         print(f"\nReady in {time.monotonic() - started:.1f}s. Services:")

@@ -117,7 +117,22 @@ def demo_campaign(now: dt.datetime) -> dict[str, Any]:
     }
 
 
-def load_demo(settings: Settings, submission_url: str, now: dt.datetime | None = None) -> dict[str, Any]:
+COUNCIL: dict[str, Any] = {
+    "decision_number": "215/QĐ-UBND",
+    "members": [
+        {"user_id": "vu-van-nam", "name": "Vũ Văn Nam", "role": "chair"},
+        {"user_id": "vhxh-thu-ky", "name": "Phạm Thu Hà", "role": "secretary", "unit_id": "vh-xh"},
+        {"user_id": "do-minh", "name": "Đỗ Minh", "unit_id": "vh-xh", "heads_unit": True},
+        {"user_id": "hoang-thu", "name": "Hoàng Thị Thu", "unit_id": "kinh-te"},
+        {"user_id": "tran-van-hung", "name": "Trần Văn Hùng", "unit_id": "vp-hdnd-ubnd"},
+    ],
+}
+"""The evaluation council (default rubric from the seeds); Trần Văn Hùng is conflicted on his own initiative."""
+
+
+def load_demo(
+    settings: Settings, submission_url: str, now: dt.datetime | None = None, evaluation_url: str | None = None
+) -> dict[str, Any]:
     now = now or dt.datetime.now(dt.UTC)
     campaign = demo_campaign(now)
     secretary = {"Authorization": "Bearer " + token(settings, "vhxh-thu-ky", "Phạm Thu Hà", ["secretary"])}
@@ -143,4 +158,9 @@ def load_demo(settings: Settings, submission_url: str, now: dt.datetime | None =
                                 headers=headers)
             created.raise_for_status()
             ids.append(created.json()["id"])
+        council = http.post(f"{evaluation_url}/api/v1/communes/{COMMUNE}/campaigns/{campaign['campaign_id']}/council",
+                            json={**COUNCIL, "decision_date": now.date().isoformat()},
+                            headers=secretary) if evaluation_url else None
+        if council is not None:
+            council.raise_for_status()
     return {"campaign_id": campaign["campaign_id"], "loaded": True, "initiatives": ids}
