@@ -1,9 +1,7 @@
 """The layout of a Vietnamese administrative document (Nghị định 30/2020/NĐ-CP) as DOCX building blocks.
 
-Seedwork only, no business rules: an A4 page with administrative margins, Times New Roman 13 pt on
-every script slot, the two-column header (issuing body | national motto), the place and date line,
-titles, bordered tables and the signature block. Every piece of text is NFC-normalised, so a title
-typed in decomposed Unicode prints and compares like the same title typed in composed form.
+Seedwork, no business rules: A4 with administrative margins, Times New Roman 13 pt on every script slot, the
+header (issuing body | national motto), the date line, titles, tables, signatures. All text is NFC-normalised.
 """
 
 from __future__ import annotations
@@ -11,14 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import io
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import cast
 
 from docx import Document
 from docx.document import Document as DocxDocument
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_PARAGRAPH_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt
@@ -28,12 +26,11 @@ from docx.text.paragraph import Paragraph
 
 FONT = "Times New Roman"
 TEXT_WIDTH_CM = 16.0  # A4 210 mm minus the left (3 cm) and right (2 cm) margins
-HEADER_WIDTHS = (6.0, 10.0)
 BLANK = "      "  # room for a number or a day written by hand: a draft's "Số:      /QĐ-UBND"
+SIGNATURE_ROOM = Pt(50)  # the blank space a handwritten signature (and the seal) needs above the name
 Container = DocxDocument | _Cell
-Align = WD_PARAGRAPH_ALIGNMENT
-CENTER, RIGHT, LEFT, JUSTIFY = (WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.RIGHT, WD_ALIGN_PARAGRAPH.LEFT,
-                                WD_ALIGN_PARAGRAPH.JUSTIFY)
+Align = WD_ALIGN_PARAGRAPH
+CENTER, RIGHT, JUSTIFY = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.RIGHT, WD_ALIGN_PARAGRAPH.JUSTIFY
 
 
 def nfc(text: str) -> str:
@@ -53,8 +50,7 @@ def vn_blank_date(year: int | None = None) -> str:
 def vn_number(value: float, digits: int = 2) -> str:
     """Vietnamese number format: ',' before decimals and '.' between thousands (1.234,5); no trailing zeros."""
     text = f"{round(value, digits):,.{digits}f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
+    text = text.rstrip("0").rstrip(".") if digits else text
     return text.translate(str.maketrans(",.", ".,"))
 
 
@@ -73,9 +69,7 @@ def new_document() -> DocxDocument:
     fonts = rpr.get_or_add_rFonts()
     for slot in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
         fonts.set(qn(slot), FONT)
-    lang = OxmlElement("w:lang")
-    lang.set(qn("w:val"), "vi-VN")
-    rpr.append(lang)
+    rpr.append(OxmlElement("w:lang", {qn("w:val"): "vi-VN"}))
     spacing = normal.paragraph_format
     spacing.space_before, spacing.space_after, spacing.line_spacing = Pt(0), Pt(4), 1.15
     return doc
@@ -90,25 +84,28 @@ def paragraph(container: Container, text: str = "", bold: bool = False, italic: 
         para.add_run(nfc(lead)).bold = True
     run = para.add_run(nfc(text))
     run.bold, run.italic, run.underline = bold or None, italic or None, underline or None
-    if size:
-        run.font.size = Pt(size)
+    run.font.size = Pt(size) if size else None
     if align is not None:
         para.alignment = align
-    if indent:
-        para.paragraph_format.first_line_indent = Cm(1)
+    para.paragraph_format.first_line_indent = Cm(1) if indent else None
     return para
 
 
 def _grid(container: Container, rows: int, widths: Sequence[float], *, borders: bool) -> Table:
+    """Fixed column widths (cm); no row breaks across pages; a bordered table repeats its first row on each page."""
     grid: Table = container.add_table(rows, len(widths))
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
     grid.autofit = False
-    if borders:
-        grid.style = "Table Grid"
+    grid.style = "Table Grid" if borders else None
     for column, width in zip(grid.columns, widths, strict=True):
         column.width = Cm(width)
         for cell in column.cells:
             cell.width = Cm(width)
+    for index, row in enumerate(grid.rows):
+        props = row._tr.get_or_add_trPr()
+        props.append(OxmlElement("w:cantSplit"))
+        if borders and index == 0:
+            props.append(OxmlElement("w:tblHeader"))
     return grid
 
 
@@ -122,20 +119,23 @@ def _write(cell: _Cell, text: str, *, bold: bool = False, italic: bool = False, 
 
 
 def table(container: Container, header: Sequence[str], rows: Iterable[Sequence[str]],
-          widths: Sequence[float] | None = None) -> Table:
-    """A bordered table with a bold, centred header row; columns share the text width unless `widths` (cm)."""
+          widths: Sequence[float] | None = None, *, centered: Collection[int] = (), size: float | None = None
+          ) -> Table:
+    """A bordered table, its header row bold and centred; columns share the text width unless `widths` (cm).
+    `centered`: indexes of the columns centred in the body too (numbers); `size`: for dense tables (12 pt)."""
     body = [list(row) for row in rows]
     widths = widths or [TEXT_WIDTH_CM / len(header)] * len(header)
     grid = _grid(container, 1 + len(body), widths, borders=True)
     for index, values in enumerate([header, *body]):
-        for cell, value in zip(grid.rows[index].cells, values, strict=True):
-            _write(cell, value, bold=index == 0, align=CENTER if index == 0 else None)
+        for column, (cell, value) in enumerate(zip(grid.rows[index].cells, values, strict=True)):
+            align = CENTER if index == 0 or column in centered else None
+            _write(cell, value, bold=index == 0, align=align, size=size)
     return grid
 
 
 def national_header(doc: DocxDocument, left_lines: Sequence[str], number_line: str | None = None) -> Table:
     """Issuing body on the left (the last line bold: the issuer itself), the national motto on the right."""
-    grid = _grid(doc, 1, HEADER_WIDTHS, borders=False)
+    grid = _grid(doc, 1, (6.0, 10.0), borders=False)
     left, right = grid.rows[0].cells
     for index, line in enumerate(left_lines):
         _write(left, line, bold=index == len(left_lines) - 1, align=CENTER, size=12 if index else 13)
@@ -150,7 +150,7 @@ def date_line(doc: DocxDocument, place: str, date: dt.date | None, year: int | N
     """'Ninh Giang, ngày 05 tháng 09 năm 2026', italic, on the right; without a date, blanks to fill by hand."""
     when = vn_date(date) if date is not None else vn_blank_date(year)
     line = paragraph(doc, f"{place}, {when}", italic=True, align=RIGHT)
-    line.paragraph_format.space_before = Pt(6)
+    line.paragraph_format.space_before, line.paragraph_format.keep_with_next = Pt(6), True
     return line
 
 
@@ -169,14 +169,13 @@ def _signer(cell: _Cell, lines: Sequence[str]) -> None:
     for line in headings:
         instruction = line.startswith("(")
         _write(cell, line, bold=not instruction, italic=instruction, align=CENTER)
-    _write(cell, name, bold=True, align=CENTER).paragraph_format.space_before = Pt(64)
+    _write(cell, name, bold=True, align=CENTER).paragraph_format.space_before = SIGNATURE_ROOM
 
 
 def _recipients(cell: _Cell, recipients: Sequence[str]) -> None:
     _write(cell, "Nơi nhận:", bold=True, italic=True, size=12)
-    for index, line in enumerate(recipients):
-        end = "." if index == len(recipients) - 1 else ";"
-        _write(cell, f"- {line.rstrip(';.')}{end}", size=11).paragraph_format.space_after = Pt(0)
+    for index, line in enumerate(recipients, 1):
+        _write(cell, f"- {line.rstrip(';.')}{'.' if index == len(recipients) else ';'}", size=11)
 
 
 def signature_block(doc: DocxDocument, left: Sequence[str] | None, right: Sequence[str],

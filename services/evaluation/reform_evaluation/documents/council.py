@@ -19,6 +19,7 @@ from typing import Literal
 from docx.document import Document as DocxDocument
 from docx.shared import Pt
 from docx.table import Table
+from docx.text.paragraph import Paragraph
 
 from reform_evaluation.domain.rubric import weighted_total
 from reform_evaluation.domain.scoring import VIETNAM
@@ -31,6 +32,7 @@ from reform_shared.docx_layout import (
     date_line,
     national_header,
     new_document,
+    nfc,
     paragraph,
     signature_block,
     table,
@@ -64,6 +66,12 @@ class CouncilRef:
     def commune_upper(self) -> str:
         return self.commune_name.upper()
 
+    @property
+    def kind(self) -> str:
+        """'xã', 'phường' or 'đặc khu': how the commune's own bodies are named ('UBND phường')."""
+        name = self.commune_name.strip().lower()
+        return next((kind for kind in ("đặc khu", "phường") if name.startswith(kind)), "xã")
+
     def constituted_by(self) -> str:
         return (f"Quyết định số {self.decision_number} ngày {self.decision_date:%d/%m/%Y} "
                 f"của Chủ tịch UBND {self.commune_name}")
@@ -95,6 +103,8 @@ class InitiativeLine:
 
 @dataclass(frozen=True)
 class ScoreSheetView:
+    """One member's sheet for one initiative; without points it prints as a blank form to fill by hand."""
+
     council: CouncilRef
     campaign_title: str
     initiative: InitiativeLine
@@ -124,6 +134,8 @@ class ConflictLine:
 
 @dataclass(frozen=True)
 class MinutesView:
+    """The council's meeting; `results` in the order of the council's ranking (domain.results.ranking)."""
+
     council: CouncilRef
     year: int
     held_at: dt.datetime  # aware datetimes print in Vietnam time
@@ -147,18 +159,23 @@ class RecognisedLine:
 
 @dataclass(frozen=True)
 class DecisionView:
+    """The chairman's recognition decision; a draft ("DỰ THẢO", blank number and date) until it has a number.
+
+    Empty `executors` and `recipients` mean the usual ones of the commune's administration.
+    """
+
     council: CouncilRef
     year: int
-    signer: str  # the commune chairman
+    signer: str  # the commune chairman, or the vice-chairman signing for him (see signer_heading)
     initiatives: tuple[RecognisedLine, ...]
     legal_bases: tuple[str, ...] = ()  # "Căn cứ Luật Tổ chức chính quyền địa phương ...", one per line
     number: str | None = None  # "215" or "215/QĐ-UBND"; None until signed: a draft
     decision_date: dt.date | None = None
     minutes_date: dt.date | None = None
     proposer: str = "Trưởng phòng Văn hóa - Xã hội"
-    executors: tuple[str, ...] = ("Chánh Văn phòng HĐND và UBND xã", "Trưởng phòng Văn hóa - Xã hội",
-                                  "Thủ trưởng các cơ quan, đơn vị có liên quan")
-    recipients: tuple[str, ...] = ("Như Điều 3", "Chủ tịch, các Phó Chủ tịch UBND xã", "Lưu: VT, VHXH")
+    executors: tuple[str, ...] = ()
+    recipients: tuple[str, ...] = ()
+    signer_heading: tuple[str, ...] = ("CHỦ TỊCH",)  # ("KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH") when a deputy signs
 
     @property
     def is_draft(self) -> bool:
@@ -173,6 +190,17 @@ class DecisionView:
     def date_ref(self) -> str:
         return f"{self.decision_date:%d/%m/%Y}" if self.decision_date else f"{BLANK}/{BLANK}/{self.year}"
 
+    @property
+    def executor_list(self) -> tuple[str, ...]:
+        kind = self.council.kind
+        return self.executors or (f"Chánh Văn phòng HĐND và UBND {kind}", "Trưởng phòng Văn hóa - Xã hội",
+                                  "Thủ trưởng các cơ quan, đơn vị có liên quan")
+
+    @property
+    def recipient_list(self) -> tuple[str, ...]:
+        return self.recipients or ("Như Điều 3", f"Chủ tịch, các Phó Chủ tịch UBND {self.council.kind}",
+                                   "Lưu: VT, VHXH")
+
 
 # -- shared pieces ---------------------------------------------------------------------------------------------
 
@@ -181,7 +209,14 @@ def _council_header(doc: DocxDocument, council: CouncilRef) -> None:
 
 
 def _heading(doc: DocxDocument, text: str) -> None:
-    paragraph(doc, text, bold=True).paragraph_format.space_before = Pt(6)
+    _lead_in(doc, text, bold=True).paragraph_format.space_before = Pt(6)
+
+
+def _lead_in(doc: DocxDocument, text: str, *, bold: bool = False) -> Paragraph:
+    """A heading or the line introducing a list or a table: never left alone at the bottom of a page."""
+    line = paragraph(doc, text, bold=bold)
+    line.paragraph_format.keep_with_next = True
+    return line
 
 
 def _field(doc: DocxDocument, label: str, value: str) -> None:
@@ -192,6 +227,13 @@ def _bold_last_row(grid: Table) -> None:
     for cell in grid.rows[-1].cells:
         for run in cell.paragraphs[0].runs:
             run.bold = True
+
+
+def _footer(doc: DocxDocument, text: str) -> None:
+    """A small centred footer: the reference that matches a printed page to its record."""
+    footer = doc.sections[0].footer.paragraphs[0]
+    footer.alignment = CENTER
+    footer.add_run(nfc(text)).font.size = Pt(10)
 
 
 def _criteria_rows(rubric: Rubric) -> list[list[str]]:
@@ -217,24 +259,22 @@ def render_score_sheet(view: ScoreSheetView) -> bytes:
     paragraph(doc, f"(Theo {view.council.constituted_by()} về việc thành lập Hội đồng đánh giá sáng kiến)",
                 italic=True, align=CENTER)
     _field(doc, "Đợt phát động", view.campaign_title)
+    _field(doc, "Thành viên chấm", f"{view.member.name} – {ROLE_LABELS.get(view.member.role, view.member.role)}")
     _sheet_initiative(doc, view.initiative)
-    _heading(doc, "II. THÀNH VIÊN CHẤM ĐIỂM")
-    _field(doc, "Họ và tên", view.member.name)
-    _field(doc, "Chức danh trong hội đồng", ROLE_LABELS.get(view.member.role, view.member.role))
-    _heading(doc, "III. ĐIỂM CHẤM")
+    _heading(doc, "II. ĐIỂM CHẤM")
     _sheet_scores(doc, view)
-    _heading(doc, "IV. NHẬN XÉT, ĐỀ XUẤT")
-    for line in view.comment.splitlines() or ["." * 120] * 3:
+    _heading(doc, "III. NHẬN XÉT, ĐỀ XUẤT")
+    for line in view.comment.splitlines() or ["." * 135] * 2:
         paragraph(doc, line, align=JUSTIFY)
     date_line(doc, view.council.place_name, view.scored_on, view.council.decision_date.year)
     signature_block(doc, None, ["NGƯỜI CHẤM", SIGN_HERE, view.member.name])
+    _footer(doc, f"Mã hồ sơ {view.initiative.initiative_id} – Phiếu chấm của {view.member.name}")
     return to_bytes(doc)
 
 
 def _sheet_initiative(doc: DocxDocument, initiative: InitiativeLine) -> None:
     _heading(doc, "I. THÔNG TIN SÁNG KIẾN")
     _field(doc, "Tên sáng kiến", initiative.title)
-    _field(doc, "Mã hồ sơ", initiative.initiative_id)
     _field(doc, "Đơn vị", initiative.unit_name)
     _field(doc, "Tác giả", initiative.author_text)
     _field(doc, "Lĩnh vực", initiative.field_text)
@@ -250,11 +290,11 @@ def _sheet_scores(doc: DocxDocument, view: ScoreSheetView) -> None:
     points = view.points or {}
     rows = [[*row, vn_number(points[c.code]) if c.code in points else ""]
             for row, c in zip(_criteria_rows(view.rubric), view.rubric.criteria, strict=True)]
-    rows.append(["", "Tổng điểm quy đổi (thang điểm 100)", "", "100", _sheet_total(view.rubric, view.points)])
+    rows.append(["", "Tổng điểm (thang 100)", "", "100", _sheet_total(view.rubric, view.points)])
     header = ("STT", "Tiêu chí", "Điểm tối đa", "Trọng số (%)", "Điểm chấm")
-    _bold_last_row(table(doc, header, rows, (1.2, 7.8, 2.3, 2.3, 2.4)))
-    paragraph(doc, "Điểm quy đổi của mỗi tiêu chí = Điểm chấm / Điểm tối đa × Trọng số; "
-                     "tổng điểm quy đổi là tổng các điểm quy đổi.", italic=True, size=11)
+    _bold_last_row(table(doc, header, rows, (1.4, 7.4, 2.4, 2.4, 2.4), centered={0, 2, 3, 4}))
+    paragraph(doc, "Tổng điểm quy đổi = tổng của (Điểm chấm / Điểm tối đa × Trọng số) các tiêu chí.", italic=True,
+              size=11)
 
 
 # -- the minutes -----------------------------------------------------------------------------------------------
@@ -292,10 +332,10 @@ def _member_line(member: CouncilMember) -> str:
 def _minutes_attendance(doc: DocxDocument, view: MinutesView) -> None:
     total = len(view.present) + len(view.absent)
     _heading(doc, "I. THÀNH PHẦN")
-    paragraph(doc, f"1. Thành viên có mặt: {len(view.present)}/{total}")
+    _lead_in(doc, f"1. Thành viên có mặt: {len(view.present)}/{total}")
     for member in view.present:
         paragraph(doc, _member_line(member))
-    paragraph(doc, f"2. Thành viên vắng mặt: {len(view.absent)}/{total}")
+    _lead_in(doc, f"2. Thành viên vắng mặt: {len(view.absent)}/{total}")
     for member in view.absent:
         paragraph(doc, _member_line(member))
 
@@ -307,8 +347,9 @@ def _share(value: float) -> str:
 
 def _minutes_rubric(doc: DocxDocument, rubric: Rubric) -> None:
     _heading(doc, "II. NỘI DUNG")
-    paragraph(doc, f"1. Bộ tiêu chí đánh giá (phiên bản {rubric.version}):")
-    table(doc, ("STT", "Tiêu chí", "Điểm tối đa", "Trọng số (%)"), _criteria_rows(rubric), (1.2, 9.8, 2.5, 2.5))
+    _lead_in(doc, f"1. Bộ tiêu chí đánh giá (phiên bản {rubric.version}):")
+    table(doc, ("STT", "Tiêu chí", "Điểm tối đa", "Trọng số (%)"), _criteria_rows(rubric), (1.4, 9.6, 2.5, 2.5),
+          centered={0, 2, 3})
     labels = {c.code: c.label for c in rubric.criteria}
     required = ", ".join(labels.get(code, code) for code in rubric.required_conditions)
     paragraph(doc, f"Sáng kiến được đề nghị công nhận khi các tiêu chí bắt buộc ({required}) đạt điểm trung bình "
@@ -328,14 +369,14 @@ def _result_row(rank: int, line: ResultLine) -> list[str]:
 
 
 def _minutes_results(doc: DocxDocument, results: Sequence[ResultLine]) -> None:
-    paragraph(doc, "2. Kết quả đánh giá (theo thứ tự xếp hạng):")
+    _lead_in(doc, "2. Kết quả đánh giá (theo thứ tự xếp hạng):")
     header = ("Xếp hạng", "Tên sáng kiến", "Tác giả/Đơn vị", "Điểm TB", "Trung vị", "Số phiếu/Số TV", "Kết quả")
     rows = [_result_row(rank, line) for rank, line in enumerate(results, 1)]
-    table(doc, header, rows, (1.5, 4.6, 3.6, 1.5, 1.5, 1.6, 1.7))
+    table(doc, header, rows, (1.6, 4.3, 3.5, 1.6, 1.6, 1.7, 1.7), centered={0, 3, 4, 5, 6}, size=12)
 
 
 def _minutes_not_recognised(doc: DocxDocument, results: Sequence[ResultLine]) -> None:
-    paragraph(doc, "3. Các sáng kiến không được công nhận:")
+    _lead_in(doc, "3. Các sáng kiến không được công nhận:")
     rejected = [line for line in results if line.outcome == "not_recognised"]
     for line in rejected:
         because = "; ".join(r.rstrip(";. ") for r in line.reasons) or "không đạt các điều kiện công nhận"
@@ -346,12 +387,12 @@ def _minutes_not_recognised(doc: DocxDocument, results: Sequence[ResultLine]) ->
 
 
 def _minutes_conflicts(doc: DocxDocument, conflicts: Sequence[ConflictLine]) -> None:
-    paragraph(doc, "4. Xung đột lợi ích (thành viên không chấm điểm sáng kiến tương ứng):")
+    _lead_in(doc, "4. Xung đột lợi ích (thành viên không chấm điểm sáng kiến tương ứng):")
     if not conflicts:
         paragraph(doc, "Không có thành viên nào có xung đột lợi ích.")
         return
     rows = [[str(n), c.member_name, c.initiative_title, c.reason] for n, c in enumerate(conflicts, 1)]
-    table(doc, ("STT", "Thành viên", "Sáng kiến", "Lý do"), rows, (1.2, 4.0, 5.8, 5.0))
+    table(doc, ("STT", "Thành viên", "Sáng kiến", "Lý do"), rows, (1.4, 3.8, 5.8, 5.0), centered={0})
 
 
 def _minutes_conclusion(doc: DocxDocument, view: MinutesView) -> None:
@@ -379,7 +420,7 @@ def render_decision(view: DecisionView) -> bytes:
     paragraph(doc, f"CHỦ TỊCH ỦY BAN NHÂN DÂN {view.council.commune_upper}", bold=True, align=CENTER)
     _decision_bases(doc, view)
     _decision_articles(doc, view)
-    signature_block(doc, None, ["CHỦ TỊCH", view.signer], recipients=view.recipients)
+    signature_block(doc, None, [*view.signer_heading, view.signer], recipients=view.recipient_list)
     _decision_annex(doc, view)
     return to_bytes(doc)
 
@@ -399,7 +440,7 @@ def _decision_articles(doc: DocxDocument, view: DecisionView) -> None:
         f"Công nhận {len(view.initiatives):02d} sáng kiến cải cách hành chính năm {view.year} của các tập thể, "
         f"cá nhân thuộc UBND {view.council.commune_name} (có danh sách kèm theo).",
         "Quyết định này có hiệu lực kể từ ngày ký.",
-        f"{', '.join(view.executors)} và các tác giả có tên tại Điều 1 chịu trách nhiệm thi hành Quyết định này./.",
+        f"{', '.join(view.executor_list)} và các tác giả có tên tại Điều 1 chịu trách nhiệm thi hành Quyết định này./.",
     )
     for number, text in enumerate(articles, 1):
         paragraph(doc, text, lead=f"Điều {number}. ", align=JUSTIFY, indent=True)
@@ -414,4 +455,4 @@ def _decision_annex(doc: DocxDocument, view: DecisionView) -> None:
     rows = [[str(n), line.initiative.title, line.initiative.author_text, line.initiative.unit_name,
              line.initiative.field_text, vn_number(line.mean_total)]
             for n, line in enumerate(view.initiatives, 1)]
-    table(doc, header, rows, (1.1, 4.6, 3.3, 2.8, 2.8, 1.4))
+    table(doc, header, rows, (1.3, 4.5, 3.2, 2.8, 2.7, 1.5), centered={0, 5}, size=12)
