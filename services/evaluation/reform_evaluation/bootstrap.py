@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from reform_evaluation.application.board import Board
 from reform_evaluation.application.commands import EvaluationCommands
+from reform_evaluation.application.documents import EvaluationDocuments
 from reform_evaluation.application.queries import EvaluationQueries
 from reform_evaluation.entrypoints.http import router
 from reform_shared.commands import CommandBus
@@ -30,6 +31,7 @@ def build_app(runtime: ServiceRuntime, clock: Clock | None = None) -> FastAPI:
         assert rt.store is not None and rt.idempotency is not None and rt.db is not None
         app.state.commands = EvaluationCommands(CommandBus(rt.store, rt.idempotency))
         app.state.queries = EvaluationQueries(rt.db)
+        app.state.documents = EvaluationDocuments(app.state.commands, app.state.queries)
 
     runtime.on_started.append(wire)
     return app

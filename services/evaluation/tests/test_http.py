@@ -257,3 +257,38 @@ async def test_nobody_acts_across_communes(council: Council) -> None:
     response = await council.evaluation.put(f"{BASE}/initiatives/{council.ids['Một cửa điện tử']}/scores/me",
                                             json={"points": GOOD}, headers=foreign)
     assert response.status_code == 403 and response.json()["error"]["rule"] == "same_commune_only"
+
+
+async def test_the_councils_documents_print_from_the_record(council: Council) -> None:
+    import io
+
+    import docx
+
+    def text_of(response: httpx.Response) -> str:
+        assert response.status_code == 200, response.text
+        document = docx.Document(io.BytesIO(response.content))
+        return "\n".join([p.text for p in document.paragraphs] + [
+            cell.text for table in document.tables for row in table.rows for cell in row.cells])
+
+    await open_scoring(council)
+    one = "Một cửa điện tử"
+    for member, role in (("chu-tich", "council_chair"), ("thu-ky", "council_member"), ("hung", "council_member")):
+        assert (await council.score(member, one, GOOD, role)).status_code == 200
+    chair, secretary = council.as_("chu-tich", "council_chair"), council.as_("thu-ky", "secretary")
+    assert (await council.evaluation.post(f"{BASE}/initiatives/{council.ids[one]}/finalise",
+                                          headers=chair)).status_code == 200
+    await council.progress(lambda b: any(r["outcome"] == "recognised" for r in b["initiatives"]))
+
+    sheet = text_of(await council.evaluation.get(
+        f"{BASE}/initiatives/{council.ids[one]}/score-sheets/hung.docx", headers=secretary))
+    assert "PHIẾU CHẤM ĐIỂM" in sheet.upper() and "Trần Văn Hùng" in sheet and one in sheet
+    minutes = text_of(await council.evaluation.get(f"{BASE}/campaigns/cchc-2026/minutes.docx", headers=secretary))
+    assert "BIÊN BẢN" in minutes.upper() and one in minutes and "Công nhận" in minutes
+    draft = text_of(await council.evaluation.get(f"{BASE}/campaigns/cchc-2026/decision.docx", headers=secretary))
+    assert "DỰ THẢO" in draft and one in draft and "Sổ tay thủ tục cho thôn" not in draft
+    signed = await council.evaluation.post(f"{BASE}/campaigns/cchc-2026/decision", headers=council.as_(
+        "ct", "chairman"), json={"decision_number": "250/QĐ-UBND", "decision_date": "2026-09-29",
+                                 "signer": "Vũ Văn Nam", "initiative_ids": [council.ids[one]]})
+    assert signed.status_code == 201
+    final = text_of(await council.evaluation.get(f"{BASE}/campaigns/cchc-2026/decision.docx", headers=secretary))
+    assert "DỰ THẢO" not in final and "250/QĐ-UBND" in final and "Vũ Văn Nam" in final

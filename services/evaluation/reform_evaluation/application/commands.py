@@ -7,6 +7,7 @@ a projection, so a rule never acts on a stale copy (a withdrawal that is not pro
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from typing import Any
 
 from reform_evaluation.domain import council as councils
@@ -73,6 +74,15 @@ class EvaluationCommands:
             for m in council.members
         ])
         return [p for h in histories for p in payloads(h) if isinstance(p, ScoreRecorded)]
+
+    async def last_score(self, commune_id: str, initiative_id: str, member_id: str
+                         ) -> tuple[ScoreRecorded | None, dt.datetime | None]:
+        """A member's latest sheet on an initiative, and when it was recorded."""
+        history = await self._store.load(commune_id, "scoresheet", scoresheet_id(initiative_id, member_id))
+        for event in reversed(history.events):
+            if isinstance(event.envelope.payload, ScoreRecorded):
+                return event.envelope.payload, event.envelope.occurred_at
+        return None, None
 
     # -- council ----------------------------------------------------------------------------
     async def constitute(self, ctx: CommandContext, commune_id: str, constituted: CouncilConstituted

@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi.responses import Response as RawResponse
 
 from reform_evaluation.application.commands import EvaluationCommands
+from reform_evaluation.application.documents import EvaluationDocuments
 from reform_evaluation.application.queries import EvaluationQueries
 from reform_evaluation.domain.rubric import DEFAULT_RUBRIC
 from reform_evaluation.entrypoints.schemas import (
@@ -246,3 +248,45 @@ async def list_nominations(commune_id: CommuneId, actor: ActorDep, queries: Quer
     allowed(actor, commune_id)
     items = await queries.nominations(commune_id, year)
     return {"commune_id": commune_id, "year": year, "count": len(items), "items": items}
+
+
+# -- documents ---------------------------------------------------------------------------------
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def get_documents(request: Request) -> EvaluationDocuments:
+    documents: EvaluationDocuments = request.app.state.documents
+    return documents
+
+
+DocumentsDep = Annotated[EvaluationDocuments, Depends(get_documents)]
+
+
+def docx(data: bytes, filename: str) -> RawResponse:
+    return RawResponse(data, media_type=DOCX, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@router.get("/initiatives/{initiative_id}/score-sheets/{member_id}.docx", response_class=RawResponse)
+async def score_sheet(commune_id: CommuneId, initiative_id: InitiativeId, member_id: Annotated[
+        str, Path(pattern=TOKEN_PATTERN)], actor: ActorDep, documents: DocumentsDep) -> RawResponse:
+    """A member's score sheet (phiếu chấm điểm); blank when not scored yet, to fill by hand."""
+    allowed(actor, commune_id)
+    if actor.user_id != member_id:
+        require_role(actor, "secretary", "council_chair", "chairman")
+    return docx(await documents.score_sheet(commune_id, initiative_id, member_id), f"phieu-cham-{member_id}.docx")
+
+
+@router.get("/campaigns/{campaign_id}/minutes.docx", response_class=RawResponse)
+async def minutes(commune_id: CommuneId, campaign_id: CampaignId, actor: ActorDep, documents: DocumentsDep,
+                  clock: ClockDep) -> RawResponse:
+    """The council's minutes (biên bản): members, results in ranking order, reasons."""
+    allowed(actor, commune_id, "secretary", "council_chair", "chairman")
+    return docx(await documents.minutes(commune_id, campaign_id, clock.now()), f"bien-ban-{campaign_id}.docx")
+
+
+@router.get("/campaigns/{campaign_id}/decision.docx", response_class=RawResponse)
+async def decision(commune_id: CommuneId, campaign_id: CampaignId, actor: ActorDep, documents: DocumentsDep
+                   ) -> RawResponse:
+    """The recognition decision with its annex: a draft until the chairman signs it."""
+    allowed(actor, commune_id, "secretary", "chairman")
+    return docx(await documents.decision(commune_id, campaign_id), f"quyet-dinh-{campaign_id}.docx")

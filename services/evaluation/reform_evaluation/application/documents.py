@@ -1,0 +1,98 @@
+"""The council's documents from the record: score sheets, minutes, the draft recognition decision."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from reform_evaluation.application.commands import EvaluationCommands
+from reform_evaluation.application.queries import EvaluationQueries
+from reform_evaluation.documents.council import (
+    CouncilRef,
+    DecisionView,
+    InitiativeLine,
+    MinutesView,
+    Outcome,
+    RecognisedLine,
+    ResultLine,
+    ScoreSheetView,
+    render_decision,
+    render_minutes,
+    render_score_sheet,
+)
+from reform_evaluation.domain.council import Council, council_exists
+from reform_evaluation.domain.sources import CampaignView
+from reform_shared.errors import NotFound
+from reform_shared.events import InitiativeNotRecognized, InitiativeRecognized, ScoreResult
+
+
+def council_ref(commune_id: str, campaign: CampaignView, council: Council) -> CouncilRef:
+    name = campaign.commune_name or commune_id
+    place = name.split(" ", 1)[1] if " " in name else name
+    return CouncilRef(name, place, council.decision_number, council.decision_date)
+
+
+class EvaluationDocuments:
+    def __init__(self, commands: EvaluationCommands, queries: EvaluationQueries) -> None:
+        self._commands = commands
+        self._queries = queries
+
+    async def _council(self, commune_id: str, campaign_id: str) -> tuple[CampaignView, Council]:
+        campaign = await self._commands.campaign(commune_id, campaign_id)
+        council = council_exists(await self._commands.council(commune_id, campaign_id), campaign_id)
+        return campaign, council
+
+    async def score_sheet(self, commune_id: str, initiative_id: str, member_id: str) -> bytes:
+        """A member's sheet; blank (to print and fill by hand) when not scored yet."""
+        candidate = await self._commands.candidate(commune_id, initiative_id)
+        campaign, council = await self._council(commune_id, candidate.campaign_id)
+        member = council.member(member_id)
+        if member is None:
+            raise NotFound(f"{member_id} không phải thành viên hội đồng", f"{member_id} is not a council member",
+                           field="member_id")
+        last, scored_at = await self._commands.last_score(commune_id, initiative_id, member_id)
+        return render_score_sheet(ScoreSheetView(
+            council=council_ref(commune_id, campaign, council), campaign_title=f"Sáng kiến năm {campaign.year}",
+            initiative=InitiativeLine.of(initiative_id, candidate.content), member=member, rubric=council.rubric,
+            points=last.points if last else None, comment=last.comment if last else "",
+            scored_on=scored_at.date() if scored_at else None,
+        ))
+
+    async def _results(self, commune_id: str, campaign_id: str) -> list[ResultLine]:
+        """Every candidate with its concluded (or current) result, in ranking order."""
+        progress = await self._queries.progress(commune_id, campaign_id)
+        lines: list[ResultLine] = []
+        for row in progress["initiatives"]:  # already ranked; unscored ones last
+            candidate = await self._commands.candidate(commune_id, row["initiative_id"])
+            outcome = (await self._commands.evaluation(commune_id, row["initiative_id"])).outcome
+            if outcome is not None:
+                kind: Outcome = "recognised" if isinstance(outcome, InitiativeRecognized) else "not_recognised"
+                result: ScoreResult | None = outcome.result
+            else:
+                kind, result = "pending", ScoreResult.model_validate(row["result"]) if row["scored"] else None
+            reasons = tuple(outcome.reasons) if isinstance(outcome, InitiativeNotRecognized) else ()
+            lines.append(ResultLine(InitiativeLine.of(row["initiative_id"], candidate.content), kind, result, reasons))
+        return lines
+
+    async def minutes(self, commune_id: str, campaign_id: str, now: dt.datetime) -> bytes:
+        campaign, council = await self._council(commune_id, campaign_id)
+        results = await self._results(commune_id, campaign_id)
+        return render_minutes(MinutesView(
+            council=council_ref(commune_id, campaign, council), year=campaign.year, held_at=now,
+            venue=f"Trụ sở UBND {campaign.commune_name or commune_id}", present=council.members, absent=(),
+            rubric=council.rubric, results=tuple(results),
+        ))
+
+    async def decision(self, commune_id: str, campaign_id: str) -> bytes:
+        """The signed decision's content, or the draft listing every recognised initiative."""
+        campaign, council = await self._council(commune_id, campaign_id)
+        results = await self._results(commune_id, campaign_id)
+        signed = council.decision
+        chosen = [r for r in results if r.outcome == "recognised"
+                  and (signed is None or r.initiative.initiative_id in signed.initiative_ids)]
+        return render_decision(DecisionView(
+            council=council_ref(commune_id, campaign, council), year=campaign.year,
+            signer=signed.signer if signed else "",
+            initiatives=tuple(RecognisedLine(r.initiative, r.result.mean_total if r.result else 0.0) for r in chosen),
+            number=signed.decision_number if signed else None,
+            decision_date=signed.decision_date if signed else None,
+        ))
