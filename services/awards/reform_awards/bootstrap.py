@@ -1,22 +1,36 @@
-"""Wires the awards service: its projections and routes."""
+"""Wires the awards service: its projection, commands, queries and routes."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
-from reform_awards.application.register import AwardRegister
-from reform_awards.entrypoints.http import router
+from reform_shared.commands import CommandBus
 from reform_shared.http.app import create_app
+from reform_shared.ids import Clock, SystemClock
 from reform_shared.runtime import ServiceRuntime
 from reform_shared.settings import Settings
+
+from reform_awards.application.board import AwardBoard, Directory
+from reform_awards.application.commands import AwardCommands
+from reform_awards.application.queries import AwardQueries
+from reform_awards.entrypoints.http import router
 
 SERVICE = "awards"
 DEFAULT_PORT = 8103
 
 
 def build_runtime(settings: Settings, run_projections: bool = True) -> ServiceRuntime:
-    return ServiceRuntime(settings, projections=(AwardRegister(),), run_projections=run_projections)
+    return ServiceRuntime(settings, projections=(AwardBoard(),), run_projections=run_projections)
 
 
-def build_app(runtime: ServiceRuntime) -> FastAPI:
-    return create_app(runtime, [router], title="Dịch vụ khen thưởng (awards)")
+def build_app(runtime: ServiceRuntime, clock: Clock | None = None) -> FastAPI:
+    app = create_app(runtime, [router], title="Dịch vụ khen thưởng (awards)")
+    app.state.clock = clock or SystemClock()
+
+    def wire(rt: ServiceRuntime) -> None:
+        assert rt.store is not None and rt.idempotency is not None and rt.db is not None
+        app.state.commands = AwardCommands(CommandBus(rt.store, rt.idempotency), Directory(rt.db))
+        app.state.queries = AwardQueries(rt.db)
+
+    runtime.on_started.append(wire)
+    return app

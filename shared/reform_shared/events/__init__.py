@@ -5,7 +5,17 @@
 
 from __future__ import annotations
 
-from reform_shared.events.awards import AwardGranted, AwardProposed
+from reform_shared.events.awards import (
+    Achievement,
+    AwardGranted,
+    AwardProposed,
+    AwardRejected,
+    AwardRevoked,
+    Basis,
+    BasisClaimed,
+    ParRankingRecorded,
+    Recipient,
+)
 from reform_shared.events.evaluation import (
     ConflictDeclared,
     CouncilConstituted,
@@ -64,8 +74,12 @@ ALL_PAYLOADS = (
     RecognitionDecisionSigned,
     Nominated,
     NominationWithdrawn,
+    ParRankingRecorded,
     AwardProposed,
     AwardGranted,
+    AwardRejected,
+    AwardRevoked,
+    BasisClaimed,
 )
 
 
@@ -79,10 +93,15 @@ def build_registry() -> EventRegistry:
 
 __all__ = [
     "ALL_PAYLOADS",
+    "Achievement",
     "AttachmentRef",
     "AuthorRef",
     "AwardGranted",
     "AwardProposed",
+    "AwardRejected",
+    "AwardRevoked",
+    "Basis",
+    "BasisClaimed",
     "CampaignAmended",
     "CampaignLaunched",
     "CampaignTerms",
@@ -104,6 +123,8 @@ __all__ = [
     "Nominated",
     "NominationWithdrawn",
     "Novelty",
+    "ParRankingRecorded",
+    "Recipient",
     "RecognitionDecisionSigned",
     "Rubric",
     "RubricSet",

@@ -1,24 +1,172 @@
-"""HTTP routes of the awards service."""
+"""HTTP routes of the awards service. The secretary proposes, the commune chairman decides commune
+awards, a city officer city awards; nobody acts across communes (a city officer decides for the city)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi.responses import Response as RawResponse
 
-from reform_awards.application.register import AWARDS
-from reform_shared.envelope import TOKEN_PATTERN
-from reform_shared.http.deps import ActorDep, RuntimeDep, require_commune
+from reform_shared.commands import CommandContext
+from reform_shared.envelope import TOKEN_PATTERN, Actor
+from reform_shared.events import Achievement, AwardProposed, Basis, ParRankingRecorded, Recipient
+from reform_shared.http.deps import ActorDep, IdempotencyKeyHeader, require_commune, require_role
+from reform_shared.idempotency import CommandResult
+from reform_shared.ids import Clock, new_id
 
-router = APIRouter(prefix="/api/v1/communes/{commune_id}", tags=["awards"])
+from reform_awards.application.commands import AwardCommands, new_award_id
+from reform_awards.application.queries import AwardQueries, clean
+from reform_awards.domain.award import form_of
+from reform_awards.domain.catalogue import FORMS
+from reform_awards.entrypoints.schemas import GrantIn, ParRankingIn, ProposalIn, ReasonIn
+
+CommuneId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
+AwardId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
+CorrelationHeader = Annotated[str | None, Header(alias="X-Correlation-Id", max_length=100)]
 
 
-@router.get("/awards")
-async def list_awards(
-    commune_id: Annotated[str, Path(pattern=TOKEN_PATTERN)], actor: ActorDep, runtime: RuntimeDep
-) -> dict[str, Any]:
-    """The commune's award register (proposals and grants)."""
+def get_commands(request: Request) -> AwardCommands:
+    commands: AwardCommands = request.app.state.commands
+    return commands
+
+
+def get_queries(request: Request) -> AwardQueries:
+    queries: AwardQueries = request.app.state.queries
+    return queries
+
+
+def get_clock(request: Request) -> Clock:
+    clock: Clock = request.app.state.clock
+    return clock
+
+
+CommandsDep = Annotated[AwardCommands, Depends(get_commands)]
+QueriesDep = Annotated[AwardQueries, Depends(get_queries)]
+ClockDep = Annotated[Clock, Depends(get_clock)]
+
+
+def ctx_of(actor: Actor, clock: Clock, key: str | None, correlation: str | None) -> CommandContext:
+    return CommandContext(actor=actor, clock=clock, correlation_id=correlation or new_id(), idempotency_key=key)
+
+
+def answer(result: CommandResult, response: Response) -> dict[str, Any]:
+    response.status_code = result.status_code
+    if result.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return result.body
+
+
+def proposal_of(body: ProposalIn) -> AwardProposed:
+    form = form_of(body.form)
+    basis = Basis(initiative_ids=tuple(body.basis.initiative_ids), par_year=body.basis.par_year,
+                  achievements=tuple(Achievement(**a.model_dump()) for a in body.basis.achievements))
+    return AwardProposed(award_id=new_award_id(form.code, body.year, new_id()), level=form.level,  # type: ignore[arg-type]
+                         year=body.year, form=form.code, period=body.period,
+                         recipient=Recipient(**body.recipient.model_dump()), basis=basis)
+
+
+router = APIRouter(prefix="/api/v1", tags=["awards"])
+
+
+@router.get("/award-forms")
+async def award_forms() -> list[dict[str, Any]]:
+    """The catalogue of award forms (seed 004), as data."""
+    return [{"code": f.code, "name": f.name, "level": f.level, "kind": f.kind, "recipients": list(f.recipients),
+             "decided_by": f.decided_by, "deadline": f.deadline, "period": f.period,
+             "quota_per_commune_year": f.quota_per_commune_year} for f in FORMS.values()]
+
+
+@router.post("/city/par-rankings", status_code=201)
+async def record_par(body: ParRankingIn, actor: ActorDep, commands: CommandsDep, clock: ClockDep, response: Response,
+                     idempotency_key: IdempotencyKeyHeader = None, correlation_id: CorrelationHeader = None
+                     ) -> dict[str, Any]:
+    """A city officer enters the PAR Index ranking of a year (ranks of communes, wards or departments)."""
+    require_role(actor, "city_officer")
+    ranking = ParRankingRecorded(year=body.year, category=body.category, ranks=dict(body.ranks))
+    return answer(await commands.record_par(ctx_of(actor, clock, idempotency_key, correlation_id), ranking), response)
+
+
+@router.get("/city/home-affairs")
+async def home_affairs(actor: ActorDep, queries: QueriesDep, year: Annotated[int, Query(ge=2000, le=2100)]
+                       ) -> dict[str, Any]:
+    """The list the city's Department of Home Affairs receives: city-level proposals by commune with their basis."""
+    require_role(actor, "city_officer")
+    return await queries.home_affairs(year)
+
+
+@router.post("/communes/{commune_id}/awards/eligibility")
+async def eligibility(commune_id: CommuneId, body: ProposalIn, actor: ActorDep, commands: CommandsDep
+                      ) -> dict[str, Any]:
+    """Why eligible or why not: each condition, met or not, with the events that show it. Appends nothing."""
     require_commune(actor, commune_id)
-    assert runtime.db is not None
-    items = [doc async for doc in runtime.db[AWARDS].find({"commune_id": commune_id}, {"_id": 0})]
-    return {"commune_id": commune_id, "count": len(items), "items": items}
+    result = await commands.assess(commune_id, proposal_of(body), body.par_category)
+    return {"eligible": result.eligible, "conditions": result.explain()}
+
+
+@router.post("/communes/{commune_id}/awards", status_code=201)
+async def propose(commune_id: CommuneId, body: ProposalIn, actor: ActorDep, commands: CommandsDep, clock: ClockDep,
+                  response: Response, idempotency_key: IdempotencyKeyHeader = None,
+                  correlation_id: CorrelationHeader = None) -> dict[str, Any]:
+    require_commune(actor, commune_id)
+    require_role(actor, "secretary")
+    ctx = ctx_of(actor, clock, idempotency_key, correlation_id)
+    result = await commands.propose(ctx, commune_id, proposal_of(body), body.par_category, body.model_dump(mode="json"))
+    return answer(result, response)
+
+
+async def may_decide(actor: Actor, commune_id: str, award_id: str, commands: AwardCommands) -> None:
+    decided_by = await commands.level_of(commune_id, award_id)
+    if decided_by == "city_officer":
+        require_role(actor, "city_officer")  # the city decides for every commune
+    else:
+        require_commune(actor, commune_id)
+        require_role(actor, decided_by)
+
+
+@router.post("/communes/{commune_id}/awards/{award_id}/grant")
+async def grant(commune_id: CommuneId, award_id: AwardId, body: GrantIn, actor: ActorDep, commands: CommandsDep,
+                clock: ClockDep, response: Response, idempotency_key: IdempotencyKeyHeader = None,
+                correlation_id: CorrelationHeader = None) -> dict[str, Any]:
+    await may_decide(actor, commune_id, award_id, commands)
+    ctx = ctx_of(actor, clock, idempotency_key, correlation_id)
+    return answer(await commands.grant(ctx, commune_id, award_id, body.decision_number, body.decision_date,
+                                       body.signer), response)
+
+
+@router.post("/communes/{commune_id}/awards/{award_id}/reject")
+async def reject(commune_id: CommuneId, award_id: AwardId, body: ReasonIn, actor: ActorDep, commands: CommandsDep,
+                 clock: ClockDep, response: Response, idempotency_key: IdempotencyKeyHeader = None,
+                 correlation_id: CorrelationHeader = None) -> dict[str, Any]:
+    await may_decide(actor, commune_id, award_id, commands)
+    ctx = ctx_of(actor, clock, idempotency_key, correlation_id)
+    return answer(await commands.reject(ctx, commune_id, award_id, body.reason), response)
+
+
+@router.post("/communes/{commune_id}/awards/{award_id}/revoke")
+async def revoke(commune_id: CommuneId, award_id: AwardId, body: ReasonIn, actor: ActorDep, commands: CommandsDep,
+                 clock: ClockDep, response: Response, idempotency_key: IdempotencyKeyHeader = None,
+                 correlation_id: CorrelationHeader = None) -> dict[str, Any]:
+    await may_decide(actor, commune_id, award_id, commands)
+    ctx = ctx_of(actor, clock, idempotency_key, correlation_id)
+    return answer(await commands.revoke(ctx, commune_id, award_id, body.reason), response)
+
+
+@router.get("/communes/{commune_id}/awards")
+async def register(
+    commune_id: CommuneId, actor: ActorDep, queries: QueriesDep,
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None, level: Literal["commune", "city"] | None = None,
+    form: str | None = None, status: Literal["proposed", "granted", "rejected", "revoked"] | None = None,
+    kind: Literal["individual", "collective"] | None = None,
+    format: Literal["json", "csv", "xlsx"] = "json",
+) -> Any:
+    """The award register, filterable; `format=csv|xlsx` exports it."""
+    if not actor.has_any("city_officer"):
+        require_commune(actor, commune_id)
+    docs = await queries.register([commune_id], year=year, level=level, form=form, status=status, kind=kind)
+    if format != "json":
+        from reform_awards.application.exports import export
+
+        data, media, filename = export(docs, format, f"Sổ khen thưởng {commune_id} {year or ''}".strip())
+        return RawResponse(data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return {"commune_id": commune_id, "count": len(docs), "items": [clean(d) for d in docs]}

@@ -1,0 +1,73 @@
+"""The awards service's read model: the award register, and who the commune's units and officials are."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo import ASCENDING, UpdateOne
+from pymongo.asynchronous.database import AsyncDatabase
+
+from reform_shared.events import (
+    AwardGranted,
+    AwardProposed,
+    AwardRejected,
+    AwardRevoked,
+    CampaignLaunched,
+    CouncilConstituted,
+    InitiativeRevised,
+    InitiativeSubmitted,
+)
+from reform_shared.projection import Projection, Write
+from reform_shared.store import StoredEvent
+
+AWARDS, DIRECTORY = "awards", "directory"
+
+
+def _known(commune: str, kind: str, ident: str, name: str) -> Write:
+    doc = {"commune_id": commune, "kind": kind, "recipient_id": ident, "name": name}
+    return Write(DIRECTORY, UpdateOne({"_id": f"{commune}:{kind}:{ident}"}, {"$set": doc}, upsert=True))
+
+
+class AwardBoard(Projection):
+    name = "awards"
+    event_types = ("AwardProposed", "AwardGranted", "AwardRejected", "AwardRevoked", "InitiativeSubmitted",
+                   "InitiativeRevised", "CampaignLaunched", "CouncilConstituted")
+    collections = (AWARDS, DIRECTORY)
+
+    async def create_indexes(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+        await db[AWARDS].create_index([("commune_id", ASCENDING), ("year", ASCENDING), ("level", ASCENDING)])
+
+    def apply(self, event: StoredEvent) -> list[Write]:
+        e, p, c = event.envelope, event.envelope.payload, event.envelope.commune_id
+        if isinstance(p, InitiativeSubmitted | InitiativeRevised):
+            unit = p.content.unit
+            return [_known(c, "collective", unit.unit_id, unit.name)] + [
+                _known(c, "individual", a.user_id, a.name) for a in p.content.authors if a.user_id]
+        if isinstance(p, CampaignLaunched):
+            return [_known(c, "collective", u.unit_id, u.name) for u in p.expected_units]
+        if isinstance(p, CouncilConstituted):
+            return [_known(c, "individual", m.user_id, m.name) for m in p.members]
+        key = {"_id": f"{c}:{getattr(p, 'award_id', '')}"}
+        if isinstance(p, AwardProposed):
+            doc = {"commune_id": c, "award_id": p.award_id, "form": p.form, "level": p.level, "year": p.year,
+                   "period": p.period, "recipient": p.recipient.model_dump(), "basis": p.basis.model_dump(),
+                   "status": "proposed", "proposed_at": e.occurred_at, "proposed_by": e.actor.user_id}
+            return [Write(AWARDS, UpdateOne(key, {"$set": doc}, upsert=True))]
+        if isinstance(p, AwardGranted):
+            doc = {"status": "granted", "decision_number": p.decision_number,
+                   "decision_date": p.decision_date.isoformat(), "signer": p.signer, "decided_at": e.occurred_at}
+            return [Write(AWARDS, UpdateOne(key, {"$set": doc}, upsert=True))]
+        if isinstance(p, AwardRejected | AwardRevoked):
+            status = "rejected" if isinstance(p, AwardRejected) else "revoked"
+            return [Write(AWARDS, UpdateOne(key, {"$set": {"status": status, "reason": p.reason}}, upsert=True))]
+        return []
+
+
+class Directory:
+    """Known recipients of a commune (units and officials seen in the record)."""
+
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+        self._db = db
+
+    async def knows(self, commune_id: str, kind: str, recipient_id: str) -> bool:
+        return await self._db[DIRECTORY].find_one({"_id": f"{commune_id}:{kind}:{recipient_id}"}) is not None

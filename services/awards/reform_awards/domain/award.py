@@ -1,0 +1,146 @@
+"""Award decisions. City-level annual awards of a commune-year live in one aggregate (the quota)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+
+from reform_shared.envelope import EventPayload
+from reform_shared.errors import Conflict, NotFound, RuleViolation
+from reform_shared.events import AwardGranted, AwardProposed, AwardRejected, AwardRevoked, Basis, Recipient
+
+from reform_awards.domain.catalogue import FORMS, AwardForm
+from reform_awards.domain.eligibility import Eligibility
+
+ACTIVE = ("proposed", "granted")
+
+
+@dataclass(frozen=True)
+class AwardState:
+    award_id: str
+    form: str
+    level: str
+    year: int | None
+    period: str | None
+    recipient: Recipient
+    basis: Basis
+    status: str = "proposed"
+    decision_number: str | None = None
+    reason: str = ""
+
+
+def fold(events: list[EventPayload]) -> dict[str, AwardState]:
+    awards: dict[str, AwardState] = {}
+    for e in events:
+        if isinstance(e, AwardProposed):
+            awards[e.award_id] = AwardState(e.award_id, e.form, e.level, e.year, e.period, e.recipient, e.basis)
+        elif isinstance(e, AwardGranted) and e.award_id in awards:
+            awards[e.award_id] = replace(awards[e.award_id], status="granted", decision_number=e.decision_number)
+        elif isinstance(e, AwardRejected) and e.award_id in awards:
+            awards[e.award_id] = replace(awards[e.award_id], status="rejected", reason=e.reason)
+        elif isinstance(e, AwardRevoked) and e.award_id in awards:
+            awards[e.award_id] = replace(awards[e.award_id], status="revoked", reason=e.reason)
+    return awards
+
+
+def form_of(code: str) -> AwardForm:
+    form = FORMS.get(code)
+    if form is None:
+        raise RuleViolation(f"Không có hình thức khen thưởng '{code}' (có: {', '.join(FORMS)})",
+                            f"unknown award form '{code}'", field="form", rule="known_form")
+    return form
+
+
+def describe(award: AwardState) -> str:
+    return f"{FORMS[award.form].name if award.form in FORMS else award.form} cho {award.recipient.name} " \
+           f"(mã {award.award_id}, {award.status})"
+
+
+def propose(existing: dict[str, AwardState], proposed: AwardProposed, eligibility: Eligibility, known: bool,
+            now: dt.datetime, commune_id: str = "") -> list[EventPayload]:
+    form = form_of(proposed.form)
+    if form.level == "commune" and proposed.recipient.recipient_id == commune_id:
+        raise RuleViolation(f"'{form.name}' do Chủ tịch UBND xã tặng, không dành cho chính UBND xã",
+                            "a commune-level form cannot be granted to the commune itself",
+                            field="recipient.recipient_id", rule="form_fits_recipient")
+    if proposed.recipient.kind not in form.recipients:
+        raise RuleViolation(f"Hình thức '{form.name}' không dành cho {proposed.recipient.kind}",
+                            "the form does not fit the recipient type", field="recipient.kind",
+                            rule="form_fits_recipient")
+    if not known:
+        raise NotFound(f"Không biết người/đơn vị '{proposed.recipient.recipient_id}' của xã",
+                       "unknown recipient in this commune", field="recipient.recipient_id", rule="known_recipient")
+    if form.kind != "period" and proposed.year is None:
+        raise RuleViolation("Cần ghi năm khen thưởng", "the award year is required", field="year",
+                            rule="year_required")
+    if form.kind == "period" and form.period and proposed.period != f"{form.period[0]}-{form.period[1]}":
+        raise RuleViolation(f"Giai đoạn phải là {form.period[0]}-{form.period[1]}", "wrong period",
+                            field="period", rule="period_matches_form")
+    deadline = form.deadline_for(proposed.year) if proposed.year is not None else None
+    if deadline is not None and now >= deadline:
+        raise RuleViolation(f"Đã quá hạn nộp hồ sơ khen thưởng ({deadline:%d/%m/%Y}) cho '{form.name}'",
+                            f"the dossier deadline ({deadline:%Y-%m-%d}) has passed", field="year",
+                            rule="dossier_deadline", details={"deadline": deadline.date().isoformat()})
+    if form.quota_per_commune_year:
+        taken = [a for a in existing.values() if a.form == form.code and a.status in ACTIVE
+                 and a.recipient.kind == proposed.recipient.kind]
+        if taken:
+            raise RuleViolation(
+                f"Mỗi xã mỗi năm chỉ đề nghị 1 tập thể và 1 cá nhân nhận {form.name}; đã đề nghị: {describe(taken[0])}",
+                f"at most 1 collective and 1 individual per commune and year; already: {taken[0].award_id}",
+                rule="city_quota", details={"existing_award_id": taken[0].award_id})
+    if proposed.award_id in existing:
+        raise Conflict("Đề nghị khen thưởng này đã có", "this proposal already exists", rule="award_unique")
+    if not eligibility.eligible:
+        raise RuleViolation("Chưa đủ điều kiện khen thưởng: " + "; ".join(
+            f"{c.label}: {'đạt' if c.met else 'chưa đạt'}" for c in eligibility.conditions),
+            "the recipient does not meet the conditions", rule="eligible",
+            details={"conditions": eligibility.explain()})
+    return [proposed]
+
+
+def _award(existing: dict[str, AwardState], award_id: str) -> AwardState:
+    if award_id not in existing:
+        raise NotFound(f"Không có đề nghị khen thưởng {award_id}", f"no award {award_id}", field="award_id")
+    return existing[award_id]
+
+
+
+
+def grant(existing: dict[str, AwardState], award_id: str, decision_number: str, decision_date: dt.date,
+          signer: str) -> list[EventPayload]:
+    award = _award(existing, award_id)
+    if award.status != "proposed":
+        raise Conflict(f"Chỉ quyết định khen thưởng đề nghị đang chờ (hiện: {award.status})",
+                       "only a pending proposal can be granted", rule="decide_only_proposed")
+    return [AwardGranted(award_id=award.award_id, level=award.level, year=award.year, form=award.form,  # type: ignore[arg-type]
+                         recipient=award.recipient, period=award.period, decision_number=decision_number,
+                         decision_date=decision_date, signer=signer)]
+
+
+def reject(existing: dict[str, AwardState], award_id: str, reason: str) -> list[EventPayload]:
+    award = _award(existing, award_id)
+    if award.status != "proposed":
+        raise Conflict("Chỉ từ chối đề nghị đang chờ", "only a pending proposal can be rejected",
+                       rule="decide_only_proposed")
+    return [AwardRejected(award_id=award.award_id, level=award.level, year=award.year, form=award.form,  # type: ignore[arg-type]
+                          reason=reason)]
+
+
+def revoke(existing: dict[str, AwardState], award_id: str, reason: str) -> list[EventPayload]:
+    award = _award(existing, award_id)
+    if award.status != "granted":
+        raise Conflict("Chỉ thu hồi khen thưởng đã quyết định", "only a granted award can be revoked",
+                       rule="revoke_only_granted")
+    return [AwardRevoked(award_id=award.award_id, level=award.level, year=award.year, form=award.form,  # type: ignore[arg-type]
+                         reason=reason)]
+
+
+def one_award_per_achievement(holder: AwardState | None, initiative_id: str) -> None:
+    """An initiative's recognition grounds at most one award, across forms and levels."""
+    if holder is not None and holder.status in ACTIVE:
+        raise RuleViolation(
+            f"Sáng kiến {initiative_id} đã là căn cứ của khen thưởng khác: {describe(holder)}",
+            f"initiative {initiative_id} already grounds another award: {holder.award_id}",
+            field="basis.initiative_ids", rule="one_award_per_achievement",
+            details={"existing_award_id": holder.award_id})

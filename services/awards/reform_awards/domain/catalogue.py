@@ -1,0 +1,47 @@
+"""The award forms of seed 004, as data: level, kind, recipients, who decides, dossier deadline."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+VIETNAM = dt.timezone(dt.timedelta(hours=7))
+
+
+@dataclass(frozen=True)
+class AwardForm:
+    code: str
+    name: str
+    level: str  # "commune" | "city"
+    kind: str  # "annual" | "period" | "adhoc"
+    recipients: tuple[str, ...]
+    decided_by: str  # the role that grants or rejects
+    deadline: tuple[int, int, int] | None = None
+    """(month, day, years after the award year): dossiers before that day; None: no deadline."""
+    period: tuple[int, int] | None = None
+    quota_per_commune_year: bool = False
+
+    def deadline_for(self, year: int) -> dt.datetime | None:
+        if self.deadline is None:
+            return None
+        month, day, offset = self.deadline
+        return dt.datetime(year + offset, month, day, tzinfo=VIETNAM)
+
+
+FORMS: dict[str, AwardForm] = {
+    form.code: form
+    for form in (
+        AwardForm("giay-khen-xa", "Giấy khen của Chủ tịch UBND xã", "commune", "annual",
+                  ("individual", "collective"), "chairman", deadline=(11, 20, 0)),
+        AwardForm("bang-khen-tp", "Bằng khen của Chủ tịch UBND thành phố", "city", "annual",
+                  ("individual", "collective"), "city_officer", deadline=(3, 10, 1), quota_per_commune_year=True),
+        AwardForm("khen-giai-doan-2026-2030", "Khen thưởng giai đoạn 2026–2030", "city", "period",
+                  ("individual", "collective"), "city_officer", period=(2026, 2030)),
+        AwardForm("khen-dot-xuat", "Khen thưởng đột xuất", "commune", "adhoc",
+                  ("individual", "collective"), "chairman"),
+    )
+}
+"""Commune annual dossiers before 20/11; city ones before 10/3 of the next year; ad-hoc awards exempt."""
+
+PAR_TOP = {"commune": 5, "ward": 5, "department": 3}
+"""City-level collectives need a PAR Index rank within these (seed 004)."""

@@ -1,0 +1,57 @@
+"""What awards reads of other services' events: a tolerant view of initiatives and results."""
+
+from __future__ import annotations
+
+from reform_shared.envelope import EventEnvelope, EventPayload
+from reform_shared.events import (
+    CampaignLaunched,
+    InitiativeContent,
+    InitiativeRecognized,
+    InitiativeRevised,
+    InitiativeSubmitted,
+    ParRankingRecorded,
+)
+
+from reform_awards.domain.eligibility import InitiativeFact
+
+REPLICABLE_SHARE = 0.5
+
+
+def content_of(envelopes: list[EventEnvelope]) -> tuple[InitiativeContent | None, str | None, tuple[str, ...]]:
+    """The initiative's current content, its campaign, and the ids of the events that show them."""
+    content, campaign, ids = None, None, []
+    for envelope in envelopes:
+        event = envelope.payload
+        if isinstance(event, InitiativeSubmitted | InitiativeRevised):
+            content, campaign = event.content, event.campaign_id
+            ids.append(envelope.event_id)
+    return content, campaign, tuple(ids)
+
+
+def campaign_year(events: list[EventPayload]) -> int | None:
+    return next((e.year for e in events if isinstance(e, CampaignLaunched)), None)
+
+
+def initiative_fact(initiative_id: str, content: InitiativeContent, year: int, submitted_ids: tuple[str, ...],
+                    evaluation: list[EventEnvelope]) -> InitiativeFact:
+    recognised = next((e for e in evaluation if isinstance(e.payload, InitiativeRecognized)), None)
+    payload = recognised.payload if recognised else None
+    replicable = effective = False
+    if isinstance(payload, InitiativeRecognized):
+        result = payload.result
+        replicable = result.conditions.get(
+            "replicability", result.criterion_means.get("replicability", 0.0) >= 10 * REPLICABLE_SHARE)
+        effective = result.conditions.get("effectiveness", True)
+    return InitiativeFact(
+        initiative_id=initiative_id, title=content.title, unit_id=content.unit.unit_id,
+        author_ids=tuple(a.user_id for a in content.authors if a.user_id), campaign_year=year,
+        recognised=recognised is not None, replicable=replicable, effective=effective,
+        event_ids=submitted_ids[-1:] + ((recognised.event_id,) if recognised else ()),
+    )
+
+
+def par_rank(events: list[EventEnvelope], unit_id: str) -> tuple[int | None, str | None]:
+    for envelope in reversed(events):
+        if isinstance(envelope.payload, ParRankingRecorded):
+            return envelope.payload.ranks.get(unit_id), envelope.event_id
+    return None, None

@@ -1,0 +1,167 @@
+"""Award rules of seed 004 as pure functions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from reform_awards.domain import award as awards
+from reform_awards.domain.catalogue import FORMS, VIETNAM
+from reform_awards.domain.eligibility import Facts, InitiativeFact, assess
+from reform_shared.errors import Conflict, NotFound, RuleViolation
+from reform_shared.events import Achievement, AwardProposed, Basis, Recipient
+
+pytestmark = pytest.mark.domain
+
+LAN = Recipient(kind="individual", recipient_id="lan", name="Nguyễn Thị Lan", unit_id="tt-phvhcc")
+CENTRE = Recipient(kind="collective", recipient_id="tt-phvhcc", name="Trung tâm Phục vụ hành chính công")
+COMMUNE = Recipient(kind="collective", recipient_id="ninh-giang", name="UBND xã Ninh Giang")
+NOV = dt.datetime(2026, 11, 10, 9, 0, tzinfo=VIETNAM)
+
+
+def fact(initiative_id: str = "i-1", *, year: int = 2026, recognised: bool = True, replicable: bool = True,
+         effective: bool = True, authors: tuple[str, ...] = ("lan",), unit: str = "tt-phvhcc") -> InitiativeFact:
+    return InitiativeFact(initiative_id, "Số hóa hồ sơ", unit, authors, year, recognised, replicable, effective,
+                          (f"ev-{initiative_id}",))
+
+
+def facts(*initiatives: InitiativeFact, rank: int | None = None) -> Facts:
+    return Facts("ninh-giang", initiatives, rank, "commune", "ev-par" if rank else None)
+
+
+def proposal(form: str = "giay-khen-xa", recipient: Recipient = LAN, year: int | None = 2026,
+             basis: Basis = Basis(initiative_ids=("i-1",)), award_id: str = "a-1", period: str | None = None
+             ) -> AwardProposed:
+    level = FORMS[form].level if form in FORMS else "commune"
+    return AwardProposed(award_id=award_id, level=level, year=year, form=form, recipient=recipient,  # type: ignore[arg-type]
+                         basis=basis, period=period)
+
+
+def eligible(form: str, recipient: Recipient, basis: Basis, f: Facts) -> bool:
+    return assess(FORMS[form], recipient, basis, f).eligible
+
+
+# -- eligibility -------------------------------------------------------------------------------
+def test_commune_level_individual_needs_a_recognised_initiative_or_a_described_achievement() -> None:
+    assert eligible("giay-khen-xa", LAN, Basis(initiative_ids=("i-1",)), facts(fact()))
+    assert not eligible("giay-khen-xa", LAN, Basis(initiative_ids=("i-1",)), facts(fact(recognised=False)))
+    advisory = Basis(achievements=(Achievement(kind="advisory", description="Tham mưu xuất sắc đề án số hóa"),))
+    assert eligible("giay-khen-xa", LAN, advisory, facts())
+
+
+def test_commune_level_collective_needs_an_effectively_applied_initiative() -> None:
+    assert eligible("giay-khen-xa", CENTRE, Basis(initiative_ids=("i-1",)), facts(fact()))
+    assert not eligible("giay-khen-xa", CENTRE, Basis(initiative_ids=("i-1",)), facts(fact(effective=False)))
+    assert not eligible("giay-khen-xa", CENTRE, Basis(), facts(fact(unit="kinh-te")))
+
+
+def test_city_level_collective_needs_a_replicable_initiative_and_a_top_5_par_rank() -> None:
+    basis = Basis(initiative_ids=("i-1",), par_year=2026)
+    assert eligible("bang-khen-tp", COMMUNE, basis, facts(fact(), rank=4))
+    result = assess(FORMS["bang-khen-tp"], COMMUNE, basis, facts(fact(), rank=7))
+    assert not result.eligible
+    assert [c["met"] for c in result.explain()] == [True, False]
+    assert str(result.explain()[1]["condition"]).endswith("(hạng 7)")
+    assert not eligible("bang-khen-tp", COMMUNE, basis, facts(fact(replicable=False), rank=1))
+
+
+def test_eligibility_names_the_events_that_show_each_condition() -> None:
+    result = assess(FORMS["bang-khen-tp"], COMMUNE, Basis(initiative_ids=("i-1",)), facts(fact(), rank=2))
+    assert [c["evidence"] for c in result.explain()] == [["ev-i-1"], ["ev-par"]]
+
+
+def test_period_collective_needs_two_recognised_initiatives_or_three_outstanding_years() -> None:
+    basis = Basis(initiative_ids=("i-1", "i-2"))
+    assert eligible("khen-giai-doan-2026-2030", CENTRE, basis, facts(fact("i-1"), fact("i-2", year=2027)))
+    assert not eligible("khen-giai-doan-2026-2030", CENTRE, basis, facts(fact("i-1"), fact("i-2", year=2025)))
+    years = Basis(achievements=tuple(Achievement(kind="outstanding_year", description="Dẫn đầu khối xã", year=y)
+                                     for y in (2026, 2027, 2028)))
+    assert eligible("khen-giai-doan-2026-2030", CENTRE, years, facts())
+
+
+def test_period_individual_needs_three_years_of_direct_reform_work() -> None:
+    two = tuple(Achievement(kind="direct_reform_work", description="Cán bộ một cửa", year=y) for y in (2026, 2027))
+    three = (*two, Achievement(kind="direct_reform_work", description="Cán bộ một cửa", year=2028))
+    assert not eligible("khen-giai-doan-2026-2030", LAN, Basis(achievements=two), facts())
+    assert eligible("khen-giai-doan-2026-2030", LAN, Basis(initiative_ids=("i-1",), achievements=three),
+                    facts(fact()))
+
+
+# -- proposing ---------------------------------------------------------------------------------
+ELIGIBLE = assess(FORMS["giay-khen-xa"], LAN, Basis(initiative_ids=("i-1",)), facts(fact()))
+
+
+def test_an_eligible_proposal_before_the_deadline_is_accepted() -> None:
+    assert awards.propose({}, proposal(), ELIGIBLE, True, NOV) == [proposal()]
+
+
+def test_commune_annual_dossiers_close_on_20_november_and_ad_hoc_awards_are_exempt() -> None:
+    late = dt.datetime(2026, 11, 20, 8, 0, tzinfo=VIETNAM)
+    with pytest.raises(RuleViolation) as caught:
+        awards.propose({}, proposal(), ELIGIBLE, True, late)
+    assert caught.value.rule == "dossier_deadline" and "20/11/2026" in caught.value.message_vi
+    assert awards.propose({}, proposal(form="khen-dot-xuat"), ELIGIBLE, True, late)
+
+
+def test_city_dossiers_close_on_10_march_of_the_next_year() -> None:
+    city = assess(FORMS["bang-khen-tp"], LAN, Basis(initiative_ids=("i-1",)), facts(fact()))
+    assert awards.propose({}, proposal(form="bang-khen-tp"), city, True, dt.datetime(2027, 3, 9, tzinfo=VIETNAM))
+    with pytest.raises(RuleViolation):
+        awards.propose({}, proposal(form="bang-khen-tp"), city, True, dt.datetime(2027, 3, 10, 8, tzinfo=VIETNAM))
+
+
+def test_at_most_one_individual_and_one_collective_city_award_per_commune_and_year() -> None:
+    city = assess(FORMS["bang-khen-tp"], LAN, Basis(initiative_ids=("i-1",)), facts(fact()))
+    existing = awards.fold([proposal(form="bang-khen-tp", award_id="bktp2026-a")])
+    with pytest.raises(RuleViolation) as caught:
+        awards.propose(existing, proposal(form="bang-khen-tp", award_id="bktp2026-b"), city, True, NOV)
+    assert caught.value.rule == "city_quota" and "bktp2026-a" in caught.value.message_vi
+    collective = assess(FORMS["bang-khen-tp"], COMMUNE, Basis(initiative_ids=("i-1",)), facts(fact(), rank=1))
+    assert awards.propose(existing, proposal(form="bang-khen-tp", recipient=COMMUNE, award_id="bktp2026-c"),
+                          collective, True, NOV)
+    rejected = awards.fold([proposal(form="bang-khen-tp", award_id="bktp2026-a"),
+                            *awards.reject(existing, "bktp2026-a", "Chưa đủ hồ sơ")])
+    assert awards.propose(rejected, proposal(form="bang-khen-tp", award_id="bktp2026-b"), city, True, NOV)
+
+
+def test_a_form_that_does_not_fit_an_unknown_recipient_or_form_is_refused() -> None:
+    with pytest.raises(NotFound) as unknown:
+        awards.propose({}, proposal(), ELIGIBLE, False, NOV)
+    assert unknown.value.rule == "known_recipient"
+    with pytest.raises(RuleViolation) as form:
+        awards.propose({}, proposal(form="huan-chuong"), ELIGIBLE, True, NOV)
+    assert form.value.rule == "known_form"
+    with pytest.raises(RuleViolation) as itself:
+        awards.propose({}, proposal(recipient=COMMUNE), ELIGIBLE, True, NOV, commune_id="ninh-giang")
+    assert itself.value.rule == "form_fits_recipient"
+
+
+def test_an_ineligible_proposal_is_refused_with_its_conditions() -> None:
+    not_yet = assess(FORMS["giay-khen-xa"], LAN, Basis(initiative_ids=("i-1",)), facts(fact(recognised=False)))
+    with pytest.raises(RuleViolation) as caught:
+        awards.propose({}, proposal(), not_yet, True, NOV)
+    assert caught.value.rule == "eligible" and "chưa đạt" in caught.value.message_vi
+
+
+def test_no_two_awards_for_one_achievement() -> None:
+    holder = awards.fold([proposal(award_id="a-1")])["a-1"]
+    with pytest.raises(RuleViolation) as caught:
+        awards.one_award_per_achievement(holder, "i-1")
+    assert caught.value.rule == "one_award_per_achievement" and "a-1" in caught.value.message_vi
+    rejected = awards.fold([proposal(award_id="a-1"), *awards.reject({"a-1": holder}, "a-1", "Không đạt")])["a-1"]
+    awards.one_award_per_achievement(rejected, "i-1")  # a rejected proposal frees its basis
+
+
+# -- deciding ----------------------------------------------------------------------------------
+def test_grant_then_revoke_and_no_decision_twice() -> None:
+    state = awards.fold([proposal()])
+    granted = awards.grant(state, "a-1", "125/QĐ-UBND", dt.date(2026, 11, 25), "Vũ Văn Nam")
+    state = awards.fold([proposal(), *granted])
+    assert state["a-1"].status == "granted" and state["a-1"].decision_number == "125/QĐ-UBND"
+    with pytest.raises(Conflict):
+        awards.grant(state, "a-1", "126/QĐ-UBND", dt.date(2026, 11, 26), "Vũ Văn Nam")
+    revoked = awards.fold([proposal(), *granted, *awards.revoke(state, "a-1", "Phát hiện sai phạm")])
+    assert revoked["a-1"].status == "revoked"
+    with pytest.raises(Conflict):
+        awards.revoke(awards.fold([proposal()]), "a-1", "Chưa được khen")
