@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reform_shared.envelope import Actor, EventEnvelope, EventPayload
-from reform_shared.errors import InvalidInput
+from reform_shared.errors import ConcurrencyConflict, InvalidInput
 from reform_shared.idempotency import CommandResult, IdempotencyRecords, fingerprint, scoped_key
 from reform_shared.ids import Clock, new_id
 from reform_shared.store import AggregateHistory, AppendOutcome, JetStreamEventStore
@@ -101,8 +101,26 @@ class CommandBus:
         decide: Decide,
         key: str | None,
         allow_no_change: bool = False,
+        retries: int = 0,
     ) -> AppendOutcome:
-        """Load an aggregate, decide, and append the events (concurrency-checked)."""
+        """Load an aggregate, decide, and append the events (concurrency-checked).
+
+        With `retries`, a writer that lost a race decides again on the new state, so it gets
+        the rule that now refuses it (e.g. a quota the winner filled) rather than a bare 409.
+        """
+        for attempt in range(retries + 1):
+            try:
+                return await self._decide_and_append_once(ctx, commune_id, aggregate_type, aggregate_id, decide, key,
+                                                          allow_no_change)
+            except ConcurrencyConflict:
+                if attempt == retries:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def _decide_and_append_once(
+        self, ctx: CommandContext, commune_id: str, aggregate_type: str, aggregate_id: str, decide: Decide,
+        key: str | None, allow_no_change: bool,
+    ) -> AppendOutcome:
         history = await self._store.load(commune_id, aggregate_type, aggregate_id)
         payloads = decide(history)
         if not payloads:
@@ -138,6 +156,7 @@ class CommandBus:
         respond: Respond,
         status_code: int = 200,
         allow_no_change: bool = False,
+        retries: int = 0,
     ) -> CommandResult:
         """A command on one aggregate: once per key, load, decide, append, respond.
 
@@ -148,7 +167,7 @@ class CommandBus:
         async def run(key: str | None) -> CommandResult:
             outcome = await self.decide_and_append(
                 ctx, commune_id=commune_id, aggregate_type=aggregate_type, aggregate_id=aggregate_id,
-                decide=decide, key=key, allow_no_change=allow_no_change,
+                decide=decide, key=key, allow_no_change=allow_no_change, retries=retries,
             )
             return CommandResult(status_code, respond(outcome), replayed=outcome.duplicate)
 

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from reform_awards.application.board import AwardBoard, Directory
+from reform_awards.application.commands import AwardCommands
+from reform_awards.application.queries import AwardQueries
+from reform_awards.entrypoints.http import router
 from reform_shared.commands import CommandBus
 from reform_shared.http.app import create_app
 from reform_shared.ids import Clock, SystemClock
 from reform_shared.runtime import ServiceRuntime
 from reform_shared.settings import Settings
-
-from reform_awards.application.board import AwardBoard, Directory
-from reform_awards.application.commands import AwardCommands
-from reform_awards.application.queries import AwardQueries
-from reform_awards.entrypoints.http import router
 
 SERVICE = "awards"
 DEFAULT_PORT = 8103

@@ -5,17 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from reform_awards.domain import award as awards
+from reform_awards.domain.catalogue import FORMS
+from reform_awards.domain.eligibility import Eligibility, Facts, assess
+from reform_awards.domain.sources import campaign_year, content_of, initiative_fact, par_rank
 from reform_shared.commands import CommandBus, CommandContext
 from reform_shared.envelope import EventPayload
 from reform_shared.errors import NotFound, RuleViolation
 from reform_shared.events import AwardProposed, BasisClaimed, ParRankingRecorded
 from reform_shared.idempotency import CommandResult
 from reform_shared.store import AggregateHistory, AppendOutcome
-
-from reform_awards.domain import award as awards
-from reform_awards.domain.catalogue import FORMS
-from reform_awards.domain.eligibility import Eligibility, Facts, assess
-from reform_awards.domain.sources import campaign_year, content_of, initiative_fact, par_rank
 
 CITY = "city"
 """PAR rankings are the city's data, kept under this pseudo-commune on every node."""
@@ -98,7 +97,7 @@ class AwardCommands:
             for initiative_id in award.basis.initiative_ids:
                 await self._claim_basis(ctx, commune_id, initiative_id, award, key)
             outcome = await self._bus.decide_and_append(
-                ctx, commune_id=commune_id, aggregate_type="award", aggregate_id=aggregate, key=key,
+                ctx, commune_id=commune_id, aggregate_type="award", aggregate_id=aggregate, key=key, retries=5,
                 decide=lambda h: awards.propose(awards.fold(payloads(h)), award, eligibility, known, now, commune_id))
             body = {**done(outcome), "eligibility": eligibility.explain()}
             return CommandResult(201, body, replayed=outcome.duplicate)

@@ -5,12 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 
+from reform_awards.domain.catalogue import FORMS, AwardForm
+from reform_awards.domain.eligibility import Eligibility
 from reform_shared.envelope import EventPayload
 from reform_shared.errors import Conflict, NotFound, RuleViolation
 from reform_shared.events import AwardGranted, AwardProposed, AwardRejected, AwardRevoked, Basis, Recipient
-
-from reform_awards.domain.catalogue import FORMS, AwardForm
-from reform_awards.domain.eligibility import Eligibility
 
 ACTIVE = ("proposed", "granted")
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from reform_shared.events import Basis, Recipient
-
 from reform_awards.domain.catalogue import PAR_TOP, AwardForm
+from reform_shared.events import Basis, Recipient
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from reform_awards.domain.eligibility import InitiativeFact
 from reform_shared.envelope import EventEnvelope, EventPayload
 from reform_shared.events import (
     CampaignLaunched,
@@ -11,8 +12,6 @@ from reform_shared.events import (
     InitiativeSubmitted,
     ParRankingRecorded,
 )
-
-from reform_awards.domain.eligibility import InitiativeFact
 
 REPLICABLE_SHARE = 0.5
 

@@ -8,18 +8,17 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import Response as RawResponse
 
+from reform_awards.application.commands import AwardCommands, new_award_id
+from reform_awards.application.queries import AwardQueries, clean
+from reform_awards.domain.award import form_of
+from reform_awards.domain.catalogue import FORMS
+from reform_awards.entrypoints.schemas import GrantIn, ParRankingIn, ProposalIn, ReasonIn
 from reform_shared.commands import CommandContext
 from reform_shared.envelope import TOKEN_PATTERN, Actor
 from reform_shared.events import Achievement, AwardProposed, Basis, ParRankingRecorded, Recipient
 from reform_shared.http.deps import ActorDep, IdempotencyKeyHeader, require_commune, require_role
 from reform_shared.idempotency import CommandResult
 from reform_shared.ids import Clock, new_id
-
-from reform_awards.application.commands import AwardCommands, new_award_id
-from reform_awards.application.queries import AwardQueries, clean
-from reform_awards.domain.award import form_of
-from reform_awards.domain.catalogue import FORMS
-from reform_awards.entrypoints.schemas import GrantIn, ParRankingIn, ProposalIn, ReasonIn
 
 CommuneId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
 AwardId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
@@ -168,5 +167,6 @@ async def register(
         from reform_awards.application.exports import export
 
         data, media, filename = export(docs, format, f"Sổ khen thưởng {commune_id} {year or ''}".strip())
-        return RawResponse(data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+        disposition = f'attachment; filename="{filename}"'
+        return RawResponse(data, media_type=media, headers={"Content-Disposition": disposition})
     return {"commune_id": commune_id, "count": len(docs), "items": [clean(d) for d in docs]}

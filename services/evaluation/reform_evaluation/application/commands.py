@@ -179,7 +179,7 @@ class EvaluationCommands:
         now = ctx.clock.now()
         return await self._bus.execute(
             ctx, operation=f"nominate:{initiative_id}", request={}, commune_id=commune_id, aggregate_type="slate",
-            aggregate_id=str(campaign.year), respond=done, status_code=201,
+            aggregate_id=str(campaign.year), respond=done, status_code=201, retries=5,
             decide=lambda h: slates.nominate(payloads(h), campaign, candidate, outcome, decision, now),
         )
 
