@@ -109,6 +109,24 @@ async def test_a_recognised_author_is_proposed_granted_and_registered(awards: Aw
         await asyncio.sleep(0.02)
     assert register["items"][0]["decision_number"] == "125/QĐ-UBND"
 
+    import csv
+    import io
+
+    import docx
+    import openpyxl
+
+    exported = await awards.http.get(f"{BASE}/awards", params={"year": 2026, "format": "csv"},
+                                     headers=awards.as_("secretary"))
+    rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    assert any("Nguyễn Thị Lan" in cell for cell in rows[1])
+    workbook = openpyxl.load_workbook(io.BytesIO((await awards.http.get(
+        f"{BASE}/awards", params={"format": "xlsx"}, headers=awards.as_("secretary"))).content))
+    assert any(cell.value == "Nguyễn Thị Lan" for row in workbook.active.iter_rows() for cell in row)
+    printed = await awards.http.get(f"{BASE}/awards/{award_id}/certificate.docx", headers=awards.as_("secretary"))
+    assert printed.status_code == 200
+    text = "\n".join(p.text for p in docx.Document(io.BytesIO(printed.content)).paragraphs)
+    assert "GIẤY KHEN" in text and "Nguyễn Thị Lan" in text
+
 
 async def test_the_city_quota_holds_under_concurrent_proposals(awards: Awards) -> None:
     responses = await asyncio.gather(*[
@@ -156,6 +174,13 @@ async def test_late_unknown_and_undecided_are_refused(awards: Awards) -> None:
     assert late.status_code == 422 and late.json()["error"]["rule"] == "dossier_deadline"
     adhoc = await awards.propose("khen-dot-xuat", individual("i-lan"), ["i-lan"])
     assert adhoc.status_code == 201
+    for _ in range(200):
+        if (await awards.http.get(f"{BASE}/awards", headers=awards.as_("secretary"))).json()["count"]:
+            break
+        await asyncio.sleep(0.02)
+    unsigned = await awards.http.get(f"{BASE}/awards/{adhoc.json()['award_id']}/certificate.docx",
+                                     headers=awards.as_("secretary"))
+    assert unsigned.status_code == 409 and unsigned.json()["error"]["rule"] == "certificate_needs_grant"
     no_number = await awards.http.post(f"{BASE}/awards/{adhoc.json()['award_id']}/grant",
                                        headers=awards.as_("chairman"),
                                        json={"decision_date": "2026-11-25", "signer": "Vũ Văn Nam"})

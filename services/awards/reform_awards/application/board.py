@@ -44,7 +44,8 @@ class AwardBoard(Projection):
             return [_known(c, "collective", unit.unit_id, unit.name)] + [
                 _known(c, "individual", a.user_id, a.name) for a in p.content.authors if a.user_id]
         if isinstance(p, CampaignLaunched):
-            return [_known(c, "collective", u.unit_id, u.name) for u in p.expected_units]
+            named = [_known(c, "commune", c, p.commune_name)] if p.commune_name else []
+            return named + [_known(c, "collective", u.unit_id, u.name) for u in p.expected_units]
         if isinstance(p, CouncilConstituted):
             return [_known(c, "individual", m.user_id, m.name) for m in p.members]
         key = {"_id": f"{c}:{getattr(p, 'award_id', '')}"}
@@ -71,3 +72,7 @@ class Directory:
 
     async def knows(self, commune_id: str, kind: str, recipient_id: str) -> bool:
         return await self._db[DIRECTORY].find_one({"_id": f"{commune_id}:{kind}:{recipient_id}"}) is not None
+
+    async def commune_name(self, commune_id: str) -> str:
+        doc = await self._db[DIRECTORY].find_one({"_id": f"{commune_id}:commune:{commune_id}"})
+        return str(doc["name"]) if doc else commune_id

@@ -73,6 +73,9 @@ class AwardCommands:
         form = awards.form_of(proposed.form)
         return assess(form, proposed.recipient, proposed.basis, await self.facts(commune_id, proposed, par_category))
 
+    async def commune_name(self, commune_id: str) -> str:
+        return str(await self._directory.commune_name(commune_id))
+
     async def known(self, commune_id: str, proposed: AwardProposed, facts_authors: set[str]) -> bool:
         recipient = proposed.recipient
         if recipient.kind == "collective" and recipient.recipient_id == commune_id:

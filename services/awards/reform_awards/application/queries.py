@@ -7,6 +7,7 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from reform_awards.application.board import AWARDS
+from reform_shared.errors import NotFound
 
 
 def clean(doc: dict[str, Any]) -> dict[str, Any]:
@@ -29,6 +30,12 @@ class AwardQueries:
                 query[key] = value
         cursor = self._db[AWARDS].find(query).sort([("commune_id", 1), ("proposed_at", 1)])
         return [doc async for doc in cursor]
+
+    async def award(self, commune_id: str, award_id: str) -> dict[str, Any]:
+        doc = await self._db[AWARDS].find_one({"_id": f"{commune_id}:{award_id}"})
+        if doc is None:
+            raise NotFound(f"Không có khen thưởng {award_id}", f"no award {award_id}", field="award_id")
+        return doc
 
     async def home_affairs(self, year: int) -> dict[str, Any]:
         """City-level proposals of every commune this node knows, with their basis (Sở Nội vụ)."""

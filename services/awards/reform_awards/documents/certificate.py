@@ -132,16 +132,17 @@ def render_certificate(view: CertificateView) -> bytes:
     """The certificate as a DOCX: A4 landscape, one page, everything centred, a double frame around the page."""
     doc = new_document()
     _landscape(doc)
-    motto = paragraph(doc, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold=True, align=CENTER, size=14)
-    motto.paragraph_format.space_after = Pt(0)
-    paragraph(doc, "Độc lập - Tự do - Hạnh phúc", bold=True, align=CENTER, size=14, underline=True)
-    _spaced(paragraph(doc, view.issuer, bold=True, align=CENTER, size=15), before=10)
-    _spaced(paragraph(doc, "TẶNG", bold=True, align=CENTER, size=16), before=10)
-    heading = paragraph(doc, view.title, bold=True, align=CENTER, size=40)
+    _spaced(paragraph(doc, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold=True, align=CENTER, size=15), after=0)
+    paragraph(doc, "Độc lập - Tự do - Hạnh phúc", bold=True, align=CENTER, size=15, underline=True)
+    _spaced(paragraph(doc, view.issuer, bold=True, align=CENTER, size=16), before=18)
+    _spaced(paragraph(doc, "TẶNG", bold=True, align=CENTER, size=18), before=14)
+    heading = paragraph(doc, view.title, bold=True, align=CENTER, size=48)
     heading.runs[0].font.color.rgb = RED
-    _spaced(heading, before=0, after=10)
+    _spaced(heading, before=4, after=14)
     _recipient(doc, view)
-    _spaced(paragraph(doc, view.achievement_text, italic=True, align=CENTER, size=16), before=8, after=12)
+    achievement = paragraph(doc, view.achievement_text, italic=True, align=CENTER, size=17)
+    _spaced(achievement, before=12, after=18)
+    achievement.paragraph_format.left_indent = achievement.paragraph_format.right_indent = Cm(2)
     _signature(doc, view)
     return to_bytes(doc)
 
@@ -159,15 +160,15 @@ def _recipient(doc: DocxDocument, view: CertificateView) -> None:
     """'Ông/Bà ' then the name in bold capitals-size; a collective's line is bold throughout; the unit under it."""
     line = view.recipient_line
     if view.recipient_kind == "individual":
-        para = paragraph(doc, "Ông/Bà ", align=CENTER, size=18)
+        para = paragraph(doc, "Ông/Bà ", align=CENTER, size=20)
         name = para.add_run(line.removeprefix("Ông/Bà "))
         name.bold = True
-        name.font.size = Pt(22)
+        name.font.size = Pt(26)
     else:
-        para = paragraph(doc, line, bold=True, align=CENTER, size=22)
+        para = paragraph(doc, line, bold=True, align=CENTER, size=26)
     _spaced(para, before=6)
     if view.unit_line:
-        _spaced(paragraph(doc, view.unit_line, bold=True, align=CENTER, size=16), before=2)
+        _spaced(paragraph(doc, view.unit_line, bold=True, align=CENTER, size=17), before=4)
 
 
 def _signature(doc: DocxDocument, view: CertificateView) -> None:
@@ -183,10 +184,10 @@ def _signature(doc: DocxDocument, view: CertificateView) -> None:
     grid.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
     left, right = grid.rows[0].cells
     left.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.BOTTOM
-    _in_cell(left, view.decision_line, italic=True, size=13)
-    _in_cell(right, view.date_text, italic=True, size=14)
-    _in_cell(right, "CHỦ TỊCH", bold=True, size=14)
-    _in_cell(right, view.signer, bold=True, size=15).paragraph_format.space_before = SIGNATURE_ROOM
+    _in_cell(left, view.decision_line, italic=True, size=14)
+    _in_cell(right, view.date_text, italic=True, size=15)
+    _in_cell(right, "CHỦ TỊCH", bold=True, size=15)
+    _in_cell(right, view.signer, bold=True, size=16).paragraph_format.space_before = SIGNATURE_ROOM
 
 
 def _in_cell(cell: _Cell, text: str, *, bold: bool = False, italic: bool = False, size: float) -> Paragraph:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import Response as RawResponse
 
 from reform_awards.application.commands import AwardCommands, new_award_id
+from reform_awards.application.exports import certificate, export
 from reform_awards.application.queries import AwardQueries, clean
 from reform_awards.domain.award import form_of
 from reform_awards.domain.catalogue import FORMS
@@ -164,9 +165,20 @@ async def register(
         require_commune(actor, commune_id)
     docs = await queries.register([commune_id], year=year, level=level, form=form, status=status, kind=kind)
     if format != "json":
-        from reform_awards.application.exports import export
-
         data, media, filename = export(docs, format, f"Sổ khen thưởng {commune_id} {year or ''}".strip())
         disposition = f'attachment; filename="{filename}"'
         return RawResponse(data, media_type=media, headers={"Content-Disposition": disposition})
     return {"commune_id": commune_id, "count": len(docs), "items": [clean(d) for d in docs]}
+
+
+@router.get("/communes/{commune_id}/awards/{award_id}/certificate.docx", response_class=RawResponse)
+async def award_certificate(commune_id: CommuneId, award_id: AwardId, actor: ActorDep, queries: QueriesDep,
+                            commands: CommandsDep) -> RawResponse:
+    """The printable Giấy khen or Bằng khen of a granted award."""
+    if not actor.has_any("city_officer"):
+        require_commune(actor, commune_id)
+    doc = await queries.award(commune_id, award_id)
+    data = certificate(doc, await commands.commune_name(commune_id))
+    media = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    disposition = f'attachment; filename="{award_id}.docx"'
+    return RawResponse(data, media_type=media, headers={"Content-Disposition": disposition})

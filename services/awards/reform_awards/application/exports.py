@@ -1,0 +1,53 @@
+"""The award register as CSV or XLSX, and an award's certificate."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from reform_awards.documents.certificate import CertificateView, render_certificate
+from reform_awards.documents.exports import RegisterRow, register_csv, register_xlsx
+from reform_awards.domain.catalogue import FORMS
+from reform_shared.errors import Conflict
+
+MEDIA = {"csv": "text/csv; charset=utf-8",
+         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def row_of(doc: dict[str, Any]) -> RegisterRow:
+    basis = doc.get("basis") or {}
+    recipient = doc["recipient"]
+    decided = doc.get("decision_date")
+    return RegisterRow(
+        commune_id=doc["commune_id"], award_id=doc["award_id"], form=doc["form"],
+        form_name=FORMS[doc["form"]].name if doc["form"] in FORMS else "", level=doc["level"], year=doc.get("year"),
+        period=doc.get("period"), recipient_kind=recipient["kind"], recipient_name=recipient["name"],
+        unit_id=recipient.get("unit_id"), status=doc["status"], proposed_at=doc.get("proposed_at"),
+        decision_number=doc.get("decision_number"),
+        decision_date=dt.date.fromisoformat(decided) if decided else None, signer=doc.get("signer"),
+        basis_initiatives=tuple(basis.get("initiative_ids", ())),
+        basis_text="; ".join(a["description"] for a in basis.get("achievements", ())), reason=doc.get("reason", ""),
+    )
+
+
+def export(docs: list[dict[str, Any]], fmt: str, title: str) -> tuple[bytes, str, str]:
+    rows = [row_of(doc) for doc in docs]
+    data = register_csv(rows) if fmt == "csv" else register_xlsx(rows, title)
+    return data, MEDIA[fmt], f"so-khen-thuong.{fmt}"
+
+
+def certificate(doc: dict[str, Any], commune_name: str) -> bytes:
+    """The printable Giấy khen / Bằng khen of a granted award."""
+    if doc.get("status") != "granted":
+        raise Conflict("Chỉ in giấy khen, bằng khen cho khen thưởng đã có quyết định",
+                       "only a granted award has a certificate", rule="certificate_needs_grant")
+    recipient = doc["recipient"]
+    achievements = (doc.get("basis") or {}).get("achievements", ())
+    return render_certificate(CertificateView(
+        form_code=doc["form"], form_name=FORMS[doc["form"]].name if doc["form"] in FORMS else doc["form"],
+        level=doc["level"], recipient_kind=recipient["kind"], recipient_name=recipient["name"],
+        unit_name=recipient.get("unit_id") or "", commune_name=commune_name,
+        achievement="; ".join(a["description"] for a in achievements), year=doc.get("year"),
+        period=doc.get("period"), decision_number=doc["decision_number"],
+        decision_date=dt.date.fromisoformat(doc["decision_date"]), signer=doc["signer"],
+    ))
