@@ -1,19 +1,43 @@
-"""Read-only HTTP routes of the reporting service."""
+"""Read-only HTTP routes of the reporting service. A commune's staff read their commune, city
+officers every commune, operators the traces and the consumers' health."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import csv
+import datetime as dt
+import io
+import json
+import re
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import Response
 
-from reform_reporting.application.register import CAMPAIGNS, INITIATIVES, initiative_key
+from reform_reporting.application.queries import ReportingQueries, public
+from reform_reporting.domain.summary import Period
 from reform_shared.envelope import TOKEN_PATTERN, Actor
-from reform_shared.errors import Forbidden, NotFound
-from reform_shared.http.deps import ActorDep, RuntimeDep
+from reform_shared.errors import Forbidden, InvalidInput
+from reform_shared.http.deps import ActorDep, RuntimeDep, require_role
+from reform_shared.ids import Clock
 from reform_shared.text import fold
 
 CommuneId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
-router = APIRouter(prefix="/api/v1/communes/{commune_id}", tags=["reporting"])
+Year = Annotated[int, Path(ge=2000, le=2100)]
+router = APIRouter(prefix="/api/v1", tags=["reporting"])
+
+
+def get_queries(request: Request) -> ReportingQueries:
+    queries: ReportingQueries = request.app.state.queries
+    return queries
+
+
+def get_clock(request: Request) -> Clock:
+    clock: Clock = request.app.state.clock
+    return clock
+
+
+QueriesDep = Annotated[ReportingQueries, Depends(get_queries)]
+ClockDep = Annotated[Clock, Depends(get_clock)]
 
 
 def may_read(actor: Actor, commune_id: str) -> None:
@@ -22,61 +46,95 @@ def may_read(actor: Actor, commune_id: str) -> None:
         raise Forbidden(
             f"Tài khoản thuộc '{actor.commune_id}' không được xem số liệu của '{commune_id}'",
             f"your account ({actor.commune_id}) may not read commune '{commune_id}'",
-            field="commune_id",
-            rule="same_commune_or_city",
+            field="commune_id", rule="same_commune_or_city",
         )
 
 
-def public(doc: dict[str, Any]) -> dict[str, Any]:
-    out = {k: v for k, v in doc.items() if k not in ("_id", "title_folded")}
-    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in out.items()}
+def csv_bytes(rows: list[dict[str, Any]]) -> bytes:
+    out = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\r\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return ("\ufeff" + out.getvalue()).encode()
 
 
-@router.get("/initiatives")
+def download(data: bytes, media: str, filename: str) -> Response:
+    return Response(data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@router.get("/communes/{commune_id}/initiatives")
 async def list_initiatives(
-    commune_id: CommuneId,
-    actor: ActorDep,
-    runtime: RuntimeDep,
-    campaign_id: str | None = None,
-    field: str | None = None,
-    unit_id: str | None = None,
-    status: str | None = None,
+    commune_id: CommuneId, actor: ActorDep, queries: QueriesDep,
+    campaign_id: str | None = None, field: str | None = None, unit_id: str | None = None, status: str | None = None,
     q: Annotated[str | None, Query(max_length=200, description="search in titles, without diacritics")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> dict[str, Any]:
     may_read(actor, commune_id)
-    assert runtime.db is not None
-    query: dict[str, Any] = {"commune_id": commune_id}
-    for key, value in (("campaign_id", campaign_id), ("field", field), ("unit.unit_id", unit_id), ("status", status)):
-        if value is not None:
-            query[key] = value
-    docs = [public(doc) async for doc in runtime.db[INITIATIVES].find(query).sort("submitted_at", 1).limit(limit)]
+    query: dict[str, Any] = {k: v for k, v in (("campaign_id", campaign_id), ("field", field),
+                                               ("unit_id", unit_id), ("status", status)) if v is not None}
     if q:
-        needle = fold(q)
-        docs = [doc for doc in docs if needle in fold(doc["title"]) or needle in fold(doc.get("summary", ""))]
-    return {"commune_id": commune_id, "count": len(docs), "items": docs}
+        query["title_folded"] = {"$regex": re.escape(fold(q))}
+    items = await queries.initiatives(commune_id, query, limit)
+    return {"commune_id": commune_id, "count": len(items), "items": items}
 
 
-@router.get("/initiatives/{initiative_id}")
-async def get_initiative(
-    commune_id: CommuneId, initiative_id: Annotated[str, Path(pattern=TOKEN_PATTERN)], actor: ActorDep,
-    runtime: RuntimeDep,
-) -> dict[str, Any]:
+@router.get("/communes/{commune_id}/initiatives/{initiative_id}")
+async def get_initiative(commune_id: CommuneId, initiative_id: Annotated[str, Path(pattern=TOKEN_PATTERN)],
+                         actor: ActorDep, queries: QueriesDep) -> dict[str, Any]:
     may_read(actor, commune_id)
-    assert runtime.db is not None
-    doc = await runtime.db[INITIATIVES].find_one({"_id": initiative_key(commune_id, initiative_id)})
-    if doc is None:
-        raise NotFound(
-            f"Không tìm thấy sáng kiến {initiative_id} của {commune_id}",
-            f"no initiative {initiative_id} in commune {commune_id}",
-            field="initiative_id",
-        )
-    return public(doc)
+    return public(await queries.initiative(commune_id, initiative_id))
 
 
-@router.get("/campaigns")
-async def list_campaigns(commune_id: CommuneId, actor: ActorDep, runtime: RuntimeDep) -> dict[str, Any]:
+@router.get("/communes/{commune_id}/initiatives/{initiative_id}/trace")
+async def trace(commune_id: CommuneId, initiative_id: Annotated[str, Path(pattern=TOKEN_PATTERN)], actor: ActorDep,
+                queries: QueriesDep, runtime: RuntimeDep) -> dict[str, Any]:
+    """The workflow of an initiative across services: events in order (actor, service, trace, correlation,
+    causation) and the time spent in each stage, with links into Jaeger when one is configured."""
+    require_role(actor, "operator", "secretary", "city_officer")
+    if not actor.has_any("operator"):
+        may_read(actor, commune_id)
+    return await queries.trace(commune_id, initiative_id, runtime.settings.jaeger_ui_url)
+
+
+@router.get("/communes/{commune_id}/reports/{year}")
+async def report(
+    commune_id: CommuneId, year: Year, actor: ActorDep, queries: QueriesDep, clock: ClockDep,
+    quarter: Annotated[int | None, Query(ge=1, le=4)] = None,
+    as_of: Annotated[dt.datetime | None, Query(description="ISO 8601 with a timezone: the report as it stood then")
+                     ] = None,
+    format: Literal["json", "docx", "xlsx", "csv"] = "json",
+) -> Any:
+    """The quarterly or annual report; `as_of` replays the event log up to a past moment."""
     may_read(actor, commune_id)
-    assert runtime.db is not None
-    docs = [public(doc) async for doc in runtime.db[CAMPAIGNS].find({"commune_id": commune_id}).sort("year", -1)]
-    return {"commune_id": commune_id, "count": len(docs), "items": docs}
+    if as_of is not None and as_of.tzinfo is None:
+        raise InvalidInput("as_of cần có múi giờ, ví dụ 2026-09-30T17:00:00+07:00", "as_of needs a timezone",
+                           field="as_of", rule="timezone_aware")
+    figures = await queries.report(commune_id, Period(year, quarter), as_of, clock.now())
+    name = f"bao-cao-{commune_id}-{year}" + (f"-q{quarter}" if quarter else "")
+    if format == "csv":
+        return download(csv_bytes(figures["by_field"] + figures["by_unit"]), "text/csv; charset=utf-8", name + ".csv")
+    if format in ("docx", "xlsx"):
+        from reform_reporting.application.documents import render
+
+        data, media = render(figures, format)
+        return download(data, media, f"{name}.{format}")
+    return figures
+
+
+@router.get("/communes/{commune_id}/open-data/{year}")
+async def open_data(commune_id: CommuneId, year: Year, actor: ActorDep, queries: QueriesDep,
+                    format: Literal["json", "csv"] = "json") -> Any:
+    """Initiatives of a year without personal data (no authors, no accounts), for publication."""
+    may_read(actor, commune_id)
+    rows = await queries.open_data(commune_id, year)
+    if format == "csv":
+        return download(csv_bytes(rows), "text/csv; charset=utf-8", f"du-lieu-mo-{commune_id}-{year}.csv")
+    return Response(json.dumps(rows, ensure_ascii=False, default=str), media_type="application/json")
+
+
+@router.get("/city/{year}")
+async def city(year: Year, actor: ActorDep, queries: QueriesDep) -> dict[str, Any]:
+    """Every commune side by side: totals, ranking by recognised initiatives, nominations, awards."""
+    require_role(actor, "city_officer")
+    return await queries.city(year)

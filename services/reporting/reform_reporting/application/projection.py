@@ -1,0 +1,28 @@
+"""The reporting projection: pipeline, campaigns, awards and the workflow trace, keyed by commune."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo import ASCENDING, UpdateOne
+from pymongo.asynchronous.database import AsyncDatabase
+
+from reform_reporting.domain.pipeline import AWARDS, CAMPAIGNS, EVENT_TYPES, PIPELINE, TRACE, updates
+from reform_shared.projection import Projection, Write
+from reform_shared.store import StoredEvent
+
+
+class Pipeline(Projection):
+    name = "pipeline"
+    event_types = EVENT_TYPES
+    collections = (PIPELINE, CAMPAIGNS, AWARDS, TRACE)
+
+    async def create_indexes(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+        await db[PIPELINE].create_index([("commune_id", ASCENDING), ("campaign_id", ASCENDING)])
+        await db[PIPELINE].create_index([("commune_id", ASCENDING), ("submitted_at", ASCENDING)])
+        await db[TRACE].create_index([("commune_id", ASCENDING), ("initiative_ids", ASCENDING)])
+        await db[AWARDS].create_index([("commune_id", ASCENDING), ("year", ASCENDING)])
+
+    def apply(self, event: StoredEvent) -> list[Write]:
+        return [Write(collection, UpdateOne({"_id": key}, {"$set": fields}, upsert=True))
+                for collection, key, fields in updates(event.envelope, event.stream_seq)]

@@ -1,0 +1,2 @@
+"""Printable and exportable documents of the reporting service: the periodic reform report (DOCX), its tables
+(XLSX) and its figures (self-contained SVG)."""

@@ -1,0 +1,128 @@
+"""Where each initiative stands, as a pure function of events.
+
+`updates(event)` says which fields of which documents an event sets. The live projection applies
+them as upserts; an as-of report applies the same updates in memory to the event log up to a
+moment. One function, so both give the same numbers, every time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reform_shared.envelope import EventEnvelope
+from reform_shared.events import (
+    AwardGranted,
+    AwardProposed,
+    AwardRejected,
+    AwardRevoked,
+    CampaignAmended,
+    CampaignLaunched,
+    InitiativeContent,
+    InitiativeNotRecognized,
+    InitiativeRecognized,
+    InitiativeReturned,
+    InitiativeRevised,
+    InitiativeSubmitted,
+    InitiativeWithdrawn,
+    Nominated,
+    NominationWithdrawn,
+    ScoreRecorded,
+    SubmissionsClosed,
+)
+from reform_shared.text import fold
+
+PIPELINE, CAMPAIGNS, AWARDS, TRACE = "pipeline", "campaigns", "awards", "trace"
+Update = tuple[str, str, dict[str, Any]]
+"""(collection, document key, fields to set)."""
+
+SERVICE_OF = {
+    "Campaign": "submission", "Initiative": "submission", "Submissions": "submission", "Title": "submission",
+    "Council": "evaluation", "Rubric": "evaluation", "Scoring": "evaluation", "Conflict": "evaluation",
+    "Score": "evaluation", "Recognition": "evaluation", "Nominat": "evaluation", "Award": "awards",
+    "Basis": "awards", "Par": "awards",
+}
+
+
+def service_of(event_type: str) -> str:
+    if event_type in ("InitiativeRecognized", "InitiativeNotRecognized"):
+        return "evaluation"
+    return next((s for prefix, s in SERVICE_OF.items() if event_type.startswith(prefix)), "unknown")
+
+
+def _content(content: InitiativeContent) -> dict[str, Any]:
+    return {"title": content.title, "title_folded": fold(content.title), "summary": content.summary,
+            "field": content.field, "unit": content.unit.model_dump(), "unit_id": content.unit.unit_id,
+            "unit_name": content.unit.name, "author_kind": content.author_kind,
+            "authors": [a.model_dump() for a in content.authors]}
+
+
+def initiative_ids_of(envelope: EventEnvelope) -> list[str]:
+    payload = envelope.payload
+    if isinstance(payload, AwardProposed):
+        return list(payload.basis.initiative_ids)
+    initiative_id = getattr(payload, "initiative_id", None)
+    return [initiative_id] if isinstance(initiative_id, str) else []
+
+
+def updates(envelope: EventEnvelope, stream_seq: int) -> list[Update]:
+    p, c, at = envelope.payload, envelope.commune_id, envelope.occurred_at
+    key = f"{c}:{getattr(p, 'initiative_id', '')}"
+    trace: list[Update] = [(TRACE, f"{c}:{envelope.event_id}", {
+        "commune_id": c, "event_id": envelope.event_id, "event_type": envelope.event_type, "occurred_at": at,
+        "stream_seq": stream_seq, "initiative_ids": initiative_ids_of(envelope),
+        "award_id": getattr(p, "award_id", None), "aggregate": f"{envelope.aggregate_type}/{envelope.aggregate_id}",
+        "service": service_of(envelope.event_type), "actor": envelope.actor.model_dump(),
+        "trace_id": envelope.trace.trace_id, "correlation_id": envelope.correlation_id,
+        "causation_id": envelope.causation_id})]
+    if isinstance(p, CampaignLaunched | CampaignAmended):
+        doc = {"commune_id": c, "campaign_id": p.campaign_id, "title": p.title, "commune_name": p.commune_name,
+               "closes_at": p.submission_closes_at, "fields": list(p.fields),
+               "expected_units": [u.model_dump() for u in p.expected_units]}
+        if isinstance(p, CampaignLaunched):
+            doc["year"] = p.year
+        return [(CAMPAIGNS, f"{c}:{p.campaign_id}", doc)]
+    if isinstance(p, SubmissionsClosed):
+        return [(CAMPAIGNS, f"{c}:{p.campaign_id}", {"closed_early_at": p.closed_at})]
+    if isinstance(p, InitiativeSubmitted):
+        return trace + [(PIPELINE, key, {
+            "commune_id": c, "initiative_id": p.initiative_id, "campaign_id": p.campaign_id, **_content(p.content),
+            "status": "submitted", "submitted_at": at, "last_submitted_at": at, "submitted_by": envelope.actor.user_id,
+            "trace_id": envelope.trace.trace_id, "version": envelope.aggregate_version, "last_event_seq": stream_seq})]
+    if isinstance(p, InitiativeRevised):
+        fields = {**_content(p.content), "status": "submitted", "version": envelope.aggregate_version}
+        if p.resubmission:
+            fields["last_submitted_at"] = at
+        return trace + [(PIPELINE, key, fields)]
+    if isinstance(p, InitiativeReturned):
+        return trace + [(PIPELINE, key, {"status": "returned", "returned_at": at, "was_returned": True})]
+    if isinstance(p, InitiativeWithdrawn):
+        return trace + [(PIPELINE, key, {"status": "withdrawn", "withdrawn_at": at})]
+    if isinstance(p, ScoreRecorded):
+        return trace + [(PIPELINE, key, {"scored": True, "last_scored_at": at})]
+    if isinstance(p, InitiativeRecognized | InitiativeNotRecognized):
+        recognised = isinstance(p, InitiativeRecognized)
+        return trace + [(PIPELINE, key, {"recognised": recognised, "finalised_at": at,
+                                         "mean_total": p.result.mean_total})]
+    if isinstance(p, Nominated):
+        return trace + [(PIPELINE, key, {"nominated": True, "nominated_at": at})]
+    if isinstance(p, NominationWithdrawn):
+        return trace + [(PIPELINE, key, {"nominated": False})]
+    if isinstance(p, AwardProposed):
+        return trace + [(AWARDS, f"{c}:{p.award_id}", {
+            "commune_id": c, "award_id": p.award_id, "form": p.form, "level": p.level, "year": p.year,
+            "status": "proposed", "initiative_ids": list(p.basis.initiative_ids), "proposed_at": at,
+            "recipient_kind": p.recipient.kind})]
+    if isinstance(p, AwardGranted):
+        return trace + [(AWARDS, f"{c}:{p.award_id}", {"status": "granted", "granted_at": at})]
+    if isinstance(p, AwardRejected | AwardRevoked):
+        status = "rejected" if isinstance(p, AwardRejected) else "revoked"
+        return trace + [(AWARDS, f"{c}:{p.award_id}", {"status": status})]
+    return trace if initiative_ids_of(envelope) else []
+
+
+EVENT_TYPES = (
+    "CampaignLaunched", "CampaignAmended", "SubmissionsClosed", "InitiativeSubmitted", "InitiativeRevised",
+    "InitiativeReturned", "InitiativeWithdrawn", "ScoreRecorded", "ConflictDeclared", "InitiativeRecognized",
+    "InitiativeNotRecognized", "Nominated", "NominationWithdrawn", "AwardProposed", "AwardGranted",
+    "AwardRejected", "AwardRevoked",
+)
