@@ -87,7 +87,8 @@ class ReportingQueries:
             if jaeger and event.get("trace_id"):
                 event["jaeger_url"] = f"{jaeger.rstrip('/')}/trace/{event['trace_id']}"
             events.append(event)
-        reached = sorted((doc[k], label) for k, label in MILESTONES if doc.get(k))
+        reached = sorted((doc[k], label) for k, label in MILESTONES
+                         if doc.get(k) and not (k == "last_submitted_at" and doc[k] == doc.get("submitted_at")))
         stages = []
         for (start, label), following in zip(reached, [*reached[1:], None], strict=True):
             end = following[0] if following else None

@@ -20,7 +20,7 @@ import re
 import textwrap
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -40,7 +40,6 @@ from reform_shared.docx_layout import (
     date_line,
     national_header,
     new_document,
-    nfc,
     paragraph,
     signature_block,
     table,
@@ -184,8 +183,9 @@ def render_report_docx(data: ReportData) -> bytes:
     _missing_units(doc, data)
     _progress(doc, data)
     _awards(doc, data)
-    paragraph(doc, f"Trên đây là báo cáo kết quả thực hiện sáng kiến cải cách hành chính {data.period_label} "
-                   f"của UBND {data.commune_name}./.", align=JUSTIFY, indent=True)
+    closing = paragraph(doc, f"Trên đây là báo cáo kết quả thực hiện sáng kiến cải cách hành chính "
+                             f"{data.period_label} của UBND {data.commune_name}./.", align=JUSTIFY, indent=True)
+    closing.paragraph_format.space_before = Pt(6)
     signature_block(doc, None, SIGNER, recipients=_recipients(data))
     return to_bytes(doc)
 
@@ -308,7 +308,7 @@ def _put(sheet: Any, row: int, column: int, value: Value, *, bold: bool = False,
 def _title_rows(sheet: Any, lines: Sequence[str], columns: int) -> int:
     """Title lines merged across the columns (the first bold, 14 pt); returns the row of the header below."""
     for row, line in enumerate(lines, 1):
-        cell = _put(sheet, row, 1, line, bold=row == 1, grid=False)
+        cell = _put(sheet, row, 1, line, grid=False)
         cell.font = Font(bold=True, size=14) if row == 1 else Font(italic=True)
         cell.alignment = Alignment(horizontal="center", vertical="center")
         sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=columns)
@@ -433,7 +433,8 @@ def _wrap(text: str, width: int) -> list[str]:
 
 def _document(heading: str, height: float, body: Sequence[str]) -> str:
     """The SVG root: an accessible title, a white page, the visible heading, then the body."""
-    lines = [_text(MARGIN, 26 + LINE * index, line, size=15, bold=True) for index, line in enumerate(_wrap(heading, 70))]
+    lines = [_text(MARGIN, 26 + LINE * index, line, size=15, bold=True)
+             for index, line in enumerate(_wrap(heading, 70))]
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height:.0f}" '
             f'viewBox="0 0 {WIDTH} {height:.0f}" role="img" font-family="{FONT_FAMILY}">'
             f"<title>{_esc(heading)}</title>{_rect(0, 0, WIDTH, height, PAPER)}{''.join(lines)}{''.join(body)}</svg>")
@@ -525,4 +526,3 @@ __all__ = [
     "Breakdown", "ReportData", "bars_svg", "funnel_svg", "render_report_docx", "render_report_xlsx", "sum_rows",
     "trend_svg",
 ]
-_ = fields  # dataclasses.fields is re-exported for callers that walk the data

@@ -96,8 +96,8 @@ def summarise(
     return {
         "period": {"label": period.label, "start": period.start.isoformat(), "end": period.end.isoformat()},
         "total": funnel(docs, awarded),
-        "by_field": breakdown(docs, awarded, "field", lambda d, k: f"{k}) {field_label(k)}"),
-        "by_unit": breakdown(docs, awarded, "unit_id", lambda d, k: d.get("unit_name") or k),
+        "by_field": breakdown(active, awarded, "field", lambda d, k: f"{k}) {field_label(k)}"),
+        "by_unit": breakdown(active, awarded, "unit_id", lambda d, k: d.get("unit_name") or k),
         "units_without_initiatives": [{"unit_id": k, "name": v} for k, v in sorted(missing.items())],
         "on_time": len(active) - len(late), "late": len(late),
         "returned": sum(1 for d in docs if d.get("was_returned")),
