@@ -1,4 +1,4 @@
-"""`python -m bench [--quick | --events N] [--rounds R] [--no-tracing] [--no-diagnostics]`."""
+"""`python -m bench [--quick | --events N] [--rounds R] [--only SECTION] [--no-tracing] [--no-diagnostics]`."""
 
 from __future__ import annotations
 
@@ -9,14 +9,15 @@ import logging
 import sys
 import time
 
-from bench.appends import AppendBench, check_probe_sees_events
 from bench.environment import client_versions, environment, machine
 from bench.harness import render
-from bench.projections import ProjectionBench
 
 DEFAULT_APPENDS = 5000
 DEFAULT_PROJECTION = 10000
+DEFAULT_REPORTING = 100_000
 QUICK = 1000
+QUICK_REPORTING = 5000
+DEFAULT_REPORTING_ROUNDS = 1
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -27,27 +28,32 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     size = parser.add_mutually_exclusive_group()
     size.add_argument("--events", type=int, metavar="N",
-                      help=f"events per measurement, appends and projection alike "
-                           f"(default {DEFAULT_APPENDS} appends, {DEFAULT_PROJECTION} projected)")
-    size.add_argument("--quick", action="store_true", help=f"= --events {QUICK} --rounds 1")
+                      help=f"events per measurement, in every section alike "
+                           f"(default {DEFAULT_APPENDS:,} appends, {DEFAULT_PROJECTION:,} projected, "
+                           f"{DEFAULT_REPORTING:,} for the reporting rebuild)")
+    size.add_argument("--quick", action="store_true",
+                      help=f"= --events {QUICK} --rounds 1, and {QUICK_REPORTING:,} events for the reporting rebuild")
     parser.add_argument("--rounds", type=int, default=None,
-                        help="rounds per variant, alternating between variants; the median is shown (default 3)")
+                        help=f"rounds per variant, alternating between variants; the median is shown "
+                             f"(default 3; {DEFAULT_REPORTING_ROUNDS} for the reporting rebuild)")
     parser.add_argument("--no-tracing", action="store_true",
                         help="do not install the SDK tracer provider the services install (spans become no-ops)")
     parser.add_argument("--no-diagnostics", action="store_true", help="only the headline figures, no breakdown")
-    parser.add_argument("--only", choices=("appends", "projection"), help="run one section only")
+    parser.add_argument("--only", choices=("appends", "projection", "reporting"), help="run one section only")
     args = parser.parse_args(argv)
+    args.reporting_rounds = args.rounds or DEFAULT_REPORTING_ROUNDS
     if args.quick:
         args.appends = args.projection = QUICK
+        args.reporting = QUICK_REPORTING
         args.rounds = args.rounds or 1
     elif args.events is not None:
         if args.events < 1:
             parser.error("--events must be at least 1")
-        args.appends = args.projection = args.events
+        args.appends = args.projection = args.reporting = args.events
     else:
-        args.appends, args.projection = DEFAULT_APPENDS, DEFAULT_PROJECTION
+        args.appends, args.projection, args.reporting = DEFAULT_APPENDS, DEFAULT_PROJECTION, DEFAULT_REPORTING
     args.rounds = args.rounds or 3
-    if args.rounds < 1:
+    if args.rounds < 1 or args.reporting_rounds < 1:
         parser.error("--rounds must be at least 1")
     return args
 
@@ -66,11 +72,15 @@ async def run(args: argparse.Namespace) -> None:
     print(f"  clients : {client_versions()}")
     print(f"  tracing : {tracing}")
     print(f"  sizes   : {args.appends:,} appends, {args.projection:,} projected events; "
-          f"{args.rounds} round(s) per variant, median shown, after a warm-up", flush=True)
+          f"{args.rounds} round(s) per variant, median shown, after a warm-up; "
+          f"reporting rebuild of {args.reporting:,} events, {args.reporting_rounds} round(s)", flush=True)
     async with environment() as env:
         print(f"  servers : {env.nats_version}; {env.mongo_version}")
         print(f"  data in : {env.base} (deleted at the end)", flush=True)
+        # Each section imported when it runs: one that no longer imports does not stop the others.
         if args.only in (None, "appends"):
+            from bench.appends import AppendBench, check_probe_sees_events
+
             appends = AppendBench(env, args.appends, args.rounds, diagnostics)
             main, extra = await appends.run()
             print()
@@ -79,12 +89,27 @@ async def run(args: argparse.Namespace) -> None:
                 print(render("   Breakdown (diagnostics: where the time goes)", extra))
                 print(f"  * {await check_probe_sees_events(env, appends)}")
         if args.only in (None, "projection"):
+            from bench.projections import ProjectionBench
+
             projection = ProjectionBench(env, args.projection, args.rounds, diagnostics)
             main, extra = await projection.run()
             print()
             print(render("2. Projection apply rate — InitiativeRegister over events already in the stream", main))
             if extra:
                 print(render("   Breakdown (diagnostics: where the time goes)", extra))
+        if args.only in (None, "reporting"):
+            from bench.reporting import ReportingBench
+
+            reporting = ReportingBench(env, args.reporting, args.reporting_rounds, diagnostics)
+            main, extra = await reporting.run()
+            print()
+            print("3. Reporting rebuild — every projection of the reporting runtime, rebuilt one after the other "
+                  "from a stream of several communes")
+            print("\n".join(reporting.lines))
+            print(render("", main).removeprefix("\n"))
+            print("\n".join(f"  * {note}" for note in reporting.notes))
+            if extra:
+                print(render("   Breakdown (diagnostics: where the time goes, per projection)", extra))
     print(f"\nDone in {time.perf_counter() - started:.0f}s; servers stopped, temporary folder removed.")
 
 

@@ -92,7 +92,8 @@ async def story(log: Log) -> None:
     await log.add(c, AwardProposed(award_id="a1", year=2026, form="giay-khen-xa", recipient=lan,
                                    basis=Basis(initiative_ids=("i1",))), at(10, 5))
     await log.add(c, AwardGranted(award_id="a1", year=2026, form="giay-khen-xa", recipient=lan,
-                                  decision_number="125/QĐ-UBND", decision_date=dt.date(2026, 11, 15), signer="Chủ tịch"),
+                                  decision_number="125/QĐ-UBND", decision_date=dt.date(2026, 11, 15),
+                                  signer="Chủ tịch"),
                   at(11, 15))
     other = "an-lao"
     await log.add(other, CampaignLaunched(campaign_id="cchc-2026", year=2026, title="CCHC 2026", fields=("c",),
