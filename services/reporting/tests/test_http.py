@@ -206,3 +206,29 @@ async def test_open_data_carries_no_personal_data(reports: Reports) -> None:
     assert set(rows[0]) >= {"title", "field", "unit", "recognised", "awarded"}
     csv_export = await reports.get("/api/v1/communes/ninh-giang/open-data/2026", format="csv")
     assert csv_export.content.decode("utf-8-sig").splitlines()[0].startswith("commune_id,initiative_id")
+
+
+async def test_reports_print_as_docx_and_xlsx_and_charts_draw_as_svg(reports: Reports) -> None:
+    import io
+    import xml.etree.ElementTree as ET
+
+    import docx
+    import openpyxl
+
+    url = "/api/v1/communes/ninh-giang/reports/2026"
+    printed = await reports.get(url, format="docx", as_of="2026-09-30T00:00:00+07:00")
+    assert printed.status_code == 200, printed.text
+    document = docx.Document(io.BytesIO(printed.content))
+    text = "\n".join([p.text for p in document.paragraphs] + [c.text for t in document.tables for r in t.rows
+                                                              for c in r.cells])
+    assert "BÁO CÁO" in text and "Năm 2026" in text and "Thôn Đông" in text
+    sheet = openpyxl.load_workbook(io.BytesIO((await reports.get(url, format="xlsx")).content))
+    assert "Tong hop" in sheet.sheetnames
+    for name in ("funnel", "fields", "units", "years"):
+        svg = await reports.get(f"/api/v1/communes/ninh-giang/charts/{name}.svg", year=2026)
+        assert svg.status_code == 200 and svg.headers["content-type"].startswith("image/svg+xml")
+        ET.fromstring(svg.text)
+    root = ET.fromstring((await reports.get("/api/v1/communes/ninh-giang/charts/funnel.svg", year=2026)).text)
+    labels = [el.text.strip() for el in root.iter() if el.tag.endswith("text") and el.text]
+    assert any(label.startswith("3") for label in labels), labels  # 3 submitted, written beside the bar
+    assert any(label.startswith("2") for label in labels), labels  # 2 recognised

@@ -138,3 +138,15 @@ async def city(year: Year, actor: ActorDep, queries: QueriesDep) -> dict[str, An
     """Every commune side by side: totals, ranking by recognised initiatives, nominations, awards."""
     require_role(actor, "city_officer")
     return await queries.city(year)
+
+
+@router.get("/communes/{commune_id}/charts/{name}.svg", response_class=Response)
+async def chart(commune_id: CommuneId, name: Literal["funnel", "fields", "units", "years"], actor: ActorDep,
+                queries: QueriesDep, clock: ClockDep, year: Annotated[int, Query(ge=2000, le=2100)],
+                quarter: Annotated[int | None, Query(ge=1, le=4)] = None) -> Response:
+    """Charts drawn on the server (SVG) with the numbers written beside the bars."""
+    may_read(actor, commune_id)
+    from reform_reporting.application.documents import chart as draw
+
+    figures = await queries.report(commune_id, Period(year, quarter), None, clock.now())
+    return Response(draw(figures, name), media_type="image/svg+xml")
