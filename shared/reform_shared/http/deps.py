@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Request, Response
 
 from reform_shared.auth.tokens import TokenVerifier
+from reform_shared.commands import CommandContext
 from reform_shared.envelope import Actor
 from reform_shared.errors import Forbidden, Unauthenticated
+from reform_shared.idempotency import CommandResult
+from reform_shared.ids import Clock, new_id
 from reform_shared.runtime import ServiceRuntime
 
 
@@ -38,7 +41,14 @@ def current_actor(request: Request) -> Actor:
     return verifier.verify(token.strip())
 
 
+def get_clock(request: Request) -> Clock:
+    clock: Clock = request.app.state.clock
+    return clock
+
+
 RuntimeDep = Annotated[ServiceRuntime, Depends(get_runtime)]
+ClockDep = Annotated[Clock, Depends(get_clock)]
+CorrelationHeader = Annotated[str | None, Header(alias="X-Correlation-Id", max_length=100)]
 ActorDep = Annotated[Actor, Depends(current_actor)]
 IdempotencyKeyHeader = Annotated[str | None, Header(alias="Idempotency-Key")]
 
@@ -62,3 +72,16 @@ def require_role(actor: Actor, *roles: str) -> None:
             rule="role_required",
             details={"required_roles": list(roles), "your_roles": list(actor.roles)},
         )
+
+
+def command_context(actor: Actor, clock: Clock, key: str | None, correlation: str | None) -> CommandContext:
+    """Who sends the command, when, its retry key and the correlation id (a new one if none came)."""
+    return CommandContext(actor=actor, clock=clock, correlation_id=correlation or new_id(), idempotency_key=key)
+
+
+def answer(result: CommandResult, response: Response) -> dict[str, Any]:
+    """The command's recorded status and body; a replayed retry says so in a header."""
+    response.status_code = result.status_code
+    if result.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return result.body

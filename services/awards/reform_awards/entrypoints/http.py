@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import Response as RawResponse
 
 from reform_awards.application.commands import AwardCommands, new_award_id
@@ -14,16 +14,22 @@ from reform_awards.application.queries import AwardQueries, clean
 from reform_awards.domain.award import form_of
 from reform_awards.domain.catalogue import FORMS
 from reform_awards.entrypoints.schemas import GrantIn, ParRankingIn, ProposalIn, ReasonIn
-from reform_shared.commands import CommandContext
 from reform_shared.envelope import TOKEN_PATTERN, Actor
 from reform_shared.events import Achievement, AwardProposed, Basis, ParRankingRecorded, Recipient
-from reform_shared.http.deps import ActorDep, IdempotencyKeyHeader, require_commune, require_role
-from reform_shared.idempotency import CommandResult
-from reform_shared.ids import Clock, new_id
+from reform_shared.http.deps import (
+    ActorDep,
+    ClockDep,
+    CorrelationHeader,
+    IdempotencyKeyHeader,
+    answer,
+    command_context,
+    require_commune,
+    require_role,
+)
+from reform_shared.ids import new_id
 
 CommuneId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
 AwardId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
-CorrelationHeader = Annotated[str | None, Header(alias="X-Correlation-Id", max_length=100)]
 
 
 def get_commands(request: Request) -> AwardCommands:
@@ -36,25 +42,11 @@ def get_queries(request: Request) -> AwardQueries:
     return queries
 
 
-def get_clock(request: Request) -> Clock:
-    clock: Clock = request.app.state.clock
-    return clock
-
 
 CommandsDep = Annotated[AwardCommands, Depends(get_commands)]
 QueriesDep = Annotated[AwardQueries, Depends(get_queries)]
-ClockDep = Annotated[Clock, Depends(get_clock)]
 
 
-def ctx_of(actor: Actor, clock: Clock, key: str | None, correlation: str | None) -> CommandContext:
-    return CommandContext(actor=actor, clock=clock, correlation_id=correlation or new_id(), idempotency_key=key)
-
-
-def answer(result: CommandResult, response: Response) -> dict[str, Any]:
-    response.status_code = result.status_code
-    if result.replayed:
-        response.headers["Idempotent-Replayed"] = "true"
-    return result.body
 
 
 def proposal_of(body: ProposalIn) -> AwardProposed:
@@ -84,7 +76,8 @@ async def record_par(body: ParRankingIn, actor: ActorDep, commands: CommandsDep,
     """A city officer enters the PAR Index ranking of a year (ranks of communes, wards or departments)."""
     require_role(actor, "city_officer")
     ranking = ParRankingRecorded(year=body.year, category=body.category, ranks=dict(body.ranks))
-    return answer(await commands.record_par(ctx_of(actor, clock, idempotency_key, correlation_id), ranking), response)
+    ctx = command_context(actor, clock, idempotency_key, correlation_id)
+    return answer(await commands.record_par(ctx, ranking), response)
 
 
 @router.get("/city/home-affairs")
@@ -110,7 +103,7 @@ async def propose(commune_id: CommuneId, body: ProposalIn, actor: ActorDep, comm
                   correlation_id: CorrelationHeader = None) -> dict[str, Any]:
     require_commune(actor, commune_id)
     require_role(actor, "secretary")
-    ctx = ctx_of(actor, clock, idempotency_key, correlation_id)
+    ctx = command_context(actor, clock, idempotency_key, correlation_id)
     result = await commands.propose(ctx, commune_id, proposal_of(body), body.par_category, body.model_dump(mode="json"))
     return answer(result, response)
 
@@ -129,7 +122,7 @@ async def grant(commune_id: CommuneId, award_id: AwardId, body: GrantIn, actor: 
                 clock: ClockDep, response: Response, idempotency_key: IdempotencyKeyHeader = None,
                 correlation_id: CorrelationHeader = None) -> dict[str, Any]:
     await may_decide(actor, commune_id, award_id, commands)
-    ctx = ctx_of(actor, clock, idempotency_key, correlation_id)
+    ctx = command_context(actor, clock, idempotency_key, correlation_id)
     return answer(await commands.grant(ctx, commune_id, award_id, body.decision_number, body.decision_date,
                                        body.signer), response)
 
@@ -139,7 +132,7 @@ async def reject(commune_id: CommuneId, award_id: AwardId, body: ReasonIn, actor
                  clock: ClockDep, response: Response, idempotency_key: IdempotencyKeyHeader = None,
                  correlation_id: CorrelationHeader = None) -> dict[str, Any]:
     await may_decide(actor, commune_id, award_id, commands)
-    ctx = ctx_of(actor, clock, idempotency_key, correlation_id)
+    ctx = command_context(actor, clock, idempotency_key, correlation_id)
     return answer(await commands.reject(ctx, commune_id, award_id, body.reason), response)
 
 
@@ -148,7 +141,7 @@ async def revoke(commune_id: CommuneId, award_id: AwardId, body: ReasonIn, actor
                  clock: ClockDep, response: Response, idempotency_key: IdempotencyKeyHeader = None,
                  correlation_id: CorrelationHeader = None) -> dict[str, Any]:
     await may_decide(actor, commune_id, award_id, commands)
-    ctx = ctx_of(actor, clock, idempotency_key, correlation_id)
+    ctx = command_context(actor, clock, idempotency_key, correlation_id)
     return answer(await commands.revoke(ctx, commune_id, award_id, body.reason), response)
 
 

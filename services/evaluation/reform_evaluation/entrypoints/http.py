@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import Response as RawResponse
 
 from reform_evaluation.application.commands import EvaluationCommands
@@ -22,7 +22,6 @@ from reform_evaluation.entrypoints.schemas import (
     RubricIn,
     ScoreIn,
 )
-from reform_shared.commands import CommandContext
 from reform_shared.envelope import TOKEN_PATTERN, Actor
 from reform_shared.events import (
     CouncilConstituted,
@@ -32,14 +31,20 @@ from reform_shared.events import (
     RecognitionDecisionSigned,
     Rubric,
 )
-from reform_shared.http.deps import ActorDep, IdempotencyKeyHeader, require_commune, require_role
-from reform_shared.idempotency import CommandResult
-from reform_shared.ids import Clock, new_id
+from reform_shared.http.deps import (
+    ActorDep,
+    ClockDep,
+    CorrelationHeader,
+    IdempotencyKeyHeader,
+    answer,
+    command_context,
+    require_commune,
+    require_role,
+)
 
 CommuneId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
 CampaignId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
 InitiativeId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
-CorrelationHeader = Annotated[str | None, Header(alias="X-Correlation-Id", max_length=100)]
 MEMBERS = ("council_member", "council_chair")
 
 
@@ -53,25 +58,11 @@ def get_queries(request: Request) -> EvaluationQueries:
     return queries
 
 
-def get_clock(request: Request) -> Clock:
-    clock: Clock = request.app.state.clock
-    return clock
-
 
 CommandsDep = Annotated[EvaluationCommands, Depends(get_commands)]
 QueriesDep = Annotated[EvaluationQueries, Depends(get_queries)]
-ClockDep = Annotated[Clock, Depends(get_clock)]
 
 
-def ctx_of(actor: Actor, clock: Clock, key: str | None, correlation: str | None) -> CommandContext:
-    return CommandContext(actor=actor, clock=clock, correlation_id=correlation or new_id(), idempotency_key=key)
-
-
-def answer(result: CommandResult, response: Response) -> dict[str, Any]:
-    response.status_code = result.status_code
-    if result.replayed:
-        response.headers["Idempotent-Replayed"] = "true"
-    return result.body
 
 
 def allowed(actor: Actor, commune_id: str, *roles: str) -> None:
@@ -101,7 +92,7 @@ async def constitute_council(
     event = CouncilConstituted(campaign_id=campaign_id, decision_number=body.decision_number,
                                decision_date=body.decision_date, rubric=rubric_of(body.rubric),
                                members=tuple(CouncilMember(**m.model_dump()) for m in body.members))
-    ctx = ctx_of(actor, clock, idempotency_key, correlation_id)
+    ctx = command_context(actor, clock, idempotency_key, correlation_id)
     return answer(await commands.constitute(ctx, commune_id, event), response)
 
 
@@ -114,7 +105,7 @@ async def change_members(
     allowed(actor, commune_id, "secretary")
     event = CouncilMembershipChanged(campaign_id=campaign_id, reason=body.reason,
                                      members=tuple(CouncilMember(**m.model_dump()) for m in body.members))
-    ctx = ctx_of(actor, clock, idempotency_key, correlation_id)
+    ctx = command_context(actor, clock, idempotency_key, correlation_id)
     return answer(await commands.change_members(ctx, commune_id, event), response)
 
 
@@ -125,7 +116,7 @@ async def set_rubric(
     correlation_id: CorrelationHeader = None,
 ) -> dict[str, Any]:
     allowed(actor, commune_id, "secretary")
-    ctx = ctx_of(actor, clock, idempotency_key, correlation_id)
+    ctx = command_context(actor, clock, idempotency_key, correlation_id)
     return answer(await commands.set_rubric(ctx, commune_id, campaign_id, rubric_of(body)), response)
 
 
@@ -136,7 +127,7 @@ async def open_scoring(
 ) -> dict[str, Any]:
     """Open scoring: the rubric is fixed from now on, and membership changes need a reason."""
     allowed(actor, commune_id, "secretary", "council_chair")
-    ctx = ctx_of(actor, clock, idempotency_key, correlation_id)
+    ctx = command_context(actor, clock, idempotency_key, correlation_id)
     return answer(await commands.open_scoring(ctx, commune_id, campaign_id), response)
 
 
@@ -155,7 +146,7 @@ async def declare_conflict(
 ) -> dict[str, Any]:
     """A member declares a conflict of interest (authorship and unit headship are automatic)."""
     allowed(actor, commune_id, *MEMBERS)
-    ctx = ctx_of(actor, clock, idempotency_key, correlation_id)
+    ctx = command_context(actor, clock, idempotency_key, correlation_id)
     return answer(await commands.declare_conflict(ctx, commune_id, initiative_id, body.reason), response)
 
 
@@ -167,7 +158,7 @@ async def record_score(
 ) -> dict[str, Any]:
     """Record or revise one's own points (every revision kept) until the initiative is finalised."""
     allowed(actor, commune_id, *MEMBERS)
-    ctx = ctx_of(actor, clock, idempotency_key, correlation_id)
+    ctx = command_context(actor, clock, idempotency_key, correlation_id)
     return answer(await commands.record_score(ctx, commune_id, initiative_id, body.points, body.comment), response)
 
 
@@ -185,7 +176,7 @@ async def finalise(
 ) -> dict[str, Any]:
     """The chair concludes: recognised, or not with the reason for each unmet condition."""
     allowed(actor, commune_id, "council_chair")
-    ctx = ctx_of(actor, clock, idempotency_key, correlation_id)
+    ctx = command_context(actor, clock, idempotency_key, correlation_id)
     return answer(await commands.finalise(ctx, commune_id, initiative_id), response)
 
 
@@ -216,7 +207,7 @@ async def sign_decision(
     event = RecognitionDecisionSigned(campaign_id=campaign_id, decision_number=body.decision_number,
                                       decision_date=body.decision_date, signer=body.signer,
                                       initiative_ids=tuple(body.initiative_ids))
-    ctx = ctx_of(actor, clock, idempotency_key, correlation_id)
+    ctx = command_context(actor, clock, idempotency_key, correlation_id)
     return answer(await commands.sign_decision(ctx, commune_id, event), response)
 
 
@@ -227,7 +218,7 @@ async def nominate(
 ) -> dict[str, Any]:
     """Nominate a recognised initiative to the city (at most the campaign's 1–2 a year)."""
     allowed(actor, commune_id, "secretary", "chairman")
-    ctx = ctx_of(actor, clock, idempotency_key, correlation_id)
+    ctx = command_context(actor, clock, idempotency_key, correlation_id)
     return answer(await commands.nominate(ctx, commune_id, body.initiative_id), response)
 
 
@@ -238,7 +229,7 @@ async def withdraw_nomination(
     correlation_id: CorrelationHeader = None,
 ) -> dict[str, Any]:
     allowed(actor, commune_id, "secretary", "chairman")
-    ctx = ctx_of(actor, clock, idempotency_key, correlation_id)
+    ctx = command_context(actor, clock, idempotency_key, correlation_id)
     return answer(await commands.withdraw_nomination(ctx, commune_id, initiative_id, body.reason), response)
 
 

@@ -17,8 +17,7 @@ from reform_reporting.application.queries import ReportingQueries, public
 from reform_reporting.domain.summary import Period
 from reform_shared.envelope import TOKEN_PATTERN, Actor
 from reform_shared.errors import Forbidden, InvalidInput
-from reform_shared.http.deps import ActorDep, RuntimeDep, require_role
-from reform_shared.ids import Clock
+from reform_shared.http.deps import ActorDep, ClockDep, RuntimeDep, require_role
 from reform_shared.text import fold
 
 CommuneId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
@@ -31,13 +30,8 @@ def get_queries(request: Request) -> ReportingQueries:
     return queries
 
 
-def get_clock(request: Request) -> Clock:
-    clock: Clock = request.app.state.clock
-    return clock
-
 
 QueriesDep = Annotated[ReportingQueries, Depends(get_queries)]
-ClockDep = Annotated[Clock, Depends(get_clock)]
 
 
 def may_read(actor: Actor, commune_id: str) -> None:

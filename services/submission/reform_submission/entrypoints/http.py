@@ -5,16 +5,23 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, File, Header, Path, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Path, Query, Request, Response, UploadFile
 from fastapi.responses import Response as RawResponse
 
-from reform_shared.commands import CommandContext
 from reform_shared.envelope import TOKEN_PATTERN, Actor
 from reform_shared.errors import NotFound
 from reform_shared.events import CampaignAmended, CampaignLaunched, CampaignTerms
-from reform_shared.http.deps import ActorDep, IdempotencyKeyHeader, require_commune, require_role
-from reform_shared.idempotency import CommandResult
-from reform_shared.ids import Clock, new_id
+from reform_shared.http.deps import (
+    ActorDep,
+    ClockDep,
+    CorrelationHeader,
+    IdempotencyKeyHeader,
+    answer,
+    command_context,
+    require_commune,
+    require_role,
+)
+from reform_shared.ids import new_id
 from reform_submission.application.service import SubmissionService
 from reform_submission.entrypoints.schemas import (
     CampaignCreate,
@@ -29,7 +36,6 @@ from reform_submission.entrypoints.schemas import (
 CommuneId = Annotated[str, Path(pattern=TOKEN_PATTERN, description="commune id, e.g. ninh-giang")]
 CampaignId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
 InitiativeId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
-CorrelationHeader = Annotated[str | None, Header(alias="X-Correlation-Id", max_length=100)]
 WRITERS = ("submitter", "unit_head", "secretary")
 
 
@@ -38,24 +44,10 @@ def get_service(request: Request) -> SubmissionService:
     return service
 
 
-def get_clock(request: Request) -> Clock:
-    clock: Clock = request.app.state.clock
-    return clock
-
 
 ServiceDep = Annotated[SubmissionService, Depends(get_service)]
-ClockDep = Annotated[Clock, Depends(get_clock)]
 
 
-def context(actor: Actor, clock: Clock, key: str | None, correlation: str | None) -> CommandContext:
-    return CommandContext(actor=actor, clock=clock, correlation_id=correlation or new_id(), idempotency_key=key)
-
-
-def answer(result: CommandResult, response: Response) -> dict[str, Any]:
-    response.status_code = result.status_code
-    if result.replayed:
-        response.headers["Idempotent-Replayed"] = "true"
-    return result.body
 
 
 def staff_of(actor: Actor, commune_id: str, *roles: str) -> None:
@@ -76,7 +68,7 @@ async def launch_campaign(
     staff_of(actor, commune_id, "secretary")
     terms = CampaignTerms.model_validate(body.model_dump(exclude={"campaign_id", "year"}))
     launched = CampaignLaunched(campaign_id=body.campaign_id or new_id(), year=body.year, **dict(terms))
-    ctx = context(actor, clock, idempotency_key, correlation_id)
+    ctx = command_context(actor, clock, idempotency_key, correlation_id)
     return answer(await service.commands.launch_campaign(ctx, commune_id, launched), response)
 
 
@@ -89,7 +81,7 @@ async def amend_campaign(
     """Replace the campaign's terms; only before its submission window opens."""
     staff_of(actor, commune_id, "secretary")
     amended = CampaignAmended(campaign_id=campaign_id, **dict(CampaignTerms.model_validate(body.model_dump())))
-    ctx = context(actor, clock, idempotency_key, correlation_id)
+    ctx = command_context(actor, clock, idempotency_key, correlation_id)
     return answer(await service.commands.amend_campaign(ctx, commune_id, amended), response)
 
 
@@ -101,7 +93,7 @@ async def close_submissions(
 ) -> dict[str, Any]:
     """Close submissions before the deadline (at the deadline they close by themselves)."""
     staff_of(actor, commune_id, "secretary")
-    ctx = context(actor, clock, idempotency_key, correlation_id)
+    ctx = command_context(actor, clock, idempotency_key, correlation_id)
     return answer(await service.commands.close_submissions(ctx, commune_id, campaign_id, body.reason), response)
 
 
@@ -142,7 +134,7 @@ async def submit_initiative(
 ) -> dict[str, Any]:
     staff_of(actor, commune_id, *WRITERS)
     content = await service.content_of(commune_id, body)
-    ctx = context(actor, clock, idempotency_key, correlation_id)
+    ctx = command_context(actor, clock, idempotency_key, correlation_id)
     request = {"campaign_id": campaign_id, **body.model_dump(mode="json")}
     return answer(await service.commands.submit_initiative(ctx, commune_id, campaign_id, content, request), response)
 
@@ -156,7 +148,7 @@ async def revise_initiative(
     """A new version of the dossier (every version is kept): before the deadline, or after a return."""
     staff_of(actor, commune_id, *WRITERS)
     content = await service.content_of(commune_id, body)
-    ctx = context(actor, clock, idempotency_key, correlation_id)
+    ctx = command_context(actor, clock, idempotency_key, correlation_id)
     result = await service.commands.revise_initiative(ctx, commune_id, initiative_id, content, body.note,
                                                       body.model_dump(mode="json"))
     return answer(result, response)
@@ -170,7 +162,7 @@ async def return_initiative(
 ) -> dict[str, Any]:
     """The secretariat returns an incomplete dossier to its author, with the reason."""
     staff_of(actor, commune_id, "secretary")
-    ctx = context(actor, clock, idempotency_key, correlation_id)
+    ctx = command_context(actor, clock, idempotency_key, correlation_id)
     return answer(await service.commands.return_initiative(ctx, commune_id, initiative_id, body.reason), response)
 
 
@@ -181,7 +173,7 @@ async def withdraw_initiative(
     correlation_id: CorrelationHeader = None,
 ) -> dict[str, Any]:
     staff_of(actor, commune_id, *WRITERS)
-    ctx = context(actor, clock, idempotency_key, correlation_id)
+    ctx = command_context(actor, clock, idempotency_key, correlation_id)
     return answer(await service.commands.withdraw_initiative(ctx, commune_id, initiative_id, body.reason), response)
 
 
