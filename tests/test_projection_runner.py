@@ -147,3 +147,24 @@ async def test_a_rebuild_from_scratch_equals_the_incremental_projection(js, mong
 
     assert await snapshot(mongo, settings) == incremental
     assert incremental["counters"][0]["n"] == 45
+
+
+class IndexedCounter(CounterProjection):
+    async def create_indexes(self, db) -> None:  # type: ignore[no-untyped-def]
+        await db["applied"].create_index("seq", name="by_seq")
+
+
+async def test_a_rebuild_builds_its_indexes_once_caught_up_not_before(js, mongo, settings) -> None:
+    await publish(js, settings, [(f"Sáng kiến {i}", "c") for i in range(30)])
+    runner = runner_for(js, mongo, settings, IndexedCounter(), batch_size=10)
+    await runner.prepare()
+    await runner.run_until_caught_up(timeout=30)
+    db = mongo[settings.database_name]
+    assert "by_seq" in await db.applied.index_information()
+
+    await runner.rebuild()
+    assert await runner.step() == 10  # a full batch: still catching up, no index maintained yet
+    assert "by_seq" not in await db.applied.index_information()
+    await runner.run_until_caught_up(timeout=30)
+    assert "by_seq" in await db.applied.index_information()
+    assert await db.applied.count_documents({}) == 30

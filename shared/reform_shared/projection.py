@@ -143,6 +143,7 @@ class ProjectionRunner:
         self._stopping = False
         self._isolate = False
         self._park_first = False
+        self._indexes_pending = False
         self.last_error: str | None = None
         self._tracer = tracer(f"reform.projection.{service}")
 
@@ -262,15 +263,23 @@ class ProjectionRunner:
         try:
             msgs = await self._sub.fetch(1 if self._isolate else self.batch_size, timeout=self.fetch_timeout)
         except (TimeoutError, nats.errors.TimeoutError):
-            return 0  # nothing new within fetch_timeout
+            msgs = []  # nothing new within fetch_timeout
         except NotFoundError:
             await self._subscribe()
             return 0
         async with self._lock:
             if generation != self._generation:
                 return 0  # a rebuild happened meanwhile: these belong to the old consumer
-            await self._handle(msgs)
+            if msgs:
+                await self._handle(msgs)
+            if self._indexes_pending and len(msgs) < self.batch_size:
+                await self._create_deferred_indexes()
         return len(msgs)
+
+    async def _create_deferred_indexes(self) -> None:
+        """After a rebuild caught up: building indexes once beats maintaining them on every write."""
+        await self.projection.create_indexes(self._db)
+        self._indexes_pending = False
 
     async def run_until_caught_up(self, timeout: float = 60.0) -> None:  # noqa: ASYNC109
         """Apply everything the stream holds for this projection, then return (rebuild, tests)."""
@@ -422,7 +431,7 @@ class ProjectionRunner:
             await self._db[CHECKPOINTS].delete_one({"_id": self.projection.name})
             await self._db[PARKED].delete_many({"projection": self.projection.name})
             self._checkpoint = 0
-            await self.projection.create_indexes(self._db)
+            self._indexes_pending = True  # created once the rebuild has caught up (see step)
             await self._subscribe(recreate=True)
 
     async def replay_parked(self, parked_id: str) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from reform_reporting.domain.pipeline import PIPELINE, TRACE, service_of, updates
+from reform_reporting.domain.pipeline import PIPELINE, service_of, updates
 from reform_reporting.domain.summary import Period, summarise
 from reform_shared.commands import make_envelope
 from reform_shared.envelope import Actor, EventPayload
@@ -31,15 +31,14 @@ def envelope(payload: EventPayload, at: dt.datetime) -> Any:
                          occurred_at=at, correlation_id="c")
 
 
-def test_a_submission_sets_the_initiative_keyed_by_commune_and_traces_the_event() -> None:
+def test_a_submission_sets_the_initiative_and_appends_its_trace_in_one_write() -> None:
     payload = InitiativeSubmitted(initiative_id="i-9", campaign_id="cchc-2026", content=InitiativeContent(
         title="Tra cứu hồ sơ qua Zalo", unit=UnitRef(unit_id="vp", name="Văn phòng"), author_kind="collective",
         field="c", summary="Tóm tắt"))
-    result = updates(envelope(payload, dt.datetime(2026, 5, 1, tzinfo=VN)), 42)
-    assert [(collection, key) for collection, key, _ in result][1] == (PIPELINE, "an-lao:i-9")
-    fields = result[1][2]
+    ((collection, key, fields, entry),) = updates(envelope(payload, dt.datetime(2026, 5, 1, tzinfo=VN)), 42)
+    assert (collection, key) == (PIPELINE, "an-lao:i-9")
     assert fields["title_folded"] == "tra cuu ho so qua zalo" and fields["status"] == "submitted"
-    assert result[0][0] == TRACE and result[0][2]["service"] == "submission" and result[0][2]["stream_seq"] == 42
+    assert entry is not None and entry["service"] == "submission" and entry["stream_seq"] == 42
 
 
 def test_events_are_attributed_to_the_service_that_owns_them() -> None:

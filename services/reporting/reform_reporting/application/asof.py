@@ -9,7 +9,7 @@ from typing import Any
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
-from reform_reporting.domain.pipeline import EVENT_TYPES, TRACE, updates
+from reform_reporting.domain.pipeline import EVENT_TYPES, updates
 from reform_shared.registry import EventRegistry, MalformedEvent
 
 
@@ -35,9 +35,8 @@ async def replay(js: JetStreamContext, registry: EventRegistry, stream: str, pre
                     continue  # parked by the live projection; a report counts what can be read
                 if envelope.occurred_at > as_of:
                     continue
-                for collection, key, fields in updates(envelope, msg.metadata.sequence.stream):
-                    if collection != TRACE:
-                        docs[collection].setdefault(key, {"_id": key}).update(fields)
+                for collection, key, fields, _trace in updates(envelope, msg.metadata.sequence.stream):
+                    docs[collection].setdefault(key, {"_id": key}).update(fields)
         await js.delete_consumer(stream, info.name)
     finally:
         await sub.unsubscribe()

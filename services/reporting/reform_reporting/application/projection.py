@@ -7,7 +7,7 @@ from typing import Any
 from pymongo import ASCENDING, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
-from reform_reporting.domain.pipeline import AWARDS, CAMPAIGNS, EVENT_TYPES, PIPELINE, TRACE, updates
+from reform_reporting.domain.pipeline import AWARDS, CAMPAIGNS, EVENT_TYPES, PIPELINE, updates
 from reform_shared.projection import Projection, Write
 from reform_shared.store import StoredEvent
 
@@ -15,14 +15,18 @@ from reform_shared.store import StoredEvent
 class Pipeline(Projection):
     name = "pipeline"
     event_types = EVENT_TYPES
-    collections = (PIPELINE, CAMPAIGNS, AWARDS, TRACE)
+    collections = (PIPELINE, CAMPAIGNS, AWARDS)
 
     async def create_indexes(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         await db[PIPELINE].create_index([("commune_id", ASCENDING), ("campaign_id", ASCENDING)])
         await db[PIPELINE].create_index([("commune_id", ASCENDING), ("submitted_at", ASCENDING)])
-        await db[TRACE].create_index([("commune_id", ASCENDING), ("initiative_ids", ASCENDING)])
-        await db[AWARDS].create_index([("commune_id", ASCENDING), ("year", ASCENDING)])
+        await db[AWARDS].create_index([("commune_id", ASCENDING), ("initiative_ids", ASCENDING)])
 
     def apply(self, event: StoredEvent) -> list[Write]:
-        return [Write(collection, UpdateOne({"_id": key}, {"$set": fields}, upsert=True))
-                for collection, key, fields in updates(event.envelope, event.stream_seq)]
+        writes = []
+        for collection, key, fields, entry in updates(event.envelope, event.stream_seq):
+            update: dict[str, Any] = {"$set": fields} if fields else {}
+            if entry is not None:
+                update["$push"] = {"events": entry}
+            writes.append(Write(collection, UpdateOne({"_id": key}, update, upsert=True)))
+        return writes

@@ -8,7 +8,7 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from reform_reporting.application.asof import replay
-from reform_reporting.domain.pipeline import AWARDS, CAMPAIGNS, PIPELINE, TRACE
+from reform_reporting.domain.pipeline import AWARDS, CAMPAIGNS, PIPELINE
 from reform_reporting.domain.summary import Period, awarded_initiatives, summarise
 from reform_shared.errors import InvalidInput, NotFound
 from reform_shared.runtime import ServiceRuntime
@@ -18,7 +18,7 @@ MILESTONES = (("submitted_at", "Nộp hồ sơ"), ("returned_at", "Trả lại")
 
 
 def public(doc: dict[str, Any]) -> dict[str, Any]:
-    out = {k: v for k, v in doc.items() if k not in ("_id", "title_folded")}
+    out = {k: v for k, v in doc.items() if k not in ("_id", "title_folded", "events")}
     return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in out.items()}
 
 
@@ -78,12 +78,12 @@ class ReportingQueries:
     async def trace(self, commune_id: str, initiative_id: str, jaeger: str | None) -> dict[str, Any]:
         """Every event about the initiative across services, in stream order, and the time in each stage."""
         doc = await self.initiative(commune_id, initiative_id)
-        award_ids = [a["award_id"] async for a in self._db[AWARDS].find(
-            {"commune_id": commune_id, "initiative_ids": initiative_id})]
-        cursor = self._db[TRACE].find({"commune_id": commune_id, "$or": [
-            {"initiative_ids": initiative_id}, {"award_id": {"$in": award_ids}}]}).sort("stream_seq", 1)
+        entries = list(doc.get("events", []))
+        async for award in self._db[AWARDS].find({"commune_id": commune_id, "initiative_ids": initiative_id}):
+            entries.extend(award.get("events", []))
         events = []
-        for event in [public(e) async for e in cursor]:
+        for event in sorted(entries, key=lambda e: e["stream_seq"]):
+            event = public(event)
             if jaeger and event.get("trace_id"):
                 event["jaeger_url"] = f"{jaeger.rstrip('/')}/trace/{event['trace_id']}"
             events.append(event)

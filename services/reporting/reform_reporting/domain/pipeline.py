@@ -31,9 +31,12 @@ from reform_shared.events import (
 )
 from reform_shared.text import fold
 
-PIPELINE, CAMPAIGNS, AWARDS, TRACE = "pipeline", "campaigns", "awards", "trace"
-Update = tuple[str, str, dict[str, Any]]
-"""(collection, document key, fields to set)."""
+PIPELINE, CAMPAIGNS, AWARDS = "pipeline", "campaigns", "awards"
+Update = tuple[str, str, dict[str, Any], dict[str, Any] | None]
+"""(collection, document key, fields to set, a trace entry to append to the document's `events`).
+
+The trace entry rides on the same write as the stage it records: one write per event. Appending is
+safe because the runner applies each event exactly once (checkpoint in the same transaction)."""
 
 SERVICE_OF = {
     "Campaign": "submission", "Initiative": "submission", "Submissions": "submission", "Title": "submission",
@@ -67,58 +70,57 @@ def initiative_ids_of(envelope: EventEnvelope) -> list[str]:
 def updates(envelope: EventEnvelope, stream_seq: int) -> list[Update]:
     p, c, at = envelope.payload, envelope.commune_id, envelope.occurred_at
     key = f"{c}:{getattr(p, 'initiative_id', '')}"
-    trace: list[Update] = [(TRACE, f"{c}:{envelope.event_id}", {
-        "commune_id": c, "event_id": envelope.event_id, "event_type": envelope.event_type, "occurred_at": at,
-        "stream_seq": stream_seq, "initiative_ids": initiative_ids_of(envelope),
-        "award_id": getattr(p, "award_id", None), "aggregate": f"{envelope.aggregate_type}/{envelope.aggregate_id}",
+    entry = {
+        "event_id": envelope.event_id, "event_type": envelope.event_type, "occurred_at": at,
+        "stream_seq": stream_seq, "aggregate": f"{envelope.aggregate_type}/{envelope.aggregate_id}",
         "service": service_of(envelope.event_type), "actor": envelope.actor.model_dump(),
         "trace_id": envelope.trace.trace_id, "correlation_id": envelope.correlation_id,
-        "causation_id": envelope.causation_id})]
+        "causation_id": envelope.causation_id}
     if isinstance(p, CampaignLaunched | CampaignAmended):
         doc = {"commune_id": c, "campaign_id": p.campaign_id, "title": p.title, "commune_name": p.commune_name,
                "closes_at": p.submission_closes_at, "fields": list(p.fields),
                "expected_units": [u.model_dump() for u in p.expected_units]}
         if isinstance(p, CampaignLaunched):
             doc["year"] = p.year
-        return [(CAMPAIGNS, f"{c}:{p.campaign_id}", doc)]
+        return [(CAMPAIGNS, f"{c}:{p.campaign_id}", doc, None)]
     if isinstance(p, SubmissionsClosed):
-        return [(CAMPAIGNS, f"{c}:{p.campaign_id}", {"closed_early_at": p.closed_at})]
+        return [(CAMPAIGNS, f"{c}:{p.campaign_id}", {"closed_early_at": p.closed_at}, None)]
+    fields: dict[str, Any]
     if isinstance(p, InitiativeSubmitted):
-        return trace + [(PIPELINE, key, {
-            "commune_id": c, "initiative_id": p.initiative_id, "campaign_id": p.campaign_id, **_content(p.content),
-            "status": "submitted", "submitted_at": at, "last_submitted_at": at, "submitted_by": envelope.actor.user_id,
-            "trace_id": envelope.trace.trace_id, "version": envelope.aggregate_version, "last_event_seq": stream_seq})]
-    if isinstance(p, InitiativeRevised):
+        fields = {"commune_id": c, "initiative_id": p.initiative_id, "campaign_id": p.campaign_id,
+                  **_content(p.content), "status": "submitted", "submitted_at": at, "last_submitted_at": at,
+                  "submitted_by": envelope.actor.user_id, "trace_id": envelope.trace.trace_id,
+                  "version": envelope.aggregate_version, "last_event_seq": stream_seq}
+    elif isinstance(p, InitiativeRevised):
         fields = {**_content(p.content), "status": "submitted", "version": envelope.aggregate_version}
         if p.resubmission:
             fields["last_submitted_at"] = at
-        return trace + [(PIPELINE, key, fields)]
-    if isinstance(p, InitiativeReturned):
-        return trace + [(PIPELINE, key, {"status": "returned", "returned_at": at, "was_returned": True})]
-    if isinstance(p, InitiativeWithdrawn):
-        return trace + [(PIPELINE, key, {"status": "withdrawn", "withdrawn_at": at})]
-    if isinstance(p, ScoreRecorded):
-        return trace + [(PIPELINE, key, {"scored": True, "last_scored_at": at})]
-    if isinstance(p, InitiativeRecognized | InitiativeNotRecognized):
-        recognised = isinstance(p, InitiativeRecognized)
-        return trace + [(PIPELINE, key, {"recognised": recognised, "finalised_at": at,
-                                         "mean_total": p.result.mean_total})]
-    if isinstance(p, Nominated):
-        return trace + [(PIPELINE, key, {"nominated": True, "nominated_at": at})]
-    if isinstance(p, NominationWithdrawn):
-        return trace + [(PIPELINE, key, {"nominated": False})]
-    if isinstance(p, AwardProposed):
-        return trace + [(AWARDS, f"{c}:{p.award_id}", {
+    elif isinstance(p, InitiativeReturned):
+        fields = {"status": "returned", "returned_at": at, "was_returned": True}
+    elif isinstance(p, InitiativeWithdrawn):
+        fields = {"status": "withdrawn", "withdrawn_at": at}
+    elif isinstance(p, ScoreRecorded):
+        fields = {"scored": True, "last_scored_at": at}
+    elif isinstance(p, InitiativeRecognized | InitiativeNotRecognized):
+        fields = {"recognised": isinstance(p, InitiativeRecognized), "finalised_at": at,
+                  "mean_total": p.result.mean_total}
+    elif isinstance(p, Nominated):
+        fields = {"nominated": True, "nominated_at": at}
+    elif isinstance(p, NominationWithdrawn):
+        fields = {"nominated": False}
+    elif isinstance(p, AwardProposed):
+        return [(AWARDS, f"{c}:{p.award_id}", {
             "commune_id": c, "award_id": p.award_id, "form": p.form, "level": p.level, "year": p.year,
             "status": "proposed", "initiative_ids": list(p.basis.initiative_ids), "proposed_at": at,
-            "recipient_kind": p.recipient.kind})]
-    if isinstance(p, AwardGranted):
-        return trace + [(AWARDS, f"{c}:{p.award_id}", {"status": "granted", "granted_at": at})]
-    if isinstance(p, AwardRejected | AwardRevoked):
+            "recipient_kind": p.recipient.kind}, entry)]
+    elif isinstance(p, AwardGranted):
+        return [(AWARDS, f"{c}:{p.award_id}", {"status": "granted", "granted_at": at}, entry)]
+    elif isinstance(p, AwardRejected | AwardRevoked):
         status = "rejected" if isinstance(p, AwardRejected) else "revoked"
-        return trace + [(AWARDS, f"{c}:{p.award_id}", {"status": status})]
-    return trace if initiative_ids_of(envelope) else []
-
+        return [(AWARDS, f"{c}:{p.award_id}", {"status": status}, entry)]
+    else:
+        fields = {}  # an event about the initiative that changes no stage (a declared conflict): traced only
+    return [(PIPELINE, key, fields, entry)] if initiative_ids_of(envelope) else []
 
 EVENT_TYPES = (
     "CampaignLaunched", "CampaignAmended", "SubmissionsClosed", "InitiativeSubmitted", "InitiativeRevised",

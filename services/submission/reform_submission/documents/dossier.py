@@ -120,12 +120,18 @@ def _table(container: DocxDocument | _Cell, header: Sequence[str], rows: Iterabl
     if grid:
         table.style = "Table Grid"
     for index, values in enumerate([header, *rows] if header else list(rows)):
-        cells = table.add_row().cells
-        for cell, value, width in zip(cells, values, widths, strict=True):
+        row = table.add_row()
+        for cell, value, width in zip(row.cells, values, widths, strict=True):
             cell.width = Cm(width)
             cell.paragraphs[0].add_run(_nfc(value)).bold = bool(header) and index == 0
+            cell.paragraphs[0].paragraph_format.keep_with_next = bool(header) and index == 0
+        if header and index == 0:  # repeated on every page, never left alone at the foot of one
+            row._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
     for column, width in zip(table.columns, widths, strict=True):
         column.width = Cm(width)
+    if grid:  # a little air between a bordered table and the text after it
+        spacer = container.add_paragraph().paragraph_format
+        spacer.space_after, spacer.line_spacing = Pt(0), Pt(6)
     return table
 
 
@@ -156,7 +162,8 @@ def _title(doc: DocxDocument, view: DossierView) -> None:
 
 def _section(number: int, heading: str, fill: Block) -> Block:
     def block(doc: DocxDocument, view: DossierView) -> None:
-        _para(doc, f"{number}. {heading}", bold=True).paragraph_format.space_before = Pt(6)
+        paragraph = _para(doc, f"{number}. {heading}", bold=True)
+        paragraph.paragraph_format.space_before, paragraph.paragraph_format.keep_with_next = Pt(6), True
         fill(doc, view)
     return block
 
@@ -175,7 +182,7 @@ def _authors(doc: DocxDocument, view: DossierView) -> None:
             _body(doc, "")
         return
     rows = [(str(n), a.name, a.position or "", _unit_of(a, view)) for n, a in enumerate(content.authors, 1)]
-    _table(doc, ("STT", "Họ và tên", "Chức vụ", "Đơn vị"), rows, (1.2, 5.0, 4.3, 5.5))
+    _table(doc, ("STT", "Họ và tên", "Chức vụ", "Đơn vị"), rows, (1.4, 5.0, 4.1, 5.5))
 
 
 def _unit_of(author: AuthorRef, view: DossierView) -> str:
@@ -222,7 +229,7 @@ def _effectiveness(doc: DocxDocument, view: DossierView) -> None:
     rows = [(i.name, i.unit, _number(i.before), _number(i.after), _change(i.before, i.after))
             for i in effect.indicators]
     if rows:
-        _table(doc, ("Chỉ tiêu", "Đơn vị tính", "Trước", "Sau", "Thay đổi"), rows, (5.5, 2.5, 2.0, 2.0, 4.0))
+        _table(doc, ("Chỉ tiêu", "Đơn vị tính", "Trước", "Sau", "Thay đổi"), rows, (5.2, 2.8, 2.0, 2.0, 4.0))
     else:
         _body(doc, "", "Chỉ tiêu đo lường")
     _body(doc, effect.expected_benefit, "Lợi ích dự kiến")
@@ -236,7 +243,7 @@ def _attachments(doc: DocxDocument, view: DossierView) -> None:
         _body(doc, "")
         return
     header = ("STT", "Tên tệp", "Loại", "Dung lượng (KB)", "SHA-256 (16 ký tự đầu)")
-    _table(doc, header, rows, (1.2, 5.0, 3.3, 2.5, 4.0))
+    _table(doc, header, rows, (1.4, 4.8, 3.3, 2.5, 4.0))
 
 
 SECTIONS: tuple[Block, ...] = (
@@ -253,6 +260,7 @@ SECTIONS: tuple[Block, ...] = (
 
 
 def _closing(doc: DocxDocument, view: DossierView) -> None:
+    _para(doc).paragraph_format.line_spacing = Pt(6)
     _body(doc, "Tôi (chúng tôi) xin cam đoan mọi thông tin nêu trong đơn là trung thực, đúng sự thật và hoàn toàn "
                "chịu trách nhiệm trước pháp luật.")
     signature = _table(doc, (), [("", "")], (7.0, 9.0), grid=False).rows[0].cells[1]
