@@ -20,6 +20,9 @@ from reform_shared.events import (
     AwardProposed,
     Basis,
     CampaignLaunched,
+    CouncilConstituted,
+    CouncilMember,
+    Criterion,
     InitiativeContent,
     InitiativeNotRecognized,
     InitiativeRecognized,
@@ -27,6 +30,7 @@ from reform_shared.events import (
     InitiativeWithdrawn,
     Nominated,
     Recipient,
+    Rubric,
     ScoreRecorded,
     ScoreResult,
     UnitRef,
@@ -74,6 +78,11 @@ async def story(log: Log) -> None:
         submission_opens_at=at(7, 1), submission_closes_at=dt.datetime(2026, 9, 25, 17, tzinfo=VN),
         expected_units=(UnitRef(unit_id="vp", name="Văn phòng"), UnitRef(unit_id="kt", name="Phòng Kinh tế"),
                         UnitRef(unit_id="thon", name="Thôn Đông"))), at(7, 1))
+    await log.add(c, CouncilConstituted(
+        campaign_id="cchc-2026", decision_number="210/QĐ-UBND", decision_date=dt.date(2026, 9, 20),
+        members=tuple(CouncilMember(user_id=m, name=m, role="chair" if m == "m" else "member") for m in "mnp"),
+        rubric=Rubric(criteria=(Criterion(code="novelty", label="Tính mới", weight=100, max_points=10),),
+                      required_conditions=("novelty",))), at(9, 20))
     await log.add(c, initiative("i1", "vp", "c"), at(7, 10))
     await log.add(c, initiative("i2", "vp", "g"), at(8, 5))
     await log.add(c, initiative("i3", "kt", "c"), at(9, 1))
@@ -146,6 +155,8 @@ async def test_the_annual_report_matches_the_hand_computed_figures(reports: Repo
     assert [u["unit_id"] for u in body["units_without_initiatives"]] == ["thon"]
     assert (body["withdrawn"], body["on_time"], body["late"]) == (1, 3, 0)
     assert body["awards_granted"] == {"giay-khen-xa": 1}
+    assert body["council_progress"] == [{"campaign_id": "cchc-2026", "members": 3, "initiatives": 3,
+                                         "with_a_sheet": 3, "sheets": 3, "finalised": 3}]
 
 
 async def test_an_as_of_report_replays_the_log_to_that_moment_and_is_reproducible(reports: Reports) -> None:
@@ -156,6 +167,7 @@ async def test_an_as_of_report_replays_the_log_to_that_moment_and_is_reproducibl
     assert funnel(early) == (3, 0, 0, 0, 0)
     after_council = (await reports.get(url, as_of="2026-09-30T00:00:00+07:00")).json()
     assert funnel(after_council) == (3, 3, 2, 1, 0)  # the award came in November
+    assert after_council["council_progress"][0]["sheets"] == 3 and early["council_progress"][0]["sheets"] == 0
     assert (await reports.get(url, as_of=before_council)).json() == early
     q3 = (await reports.get(url, quarter=3, as_of="2026-08-31T23:59:00+07:00")).json()
     assert q3["period"]["label"] == "Quý III năm 2026" and funnel(q3) == (2, 0, 0, 0, 0)

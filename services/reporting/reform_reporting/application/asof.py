@@ -13,6 +13,16 @@ from reform_reporting.domain.pipeline import EVENT_TYPES, updates
 from reform_shared.registry import EventRegistry, MalformedEvent
 
 
+def apply_set(doc: dict[str, Any], fields: dict[str, Any]) -> None:
+    """`$set` in memory, dotted paths included, as MongoDB applies it."""
+    for path, value in fields.items():
+        target = doc
+        *parents, leaf = path.split(".")
+        for part in parents:
+            target = target.setdefault(part, {})
+        target[leaf] = value
+
+
 async def replay(js: JetStreamContext, registry: EventRegistry, stream: str, prefix: str, commune_id: str,
                  as_of: dt.datetime) -> dict[str, list[dict[str, Any]]]:
     """Every document of the commune's reports, from the events that occurred up to `as_of`."""
@@ -36,7 +46,7 @@ async def replay(js: JetStreamContext, registry: EventRegistry, stream: str, pre
                 if envelope.occurred_at > as_of:
                     continue
                 for collection, key, fields, _trace in updates(envelope, msg.metadata.sequence.stream):
-                    docs[collection].setdefault(key, {"_id": key}).update(fields)
+                    apply_set(docs[collection].setdefault(key, {"_id": key}), fields)
         await js.delete_consumer(stream, info.name)
     finally:
         await sub.unsubscribe()

@@ -17,6 +17,8 @@ from reform_shared.events import (
     AwardRevoked,
     CampaignAmended,
     CampaignLaunched,
+    CouncilConstituted,
+    CouncilMembershipChanged,
     InitiativeContent,
     InitiativeNotRecognized,
     InitiativeRecognized,
@@ -85,6 +87,8 @@ def updates(envelope: EventEnvelope, stream_seq: int) -> list[Update]:
         return [(CAMPAIGNS, f"{c}:{p.campaign_id}", doc, None)]
     if isinstance(p, SubmissionsClosed):
         return [(CAMPAIGNS, f"{c}:{p.campaign_id}", {"closed_early_at": p.closed_at}, None)]
+    if isinstance(p, CouncilConstituted | CouncilMembershipChanged):
+        return [(CAMPAIGNS, f"{c}:{p.campaign_id}", {"council_members": len(p.members)}, None)]
     fields: dict[str, Any]
     if isinstance(p, InitiativeSubmitted):
         fields = {"commune_id": c, "initiative_id": p.initiative_id, "campaign_id": p.campaign_id,
@@ -100,7 +104,7 @@ def updates(envelope: EventEnvelope, stream_seq: int) -> list[Update]:
     elif isinstance(p, InitiativeWithdrawn):
         fields = {"status": "withdrawn", "withdrawn_at": at}
     elif isinstance(p, ScoreRecorded):
-        fields = {"scored": True, "last_scored_at": at}
+        fields = {"scored": True, "last_scored_at": at, f"sheets.{p.member_id}": at}
     elif isinstance(p, InitiativeRecognized | InitiativeNotRecognized):
         fields = {"recognised": isinstance(p, InitiativeRecognized), "finalised_at": at,
                   "mean_total": p.result.mean_total}
@@ -123,8 +127,8 @@ def updates(envelope: EventEnvelope, stream_seq: int) -> list[Update]:
     return [(PIPELINE, key, fields, entry)] if initiative_ids_of(envelope) else []
 
 EVENT_TYPES = (
-    "CampaignLaunched", "CampaignAmended", "SubmissionsClosed", "InitiativeSubmitted", "InitiativeRevised",
-    "InitiativeReturned", "InitiativeWithdrawn", "ScoreRecorded", "ConflictDeclared", "InitiativeRecognized",
-    "InitiativeNotRecognized", "Nominated", "NominationWithdrawn", "AwardProposed", "AwardGranted",
-    "AwardRejected", "AwardRevoked",
+    "CampaignLaunched", "CampaignAmended", "SubmissionsClosed", "CouncilConstituted", "CouncilMembershipChanged",
+    "InitiativeSubmitted", "InitiativeRevised", "InitiativeReturned", "InitiativeWithdrawn", "ScoreRecorded",
+    "ConflictDeclared", "InitiativeRecognized", "InitiativeNotRecognized", "Nominated", "NominationWithdrawn",
+    "AwardProposed", "AwardGranted", "AwardRejected", "AwardRevoked",
 )

@@ -93,7 +93,16 @@ def summarise(
             year = d["submitted_at"].astimezone(VIETNAM).year
             years[year][0] += 1
             years[year][1] += int(d.get("recognised") is True)
+    council = [{
+        "campaign_id": c["campaign_id"], "members": c.get("council_members", 0),
+        "initiatives": len(in_campaign := [d for d in pipeline if d["campaign_id"] == c["campaign_id"]
+                                            and d.get("status") != "withdrawn"]),
+        "with_a_sheet": sum(1 for d in in_campaign if d.get("sheets")),
+        "sheets": sum(len(d.get("sheets", {})) for d in in_campaign),
+        "finalised": sum(1 for d in in_campaign if d.get("recognised") is not None),
+    } for c in year_campaigns]
     return {
+        "council_progress": council,
         "period": {"label": period.label, "start": period.start.isoformat(), "end": period.end.isoformat()},
         "total": funnel(docs, awarded),
         "by_field": breakdown(active, awarded, "field", lambda d, k: f"{k}) {field_label(k)}"),
