@@ -25,7 +25,7 @@ from reform_shared.store import StoredEvent
 from reform_shared.subjects import event_subject
 from reform_shared.telemetry import context_of, tracer
 from reform_submission.application.dossiers import INITIATIVES
-from reform_submission.application.dossiers import Dossiers as InitiativeRegister
+from reform_submission.application.dossiers import Dossiers
 
 AIM = 0.70
 BATCH = 500
@@ -50,8 +50,8 @@ async def seed(env: Environment, settings: Settings, count: int) -> tuple[list[S
 
 
 def batches_of(stored: list[StoredEvent]) -> Batches:
-    """The writes InitiativeRegister makes, grouped per runner batch and collection (as `_commit`)."""
-    register = InitiativeRegister()
+    """The writes the dossier register makes, grouped per runner batch and collection (as `_commit`)."""
+    register = Dossiers()
     batches: Batches = []
     for start in range(0, len(stored), BATCH):
         by_collection: dict[str, list[MongoOp]] = defaultdict(list)
@@ -117,7 +117,7 @@ class ProjectionBench:
 
     async def _raw(self, settings: Settings, batches: Batches, tag: str, into: Measurement | None) -> None:
         db = self._db(settings, tag)
-        await InitiativeRegister().create_indexes(db)
+        await Dossiers().create_indexes(db)
         count = sum(len(ops) for ops in (batch.get(INITIATIVES, []) for batch in batches))
         with Stopwatch() as sw:
             for by_collection in batches:
@@ -133,7 +133,7 @@ class ProjectionBench:
                       busy: Measurement | None) -> None:
         db = self._db(settings, tag)
         runner = ProjectionRunner(
-            service=f"bench{tag}", projection=InitiativeRegister(), js=self.env.js, client=self.env.mongo, db=db,
+            service=f"bench{tag}", projection=Dossiers(), js=self.env.js, client=self.env.mongo, db=db,
             registry=self.registry, stream=settings.stream_name, prefix=settings.subject_prefix, batch_size=BATCH,
         )
         step = runner.step
@@ -164,7 +164,7 @@ class ProjectionBench:
     async def _raw_transaction(self, settings: Settings, batches: Batches, tag: str, into: Measurement) -> None:
         db = self._db(settings, f"{tag}tx")
         client = self.env.mongo
-        await InitiativeRegister().create_indexes(db)
+        await Dossiers().create_indexes(db)
         with Stopwatch() as sw:
             for index, by_collection in enumerate(batches):
                 checkpoint = UpdateOne({"_id": "dossiers"}, {"$set": {"seq": index}}, upsert=True)
@@ -178,7 +178,7 @@ class ProjectionBench:
     async def _nats_only(self, settings: Settings, tag: str, into: Measurement) -> None:
         js = self.env.js
         probe = ProjectionRunner(
-            service=f"benchnats{tag}{uuid.uuid4().hex[:6]}", projection=InitiativeRegister(), js=js,
+            service=f"benchnats{tag}{uuid.uuid4().hex[:6]}", projection=Dossiers(), js=js,
             client=self.env.mongo, db=self._db(settings, tag), registry=self.registry,
             stream=settings.stream_name, prefix=settings.subject_prefix, batch_size=BATCH,
         )
@@ -213,7 +213,7 @@ class ProjectionBench:
                 ):
                     pass
         span.seconds.append(sw.seconds)
-        register = InitiativeRegister()
+        register = Dossiers()
         events = [StoredEvent(e, s.stream_seq, s.subject) for e, s in zip(envelopes, stored, strict=True)]
         with Stopwatch() as sw:
             for event in events:

@@ -205,7 +205,7 @@ async def test_one_trace_runs_from_the_http_request_through_nats_to_the_projecti
     from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
     from opentelemetry.trace import SpanKind
 
-    from reform_reporting.application.register import InitiativeRegister
+    from reform_reporting.application.projection import Pipeline
     from reform_shared.projection import ProjectionRunner
     from reform_shared.telemetry import setup_tracing
 
@@ -217,7 +217,7 @@ async def test_one_trace_runs_from_the_http_request_through_nats_to_the_projecti
     assert (await api.submit(headers=headers)).status_code == 201
     rt = api.runtime
     assert rt.js is not None and rt.mongo is not None and rt.db is not None
-    runner = ProjectionRunner(service="reporting", projection=InitiativeRegister(), js=rt.js, client=rt.mongo,
+    runner = ProjectionRunner(service="reporting", projection=Pipeline(), js=rt.js, client=rt.mongo,
                               db=rt.db, registry=rt.registry, stream=rt.settings.stream_name,
                               prefix=rt.settings.subject_prefix, fetch_timeout=0.2)
     await runner.prepare()
@@ -228,8 +228,8 @@ async def test_one_trace_runs_from_the_http_request_through_nats_to_the_projecti
     kinds = {(s.kind, s.name.split(" ")[0]) for s in spans}
     assert (SpanKind.SERVER, "POST") in kinds
     assert (SpanKind.PRODUCER, "send") in kinds
-    assert any(s.name == "project register InitiativeSubmitted" for s in spans)
-    doc = await rt.db["initiatives"].find_one({"title": INITIATIVE["title"]})
+    assert any(s.name == "project pipeline InitiativeSubmitted" for s in spans)
+    doc = await rt.db["pipeline"].find_one({"title": INITIATIVE["title"]})
     assert doc is not None and doc["trace_id"] == trace_id
 
 
