@@ -24,8 +24,7 @@ from reform_shared.settings import Settings
 from reform_shared.store import StoredEvent
 from reform_shared.subjects import event_subject
 from reform_shared.telemetry import context_of, tracer
-from reform_submission.application.dossiers import INITIATIVES
-from reform_submission.application.dossiers import Dossiers
+from reform_submission.application.dossiers import INITIATIVES, Dossiers
 
 AIM = 0.70
 BATCH = 500
