@@ -94,7 +94,7 @@ async def run(args: argparse.Namespace) -> None:
             projection = ProjectionBench(env, args.projection, args.rounds, diagnostics)
             main, extra = await projection.run()
             print()
-            print(render("2. Projection apply rate — the submission dossier register over events already in the stream", main))
+            print(render("2. Projection apply rate — the dossier register over events already in the stream", main))
             if extra:
                 print(render("   Breakdown (diagnostics: where the time goes)", extra))
         if args.only in (None, "reporting"):
