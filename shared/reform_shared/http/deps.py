@@ -85,3 +85,16 @@ def answer(result: CommandResult, response: Response) -> dict[str, Any]:
     if result.replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return result.body
+
+
+def get_command_context(
+    actor: ActorDep,
+    clock: ClockDep,
+    idempotency_key: IdempotencyKeyHeader = None,
+    correlation_id: CorrelationHeader = None,
+) -> CommandContext:
+    return command_context(actor, clock, idempotency_key, correlation_id)
+
+
+CommandContextDep = Annotated[CommandContext, Depends(get_command_context)]
+"""The authenticated actor, the clock, the client's Idempotency-Key and X-Correlation-Id, together."""

@@ -18,11 +18,8 @@ from reform_shared.envelope import TOKEN_PATTERN, Actor
 from reform_shared.events import Achievement, AwardProposed, Basis, ParRankingRecorded, Recipient
 from reform_shared.http.deps import (
     ActorDep,
-    ClockDep,
-    CorrelationHeader,
-    IdempotencyKeyHeader,
+    CommandContextDep,
     answer,
-    command_context,
     require_commune,
     require_role,
 )
@@ -70,13 +67,12 @@ async def award_forms() -> list[dict[str, Any]]:
 
 
 @router.post("/city/par-rankings", status_code=201)
-async def record_par(body: ParRankingIn, actor: ActorDep, commands: CommandsDep, clock: ClockDep, response: Response,
-                     idempotency_key: IdempotencyKeyHeader = None, correlation_id: CorrelationHeader = None
-                     ) -> dict[str, Any]:
+async def record_par(
+    body: ParRankingIn, commands: CommandsDep,
+    ctx: CommandContextDep, response: Response) -> dict[str, Any]:
     """A city officer enters the PAR Index ranking of a year (ranks of communes, wards or departments)."""
-    require_role(actor, "city_officer")
+    require_role(ctx.actor, "city_officer")
     ranking = ParRankingRecorded(year=body.year, category=body.category, ranks=dict(body.ranks))
-    ctx = command_context(actor, clock, idempotency_key, correlation_id)
     return answer(await commands.record_par(ctx, ranking), response)
 
 
@@ -98,12 +94,11 @@ async def eligibility(commune_id: CommuneId, body: ProposalIn, actor: ActorDep, 
 
 
 @router.post("/communes/{commune_id}/awards", status_code=201)
-async def propose(commune_id: CommuneId, body: ProposalIn, actor: ActorDep, commands: CommandsDep, clock: ClockDep,
-                  response: Response, idempotency_key: IdempotencyKeyHeader = None,
-                  correlation_id: CorrelationHeader = None) -> dict[str, Any]:
-    require_commune(actor, commune_id)
-    require_role(actor, "secretary")
-    ctx = command_context(actor, clock, idempotency_key, correlation_id)
+async def propose(
+    commune_id: CommuneId, body: ProposalIn, commands: CommandsDep,
+    ctx: CommandContextDep, response: Response) -> dict[str, Any]:
+    require_commune(ctx.actor, commune_id)
+    require_role(ctx.actor, "secretary")
     result = await commands.propose(ctx, commune_id, proposal_of(body), body.par_category, body.model_dump(mode="json"))
     return answer(result, response)
 
@@ -118,30 +113,24 @@ async def may_decide(actor: Actor, commune_id: str, award_id: str, commands: Awa
 
 
 @router.post("/communes/{commune_id}/awards/{award_id}/grant")
-async def grant(commune_id: CommuneId, award_id: AwardId, body: GrantIn, actor: ActorDep, commands: CommandsDep,
-                clock: ClockDep, response: Response, idempotency_key: IdempotencyKeyHeader = None,
-                correlation_id: CorrelationHeader = None) -> dict[str, Any]:
-    await may_decide(actor, commune_id, award_id, commands)
-    ctx = command_context(actor, clock, idempotency_key, correlation_id)
+async def grant(commune_id: CommuneId, award_id: AwardId, body: GrantIn, commands: CommandsDep,
+                ctx: CommandContextDep, response: Response) -> dict[str, Any]:
+    await may_decide(ctx.actor, commune_id, award_id, commands)
     return answer(await commands.grant(ctx, commune_id, award_id, body.decision_number, body.decision_date,
                                        body.signer), response)
 
 
 @router.post("/communes/{commune_id}/awards/{award_id}/reject")
-async def reject(commune_id: CommuneId, award_id: AwardId, body: ReasonIn, actor: ActorDep, commands: CommandsDep,
-                 clock: ClockDep, response: Response, idempotency_key: IdempotencyKeyHeader = None,
-                 correlation_id: CorrelationHeader = None) -> dict[str, Any]:
-    await may_decide(actor, commune_id, award_id, commands)
-    ctx = command_context(actor, clock, idempotency_key, correlation_id)
+async def reject(commune_id: CommuneId, award_id: AwardId, body: ReasonIn, commands: CommandsDep,
+                 ctx: CommandContextDep, response: Response) -> dict[str, Any]:
+    await may_decide(ctx.actor, commune_id, award_id, commands)
     return answer(await commands.reject(ctx, commune_id, award_id, body.reason), response)
 
 
 @router.post("/communes/{commune_id}/awards/{award_id}/revoke")
-async def revoke(commune_id: CommuneId, award_id: AwardId, body: ReasonIn, actor: ActorDep, commands: CommandsDep,
-                 clock: ClockDep, response: Response, idempotency_key: IdempotencyKeyHeader = None,
-                 correlation_id: CorrelationHeader = None) -> dict[str, Any]:
-    await may_decide(actor, commune_id, award_id, commands)
-    ctx = command_context(actor, clock, idempotency_key, correlation_id)
+async def revoke(commune_id: CommuneId, award_id: AwardId, body: ReasonIn, commands: CommandsDep,
+                 ctx: CommandContextDep, response: Response) -> dict[str, Any]:
+    await may_decide(ctx.actor, commune_id, award_id, commands)
     return answer(await commands.revoke(ctx, commune_id, award_id, body.reason), response)
 
 

@@ -34,10 +34,8 @@ from reform_shared.events import (
 from reform_shared.http.deps import (
     ActorDep,
     ClockDep,
-    CorrelationHeader,
-    IdempotencyKeyHeader,
+    CommandContextDep,
     answer,
-    command_context,
     require_commune,
     require_role,
 )
@@ -83,51 +81,40 @@ router = APIRouter(prefix="/api/v1/communes/{commune_id}", tags=["evaluation"])
 
 @router.post("/campaigns/{campaign_id}/council", status_code=201)
 async def constitute_council(
-    commune_id: CommuneId, campaign_id: CampaignId, body: CouncilIn, actor: ActorDep, commands: CommandsDep,
-    clock: ClockDep, response: Response, idempotency_key: IdempotencyKeyHeader = None,
-    correlation_id: CorrelationHeader = None,
-) -> dict[str, Any]:
+    commune_id: CommuneId, campaign_id: CampaignId, body: CouncilIn, commands: CommandsDep,
+    ctx: CommandContextDep, response: Response) -> dict[str, Any]:
     """The council of a campaign (decision number and date, members) and its rubric (default: seeds)."""
-    allowed(actor, commune_id, "secretary")
+    allowed(ctx.actor, commune_id, "secretary")
     event = CouncilConstituted(campaign_id=campaign_id, decision_number=body.decision_number,
                                decision_date=body.decision_date, rubric=rubric_of(body.rubric),
                                members=tuple(CouncilMember(**m.model_dump()) for m in body.members))
-    ctx = command_context(actor, clock, idempotency_key, correlation_id)
     return answer(await commands.constitute(ctx, commune_id, event), response)
 
 
 @router.put("/campaigns/{campaign_id}/council/members")
 async def change_members(
-    commune_id: CommuneId, campaign_id: CampaignId, body: MembersIn, actor: ActorDep, commands: CommandsDep,
-    clock: ClockDep, response: Response, idempotency_key: IdempotencyKeyHeader = None,
-    correlation_id: CorrelationHeader = None,
-) -> dict[str, Any]:
-    allowed(actor, commune_id, "secretary")
+    commune_id: CommuneId, campaign_id: CampaignId, body: MembersIn, commands: CommandsDep,
+    ctx: CommandContextDep, response: Response) -> dict[str, Any]:
+    allowed(ctx.actor, commune_id, "secretary")
     event = CouncilMembershipChanged(campaign_id=campaign_id, reason=body.reason,
                                      members=tuple(CouncilMember(**m.model_dump()) for m in body.members))
-    ctx = command_context(actor, clock, idempotency_key, correlation_id)
     return answer(await commands.change_members(ctx, commune_id, event), response)
 
 
 @router.put("/campaigns/{campaign_id}/council/rubric")
 async def set_rubric(
-    commune_id: CommuneId, campaign_id: CampaignId, body: RubricIn, actor: ActorDep, commands: CommandsDep,
-    clock: ClockDep, response: Response, idempotency_key: IdempotencyKeyHeader = None,
-    correlation_id: CorrelationHeader = None,
-) -> dict[str, Any]:
-    allowed(actor, commune_id, "secretary")
-    ctx = command_context(actor, clock, idempotency_key, correlation_id)
+    commune_id: CommuneId, campaign_id: CampaignId, body: RubricIn, commands: CommandsDep,
+    ctx: CommandContextDep, response: Response) -> dict[str, Any]:
+    allowed(ctx.actor, commune_id, "secretary")
     return answer(await commands.set_rubric(ctx, commune_id, campaign_id, rubric_of(body)), response)
 
 
 @router.post("/campaigns/{campaign_id}/council/open-scoring")
 async def open_scoring(
-    commune_id: CommuneId, campaign_id: CampaignId, actor: ActorDep, commands: CommandsDep, clock: ClockDep,
-    response: Response, idempotency_key: IdempotencyKeyHeader = None, correlation_id: CorrelationHeader = None,
-) -> dict[str, Any]:
+    commune_id: CommuneId, campaign_id: CampaignId, commands: CommandsDep,
+    ctx: CommandContextDep, response: Response) -> dict[str, Any]:
     """Open scoring: the rubric is fixed from now on, and membership changes need a reason."""
-    allowed(actor, commune_id, "secretary", "council_chair")
-    ctx = command_context(actor, clock, idempotency_key, correlation_id)
+    allowed(ctx.actor, commune_id, "secretary", "council_chair")
     return answer(await commands.open_scoring(ctx, commune_id, campaign_id), response)
 
 
@@ -140,25 +127,19 @@ async def get_council(commune_id: CommuneId, campaign_id: CampaignId, actor: Act
 
 @router.post("/initiatives/{initiative_id}/conflicts")
 async def declare_conflict(
-    commune_id: CommuneId, initiative_id: InitiativeId, body: ReasonIn, actor: ActorDep, commands: CommandsDep,
-    clock: ClockDep, response: Response, idempotency_key: IdempotencyKeyHeader = None,
-    correlation_id: CorrelationHeader = None,
-) -> dict[str, Any]:
+    commune_id: CommuneId, initiative_id: InitiativeId, body: ReasonIn, commands: CommandsDep,
+    ctx: CommandContextDep, response: Response) -> dict[str, Any]:
     """A member declares a conflict of interest (authorship and unit headship are automatic)."""
-    allowed(actor, commune_id, *MEMBERS)
-    ctx = command_context(actor, clock, idempotency_key, correlation_id)
+    allowed(ctx.actor, commune_id, *MEMBERS)
     return answer(await commands.declare_conflict(ctx, commune_id, initiative_id, body.reason), response)
 
 
 @router.put("/initiatives/{initiative_id}/scores/me")
 async def record_score(
-    commune_id: CommuneId, initiative_id: InitiativeId, body: ScoreIn, actor: ActorDep, commands: CommandsDep,
-    clock: ClockDep, response: Response, idempotency_key: IdempotencyKeyHeader = None,
-    correlation_id: CorrelationHeader = None,
-) -> dict[str, Any]:
+    commune_id: CommuneId, initiative_id: InitiativeId, body: ScoreIn, commands: CommandsDep,
+    ctx: CommandContextDep, response: Response) -> dict[str, Any]:
     """Record or revise one's own points (every revision kept) until the initiative is finalised."""
-    allowed(actor, commune_id, *MEMBERS)
-    ctx = command_context(actor, clock, idempotency_key, correlation_id)
+    allowed(ctx.actor, commune_id, *MEMBERS)
     return answer(await commands.record_score(ctx, commune_id, initiative_id, body.points, body.comment), response)
 
 
@@ -171,12 +152,10 @@ async def list_scores(commune_id: CommuneId, initiative_id: InitiativeId, actor:
 
 @router.post("/initiatives/{initiative_id}/finalise")
 async def finalise(
-    commune_id: CommuneId, initiative_id: InitiativeId, actor: ActorDep, commands: CommandsDep, clock: ClockDep,
-    response: Response, idempotency_key: IdempotencyKeyHeader = None, correlation_id: CorrelationHeader = None,
-) -> dict[str, Any]:
+    commune_id: CommuneId, initiative_id: InitiativeId, commands: CommandsDep,
+    ctx: CommandContextDep, response: Response) -> dict[str, Any]:
     """The chair concludes: recognised, or not with the reason for each unmet condition."""
-    allowed(actor, commune_id, "council_chair")
-    ctx = command_context(actor, clock, idempotency_key, correlation_id)
+    allowed(ctx.actor, commune_id, "council_chair")
     return answer(await commands.finalise(ctx, commune_id, initiative_id), response)
 
 
@@ -198,38 +177,30 @@ async def my_queue(commune_id: CommuneId, campaign_id: CampaignId, actor: ActorD
 
 @router.post("/campaigns/{campaign_id}/decision", status_code=201)
 async def sign_decision(
-    commune_id: CommuneId, campaign_id: CampaignId, body: DecisionIn, actor: ActorDep, commands: CommandsDep,
-    clock: ClockDep, response: Response, idempotency_key: IdempotencyKeyHeader = None,
-    correlation_id: CorrelationHeader = None,
-) -> dict[str, Any]:
+    commune_id: CommuneId, campaign_id: CampaignId, body: DecisionIn, commands: CommandsDep,
+    ctx: CommandContextDep, response: Response) -> dict[str, Any]:
     """The chairman's recognition decision (number, date) with its annex of recognised initiatives."""
-    allowed(actor, commune_id, "chairman")
+    allowed(ctx.actor, commune_id, "chairman")
     event = RecognitionDecisionSigned(campaign_id=campaign_id, decision_number=body.decision_number,
                                       decision_date=body.decision_date, signer=body.signer,
                                       initiative_ids=tuple(body.initiative_ids))
-    ctx = command_context(actor, clock, idempotency_key, correlation_id)
     return answer(await commands.sign_decision(ctx, commune_id, event), response)
 
 
 @router.post("/nominations", status_code=201)
 async def nominate(
-    commune_id: CommuneId, body: NominationIn, actor: ActorDep, commands: CommandsDep, clock: ClockDep,
-    response: Response, idempotency_key: IdempotencyKeyHeader = None, correlation_id: CorrelationHeader = None,
-) -> dict[str, Any]:
+    commune_id: CommuneId, body: NominationIn, commands: CommandsDep,
+    ctx: CommandContextDep, response: Response) -> dict[str, Any]:
     """Nominate a recognised initiative to the city (at most the campaign's 1–2 a year)."""
-    allowed(actor, commune_id, "secretary", "chairman")
-    ctx = command_context(actor, clock, idempotency_key, correlation_id)
+    allowed(ctx.actor, commune_id, "secretary", "chairman")
     return answer(await commands.nominate(ctx, commune_id, body.initiative_id), response)
 
 
 @router.post("/nominations/{initiative_id}/withdraw")
 async def withdraw_nomination(
-    commune_id: CommuneId, initiative_id: InitiativeId, body: OptionalReasonIn, actor: ActorDep,
-    commands: CommandsDep, clock: ClockDep, response: Response, idempotency_key: IdempotencyKeyHeader = None,
-    correlation_id: CorrelationHeader = None,
-) -> dict[str, Any]:
-    allowed(actor, commune_id, "secretary", "chairman")
-    ctx = command_context(actor, clock, idempotency_key, correlation_id)
+    commune_id: CommuneId, initiative_id: InitiativeId, body: OptionalReasonIn, commands: CommandsDep,
+    ctx: CommandContextDep, response: Response) -> dict[str, Any]:
+    allowed(ctx.actor, commune_id, "secretary", "chairman")
     return answer(await commands.withdraw_nomination(ctx, commune_id, initiative_id, body.reason), response)
 
 

@@ -14,10 +14,8 @@ from reform_shared.events import CampaignAmended, CampaignLaunched, CampaignTerm
 from reform_shared.http.deps import (
     ActorDep,
     ClockDep,
-    CorrelationHeader,
-    IdempotencyKeyHeader,
+    CommandContextDep,
     answer,
-    command_context,
     require_commune,
     require_role,
 )
@@ -62,38 +60,30 @@ router = APIRouter(prefix="/api/v1/communes/{commune_id}", tags=["submission"])
 # -- campaigns ---------------------------------------------------------------------------------
 @router.post("/campaigns", status_code=201, response_model=Created)
 async def launch_campaign(
-    commune_id: CommuneId, body: CampaignCreate, actor: ActorDep, service: ServiceDep, clock: ClockDep,
-    response: Response, idempotency_key: IdempotencyKeyHeader = None, correlation_id: CorrelationHeader = None,
-) -> dict[str, Any]:
-    staff_of(actor, commune_id, "secretary")
+    commune_id: CommuneId, body: CampaignCreate, service: ServiceDep,
+    ctx: CommandContextDep, response: Response) -> dict[str, Any]:
+    staff_of(ctx.actor, commune_id, "secretary")
     terms = CampaignTerms.model_validate(body.model_dump(exclude={"campaign_id", "year"}))
     launched = CampaignLaunched(campaign_id=body.campaign_id or new_id(), year=body.year, **dict(terms))
-    ctx = command_context(actor, clock, idempotency_key, correlation_id)
     return answer(await service.commands.launch_campaign(ctx, commune_id, launched), response)
 
 
 @router.put("/campaigns/{campaign_id}", response_model=Created)
 async def amend_campaign(
-    commune_id: CommuneId, campaign_id: CampaignId, body: CampaignTermsIn, actor: ActorDep, service: ServiceDep,
-    clock: ClockDep, response: Response, idempotency_key: IdempotencyKeyHeader = None,
-    correlation_id: CorrelationHeader = None,
-) -> dict[str, Any]:
+    commune_id: CommuneId, campaign_id: CampaignId, body: CampaignTermsIn, service: ServiceDep,
+    ctx: CommandContextDep, response: Response) -> dict[str, Any]:
     """Replace the campaign's terms; only before its submission window opens."""
-    staff_of(actor, commune_id, "secretary")
+    staff_of(ctx.actor, commune_id, "secretary")
     amended = CampaignAmended(campaign_id=campaign_id, **dict(CampaignTerms.model_validate(body.model_dump())))
-    ctx = command_context(actor, clock, idempotency_key, correlation_id)
     return answer(await service.commands.amend_campaign(ctx, commune_id, amended), response)
 
 
 @router.post("/campaigns/{campaign_id}/close", response_model=Created)
 async def close_submissions(
-    commune_id: CommuneId, campaign_id: CampaignId, body: ReasonOptional, actor: ActorDep, service: ServiceDep,
-    clock: ClockDep, response: Response, idempotency_key: IdempotencyKeyHeader = None,
-    correlation_id: CorrelationHeader = None,
-) -> dict[str, Any]:
+    commune_id: CommuneId, campaign_id: CampaignId, body: ReasonOptional, service: ServiceDep,
+    ctx: CommandContextDep, response: Response) -> dict[str, Any]:
     """Close submissions before the deadline (at the deadline they close by themselves)."""
-    staff_of(actor, commune_id, "secretary")
-    ctx = command_context(actor, clock, idempotency_key, correlation_id)
+    staff_of(ctx.actor, commune_id, "secretary")
     return answer(await service.commands.close_submissions(ctx, commune_id, campaign_id, body.reason), response)
 
 
@@ -128,27 +118,21 @@ async def units_without_initiatives(
 # -- initiatives -------------------------------------------------------------------------------
 @router.post("/campaigns/{campaign_id}/initiatives", status_code=201, response_model=Created)
 async def submit_initiative(
-    commune_id: CommuneId, campaign_id: CampaignId, body: InitiativeIn, actor: ActorDep, service: ServiceDep,
-    clock: ClockDep, response: Response, idempotency_key: IdempotencyKeyHeader = None,
-    correlation_id: CorrelationHeader = None,
-) -> dict[str, Any]:
-    staff_of(actor, commune_id, *WRITERS)
+    commune_id: CommuneId, campaign_id: CampaignId, body: InitiativeIn, service: ServiceDep,
+    ctx: CommandContextDep, response: Response) -> dict[str, Any]:
+    staff_of(ctx.actor, commune_id, *WRITERS)
     content = await service.content_of(commune_id, body)
-    ctx = command_context(actor, clock, idempotency_key, correlation_id)
     request = {"campaign_id": campaign_id, **body.model_dump(mode="json")}
     return answer(await service.commands.submit_initiative(ctx, commune_id, campaign_id, content, request), response)
 
 
 @router.put("/initiatives/{initiative_id}", response_model=Created)
 async def revise_initiative(
-    commune_id: CommuneId, initiative_id: InitiativeId, body: InitiativeRevision, actor: ActorDep,
-    service: ServiceDep, clock: ClockDep, response: Response, idempotency_key: IdempotencyKeyHeader = None,
-    correlation_id: CorrelationHeader = None,
-) -> dict[str, Any]:
+    commune_id: CommuneId, initiative_id: InitiativeId, body: InitiativeRevision, service: ServiceDep,
+    ctx: CommandContextDep, response: Response) -> dict[str, Any]:
     """A new version of the dossier (every version is kept): before the deadline, or after a return."""
-    staff_of(actor, commune_id, *WRITERS)
+    staff_of(ctx.actor, commune_id, *WRITERS)
     content = await service.content_of(commune_id, body)
-    ctx = command_context(actor, clock, idempotency_key, correlation_id)
     result = await service.commands.revise_initiative(ctx, commune_id, initiative_id, content, body.note,
                                                       body.model_dump(mode="json"))
     return answer(result, response)
@@ -156,24 +140,18 @@ async def revise_initiative(
 
 @router.post("/initiatives/{initiative_id}/return", response_model=Created)
 async def return_initiative(
-    commune_id: CommuneId, initiative_id: InitiativeId, body: ReasonRequired, actor: ActorDep, service: ServiceDep,
-    clock: ClockDep, response: Response, idempotency_key: IdempotencyKeyHeader = None,
-    correlation_id: CorrelationHeader = None,
-) -> dict[str, Any]:
+    commune_id: CommuneId, initiative_id: InitiativeId, body: ReasonRequired, service: ServiceDep,
+    ctx: CommandContextDep, response: Response) -> dict[str, Any]:
     """The secretariat returns an incomplete dossier to its author, with the reason."""
-    staff_of(actor, commune_id, "secretary")
-    ctx = command_context(actor, clock, idempotency_key, correlation_id)
+    staff_of(ctx.actor, commune_id, "secretary")
     return answer(await service.commands.return_initiative(ctx, commune_id, initiative_id, body.reason), response)
 
 
 @router.post("/initiatives/{initiative_id}/withdraw", response_model=Created)
 async def withdraw_initiative(
-    commune_id: CommuneId, initiative_id: InitiativeId, body: ReasonOptional, actor: ActorDep, service: ServiceDep,
-    clock: ClockDep, response: Response, idempotency_key: IdempotencyKeyHeader = None,
-    correlation_id: CorrelationHeader = None,
-) -> dict[str, Any]:
-    staff_of(actor, commune_id, *WRITERS)
-    ctx = command_context(actor, clock, idempotency_key, correlation_id)
+    commune_id: CommuneId, initiative_id: InitiativeId, body: ReasonOptional, service: ServiceDep,
+    ctx: CommandContextDep, response: Response) -> dict[str, Any]:
+    staff_of(ctx.actor, commune_id, *WRITERS)
     return answer(await service.commands.withdraw_initiative(ctx, commune_id, initiative_id, body.reason), response)
 
 
