@@ -110,10 +110,10 @@ class AwardCommands:
     async def _claim_basis(self, ctx: CommandContext, commune_id: str, initiative_id: str, award: AwardProposed,
                            key: str | None) -> None:
         history = await self._store.load(commune_id, "basis", initiative_id)
-        claims = [e for e in history.events if isinstance(e.envelope.payload, BasisClaimed)]
+        claims = [(e, e.envelope.payload) for e in history.events if isinstance(e.envelope.payload, BasisClaimed)]
         if claims:
-            last = claims[-1]
-            holder_id = last.envelope.payload.award_id  # type: ignore[attr-defined]
+            last, claim = claims[-1]
+            holder_id = claim.award_id
             if holder_id != award.award_id:
                 holder = awards.fold(payloads(await self._store.load(
                     commune_id, "award", award_aggregate(holder_id)))).get(holder_id)

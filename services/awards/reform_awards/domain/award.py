@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
+from typing import Literal
 
 from reform_awards.domain.catalogue import FORMS, AwardForm
 from reform_awards.domain.eligibility import Eligibility
@@ -18,7 +19,7 @@ ACTIVE = ("proposed", "granted")
 class AwardState:
     award_id: str
     form: str
-    level: str
+    level: Literal["commune", "city"]
     year: int | None
     period: str | None
     recipient: Recipient
@@ -112,7 +113,7 @@ def grant(existing: dict[str, AwardState], award_id: str, decision_number: str, 
     if award.status != "proposed":
         raise Conflict(f"Chỉ quyết định khen thưởng đề nghị đang chờ (hiện: {award.status})",
                        "only a pending proposal can be granted", rule="decide_only_proposed")
-    return [AwardGranted(award_id=award.award_id, level=award.level, year=award.year, form=award.form,  # type: ignore[arg-type]
+    return [AwardGranted(award_id=award.award_id, level=award.level, year=award.year, form=award.form,
                          recipient=award.recipient, period=award.period, decision_number=decision_number,
                          decision_date=decision_date, signer=signer)]
 
@@ -122,7 +123,7 @@ def reject(existing: dict[str, AwardState], award_id: str, reason: str) -> list[
     if award.status != "proposed":
         raise Conflict("Chỉ từ chối đề nghị đang chờ", "only a pending proposal can be rejected",
                        rule="decide_only_proposed")
-    return [AwardRejected(award_id=award.award_id, level=award.level, year=award.year, form=award.form,  # type: ignore[arg-type]
+    return [AwardRejected(award_id=award.award_id, level=award.level, year=award.year, form=award.form,
                           reason=reason)]
 
 
@@ -131,7 +132,7 @@ def revoke(existing: dict[str, AwardState], award_id: str, reason: str) -> list[
     if award.status != "granted":
         raise Conflict("Chỉ thu hồi khen thưởng đã quyết định", "only a granted award can be revoked",
                        rule="revoke_only_granted")
-    return [AwardRevoked(award_id=award.award_id, level=award.level, year=award.year, form=award.form,  # type: ignore[arg-type]
+    return [AwardRevoked(award_id=award.award_id, level=award.level, year=award.year, form=award.form,
                          reason=reason)]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Literal
 
 VIETNAM = dt.timezone(dt.timedelta(hours=7))
 
@@ -12,7 +13,7 @@ VIETNAM = dt.timezone(dt.timedelta(hours=7))
 class AwardForm:
     code: str
     name: str
-    level: str  # "commune" | "city"
+    level: Literal["commune", "city"]
     kind: str  # "annual" | "period" | "adhoc"
     recipients: tuple[str, ...]
     decided_by: str  # the role that grants or rejects

@@ -50,7 +50,7 @@ def proposal_of(body: ProposalIn) -> AwardProposed:
     form = form_of(body.form)
     basis = Basis(initiative_ids=tuple(body.basis.initiative_ids), par_year=body.basis.par_year,
                   achievements=tuple(Achievement(**a.model_dump()) for a in body.basis.achievements))
-    return AwardProposed(award_id=new_award_id(form.code, body.year, new_id()), level=form.level,  # type: ignore[arg-type]
+    return AwardProposed(award_id=new_award_id(form.code, body.year, new_id()), level=form.level,
                          year=body.year, form=form.code, period=body.period,
                          recipient=Recipient(**body.recipient.model_dump()), basis=basis)
 
