@@ -22,7 +22,7 @@ from reform_evaluation.documents.council import (
 from reform_evaluation.domain.council import Council, council_exists
 from reform_evaluation.domain.sources import CampaignView
 from reform_shared.errors import NotFound
-from reform_shared.events import InitiativeNotRecognized, InitiativeRecognized, ScoreResult
+from reform_shared.events import InitiativeContent, ScoreResult
 
 
 def council_ref(commune_id: str, campaign: CampaignView, council: Council) -> CouncilRef:
@@ -58,19 +58,15 @@ class EvaluationDocuments:
         ))
 
     async def _results(self, commune_id: str, campaign_id: str) -> list[ResultLine]:
-        """Every candidate with its concluded (or current) result, in ranking order."""
-        progress = await self._queries.progress(commune_id, campaign_id)
+        """Every candidate with its concluded (or current) result, in ranking order (the board's progress)."""
         lines: list[ResultLine] = []
-        for row in progress["initiatives"]:  # already ranked; unscored ones last
-            candidate = await self._commands.candidate(commune_id, row["initiative_id"])
-            outcome = (await self._commands.evaluation(commune_id, row["initiative_id"])).outcome
-            if outcome is not None:
-                kind: Outcome = "recognised" if isinstance(outcome, InitiativeRecognized) else "not_recognised"
-                result: ScoreResult | None = outcome.result
-            else:
-                kind, result = "pending", ScoreResult.model_validate(row["result"]) if row["scored"] else None
-            reasons = tuple(outcome.reasons) if isinstance(outcome, InitiativeNotRecognized) else ()
-            lines.append(ResultLine(InitiativeLine.of(row["initiative_id"], candidate.content), kind, result, reasons))
+        for row in (await self._queries.progress(commune_id, campaign_id))["initiatives"]:  # ranked, unscored last
+            content = InitiativeContent.model_validate(row["content"])
+            kind: Outcome = row["outcome"] or "pending"
+            snapshot = row["final_result"] or (row["result"] if row["scored"] else None)
+            result = ScoreResult.model_validate(snapshot) if snapshot else None
+            reasons = tuple(row["reasons"]) if kind == "not_recognised" else ()
+            lines.append(ResultLine(InitiativeLine.of(row["initiative_id"], content), kind, result, reasons))
         return lines
 
     async def minutes(self, commune_id: str, campaign_id: str, now: dt.datetime) -> bytes:

@@ -71,6 +71,7 @@ class EvaluationQueries:
                 "result": result.model_dump(), "disagreement": disagreement(rubric, result),
                 "outcome": None if outcome is None else ("recognised" if outcome["recognised"] else "not_recognised"),
                 "reasons": outcome["reasons"] if outcome else [],
+                "final_result": outcome["result"] if outcome else None, "content": doc["content"],
             })
             if sheets:
                 ranked.append(Ranked(candidate.initiative_id, result, candidate.submitted_at.isoformat()))
