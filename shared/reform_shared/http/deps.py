@@ -15,6 +15,16 @@ from reform_shared.ids import Clock, new_id
 from reform_shared.runtime import ServiceRuntime
 
 
+def from_state(name: str) -> Any:
+    """A dependency returning what `bootstrap.py` put on `app.state` under `name`."""
+
+    def dependency(request: Request) -> Any:
+        return getattr(request.app.state, name)
+
+    dependency.__name__ = f"state_{name}"
+    return Depends(dependency)
+
+
 def get_runtime(request: Request) -> ServiceRuntime:
     runtime: ServiceRuntime = request.app.state.runtime
     return runtime

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import Response as RawResponse
 
 from reform_awards.application.commands import AwardCommands, new_award_id
@@ -20,6 +20,7 @@ from reform_shared.http.deps import (
     ActorDep,
     CommandContextDep,
     answer,
+    from_state,
     require_commune,
     require_role,
 )
@@ -29,19 +30,11 @@ CommuneId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
 AwardId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
 
 
-def get_commands(request: Request) -> AwardCommands:
-    commands: AwardCommands = request.app.state.commands
-    return commands
-
-
-def get_queries(request: Request) -> AwardQueries:
-    queries: AwardQueries = request.app.state.queries
-    return queries
 
 
 
-CommandsDep = Annotated[AwardCommands, Depends(get_commands)]
-QueriesDep = Annotated[AwardQueries, Depends(get_queries)]
+CommandsDep = Annotated[AwardCommands, from_state("commands")]
+QueriesDep = Annotated[AwardQueries, from_state("queries")]
 
 
 

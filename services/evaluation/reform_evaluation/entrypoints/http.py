@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import Response as RawResponse
 
 from reform_evaluation.application.commands import EvaluationCommands
@@ -36,6 +36,7 @@ from reform_shared.http.deps import (
     ClockDep,
     CommandContextDep,
     answer,
+    from_state,
     require_commune,
     require_role,
 )
@@ -46,19 +47,11 @@ InitiativeId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
 MEMBERS = ("council_member", "council_chair")
 
 
-def get_commands(request: Request) -> EvaluationCommands:
-    commands: EvaluationCommands = request.app.state.commands
-    return commands
-
-
-def get_queries(request: Request) -> EvaluationQueries:
-    queries: EvaluationQueries = request.app.state.queries
-    return queries
 
 
 
-CommandsDep = Annotated[EvaluationCommands, Depends(get_commands)]
-QueriesDep = Annotated[EvaluationQueries, Depends(get_queries)]
+CommandsDep = Annotated[EvaluationCommands, from_state("commands")]
+QueriesDep = Annotated[EvaluationQueries, from_state("queries")]
 
 
 
@@ -216,12 +209,8 @@ async def list_nominations(commune_id: CommuneId, actor: ActorDep, queries: Quer
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-def get_documents(request: Request) -> EvaluationDocuments:
-    documents: EvaluationDocuments = request.app.state.documents
-    return documents
 
-
-DocumentsDep = Annotated[EvaluationDocuments, Depends(get_documents)]
+DocumentsDep = Annotated[EvaluationDocuments, from_state("documents")]
 
 
 def docx(data: bytes, filename: str) -> RawResponse:

@@ -10,14 +10,16 @@ import json
 import re
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
+from reform_reporting.application.documents import chart as draw
+from reform_reporting.application.documents import render
 from reform_reporting.application.queries import ReportingQueries, public
 from reform_reporting.domain.summary import Period
 from reform_shared.envelope import TOKEN_PATTERN, Actor
 from reform_shared.errors import Forbidden, InvalidInput
-from reform_shared.http.deps import ActorDep, ClockDep, RuntimeDep, require_role
+from reform_shared.http.deps import ActorDep, ClockDep, RuntimeDep, from_state, require_role
 from reform_shared.text import fold
 
 CommuneId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
@@ -25,13 +27,9 @@ Year = Annotated[int, Path(ge=2000, le=2100)]
 router = APIRouter(prefix="/api/v1", tags=["reporting"])
 
 
-def get_queries(request: Request) -> ReportingQueries:
-    queries: ReportingQueries = request.app.state.queries
-    return queries
 
 
-
-QueriesDep = Annotated[ReportingQueries, Depends(get_queries)]
+QueriesDep = Annotated[ReportingQueries, from_state("queries")]
 
 
 def may_read(actor: Actor, commune_id: str) -> None:
@@ -109,8 +107,6 @@ async def report(
     if format == "csv":
         return download(csv_bytes(figures["by_field"] + figures["by_unit"]), "text/csv; charset=utf-8", name + ".csv")
     if format in ("docx", "xlsx"):
-        from reform_reporting.application.documents import render
-
         data, media = render(figures, format)
         return download(data, media, f"{name}.{format}")
     return figures
@@ -140,7 +136,5 @@ async def chart(commune_id: CommuneId, name: Literal["funnel", "fields", "units"
                 quarter: Annotated[int | None, Query(ge=1, le=4)] = None) -> Response:
     """Charts drawn on the server (SVG) with the numbers written beside the bars."""
     may_read(actor, commune_id)
-    from reform_reporting.application.documents import chart as draw
-
     figures = await queries.report(commune_id, Period(year, quarter), None, clock.now())
     return Response(draw(figures, name), media_type="image/svg+xml")

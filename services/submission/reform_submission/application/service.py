@@ -18,7 +18,6 @@ from reform_submission.application.commands import SubmissionCommands
 from reform_submission.application.queries import SubmissionQueries
 from reform_submission.documents.dossier import DossierView, render_dossier_docx
 from reform_submission.domain.initiative import STATUS_LABELS, Initiative
-from reform_submission.entrypoints.schemas import InitiativeIn
 
 
 def _missing(kind_vi: str, kind_en: str, ident: str, field: str) -> NotFound:
@@ -31,11 +30,11 @@ class SubmissionService:
         self.queries = queries
         self.attachments = attachments
 
-    async def content_of(self, commune_id: str, body: InitiativeIn) -> InitiativeContent:
-        """The dossier content of a request, its attachments resolved to stored files with checksums."""
-        refs = [await self.attachments.describe(commune_id, attachment_id) for attachment_id in body.attachment_ids]
-        data = body.model_dump(exclude={"attachment_ids", "note"})
-        return InitiativeContent.model_validate({**data, "attachments": [ref.model_dump() for ref in refs]})
+    async def content_of(self, commune_id: str, written: dict[str, Any], attachment_ids: list[str]
+                         ) -> InitiativeContent:
+        """The dossier content an author wrote, its attachments resolved to stored files with checksums."""
+        refs = [await self.attachments.describe(commune_id, attachment_id) for attachment_id in attachment_ids]
+        return InitiativeContent.model_validate({**written, "attachments": [ref.model_dump() for ref in refs]})
 
     async def campaign_view(self, commune_id: str, campaign_id: str, now: dt.datetime) -> dict[str, Any]:
         campaign = await self.commands.load_campaign(commune_id, campaign_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, File, Path, Query, Request, Response, UploadFile
+from fastapi import APIRouter, File, Path, Query, Response, UploadFile
 from fastapi.responses import Response as RawResponse
 
 from reform_shared.envelope import TOKEN_PATTERN, Actor
@@ -16,6 +16,7 @@ from reform_shared.http.deps import (
     ClockDep,
     CommandContextDep,
     answer,
+    from_state,
     require_commune,
     require_role,
 )
@@ -37,13 +38,9 @@ InitiativeId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
 WRITERS = ("submitter", "unit_head", "secretary")
 
 
-def get_service(request: Request) -> SubmissionService:
-    service: SubmissionService = request.app.state.service
-    return service
 
 
-
-ServiceDep = Annotated[SubmissionService, Depends(get_service)]
+ServiceDep = Annotated[SubmissionService, from_state("service")]
 
 
 
@@ -121,7 +118,8 @@ async def submit_initiative(
     commune_id: CommuneId, campaign_id: CampaignId, body: InitiativeIn, service: ServiceDep,
     ctx: CommandContextDep, response: Response) -> dict[str, Any]:
     staff_of(ctx.actor, commune_id, *WRITERS)
-    content = await service.content_of(commune_id, body)
+    content = await service.content_of(
+        commune_id, body.model_dump(exclude={"attachment_ids", "note"}), body.attachment_ids)
     request = {"campaign_id": campaign_id, **body.model_dump(mode="json")}
     return answer(await service.commands.submit_initiative(ctx, commune_id, campaign_id, content, request), response)
 
@@ -132,7 +130,8 @@ async def revise_initiative(
     ctx: CommandContextDep, response: Response) -> dict[str, Any]:
     """A new version of the dossier (every version is kept): before the deadline, or after a return."""
     staff_of(ctx.actor, commune_id, *WRITERS)
-    content = await service.content_of(commune_id, body)
+    content = await service.content_of(
+        commune_id, body.model_dump(exclude={"attachment_ids", "note"}), body.attachment_ids)
     result = await service.commands.revise_initiative(ctx, commune_id, initiative_id, content, body.note,
                                                       body.model_dump(mode="json"))
     return answer(result, response)
