@@ -112,7 +112,7 @@ class ProjectionRunner:
         db: AsyncDatabase[dict[str, Any]],
         registry: EventRegistry,
         stream: str,
-        prefix: str,
+        prefix: str | Sequence[str],
         batch_size: int = 500,
         max_deliver: int = 5,
         ack_wait: float = 30.0,
@@ -128,7 +128,7 @@ class ProjectionRunner:
         self._db = db
         self._registry = registry
         self._stream = stream
-        self._prefix = prefix
+        self._prefixes = [prefix] if isinstance(prefix, str) else list(prefix)
         self.batch_size = batch_size
         self.max_deliver = max_deliver
         self.ack_wait = ack_wait
@@ -150,7 +150,7 @@ class ProjectionRunner:
     # -- life cycle -------------------------------------------------------------------------
     def consumer_config(self) -> ConsumerConfig:
         """The durable consumer, positioned just after what the projection already holds."""
-        filters = [event_type_filter(self._prefix, t) for t in self.projection.event_types]
+        filters = [event_type_filter(p, t) for p in self._prefixes for t in self.projection.event_types]
         resume = self._checkpoint > 0
         return ConsumerConfig(
             durable_name=self.consumer,
@@ -186,8 +186,9 @@ class ProjectionRunner:
                 {"$set": {"crash_seq": self._checkpoint, "crashes": crashes}},
                 upsert=True,
             )
-            log.warning("projection %s: unclean stop at sequence %s (%s in a row)",
-                        self.consumer, self._checkpoint, crashes)
+            log.warning(
+                "projection %s: unclean stop at sequence %s (%s in a row)", self.consumer, self._checkpoint, crashes
+            )
         self._isolate = crashes >= self.max_deliver
         self._park_first = crashes > self.max_deliver
         await self._subscribe(recreate=unclean)
@@ -316,6 +317,12 @@ class ProjectionRunner:
             envelope = self._registry.parse(msg.data)
         except MalformedEvent as exc:
             return _Item(msg, seq, [], self._parked_doc(msg, seq, "unparseable", str(exc), None))
+        subject_commune = msg.subject.split(".")[1] if msg.subject.count(".") >= 4 else None
+        if subject_commune != envelope.commune_id:
+            # A node may only publish its own communes' subjects (leafnode permissions, source
+            # filters); an event whose body names another commune is forged or broken: never counted.
+            reason = f"commune {envelope.commune_id!r} in the event, {subject_commune!r} in its subject {msg.subject}"
+            return _Item(msg, seq, [], self._parked_doc(msg, seq, "commune_mismatch", reason, envelope))
         event = StoredEvent(envelope, seq, msg.subject)
         delay = self.retry_base_delay
         for attempt in range(1, self.handler_retries + 1):
@@ -443,9 +450,7 @@ class ProjectionRunner:
                     f"Không có sự kiện bị tạm giữ {parked_id}", f"no parked event {parked_id}", field="parked_id"
                 )
             if doc["status"] != "parked":
-                raise Conflict(
-                    "Sự kiện này đã được xử lý lại", "this event was already replayed", rule="replay_once"
-                )
+                raise Conflict("Sự kiện này đã được xử lý lại", "this event was already replayed", rule="replay_once")
             raw = await self._js.get_msg(self._stream, int(doc["stream_seq"]))
             try:
                 envelope = self._registry.parse(raw.data or b"")

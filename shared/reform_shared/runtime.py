@@ -68,7 +68,7 @@ class ServiceRuntime:
                 db=self.db,
                 registry=self.registry,
                 stream=s.stream_name,
-                prefix=s.subject_prefix,
+                prefix=s.consumed_prefixes,
                 batch_size=s.projection_batch_size,
                 max_deliver=s.projection_max_deliver,
             )

@@ -24,6 +24,15 @@ class Settings(BaseSettings):
     nats_url: str = "nats://127.0.0.1:4222"
     stream_name: str = "REFORM_EVENTS"
     subject_prefix: str = "reform"
+    """The first token of the subjects this node's services write: `reform` at a commune node,
+    `city` at the city node (so the city's decisions never loop back as a commune's events)."""
+    read_prefixes: list[str] = []
+    """Subject prefixes the projections read; empty means only `subject_prefix`. A federated
+    node reads both: its own events and the other side's (`["reform", "city"]`)."""
+    federation_role: Literal["standalone", "commune", "city"] = "standalone"
+    """standalone: one node does everything (a city officer decides city awards on it);
+    commune: city-level decisions arrive from the city node and are refused here;
+    city: the city node (city council, Bằng khen, every commune's reports)."""
     stream_subjects: list[str] = ["reform.>"]
     idempotency_bucket: str = "REFORM_IDEMPOTENCY"
     idempotency_ttl_seconds: float = 24 * 3600
@@ -54,6 +63,10 @@ class Settings(BaseSettings):
                     "(or REFORM_JWKS_URL to an issuer) when REFORM_ENVIRONMENT=production"
                 )
         return self
+
+    @property
+    def consumed_prefixes(self) -> list[str]:
+        return list(self.read_prefixes) or [self.subject_prefix]
 
     @property
     def database_name(self) -> str:

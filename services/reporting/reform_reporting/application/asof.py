@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 from nats.js import JetStreamContext
@@ -23,14 +24,27 @@ def apply_set(doc: dict[str, Any], fields: dict[str, Any]) -> None:
         target[leaf] = value
 
 
-async def replay(js: JetStreamContext, registry: EventRegistry, stream: str, prefix: str, commune_id: str,
-                 as_of: dt.datetime) -> dict[str, list[dict[str, Any]]]:
+async def replay(
+    js: JetStreamContext,
+    registry: EventRegistry,
+    stream: str,
+    prefixes: Sequence[str],
+    commune_id: str,
+    as_of: dt.datetime,
+) -> dict[str, list[dict[str, Any]]]:
     """Every document of the commune's reports, from the events that occurred up to `as_of`."""
     docs: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
     sub = await js.pull_subscribe(
-        f"{prefix}.{commune_id}.>", stream=stream,
-        config=ConsumerConfig(ack_policy=AckPolicy.NONE, deliver_policy=DeliverPolicy.ALL, inactive_threshold=30.0,
-                              mem_storage=True))
+        "",
+        stream=stream,
+        config=ConsumerConfig(
+            filter_subjects=[f"{prefix}.{commune_id}.>" for prefix in prefixes],
+            ack_policy=AckPolicy.NONE,
+            deliver_policy=DeliverPolicy.ALL,
+            inactive_threshold=30.0,
+            mem_storage=True,
+        ),
+    )
     try:
         info = await sub.consumer_info()
         pending = info.num_pending or 0

@@ -57,7 +57,7 @@ class ReportingQueries:
         else:
             rt = self._runtime
             assert rt.js is not None
-            docs = await replay(rt.js, rt.registry, rt.settings.stream_name, rt.settings.subject_prefix, commune_id,
+            docs = await replay(rt.js, rt.registry, rt.settings.stream_name, rt.settings.consumed_prefixes, commune_id,
                                 as_of)
         figures = summarise(docs.get(PIPELINE, []), docs.get(CAMPAIGNS, []), docs.get(AWARDS, []), period)
         return {"commune_id": commune_id, "commune_name": campaign.get("commune_name") or commune_id,
