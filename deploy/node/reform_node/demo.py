@@ -1,4 +1,9 @@
-"""Demo data modelled on seed 000 (xã Ninh Giang, Hải Phòng): a campaign, units, initiatives.
+"""Demo data modelled on seed 000 (xã Ninh Giang, Hải Phòng): a campaign, units, initiatives, a council.
+
+Several demo communes share the shape of seed 000 (the same offices, a village, three
+initiatives, a five-member council) with their own people and titles, so a city node can
+federate commune nodes that look real. Any other commune id gets the Ninh Giang set under its
+own name.
 
 Loaded through the services' HTTP APIs, as a secretary and officials would; skipped when the
 campaign is already there, so restarting the node does not duplicate anything.
@@ -7,6 +12,7 @@ campaign is already there, so restarting the node does not duplicate anything.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -15,13 +21,29 @@ from reform_shared.auth.tokens import issue_token
 from reform_shared.settings import Settings
 
 COMMUNE = "ninh-giang"
-UNITS = [
-    {"unit_id": "vp-hdnd-ubnd", "name": "Văn phòng HĐND và UBND xã"},
-    {"unit_id": "vh-xh", "name": "Phòng Văn hóa – Xã hội"},
-    {"unit_id": "kinh-te", "name": "Phòng Kinh tế"},
-    {"unit_id": "tt-phvhcc", "name": "Trung tâm Phục vụ hành chính công xã"},
-    {"unit_id": "thon-dong", "name": "Thôn Đông"},
-]
+DEMO_COMMUNES: dict[str, str] = {
+    "ninh-giang": "xã Ninh Giang",
+    "an-lao": "xã An Lão",
+    "tien-lang": "xã Tiên Lãng",
+    "kien-thuy": "xã Kiến Thụy",
+}
+"""The demo communes (id -> name), for a city node and its commune nodes."""
+
+SECRETARY_ID = "vhxh-thu-ky"
+VIETNAM = dt.timezone(dt.timedelta(hours=7))
+
+
+def _units(village_id: str, village: str) -> list[dict[str, Any]]:
+    return [
+        {"unit_id": "vp-hdnd-ubnd", "name": "Văn phòng HĐND và UBND xã"},
+        {"unit_id": "vh-xh", "name": "Phòng Văn hóa – Xã hội"},
+        {"unit_id": "kinh-te", "name": "Phòng Kinh tế"},
+        {"unit_id": "tt-phvhcc", "name": "Trung tâm Phục vụ hành chính công xã"},
+        {"unit_id": village_id, "name": village},
+    ]
+
+
+UNITS = _units("thon-dong", "Thôn Đông")
 
 INITIATIVES: list[dict[str, Any]] = [
     {
@@ -69,6 +91,183 @@ INITIATIVES: list[dict[str, Any]] = [
         "summary": "Bộ tiêu chí chấm điểm hằng quý giúp các thôn tự đánh giá kết quả cải cách hành chính.",
     },
 ]
+"""Ninh Giang's initiatives (seed 000)."""
+
+COUNCIL: dict[str, Any] = {
+    "decision_number": "215/QĐ-UBND",
+    "members": [
+        {"user_id": "vu-van-nam", "name": "Vũ Văn Nam", "role": "chair"},
+        {"user_id": SECRETARY_ID, "name": "Phạm Thu Hà", "role": "secretary", "unit_id": "vh-xh"},
+        {"user_id": "do-minh", "name": "Đỗ Minh", "unit_id": "vh-xh", "heads_unit": True},
+        {"user_id": "hoang-thu", "name": "Hoàng Thị Thu", "unit_id": "kinh-te"},
+        {"user_id": "tran-van-hung", "name": "Trần Văn Hùng", "unit_id": "vp-hdnd-ubnd"},
+    ],
+}
+"""Ninh Giang's evaluation council (default rubric from the seeds); Trần Văn Hùng is conflicted on his own
+initiative."""
+
+
+@dataclass(frozen=True)
+class DemoCommune:
+    """Everything the demo loads for one commune, and how the demo council judges it."""
+
+    commune_id: str
+    commune_name: str
+    units: list[dict[str, Any]]
+    initiatives: list[dict[str, Any]]
+    council: dict[str, Any]
+    chairman: dict[str, str]
+    """The commune chairman (Chủ tịch UBND): signs the recognition decision."""
+    recognition_decision: str
+    merit: dict[str, str]
+    """Title -> "high", "good" or "weak": how the demo council scores it (weak is not recognised)."""
+
+    @property
+    def secretary_name(self) -> str:
+        return next(str(m["name"]) for m in self.council["members"] if m["user_id"] == SECRETARY_ID)
+
+
+def _initiative(title: str, unit: dict[str, Any], author: tuple[str, str, str] | None, field: str, summary: str,
+                **more: Any) -> dict[str, Any]:
+    authors = ([{"user_id": author[0], "name": author[1], "position": author[2], "unit_id": unit["unit_id"]}]
+               if author else [])
+    return {"title": title, "unit": unit, "author_kind": "individual" if author else "collective",
+            "authors": authors, "field": field, "summary": summary, **more}
+
+
+def _council(number: str, chair: tuple[str, str], secretary: str, head_vhxh: tuple[str, str],
+             economy: tuple[str, str], office_author: tuple[str, str]) -> dict[str, Any]:
+    return {"decision_number": number, "members": [
+        {"user_id": chair[0], "name": chair[1], "role": "chair"},
+        {"user_id": SECRETARY_ID, "name": secretary, "role": "secretary", "unit_id": "vh-xh"},
+        {"user_id": head_vhxh[0], "name": head_vhxh[1], "unit_id": "vh-xh", "heads_unit": True},
+        {"user_id": economy[0], "name": economy[1], "unit_id": "kinh-te"},
+        {"user_id": office_author[0], "name": office_author[1], "unit_id": "vp-hdnd-ubnd"},
+    ]}
+
+
+def _an_lao(name: str) -> DemoCommune:
+    units = _units("thon-doai", "Thôn Đoài")
+    toan = ("nguyen-van-toan", "Nguyễn Văn Toàn", "Chuyên viên Văn phòng")
+    initiatives = [
+        _initiative(
+            "Chứng thực bản sao điện tử từ bản chính, trả kết quả có chữ ký số qua Cổng Dịch vụ công",
+            units[3], ("le-thi-hanh", "Lê Thị Hạnh", "Công chức Tư pháp – Hộ tịch"), "g",
+            "Tiếp nhận bản chính, số hóa và ký số bản sao, trả kết quả vào tài khoản định danh điện tử của người dân.",
+            problem="Người dân phải đến Trung tâm hai lần để nộp và nhận bản sao chứng thực giấy.",
+            solution="Chứng thực ngay trên môi trường điện tử; bản sao điện tử dùng được nhiều lần.",
+            novelty={"kind": "first_applied", "where": f"Trung tâm Phục vụ hành chính công {name}",
+                     "since": "2025-11-03", "description": "Áp dụng lần đầu tại xã."},
+            effectiveness={"indicators": [{"name": "Thời gian trả kết quả chứng thực", "unit": "giờ",
+                                           "before": 24, "after": 1}],
+                           "description": "Trả kết quả trong 1 giờ thay vì ngày làm việc tiếp theo."},
+            replication_scope="Các xã, phường có Trung tâm Phục vụ hành chính công.",
+        ),
+        _initiative(
+            "Phiếu hẹn và thông báo trả kết quả thủ tục hành chính qua tin nhắn SMS", units[0], toan, "c",
+            "Người dân nhận phiếu hẹn, lời nhắc bổ sung hồ sơ và thông báo trả kết quả qua tin nhắn SMS.",
+            effectiveness={"expected_benefit": "Giảm 30% lượt người dân gọi điện, đến trụ sở hỏi lịch hẹn."},
+        ),
+        _initiative(
+            "Tổ công nghệ số cộng đồng hướng dẫn người dân Thôn Đoài nộp hồ sơ trực tuyến", units[4], None, "g",
+            "Tổ công nghệ số cộng đồng hướng dẫn tận nhà cách dùng VNeID và nộp hồ sơ dịch vụ công trực tuyến.",
+        ),
+    ]
+    council = _council("187/QĐ-UBND", ("pham-quang-vinh", "Phạm Quang Vinh"), "Đinh Thị Ngọc",
+                       ("ngo-van-son", "Ngô Văn Sơn"), ("luong-thi-yen", "Lương Thị Yến"), toan[:2])
+    return DemoCommune("an-lao", name, units, initiatives, council,
+                       {"user_id": "chu-tich-ubnd", "name": "Hoàng Văn Tuấn"}, "264/QĐ-UBND",
+                       dict(zip([i["title"] for i in initiatives], ["good", "high", "weak"], strict=True)))
+
+
+def _tien_lang(name: str) -> DemoCommune:
+    units = _units("thon-nam", "Thôn Nam")
+    mai = ("dao-thi-mai", "Đào Thị Mai", "Chuyên viên Văn phòng")
+    initiatives = [
+        _initiative(
+            "Liên thông điện tử đăng ký khai sinh, thường trú và cấp thẻ bảo hiểm y tế cho trẻ dưới 6 tuổi",
+            units[3], ("pham-van-duc", "Phạm Văn Đức", "Công chức Tư pháp – Hộ tịch"), "c",
+            "Một lần nộp hồ sơ, cha mẹ nhận giấy khai sinh, xác nhận thường trú và thẻ bảo hiểm y tế của trẻ.",
+            problem="Cha mẹ phải nộp ba bộ hồ sơ ở ba nơi và đi lại nhiều lần.",
+            solution="Tiếp nhận một lần, chuyển hồ sơ điện tử giữa hộ tịch, công an xã và bảo hiểm xã hội.",
+            novelty={"kind": "trial", "where": f"Trung tâm Phục vụ hành chính công {name}",
+                     "since": "2025-12-01", "description": "Áp dụng thử từ tháng 12/2025."},
+            effectiveness={"indicators": [{"name": "Số lần người dân phải đến trụ sở", "unit": "lần",
+                                           "before": 3, "after": 1}],
+                           "description": "Người dân chỉ đến một lần; thời gian giải quyết còn 5 ngày làm việc."},
+            replication_scope="Toàn thành phố.",
+        ),
+        _initiative(
+            "Theo dõi hạn xử lý văn bản chỉ đạo của UBND xã trên phần mềm quản lý văn bản và điều hành",
+            units[0], mai, "a",
+            "Mỗi văn bản chỉ đạo có hạn xử lý, người phụ trách và lời nhắc tự động trước hạn ba ngày.",
+            effectiveness={"expected_benefit": "Không còn văn bản chỉ đạo quá hạn xử lý mà không được nhắc."},
+        ),
+        _initiative(
+            "Hòm thư góp ý bằng mã QR tại nhà văn hóa Thôn Nam", units[4], None, "h",
+            "Người dân quét mã QR để góp ý và đánh giá mức độ hài lòng; thôn tổng hợp gửi UBND xã hằng tháng.",
+        ),
+    ]
+    council = _council("342/QĐ-UBND", ("tran-duc-long", "Trần Đức Long"), "Mai Thị Hương",
+                       ("vu-thi-lien", "Vũ Thị Liên"), ("nguyen-huu-phuoc", "Nguyễn Hữu Phước"), mai[:2])
+    return DemoCommune("tien-lang", name, units, initiatives, council,
+                       {"user_id": "chu-tich-ubnd", "name": "Lê Văn Cường"}, "415/QĐ-UBND",
+                       dict(zip([i["title"] for i in initiatives], ["high", "good", "weak"], strict=True)))
+
+
+def _kien_thuy(name: str) -> DemoCommune:
+    units = _units("thon-bac", "Thôn Bắc")
+    khai = ("bui-van-khai", "Bùi Văn Khải", "Chuyên viên Văn phòng")
+    initiatives = [
+        _initiative(
+            "Thanh toán phí, lệ phí thủ tục hành chính bằng mã QR tại Bộ phận một cửa",
+            units[3], ("vu-thi-thanh-huyen", "Vũ Thị Thanh Huyền", "Công chức Tài chính – Kế toán"), "g",
+            "Mỗi hồ sơ có mã QR thanh toán phí, lệ phí; biên lai điện tử tự động gửi cho người dân.",
+            problem="Thu tiền mặt, viết biên lai tay, cuối ngày đối chiếu mất nhiều thời gian.",
+            solution="Đưa mã QR thanh toán vào phiếu tiếp nhận; biên lai điện tử được đối soát tự động.",
+            novelty={"kind": "first_applied", "where": f"Bộ phận một cửa {name}", "since": "2025-10-15",
+                     "description": "Áp dụng lần đầu tại xã."},
+            effectiveness={"indicators": [{"name": "Tỷ lệ hồ sơ thanh toán trực tuyến", "unit": "%",
+                                           "before": 12, "after": 68}],
+                           "description": "Hơn hai phần ba số hồ sơ có phí được thanh toán không dùng tiền mặt."},
+            replication_scope="Các xã, phường của thành phố.",
+        ),
+        _initiative(
+            "Số hóa sổ tiếp công dân và theo dõi giải quyết đơn thư của UBND xã", units[0], khai, "a",
+            "Sổ tiếp công dân điện tử gắn với từng đơn thư, có hạn giải quyết và lời nhắc cho người phụ trách.",
+            effectiveness={"expected_benefit": "Tra cứu ngay lịch sử tiếp công dân, không để đơn thư quá hạn."},
+        ),
+        _initiative(
+            "Họp thôn không giấy: gửi thông báo, tài liệu họp Thôn Bắc qua nhóm Zalo", units[4], None, "c",
+            "Thôn gửi thông báo, tài liệu họp và lấy ý kiến qua nhóm Zalo của thôn, giảm in ấn và thời gian triệu tập.",
+        ),
+    ]
+    council = _council("276/QĐ-UBND", ("do-van-hai", "Đỗ Văn Hải"), "Trịnh Thị Lan Anh",
+                       ("phan-van-quy", "Phan Văn Quý"), ("cao-thi-nga", "Cao Thị Nga"), khai[:2])
+    return DemoCommune("kien-thuy", name, units, initiatives, council,
+                       {"user_id": "chu-tich-ubnd", "name": "Nguyễn Đức Thắng"}, "351/QĐ-UBND",
+                       dict(zip([i["title"] for i in initiatives], ["good", "weak", "high"], strict=True)))
+
+
+def _seed_000(commune: str, name: str) -> DemoCommune:
+    """Ninh Giang's set; another commune id gets it under its own name."""
+    initiatives = [dict(i) for i in INITIATIVES]
+    novelty = dict(initiatives[0]["novelty"])
+    novelty["where"] = f"Trung tâm Phục vụ hành chính công {name}"
+    initiatives[0]["novelty"] = novelty
+    return DemoCommune(commune, name, UNITS, initiatives, COUNCIL,
+                       {"user_id": "chu-tich-ubnd", "name": "Nguyễn Hữu Thành"}, "298/QĐ-UBND",
+                       dict(zip([i["title"] for i in initiatives], ["high", "good", "weak"], strict=True)))
+
+
+_BUILDERS = {"an-lao": _an_lao, "tien-lang": _tien_lang, "kien-thuy": _kien_thuy}
+
+
+def demo_commune(commune: str = COMMUNE, commune_name: str | None = None) -> DemoCommune:
+    """The demo data of a commune: its own for the DEMO_COMMUNES, Ninh Giang's under its name otherwise."""
+    name = commune_name or DEMO_COMMUNES.get(commune) or f"xã {commune}"
+    builder = _BUILDERS.get(commune)
+    return builder(name) if builder else _seed_000(commune, name)
 
 
 def token(
@@ -93,11 +292,11 @@ def token(
     )
 
 
-def demo_campaign(now: dt.datetime) -> dict[str, Any]:
+def demo_campaign(now: dt.datetime, commune_name: str = "xã Ninh Giang",
+                  units: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """The seed-000 campaign, with its 25/9 deadline moved to the next one still ahead."""
-    vietnam = dt.timezone(dt.timedelta(hours=7))
     year = now.year
-    deadline = dt.datetime(year, 9, 25, 17, 0, tzinfo=vietnam)
+    deadline = dt.datetime(year, 9, 25, 17, 0, tzinfo=VIETNAM)
     if deadline <= now:
         year += 1
         deadline = deadline.replace(year=year)
@@ -105,7 +304,7 @@ def demo_campaign(now: dt.datetime) -> dict[str, Any]:
         "campaign_id": f"cchc-{year}",
         "year": year,
         "title": f"Phát động nghiên cứu, đề xuất sáng kiến cải cách hành chính có tính đột phá năm {year}",
-        "commune_name": "xã Ninh Giang",
+        "commune_name": commune_name,
         "legal_basis": {"document_number": "709/QĐ-UBND", "document_date": "2025-07-31"},
         "fields": ["a", "b", "c", "d", "dd", "e", "g", "h"],
         "submission_opens_at": (now - dt.timedelta(days=1)).isoformat(),
@@ -113,54 +312,65 @@ def demo_campaign(now: dt.datetime) -> dict[str, Any]:
         "recognition_deadline": f"{year}-09-30",
         "nomination_deadline": f"{year}-09-30",
         "max_nominations": 2,
-        "expected_units": UNITS,
+        "expected_units": UNITS if units is None else units,
     }
 
 
-COUNCIL: dict[str, Any] = {
-    "decision_number": "215/QĐ-UBND",
-    "members": [
-        {"user_id": "vu-van-nam", "name": "Vũ Văn Nam", "role": "chair"},
-        {"user_id": "vhxh-thu-ky", "name": "Phạm Thu Hà", "role": "secretary", "unit_id": "vh-xh"},
-        {"user_id": "do-minh", "name": "Đỗ Minh", "unit_id": "vh-xh", "heads_unit": True},
-        {"user_id": "hoang-thu", "name": "Hoàng Thị Thu", "unit_id": "kinh-te"},
-        {"user_id": "tran-van-hung", "name": "Trần Văn Hùng", "unit_id": "vp-hdnd-ubnd"},
-    ],
-}
-"""The evaluation council (default rubric from the seeds); Trần Văn Hùng is conflicted on his own initiative."""
+def bearer(value: str) -> dict[str, str]:
+    return {"Authorization": "Bearer " + value}
+
+
+def constitute_council(http: httpx.Client, settings: Settings, evaluation_url: str, demo: DemoCommune,
+                       campaign_id: str, decision_date: dt.date) -> bool:
+    """The demo council of the campaign; False when it already exists."""
+    secretary = bearer(token(settings, SECRETARY_ID, demo.secretary_name, ["secretary"], commune=demo.commune_id))
+    response = http.post(
+        f"{evaluation_url}/api/v1/communes/{demo.commune_id}/campaigns/{campaign_id}/council",
+        json={**demo.council, "decision_date": decision_date.isoformat()},
+        headers={**secretary, "Idempotency-Key": f"demo-{campaign_id}-council"},
+    )
+    if response.status_code == 409 and response.json().get("error", {}).get("rule") == "council_unique":
+        return False
+    response.raise_for_status()
+    return bool(response.headers.get("Idempotent-Replayed") != "true")
 
 
 def load_demo(
-    settings: Settings, submission_url: str, now: dt.datetime | None = None, evaluation_url: str | None = None
+    settings: Settings,
+    submission_url: str,
+    now: dt.datetime | None = None,
+    evaluation_url: str | None = None,
+    *,
+    commune: str = COMMUNE,
+    commune_name: str | None = None,
 ) -> dict[str, Any]:
+    """Launch the demo campaign of `commune`, submit its initiatives and (with `evaluation_url`) constitute
+    its council. Returns the campaign id, whether anything was loaded, and the new initiatives' ids."""
     now = now or dt.datetime.now(dt.UTC)
-    campaign = demo_campaign(now)
-    secretary = {"Authorization": "Bearer " + token(settings, "vhxh-thu-ky", "Phạm Thu Hà", ["secretary"])}
-    unit_heads = {unit["unit_id"]: token(settings, f"truong-{unit['unit_id']}", "Trưởng đơn vị", ["unit_head"],
-                                         unit_id=unit["unit_id"]) for unit in UNITS}
-    base = f"{submission_url}/api/v1/communes/{COMMUNE}"
+    demo = demo_commune(commune, commune_name)
+    campaign = demo_campaign(now, demo.commune_name, demo.units)
+    campaign_id = campaign["campaign_id"]
+    secretary = bearer(token(settings, SECRETARY_ID, demo.secretary_name, ["secretary"], commune=commune))
+    base = f"{submission_url}/api/v1/communes/{commune}"
     with httpx.Client(timeout=10) as http:
-        existing = http.get(f"{base}/campaigns/{campaign['campaign_id']}", headers=secretary)
+        existing = http.get(f"{base}/campaigns/{campaign_id}", headers=secretary)
         if existing.status_code == 200:
-            return {"campaign_id": campaign["campaign_id"], "loaded": False}
-        response = http.post(f"{base}/campaigns", json=campaign, headers=secretary)
+            return {"commune": commune, "campaign_id": campaign_id, "loaded": False}
+        response = http.post(f"{base}/campaigns", json=campaign,
+                             headers={**secretary, "Idempotency-Key": f"demo-{campaign_id}-campaign"})
         response.raise_for_status()
         ids = []
-        for index, initiative in enumerate(INITIATIVES):
+        for index, initiative in enumerate(demo.initiatives):
             authors = initiative["authors"]
-            bearer = (token(settings, authors[0]["user_id"], authors[0]["name"], ["submitter"]) if authors
-                      else unit_heads[initiative["unit"]["unit_id"]])  # a collective initiative: the unit's head
-            headers = {
-                "Authorization": "Bearer " + bearer,
-                "Idempotency-Key": f"demo-{campaign['campaign_id']}-{index}",
-            }
-            created = http.post(f"{base}/campaigns/{campaign['campaign_id']}/initiatives", json=initiative,
-                                headers=headers)
+            unit_id = initiative["unit"]["unit_id"]
+            writer = (token(settings, authors[0]["user_id"], authors[0]["name"], ["submitter"], commune=commune)
+                      if authors  # a collective initiative: the unit's head submits it
+                      else token(settings, f"truong-{unit_id}", "Trưởng đơn vị", ["unit_head"], commune=commune,
+                                 unit_id=unit_id))
+            created = http.post(f"{base}/campaigns/{campaign_id}/initiatives", json=initiative,
+                                headers={**bearer(writer), "Idempotency-Key": f"demo-{campaign_id}-{index}"})
             created.raise_for_status()
             ids.append(created.json()["id"])
-        council = http.post(f"{evaluation_url}/api/v1/communes/{COMMUNE}/campaigns/{campaign['campaign_id']}/council",
-                            json={**COUNCIL, "decision_date": now.date().isoformat()},
-                            headers=secretary) if evaluation_url else None
-        if council is not None:
-            council.raise_for_status()
-    return {"campaign_id": campaign["campaign_id"], "loaded": True, "initiatives": ids}
+        if evaluation_url:
+            constitute_council(http, settings, evaluation_url, demo, campaign_id, now.astimezone(VIETNAM).date())
+    return {"commune": commune, "campaign_id": campaign_id, "loaded": True, "initiatives": ids}
