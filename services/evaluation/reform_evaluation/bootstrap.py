@@ -5,9 +5,11 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from reform_evaluation.application.board import Board
+from reform_evaluation.application.city import CityAppraisals, CityBoard
 from reform_evaluation.application.commands import EvaluationCommands
 from reform_evaluation.application.documents import EvaluationDocuments
 from reform_evaluation.application.queries import EvaluationQueries
+from reform_evaluation.entrypoints import city
 from reform_evaluation.entrypoints.http import router
 from reform_shared.commands import CommandBus
 from reform_shared.http.app import create_app
@@ -20,11 +22,11 @@ DEFAULT_PORT = 8102
 
 
 def build_runtime(settings: Settings, run_projections: bool = True) -> ServiceRuntime:
-    return ServiceRuntime(settings, projections=(Board(),), run_projections=run_projections)
+    return ServiceRuntime(settings, projections=(Board(), CityBoard()), run_projections=run_projections)
 
 
 def build_app(runtime: ServiceRuntime, clock: Clock | None = None) -> FastAPI:
-    app = create_app(runtime, [router], title="Dịch vụ đánh giá sáng kiến (evaluation)")
+    app = create_app(runtime, [router, city.router], title="Dịch vụ đánh giá sáng kiến (evaluation)")
     app.state.clock = clock or SystemClock()
 
     def wire(rt: ServiceRuntime) -> None:
@@ -32,6 +34,7 @@ def build_app(runtime: ServiceRuntime, clock: Clock | None = None) -> FastAPI:
         app.state.commands = EvaluationCommands(CommandBus(rt.store, rt.idempotency))
         app.state.queries = EvaluationQueries(rt.db)
         app.state.documents = EvaluationDocuments(app.state.commands, app.state.queries)
+        app.state.city = CityAppraisals(CommandBus(rt.store, rt.idempotency), rt.db)
 
     runtime.on_started.append(wire)
     return app

@@ -18,6 +18,7 @@ ROLES: tuple[str, ...] = (
     "council_chair",
     "chairman",
     "city_officer",
+    "city_council",
     "operator",
 )
 

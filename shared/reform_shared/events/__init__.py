@@ -17,6 +17,8 @@ from reform_shared.events.awards import (
     Recipient,
 )
 from reform_shared.events.evaluation import (
+    CityAppraisalScored,
+    CityRecognitionDecided,
     ConflictDeclared,
     CouncilConstituted,
     CouncilMember,
@@ -74,6 +76,8 @@ ALL_PAYLOADS = (
     RecognitionDecisionSigned,
     Nominated,
     NominationWithdrawn,
+    CityAppraisalScored,
+    CityRecognitionDecided,
     ParRankingRecorded,
     AwardProposed,
     AwardGranted,
@@ -105,6 +109,8 @@ __all__ = [
     "CampaignAmended",
     "CampaignLaunched",
     "CampaignTerms",
+    "CityAppraisalScored",
+    "CityRecognitionDecided",
     "ConflictDeclared",
     "CouncilConstituted",
     "CouncilMember",

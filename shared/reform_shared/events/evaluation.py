@@ -243,3 +243,53 @@ class NominationWithdrawn(EventPayload):
 
     def aggregate_id(self) -> str:
         return self.slate_id
+
+
+class CityAppraisalScored(EventPayload):
+    """A member of the city council scored a nominated initiative for city-level recognition:
+    applied effectiveness and replicability (each out of 10); revisable by the same member until
+    the city decides. Written at the city, under the initiative's commune, so it flows back there."""
+
+    event_type: ClassVar[str] = "CityAppraisalScored"
+    schema_version: ClassVar[int] = 1
+    aggregate_type: ClassVar[str] = "cityappraisal"
+
+    initiative_id: str
+    campaign_id: str
+    year: int
+    member_id: str
+    member_name: str = ""
+    effectiveness: float
+    """Applied effectiveness (hiệu quả áp dụng), 0–10."""
+    replicability: float
+    """Replicability across communes (khả năng nhân rộng), 0–10."""
+    comment: str = ""
+    revision: int = 1
+
+    def aggregate_id(self) -> str:
+        return self.initiative_id
+
+
+class CityRecognitionDecided(EventPayload):
+    """The city decided whether a nominated initiative is recognised at city level (decision number
+    and date, the city council's mean scores and how many appraised it, the reason, who signed)."""
+
+    event_type: ClassVar[str] = "CityRecognitionDecided"
+    schema_version: ClassVar[int] = 1
+    aggregate_type: ClassVar[str] = "cityappraisal"
+
+    initiative_id: str
+    campaign_id: str
+    year: int
+    title: str = ""
+    recognised: bool
+    decision_number: str
+    decision_date: dt.date
+    mean_effectiveness: float
+    mean_replicability: float
+    appraisals: int
+    reason: str = ""
+    decided_by: str
+
+    def aggregate_id(self) -> str:
+        return self.initiative_id

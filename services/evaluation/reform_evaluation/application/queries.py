@@ -7,6 +7,7 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from reform_evaluation.application.board import CANDIDATES, CONFLICTS, COUNCILS, NOMINATIONS, OUTCOMES, SHEETS
+from reform_evaluation.application.city import CITY_NOMINATIONS, appraisal_view
 from reform_evaluation.domain.conflicts import conflict_of, eligible_members
 from reform_evaluation.domain.results import Ranked, Sheet, disagreement, normalised, quorum_needed, ranking, result_of
 from reform_evaluation.domain.sources import Candidate
@@ -124,5 +125,15 @@ class EvaluationQueries:
                            "(record your own score before seeing the others')"}
 
     async def nominations(self, commune_id: str, year: int) -> list[dict[str, Any]]:
+        """The commune's live nominations, each with the city's appraisal of it (decided at the city
+        node, it flows back here): status, number of appraisals, means, decision."""
         cursor = self._db[NOMINATIONS].find({"commune_id": commune_id, "year": year, "active": True})
-        return [_clean(doc) async for doc in cursor]
+        items = [_clean(doc) async for doc in cursor]
+        ids = [f"{commune_id}:{item['initiative_id']}" for item in items]
+        at_city = {doc["initiative_id"]: doc async for doc in self._db[CITY_NOMINATIONS].find({"_id": {"$in": ids}})}
+        for item in items:
+            doc = at_city.get(item["initiative_id"])
+            view = appraisal_view(doc, with_sheets=False) if doc is not None and "year" in doc else None
+            item["city"] = None if view is None else {k: view[k] for k in (
+                "status", "appraisals", "quorum_reached", "means", "decision")}
+        return items

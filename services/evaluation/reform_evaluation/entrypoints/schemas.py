@@ -75,3 +75,17 @@ class DecisionIn(Strict):
 
 class NominationIn(Strict):
     initiative_id: Token
+
+
+class CityScoreIn(Strict):
+    effectiveness: float = Field(ge=0, le=100, description="applied effectiveness, 0–10 (city rubric)")
+    replicability: float = Field(ge=0, le=100, description="replicability, 0–10 (city rubric)")
+    comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)] = ""
+
+
+class CityDecisionIn(Strict):
+    recognised: bool
+    decision_number: Text
+    decision_date: dt.date
+    decided_by: Text
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""

@@ -1,0 +1,166 @@
+"""The city council's appraisal of nominated initiatives: its read model, commands and queries.
+
+The projection reads the communes' Nominated / NominationWithdrawn events (on a city node they
+arrive from every commune through the city stream's sources) and the city's own appraisal events.
+It is a projection of its own (its own durable consumer), so a node that ran before it existed
+builds it from the start of the stream.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pymongo import ASCENDING, UpdateOne
+from pymongo.asynchronous.database import AsyncDatabase
+
+from reform_evaluation.application.commands import done, payloads
+from reform_evaluation.domain import city
+from reform_shared.commands import CommandBus, CommandContext
+from reform_shared.errors import NotFound
+from reform_shared.events import CityAppraisalScored, CityRecognitionDecided, Nominated, NominationWithdrawn
+from reform_shared.idempotency import CommandResult
+from reform_shared.projection import Projection, Write
+from reform_shared.store import AppendOutcome, StoredEvent
+
+CITY_NOMINATIONS = "city_nominations"
+
+
+def member_key(member_id: str) -> str:
+    """A member id as one MongoDB field name (no dots, no leading $)."""
+    return member_id.replace("%", "%25").replace(".", "%2E").replace("$", "%24")
+
+
+class CityBoard(Projection):
+    name = "city"
+    event_types = ("Nominated", "NominationWithdrawn", "CityAppraisalScored", "CityRecognitionDecided")
+    collections = (CITY_NOMINATIONS,)
+
+    async def create_indexes(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+        await db[CITY_NOMINATIONS].create_index([("year", ASCENDING), ("commune_id", ASCENDING)])
+
+    def apply(self, event: StoredEvent) -> list[Write]:
+        e, p, c = event.envelope, event.envelope.payload, event.envelope.commune_id
+        if isinstance(p, Nominated):
+            fields: dict[str, Any] = {
+                "commune_id": c, "initiative_id": p.initiative_id, "campaign_id": p.campaign_id, "year": p.year,
+                "title": p.title, "summary": p.summary, "field": p.field, "unit_name": p.unit_name,
+                "author_names": list(p.author_names), "commune_mean_score": p.mean_score,
+                "commune_decision_number": p.decision_number,
+                "commune_decision_date": p.decision_date.isoformat() if p.decision_date else None,
+                "nominated_at": e.occurred_at, "active": True, "withdrawn_reason": ""}
+        elif isinstance(p, NominationWithdrawn):
+            fields = {"commune_id": c, "initiative_id": p.initiative_id, "active": False,
+                      "withdrawn_reason": p.reason, "withdrawn_at": e.occurred_at}
+        elif isinstance(p, CityAppraisalScored):
+            fields = {"commune_id": c, "initiative_id": p.initiative_id, f"sheets.{member_key(p.member_id)}": {
+                "member_id": p.member_id, "member_name": p.member_name or e.actor.name,
+                "effectiveness": p.effectiveness, "replicability": p.replicability, "comment": p.comment,
+                "revision": p.revision, "at": e.occurred_at}}
+        elif isinstance(p, CityRecognitionDecided):
+            fields = {"commune_id": c, "initiative_id": p.initiative_id, "decision": {
+                **p.model_dump(mode="json"), "decided_at": e.occurred_at, "recorded_by": e.actor.user_id}}
+        else:
+            return []
+        return [Write(CITY_NOMINATIONS, UpdateOne({"_id": f"{c}:{p.initiative_id}"}, {"$set": fields},
+                                                  upsert=True))]
+
+
+def _state(doc: dict[str, Any]) -> city.CityAppraisal:
+    sheets = {s["member_id"]: CityAppraisalScored(
+        initiative_id=doc["initiative_id"], campaign_id=doc.get("campaign_id", ""), year=doc.get("year", 0),
+        member_id=s["member_id"], effectiveness=s["effectiveness"], replicability=s["replicability"])
+        for s in doc.get("sheets", {}).values()}
+    return city.CityAppraisal(sheets)
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.datetime | dt.date) else value
+
+
+def appraisal_view(doc: dict[str, Any], with_sheets: bool = True) -> dict[str, Any]:
+    """A nomination with where the city's appraisal stands."""
+    state = _state(doc)
+    decision = doc.get("decision")
+    count = len(state.sheets)
+    if decision is not None:
+        status = "recognised" if decision["recognised"] else "not_recognised"
+    elif not doc.get("active", False):
+        status = "withdrawn"
+    elif count >= city.CITY_RUBRIC.quorum:
+        status = "ready_for_decision"
+    else:
+        status = "appraising" if count else "awaiting_appraisal"
+    view = {k: _iso(v) for k, v in doc.items() if k not in ("_id", "sheets", "decision")}
+    view.update({
+        "status": status, "appraisals": count, "quorum": city.CITY_RUBRIC.quorum,
+        "quorum_reached": count >= city.CITY_RUBRIC.quorum, "means": city.means(state),
+        "conditions_met": count > 0 and not city.unmet_conditions(state),
+        "decision": {k: _iso(v) for k, v in decision.items()} if decision else None,
+    })
+    if with_sheets:
+        view["sheets"] = sorted(({k: _iso(v) for k, v in s.items()} for s in doc.get("sheets", {}).values()),
+                                key=lambda s: s["member_id"])
+    return view
+
+
+class CityAppraisals:
+    """Commands and queries of the city council (served on the city node, and on a standalone one)."""
+
+    def __init__(self, bus: CommandBus, db: AsyncDatabase[dict[str, Any]]) -> None:
+        self._bus = bus
+        self._db = db
+
+    async def nomination(self, commune_id: str, initiative_id: str) -> city.Nomination | None:
+        doc = await self._db[CITY_NOMINATIONS].find_one({"_id": f"{commune_id}:{initiative_id}"})
+        if doc is None or "year" not in doc:  # appraisal events alone do not make a nomination
+            return None
+        return city.Nomination(commune_id, initiative_id, doc["campaign_id"], doc["year"], doc.get("title", ""),
+                               bool(doc.get("active")))
+
+    async def appraise(self, ctx: CommandContext, commune_id: str, initiative_id: str, effectiveness: float,
+                       replicability: float, comment: str) -> CommandResult:
+        nomination = await self.nomination(commune_id, initiative_id)
+        actor = ctx.actor
+        return await self._bus.execute(
+            ctx, operation=f"city_appraise:{initiative_id}", commune_id=commune_id, aggregate_type="cityappraisal",
+            aggregate_id=initiative_id, respond=done, retries=5,
+            request={"effectiveness": effectiveness, "replicability": replicability, "comment": comment},
+            decide=lambda h: city.appraise(city.fold(payloads(h)), nomination, initiative_id, actor.user_id,
+                                           actor.name, effectiveness, replicability, comment),
+        )
+
+    async def decide(self, ctx: CommandContext, commune_id: str, initiative_id: str, *, recognised: bool,
+                     decision_number: str, decision_date: dt.date, decided_by: str, reason: str) -> CommandResult:
+        nomination = await self.nomination(commune_id, initiative_id)
+
+        def respond(outcome: AppendOutcome) -> dict[str, Any]:
+            decided = outcome.events[-1].envelope.payload
+            assert isinstance(decided, CityRecognitionDecided)
+            return {**done(outcome), "recognised": decided.recognised, "appraisals": decided.appraisals,
+                    "mean_effectiveness": decided.mean_effectiveness,
+                    "mean_replicability": decided.mean_replicability}
+
+        return await self._bus.execute(
+            ctx, operation=f"city_decide:{initiative_id}", commune_id=commune_id, aggregate_type="cityappraisal",
+            aggregate_id=initiative_id, respond=respond, status_code=201, retries=5,
+            request={"recognised": recognised, "decision_number": decision_number,
+                     "decision_date": decision_date.isoformat(), "decided_by": decided_by, "reason": reason},
+            decide=lambda h: city.decide(city.fold(payloads(h)), nomination, initiative_id, recognised=recognised,
+                                         decision_number=decision_number, decision_date=decision_date,
+                                         decided_by=decided_by, reason=reason),
+        )
+
+    async def nominations(self, year: int, commune_id: str | None = None) -> list[dict[str, Any]]:
+        query: dict[str, Any] = {"year": year, "active": True}
+        if commune_id is not None:
+            query["commune_id"] = commune_id
+        cursor = self._db[CITY_NOMINATIONS].find(query).sort([("commune_id", 1), ("nominated_at", 1)])
+        return [appraisal_view(doc, with_sheets=False) async for doc in cursor]
+
+    async def appraisal(self, commune_id: str, initiative_id: str) -> dict[str, Any]:
+        doc = await self._db[CITY_NOMINATIONS].find_one({"_id": f"{commune_id}:{initiative_id}"})
+        if doc is None or "year" not in doc:
+            raise NotFound(f"Không có đề nghị sáng kiến {initiative_id} của {commune_id}",
+                           f"no nomination of {initiative_id} from {commune_id}", field="initiative_id")
+        return appraisal_view(doc)

@@ -1,0 +1,81 @@
+"""HTTP routes of the city council (under /api/v1/city): appraise the communes' nominated initiatives
+and decide city-level recognition. Served on the city node and on a standalone node; a federated
+commune node answers 409, since the city's decisions are taken on the city node and flow back."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Response
+
+from reform_evaluation.application.city import CityAppraisals
+from reform_evaluation.domain.city import CITY
+from reform_evaluation.entrypoints.schemas import CityDecisionIn, CityScoreIn
+from reform_shared.envelope import TOKEN_PATTERN, Actor
+from reform_shared.errors import Conflict, Forbidden
+from reform_shared.http.deps import ActorDep, CommandContextDep, RuntimeDep, answer, from_state, require_role
+
+CommuneId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
+InitiativeId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
+CityDep = Annotated[CityAppraisals, from_state("city")]
+COUNCIL, OFFICER = "city_council", "city_officer"
+
+
+def on_the_city_node(runtime: RuntimeDep) -> None:
+    """A federated commune node does not take the city's decisions: they arrive from the city node."""
+    if runtime.settings.federation_role == "commune":
+        raise Conflict(
+            "Quyết định cấp thành phố được thực hiện tại nút thành phố; nút xã/phường nhận kết quả từ thành phố",
+            "city-level decisions are made on the city node (this is a commune node: they arrive from the city)",
+            rule="decided_at_city", details={"federation_role": "commune"})
+
+
+def city_account(actor: Actor, *roles: str) -> None:
+    """A city role, held by a city account (commune `city`), not a commune's."""
+    require_role(actor, *roles)
+    if actor.commune_id != CITY:
+        raise Forbidden(
+            f"Thao tác cấp thành phố cần tài khoản của thành phố (tài khoản này thuộc '{actor.commune_id}')",
+            f"a city-level action needs a city account (this one belongs to '{actor.commune_id}')",
+            rule="city_account_only")
+
+
+router = APIRouter(prefix="/api/v1/city", tags=["evaluation (city)"], dependencies=[Depends(on_the_city_node)])
+
+
+@router.put("/appraisals/{commune_id}/{initiative_id}/scores/me")
+async def appraise(commune_id: CommuneId, initiative_id: InitiativeId, body: CityScoreIn, appraisals: CityDep,
+                   ctx: CommandContextDep, response: Response) -> dict[str, Any]:
+    """A city council member records (or revises) applied effectiveness and replicability, 0–10 each,
+    of an initiative a commune nominated; every revision is kept, the last one counts."""
+    city_account(ctx.actor, COUNCIL)
+    return answer(await appraisals.appraise(ctx, commune_id, initiative_id, body.effectiveness, body.replicability,
+                                            body.comment), response)
+
+
+@router.post("/appraisals/{commune_id}/{initiative_id}/decision", status_code=201)
+async def decide(commune_id: CommuneId, initiative_id: InitiativeId, body: CityDecisionIn, appraisals: CityDep,
+                 ctx: CommandContextDep, response: Response) -> dict[str, Any]:
+    """The city's decision, once: recognised at city level or not (with the reason), after a quorum of
+    the city council appraised it; recognition needs both mean scores at half their maximum or more."""
+    city_account(ctx.actor, OFFICER)
+    return answer(await appraisals.decide(
+        ctx, commune_id, initiative_id, recognised=body.recognised, decision_number=body.decision_number,
+        decision_date=body.decision_date, decided_by=body.decided_by, reason=body.reason), response)
+
+
+@router.get("/appraisals/{commune_id}/{initiative_id}")
+async def appraisal(commune_id: CommuneId, initiative_id: InitiativeId, actor: ActorDep, appraisals: CityDep
+                    ) -> dict[str, Any]:
+    """One nomination: the members' sheets, the means, the quorum and the decision."""
+    city_account(actor, COUNCIL, OFFICER)
+    return await appraisals.appraisal(commune_id, initiative_id)
+
+
+@router.get("/nominations")
+async def nominations(actor: ActorDep, appraisals: CityDep, year: Annotated[int, Query(ge=2000, le=2100)],
+                      commune_id: Annotated[str | None, Query(pattern=TOKEN_PATTERN)] = None) -> dict[str, Any]:
+    """The initiatives every commune nominated for a year, each with where its city appraisal stands."""
+    city_account(actor, COUNCIL, OFFICER)
+    items = await appraisals.nominations(year, commune_id)
+    return {"year": year, "count": len(items), "items": items}
