@@ -14,7 +14,8 @@ from reform_shared.errors import InvalidInput, NotFound
 from reform_shared.runtime import ServiceRuntime
 
 MILESTONES = (("submitted_at", "Nộp hồ sơ"), ("returned_at", "Trả lại"), ("last_submitted_at", "Nộp lại/hoàn thiện"),
-              ("last_scored_at", "Chấm điểm"), ("finalised_at", "Kết luận"), ("nominated_at", "Đề nghị thành phố"))
+              ("last_scored_at", "Chấm điểm"), ("finalised_at", "Kết luận"), ("nominated_at", "Đề nghị thành phố"),
+              ("last_city_appraised_at", "Thành phố thẩm định"), ("city_decided_at", "Thành phố quyết định"))
 
 
 def public(doc: dict[str, Any]) -> dict[str, Any]:
@@ -105,14 +106,20 @@ class ReportingQueries:
             figures = summarise(docs[PIPELINE], docs[CAMPAIGNS], docs[AWARDS], period)
             names = [c.get("commune_name") for c in docs[CAMPAIGNS] if c.get("commune_name")]
             awards = [a for a in docs[AWARDS] if a.get("status") == "granted" and a.get("year") == year]
+            city_level = [a for a in docs[AWARDS] if a.get("level") == "city" and a.get("year") == year]
+            total = figures["total"]
             rows.append({"commune_id": commune_id, "commune_name": names[0] if names else commune_id,
-                         **figures["total"], "awards_granted": len(awards),
+                         **total, "awards_granted": len(awards),
+                         "nominations_received": total["nominated"], "city_recognised": total["city_recognised"],
+                         "city_awards_proposed": len(city_level),
+                         "city_awards_granted": sum(1 for a in city_level if a.get("status") == "granted"),
                          "units_without_initiatives": len(figures["units_without_initiatives"])})
         ranked = sorted(rows, key=lambda r: (-r["recognised"], -r["submitted"], r["commune_id"]))
         for position, row in enumerate(ranked, start=1):
             row["rank"] = position
-        totals = {k: sum(r[k] for r in rows) for k in ("submitted", "scored", "recognised", "nominated", "awarded",
-                                                        "awards_granted")}
+        totals = {k: sum(r[k] for r in rows) for k in (
+            "submitted", "scored", "recognised", "nominated", "city_recognised", "awarded", "awards_granted",
+            "nominations_received", "city_awards_proposed", "city_awards_granted")}
         return {"year": year, "communes": ranked, "totals": totals}
 
     async def open_data(self, commune_id: str, year: int) -> list[dict[str, Any]]:
@@ -124,6 +131,6 @@ class ReportingQueries:
         return [{"commune_id": commune_id, "initiative_id": d["initiative_id"], "campaign_id": d["campaign_id"],
                  "title": d["title"], "field": d["field"], "unit": d.get("unit_name"), "summary": d.get("summary"),
                  "status": d.get("status"), "recognised": d.get("recognised"), "nominated": bool(d.get("nominated")),
-                 "awarded": d["initiative_id"] in awarded,
+                 "city_recognised": d.get("city_recognised") is True, "awarded": d["initiative_id"] in awarded,
                  "submitted_on": d["submitted_at"].date().isoformat()}
                 for d in docs[PIPELINE] if period.holds(d.get("submitted_at")) and d.get("status") != "withdrawn"]

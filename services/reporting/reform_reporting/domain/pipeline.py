@@ -17,6 +17,8 @@ from reform_shared.events import (
     AwardRevoked,
     CampaignAmended,
     CampaignLaunched,
+    CityAppraisalScored,
+    CityRecognitionDecided,
     CouncilConstituted,
     CouncilMembershipChanged,
     InitiativeContent,
@@ -44,7 +46,7 @@ SERVICE_OF = {
     "Campaign": "submission", "Initiative": "submission", "Submissions": "submission", "Title": "submission",
     "Council": "evaluation", "Rubric": "evaluation", "Scoring": "evaluation", "Conflict": "evaluation",
     "Score": "evaluation", "Recognition": "evaluation", "Nominat": "evaluation", "Award": "awards",
-    "Basis": "awards", "Par": "awards",
+    "Basis": "awards", "Par": "awards", "City": "evaluation",
 }
 
 
@@ -52,6 +54,11 @@ def service_of(event_type: str) -> str:
     if event_type in ("InitiativeRecognized", "InitiativeNotRecognized"):
         return "evaluation"
     return next((s for prefix, s in SERVICE_OF.items() if event_type.startswith(prefix)), "unknown")
+
+
+def field_key(value: str) -> str:
+    """A user id as one MongoDB field name (no dots, no leading $)."""
+    return value.replace("%", "%25").replace(".", "%2E").replace("$", "%24")
 
 
 def _content(content: InitiativeContent) -> dict[str, Any]:
@@ -112,6 +119,16 @@ def updates(envelope: EventEnvelope, stream_seq: int) -> list[Update]:
         fields = {"nominated": True, "nominated_at": at}
     elif isinstance(p, NominationWithdrawn):
         fields = {"nominated": False}
+    elif isinstance(p, CityAppraisalScored):  # written at the city node, about this commune's initiative
+        fields = {"city_appraised": True, "last_city_appraised_at": at, f"city_sheets.{field_key(p.member_id)}": at}
+    elif isinstance(p, CityRecognitionDecided):
+        fields = {"city_recognised": p.recognised, "city_decided_at": at, "city_decision": {
+            "recognised": p.recognised, "decision_number": p.decision_number,
+            "decision_date": p.decision_date.isoformat(), "mean_effectiveness": p.mean_effectiveness,
+            "mean_replicability": p.mean_replicability, "appraisals": p.appraisals, "reason": p.reason,
+            "decided_by": p.decided_by}}
+        if p.recognised:
+            fields["city_recognised_at"] = at
     elif isinstance(p, AwardProposed):
         return [(AWARDS, f"{c}:{p.award_id}", {
             "commune_id": c, "award_id": p.award_id, "form": p.form, "level": p.level, "year": p.year,
@@ -130,5 +147,5 @@ EVENT_TYPES = (
     "CampaignLaunched", "CampaignAmended", "SubmissionsClosed", "CouncilConstituted", "CouncilMembershipChanged",
     "InitiativeSubmitted", "InitiativeRevised", "InitiativeReturned", "InitiativeWithdrawn", "ScoreRecorded",
     "ConflictDeclared", "InitiativeRecognized", "InitiativeNotRecognized", "Nominated", "NominationWithdrawn",
-    "AwardProposed", "AwardGranted", "AwardRejected", "AwardRevoked",
+    "CityAppraisalScored", "CityRecognitionDecided", "AwardProposed", "AwardGranted", "AwardRejected", "AwardRevoked",
 )

@@ -10,7 +10,9 @@ from typing import Any
 
 from reform_shared.catalog import field_label
 
-STAGES = ("submitted", "scored", "recognised", "nominated", "awarded")
+STAGES = ("submitted", "scored", "recognised", "nominated", "city_recognised", "awarded")
+"""`city_recognised`: the city recognised the nominated initiative at city level (CityRecognitionDecided,
+taken on the city node and flowed back). `awarded` is not a step after it: a commune award needs none."""
 VIETNAM = dt.timezone(dt.timedelta(hours=7))
 
 
@@ -43,6 +45,7 @@ def stages_of(doc: dict[str, Any], awarded: set[str]) -> dict[str, bool]:
     return {"submitted": active, "scored": active and bool(doc.get("scored")),
             "recognised": active and doc.get("recognised") is True,
             "nominated": active and bool(doc.get("nominated")),
+            "city_recognised": active and doc.get("city_recognised") is True,
             "awarded": active and doc["initiative_id"] in awarded}
 
 
@@ -72,6 +75,9 @@ def summarise(
     pipeline: list[dict[str, Any]], campaigns: list[dict[str, Any]], awards: list[dict[str, Any]], period: Period,
 ) -> dict[str, Any]:
     """The figures of a report: initiatives submitted in the period, and how far each has got."""
+    # an initiative whose submission is not (yet) received counts nowhere: with federation, the city's
+    # decisions and a commune's submission travel on different streams
+    pipeline = [d for d in pipeline if d.get("submitted_at") and d.get("campaign_id")]
     docs = [d for d in pipeline if period.holds(d.get("submitted_at"))]
     awarded = awarded_initiatives(awards)
     deadlines = {c["campaign_id"]: c.get("closes_at") for c in campaigns}
