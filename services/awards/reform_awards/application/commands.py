@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from reform_awards.domain import award as awards
-from reform_awards.domain.catalogue import FORMS
+from reform_awards.domain.catalogue import FORMS, AwardForm
 from reform_awards.domain.eligibility import Eligibility, Facts, assess
 from reform_awards.domain.sources import campaign_year, content_of, initiative_fact, par_rank
 from reform_shared.commands import CommandBus, CommandContext
-from reform_shared.envelope import EventPayload
-from reform_shared.errors import NotFound, RuleViolation
+from reform_shared.envelope import EventEnvelope, EventPayload
+from reform_shared.errors import Conflict, NotFound, RuleViolation
 from reform_shared.events import AwardProposed, BasisClaimed, ParRankingRecorded
 from reform_shared.idempotency import CommandResult
-from reform_shared.store import AggregateHistory, AppendOutcome
+from reform_shared.store import AggregateHistory, AppendOutcome, JetStreamEventStore, StoredEvent
 
 CITY = "city"
 """PAR rankings are the city's data, kept under this pseudo-commune on every node."""
@@ -37,6 +39,33 @@ def new_award_id(form: str, year: int | None, suffix: str) -> str:
     return f"{SHORT.get(form, 'kt')}{year or ''}-{suffix}"
 
 
+class Record:
+    """Reads an aggregate under every subject prefix the node receives, its own and the other side's:
+    a city node reads the communes' initiatives and results (`reform.`), a commune node the city's
+    decisions about it (`city.`). Read-only: appends go through the bus, under the node's own prefix."""
+
+    def __init__(self, own: JetStreamEventStore, others: Sequence[JetStreamEventStore] = ()) -> None:
+        self._own = own
+        self._others = list(others)
+
+    async def foreign(self, commune_id: str, aggregate_type: str, aggregate_id: str) -> list[StoredEvent]:
+        histories = await asyncio.gather(*[store.load(commune_id, aggregate_type, aggregate_id)
+                                           for store in self._others])
+        return sorted((e for h in histories for e in h.events), key=lambda e: e.stream_seq)
+
+    async def load(self, commune_id: str, aggregate_type: str, aggregate_id: str) -> list[EventEnvelope]:
+        own, foreign = await asyncio.gather(self._own.load(commune_id, aggregate_type, aggregate_id),
+                                            self.foreign(commune_id, aggregate_type, aggregate_id))
+        return [e.envelope for e in sorted([*own.events, *foreign], key=lambda e: e.stream_seq)]
+
+
+def decided_at_city() -> Conflict:
+    return Conflict(
+        "Khen thưởng cấp thành phố (Bằng khen, khen thưởng giai đoạn) được đề nghị và quyết định tại nút thành phố",
+        "city-level awards are proposed and decided on the city node (this is a commune node)",
+        rule="decided_at_city", details={"federation_role": "commune"})
+
+
 def done(outcome: AppendOutcome) -> dict[str, Any]:
     last = outcome.events[-1]
     payload = last.envelope.payload
@@ -46,27 +75,36 @@ def done(outcome: AppendOutcome) -> dict[str, Any]:
 
 
 class AwardCommands:
-    def __init__(self, bus: CommandBus, directory: Any) -> None:
+    def __init__(self, bus: CommandBus, directory: Any, record: Record | None = None,
+                 federation_role: str = "standalone") -> None:
         self._bus = bus
         self._store = bus.store
         self._directory = directory
+        self._record = record or Record(bus.store)
+        self._role = federation_role
+
+    def decided_here(self, form: AwardForm) -> None:
+        """A federated commune node proposes and decides commune-level awards only."""
+        if form.level == "city" and self._role == "commune":
+            raise decided_at_city()
 
     async def facts(self, commune_id: str, proposed: AwardProposed, par_category: str) -> Facts:
         initiatives = []
         for initiative_id in proposed.basis.initiative_ids:
-            content, campaign_id, ids = content_of((await self._store.load(commune_id, "initiative",
-                                                                           initiative_id)).envelopes)
+            content, campaign_id, ids = content_of(await self._record.load(commune_id, "initiative", initiative_id))
             if content is None or campaign_id is None:
                 raise NotFound(f"Không tìm thấy sáng kiến {initiative_id}", f"no initiative {initiative_id}",
                                field="basis.initiative_ids", rule="known_initiative")
-            year = campaign_year(payloads(await self._store.load(commune_id, "campaign", campaign_id)))
-            evaluation = (await self._store.load(commune_id, "evaluation", initiative_id)).envelopes
-            initiatives.append(initiative_fact(initiative_id, content, year or 0, ids, evaluation))
+            campaign = await self._record.load(commune_id, "campaign", campaign_id)
+            year = campaign_year([e.payload for e in campaign])
+            evaluation, city = await asyncio.gather(self._record.load(commune_id, "evaluation", initiative_id),
+                                                    self._record.load(commune_id, "cityappraisal", initiative_id))
+            initiatives.append(initiative_fact(initiative_id, content, year or 0, ids, evaluation, city))
         rank, event_id = None, None
         par_year = proposed.basis.par_year or proposed.year
         if par_year is not None:
-            par = await self._store.load(CITY, "par", f"{par_year}-{par_category}")
-            rank, event_id = par_rank(par.envelopes, commune_id)
+            par = await self._record.load(CITY, "par", f"{par_year}-{par_category}")
+            rank, event_id = par_rank(par, commune_id)
         return Facts(commune_id, tuple(initiatives), rank, par_category, event_id)
 
     async def assess(self, commune_id: str, proposed: AwardProposed, par_category: str) -> Eligibility:
@@ -86,6 +124,8 @@ class AwardCommands:
 
     async def propose(self, ctx: CommandContext, commune_id: str, proposed: AwardProposed, par_category: str,
                       request: Any) -> CommandResult:
+        self.decided_here(awards.form_of(proposed.form))
+
         async def run(key: str | None) -> CommandResult:
             award = proposed.model_copy(update={"award_id": new_award_id(
                 proposed.form, proposed.year, (key or proposed.award_id)[-36:])}) if key else proposed
@@ -107,8 +147,21 @@ class AwardCommands:
 
         return await self._bus.once(ctx, commune_id=commune_id, operation="propose_award", request=request, run=run)
 
+    async def _claimed_on_the_other_side(self, commune_id: str, initiative_id: str, award: AwardProposed) -> None:
+        """An initiative that grounds an award decided on the other node (a commune's Giấy khen seen at the
+        city, a city Bằng khen seen at the commune) grounds no second one. Read from what has arrived."""
+        claims = [e.envelope.payload for e in await self._record.foreign(commune_id, "basis", initiative_id)
+                  if isinstance(e.envelope.payload, BasisClaimed)]
+        if not claims or claims[-1].award_id == award.award_id:
+            return
+        holder_id = claims[-1].award_id
+        holder = awards.fold([e.payload for e in await self._record.load(
+            commune_id, "award", award_aggregate(holder_id))]).get(holder_id)
+        awards.one_award_per_achievement(holder, initiative_id)
+
     async def _claim_basis(self, ctx: CommandContext, commune_id: str, initiative_id: str, award: AwardProposed,
                            key: str | None) -> None:
+        await self._claimed_on_the_other_side(commune_id, initiative_id, award)
         history = await self._store.load(commune_id, "basis", initiative_id)
         claims = [(e, e.envelope.payload) for e in history.events if isinstance(e.envelope.payload, BasisClaimed)]
         if claims:
@@ -144,10 +197,22 @@ class AwardCommands:
             decide=lambda h: decide(awards.fold(payloads(h))))
 
     async def level_of(self, commune_id: str, award_id: str) -> str:
-        state = awards.fold(payloads(await self._store.load(commune_id, "award", award_aggregate(award_id))))
+        """Who decides the award (its form's `decided_by`), if it is decided on this node at all."""
+        aggregate = award_aggregate(award_id)
+        state = awards.fold(payloads(await self._store.load(commune_id, "award", aggregate)))
+        here = award_id in state
+        if not here:
+            state = awards.fold([e.envelope.payload for e in await self._record.foreign(commune_id, "award",
+                                                                                         aggregate)])
         if award_id not in state:
             raise NotFound(f"Không có đề nghị khen thưởng {award_id}", f"no award {award_id}", field="award_id")
-        return FORMS[state[award_id].form].decided_by
+        form = FORMS[state[award_id].form]
+        self.decided_here(form)
+        if not here:
+            raise Conflict(f"Đề nghị khen thưởng {award_id} được lập và quyết định trên nút khác",
+                           f"award {award_id} was proposed on another node and is decided there",
+                           field="award_id", rule="decided_on_its_node")
+        return form.decided_by
 
     async def grant(self, ctx: CommandContext, commune_id: str, award_id: str, number: str, date: dt.date,
                     signer: str) -> CommandResult:
@@ -163,7 +228,10 @@ class AwardCommands:
                                   lambda state: awards.revoke(state, award_id, reason))
 
     async def record_par(self, ctx: CommandContext, ranking: ParRankingRecorded) -> CommandResult:
-        """A new ranking of a year and category replaces the previous one (the last one counts)."""
+        """A new ranking of a year and category replaces the previous one (the last one counts).
+        City data: entered on the city node (or a standalone one), not on a commune node."""
+        if self._role == "commune":
+            raise decided_at_city()
         return await self._bus.execute(
             ctx, operation="par", request=ranking.model_dump(mode="json"), commune_id=CITY, aggregate_type="par",
             aggregate_id=ranking.aggregate_id(), status_code=201,

@@ -21,6 +21,9 @@ class InitiativeFact:
     replicable: bool
     effective: bool
     event_ids: tuple[str, ...]
+    city_recognised: bool = False
+    """The city recognised it at city level after its council appraised applied effectiveness and
+    replicability (CityRecognitionDecided): it counts as recognised, effective and replicable."""
 
 
 @dataclass(frozen=True)
@@ -57,8 +60,10 @@ def _belongs(fact: InitiativeFact, recipient: Recipient, commune_id: str) -> boo
 
 def _initiatives(facts: Facts, recipient: Recipient, *, replicable: bool = False, effective: bool = False,
                  years: tuple[int, int] | None = None) -> list[InitiativeFact]:
-    return [f for f in facts.initiatives if f.recognised and _belongs(f, recipient, facts.commune_id)
-            and (f.replicable or not replicable) and (f.effective or not effective)
+    return [f for f in facts.initiatives if (f.recognised or f.city_recognised)
+            and _belongs(f, recipient, facts.commune_id)
+            and (f.replicable or f.city_recognised or not replicable)
+            and (f.effective or f.city_recognised or not effective)
             and (years is None or years[0] <= f.campaign_year <= years[1])]
 
 
@@ -105,8 +110,8 @@ def assess(form: AwardForm, recipient: Recipient, basis: Basis, facts: Facts) ->
         top = PAR_TOP.get(facts.par_category, 5)
         ranked = facts.par_rank is not None and facts.par_rank <= top
         conditions = (
-            Condition("Có sáng kiến được công nhận và có khả năng nhân rộng", bool(initiatives),
-                      _evidence(initiatives)),
+            Condition("Có sáng kiến được công nhận và có khả năng nhân rộng (hoặc được thành phố công nhận)",
+                      bool(initiatives), _evidence(initiatives)),
             Condition(f"Và xếp hạng Chỉ số CCHC trong nhóm {top} đứng đầu"
                       + (f" (hạng {facts.par_rank})" if facts.par_rank else " (chưa có xếp hạng)"),
                       ranked, (facts.par_event_id,) if facts.par_event_id else ()),

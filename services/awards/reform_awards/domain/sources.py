@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from reform_awards.domain.eligibility import InitiativeFact
 from reform_shared.envelope import EventEnvelope, EventPayload
 from reform_shared.events import (
     CampaignLaunched,
+    CityRecognitionDecided,
     InitiativeContent,
     InitiativeRecognized,
     InitiativeRevised,
@@ -31,9 +34,18 @@ def campaign_year(events: list[EventPayload]) -> int | None:
     return next((e.year for e in events if isinstance(e, CampaignLaunched)), None)
 
 
+def city_decision(appraisal: Sequence[EventEnvelope]) -> EventEnvelope | None:
+    """The city's recognition decision on the initiative (taken once), if any."""
+    return next((e for e in reversed(appraisal) if isinstance(e.payload, CityRecognitionDecided)), None)
+
+
 def initiative_fact(initiative_id: str, content: InitiativeContent, year: int, submitted_ids: tuple[str, ...],
-                    evaluation: list[EventEnvelope]) -> InitiativeFact:
+                    evaluation: list[EventEnvelope], city_appraisal: Sequence[EventEnvelope] = ()
+                    ) -> InitiativeFact:
+    """The commune's result, and the city's decision when there is one (city appraisal aggregate)."""
     recognised = next((e for e in evaluation if isinstance(e.payload, InitiativeRecognized)), None)
+    decision = city_decision(city_appraisal)
+    at_city = decision if decision is not None and getattr(decision.payload, "recognised", False) else None
     payload = recognised.payload if recognised else None
     replicable = effective = False
     if isinstance(payload, InitiativeRecognized):
@@ -45,7 +57,9 @@ def initiative_fact(initiative_id: str, content: InitiativeContent, year: int, s
         initiative_id=initiative_id, title=content.title, unit_id=content.unit.unit_id,
         author_ids=tuple(a.user_id for a in content.authors if a.user_id), campaign_year=year,
         recognised=recognised is not None, replicable=replicable, effective=effective,
-        event_ids=submitted_ids[-1:] + ((recognised.event_id,) if recognised else ()),
+        event_ids=submitted_ids[-1:] + ((recognised.event_id,) if recognised else ())
+        + ((at_city.event_id,) if at_city else ()),
+        city_recognised=at_city is not None,
     )
 
 
