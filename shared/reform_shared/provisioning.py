@@ -9,7 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from nats.js import JetStreamContext
-from nats.js.api import DiscardPolicy, KeyValueConfig, RetentionPolicy, StorageType, StreamConfig
+from nats.js.api import (
+    DiscardPolicy,
+    ExternalStream,
+    KeyValueConfig,
+    RetentionPolicy,
+    StorageType,
+    StreamConfig,
+    StreamSource,
+)
 from nats.js.errors import BadRequestError, BucketNotFoundError, NotFoundError
 
 from reform_shared.settings import Settings
@@ -23,11 +31,21 @@ class ProvisionReport:
     bucket_created: bool
 
 
+def federation_sources(settings: Settings) -> list[StreamSource]:
+    """A federated commune node's stream also sources the city's decisions about its communes:
+    OUT_<NODE> in its hub account, reached through the city's JetStream domain (reform_shared.federation)."""
+    if settings.federation_role != "commune":
+        return []
+    account = settings.node_id.upper().replace("-", "_")
+    return [StreamSource(name=f"OUT_{account}", external=ExternalStream(api=f"$JS.{settings.city_domain}.API"))]
+
+
 def event_stream_config(settings: Settings) -> StreamConfig:
     return StreamConfig(
         name=settings.stream_name,
         description="Domain events of the administrative-reform initiative system (the legal record)",
         subjects=list(settings.stream_subjects),
+        sources=federation_sources(settings) or None,
         retention=RetentionPolicy.LIMITS,
         storage=StorageType.FILE,
         discard=DiscardPolicy.OLD,
@@ -42,18 +60,29 @@ def event_stream_config(settings: Settings) -> StreamConfig:
     )
 
 
-async def provision(js: JetStreamContext, settings: Settings) -> ProvisionReport:
-    """Create or align the event stream and the idempotency bucket; safe to repeat."""
-    config = event_stream_config(settings)
-    stream_created = False
+def _source_key(source: StreamSource) -> tuple[str, str | None, str | None]:
+    return source.name, source.filter_subject, source.external.api if source.external else None
+
+
+async def ensure_stream(js: JetStreamContext, config: StreamConfig) -> bool:
+    """Create the stream, or align it when its subjects, sources or duplicate window differ.
+    True if it was created."""
     try:
-        info = await js.stream_info(settings.stream_name)
-        current = info.config
-        if sorted(current.subjects or []) != sorted(config.subjects or []) or current.duplicate_window != 120.0:
-            await js.update_stream(config)
+        info = await js.stream_info(config.name or "")
     except NotFoundError:
         await js.add_stream(config)
-        stream_created = True
+        return True
+    current = info.config
+    same_subjects = sorted(current.subjects or []) == sorted(config.subjects or [])
+    same_sources = sorted(map(_source_key, current.sources or [])) == sorted(map(_source_key, config.sources or []))
+    if not (same_subjects and same_sources) or current.duplicate_window != config.duplicate_window:
+        await js.update_stream(config)
+    return False
+
+
+async def provision(js: JetStreamContext, settings: Settings) -> ProvisionReport:
+    """Create or align the event stream and the idempotency bucket; safe to repeat."""
+    stream_created = await ensure_stream(js, event_stream_config(settings))
 
     bucket_created = False
     try:

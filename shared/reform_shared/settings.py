@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     read_prefixes: list[str] = []
     """Subject prefixes the projections read; empty means only `subject_prefix`. A federated
     node reads both: its own events and the other side's (`["reform", "city"]`)."""
+    city_domain: str = "city"
+    """JetStream domain of the city hub (a federated commune node sources OUT_<node> through it)."""
     federation_role: Literal["standalone", "commune", "city"] = "standalone"
     """standalone: one node does everything (a city officer decides city awards on it);
     commune: city-level decisions arrive from the city node and are refused here;

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import secrets
+import signal
 import sys
 import time
 from dataclasses import dataclass, field
@@ -13,7 +15,8 @@ import httpx
 import nats
 from pydantic import SecretStr
 
-from reform_node.servers import ChildProcess, mongo_url, start_mongo, start_nats
+from reform_node.servers import ChildProcess, mongo_url, start_mongo, start_nats, write_nats_config
+from reform_shared.federation import FederationConfig, provision_city
 from reform_shared.provisioning import provision
 from reform_shared.settings import Settings
 
@@ -30,10 +33,26 @@ class NodeConfig:
     service_ports: dict[str, int] = field(default_factory=lambda: dict(SERVICES))
     environment: str = "development"
     otlp_endpoint: str | None = None
+    # Federation (reform_node.federation): the role, and what makes a commune node or the city node.
+    role: str = "standalone"
+    domain: str | None = None
+    nats_extra: str = ""
+    nats_user: str | None = None
+    nats_password: str | None = None
+    stream_name: str = "REFORM_EVENTS"
+    subject_prefix: str = "reform"
+    read_prefixes: list[str] = field(default_factory=list)
+    federation: FederationConfig | None = None
+    own_mongo: bool = True
+    database_prefix: str | None = None
 
     @property
     def nats_url(self) -> str:
-        return f"nats://127.0.0.1:{self.nats_port}"
+        auth = f"{self.nats_user}:{self.nats_password}@" if self.nats_user else ""
+        return f"nats://{auth}127.0.0.1:{self.nats_port}"
+
+    def database(self, service: str) -> str:
+        return f"{self.database_prefix}_{service}" if self.database_prefix else f"reform_{service}"
 
     @property
     def mongo_url(self) -> str:
@@ -56,24 +75,37 @@ class NodeConfig:
             "REFORM_NATS_URL": self.nats_url,
             "REFORM_MONGO_URL": self.mongo_url,
             "REFORM_JWT_SECRET": self.secret(),
+            "REFORM_FEDERATION_ROLE": self.role,
+            "REFORM_STREAM_NAME": self.stream_name,
+            "REFORM_STREAM_SUBJECTS": json.dumps([f"{self.subject_prefix}.>"]),
+            "REFORM_SUBJECT_PREFIX": self.subject_prefix,
+            "REFORM_READ_PREFIXES": json.dumps(self.read_prefixes),
+            "REFORM_DATABASE": self.database(service),
         }
         if self.otlp_endpoint:
             env["REFORM_OTLP_ENDPOINT"] = self.otlp_endpoint
         return env
 
-    def settings(self) -> Settings:
+    def settings(self, service: str = "reform") -> Settings:
         return Settings(
-            nats_url=self.nats_url, mongo_url=self.mongo_url, jwt_secret=SecretStr(self.secret()), node_id=self.node_id
+            nats_url=self.nats_url, mongo_url=self.mongo_url, jwt_secret=SecretStr(self.secret()), node_id=self.node_id,
+            service_name=service, federation_role=self.role,  # type: ignore[arg-type]
+            stream_name=self.stream_name, stream_subjects=[f"{self.subject_prefix}.>"],
+            subject_prefix=self.subject_prefix, read_prefixes=self.read_prefixes, database=self.database(service),
         )
 
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.service_ports[service]}"
 
 
-async def provision_node(settings: Settings) -> None:
+async def provision_node(settings: Settings, federation: FederationConfig | None = None,
+                         linked: set[str] | None = None) -> None:
     nc = await nats.connect(settings.nats_url)
     try:
-        await provision(nc.jetstream(), settings)
+        if federation is not None:
+            await provision_city(nc, federation, settings, linked)
+        else:
+            await provision(nc.jetstream(), settings)
     finally:
         await nc.close()
 
@@ -104,11 +136,35 @@ class CommuneNode:
         self.mongo: ChildProcess | None = None
         self.services: dict[str, ChildProcess] = {}
 
+    def start_nats(self) -> None:
+        cfg = self.config
+        self.nats = start_nats(cfg.data_dir / "nats", cfg.nats_port, cfg.nats_http_port, cfg.node_id,
+                               domain=cfg.domain, extra=cfg.nats_extra)
+
+    def reload_nats(self) -> None:
+        """Rewrite the server's config and make it reload (SIGHUP): accounts change, nothing restarts."""
+        cfg = self.config
+        write_nats_config(cfg.data_dir / "nats", cfg.nats_port, cfg.nats_http_port, cfg.node_id,
+                          domain=cfg.domain, extra=cfg.nats_extra)
+        assert self.nats is not None and self.nats.proc is not None
+        self.nats.proc.send_signal(signal.SIGHUP)
+
+    def provision(self, linked: set[str] | None = None) -> None:
+        asyncio.run(provision_node(self.config.settings(), self.config.federation, linked))
+
+    def leafnodes(self) -> int:
+        """How many leafnode connections the node's NATS has (monitoring endpoint)."""
+        try:
+            return int(httpx.get(f"http://127.0.0.1:{self.config.nats_http_port}/leafz", timeout=2).json()["leafnodes"])
+        except (httpx.HTTPError, KeyError, ValueError):
+            return 0
+
     def start_infrastructure(self) -> None:
         cfg = self.config
-        self.nats = start_nats(cfg.data_dir / "nats", cfg.nats_port, cfg.nats_http_port, cfg.node_id)
-        self.mongo = start_mongo(cfg.data_dir / "mongo", cfg.mongo_port)
-        asyncio.run(provision_node(cfg.settings()))
+        self.start_nats()
+        if cfg.own_mongo:
+            self.mongo = start_mongo(cfg.data_dir / "mongo", cfg.mongo_port)
+        self.provision()
 
     def start_service(self, service: str) -> ChildProcess:
         child = ChildProcess(

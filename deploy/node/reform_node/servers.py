@@ -81,8 +81,10 @@ class ChildProcess:
             self.proc.wait()
 
 
-def nats_config(port: int, http_port: int, store_dir: Path, server_name: str, host: str = "127.0.0.1") -> str:
-    """The embedded node's nats-server config: JetStream on disk, fsync on every write."""
+def nats_config(port: int, http_port: int, store_dir: Path, server_name: str, host: str = "127.0.0.1",
+                domain: str | None = None, extra: str = "") -> str:
+    """The embedded node's nats-server config: JetStream on disk, fsync on every write; a federated
+    node adds its JetStream domain and its leafnode / accounts blocks (`extra`)."""
     return (
         f'server_name: "{server_name}"\n'
         f'listen: "{host}:{port}"\n'
@@ -90,16 +92,25 @@ def nats_config(port: int, http_port: int, store_dir: Path, server_name: str, ho
         "max_payload: 4MB\n"
         "jetstream {\n"
         f'  store_dir: "{store_dir}"\n'
-        "  # Acknowledged events are the legal record: flush each write to disk before the ack.\n"
+        + (f'  domain: "{domain}"\n' if domain else "")
+        + "  # Acknowledged events are the legal record: flush each write to disk before the ack.\n"
         "  sync_interval: always\n"
         "}\n"
+        + extra
     )
 
 
-def start_nats(data_dir: Path, port: int, http_port: int, server_name: str = "commune-node") -> ChildProcess:
+def write_nats_config(data_dir: Path, port: int, http_port: int, server_name: str, domain: str | None = None,
+                      extra: str = "") -> Path:
     data_dir.mkdir(parents=True, exist_ok=True)
     conf = data_dir / "nats-server.conf"
-    conf.write_text(nats_config(port, http_port, data_dir / "jetstream", server_name))
+    conf.write_text(nats_config(port, http_port, data_dir / "jetstream", server_name, domain=domain, extra=extra))
+    return conf
+
+
+def start_nats(data_dir: Path, port: int, http_port: int, server_name: str = "commune-node",
+               domain: str | None = None, extra: str = "") -> ChildProcess:
+    conf = write_nats_config(data_dir, port, http_port, server_name, domain, extra)
     child = ChildProcess("nats", [_binary("nats-server"), "-c", str(conf)], data_dir / "nats-server.log")
     child.start()
     assert child.proc is not None

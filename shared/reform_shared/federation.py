@@ -1,0 +1,273 @@
+"""Federation of commune nodes and the city node over NATS leafnodes and JetStream sources.
+
+    commune node N (JetStream domain N)                     city hub (JetStream domain `city`)
+    ┌──────────────────────────────┐   leafnode, bound to   ┌──────────────────────────────────────────────┐
+    │ REFORM_EVENTS  reform.>      │ ── hub account <N> ──▶ │ account <N>:  FED_<N>  ◀─ REFORM_EVENTS of N │
+    │   + source OUT_<N>           │                        │               (filter reform.<c>.> per commune│
+    │     ($JS.city.API)           │ ◀───────────────────── │                the node hosts)               │
+    └──────────────────────────────┘                        │               OUT_<N>  ◀─ CITY_EVENTS         │
+                                                            │               (filter city.<c>.> per commune) │
+                                                            │ account CITY: CITY_EVENTS  city.>             │
+                                                            │               + source FED_<every node>       │
+                                                            └──────────────────────────────────────────────┘
+
+Why this shape (tried against real servers, ARCHITECTURE.md "Federation"):
+- One hub account per node. The leafnode of node N is bound to account <N>, which holds only N's
+  copy of its events (FED_<N>) and the city's decisions about N's communes (OUT_<N>): a node can
+  neither read nor write anything of another node, whatever it sends (accounts are the boundary;
+  the leaf user's permissions and connection type close the rest).
+- The city account reaches each node account through imports: the JetStream API of account <N>
+  as `$JS.acct-<N>.API` (the city provisions FED_/OUT_ there and sources FED_<N>), and account <N>
+  may create consumers on CITY_EVENTS only with its own communes' filters: the export names the
+  filter in the subject (`$JS.API.CONSUMER.CREATE.CITY_EVENTS.*.city.<c>.>`, nats-server 2.10+),
+  so OUT_<N> can read `city.<c>.>` and nothing else.
+- Sources filter by commune: an event a node writes under another commune's subject never leaves
+  the node (FED_<N> takes `reform.<own commune>.>` only). Projections also park an event whose body
+  names another commune than its subject (reform_shared.projection).
+- Store and forward: while the hub or the link is down, each side keeps appending to its own stream;
+  sources resume from their last position when the link returns (tests/test_federation.py).
+- Communes join without a restart: the hub reloads its accounts (SIGHUP) and `provision_city`
+  adds the node's streams and a source to CITY_EVENTS.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+from nats.aio.client import Client as NatsClient
+from nats.js.api import DiscardPolicy, ExternalStream, RetentionPolicy, StorageType, StreamConfig, StreamSource
+from pydantic import BaseModel, Field, field_validator
+
+from reform_shared.provisioning import ensure_stream, event_stream_config, provision
+from reform_shared.settings import Settings
+
+NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+COMMUNE_PREFIX = "reform"
+"""Subjects a commune node writes: reform.<commune>.<aggregate>.<id>.<EventType>."""
+CITY_PREFIX = "city"
+"""Subjects the city node writes: city.<commune concerned>.<aggregate>.<id>.<EventType>."""
+
+
+class FederatedNode(BaseModel):
+    """A commune node: its JetStream domain and the communes it hosts (usually one)."""
+
+    node_id: str = Field(description="JetStream domain and hub account of the node, e.g. ninh-giang")
+    communes: list[str] = Field(min_length=1)
+
+    @field_validator("node_id")
+    @classmethod
+    def _node_id(cls, value: str) -> str:
+        if not NAME.match(value) or value in (CITY_PREFIX, "city-hub"):
+            raise ValueError(f"node_id {value!r}: lowercase letters, digits and '-', not 'city'")
+        return value
+
+    @field_validator("communes")
+    @classmethod
+    def _communes(cls, value: list[str]) -> list[str]:
+        for commune in value:
+            if not NAME.match(commune) or commune == CITY_PREFIX:
+                raise ValueError(f"commune {commune!r}: lowercase letters, digits and '-', not 'city'")
+        if len(set(value)) != len(value):
+            raise ValueError("a commune is listed twice")
+        return value
+
+    @property
+    def account(self) -> str:
+        return account_of(self.node_id)
+
+    @property
+    def fed_stream(self) -> str:
+        return f"FED_{self.account}"
+
+    @property
+    def out_stream(self) -> str:
+        return f"OUT_{self.account}"
+
+    @property
+    def api_import(self) -> str:
+        """The prefix under which the city account reaches this node account's JetStream API."""
+        return f"$JS.acct-{self.node_id}.API"
+
+
+class FederationConfig(BaseModel):
+    """What the city hub knows: its domain, stream names and the commune nodes it federates."""
+
+    city_domain: str = CITY_PREFIX
+    city_stream: str = "CITY_EVENTS"
+    node_stream: str = "REFORM_EVENTS"
+    nodes: list[FederatedNode] = []
+
+    @field_validator("nodes")
+    @classmethod
+    def _unique(cls, value: list[FederatedNode]) -> list[FederatedNode]:
+        ids = [node.node_id for node in value]
+        communes = [c for node in value for c in node.communes]
+        if len(set(ids)) != len(ids):
+            raise ValueError("a node is listed twice")
+        if len(set(communes)) != len(communes):
+            raise ValueError("a commune is hosted by two nodes")
+        return value
+
+    @classmethod
+    def load(cls, path: Path) -> FederationConfig:
+        return cls.model_validate_json(path.read_text(encoding="utf-8"))
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.model_dump(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+    def node(self, node_id: str) -> FederatedNode:
+        for node in self.nodes:
+            if node.node_id == node_id:
+                return node
+        raise KeyError(node_id)
+
+    def with_node(self, node: FederatedNode) -> FederationConfig:
+        others = [n for n in self.nodes if n.node_id != node.node_id]
+        return self.model_copy(update={"nodes": [*others, node]})
+
+
+def account_of(node_id: str) -> str:
+    return node_id.upper().replace("-", "_")
+
+
+# -- nats-server configuration ---------------------------------------------------------------------
+def _secret(value: str | None, env: str) -> str:
+    """A literal (quoted) password, or an unquoted $ENV reference nats-server resolves at start."""
+    return json.dumps(value) if value is not None else f"${env}"
+
+
+def leaf_user(node: FederatedNode) -> str:
+    return f"leaf-{node.node_id}"
+
+
+LEAF_DENIED = [
+    # The node may use its hub account's JetStream only as its streams' sources need (consumers,
+    # info, flow control); streams there are the city's to create, change or delete.
+    "$JS.*.API.STREAM.CREATE.>", "$JS.*.API.STREAM.UPDATE.>", "$JS.*.API.STREAM.DELETE.>",
+    "$JS.*.API.STREAM.PURGE.>", "$JS.*.API.STREAM.MSG.DELETE.>", "$JS.*.API.STREAM.RESTORE.>",
+    "$JS.API.>",
+    # Events travel by JetStream sources only, never as plain publishes into the hub.
+    f"{COMMUNE_PREFIX}.>", f"{CITY_PREFIX}.>",
+]
+
+
+def hub_accounts(cfg: FederationConfig, *, city_password: str | None = None,
+                 leaf_passwords: Mapping[str, str] | None = None) -> str:
+    """The `accounts { ... }` block of the city hub. Passwords given are written in; missing ones
+    become $CITY_NATS_PASSWORD / $LEAF_<ACCOUNT>_PASSWORD environment references."""
+    leaf_passwords = leaf_passwords or {}
+    # The city's exports do not list the importing accounts: adding a node must not change them
+    # (a reload did not rewire a new account's import of a changed export). Only this file's
+    # imports, which the city alone writes, decide what each node account may reach.
+    city_exports = [
+        f'      {{ service: "$JS.FC.{cfg.city_stream}.>" }}',
+        f'      {{ service: "$JS.API.CONSUMER.CREATE.{cfg.city_stream}.*.{CITY_PREFIX}.*.>" }}',
+        '      { stream: "deliver.out.*.>" }',
+    ]
+    city_imports = []
+    blocks = []
+    for node in cfg.nodes:
+        acc = node.account
+        city_imports += [
+            f'      {{ service: {{ account: {acc}, subject: "$JS.API.>" }}, to: "{node.api_import}.>" }}',
+            f'      {{ service: {{ account: {acc}, subject: "$JS.FC.{node.fed_stream}.>" }} }}',
+            f'      {{ stream: {{ account: {acc}, subject: "deliver.fed.{node.node_id}.>" }} }}',
+        ]
+        imports = [
+            f'      {{ service: {{ account: CITY, subject: "$JS.API.CONSUMER.CREATE.{cfg.city_stream}.*.'
+            f'{CITY_PREFIX}.{c}.>" }}, to: "$JS.cityev-{node.node_id}.API.CONSUMER.CREATE.{cfg.city_stream}.*.'
+            f'{CITY_PREFIX}.{c}.>" }}'
+            for c in node.communes
+        ]
+        imports += [
+            f'      {{ service: {{ account: CITY, subject: "$JS.FC.{cfg.city_stream}.>" }} }}',
+            f'      {{ stream: {{ account: CITY, subject: "deliver.out.{node.node_id}.>" }} }}',
+        ]
+        denied = ", ".join(json.dumps(s) for s in LEAF_DENIED)
+        password = _secret(leaf_passwords.get(node.node_id), f"LEAF_{acc}_PASSWORD")
+        blocks.append(
+            f"  # node {node.node_id}: communes {', '.join(node.communes)}\n"
+            f"  {acc} {{\n"
+            "    jetstream: enabled\n"
+            f"    users: [\n"
+            f"      {{ user: {leaf_user(node)}, password: {password}, allowed_connection_types: [\"LEAFNODE\"],\n"
+            f"        permissions: {{ publish: {{ deny: [{denied}] }} }} }}\n"
+            "    ]\n"
+            "    exports: [\n"
+            '      { service: "$JS.API.>", accounts: [CITY] }\n'
+            f'      {{ service: "$JS.FC.{node.fed_stream}.>", accounts: [CITY] }}\n'
+            f'      {{ stream: "deliver.fed.{node.node_id}.>", accounts: [CITY] }}\n'
+            "    ]\n"
+            "    imports: [\n" + "\n".join(imports) + "\n    ]\n"
+            "  }\n"
+        )
+    city = (
+        "  CITY {\n"
+        "    jetstream: enabled\n"
+        f"    users: [ {{ user: city, password: {_secret(city_password, 'CITY_NATS_PASSWORD')} }} ]\n"
+        "    exports: [\n" + "\n".join(city_exports) + "\n    ]\n"
+        "    imports: [\n" + "\n".join(city_imports) + "\n    ]\n"
+        "  }\n"
+    )
+    return "accounts {\n" + city + "".join(blocks) + "}\n"
+
+
+# -- streams ------------------------------------------------------------------------------------------
+def _source_only(name: str, description: str, sources: list[StreamSource]) -> StreamConfig:
+    return StreamConfig(
+        name=name, description=description, subjects=[], sources=sources, retention=RetentionPolicy.LIMITS,
+        storage=StorageType.FILE, discard=DiscardPolicy.OLD, max_msgs=-1, max_bytes=-1, max_age=0,
+        duplicate_window=120.0, deny_delete=True, deny_purge=True, num_replicas=1,
+    )
+
+
+def fed_stream_config(cfg: FederationConfig, node: FederatedNode) -> StreamConfig:
+    """FED_<N>, in the node's hub account: the node's own communes' events, through its domain."""
+    return _source_only(node.fed_stream, f"events of node {node.node_id} ({', '.join(node.communes)})", [
+        StreamSource(name=cfg.node_stream, filter_subject=f"{COMMUNE_PREFIX}.{c}.>",
+                     external=ExternalStream(api=f"$JS.{node.node_id}.API"))
+        for c in node.communes
+    ])
+
+
+def out_stream_config(cfg: FederationConfig, node: FederatedNode) -> StreamConfig:
+    """OUT_<N>, in the node's hub account: the city's decisions about the node's communes."""
+    return _source_only(node.out_stream, f"city decisions for node {node.node_id}", [
+        StreamSource(name=cfg.city_stream, filter_subject=f"{CITY_PREFIX}.{c}.>",
+                     external=ExternalStream(api=f"$JS.cityev-{node.node_id}.API",
+                                             deliver=f"deliver.out.{node.node_id}"))
+        for c in node.communes
+    ])
+
+
+def city_sources(cfg: FederationConfig) -> list[StreamSource]:
+    return [
+        StreamSource(name=node.fed_stream,
+                     external=ExternalStream(api=node.api_import, deliver=f"deliver.fed.{node.node_id}"))
+        for node in cfg.nodes
+    ]
+
+
+async def provision_city(nc: NatsClient, cfg: FederationConfig, settings: Settings,
+                         linked: set[str] | None = None) -> None:
+    """Idempotent: the city stream with a source per node, and each node account's FED_/OUT_ streams.
+    Run at city start and after adding a node (no restart of anything).
+
+    FED_<N> is created only for the nodes in `linked` (default: every node): a source whose far end
+    is not there yet fails and nats-server then backs off (10 s, 20 s, ... up to 2 min) before it
+    tries again, so a new node's FED_ stream is best created once its leafnode is up."""
+    js = nc.jetstream(timeout=10)
+    await provision(js, settings)  # the city stream's own subjects and the idempotency bucket
+    city = event_stream_config(settings)
+    city.sources = city_sources(cfg) or None
+    await ensure_stream(js, city)
+    for node in cfg.nodes:
+        node_js = nc.jetstream(prefix=node.api_import, timeout=10)
+        await ensure_stream(node_js, out_stream_config(cfg, node))
+        if linked is None or node.node_id in linked:
+            await ensure_stream(node_js, fed_stream_config(cfg, node))
+
