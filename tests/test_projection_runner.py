@@ -34,8 +34,8 @@ def runner_for(js: JetStreamContext, mongo: AsyncMongoClient[dict[str, Any]], se
                projection: Projection, **options: Any) -> ProjectionRunner:
     return ProjectionRunner(
         service="test", projection=projection, js=js, client=mongo, db=mongo[settings.database_name],
-        registry=build_registry(), stream=settings.stream_name, prefix=settings.subject_prefix,
-        **{"batch_size": 20, "fetch_timeout": 0.2, **options},
+        registry=build_registry(), stream=settings.stream_name,
+        **{"prefix": settings.subject_prefix, "batch_size": 20, "fetch_timeout": 0.2, **options},
     )
 
 
@@ -168,3 +168,27 @@ async def test_a_rebuild_builds_its_indexes_once_caught_up_not_before(js, mongo,
     await runner.run_until_caught_up(timeout=30)
     assert "by_seq" in await db.applied.index_information()
     assert await db.applied.count_documents({}) == 30
+
+
+async def test_a_projection_reading_a_new_prefix_is_rebuilt_with_what_it_missed(js, mongo, settings) -> None:
+    """A node joining a federation reads the city's prefix too: its projections start again from
+    the stream, so events it filtered out before count now, and nothing counts twice."""
+    await publish(js, settings, [(f"Sáng kiến {i}", "a") for i in range(5)])
+    city = settings.model_copy(update={"subject_prefix": f"{settings.subject_prefix}city"})
+    config = (await js.stream_info(settings.stream_name)).config
+    config.subjects = [*(config.subjects or []), f"{city.subject_prefix}.>"]
+    await js.update_stream(config)
+    await publish(js, city, [(f"Quyết định {i}", "b") for i in range(3)])  # the other side's subjects
+    first = runner_for(js, mongo, settings, CounterProjection())
+    await first.prepare()
+    await first.run_until_caught_up(timeout=30)
+    db = mongo[settings.database_name]
+    assert (await db.counters.find_one({"_id": "total"}))["n"] == 5
+
+    both = runner_for(js, mongo, settings, CounterProjection(),
+                      prefix=[settings.subject_prefix, city.subject_prefix])
+    await both.prepare()
+    await both.run_until_caught_up(timeout=30)
+    total = await db.counters.find_one({"_id": "total"})
+    assert total["n"] == 8 and total["by_field"] == {"a": 5, "b": 3}
+    assert await db.applied.count_documents({"times": {"$ne": 1}}) == 0

@@ -175,6 +175,11 @@ class ProjectionRunner:
         """
         await self.projection.create_indexes(self._db)
         await self._db[PARKED].create_index([("projection", 1), ("status", 1)])
+        if await self._filters_changed():
+            # The projection now reads other event types or prefixes than its consumer does: what it
+            # holds was built without them, so it is built again from the start of the stream.
+            log.warning("projection %s: its event types changed; rebuilding it from the stream", self.consumer)
+            await self._reset()
         doc = await self._db[CHECKPOINTS].find_one({"_id": self.projection.name}) or {}
         self._checkpoint = int(doc.get("seq", 0))
         crashes = int(doc.get("crashes", 0)) if doc.get("crash_seq") == self._checkpoint else 0
@@ -192,6 +197,15 @@ class ProjectionRunner:
         self._isolate = crashes >= self.max_deliver
         self._park_first = crashes > self.max_deliver
         await self._subscribe(recreate=unclean)
+
+    async def _filters_changed(self) -> bool:
+        try:
+            info = await self._js.consumer_info(self._stream, self.consumer)
+        except NotFoundError:
+            return False
+        wanted = self.consumer_config()
+        current = sorted(info.config.filter_subjects or [info.config.filter_subject or ""])
+        return current != sorted(wanted.filter_subjects or [wanted.filter_subject or ""])
 
     async def _has_leftovers(self) -> bool:
         try:
@@ -429,17 +443,20 @@ class ProjectionRunner:
     async def rebuild(self) -> None:
         """Drop the projection and its consumer, and build it again from the stream's start."""
         async with self._lock:
-            try:
-                await self._js.delete_consumer(self._stream, self.consumer)
-            except NotFoundError:
-                pass
-            for collection in self.projection.collections:
-                await self._db[collection].drop()
-            await self._db[CHECKPOINTS].delete_one({"_id": self.projection.name})
-            await self._db[PARKED].delete_many({"projection": self.projection.name})
-            self._checkpoint = 0
-            self._indexes_pending = True  # created once the rebuild has caught up (see step)
+            await self._reset()
             await self._subscribe(recreate=True)
+
+    async def _reset(self) -> None:
+        try:
+            await self._js.delete_consumer(self._stream, self.consumer)
+        except NotFoundError:
+            pass
+        for collection in self.projection.collections:
+            await self._db[collection].drop()
+        await self._db[CHECKPOINTS].delete_one({"_id": self.projection.name})
+        await self._db[PARKED].delete_many({"projection": self.projection.name})
+        self._checkpoint = 0
+        self._indexes_pending = True  # created once the rebuild has caught up (see step)
 
     async def replay_parked(self, parked_id: str) -> dict[str, Any]:
         """Apply a parked event again (after a fix); it stays parked if it still fails."""
