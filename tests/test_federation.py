@@ -6,8 +6,7 @@ rebuild from scratch gives, and a fourth node joins while the city's services ke
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
-import json
+import os
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -16,16 +15,16 @@ import httpx
 import nats
 import pytest
 from nats.js.errors import NotFoundError
+from support import submitted
 
 from reform_node.demo import load_demo, token
 from reform_node.demo_flow import advance_to_nominations
 from reform_node.federation import LocalFederation, Ports
 from reform_node.node import CommuneNode
-from reform_node.servers import free_port
-from reform_shared.envelope import Actor
-from reform_shared.events import InitiativeWithdrawn
-from reform_shared.commands import make_envelope
+from reform_node.servers import free_port, start_nats
+from reform_shared.events import build_registry
 from reform_shared.federation import FederatedNode
+from reform_shared.store import JetStreamEventStore
 
 pytestmark = pytest.mark.system
 
@@ -145,7 +144,8 @@ def test_the_city_recognises_and_awards_and_the_commune_sees_it(federation: Loca
             "basis": {"initiative_ids": [initiative]}}, sub="thu-ky", roles=("secretary",), commune=commune),
         lambda r: r.status_code == 201)
     award_id = proposed.json()["award_id"]
-    granted = eventually(lambda: city_post(federation, "awards", f"/api/v1/communes/{commune}/awards/{award_id}/grant", {
+    grant = f"/api/v1/communes/{commune}/awards/{award_id}/grant"
+    granted = eventually(lambda: city_post(federation, "awards", grant, {
         "decision_number": "3001/QĐ-UBND", "decision_date": "2026-11-21", "signer": "Chủ tịch UBND thành phố"}),
         lambda r: r.status_code == 200)
     assert granted.status_code == 200, granted.text
@@ -158,3 +158,190 @@ def test_the_city_recognises_and_awards_and_the_commune_sees_it(federation: Loca
         lambda: commune_get(federation, commune, "reporting", f"/api/v1/communes/{commune}/initiatives/{initiative}"),
         lambda d: d.get("city_recognised") or d.get("stages", {}).get("city_recognised"))
     assert item
+
+
+async def _city_has(fed: LocalFederation, subject: str) -> bool:
+    assert fed.city is not None
+    nc = await nats.connect(fed.city.config.nats_url)
+    try:
+        await nc.jetstream().get_last_msg(fed.city.config.stream_name, subject)
+        return True
+    except NotFoundError:
+        return False
+    finally:
+        await nc.close()
+
+
+def city_has(fed: LocalFederation, subject: str) -> bool:
+    return asyncio.run(_city_has(fed, subject))
+
+
+async def _forge(node: CommuneNode) -> dict[str, str]:
+    """What a compromised an-lao node could write into its own stream."""
+    nc = await nats.connect(node.config.nats_url)
+    try:
+        js = nc.jetstream()
+        store = JetStreamEventStore(js, build_registry(), node.config.stream_name, "reform")
+        # 1. an event under another commune's subject
+        other = submitted(title="Sáng kiến giả mạo của xã khác", commune="ninh-giang")
+        await store.append(await store.load("ninh-giang", "initiative", other.aggregate_id), [other])
+        # 2. an event under its own subject whose body names another commune
+        body = submitted(title="Thân sự kiện mạo danh", commune="ninh-giang")
+        subject = f"reform.an-lao.initiative.{body.aggregate_id}.InitiativeSubmitted"
+        await js.publish(subject, body.model_dump_json().encode(),
+                         headers={"Nats-Msg-Id": body.event_id, **body.header_fields()})
+        # 3. a genuine event after both: once it is at the city, the forged ones had their chance
+        marker = submitted(title="Sự kiện đánh dấu", commune="an-lao")
+        await store.append(await store.load("an-lao", "initiative", marker.aggregate_id), [marker])
+        return {"other": other.aggregate_id, "body": body.aggregate_id, "marker": marker.aggregate_id}
+    finally:
+        await nc.close()
+
+
+async def _rogue_attempts(url: str, ninh_giang_url: str) -> dict[str, str]:
+    """A client behind a leafnode that uses an-lao's credentials tries to read and write others' data."""
+    nc = await nats.connect(url)
+    outcomes: dict[str, str] = {}
+    try:
+        for name, subject in {
+            "read_city_stream": "$JS.city.API.STREAM.INFO.CITY_EVENTS",
+            "read_other_node_copy": "$JS.city.API.STREAM.INFO.FED_NINH_GIANG",
+            "read_other_outbox": "$JS.city.API.STREAM.INFO.OUT_NINH_GIANG",
+            "read_other_domain": "$JS.ninh-giang.API.STREAM.INFO.REFORM_EVENTS",
+            "delete_own_outbox": "$JS.city.API.STREAM.DELETE.OUT_AN_LAO",
+            "create_stream_at_hub": "$JS.city.API.STREAM.CREATE.SPY",
+        }.items():
+            try:
+                reply = await nc.request(subject, b"{}", timeout=1.5)
+                outcomes[name] = reply.data.decode()[:200]
+            except (nats.errors.NoRespondersError, nats.errors.TimeoutError) as exc:
+                outcomes[name] = type(exc).__name__
+        overheard: list[str] = []
+
+        async def listen(msg: Any) -> None:
+            overheard.append(msg.subject)
+
+        for pattern in ("reform.ninh-giang.>", "city.ninh-giang.>", "deliver.fed.ninh-giang.>",
+                        "deliver.out.ninh-giang.>"):
+            await nc.subscribe(pattern, cb=listen)
+        await nc.flush()
+        # Meanwhile ninh-giang's node appends an event, which travels to the city through the hub.
+        genuine = await nats.connect(ninh_giang_url)
+        try:
+            js = genuine.jetstream()
+            store = JetStreamEventStore(js, build_registry(), "REFORM_EVENTS", "reform")
+            event = submitted(title="Sự kiện thật của Ninh Giang", commune="ninh-giang")
+            await store.append(await store.load("ninh-giang", "initiative", event.aggregate_id), [event])
+        finally:
+            await genuine.close()
+        await asyncio.sleep(1.5)
+        outcomes["overheard"] = ",".join(overheard)
+        await nc.publish("reform.ninh-giang.initiative.spoof.InitiativeSubmitted", b"{}")
+        await nc.flush()
+    finally:
+        await nc.close()
+    return outcomes
+
+
+def test_a_node_can_neither_write_nor_read_another_communes_events(federation: LocalFederation,
+                                                                   tmp_path_factory: pytest.TempPathFactory) -> None:
+    forged = asyncio.run(_forge(federation.nodes["an-lao"]))
+    eventually(lambda: city_has(federation, f"reform.an-lao.initiative.{forged['marker']}.*"), bool)
+    # An event under another commune's subject never leaves the node (the city's source filters by commune).
+    assert not city_has(federation, f"reform.ninh-giang.initiative.{forged['other']}.*")
+    # An event whose body names another commune reaches the city under an-lao's subject and is parked
+    # by every projection, never counted for ninh-giang.
+    assert city_has(federation, f"reform.an-lao.initiative.{forged['body']}.*")
+    assert federation.city is not None
+    operator = token(federation.city.config.settings(), "ops", "Trực vận hành", ["operator"], commune="city")
+    parked = eventually(lambda: httpx.get(
+        f"{federation.city.config.url('reporting')}/ops/projections/pipeline/parked",
+        headers={"Authorization": f"Bearer {operator}"}).json(),
+        lambda docs: any(d["error_kind"] == "commune_mismatch" for d in docs))
+    assert [d["subject"].split(".")[3] for d in parked if d["error_kind"] == "commune_mismatch"] == [forged["body"]]
+    report = city_get(federation, "reporting", "/api/v1/communes/ninh-giang/initiatives")
+    titles = [i.get("title") for i in (report["items"] if isinstance(report, dict) else report)]
+    assert "Thân sự kiện mạo danh" not in titles and "Sáng kiến giả mạo của xã khác" not in titles
+
+    # A rogue server joining the hub with an-lao's leaf credentials reaches only an-lao's account.
+    password = federation._secrets()["an-lao"]
+    rogue_dir = tmp_path_factory.mktemp("rogue")
+    port = free_port()
+    remote = (f'leafnodes {{ remotes: [ {{ url: "nats-leaf://leaf-an-lao:{password}@127.0.0.1:'
+              f'{federation.leaf_port}" }} ] }}\n')
+    rogue = start_nats(rogue_dir, port, free_port(), "rogue", domain="rogue", extra=remote)
+    try:
+        time.sleep(1.0)
+        outcomes = asyncio.run(_rogue_attempts(f"nats://127.0.0.1:{port}",
+                                               federation.nodes["ninh-giang"].config.nats_url))
+    finally:
+        rogue.stop()
+    for name in ("read_city_stream", "read_other_node_copy", "read_other_outbox"):
+        assert "stream not found" in outcomes[name], outcomes
+    for name in ("read_other_domain", "delete_own_outbox", "create_stream_at_hub"):
+        assert outcomes[name] in ("NoRespondersError", "TimeoutError"), outcomes
+    assert outcomes["overheard"] == ""
+    assert not city_has(federation, "reform.ninh-giang.initiative.spoof.*")
+
+
+def without_moment(value: Any) -> Any:
+    """A report says when it was made (`as_of`); the numbers are what must be equal."""
+    if isinstance(value, dict):
+        return {k: without_moment(v) for k, v in value.items() if k not in ("as_of", "generated_at")}
+    if isinstance(value, list):
+        return [without_moment(v) for v in value]
+    return value
+
+
+def city_snapshot(fed: LocalFederation) -> dict[str, Any]:
+    views: dict[str, Any] = {"city": city_get(fed, "reporting", "/api/v1/city/2026")}
+    for commune in COMMUNES:
+        views[commune] = city_get(fed, "reporting", f"/api/v1/communes/{commune}/reports/2026")
+        views[f"{commune}/initiatives"] = city_get(fed, "reporting", f"/api/v1/communes/{commune}/initiatives")
+    return without_moment(views)
+
+
+def test_a_partition_converges_to_what_a_rebuild_gives(federation: LocalFederation) -> None:
+    an_lao = federation.nodes["an-lao"]
+    urls = {"submission_url": an_lao.config.url("submission"), "evaluation_url": an_lao.config.url("evaluation")}
+    before = len(eventually(lambda: city_nominations(federation), lambda n: "an-lao" in n)["an-lao"])
+    federation.stop_hub(kill=True)
+    try:
+        # The commune keeps working alone: a second nomination, seen at once in its own projections.
+        done = advance_to_nominations(an_lao.config.settings(), commune="an-lao", nominate=2, **urls)
+        assert len(done["nominated"]) == before + 1
+    finally:
+        federation.start_hub()
+    back = time.monotonic()
+    nominations = eventually(lambda: city_nominations(federation), lambda n: len(n.get("an-lao", [])) == before + 1,
+                             timeout=150)
+    print(f"city converged {time.monotonic() - back:.1f}s after the hub came back")
+    assert sorted(nominations) == sorted(COMMUNES)
+
+    # Every city service caught up; the city's reports equal a rebuild of its projections from scratch.
+    assert federation.city is not None
+    operator = {"Authorization": "Bearer " + token(federation.city.config.settings(), "ops", "Trực vận hành",
+                                                   ["operator"], commune="city")}
+    reporting = federation.city.config.url("reporting")
+
+    def lag() -> int:
+        return sum(p.get("lag", 0) or 0 for p in httpx.get(f"{reporting}/ops/projections", headers=operator).json())
+    eventually(lag, lambda n: n == 0)
+    live = city_snapshot(federation)
+    assert httpx.post(f"{reporting}/ops/projections/pipeline/rebuild", headers=operator).status_code == 202
+    eventually(lag, lambda n: n == 0)
+    time.sleep(0.5)
+    assert city_snapshot(federation) == live
+
+
+def test_a_node_joins_while_the_city_services_keep_running(federation: LocalFederation) -> None:
+    assert federation.city is not None
+    pids = {name: child.proc.pid for name, child in federation.city.services.items() if child.proc}
+    joined = federation.add_node(FederatedNode(node_id="thuy-nguyen", communes=["thuy-nguyen"]))
+    urls = {"submission_url": joined.config.url("submission"), "evaluation_url": joined.config.url("evaluation")}
+    load_demo(joined.config.settings(), commune="thuy-nguyen", commune_name="xã Thủy Nguyên", **urls)
+    advance_to_nominations(joined.config.settings(), commune="thuy-nguyen", commune_name="xã Thủy Nguyên", **urls)
+    eventually(lambda: city_nominations(federation), lambda n: "thuy-nguyen" in n)
+    assert {name: child.proc.pid for name, child in federation.city.services.items() if child.proc} == pids
+    assert all(child.proc is not None and child.proc.poll() is None for child in federation.city.services.values())
+    assert os.path.exists(federation.config_path)

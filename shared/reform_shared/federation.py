@@ -38,7 +38,9 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from nats.aio.client import Client as NatsClient
+from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, ExternalStream, RetentionPolicy, StorageType, StreamConfig, StreamSource
+from nats.js.errors import NotFoundError
 from pydantic import BaseModel, Field, field_validator
 
 from reform_shared.provisioning import ensure_stream, event_stream_config, provision
@@ -271,3 +273,41 @@ async def provision_city(nc: NatsClient, cfg: FederationConfig, settings: Settin
         if linked is None or node.node_id in linked:
             await ensure_stream(node_js, fed_stream_config(cfg, node))
 
+
+
+STALLED_NS = 5_000_000_000
+"""A source that has heard nothing (not even a heartbeat, sent every second or so) for 5 s is stalled."""
+
+
+async def restart_stalled_sources(js: JetStreamContext, stream: str, *, stalled_ns: int = STALLED_NS) -> list[str]:
+    """Re-attach the stream's stalled sources at once.
+
+    After a link or the hub comes back, nats-server retries a failed source only after a backoff that
+    grows 10 s, 20 s, ... up to 2 min; removing the source and adding it back makes it retry now. The
+    server then resumes after the last message it holds from that source (a backward scan of the
+    stream), and the event ids in Nats-Msg-Id catch any re-sent message within the dedup window.
+    Returns the names of the sources it re-attached."""
+    try:
+        info = await js.stream_info(stream)
+    except NotFoundError:
+        return []
+    stalled = {s.name for s in info.sources or [] if s.active is None or s.active < 0 or s.active > stalled_ns}
+    if not stalled:
+        return []
+    config = info.config
+    everything = list(config.sources or [])
+    config.sources = [s for s in everything if s.name not in stalled] or None
+    await js.update_stream(config)
+    config.sources = everything
+    await js.update_stream(config)
+    return sorted(stalled)
+
+
+async def keep_city_sources(nc: NatsClient, cfg: FederationConfig) -> list[str]:
+    """The city side: every node's FED_ stream (fed over the node's leafnode) and the city stream."""
+    restarted = await restart_stalled_sources(nc.jetstream(timeout=5), cfg.city_stream)
+    for node in cfg.nodes:
+        node_js = nc.jetstream(prefix=node.api_import, timeout=5)
+        for stream in (node.fed_stream, node.out_stream):
+            restarted += [f"{stream}<-{name}" for name in await restart_stalled_sources(node_js, stream)]
+    return restarted

@@ -9,15 +9,30 @@ node and service) to spare a laptop's memory — in production each node has its
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import secrets
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import nats
+
 from reform_node.node import SERVICES, CommuneNode, NodeConfig, wait_ready
 from reform_node.servers import ChildProcess, free_port, start_mongo
-from reform_shared.federation import CITY_PREFIX, COMMUNE_PREFIX, FederatedNode, FederationConfig, hub_accounts
+from reform_shared.federation import (
+    CITY_PREFIX,
+    COMMUNE_PREFIX,
+    FederatedNode,
+    FederationConfig,
+    hub_accounts,
+    keep_city_sources,
+    restart_stalled_sources,
+)
+
+log = logging.getLogger("reform.federation")
 
 CITY_NODE = "city"
 READ_BOTH = [COMMUNE_PREFIX, CITY_PREFIX]
@@ -50,6 +65,10 @@ class LocalFederation:
     city: CommuneNode | None = None
     nodes: dict[str, CommuneNode] = field(default_factory=dict)
     mongo: ChildProcess | None = None
+    keep_interval: float = 2.0
+    _keeper: threading.Thread | None = None
+    _stopping: threading.Event = field(default_factory=threading.Event)
+    restarted_sources: list[str] = field(default_factory=list)
 
     # -- configuration kept in the city's data folder ----------------------------------------------
     @property
@@ -61,7 +80,7 @@ class LocalFederation:
 
     def _secrets(self) -> dict[str, str]:
         path = self.data_dir / "city" / "nats-passwords.json"
-        known: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+        known: dict[str, str] = dict(json.loads(path.read_text())) if path.exists() else {}
         names = ["city", *(n.node_id for n in self.federation().nodes)]
         if any(name not in known for name in names):
             for name in names:
@@ -116,6 +135,48 @@ class LocalFederation:
             self.start_node(node)
         self.link()
         self.wait_ready()
+        self.start_keeper()
+
+    # -- keeping the links' sources attached ---------------------------------------------------------
+    def start_keeper(self) -> None:
+        """A thread that re-attaches stalled JetStream sources every `keep_interval` seconds, so a
+        partition heals in seconds rather than after nats-server's backoff (up to 2 min)."""
+        self._stopping.clear()
+        self._keeper = threading.Thread(target=lambda: asyncio.run(self._keep()), name="federation-keeper",
+                                        daemon=True)
+        self._keeper.start()
+
+    async def _keep(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                self.restarted_sources += await self.keep_once()
+            except Exception as exc:  # noqa: BLE001 - a server being down is what this waits out
+                log.debug("federation keeper: %s", exc)
+            await asyncio.sleep(self.keep_interval)
+
+    async def keep_once(self) -> list[str]:
+        restarted: list[str] = []
+        members = [(m.config, m.config.node_id) for m in list(self.nodes.values())]
+        if self.city is not None:
+            members.append((self.city.config, "city"))
+        for config, name in members:
+            try:
+                nc = await nats.connect(config.nats_url, allow_reconnect=False, connect_timeout=1)
+            except Exception:  # noqa: BLE001 - that node's server is down: nothing to re-attach there
+                continue
+            try:
+                if name == "city":
+                    restarted += await keep_city_sources(nc, self.federation())
+                else:
+                    restarted += [f"{name}:{s}" for s in await restart_stalled_sources(nc.jetstream(timeout=5),
+                                                                                       config.stream_name)]
+            except Exception as exc:  # noqa: BLE001
+                log.debug("federation keeper on %s: %s", name, exc)
+            finally:
+                await nc.close()
+        if restarted:
+            log.info("re-attached stalled sources: %s", ", ".join(restarted))
+        return restarted
 
     def start_city(self) -> None:
         """The hub and its city streams (FED_ streams wait for their node: see `link`), then the services."""
@@ -197,6 +258,10 @@ class LocalFederation:
                 time.sleep(0.2)
 
     def stop(self) -> None:
+        self._stopping.set()
+        if self._keeper is not None:
+            self._keeper.join(timeout=10)
+            self._keeper = None
         for member in [*self.nodes.values(), self.city]:
             if member is not None:
                 member.stop()

@@ -10,6 +10,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import httpx
 import nats
@@ -34,7 +35,7 @@ class NodeConfig:
     environment: str = "development"
     otlp_endpoint: str | None = None
     # Federation (reform_node.federation): the role, and what makes a commune node or the city node.
-    role: str = "standalone"
+    role: Literal["standalone", "commune", "city"] = "standalone"
     domain: str | None = None
     nats_extra: str = ""
     nats_user: str | None = None
@@ -89,7 +90,7 @@ class NodeConfig:
     def settings(self, service: str = "reform") -> Settings:
         return Settings(
             nats_url=self.nats_url, mongo_url=self.mongo_url, jwt_secret=SecretStr(self.secret()), node_id=self.node_id,
-            service_name=service, federation_role=self.role,  # type: ignore[arg-type]
+            service_name=service, federation_role=self.role,
             stream_name=self.stream_name, stream_subjects=[f"{self.subject_prefix}.>"],
             subject_prefix=self.subject_prefix, read_prefixes=self.read_prefixes, database=self.database(service),
         )
