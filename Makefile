@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat shared/pyproject.toml services/*/pyproject.toml deploy/node/pyproject.toml requirements-dev.txt | cksum | cut -d' ' -f1)
 PACKAGES := -e shared -e services/submission -e services/evaluation -e services/awards -e services/reporting -e deploy/node
 
-.PHONY: install run test lint typecheck bench clean-data
+.PHONY: install run federation test lint typecheck bench clean-data
 
 $(STAMP):
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,9 @@ install: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/reform-node run $(ARGS)
+
+federation: $(STAMP)
+	$(BIN)/reform-node federation $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check shared services deploy tests bench

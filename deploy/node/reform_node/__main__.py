@@ -72,6 +72,79 @@ def run(args: argparse.Namespace) -> int:
         print("Stopped.")
 
 
+FEDERATION_DEMO = [("ninh-giang", "xã Ninh Giang"), ("an-lao", "xã An Lão")]
+
+
+def run_federation(args: argparse.Namespace) -> int:
+    """A city node and two commune nodes, each with demo data taken to its nominations to the city."""
+    from reform_node.demo_flow import advance_to_nominations
+    from reform_node.federation import LocalFederation, Ports
+    from reform_shared.federation import FederatedNode
+
+    stopping = False
+
+    def _stop(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    fed = LocalFederation(Path(args.data_dir), args.mongo_port, args.leaf_port, Ports.numbered(9))
+    nodes = [FederatedNode(node_id=commune, communes=[commune]) for commune, _ in FEDERATION_DEMO]
+    started = time.monotonic()
+    print(f"Khởi động liên thông (starting a local federation: the city and {len(nodes)} communes), "
+          f"data in {Path(args.data_dir).resolve()} ...", flush=True)
+    try:
+        fed.start(nodes, ports={n.node_id: Ports.numbered(i) for i, n in enumerate(nodes)})
+        if not args.no_demo:
+            for commune, name in FEDERATION_DEMO:
+                node = fed.nodes[commune].config
+                load_demo(node.settings(), node.url("submission"), evaluation_url=node.url("evaluation"),
+                          commune=commune, commune_name=name)
+                done = advance_to_nominations(node.settings(), submission_url=node.url("submission"),
+                                              evaluation_url=node.url("evaluation"), commune=commune,
+                                              commune_name=name)
+                print(f"Demo {name}: campaign {done['campaign_id']}, {len(done['initiatives'])} initiatives, "
+                      f"{len(done['recognised'])} recognised, nominated to the city: {', '.join(done['nominated'])}")
+        print(f"\nReady in {time.monotonic() - started:.1f}s.")
+        assert fed.city is not None
+        hub = fed.city.config
+        print(f"\nThành phố (city node): NATS hub {hub.nats_url.split('@')[-1]} (JetStream domain city, "
+              f"leafnodes 127.0.0.1:{fed.leaf_port})")
+        for service in hub.service_ports:
+            print(f"  {service:<12} {hub.url(service)}   docs {hub.url(service)}/docs")
+        officer = token(hub.settings(), "city-officer", "Lê Minh Tuấn", ["city_officer", "city_council", "operator"],
+                        commune="city")
+        print(f"City token (city officer + city council + operator):\n{officer}")
+        for commune, name in FEDERATION_DEMO:
+            node = fed.nodes[commune].config
+            print(f"\n{name} (commune node {commune}): NATS {node.nats_url} (JetStream domain {commune})")
+            for service in node.service_ports:
+                print(f"  {service:<12} {node.url(service)}")
+            secretary = token(node.settings(), "demo-secretary", "Thư ký", ["secretary", "operator"],
+                              commune=commune)
+            print(f"Token (secretary + operator of {commune}):\n{secretary}")
+        print("\nTry (city view of every commune; the nominations reached the city):\n"
+              f"  curl -H \"Authorization: Bearer $CITY_TOKEN\" "
+              f"{hub.url('evaluation')}/api/v1/city/nominations?year=2027\n"
+              f"  curl -H \"Authorization: Bearer $CITY_TOKEN\" {hub.url('reporting')}/api/v1/city/2026")
+        print("\nCtrl-C to stop (data is kept).", flush=True)
+        while not stopping:
+            for member in [fed.city, *fed.nodes.values()]:
+                assert member is not None
+                for name, child in member.services.items():
+                    if child.proc is not None and child.proc.poll() is not None:
+                        print(f"{member.config.node_id}/{name} exited with code {child.proc.returncode}; "
+                              f"see {child.log_path}", file=sys.stderr)
+                        return 1
+            time.sleep(0.5)
+        return 0
+    finally:
+        print("\nĐang dừng (stopping) ...", flush=True)
+        fed.stop()
+        print("Stopped.")
+
+
 def issue(args: argparse.Namespace) -> int:
     settings = NodeConfig(data_dir=Path(args.data_dir)).settings()
     roles = [role.strip() for role in args.roles.split(",") if role.strip()]
@@ -91,6 +164,10 @@ def main(argv: list[str] | None = None) -> None:
         run_parser.add_argument(f"--{service}-port", type=int, default=port)
     run_parser.add_argument("--otlp-endpoint", default=None, help="e.g. http://127.0.0.1:4318 (Jaeger)")
     run_parser.add_argument("--no-demo", action="store_true", help="do not load the demo data")
+    fed_parser = sub.add_parser("federation", help="run a local federation: the city node and two commune nodes")
+    fed_parser.add_argument("--mongo-port", type=int, default=27017)
+    fed_parser.add_argument("--leaf-port", type=int, default=7422, help="the city hub's leafnode port")
+    fed_parser.add_argument("--no-demo", action="store_true", help="do not load the demo data")
     token_parser = sub.add_parser("token", help="issue a token signed with this node's secret")
     token_parser.add_argument("--sub", required=True)
     token_parser.add_argument("--name", default="")
@@ -98,7 +175,10 @@ def main(argv: list[str] | None = None) -> None:
     token_parser.add_argument("--roles", required=True, help="comma-separated roles")
     token_parser.add_argument("--days", type=int, default=30)
     args = parser.parse_args(argv)
-    sys.exit(run(args) if args.command == "run" else issue(args))
+    if args.command == "federation" and args.data_dir == "var/node":
+        args.data_dir = "var/federation"
+    commands = {"run": run, "federation": run_federation, "token": issue}
+    sys.exit(commands[args.command](args))
 
 
 if __name__ == "__main__":
