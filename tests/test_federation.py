@@ -6,6 +6,7 @@ rebuild from scratch gives, and a fourth node joins while the city's services ke
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -14,6 +15,7 @@ from typing import Any
 import httpx
 import nats
 import pytest
+from nats.js.api import AckPolicy, ConsumerConfig
 from nats.js.errors import NotFoundError
 from support import submitted
 
@@ -301,6 +303,23 @@ def city_snapshot(fed: LocalFederation) -> dict[str, Any]:
     return without_moment(views)
 
 
+async def _event_ids(url: str, stream: str) -> list[str]:
+    nc = await nats.connect(url)
+    try:
+        js = nc.jetstream()
+        total = (await js.stream_info(stream)).state.messages
+        sub = await js.pull_subscribe("", stream=stream, config=ConsumerConfig(
+            ack_policy=AckPolicy.NONE, filter_subjects=["reform.>", "city.>"], mem_storage=True))
+        ids: list[str] = []
+        while len(ids) < total:
+            for msg in await sub.fetch(min(500, total - len(ids)), timeout=5):
+                ids.append(json.loads(msg.data)["event_id"])
+        await sub.unsubscribe()
+        return ids
+    finally:
+        await nc.close()
+
+
 def test_a_partition_converges_to_what_a_rebuild_gives(federation: LocalFederation) -> None:
     an_lao = federation.nodes["an-lao"]
     urls = {"submission_url": an_lao.config.url("submission"), "evaluation_url": an_lao.config.url("evaluation")}
@@ -317,6 +336,9 @@ def test_a_partition_converges_to_what_a_rebuild_gives(federation: LocalFederati
                              timeout=150)
     print(f"city converged {time.monotonic() - back:.1f}s after the hub came back")
     assert sorted(nominations) == sorted(COMMUNES)
+    assert federation.city is not None
+    ids = asyncio.run(_event_ids(federation.city.config.nats_url, federation.city.config.stream_name))
+    assert len(ids) == len(set(ids)), "an event reached the city twice"
 
     # Every city service caught up; the city's reports equal a rebuild of its projections from scratch.
     assert federation.city is not None
@@ -332,6 +354,18 @@ def test_a_partition_converges_to_what_a_rebuild_gives(federation: LocalFederati
     eventually(lag, lambda n: n == 0)
     time.sleep(0.5)
     assert city_snapshot(federation) == live
+
+
+def test_one_node_hosts_two_communes_without_mixing_them(federation: LocalFederation) -> None:
+    node = federation.nodes["tien-lang"]
+    reports = {c: commune_get(federation, c, "reporting", f"/api/v1/communes/{c}/initiatives")
+               for c in ("tien-lang", "kien-thuy")}
+    titles = {c: {i["title"] for i in (r["items"] if isinstance(r, dict) else r)} for c, r in reports.items()}
+    assert titles["tien-lang"] and titles["kien-thuy"] and not titles["tien-lang"] & titles["kien-thuy"]
+    stranger = token(node.config.settings(), "thu-ky-kt", "Thư ký", ["secretary"], commune="kien-thuy")
+    refused = httpx.get(f"{node.config.url('reporting')}/api/v1/communes/tien-lang/initiatives",
+                        headers={"Authorization": f"Bearer {stranger}"})
+    assert refused.status_code == 403, refused.text
 
 
 def test_a_node_joins_while_the_city_services_keep_running(federation: LocalFederation) -> None:
