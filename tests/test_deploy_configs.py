@@ -1,0 +1,553 @@
+"""The production configs of deploy/ on paper and against real servers.
+
+- deploy/nats/accounts.conf is what `provision_cli hub-accounts` makes of deploy/federation.example.json;
+- city.conf and commune.conf pass `nats-server -t` with the variables they name, and not without;
+- a hub started from city.conf and two nodes started from commune.conf (ports and data folder changed,
+  nothing else), provisioned and kept by the CLI's keeper, carry a node's events to CITY_EVENTS and
+  the city's decisions back to the node hosting the commune, and to no other;
+- the compose files (docker-compose.yml, deploy/docker-compose.federation.yml) parse once interpolated,
+  give every nats container the variables its config reads, and the services the federation settings
+  (needs PyYAML, skipped without it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import nats
+import pytest
+from nats.js.errors import NotFoundError
+
+from reform_node.servers import ChildProcess, free_port, wait_for_port
+from reform_shared import provision_cli
+from reform_shared.federation import FederationConfig
+from reform_shared.provision_cli import ENV_REFERENCE, Keeper, accounts_file, ensure_city, hub_env_vars
+from reform_shared.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+DEPLOY = ROOT / "deploy"
+NATS = DEPLOY / "nats"
+EXAMPLE = DEPLOY / "federation.example.json"
+NATS_SERVER = str(Path(sys.executable).parent / "nats-server")
+
+
+def example() -> FederationConfig:
+    return FederationConfig.load(EXAMPLE)
+
+
+def conf_env_vars(path: Path) -> list[str]:
+    """The $NAME values of a nats-server config and the files it includes."""
+    names: list[str] = []
+    text = path.read_text(encoding="utf-8")
+    code = "\n".join(line.split("#", 1)[0] for line in text.splitlines())
+    for include in re.findall(r'^\s*include\s+"?([^"\s]+)"?', code, re.M):
+        names += conf_env_vars(path.parent / include)
+    names += ENV_REFERENCE.findall(code)
+    return list(dict.fromkeys(names))
+
+
+def nats_test(conf: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not re.fullmatch(r"(CITY|LEAF|NODE|REFORM)_\w*|NODE_ID", k)}
+    return subprocess.run([NATS_SERVER, "-c", str(conf), "-t"], env={**clean, **env}, capture_output=True,
+                          text=True, timeout=30, check=False)
+
+
+# -- on paper -------------------------------------------------------------------------------------------
+def test_accounts_conf_is_generated_from_the_example() -> None:
+    assert (NATS / "accounts.conf").read_text(encoding="utf-8") == accounts_file(example(), EXAMPLE.name), (
+        "regenerate: python -m reform_shared.provision_cli hub-accounts "
+        "--federation deploy/federation.example.json --output deploy/nats/accounts.conf")
+
+
+def test_the_hub_needs_a_password_per_node_and_the_city(capsys: pytest.CaptureFixture[str]) -> None:
+    assert hub_env_vars(example()) == ["CITY_NATS_PASSWORD", "LEAF_NINH_GIANG_PASSWORD", "LEAF_AN_LAO_PASSWORD",
+                                       "LEAF_TIEN_LANG_PASSWORD"]
+    assert conf_env_vars(NATS / "city.conf") == hub_env_vars(example())
+    provision_cli.main(["hub-accounts", "--federation", str(EXAMPLE), "--env-vars"])
+    assert capsys.readouterr().out.split() == hub_env_vars(example())
+    provision_cli.main(["hub-accounts", "--federation", str(EXAMPLE)])
+    assert capsys.readouterr().out == (NATS / "accounts.conf").read_text(encoding="utf-8")
+
+
+def test_the_cli_writes_the_accounts_file(tmp_path: Path) -> None:
+    out = tmp_path / "hub" / "accounts.conf"
+    provision_cli.main(["hub-accounts", "--federation", str(EXAMPLE), "--output", str(out)])
+    assert out.read_text(encoding="utf-8") == (NATS / "accounts.conf").read_text(encoding="utf-8")
+    assert [p.name for p in out.parent.iterdir()] == ["accounts.conf"]
+
+
+def test_city_conf_validates_with_its_variables_and_not_without() -> None:
+    names = conf_env_vars(NATS / "city.conf")
+    ok = nats_test(NATS / "city.conf", dict.fromkeys(names, "secret"))
+    assert ok.returncode == 0, ok.stderr + ok.stdout
+    for missing in names:
+        refused = nats_test(NATS / "city.conf", {n: "secret" for n in names if n != missing})
+        assert refused.returncode != 0 and missing in refused.stderr + refused.stdout
+
+
+def test_commune_conf_validates_with_its_variables_and_not_without() -> None:
+    env = {"NODE_ID": "tien-lang", "REFORM_NATS_PASSWORD": "secret",
+           "CITY_HUB_URL": "nats-leaf://leaf-tien-lang:secret@city-hub.example.vn:7422"}
+    assert conf_env_vars(NATS / "commune.conf") == ["NODE_ID", "REFORM_NATS_PASSWORD", "CITY_HUB_URL"]
+    ok = nats_test(NATS / "commune.conf", env)
+    assert ok.returncode == 0, ok.stderr + ok.stdout
+    for missing in env:
+        refused = nats_test(NATS / "commune.conf", {k: v for k, v in env.items() if k != missing})
+        assert refused.returncode != 0 and missing in refused.stderr + refused.stdout
+
+
+# -- against real servers: the deploy configs, only ports and data folders changed -----------------------
+def local_copy(conf: Path, dest: Path, replacements: dict[str, str]) -> Path:
+    text = conf.read_text(encoding="utf-8")
+    for old, new in replacements.items():
+        assert text.count(old) == 1, f"{conf.name}: expected one {old!r}"
+        text = text.replace(old, new)
+    dest.mkdir(parents=True, exist_ok=True)
+    (dest / conf.name).write_text(text, encoding="utf-8")
+    return dest / conf.name
+
+
+class Server:
+    def __init__(self, name: str, conf: Path, env: dict[str, str], port: int) -> None:
+        self.port = port
+        self.child = ChildProcess(name, [NATS_SERVER, "-c", str(conf)], conf.parent / "nats-server.log", env=env)
+
+    def start(self) -> None:
+        self.child.start()
+        assert self.child.proc is not None
+        wait_for_port("127.0.0.1", self.port, 20, self.child.proc)
+
+
+def ports(dest: Path, port: int, http: int) -> dict[str, str]:
+    return {"listen: 0.0.0.0:4222": f"listen: 127.0.0.1:{port}", "http: 0.0.0.0:8222": f"http: 127.0.0.1:{http}",
+            'store_dir: "/data"': f'store_dir: "{dest / "data"}"'}
+
+
+class Deployed:
+    """The hub of city.conf with the accounts of `cfg` (the example's by default), and nodes ninh-giang and
+    tien-lang of commune.conf (an-lao is in the example but not running: its source stays stalled)."""
+
+    def __init__(self, tmp: Path, cfg: FederationConfig | None = None) -> None:
+        self.passwords = {name: f"pw-{name.lower().replace('_', '-')}" for name in hub_env_vars(example())}
+        self.hub_port, self.leaf_port = free_port(), free_port()
+        self.hub_dir = tmp / "hub"
+        hub_conf = local_copy(NATS / "city.conf", self.hub_dir, {
+            **ports(self.hub_dir, self.hub_port, free_port()), "port: 7422": f'listen: "127.0.0.1:{self.leaf_port}"'})
+        self.federation = tmp / "federation.json"
+        self.join(cfg or example())
+        self.hub = Server("hub", hub_conf, self.passwords, self.hub_port)
+        self.nodes: dict[str, Server] = {}
+        for node_id in ("ninh-giang", "tien-lang"):
+            node_dir, port = tmp / node_id, free_port()
+            leaf = self.passwords[f"LEAF_{node_id.upper().replace('-', '_')}_PASSWORD"]
+            conf = local_copy(NATS / "commune.conf", node_dir, {**ports(node_dir, port, free_port()),
+                                                                'reconnect: "10s"': 'reconnect: "1s"'})
+            self.nodes[node_id] = Server(node_id, conf, {
+                "NODE_ID": node_id, "REFORM_NATS_PASSWORD": "pw-reform",
+                "CITY_HUB_URL": f"nats-leaf://leaf-{node_id}:{leaf}@127.0.0.1:{self.leaf_port}"}, port)
+
+    def join(self, cfg: FederationConfig) -> None:
+        """What deploy/README.md says to do: federation.json, then the hub's accounts.conf from it."""
+        cfg.save(self.federation)
+        provision_cli.main(["hub-accounts", "--federation", str(self.federation),
+                            "--output", str(self.hub_dir / "accounts.conf")])
+
+    @property
+    def city_settings(self) -> Settings:
+        return Settings(nats_url=f"nats://city:{self.passwords['CITY_NATS_PASSWORD']}@127.0.0.1:{self.hub_port}",
+                        federation_role="city", stream_name="CITY_EVENTS", stream_subjects=["city.>"],
+                        subject_prefix="city", read_prefixes=["reform", "city"], node_id="city")
+
+    def node_settings(self, node_id: str) -> Settings:
+        return Settings(nats_url=f"nats://reform:pw-reform@127.0.0.1:{self.nodes[node_id].port}",
+                        federation_role="commune", node_id=node_id, read_prefixes=["reform", "city"])
+
+    def keepers(self) -> list[Keeper]:
+        return [*(Keeper(self.node_settings(n), 1.0, wait_seconds=20) for n in self.nodes),
+                Keeper(self.city_settings, 1.0, self.federation, wait_seconds=20)]
+
+    def start(self) -> None:
+        self.hub.start()
+        for node in self.nodes.values():
+            node.start()
+
+    def stop(self) -> None:
+        for server in [*self.nodes.values(), self.hub]:
+            server.child.stop()
+
+
+@pytest.fixture
+def deployed(tmp_path: Path) -> Iterator[Deployed]:
+    d = Deployed(tmp_path)
+    try:
+        d.start()
+        yield d
+    finally:
+        d.stop()
+
+
+async def subjects(url: str, stream: str) -> list[str]:
+    nc = await nats.connect(url)
+    try:
+        js = nc.jetstream()
+        info = await js.stream_info(stream)
+        found: list[str] = []
+        if not info.state.messages:
+            return found
+        for seq in range(info.state.first_seq, info.state.last_seq + 1):
+            try:
+                found.append((await js.get_msg(stream, seq)).subject or "")
+            except NotFoundError:
+                continue
+        return found
+    finally:
+        await nc.close()
+
+
+async def publish(url: str, subject: str) -> None:
+    nc = await nats.connect(url)
+    try:
+        await nc.jetstream().publish(subject, b"{}", headers={"Nats-Msg-Id": subject})
+    finally:
+        await nc.close()
+
+
+async def until(check: Callable[[], Awaitable[bool]], keepers: list[Keeper], within: float = 60) -> None:
+    deadline = time.monotonic() + within
+    while not await check():
+        if time.monotonic() > deadline:
+            raise AssertionError("not reached")
+        for keeper in keepers:
+            await keeper.cycle()
+        await asyncio.sleep(0.3)
+
+
+@pytest.mark.system
+async def test_the_deploy_configs_federate(deployed: Deployed, tmp_path: Path) -> None:
+    d = deployed
+    keepers = d.keepers()
+    nodes, city = keepers[:-1], keepers[-1]
+    city.ready_file = tmp_path / "city.ok"
+    for keeper in keepers:
+        await keeper.cycle()
+    assert (tmp_path / "city.ok").exists()
+
+    # The keeper's check agrees with what provision_city made: the next cycle changes nothing.
+    nc = await nats.connect(d.city_settings.nats_url)
+    try:
+        assert not await ensure_city(nc, example(), d.city_settings)
+        report = await provision_cli.city_report(nc, example(), provisioned=False)
+    finally:
+        await nc.close()
+    assert report["sources"] == ["FED_AN_LAO", "FED_NINH_GIANG", "FED_TIEN_LANG"]
+    assert report["nodes"]["tien-lang"]["streams"] == ["FED_TIEN_LANG", "OUT_TIEN_LANG"]
+
+    ng, tl = (d.node_settings(n).nats_url for n in ("ninh-giang", "tien-lang"))
+    await publish(ng, "reform.ninh-giang.initiative.i1.InitiativeSubmitted")
+    await publish(ng, "reform.kien-thuy.initiative.forged.InitiativeSubmitted")  # not ninh-giang's commune
+    await publish(tl, "reform.kien-thuy.initiative.i2.InitiativeSubmitted")
+    await publish(d.city_settings.nats_url, "city.kien-thuy.cityappraisal.i2.CityRecognitionDecided")
+    await publish(d.city_settings.nats_url, "city.ninh-giang.cityappraisal.i1.CityRecognitionDecided")
+
+    async def arrived() -> bool:
+        at_city = await subjects(d.city_settings.nats_url, "CITY_EVENTS")
+        return ("reform.ninh-giang.initiative.i1.InitiativeSubmitted" in at_city
+                and "reform.kien-thuy.initiative.i2.InitiativeSubmitted" in at_city
+                and "city.kien-thuy.cityappraisal.i2.CityRecognitionDecided" in await subjects(tl, "REFORM_EVENTS")
+                and "city.ninh-giang.cityappraisal.i1.CityRecognitionDecided" in await subjects(ng, "REFORM_EVENTS"))
+
+    await until(arrived, keepers)
+    assert "reform.kien-thuy.initiative.forged.InitiativeSubmitted" not in await subjects(
+        d.city_settings.nats_url, "CITY_EVENTS")
+    assert not [s for s in await subjects(tl, "REFORM_EVENTS") if s.startswith("city.ninh-giang.")]
+    assert not [s for s in await subjects(ng, "REFORM_EVENTS") if s.startswith("city.kien-thuy.")]
+
+    # The hub goes down and comes back: the keepers re-attach the stalled sources, nothing is lost.
+    d.hub.child.stop()
+    await publish(ng, "reform.ninh-giang.initiative.i3.InitiativeSubmitted")
+    for keeper in nodes:
+        await keeper.cycle()
+    d.hub.start()
+
+    async def caught_up() -> bool:
+        return "reform.ninh-giang.initiative.i3.InitiativeSubmitted" in await subjects(
+            d.city_settings.nats_url, "CITY_EVENTS")
+
+    started = time.monotonic()
+    await until(caught_up, keepers, within=30)
+    assert time.monotonic() - started < 30
+    at_city = await subjects(d.city_settings.nats_url, "CITY_EVENTS")
+    assert len(at_city) == len(set(at_city))
+
+
+@pytest.mark.system
+async def test_a_node_joins_as_the_readme_says(tmp_path: Path) -> None:
+    full = example()
+    d = Deployed(tmp_path, full.model_copy(update={"nodes": [full.node("ninh-giang")]}))
+    try:
+        d.start()  # tien-lang's node runs too, but the hub does not know its leaf user yet
+        keepers = d.keepers()
+        ng, tl, city = (d.node_settings("ninh-giang").nats_url, d.node_settings("tien-lang").nats_url,
+                        d.city_settings.nats_url)
+        for keeper in keepers:
+            await keeper.cycle()
+        await publish(ng, "reform.ninh-giang.initiative.i1.InitiativeSubmitted")
+        await publish(tl, "reform.kien-thuy.initiative.i2.InitiativeSubmitted")
+
+        async def at_city(subject: str) -> Callable[[], Awaitable[bool]]:
+            async def check() -> bool:
+                return subject in await subjects(city, "CITY_EVENTS")
+            return check
+
+        await until(await at_city("reform.ninh-giang.initiative.i1.InitiativeSubmitted"), keepers)
+        # tien-lang joins: federation.json and accounts.conf, a restart of the hub (a new account),
+        # and the keeper, which reads federation.json again, provisions the rest.
+        d.join(full.model_copy(update={"nodes": [full.node("ninh-giang"), full.node("tien-lang")]}))
+        d.hub.child.stop()
+        d.hub.start()
+        await keepers[-1].cycle()
+        await publish(city, "city.kien-thuy.cityappraisal.i2.CityRecognitionDecided")
+        await until(await at_city("reform.kien-thuy.initiative.i2.InitiativeSubmitted"), keepers)
+
+        async def decision_at_tien_lang() -> bool:
+            return "city.kien-thuy.cityappraisal.i2.CityRecognitionDecided" in await subjects(tl, "REFORM_EVENTS")
+
+        await until(decision_at_tien_lang, keepers)
+    finally:
+        d.stop()
+
+
+def test_the_cli_provisions_the_city_once_and_reports(deployed: Deployed, tmp_path: Path) -> None:
+    env = {**os.environ, "REFORM_NATS_URL": deployed.city_settings.nats_url, "REFORM_STREAM_NAME": "CITY_EVENTS",
+           "REFORM_STREAM_SUBJECTS": '["city.>"]', "REFORM_SUBJECT_PREFIX": "city",
+           "REFORM_FEDERATION_ROLE": "city", "REFORM_READ_PREFIXES": '["reform","city"]'}
+    argv = [sys.executable, "-m", "reform_shared.provision_cli", "--wait", "20", "--federation", str(EXAMPLE)]
+    first = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert first.returncode == 0, first.stderr
+    assert json.loads(first.stdout)["provisioned"] is True
+    again = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert json.loads(again.stdout)["provisioned"] is False
+    wrong = subprocess.run(argv, env={**env, "REFORM_STREAM_NAME": "REFORM_EVENTS"}, capture_output=True,
+                           text=True, timeout=60, check=False)
+    assert wrong.returncode == 2 and "CITY_EVENTS" in wrong.stderr
+    plain = subprocess.run([sys.executable, "-m", "reform_shared.provision_cli", "--wait", "20"], capture_output=True,
+                           env={**os.environ, "REFORM_NATS_URL": deployed.node_settings("tien-lang").nats_url},
+                           text=True, timeout=60, check=False)
+    assert plain.returncode == 0, plain.stderr
+    assert json.loads(plain.stdout) == {"stream": "REFORM_EVENTS", "stream_created": True,
+                                        "bucket": "REFORM_IDEMPOTENCY", "bucket_created": True}
+
+
+def test_the_keeper_runs_until_terminated(deployed: Deployed, tmp_path: Path) -> None:
+    ready = tmp_path / "keeper.ok"
+    env = {**os.environ, "REFORM_NATS_URL": deployed.node_settings("ninh-giang").nats_url,
+           "REFORM_FEDERATION_ROLE": "commune", "REFORM_NODE_ID": "ninh-giang"}
+    keeper = subprocess.Popen([sys.executable, "-m", "reform_shared.provision_cli", "--watch", "0.5",
+                               "--ready-file", str(ready)], env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not ready.exists():
+            assert keeper.poll() is None and time.monotonic() < deadline
+            time.sleep(0.1)
+        touched = ready.stat().st_mtime
+        while ready.stat().st_mtime == touched:
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+    finally:
+        keeper.terminate()
+        _, err = keeper.communicate(timeout=10)
+    assert keeper.returncode == 0, err
+    assert "keeper stopped" in err
+
+
+# -- compose files ----------------------------------------------------------------------------------------
+# One commune node; the city node; the city and two commune nodes on one host (an override file).
+COMPOSE = {
+    "node": [ROOT / "docker-compose.yml"],
+    "city": [DEPLOY / "docker-compose.city.yml"],
+    "federation": [DEPLOY / "docker-compose.city.yml", DEPLOY / "docker-compose.federation.yml"],
+}
+VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])((?:[^{}]|\{[^{}]*\})*))?\}")
+
+
+def interpolate(value: str, env: dict[str, str]) -> str:
+    """Compose's ${VAR}, ${VAR:-default} (nested) and ${VAR:?error}; $$ stays a literal $."""
+    def one(match: re.Match[str]) -> str:
+        name, op, arg = match.group(1), match.group(2), match.group(3)
+        if env.get(name):
+            return env[name]
+        if op in (":-", "-"):
+            return interpolate(arg or "", env)
+        if op in (":?", "?"):
+            raise KeyError(f"{name}: {arg}")
+        raise KeyError(f"{name} is unset and has no default")
+    return VARIABLE.sub(one, value.replace("$$", "\0")).replace("\0", "$")
+
+
+def interpolated(node: Any, env: dict[str, str]) -> Any:
+    # Compose interpolates the values of the parsed YAML (a "[]" default stays a string).
+    if isinstance(node, dict):
+        return {key: interpolated(value, env) for key, value in node.items()}
+    if isinstance(node, list):
+        return [interpolated(item, env) for item in node]
+    return interpolate(node, env) if isinstance(node, str) else node
+
+
+def merged(base: Any, override: Any) -> Any:
+    """Compose's merge of an override file: mappings merged key by key, anything else replaced."""
+    if isinstance(base, dict) and isinstance(override, dict):
+        return {**base, **{key: merged(base.get(key), value) for key, value in override.items()}}
+    return override if override is not None else base
+
+
+def required(paths: list[Path]) -> list[str]:
+    text = "".join(path.read_text(encoding="utf-8") for path in paths)
+    return sorted(set(re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*):\?", text)))
+
+
+def secrets_for(paths: list[Path]) -> dict[str, str]:
+    return {name: "s" * 40 for name in required(paths)}
+
+
+def load_compose(paths: list[Path], env: dict[str, str] | None = None) -> dict[str, Any]:
+    yaml = pytest.importorskip("yaml")
+    model: dict[str, Any] = {}
+    for path in paths:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        model = merged(model, {k: v for k, v in document.items() if not k.startswith("x-")})
+    result: dict[str, Any] = interpolated(model, secrets_for(paths) if env is None else env)
+    return result
+
+
+def networks_of(service: dict[str, Any]) -> dict[str, Any]:
+    networks = service.get("networks") or {}
+    return dict.fromkeys(networks, None) if isinstance(networks, list) else networks
+
+
+@pytest.mark.parametrize("paths", COMPOSE.values(), ids=COMPOSE.keys())
+def test_compose_needs_its_secrets(paths: list[Path]) -> None:
+    env = secrets_for(paths)
+    assert env, "the secrets are required variables"
+    load_compose(paths, env)
+    for name in env:
+        with pytest.raises(KeyError, match=name):
+            load_compose(paths, {k: v for k, v in env.items() if k != name})
+
+
+@pytest.mark.parametrize("paths", COMPOSE.values(), ids=COMPOSE.keys())
+def test_compose_nats_containers_get_every_variable_of_their_config(paths: list[Path]) -> None:
+    compose = load_compose(paths)
+    project_dir = paths[0].parent
+    checked = 0
+    for name, service in compose["services"].items():
+        if not str(service.get("image", "")).startswith("nats:"):
+            continue
+        conf_dir = next(v.split(":")[0] for v in service["volumes"] if v.split(":")[1] == "/etc/nats")
+        conf = (project_dir / conf_dir / Path(service["command"][-1]).name).resolve()
+        environment = service.get("environment", {})
+        missing = [v for v in conf_env_vars(conf) if not environment.get(v)]
+        assert not missing, f"{name} lacks {missing} for {conf.name}"
+        result = nats_test(conf, {k: str(v) for k, v in environment.items()})
+        assert result.returncode == 0, f"{name}: {result.stderr}{result.stdout}"
+        checked += 1
+    assert checked == len(paths) * 2 - 1  # a node; the hub; the hub and two nodes
+
+
+@pytest.mark.parametrize("paths", COMPOSE.values(), ids=COMPOSE.keys())
+def test_compose_references_are_consistent(paths: list[Path]) -> None:
+    compose = load_compose(paths)
+    project_dir = paths[0].parent
+    services = compose["services"]
+    for name, service in services.items():
+        assert service.get("image") or service.get("build"), name
+        for dependency, condition in (service.get("depends_on") or {}).items():
+            assert dependency in services, (name, dependency)
+            if condition["condition"] == "service_healthy":
+                assert "healthcheck" in services[dependency], (name, dependency)
+            if services[dependency].get("profiles"):  # a dependency some profiles leave out
+                assert set(service.get("profiles", [])) <= set(services[dependency]["profiles"]), (name, dependency)
+        networks = networks_of(service)
+        for network in networks:
+            assert network in compose["networks"], (name, network)
+        for volume in service.get("volumes", []):
+            source = volume.split(":")[0]
+            if source.startswith("."):
+                assert (project_dir / source).exists(), (name, source)
+            else:
+                assert source in compose.get("volumes", {}), (name, source)
+        build = service.get("build")
+        if build:
+            context = project_dir / build["context"]
+            assert (context / build["dockerfile"]).is_file(), name
+            assert (context / "services" / build["args"]["SERVICE"] / "pyproject.toml").is_file(), name
+        if "environment" in service and "REFORM_NATS_URL" in service["environment"]:
+            # the services reach their own node's NATS and MongoDB by the aliases of their network
+            host_of = {"nats": service["environment"]["REFORM_NATS_URL"],
+                       "mongo": service["environment"]["REFORM_MONGO_URL"]}
+            for alias, url in host_of.items():
+                assert url.split("@")[-1].split("//")[-1].startswith(f"{alias}:"), (name, url)
+                if networks:
+                    (network,) = networks
+                    owners = [other for other, s in services.items()
+                              if alias in (networks_of(s).get(network) or {}).get("aliases", [])]
+                    assert len(owners) == 1, (name, alias, owners)
+    ports = [p.rsplit(":", 1)[0] for s in services.values() for p in s.get("ports", [])]
+    assert len(ports) == len(set(ports)), "a host port published twice"
+
+
+def test_the_federation_compose_sets_the_roles() -> None:
+    compose = load_compose(COMPOSE["federation"])
+    services = compose["services"]
+    cfg = example()
+    roles = set()
+    for name, service in services.items():
+        env = service.get("environment") or {}
+        if "REFORM_FEDERATION_ROLE" not in env:
+            continue
+        roles.add(env["REFORM_FEDERATION_ROLE"])
+        assert json.loads(env["REFORM_READ_PREFIXES"]) == ["reform", "city"], name
+        if env["REFORM_FEDERATION_ROLE"] == "city":
+            assert env["REFORM_SUBJECT_PREFIX"] == "city" and env["REFORM_STREAM_NAME"] == cfg.city_stream, name
+            assert json.loads(env["REFORM_STREAM_SUBJECTS"]) == ["city.>"], name
+            assert env["REFORM_NATS_URL"].startswith("nats://city:"), name
+            assert service["networks"] == ["city"], name
+        else:
+            assert env["REFORM_FEDERATION_ROLE"] == "commune", name
+            node = cfg.node(env["REFORM_NODE_ID"])
+            assert "REFORM_SUBJECT_PREFIX" not in env and "REFORM_STREAM_NAME" not in env, name
+            assert service["networks"] == [node.node_id], name
+            nats_service = f"{node.node_id}-nats"
+            assert services[nats_service]["environment"]["NODE_ID"] == node.node_id
+            url = services[nats_service]["environment"]["CITY_HUB_URL"]
+            password = f"LEAF_{node.account}_PASSWORD"
+            assert url.startswith(f"nats-leaf://leaf-{node.node_id}:") and "@city-hub:7422" in url
+            assert services["city-nats"]["environment"][password] in url
+    assert roles == {"city", "commune"}
+    keepers = {n: s["command"] for n, s in services.items() if "--watch" in (s.get("command") or [])}
+    assert sorted(keepers) == ["city-keeper", "ninh-giang-keeper", "tien-lang-keeper"]
+    assert [n for n, command in keepers.items() if "--federation" in command] == ["city-keeper"]
+    assert "city-hub" in services["city-nats"]["networks"]["federation"]["aliases"]
+
+
+def test_the_node_compose_is_standalone_unless_told() -> None:
+    env = secrets_for(COMPOSE["node"])
+    services = load_compose(COMPOSE["node"], env)["services"]
+    assert services["submission"]["environment"]["REFORM_FEDERATION_ROLE"] == "standalone"
+    assert json.loads(services["submission"]["environment"]["REFORM_READ_PREFIXES"]) == []
+    assert services["nats"]["environment"]["NODE_ID"] == services["submission"]["environment"]["REFORM_NODE_ID"]
+    assert services["federation-keeper"]["profiles"] == ["federation"]
+    federated = load_compose(COMPOSE["node"], {**env, "COMMUNE_DOMAIN": "an-lao",
+                                              "REFORM_FEDERATION_ROLE": "commune",
+                                              "REFORM_READ_PREFIXES": '["reform","city"]'})["services"]
+    assert federated["nats"]["environment"]["NODE_ID"] == "an-lao"
+    assert federated["submission"]["environment"]["REFORM_NODE_ID"] == "an-lao"
+    assert federated["federation-keeper"]["environment"]["REFORM_FEDERATION_ROLE"] == "commune"
