@@ -43,7 +43,7 @@ from nats.js.api import DiscardPolicy, ExternalStream, RetentionPolicy, StorageT
 from nats.js.errors import NotFoundError
 from pydantic import BaseModel, Field, field_validator
 
-from reform_shared.provisioning import ensure_stream, event_stream_config, provision
+from reform_shared.provisioning import ensure_stream, provision
 from reform_shared.settings import Settings
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -263,10 +263,9 @@ async def provision_city(nc: NatsClient, cfg: FederationConfig, settings: Settin
     is not there yet fails and nats-server then backs off (10 s, 20 s, ... up to 2 min) before it
     tries again, so a new node's FED_ stream is best created once its leafnode is up."""
     js = nc.jetstream(timeout=10)
-    await provision(js, settings)  # the city stream's own subjects and the idempotency bucket
-    city = event_stream_config(settings)
-    city.sources = city_sources(cfg) or None
-    await ensure_stream(js, city)
+    # The city stream's own subjects, its source per node, and the idempotency bucket, in one
+    # alignment (aligning without the sources first would detach and re-attach every source).
+    await provision(js, settings, city_sources(cfg))
     for node in cfg.nodes:
         node_js = nc.jetstream(prefix=node.api_import, timeout=10)
         await ensure_stream(node_js, out_stream_config(cfg, node))

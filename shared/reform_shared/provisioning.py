@@ -80,9 +80,14 @@ async def ensure_stream(js: JetStreamContext, config: StreamConfig) -> bool:
     return False
 
 
-async def provision(js: JetStreamContext, settings: Settings) -> ProvisionReport:
-    """Create or align the event stream and the idempotency bucket; safe to repeat."""
-    stream_created = await ensure_stream(js, event_stream_config(settings))
+async def provision(js: JetStreamContext, settings: Settings,
+                    sources: list[StreamSource] | None = None) -> ProvisionReport:
+    """Create or align the event stream and the idempotency bucket; safe to repeat. `sources` are
+    the city stream's (one per node, reform_shared.federation); a commune node's come from settings."""
+    config = event_stream_config(settings)
+    if sources is not None:
+        config.sources = sources or None
+    stream_created = await ensure_stream(js, config)
 
     bucket_created = False
     try:
