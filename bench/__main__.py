@@ -18,40 +18,52 @@ DEFAULT_REPORTING = 100_000
 QUICK = 1000
 QUICK_REPORTING = 5000
 DEFAULT_REPORTING_ROUNDS = 1
+DEFAULT_BACKLOG = 10_000
+QUICK_BACKLOG = 1000
+DEFAULT_LAG_SECONDS = 15.0
+QUICK_LAG_SECONDS = 5.0
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m bench",
         description="Event store and projection runner throughput against raw NATS / MongoDB baselines, "
+                    "federation lag and catch-up, "
                     "on real servers started in a temporary folder.",
     )
     size = parser.add_mutually_exclusive_group()
     size.add_argument("--events", type=int, metavar="N",
                       help=f"events per measurement, in every section alike "
                            f"(default {DEFAULT_APPENDS:,} appends, {DEFAULT_PROJECTION:,} projected, "
-                           f"{DEFAULT_REPORTING:,} for the reporting rebuild)")
+                           f"{DEFAULT_REPORTING:,} for the reporting rebuild, a federation backlog of "
+                           f"{DEFAULT_BACKLOG:,})")
     size.add_argument("--quick", action="store_true",
-                      help=f"= --events {QUICK} --rounds 1, and {QUICK_REPORTING:,} events for the reporting rebuild")
+                      help=f"= --events {QUICK} --rounds 1, and {QUICK_REPORTING:,} events for the reporting rebuild; "
+                           f"federation lag over {QUICK_LAG_SECONDS:.0f}s instead of {DEFAULT_LAG_SECONDS:.0f}s")
     parser.add_argument("--rounds", type=int, default=None,
                         help=f"rounds per variant, alternating between variants; the median is shown "
                              f"(default 3; {DEFAULT_REPORTING_ROUNDS} for the reporting rebuild)")
     parser.add_argument("--no-tracing", action="store_true",
                         help="do not install the SDK tracer provider the services install (spans become no-ops)")
     parser.add_argument("--no-diagnostics", action="store_true", help="only the headline figures, no breakdown")
-    parser.add_argument("--only", choices=("appends", "projection", "reporting"), help="run one section only")
+    parser.add_argument("--only", choices=("appends", "projection", "reporting", "federation"),
+                        help="run one section only")
     args = parser.parse_args(argv)
     args.reporting_rounds = args.rounds or DEFAULT_REPORTING_ROUNDS
+    args.lag_seconds = DEFAULT_LAG_SECONDS
     if args.quick:
         args.appends = args.projection = QUICK
         args.reporting = QUICK_REPORTING
+        args.backlog = QUICK_BACKLOG
+        args.lag_seconds = QUICK_LAG_SECONDS
         args.rounds = args.rounds or 1
     elif args.events is not None:
         if args.events < 1:
             parser.error("--events must be at least 1")
-        args.appends = args.projection = args.reporting = args.events
+        args.appends = args.projection = args.reporting = args.backlog = args.events
     else:
         args.appends, args.projection, args.reporting = DEFAULT_APPENDS, DEFAULT_PROJECTION, DEFAULT_REPORTING
+        args.backlog = DEFAULT_BACKLOG
     args.rounds = args.rounds or 3
     if args.rounds < 1 or args.reporting_rounds < 1:
         parser.error("--rounds must be at least 1")
@@ -73,7 +85,8 @@ async def run(args: argparse.Namespace) -> None:
     print(f"  tracing : {tracing}")
     print(f"  sizes   : {args.appends:,} appends, {args.projection:,} projected events; "
           f"{args.rounds} round(s) per variant, median shown, after a warm-up; "
-          f"reporting rebuild of {args.reporting:,} events, {args.reporting_rounds} round(s)", flush=True)
+          f"reporting rebuild of {args.reporting:,} events, {args.reporting_rounds} round(s); "
+          f"federation lag over {args.lag_seconds:.0f}s, backlog of {args.backlog:,}", flush=True)
     async with environment() as env:
         print(f"  servers : {env.nats_version}; {env.mongo_version}")
         print(f"  data in : {env.base} (deleted at the end)", flush=True)
@@ -110,6 +123,22 @@ async def run(args: argparse.Namespace) -> None:
             print("\n".join(f"  * {note}" for note in reporting.notes))
             if extra:
                 print(render("   Breakdown (diagnostics: where the time goes, per projection)", extra))
+        if args.only in (None, "federation"):
+            from bench.federation import FederationBench, render_lag
+
+            federation = FederationBench(env, args.lag_seconds, args.backlog, diagnostics)
+            section_started = time.perf_counter()
+            await federation.run()
+            print()
+            print("4. Federation — a commune node and the city hub linked by a leafnode; the reporting projection "
+                  "at the city")
+            print("\n".join(federation.lines))
+            print(render_lag("   Lag, append at the commune → applied by the projection", federation.lag))
+            if diagnostics:
+                print(render_lag("   Breakdown (diagnostics: where the time goes)", federation.extra))
+            print(render("   Catch-up after the hub was down (one run)", federation.catchup))
+            print("\n".join(f"  * {note}" for note in federation.notes))
+            print(f"  section run time {time.perf_counter() - section_started:.0f}s")
     print(f"\nDone in {time.perf_counter() - started:.0f}s; servers stopped, temporary folder removed.")
 
 
