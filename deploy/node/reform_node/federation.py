@@ -168,8 +168,8 @@ class LocalFederation:
                 if name == "city":
                     restarted += await keep_city_sources(nc, self.federation())
                 else:
-                    restarted += [f"{name}:{s}" for s in await restart_stalled_sources(nc.jetstream(timeout=5),
-                                                                                       config.stream_name)]
+                    restarted += [f"{name}:{s}" for s in await restart_stalled_sources(
+                        nc.jetstream(timeout=5), config.stream_name, scope=name)]
             except Exception as exc:  # noqa: BLE001
                 log.debug("federation keeper on %s: %s", name, exc)
             finally:
