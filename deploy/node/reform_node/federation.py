@@ -38,6 +38,11 @@ CITY_NODE = "city"
 READ_BOTH = [COMMUNE_PREFIX, CITY_PREFIX]
 
 
+async def _quiet(exc: Exception) -> None:
+    """A server that is down is what the keeper waits out: not an error worth a traceback."""
+    log.debug("federation keeper: %r", exc)
+
+
 @dataclass
 class Ports:
     nats: int
@@ -161,7 +166,8 @@ class LocalFederation:
             members.append((self.city.config, "city"))
         for config, name in members:
             try:
-                nc = await nats.connect(config.nats_url, allow_reconnect=False, connect_timeout=1)
+                nc = await nats.connect(config.nats_url, allow_reconnect=False, connect_timeout=1,
+                                        error_cb=_quiet)
             except Exception:  # noqa: BLE001 - that node's server is down: nothing to re-attach there
                 continue
             try:
