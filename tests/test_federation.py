@@ -329,6 +329,10 @@ def test_a_partition_converges_to_what_a_rebuild_gives(federation: LocalFederati
         # The commune keeps working alone: a second nomination, seen at once in its own projections.
         done = advance_to_nominations(an_lao.config.settings(), commune="an-lao", nominate=2, **urls)
         assert len(done["nominated"]) == before + 1
+        # Its operator sees the link down (no heartbeat from the city's outbox for over 5 s).
+        link = eventually(lambda: commune_get(federation, "an-lao", "reporting", "/ops/federation"),
+                          lambda f: not f["sources"][0]["alive"], timeout=20)
+        assert link["role"] == "commune" and link["sources"][0]["source"] == "OUT_AN_LAO"
     finally:
         federation.start_hub()
     back = time.monotonic()
@@ -349,6 +353,10 @@ def test_a_partition_converges_to_what_a_rebuild_gives(federation: LocalFederati
     def lag() -> int:
         return sum(p.get("lag", 0) or 0 for p in httpx.get(f"{reporting}/ops/projections", headers=operator).json())
     eventually(lag, lambda n: n == 0)
+    links = eventually(lambda: httpx.get(f"{reporting}/ops/federation", headers=operator).json(),
+                       lambda f: all(src["alive"] and src["lag"] == 0 for src in f["sources"]))
+    assert sorted(src["source"] for src in links["sources"]) == sorted(n.fed_stream for n in NODES)
+    assert commune_get(federation, "an-lao", "reporting", "/ops/federation")["sources"][0]["alive"]
     live = city_snapshot(federation)
     assert httpx.post(f"{reporting}/ops/projections/pipeline/rebuild", headers=operator).status_code == 202
     eventually(lag, lambda n: n == 0)

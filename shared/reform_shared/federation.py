@@ -279,9 +279,16 @@ STALLED_NS = 5_000_000_000
 """A source that has heard nothing (not even a heartbeat, sent every second or so) for 5 s is stalled."""
 
 
-_RETRY_FIRST, _RETRY_MAX = 2.0, 60.0
+_RETRY_FIRST, _RETRY_MAX = 2.0, 30.0
 _next_try: dict[tuple[str, str, str], tuple[float, float]] = {}
 """(scope, stream, source) -> (monotonic time of the next allowed re-attachment, the delay after it)."""
+
+
+def link_came_back(scope: str) -> None:
+    """The caller saw the leafnode link of `scope` come back: its stalled sources are re-attached at
+    the next round, not after the spacing that the outage built up."""
+    for key in [k for k in _next_try if k[0] == scope]:
+        del _next_try[key]
 
 
 async def restart_stalled_sources(js: JetStreamContext, stream: str, *, stalled_ns: int = STALLED_NS,
@@ -292,7 +299,7 @@ async def restart_stalled_sources(js: JetStreamContext, stream: str, *, stalled_
     grows 10 s, 20 s, ... up to 2 min; removing the source and adding it back makes it retry now. The
     server then resumes after the last message it holds from that source (a backward scan of the
     stream), and the event ids in Nats-Msg-Id catch any re-sent message within the dedup window.
-    While the far end stays away, a source is re-attached at most every 2 s, 4 s, ... 60 s (per
+    While the far end stays away, a source is re-attached at most every 2 s, 4 s, ... 30 s (per
     `scope`, e.g. the node, and stream), so a long outage costs no steady scanning.
     Returns the names of the sources it re-attached."""
     try:

@@ -29,6 +29,7 @@ from reform_shared.federation import (
     FederationConfig,
     hub_accounts,
     keep_city_sources,
+    link_came_back,
     restart_stalled_sources,
 )
 
@@ -74,6 +75,7 @@ class LocalFederation:
     _keeper: threading.Thread | None = None
     _stopping: threading.Event = field(default_factory=threading.Event)
     restarted_sources: list[str] = field(default_factory=list)
+    _links: dict[str, int] = field(default_factory=dict)
 
     # -- configuration kept in the city's data folder ----------------------------------------------
     @property
@@ -161,10 +163,15 @@ class LocalFederation:
 
     async def keep_once(self) -> list[str]:
         restarted: list[str] = []
-        members = [(m.config, m.config.node_id) for m in list(self.nodes.values())]
+        members = [(m, m.config.node_id) for m in list(self.nodes.values())]
         if self.city is not None:
-            members.append((self.city.config, "city"))
-        for config, name in members:
+            members.append((self.city, "city"))
+        for member, name in members:
+            config = member.config
+            links = await asyncio.to_thread(member.leafnodes)
+            if links > self._links.get(name, 0):
+                link_came_back(name)  # a leafnode (re)connected: re-attach now, not after the spacing
+            self._links[name] = links
             try:
                 nc = await nats.connect(config.nats_url, allow_reconnect=False, connect_timeout=1,
                                         error_cb=_quiet)

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
 from reform_shared.auth.tokens import TokenVerifier
+from reform_shared.federation import STALLED_NS
 from reform_shared.http.deps import ActorDep, RuntimeDep, require_role
 from reform_shared.http.errors import install_error_handlers
 from reform_shared.http.limits import BodySizeLimit
@@ -44,7 +45,32 @@ def ops_router() -> APIRouter:
         await runtime.runner(name).rebuild()
         return {"projection": name, "status": "rebuilding from the start of the stream"}
 
+    @router.get("/federation")
+    async def federation(runtime: RuntimeDep, actor: ActorDep) -> dict[str, Any]:
+        """The node's side of the federation: its role and, per JetStream source of its stream (the
+        city's decisions on a commune node, every node's events on the city node), whether the link
+        is alive, how far behind it is and the last error."""
+        require_role(actor, "operator")
+        return await federation_status(runtime)
+
     return router
+
+
+async def federation_status(runtime: ServiceRuntime) -> dict[str, Any]:
+    s = runtime.settings
+    assert runtime.js is not None
+    info = await runtime.js.stream_info(s.stream_name)
+    sources = []
+    for source in info.sources or []:
+        active = source.active if source.active is not None and source.active >= 0 else None
+        sources.append({
+            "source": source.name, "lag": source.lag,
+            "last_heard_seconds_ago": None if active is None else round(active / 1e9, 3),
+            "alive": active is not None and active <= STALLED_NS,
+            "error": (source.error or {}).get("description") if source.error else None,
+        })
+    return {"node_id": s.node_id, "role": s.federation_role, "stream": s.stream_name,
+            "messages": info.state.messages, "last_seq": info.state.last_seq, "sources": sources}
 
 
 def create_app(runtime: ServiceRuntime, routers: Sequence[APIRouter], title: str) -> FastAPI:
