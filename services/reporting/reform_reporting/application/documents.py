@@ -23,7 +23,8 @@ FORM_NAMES = {"giay-khen-xa": "Giấy khen của Chủ tịch UBND xã", "bang-k
 
 def _row(row: dict[str, Any]) -> Breakdown:
     return Breakdown(key=row["key"], label=row["label"], submitted=row["submitted"], scored=row["scored"],
-                     recognised=row["recognised"], nominated=row["nominated"], awarded=row["awarded"])
+                     recognised=row["recognised"], nominated=row["nominated"],
+                     city_recognised=row["city_recognised"], awarded=row["awarded"])
 
 
 def report_data(figures: dict[str, Any]) -> ReportData:

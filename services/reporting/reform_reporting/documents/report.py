@@ -49,9 +49,13 @@ from reform_shared.docx_layout import (
 )
 
 VIETNAM = dt.timezone(dt.timedelta(hours=7))
-STAGES: tuple[str, ...] = ("submitted", "scored", "recognised", "nominated", "awarded")
-STAGE_LABELS: tuple[str, ...] = ("Nộp", "Đã chấm", "Công nhận", "Đề nghị thành phố", "Khen thưởng")
-COLUMN_LABELS: tuple[str, ...] = ("Nộp", "Đã chấm", "Công nhận", "Đề nghị TP", "Khen thưởng")
+STAGES: tuple[str, ...] = ("submitted", "scored", "recognised", "nominated", "city_recognised", "awarded")
+"""As reform_reporting.domain.summary.STAGES: `city_recognised` is the city's recognition at city level of an
+initiative the commune nominated (taken on the city node, flowed back)."""
+STAGE_LABELS: tuple[str, ...] = ("Nộp", "Đã chấm", "Công nhận", "Đề nghị thành phố", "Công nhận cấp thành phố",
+                                 "Khen thưởng")
+COLUMN_LABELS: tuple[str, ...] = ("Nộp", "Đã chấm", "Công nhận", "Đề nghị TP", "Công nhận cấp TP", "Khen thưởng")
+"""The stages' labels in the narrow columns of the DOCX tables."""
 TOTAL_LABEL = "Tổng cộng"
 NO_DATA = "Chưa có số liệu"
 NONE = "Không có."
@@ -86,6 +90,7 @@ class Breakdown:
     scored: int
     recognised: int
     nominated: int
+    city_recognised: int  # recognised at city level ("Công nhận cấp thành phố"), the city's decision flowed back
     awarded: int
 
     def __post_init__(self) -> None:
@@ -93,9 +98,9 @@ class Breakdown:
             raise ValueError(f"negative count in the breakdown {self.key!r}")
 
     @property
-    def counts(self) -> tuple[int, int, int, int, int]:
-        """The five stages in order: submitted, scored, recognised, nominated, awarded."""
-        return self.submitted, self.scored, self.recognised, self.nominated, self.awarded
+    def counts(self) -> tuple[int, ...]:
+        """The stages in the order of STAGES: submitted, scored, recognised, nominated, city_recognised, awarded."""
+        return self.submitted, self.scored, self.recognised, self.nominated, self.city_recognised, self.awarded
 
 
 def sum_rows(rows: Sequence[Breakdown], key: str = "total", label: str = TOTAL_LABEL) -> Breakdown:
@@ -166,7 +171,10 @@ class ReportData:
 
 # -- DOCX ------------------------------------------------------------------------------------------------------
 
-TABLE_WIDTHS: tuple[float, ...] = (1.2, 5.8, 1.8, 1.8, 1.8, 1.8, 1.8)
+# STT, the field or unit, then one column per stage: 16 cm, the text width of A4 portrait. A stage column of 1.6 cm
+# holds a count of "12.345" in bold 12 pt on one line; "Công nhận cấp TP" and "Khen thưởng" need 1.8 cm so that
+# "thưởng" is not cut (checked on a LibreOffice rendering).
+TABLE_WIDTHS: tuple[float, ...] = (1.2, 4.8, 1.6, 1.6, 1.6, 1.6, 1.8, 1.8)
 AWARD_WIDTHS: tuple[float, ...] = (1.2, 11.8, 3.0)
 SIGNER: tuple[str, ...] = ("TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH", "")
 
@@ -207,10 +215,11 @@ def _heading(doc: DocxDocument, text: str) -> Paragraph:
 def _general(doc: DocxDocument, data: ReportData) -> None:
     _heading(doc, "I. Tình hình chung")
     t = data.total
+    city = f", {_count(t.city_recognised)} sáng kiến được công nhận cấp thành phố" if t.city_recognised > 0 else ""
     paragraph(doc, f"Trong kỳ báo cáo ({data.period_text}), {data.commune_name} có {_count(t.submitted)} sáng kiến "
                    f"cải cách hành chính được nộp; trong đó {_count(t.scored)} sáng kiến đã được Hội đồng chấm điểm, "
                    f"{_count(t.recognised)} sáng kiến được công nhận, {_count(t.nominated)} sáng kiến được đề nghị "
-                   f"cấp thành phố và {_count(t.awarded)} sáng kiến được khen thưởng. "
+                   f"cấp thành phố{city} và {_count(t.awarded)} sáng kiến được khen thưởng. "
                    f"Có {_count(len(data.units_without_initiatives))} đơn vị chưa đề xuất sáng kiến.",
               align=JUSTIFY, indent=True)
 
@@ -222,7 +231,8 @@ def _breakdown_section(doc: DocxDocument, heading: str, column: str, rows: Seque
         return
     body = [[str(number), row.label, *map(_count, row.counts)] for number, row in enumerate(rows, 1)]
     body.append(["", TOTAL_LABEL, *map(_count, sum_rows(rows).counts)])
-    grid = table(doc, ("STT", column, *COLUMN_LABELS), body, TABLE_WIDTHS, centered={0, 2, 3, 4, 5, 6}, size=12)
+    grid = table(doc, ("STT", column, *COLUMN_LABELS), body, TABLE_WIDTHS,
+                 centered={0, *range(2, 2 + len(STAGES))}, size=12)
     _bold_last_row(grid)
 
 
@@ -381,7 +391,7 @@ def _breakdown_sheet(sheet: Any, name: str, column: str, heading: str, data: Rep
     body.append([None, None, TOTAL_LABEL, *sum_rows(rows).counts])
     _rows(sheet, header + 1, body, bold_last=True)
     sheet.freeze_panes = sheet.cell(row=header + 1, column=1).coordinate
-    _widths(sheet, (6, 12, 48, 10, 10, 12, 14, 13))
+    _widths(sheet, (6, 12, 48, 10, 10, 12, 14, 22, 13))
 
 
 def _missing_sheet(sheet: Any, data: ReportData) -> None:
@@ -402,7 +412,7 @@ WIDTH = 640
 MARGIN = 16
 FONT_FAMILY = "Arial, Helvetica, sans-serif"  # generic system faces: nothing to fetch
 INK, MUTED, RULE, PAPER = "#1a1a1a", "#595959", "#bfbfbf", "#ffffff"
-STAGE_COLOURS: tuple[str, ...] = ("#1f4e79", "#2e75b6", "#548235", "#bf8f00", "#c55a11")
+STAGE_COLOURS: tuple[str, ...] = ("#1f4e79", "#2e75b6", "#548235", "#bf8f00", "#7030a0", "#c55a11")
 BAR_COLOUR = "#2e75b6"
 SUBMITTED_COLOUR, RECOGNISED_COLOUR = "#2e75b6", "#548235"
 FUNNEL_TITLE = "Kết quả sáng kiến: từ nộp hồ sơ đến khen thưởng"
@@ -456,10 +466,11 @@ def _length(value: int, scale: int, room: float) -> float:
 
 
 def funnel_svg(total: Breakdown) -> str:
-    """Five horizontal bars, Nộp → Khen thưởng, each with its count and its share of the submitted initiatives."""
+    """One horizontal bar per stage, Nộp → Công nhận cấp thành phố → Khen thưởng, each with its count and its
+    share of the submitted initiatives."""
     if not any(total.counts):
         return _empty(FUNNEL_TITLE)
-    top, label_room, bar_x, room = _top(FUNNEL_TITLE), 150, MARGIN + 158, 300.0
+    top, label_room, bar_x, room = _top(FUNNEL_TITLE), 180, MARGIN + 188, 300.0
     scale = max(total.counts)
     body: list[str] = []
     for index, (label, value) in enumerate(zip(STAGE_LABELS, total.counts, strict=True)):
