@@ -356,7 +356,8 @@ def test_a_partition_converges_to_what_a_rebuild_gives(federation: LocalFederati
     links = eventually(lambda: httpx.get(f"{reporting}/ops/federation", headers=operator).json(),
                        lambda f: all(src["alive"] and src["lag"] == 0 for src in f["sources"]))
     assert sorted(src["source"] for src in links["sources"]) == sorted(n.fed_stream for n in NODES)
-    assert commune_get(federation, "an-lao", "reporting", "/ops/federation")["sources"][0]["alive"]
+    eventually(lambda: commune_get(federation, "an-lao", "reporting", "/ops/federation"),
+               lambda f: f["sources"][0]["alive"], timeout=30)  # the city's outbox link, back too
     live = city_snapshot(federation)
     assert httpx.post(f"{reporting}/ops/projections/pipeline/rebuild", headers=operator).status_code == 202
     eventually(lag, lambda n: n == 0)
