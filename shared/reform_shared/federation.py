@@ -44,7 +44,7 @@ from nats.js.api import DiscardPolicy, ExternalStream, RetentionPolicy, StorageT
 from nats.js.errors import NotFoundError
 from pydantic import BaseModel, Field, field_validator
 
-from reform_shared.provisioning import ensure_stream, provision
+from reform_shared.provisioning import account_of, ensure_bucket, ensure_stream, event_stream_config
 from reform_shared.settings import Settings
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -131,10 +131,6 @@ class FederationConfig(BaseModel):
     def with_node(self, node: FederatedNode) -> FederationConfig:
         others = [n for n in self.nodes if n.node_id != node.node_id]
         return self.model_copy(update={"nodes": [*others, node]})
-
-
-def account_of(node_id: str) -> str:
-    return node_id.upper().replace("-", "_")
 
 
 # -- nats-server configuration ---------------------------------------------------------------------
@@ -256,23 +252,26 @@ def city_sources(cfg: FederationConfig) -> list[StreamSource]:
 
 
 async def provision_city(nc: NatsClient, cfg: FederationConfig, settings: Settings,
-                         linked: set[str] | None = None) -> None:
+                         linked: set[str] | None = None) -> bool:
     """Idempotent: the city stream with a source per node, and each node account's FED_/OUT_ streams.
-    Run at city start and after adding a node (no restart of anything).
+    Run at city start and after adding a node (no restart of anything). True if anything changed.
 
     FED_<N> is created only for the nodes in `linked` (default: every node): a source whose far end
     is not there yet fails and nats-server then backs off (10 s, 20 s, ... up to 2 min) before it
     tries again, so a new node's FED_ stream is best created once its leafnode is up."""
     js = nc.jetstream(timeout=10)
-    # The city stream's own subjects, its source per node, and the idempotency bucket, in one
-    # alignment (aligning without the sources first would detach and re-attach every source).
-    await provision(js, settings, city_sources(cfg))
+    # The city stream's own subjects and its sources in one alignment (aligning without the sources
+    # first would detach and re-attach every source).
+    city = event_stream_config(settings)
+    city.sources = city_sources(cfg) or None
+    states = [await ensure_stream(js, city)]
+    changed = await ensure_bucket(js, settings)
     for node in cfg.nodes:
         node_js = nc.jetstream(prefix=node.api_import, timeout=10)
-        await ensure_stream(node_js, out_stream_config(cfg, node))
+        states.append(await ensure_stream(node_js, out_stream_config(cfg, node)))
         if linked is None or node.node_id in linked:
-            await ensure_stream(node_js, fed_stream_config(cfg, node))
-
+            states.append(await ensure_stream(node_js, fed_stream_config(cfg, node)))
+    return changed or any(state != "unchanged" for state in states)
 
 
 STALLED_NS = 5_000_000_000

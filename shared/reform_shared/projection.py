@@ -34,7 +34,7 @@ from typing import Any
 import nats.errors
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.api import AckPolicy, ConsumerConfig, ConsumerInfo, DeliverPolicy
 from nats.js.errors import NotFoundError
 from pymongo import AsyncMongoClient, DeleteMany, DeleteOne, InsertOne, ReplaceOne, UpdateMany, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -175,15 +175,20 @@ class ProjectionRunner:
         """
         await self.projection.create_indexes(self._db)
         await self._db[PARKED].create_index([("projection", 1), ("status", 1)])
-        if await self._filters_changed():
+        try:
+            info: ConsumerInfo | None = await self._js.consumer_info(self._stream, self.consumer)
+        except NotFoundError:
+            info = None
+        if info is not None and self._filters_changed(info):
             # The projection now reads other event types or prefixes than its consumer does: what it
             # holds was built without them, so it is built again from the start of the stream.
             log.warning("projection %s: its event types changed; rebuilding it from the stream", self.consumer)
             await self._reset()
+            info = None
         doc = await self._db[CHECKPOINTS].find_one({"_id": self.projection.name}) or {}
         self._checkpoint = int(doc.get("seq", 0))
         crashes = int(doc.get("crashes", 0)) if doc.get("crash_seq") == self._checkpoint else 0
-        unclean = await self._has_leftovers()
+        unclean = info is not None and self._has_leftovers(info)
         if unclean:
             crashes += 1
             await self._db[CHECKPOINTS].update_one(
@@ -198,21 +203,14 @@ class ProjectionRunner:
         self._park_first = crashes > self.max_deliver
         await self._subscribe(recreate=unclean)
 
-    async def _filters_changed(self) -> bool:
-        try:
-            info = await self._js.consumer_info(self._stream, self.consumer)
-        except NotFoundError:
-            return False
+    def _filters_changed(self, info: ConsumerInfo) -> bool:
         wanted = self.consumer_config()
         current = sorted(info.config.filter_subjects or [info.config.filter_subject or ""])
         return current != sorted(wanted.filter_subjects or [wanted.filter_subject or ""])
 
-    async def _has_leftovers(self) -> bool:
-        try:
-            info = await self._js.consumer_info(self._stream, self.consumer)
-        except NotFoundError:
-            return False
-        return bool(info.num_ack_pending) or (info.delivered.stream_seq or 0) > self._checkpoint
+    def _has_leftovers(self, info: ConsumerInfo) -> bool:
+        delivered = info.delivered.stream_seq if info.delivered is not None else 0
+        return bool(info.num_ack_pending) or (delivered or 0) > self._checkpoint
 
     async def _subscribe(self, recreate: bool = False) -> None:
         if self._sub is not None:

@@ -37,18 +37,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 import nats
 from nats.aio.client import Client as NatsClient
-from nats.js import JetStreamContext
-from nats.js.api import StreamSource
-from nats.js.errors import BadRequestError, BucketNotFoundError, NotFoundError
+from nats.js.errors import NotFoundError
 from pydantic import ValidationError
 
 from reform_shared.federation import (
     FederationConfig,
-    city_sources,
-    fed_stream_config,
     hub_accounts,
     keep_city_sources,
-    out_stream_config,
     provision_city,
     restart_stalled_sources,
 )
@@ -148,41 +143,6 @@ def write_atomically(path: Path, text: str) -> None:
 
 
 # -- the city node's provisioning -------------------------------------------------------------------
-def _source_keys(sources: list[StreamSource] | None) -> list[tuple[str, str | None, str | None]]:
-    # What ensure_stream compares: name, filter and external API prefix of each source.
-    return sorted((s.name, s.filter_subject, s.external.api if s.external else None) for s in sources or [])
-
-
-async def _stream_matches(js: JetStreamContext, name: str, subjects: list[str],
-                          sources: list[StreamSource] | None) -> bool:
-    try:
-        info = await js.stream_info(name)
-    except NotFoundError:
-        return False
-    return (sorted(info.config.subjects or []) == sorted(subjects)
-            and _source_keys(info.config.sources) == _source_keys(sources))
-
-
-async def city_in_place(nc: NatsClient, cfg: FederationConfig, settings: Settings) -> bool:
-    """True when the city stream, its bucket and every node account's FED_/OUT_ streams are as
-    `provision_city` makes them. `provision_city` aligns the city stream in two steps (its own
-    subjects, then the sources), which re-attaches every source: the keeper calls it only when
-    something is missing or differs."""
-    js = nc.jetstream(timeout=10)
-    if not await _stream_matches(js, cfg.city_stream, list(settings.stream_subjects), city_sources(cfg)):
-        return False
-    try:
-        await js.key_value(settings.idempotency_bucket)
-    except (BucketNotFoundError, NotFoundError, BadRequestError):
-        return False
-    for node in cfg.nodes:
-        node_js = nc.jetstream(prefix=node.api_import, timeout=10)
-        for stream in (fed_stream_config(cfg, node), out_stream_config(cfg, node)):
-            if not await _stream_matches(node_js, stream.name or "", [], stream.sources):
-                return False
-    return True
-
-
 def check_city_settings(cfg: FederationConfig, settings: Settings) -> None:
     if settings.stream_name != cfg.city_stream:
         raise ValueError(f"REFORM_STREAM_NAME is {settings.stream_name!r} but the federation's city stream is "
@@ -192,12 +152,9 @@ def check_city_settings(cfg: FederationConfig, settings: Settings) -> None:
 
 
 async def ensure_city(nc: NatsClient, cfg: FederationConfig, settings: Settings) -> bool:
-    """Idempotent: provision the city unless everything is in place already. True if it provisioned."""
+    """Idempotent: provision the city; True if anything was missing or differed."""
     check_city_settings(cfg, settings)
-    if await city_in_place(nc, cfg, settings):
-        return False
-    await provision_city(nc, cfg, settings)
-    return True
+    return await provision_city(nc, cfg, settings)
 
 
 async def city_report(nc: NatsClient, cfg: FederationConfig, provisioned: bool) -> dict[str, Any]:

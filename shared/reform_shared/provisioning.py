@@ -7,6 +7,7 @@ unlike FastStream's declare-on-start, which merges and updates stream configs be
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from nats.js import JetStreamContext
 from nats.js.api import (
@@ -31,13 +32,18 @@ class ProvisionReport:
     bucket_created: bool
 
 
+def account_of(node_id: str) -> str:
+    """The hub account (and stream-name suffix) of a commune node: ninh-giang -> NINH_GIANG."""
+    return node_id.upper().replace("-", "_")
+
+
 def federation_sources(settings: Settings) -> list[StreamSource]:
     """A federated commune node's stream also sources the city's decisions about its communes:
     OUT_<NODE> in its hub account, reached through the city's JetStream domain (reform_shared.federation)."""
     if settings.federation_role != "commune":
         return []
-    account = settings.node_id.upper().replace("-", "_")
-    return [StreamSource(name=f"OUT_{account}", external=ExternalStream(api=f"$JS.{settings.city_domain}.API"))]
+    return [StreamSource(name=f"OUT_{account_of(settings.node_id)}",
+                         external=ExternalStream(api=f"$JS.{settings.city_domain}.API"))]
 
 
 def event_stream_config(settings: Settings) -> StreamConfig:
@@ -64,34 +70,27 @@ def _source_key(source: StreamSource) -> tuple[str, str | None, str | None]:
     return source.name, source.filter_subject, source.external.api if source.external else None
 
 
-async def ensure_stream(js: JetStreamContext, config: StreamConfig) -> bool:
-    """Create the stream, or align it when its subjects, sources or duplicate window differ.
-    True if it was created."""
+async def ensure_stream(js: JetStreamContext, config: StreamConfig) -> Literal["created", "updated", "unchanged"]:
+    """Create the stream, or align it when its subjects, sources or duplicate window differ."""
     try:
         info = await js.stream_info(config.name or "")
     except NotFoundError:
         await js.add_stream(config)
-        return True
+        return "created"
     current = info.config
     same_subjects = sorted(current.subjects or []) == sorted(config.subjects or [])
     same_sources = sorted(map(_source_key, current.sources or [])) == sorted(map(_source_key, config.sources or []))
-    if not (same_subjects and same_sources) or current.duplicate_window != config.duplicate_window:
-        await js.update_stream(config)
-    return False
+    if same_subjects and same_sources and current.duplicate_window == config.duplicate_window:
+        return "unchanged"
+    await js.update_stream(config)
+    return "updated"
 
 
-async def provision(js: JetStreamContext, settings: Settings,
-                    sources: list[StreamSource] | None = None) -> ProvisionReport:
-    """Create or align the event stream and the idempotency bucket; safe to repeat. `sources` are
-    the city stream's (one per node, reform_shared.federation); a commune node's come from settings."""
-    config = event_stream_config(settings)
-    if sources is not None:
-        config.sources = sources or None
-    stream_created = await ensure_stream(js, config)
-
-    bucket_created = False
+async def ensure_bucket(js: JetStreamContext, settings: Settings) -> bool:
+    """The idempotency bucket, created if missing. True if it was created."""
     try:
         await js.key_value(settings.idempotency_bucket)
+        return False
     except (BucketNotFoundError, NotFoundError, BadRequestError):
         await js.create_key_value(
             KeyValueConfig(
@@ -102,5 +101,11 @@ async def provision(js: JetStreamContext, settings: Settings,
                 storage=StorageType.FILE,
             )
         )
-        bucket_created = True
+        return True
+
+
+async def provision(js: JetStreamContext, settings: Settings) -> ProvisionReport:
+    """Create or align the node's event stream and the idempotency bucket; safe to repeat."""
+    stream_created = await ensure_stream(js, event_stream_config(settings)) == "created"
+    bucket_created = await ensure_bucket(js, settings)
     return ProvisionReport(settings.stream_name, stream_created, settings.idempotency_bucket, bucket_created)

@@ -6,11 +6,15 @@ import argparse
 import datetime as dt
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
 from reform_node.demo import COMMUNE, load_demo, token
+from reform_node.demo_flow import advance_to_nominations
+from reform_node.federation import LocalFederation, Ports
 from reform_node.node import SERVICES, CommuneNode, NodeConfig
+from reform_shared.federation import FederatedNode
 
 
 def _config(args: argparse.Namespace) -> NodeConfig:
@@ -29,17 +33,31 @@ def _config(args: argparse.Namespace) -> NodeConfig:
     )
 
 
+def stop_on_signals() -> threading.Event:
+    """Ctrl-C and SIGTERM only ask to stop: the launcher then stops its children in order."""
+    stopping = threading.Event()
+    signal.signal(signal.SIGINT, lambda _signum, _frame: stopping.set())
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: stopping.set())
+    return stopping
+
+
+def serve_until_stopped(stopping: threading.Event, nodes: list[CommuneNode]) -> int:
+    """Wait for a stop signal; 1 as soon as any service process of any node exits by itself."""
+    while not stopping.is_set():
+        for node in nodes:
+            for name, child in node.services.items():
+                if child.proc is not None and child.proc.poll() is not None:
+                    print(f"{node.config.node_id}/{name} exited with code {child.proc.returncode}; "
+                          f"see {child.log_path}", file=sys.stderr)
+                    return 1
+        stopping.wait(0.5)
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     config = _config(args)
     node = CommuneNode(config)
-    stopping = False
-
-    def _stop(signum: int, _frame: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, _stop)
-    signal.signal(signal.SIGTERM, _stop)
+    stopping = stop_on_signals()
     started = time.monotonic()
     print(f"Khởi động nút xã (starting the commune node), data in {config.data_dir.resolve()} ...", flush=True)
     try:
@@ -59,13 +77,7 @@ def run(args: argparse.Namespace) -> int:
         print("Try:\n  curl -H \"Authorization: Bearer $TOKEN\" "
               f"{config.url('reporting')}/api/v1/communes/{COMMUNE}/initiatives")
         print("\nCtrl-C to stop (data is kept).", flush=True)
-        while not stopping:
-            for name, child in node.services.items():
-                if child.proc is not None and child.proc.poll() is not None:
-                    print(f"{name} exited with code {child.proc.returncode}; see {child.log_path}", file=sys.stderr)
-                    return 1
-            time.sleep(0.5)
-        return 0
+        return serve_until_stopped(stopping, [node])
     finally:
         print("\nĐang dừng (stopping) ...", flush=True)
         node.stop()
@@ -77,18 +89,7 @@ FEDERATION_DEMO = [("ninh-giang", "xã Ninh Giang"), ("an-lao", "xã An Lão")]
 
 def run_federation(args: argparse.Namespace) -> int:
     """A city node and two commune nodes, each with demo data taken to its nominations to the city."""
-    from reform_node.demo_flow import advance_to_nominations
-    from reform_node.federation import LocalFederation, Ports
-    from reform_shared.federation import FederatedNode
-
-    stopping = False
-
-    def _stop(signum: int, _frame: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, _stop)
-    signal.signal(signal.SIGTERM, _stop)
+    stopping = stop_on_signals()
     fed = LocalFederation(Path(args.data_dir), args.mongo_port, args.leaf_port, Ports.numbered(9))
     nodes = [FederatedNode(node_id=commune, communes=[commune]) for commune, _ in FEDERATION_DEMO]
     started = time.monotonic()
@@ -129,16 +130,7 @@ def run_federation(args: argparse.Namespace) -> int:
               f"{hub.url('evaluation')}/api/v1/city/nominations?year=2027\n"
               f"  curl -H \"Authorization: Bearer $CITY_TOKEN\" {hub.url('reporting')}/api/v1/city/2026")
         print("\nCtrl-C to stop (data is kept).", flush=True)
-        while not stopping:
-            for member in [fed.city, *fed.nodes.values()]:
-                assert member is not None
-                for name, child in member.services.items():
-                    if child.proc is not None and child.proc.poll() is not None:
-                        print(f"{member.config.node_id}/{name} exited with code {child.proc.returncode}; "
-                              f"see {child.log_path}", file=sys.stderr)
-                        return 1
-            time.sleep(0.5)
-        return 0
+        return serve_until_stopped(stopping, [fed.city, *fed.nodes.values()])
     finally:
         print("\nĐang dừng (stopping) ...", flush=True)
         fed.stop()

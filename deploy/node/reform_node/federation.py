@@ -97,21 +97,18 @@ class LocalFederation:
             path.chmod(0o600)
         return known
 
-    def _hub_extra(self) -> str:
-        passwords = self._secrets()
-        leaf = {n.node_id: passwords[n.node_id] for n in self.federation().nodes}
-        return (f'leafnodes {{ listen: "127.0.0.1:{self.leaf_port}" }}\n'
-                + hub_accounts(self.federation(), city_password=passwords["city"], leaf_passwords=leaf))
-
     def city_config(self) -> NodeConfig:
         p = self.city_ports
+        cfg, passwords = self.federation(), self._secrets()
+        hub = (f'leafnodes {{ listen: "127.0.0.1:{self.leaf_port}" }}\n'
+               + hub_accounts(cfg, city_password=passwords["city"],
+                              leaf_passwords={n.node_id: passwords[n.node_id] for n in cfg.nodes}))
         return NodeConfig(
             data_dir=self.data_dir / "city", node_id="city-hub", nats_port=p.nats, nats_http_port=p.nats_http,
             mongo_port=self.mongo_port, service_ports=dict(p.services), environment=self.environment,
-            role="city", domain="city", nats_extra=self._hub_extra(), nats_user="city",
-            nats_password=self._secrets()["city"], stream_name=self.federation().city_stream,
-            subject_prefix=CITY_PREFIX, read_prefixes=READ_BOTH, federation=self.federation(), own_mongo=False,
-            database_prefix="city",
+            role="city", domain="city", nats_extra=hub, nats_user="city", nats_password=passwords["city"],
+            stream_name=cfg.city_stream, subject_prefix=CITY_PREFIX, read_prefixes=READ_BOTH, federation=cfg,
+            own_mongo=False, database_prefix="city",
         )
 
     def node_config(self, node: FederatedNode) -> NodeConfig:
