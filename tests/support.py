@@ -11,7 +11,7 @@ from reform_shared.commands import make_envelope
 from reform_shared.envelope import Actor, EventEnvelope
 from reform_shared.events import InitiativeContent, InitiativeSubmitted, UnitRef
 from reform_shared.ids import new_id
-from reform_shared.projection import Projection, Write
+from reform_shared.projection import Projection, Upsert, Write
 from reform_shared.store import StoredEvent
 
 ACTOR = Actor(user_id="user-1", name="Nguyễn Văn An", commune_id="ninh-giang", roles=("submitter",))
@@ -54,4 +54,22 @@ class CounterProjection(Projection):
                                         upsert=True)),
             Write("applied", UpdateOne({"_id": payload.initiative_id},
                                        {"$inc": {"times": 1}, "$set": {"seq": event.stream_seq}}, upsert=True)),
+        ]
+
+
+class TitleIndex(Projection):
+    """Upserts only: each event sets and appends to its field's document (shared by many events of a
+    batch, so merged) and sets its initiative's own."""
+
+    name = "titles"
+    event_types = ("InitiativeSubmitted",)
+    collections = ("by_field", "initiatives")
+
+    def apply(self, event: StoredEvent) -> list[Write]:
+        payload: Any = event.envelope.payload
+        title = payload.content.title
+        return [
+            Write("by_field", Upsert(payload.content.field, {"last_title": title, f"seen.{event.stream_seq}": True},
+                                     {"titles": [title]})),
+            Write("initiatives", Upsert(payload.initiative_id, {"title": title, "seq": event.stream_seq})),
         ]

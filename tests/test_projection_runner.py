@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 from nats.js import JetStreamContext
 from pymongo import AsyncMongoClient
-from support import CounterProjection, submitted
+from support import CounterProjection, TitleIndex, submitted
 
 from reform_shared.errors import Conflict
 from reform_shared.events import build_registry
-from reform_shared.projection import CHECKPOINTS, Projection, ProjectionRunner
+from reform_shared.projection import CHECKPOINTS, Projection, ProjectionRunner, by_collection_of
 from reform_shared.settings import Settings
-from reform_shared.store import JetStreamEventStore
+from reform_shared.store import JetStreamEventStore, StoredEvent
 
 pytestmark = pytest.mark.service
 
@@ -147,6 +147,41 @@ async def test_a_rebuild_from_scratch_equals_the_incremental_projection(js, mong
 
     assert await snapshot(mongo, settings) == incremental
     assert incremental["counters"][0]["n"] == 45
+
+
+async def test_planned_batches_catching_up_and_rebuilding_equal_one_write_per_event(js, mongo, settings) -> None:
+    """Upserts merged per batch, inserts while rebuilding, the next batch prepared while one commits:
+    the documents are those the events' writes give one by one, in order."""
+    runner = runner_for(js, mongo, settings, TitleIndex(), batch_size=4, catch_up_batch_size=15)
+    await runner.prepare()
+    for chunk in range(3):
+        await publish(js, settings, [(f"Đợt {chunk} sáng kiến {i}", "abc"[i % 3]) for i in range(30)])
+        await runner.run_until_caught_up(timeout=30)
+    incremental = await titles(mongo, settings)
+
+    registry, expected_db = build_registry(), mongo[f"{settings.database_name}_expected"]
+    for seq in range(1, 91):
+        raw = await js.get_msg(settings.stream_name, seq)
+        event = StoredEvent(registry.parse(raw.data or b""), seq, raw.subject or "")
+        for collection, ops in by_collection_of(TitleIndex().apply(event)).items():
+            await expected_db[collection].bulk_write(ops)
+    expected = {name: [doc async for doc in expected_db[name].find().sort("_id", 1)]
+                for name in ("by_field", "initiatives")}
+    await mongo.drop_database(expected_db.name)
+    assert incremental == expected
+    assert [doc["titles"][:2] for doc in expected["by_field"]] == [
+        ["Đợt 0 sáng kiến 0", "Đợt 0 sáng kiến 3"], ["Đợt 0 sáng kiến 1", "Đợt 0 sáng kiến 4"],
+        ["Đợt 0 sáng kiến 2", "Đợt 0 sáng kiến 5"]]
+
+    await runner.rebuild()
+    await runner.run_until_caught_up(timeout=30)
+    assert await titles(mongo, settings) == expected
+    assert (await runner.status())["last_applied_sequence"] == 90
+
+
+async def titles(mongo: AsyncMongoClient[dict[str, Any]], settings: Settings) -> dict[str, list[dict[str, Any]]]:
+    db = mongo[settings.database_name]
+    return {name: [doc async for doc in db[name].find().sort("_id", 1)] for name in ("by_field", "initiatives")}
 
 
 class IndexedCounter(CounterProjection):

@@ -15,7 +15,12 @@ Guarantees:
   park anything: the projection stalls and its lag shows it, but no event is lost.
 
 Handlers return MongoDB write operations computed from the event alone (update operators, not
-read-modify-write), since reads would not see the uncommitted writes of the same batch.
+read-modify-write), since reads would not see the uncommitted writes of the same batch. Those given
+as `Upsert`s are planned per batch (see `reform_shared.coalesce`): one write per document and batch,
+and while a projection is rebuilt, inserts of documents built in memory instead of upserts.
+
+Speed: when the consumer reports a backlog, the runner fetches `catch_up_batch_size` events at a
+time (one transaction each) instead of `batch_size`.
 """
 
 from __future__ import annotations
@@ -26,7 +31,6 @@ import datetime as dt
 import logging
 import traceback
 from abc import ABC, abstractmethod
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -36,11 +40,12 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, ConsumerInfo, DeliverPolicy
 from nats.js.errors import NotFoundError
-from pymongo import AsyncMongoClient, DeleteMany, DeleteOne, InsertOne, ReplaceOne, UpdateMany, UpdateOne
+from pymongo import AsyncMongoClient, ReplaceOne, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import ConnectionFailure, PyMongoError
 
+from reform_shared.coalesce import MongoOp, Upsert, WritePlanner, plain
 from reform_shared.errors import Conflict, NotFound
 from reform_shared.registry import EventRegistry, MalformedEvent
 from reform_shared.store import StoredEvent
@@ -49,17 +54,19 @@ from reform_shared.telemetry import context_of, tracer
 
 log = logging.getLogger(__name__)
 
-MongoOp = InsertOne[Any] | UpdateOne | UpdateMany | ReplaceOne[Any] | DeleteOne | DeleteMany
+__all__ = ["CHECKPOINTS", "PARKED", "MongoOp", "Projection", "ProjectionRunner", "Upsert", "Write", "by_collection_of"]
+
 CHECKPOINTS = "_projection_checkpoints"
 PARKED = "_parked_events"
 
 
 @dataclass(frozen=True)
 class Write:
-    """One write of a projection: a PyMongo bulk operation on a named collection."""
+    """One write of a projection on a named collection: an `Upsert` (merged and planned per batch)
+    or any PyMongo bulk operation (applied as it is, in order)."""
 
     collection: str
-    op: MongoOp
+    op: MongoOp | Upsert
 
 
 class Projection(ABC):
@@ -68,6 +75,9 @@ class Projection(ABC):
     name: str
     event_types: tuple[str, ...]
     collections: tuple[str, ...]
+    version: int = 1
+    """Raised when what the projection writes changes shape: a projection built by another version is
+    rebuilt from the stream at start."""
 
     async def create_indexes(self, db: AsyncDatabase[dict[str, Any]]) -> None:  # noqa: B027 - optional hook
         """Indexes of the projection's collections (called at start and after a rebuild)."""
@@ -84,11 +94,8 @@ def is_transient(exc: BaseException) -> bool:
 
 
 def by_collection_of(writes: list[Write]) -> dict[str, list[MongoOp]]:
-    """Writes grouped per collection, each group in event order (one bulk_write each)."""
-    grouped: dict[str, list[MongoOp]] = defaultdict(list)
-    for write in writes:
-        grouped[write.collection].append(write.op)
-    return grouped
+    """Writes grouped per collection, each group in event order, one operation per write (unplanned)."""
+    return plain((write.collection, write.op) for write in writes)
 
 
 @dataclass
@@ -97,6 +104,20 @@ class _Item:
     seq: int
     writes: list[Write]
     parked: dict[str, Any] | None = None
+
+
+@dataclass
+class _Batch:
+    """Messages fetched together and their writes, computed (events parsed and applied) but not committed."""
+
+    generation: int
+    msgs: list[Msg]
+    items: list[_Item]
+    pending: int
+    """What the consumer still held after the last message."""
+    catch_up: bool
+    """Fetched to work off a backlog: traced as one span, not one per event."""
+    lost_consumer: bool = False
 
 
 class ProjectionRunner:
@@ -114,6 +135,7 @@ class ProjectionRunner:
         stream: str,
         prefix: str | Sequence[str],
         batch_size: int = 500,
+        catch_up_batch_size: int = 5000,
         max_deliver: int = 5,
         ack_wait: float = 30.0,
         handler_retries: int = 3,
@@ -130,6 +152,7 @@ class ProjectionRunner:
         self._stream = stream
         self._prefixes = [prefix] if isinstance(prefix, str) else list(prefix)
         self.batch_size = batch_size
+        self.catch_up_batch_size = max(batch_size, catch_up_batch_size)
         self.max_deliver = max_deliver
         self.ack_wait = ack_wait
         self.handler_retries = handler_retries
@@ -144,6 +167,11 @@ class ProjectionRunner:
         self._isolate = False
         self._park_first = False
         self._indexes_pending = False
+        self._pending = 0
+        """Events the consumer still held after the last batch (from its last message)."""
+        self._prefetched: asyncio.Task[_Batch] | None = None
+        """The next batch, fetched and prepared while the current one commits (when more are waiting)."""
+        self._planner = WritePlanner()
         self.last_error: str | None = None
         self._tracer = tracer(f"reform.projection.{service}")
 
@@ -157,7 +185,7 @@ class ProjectionRunner:
             description=f"projection {self.projection.name} of {self.service}",
             ack_policy=AckPolicy.EXPLICIT,
             ack_wait=self.ack_wait,
-            max_ack_pending=max(1000, self.batch_size * 2),
+            max_ack_pending=max(1000, self.catch_up_batch_size * 2),
             filter_subjects=filters if len(filters) > 1 else None,
             filter_subject=filters[0] if len(filters) == 1 else None,
             deliver_policy=DeliverPolicy.BY_START_SEQUENCE if resume else DeliverPolicy.ALL,
@@ -179,13 +207,14 @@ class ProjectionRunner:
             info: ConsumerInfo | None = await self._js.consumer_info(self._stream, self.consumer)
         except NotFoundError:
             info = None
-        if info is not None and self._filters_changed(info):
-            # The projection now reads other event types or prefixes than its consumer does: what it
-            # holds was built without them, so it is built again from the start of the stream.
-            log.warning("projection %s: its event types changed; rebuilding it from the stream", self.consumer)
-            await self._reset()
-            info = None
         doc = await self._db[CHECKPOINTS].find_one({"_id": self.projection.name}) or {}
+        rebuilt_otherwise = "seq" in doc and doc.get("version", 1) != self.projection.version
+        if (info is not None and self._filters_changed(info)) or rebuilt_otherwise:
+            # The projection now reads other event types or prefixes than its consumer does, or writes
+            # other documents: what it holds was built otherwise, so it is built again from the start.
+            log.warning("projection %s: its definition changed; rebuilding it from the stream", self.consumer)
+            await self._reset()
+            info, doc = None, {}
         self._checkpoint = int(doc.get("seq", 0))
         crashes = int(doc.get("crashes", 0)) if doc.get("crash_seq") == self._checkpoint else 0
         unclean = info is not None and self._has_leftovers(info)
@@ -201,12 +230,17 @@ class ProjectionRunner:
             )
         self._isolate = crashes >= self.max_deliver
         self._park_first = crashes > self.max_deliver
-        await self._subscribe(recreate=unclean)
+        await self._subscribe(recreate=unclean or (info is not None and self._settings_changed(info)))
 
     def _filters_changed(self, info: ConsumerInfo) -> bool:
         wanted = self.consumer_config()
         current = sorted(info.config.filter_subjects or [info.config.filter_subject or ""])
         return current != sorted(wanted.filter_subjects or [wanted.filter_subject or ""])
+
+    def _settings_changed(self, info: ConsumerInfo) -> bool:
+        """Delivery settings other than the filters (created by an older version): recreated at the checkpoint."""
+        wanted = self.consumer_config()
+        return (info.config.ack_policy, info.config.max_ack_pending) != (wanted.ack_policy, wanted.max_ack_pending)
 
     def _has_leftovers(self, info: ConsumerInfo) -> bool:
         delivered = info.delivered.stream_seq if info.delivered is not None else 0
@@ -249,6 +283,9 @@ class ProjectionRunner:
                 except asyncio.CancelledError:
                     pass
             self._task = None
+        if self._prefetched is not None:  # only after a cancel: its messages come back at the next start
+            self._prefetched.cancel()
+            self._prefetched = None
         if self._sub is not None:
             try:
                 await self._sub.unsubscribe()
@@ -257,7 +294,7 @@ class ProjectionRunner:
             self._sub = None
 
     async def _loop(self) -> None:
-        while not self._stopping:
+        while not self._stopping or self._prefetched is not None:  # a batch in hand is finished, not dropped
             try:
                 await self.step()
             except asyncio.CancelledError:
@@ -268,31 +305,66 @@ class ProjectionRunner:
                 await asyncio.sleep(1.0)
 
     async def step(self) -> int:
-        """Fetch and handle one batch; returns how many messages were handled."""
+        """Fetch and handle one batch; returns how many messages were handled.
+
+        While a backlog is worked off, the next batch is fetched, parsed and applied in memory
+        while this one commits: the database works on one batch as this process prepares the next.
+        """
         if self._sub is None:
             await self._subscribe()
-        assert self._sub is not None
-        generation = self._generation
-        try:
-            msgs = await self._sub.fetch(1 if self._isolate else self.batch_size, timeout=self.fetch_timeout)
-        except (TimeoutError, nats.errors.TimeoutError):
-            msgs = []  # nothing new within fetch_timeout
-        except NotFoundError:
+        if self._prefetched is not None:
+            task, self._prefetched = self._prefetched, None
+            batch = await task
+        else:
+            batch = await self._next_batch(self._pending)
+        if batch.lost_consumer:
             await self._subscribe()
             return 0
         async with self._lock:
-            if generation != self._generation:
+            if batch.generation != self._generation:
                 return 0  # a rebuild happened meanwhile: these belong to the old consumer
-            if msgs:
-                await self._handle(msgs)
-            if self._indexes_pending and len(msgs) < self.batch_size:
-                await self._create_deferred_indexes()
-        return len(msgs)
+            if batch.pending and not self._isolate and not self._stopping:
+                self._prefetched = asyncio.create_task(self._next_batch(batch.pending))
+            if batch.msgs:
+                await self._handle(batch)
+            self._pending = batch.pending
+            if self._pending == 0:
+                await self._caught_up()
+        return len(batch.msgs)
 
-    async def _create_deferred_indexes(self) -> None:
+    async def _next_batch(self, behind: int) -> _Batch:
+        """Fetch a batch (larger when `behind` is) and compute its writes."""
+        assert self._sub is not None
+        generation = self._generation
+        catch_up = behind >= self.batch_size and not self._isolate
+        size = 1 if self._isolate else self.catch_up_batch_size if catch_up else self.batch_size
+        try:
+            msgs = await self._sub.fetch(size, timeout=self.fetch_timeout)
+        except (TimeoutError, nats.errors.TimeoutError):
+            msgs = []  # nothing new within fetch_timeout
+        except NotFoundError:
+            return _Batch(generation, [], [], 0, catch_up, lost_consumer=True)
+        except Exception:
+            if generation != self._generation:  # rebuilt meanwhile: the old subscription is gone
+                return _Batch(generation, [], [], 0, catch_up)
+            raise
+        items: list[_Item] = []
+        for index, msg in enumerate(msgs):
+            seq = msg.metadata.sequence.stream
+            if seq <= self._checkpoint:
+                continue  # applied before a crash; only the ack was lost
+            items.append(await self._prepare_item(msg, seq, traced=not catch_up))
+            if index % 200 == 199:
+                await asyncio.sleep(0)  # let the batch being committed go on meanwhile
+        pending = msgs[-1].metadata.num_pending if msgs else 0
+        return _Batch(generation, msgs, items, pending, catch_up)
+
+    async def _caught_up(self) -> None:
         """After a rebuild caught up: building indexes once beats maintaining them on every write."""
-        await self.projection.create_indexes(self._db)
-        self._indexes_pending = False
+        if self._indexes_pending:
+            await self.projection.create_indexes(self._db)
+            self._indexes_pending = False
+        self._planner.stop_inserting()  # live events from here: few per batch, upserts
 
     async def run_until_caught_up(self, timeout: float = 60.0) -> None:  # noqa: ASYNC109
         """Apply everything the stream holds for this projection, then return (rebuild, tests)."""
@@ -300,6 +372,8 @@ class ProjectionRunner:
         deadline = loop.time() + timeout
         while loop.time() < deadline:
             handled = await self.step()
+            if handled and self._pending == 0:
+                return  # the last message said nothing was behind it
             if handled < self.batch_size:  # a short batch: maybe the end, ask rather than wait
                 info = await self._js.consumer_info(self._stream, self.consumer)
                 if info.num_pending == 0 and info.num_ack_pending == 0:
@@ -307,21 +381,25 @@ class ProjectionRunner:
         raise TimeoutError(f"projection {self.consumer} not caught up after {timeout}s")
 
     # -- handling ---------------------------------------------------------------------------
-    async def _handle(self, msgs: Sequence[Msg]) -> None:
-        items: list[_Item] = []
-        for msg in msgs:
-            seq = msg.metadata.sequence.stream
-            if seq <= self._checkpoint:
-                continue  # applied before a crash; only the ack was lost
-            items.append(await self._prepare_item(msg, seq))
-        if items:
+    async def _handle(self, batch: _Batch) -> None:
+        # Prepared before the previous batch committed: what that batch covered is dropped here.
+        items = [item for item in batch.items if item.seq > self._checkpoint]
+        if items and batch.catch_up:
+            with self._tracer.start_as_current_span(
+                f"project {self.projection.name} catch-up",
+                attributes={"reform.events": len(items), "reform.first_seq": items[0].seq,
+                            "reform.last_seq": items[-1].seq},
+            ):
+                await self._commit_batch(items)
+        elif items:
             await self._commit_batch(items)
+        if items:
             self._checkpoint = items[-1].seq
             self._park_first = False  # only the first event after the crash point is suspect
-        for msg in msgs:
+        for msg in batch.msgs:
             await msg.ack()
 
-    async def _prepare_item(self, msg: Msg, seq: int) -> _Item:
+    async def _prepare_item(self, msg: Msg, seq: int, traced: bool = True) -> _Item:
         if self._park_first:
             reason = f"the process stopped {self.max_deliver + 1} times in a row while applying it"
             return _Item(msg, seq, [], self._parked_doc(msg, seq, "crash_loop", reason, None))
@@ -339,6 +417,8 @@ class ProjectionRunner:
         delay = self.retry_base_delay
         for attempt in range(1, self.handler_retries + 1):
             try:
+                if not traced:
+                    return _Item(msg, seq, self.projection.apply(event))
                 with self._tracer.start_as_current_span(
                     f"project {self.projection.name} {envelope.event_type}",
                     context=context_of(envelope.trace),
@@ -377,27 +457,28 @@ class ProjectionRunner:
         }
 
     async def _commit_batch(self, items: list[_Item]) -> None:
+        planned = self._planner.plan((write.collection, write.op) for item in items for write in item.writes)
         try:
-            await self._commit_with_retry(items)
+            await self._commit_with_retry(items, planned)
         except Exception as exc:
             if is_transient(exc):
                 raise
             log.warning("projection %s: batch write failed (%s); retrying event by event", self.consumer, exc)
             for item in items:
                 try:
-                    await self._commit_with_retry([item])
+                    await self._commit_with_retry([item], by_collection_of(item.writes))
                 except Exception as item_exc:
                     if is_transient(item_exc):
                         raise
                     item.parked = self._parked_doc(item.msg, item.seq, "write_failed", str(item_exc), None)
                     item.writes = []
-                    await self._commit_with_retry([item])
+                    await self._commit_with_retry([item], {})
 
-    async def _commit_with_retry(self, items: list[_Item]) -> None:
+    async def _commit_with_retry(self, items: list[_Item], by_collection: dict[str, list[MongoOp]]) -> None:
         delay = 0.2
         while True:
             try:
-                await self._commit(items)
+                await self._commit(items, by_collection)
                 self.last_error = None
                 return
             except Exception as exc:
@@ -409,16 +490,26 @@ class ProjectionRunner:
                     await item.msg.in_progress()
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10.0)
+                if await self._landed(items[-1].seq):
+                    return  # the commit went through; only its answer was lost
 
-    async def _commit(self, items: list[_Item]) -> None:
-        by_collection = by_collection_of([write for item in items for write in item.writes])
+    async def _landed(self, seq: int) -> bool:
+        """Whether the checkpoint already covers `seq` (a commit whose answer was lost did land)."""
+        try:
+            doc = await self._db[CHECKPOINTS].find_one({"_id": self.projection.name})
+        except PyMongoError:
+            return False
+        return doc is not None and int(doc.get("seq", 0)) >= seq
+
+    async def _commit(self, items: list[_Item], by_collection: dict[str, list[MongoOp]]) -> None:
         parked: list[ReplaceOne[Any]] = []
         for item in items:
             if item.parked is not None:
                 parked.append(ReplaceOne({"_id": item.parked["_id"]}, item.parked, upsert=True))
         checkpoint = UpdateOne(
             {"_id": self.projection.name},
-            {"$set": {"seq": items[-1].seq, "updated_at": dt.datetime.now(dt.UTC)}},
+            {"$set": {"seq": items[-1].seq, "version": self.projection.version,
+                      "updated_at": dt.datetime.now(dt.UTC)}},
             upsert=True,
         )
         async with self._client.start_session() as session, await session.start_transaction():
@@ -454,7 +545,9 @@ class ProjectionRunner:
         await self._db[CHECKPOINTS].delete_one({"_id": self.projection.name})
         await self._db[PARKED].delete_many({"projection": self.projection.name})
         self._checkpoint = 0
+        self._pending = 0
         self._indexes_pending = True  # created once the rebuild has caught up (see step)
+        self._planner.start_from_empty(self.projection.collections)
 
     async def replay_parked(self, parked_id: str) -> dict[str, Any]:
         """Apply a parked event again (after a fix); it stays parked if it still fails."""
@@ -466,6 +559,7 @@ class ProjectionRunner:
                 )
             if doc["status"] != "parked":
                 raise Conflict("Sự kiện này đã được xử lý lại", "this event was already replayed", rule="replay_once")
+            self._planner.stop_inserting()  # this write is not planned: the documents it makes are unknown
             raw = await self._js.get_msg(self._stream, int(doc["stream_seq"]))
             try:
                 envelope = self._registry.parse(raw.data or b"")

@@ -70,6 +70,7 @@ class ServiceRuntime:
                 stream=s.stream_name,
                 prefix=s.consumed_prefixes,
                 batch_size=s.projection_batch_size,
+                catch_up_batch_size=s.projection_catch_up_batch_size,
                 max_deliver=s.projection_max_deliver,
             )
             self.runners[projection.name] = runner

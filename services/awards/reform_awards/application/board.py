@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pymongo import ASCENDING, UpdateOne
+from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
 from reform_shared.events import (
@@ -17,7 +17,7 @@ from reform_shared.events import (
     InitiativeRevised,
     InitiativeSubmitted,
 )
-from reform_shared.projection import Projection, Write
+from reform_shared.projection import Projection, Upsert, Write
 from reform_shared.store import StoredEvent
 
 AWARDS, DIRECTORY = "awards", "directory"
@@ -25,7 +25,7 @@ AWARDS, DIRECTORY = "awards", "directory"
 
 def _known(commune: str, kind: str, ident: str, name: str) -> Write:
     doc = {"commune_id": commune, "kind": kind, "recipient_id": ident, "name": name}
-    return Write(DIRECTORY, UpdateOne({"_id": f"{commune}:{kind}:{ident}"}, {"$set": doc}, upsert=True))
+    return Write(DIRECTORY, Upsert(f"{commune}:{kind}:{ident}", doc))
 
 
 class AwardBoard(Projection):
@@ -48,19 +48,19 @@ class AwardBoard(Projection):
             return named + [_known(c, "collective", u.unit_id, u.name) for u in p.expected_units]
         if isinstance(p, CouncilConstituted):
             return [_known(c, "individual", m.user_id, m.name) for m in p.members]
-        key = {"_id": f"{c}:{getattr(p, 'award_id', '')}"}
+        key = f"{c}:{getattr(p, 'award_id', '')}"
         if isinstance(p, AwardProposed):
             doc = {"commune_id": c, "award_id": p.award_id, "form": p.form, "level": p.level, "year": p.year,
                    "period": p.period, "recipient": p.recipient.model_dump(), "basis": p.basis.model_dump(),
                    "status": "proposed", "proposed_at": e.occurred_at, "proposed_by": e.actor.user_id}
-            return [Write(AWARDS, UpdateOne(key, {"$set": doc}, upsert=True))]
+            return [Write(AWARDS, Upsert(key, doc))]
         if isinstance(p, AwardGranted):
             doc = {"status": "granted", "decision_number": p.decision_number,
                    "decision_date": p.decision_date.isoformat(), "signer": p.signer, "decided_at": e.occurred_at}
-            return [Write(AWARDS, UpdateOne(key, {"$set": doc}, upsert=True))]
+            return [Write(AWARDS, Upsert(key, doc))]
         if isinstance(p, AwardRejected | AwardRevoked):
             status = "rejected" if isinstance(p, AwardRejected) else "revoked"
-            return [Write(AWARDS, UpdateOne(key, {"$set": {"status": status, "reason": p.reason}}, upsert=True))]
+            return [Write(AWARDS, Upsert(key, {"status": status, "reason": p.reason}))]
         return []
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pymongo import ASCENDING, UpdateOne
+from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
 from reform_evaluation.application.commands import done, payloads
@@ -20,7 +20,7 @@ from reform_shared.commands import CommandBus, CommandContext
 from reform_shared.errors import NotFound
 from reform_shared.events import CityAppraisalScored, CityRecognitionDecided, Nominated, NominationWithdrawn
 from reform_shared.idempotency import CommandResult
-from reform_shared.projection import Projection, Write
+from reform_shared.projection import Projection, Upsert, Write
 from reform_shared.store import AppendOutcome, StoredEvent
 
 CITY_NOMINATIONS = "city_nominations"
@@ -62,8 +62,7 @@ class CityBoard(Projection):
                 **p.model_dump(mode="json"), "decided_at": e.occurred_at, "recorded_by": e.actor.user_id}}
         else:
             return []
-        return [Write(CITY_NOMINATIONS, UpdateOne({"_id": f"{c}:{p.initiative_id}"}, {"$set": fields},
-                                                  upsert=True))]
+        return [Write(CITY_NOMINATIONS, Upsert(f"{c}:{p.initiative_id}", fields))]
 
 
 def _state(doc: dict[str, Any]) -> city.CityAppraisal:

@@ -11,17 +11,8 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from reform_reporting.domain.pipeline import EVENT_TYPES, updates
+from reform_shared.coalesce import Upsert, apply_upsert
 from reform_shared.registry import EventRegistry, MalformedEvent
-
-
-def apply_set(doc: dict[str, Any], fields: dict[str, Any]) -> None:
-    """`$set` in memory, dotted paths included, as MongoDB applies it."""
-    for path, value in fields.items():
-        target = doc
-        *parents, leaf = path.split(".")
-        for part in parents:
-            target = target.setdefault(part, {})
-        target[leaf] = value
 
 
 async def replay(
@@ -60,7 +51,8 @@ async def replay(
                 if envelope.occurred_at > as_of:
                     continue
                 for collection, key, fields, _trace in updates(envelope, msg.metadata.sequence.stream):
-                    apply_set(docs[collection].setdefault(key, {"_id": key}), fields)
+                    documents = docs[collection]
+                    documents[key] = apply_upsert(documents.get(key, {"_id": key}), Upsert(key, fields))
         await js.delete_consumer(stream, info.name)
     finally:
         await sub.unsubscribe()

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from pymongo import ASCENDING, UpdateOne
+from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
 from reform_reporting.domain.pipeline import AWARDS, CAMPAIGNS, EVENT_TYPES, PIPELINE, updates
-from reform_shared.projection import Projection, Write
+from reform_shared.projection import Projection, Upsert, Write
 from reform_shared.store import StoredEvent
 
 
@@ -23,10 +23,7 @@ class Pipeline(Projection):
         await db[AWARDS].create_index([("commune_id", ASCENDING), ("initiative_ids", ASCENDING)])
 
     def apply(self, event: StoredEvent) -> list[Write]:
-        writes = []
-        for collection, key, fields, entry in updates(event.envelope, event.stream_seq):
-            update: dict[str, Any] = {"$set": fields} if fields else {}
-            if entry is not None:
-                update["$push"] = {"events": entry}
-            writes.append(Write(collection, UpdateOne({"_id": key}, update, upsert=True)))
-        return writes
+        return [
+            Write(collection, Upsert(key, fields, {"events": [entry]} if entry is not None else {}))
+            for collection, key, fields, entry in updates(event.envelope, event.stream_seq)
+        ]

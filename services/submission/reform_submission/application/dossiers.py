@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pymongo import ASCENDING, UpdateOne
+from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
 from reform_shared.events import (
@@ -17,7 +17,7 @@ from reform_shared.events import (
     InitiativeWithdrawn,
     SubmissionsClosed,
 )
-from reform_shared.projection import Projection, Write
+from reform_shared.projection import Projection, Upsert, Write
 from reform_shared.store import StoredEvent
 from reform_shared.text import fold
 from reform_submission.domain.campaign import terms_of
@@ -60,31 +60,31 @@ class Dossiers(Projection):
                    **terms_of(payload).model_dump(mode="json"), **stamp}
             if isinstance(payload, CampaignLaunched):
                 doc["year"] = payload.year
-            return [self._campaign(commune, payload.campaign_id, {"$set": doc})]
+            return [self._campaign(commune, payload.campaign_id, doc)]
         if isinstance(payload, SubmissionsClosed):
             closed = {"closed_early_at": payload.closed_at, "closed_reason": payload.reason, **stamp}
-            return [self._campaign(commune, payload.campaign_id, {"$set": closed})]
+            return [self._campaign(commune, payload.campaign_id, closed)]
         if isinstance(payload, InitiativeSubmitted):
             doc = {"commune_id": commune, "initiative_id": payload.initiative_id, "campaign_id": payload.campaign_id,
                    "status": "submitted", "revision": 1, "submitted_by": envelope.actor.user_id,
                    "submitted_at": envelope.occurred_at, **content_fields(payload.content), **stamp}
-            return [self._initiative(commune, payload.initiative_id, {"$set": doc})]
+            return [self._initiative(commune, payload.initiative_id, doc)]
         if isinstance(payload, InitiativeRevised):
             doc = {"status": "submitted", "revision": payload.revision, "returned_reason": None,
                    **content_fields(payload.content), **stamp}
-            return [self._initiative(commune, payload.initiative_id, {"$set": doc})]
+            return [self._initiative(commune, payload.initiative_id, doc)]
         if isinstance(payload, InitiativeReturned):
             returned = {"status": "returned", "returned_reason": payload.reason, **stamp}
-            return [self._initiative(commune, payload.initiative_id, {"$set": returned})]
+            return [self._initiative(commune, payload.initiative_id, returned)]
         if isinstance(payload, InitiativeWithdrawn):
             withdrawn = {"status": "withdrawn", "withdrawn_reason": payload.reason, **stamp}
-            return [self._initiative(commune, payload.initiative_id, {"$set": withdrawn})]
+            return [self._initiative(commune, payload.initiative_id, withdrawn)]
         return []
 
     @staticmethod
-    def _campaign(commune: str, campaign_id: str, update: dict[str, Any]) -> Write:
-        return Write(CAMPAIGNS, UpdateOne({"_id": f"{commune}:{campaign_id}"}, update, upsert=True))
+    def _campaign(commune: str, campaign_id: str, fields: dict[str, Any]) -> Write:
+        return Write(CAMPAIGNS, Upsert(f"{commune}:{campaign_id}", fields))
 
     @staticmethod
-    def _initiative(commune: str, initiative_id: str, update: dict[str, Any]) -> Write:
-        return Write(INITIATIVES, UpdateOne({"_id": f"{commune}:{initiative_id}"}, update, upsert=True))
+    def _initiative(commune: str, initiative_id: str, fields: dict[str, Any]) -> Write:
+        return Write(INITIATIVES, Upsert(f"{commune}:{initiative_id}", fields))
