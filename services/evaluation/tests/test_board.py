@@ -10,6 +10,7 @@ from reform_evaluation.application.board import Board
 from reform_shared.commands import make_envelope
 from reform_shared.envelope import Actor
 from reform_shared.events import AuthorRef, InitiativeContent, InitiativeSubmitted, UnitRef
+from reform_shared.projection import Upsert
 from reform_shared.store import StoredEvent
 
 pytestmark = pytest.mark.domain
@@ -28,8 +29,8 @@ def test_a_submitted_initiative_awaits_evaluation_with_its_authors_and_unit() ->
                              commune_id="ninh-giang"), occurred_at=dt.datetime(2026, 5, 1, tzinfo=dt.UTC),
                              correlation_id="c")
     (write,) = Board().apply(StoredEvent(envelope, 7, "s"))
-    doc = write.op._doc["$set"]  # type: ignore[union-attr]
-    assert write.op._filter == {"_id": "ninh-giang:i-1"}  # type: ignore[union-attr]
+    assert isinstance(write.op, Upsert) and write.op.key == "ninh-giang:i-1"
+    doc = write.op.set
     # conflicts of interest (issue 4) need the authors who have accounts and the unit
     assert doc["author_user_ids"] == ["lan"] and doc["unit_id"] == "vh-xh"
     assert doc["withdrawn"] is False and doc["title"] == "Một cửa điện tử"

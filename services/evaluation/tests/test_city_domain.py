@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 
 from reform_evaluation.application.city import CityBoard, appraisal_view
 from reform_evaluation.domain import city
+from reform_shared.coalesce import Upsert, apply_upsert
 from reform_shared.commands import make_envelope
 from reform_shared.envelope import Actor, EventPayload
 from reform_shared.errors import Conflict, RuleViolation
@@ -103,17 +105,13 @@ def _stored(payload: EventPayload, commune: str = "ninh-giang", actor: str = "tp
 
 def test_the_city_board_shows_each_nomination_with_its_appraisal_state() -> None:
     board = CityBoard()
-    doc: dict[str, object] = {"_id": "ninh-giang:i-1"}
+    doc: dict[str, Any] = {"_id": "ninh-giang:i-1"}
 
     def apply(payload: EventPayload, actor: str = "tp-1") -> None:
+        nonlocal doc
         (write,) = board.apply(_stored(payload, actor=actor))
-        assert write.op._filter == {"_id": "ninh-giang:i-1"}  # type: ignore[union-attr]
-        for path, value in write.op._doc["$set"].items():  # type: ignore[union-attr]
-            target = doc
-            *parents, leaf = path.split(".")
-            for part in parents:
-                target = target.setdefault(part, {})  # type: ignore[assignment]
-            target[leaf] = value
+        assert isinstance(write.op, Upsert) and write.op.key == "ninh-giang:i-1"
+        doc = apply_upsert(doc, write.op)
 
     apply(Nominated(slate_id="2026", initiative_id="i-1", campaign_id="cchc-2026", year=2026, title="Một cửa",
                     summary="", field="c", mean_score=78.5))
