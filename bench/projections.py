@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections import defaultdict
 from typing import Any
 
 from nats.js.api import PubAck
@@ -19,7 +18,7 @@ from bench.environment import Environment
 from bench.events import submitted_batch
 from bench.harness import Measurement, Row, Stopwatch
 from reform_shared.events import build_registry
-from reform_shared.projection import CHECKPOINTS, MongoOp, ProjectionRunner
+from reform_shared.projection import CHECKPOINTS, MongoOp, ProjectionRunner, by_collection_of
 from reform_shared.settings import Settings
 from reform_shared.store import StoredEvent
 from reform_shared.subjects import event_subject
@@ -51,14 +50,8 @@ async def seed(env: Environment, settings: Settings, count: int) -> tuple[list[S
 def batches_of(stored: list[StoredEvent]) -> Batches:
     """The writes the dossier register makes, grouped per runner batch and collection (as `_commit`)."""
     register = Dossiers()
-    batches: Batches = []
-    for start in range(0, len(stored), BATCH):
-        by_collection: dict[str, list[MongoOp]] = defaultdict(list)
-        for event in stored[start:start + BATCH]:
-            for write in register.apply(event):
-                by_collection[write.collection].append(write.op)
-        batches.append(by_collection)
-    return batches
+    return [by_collection_of([write for event in stored[start:start + BATCH] for write in register.apply(event)])
+            for start in range(0, len(stored), BATCH)]
 
 
 async def check_register(db: AsyncDatabase[dict[str, Any]], count: int) -> None:

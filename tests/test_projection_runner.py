@@ -15,7 +15,7 @@ from support import CounterProjection, TitleIndex, submitted
 
 from reform_shared.errors import Conflict
 from reform_shared.events import build_registry
-from reform_shared.projection import CHECKPOINTS, Projection, ProjectionRunner, by_collection_of
+from reform_shared.projection import CHECKPOINTS, Projection, ProjectionRunner, Upsert, Write, by_collection_of
 from reform_shared.settings import Settings
 from reform_shared.store import JetStreamEventStore, StoredEvent
 
@@ -179,9 +179,60 @@ async def test_planned_batches_catching_up_and_rebuilding_equal_one_write_per_ev
     assert (await runner.status())["last_applied_sequence"] == 90
 
 
+class TitleIndexV2(TitleIndex):
+    version = 2  # now also keeps the title's length
+
+    def apply(self, event):  # type: ignore[no-untyped-def]
+        writes = super().apply(event)
+        title = event.envelope.payload.content.title
+        return [*writes, Write("initiatives", Upsert(event.envelope.payload.initiative_id, {"length": len(title)}))]
+
+
+async def test_a_projection_whose_version_changed_is_rebuilt_from_the_stream_at_start(js, mongo, settings) -> None:
+    await publish(js, settings, [(f"Sáng kiến {i}", "a") for i in range(12)])
+    first = runner_for(js, mongo, settings, TitleIndex())
+    await first.prepare()
+    await first.run_until_caught_up(timeout=30)
+    db = mongo[settings.database_name]
+    assert await db.initiatives.count_documents({"length": {"$exists": True}}) == 0
+
+    second = runner_for(js, mongo, settings, TitleIndexV2())
+    await second.prepare()
+    await second.run_until_caught_up(timeout=30)
+    assert await db.initiatives.count_documents({"length": {"$exists": True}}) == 12
+    assert len((await db.by_field.find_one({"_id": "a"}))["titles"]) == 12  # rebuilt, not applied on top
+    assert (await db[CHECKPOINTS].find_one({"_id": "titles"}))["version"] == 2
+
+
 async def titles(mongo: AsyncMongoClient[dict[str, Any]], settings: Settings) -> dict[str, list[dict[str, Any]]]:
     db = mongo[settings.database_name]
     return {name: [doc async for doc in db[name].find().sort("_id", 1)] for name in ("by_field", "initiatives")}
+
+
+async def test_a_batch_that_failed_to_commit_is_applied_before_anything_newer(js, mongo, settings) -> None:
+    """The next batch was already fetched while the failing one committed; the failed one's messages
+    would only come back after it. The runner starts again after its checkpoint instead."""
+    await publish(js, settings, [(f"Sáng kiến {i}", "abc"[i % 3]) for i in range(30)])
+    runner = runner_for(js, mongo, settings, CounterProjection(), batch_size=10, catch_up_batch_size=10)
+    await runner.prepare()
+    commit = runner._commit_batch
+    failures = []
+
+    async def fail_once(items):  # type: ignore[no-untyped-def]
+        if not failures:
+            failures.append(items[0].seq)
+            raise RuntimeError("the database refused the batch")
+        await commit(items)
+
+    runner._commit_batch = fail_once  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError):
+        await runner.run_until_caught_up(timeout=30)
+    await runner.run_until_caught_up(timeout=30)
+
+    db = mongo[settings.database_name]
+    assert failures == [1]
+    assert (await db.counters.find_one({"_id": "total"}))["n"] == 30
+    assert await db.applied.count_documents({"times": 1}) == 30
 
 
 class IndexedCounter(CounterProjection):

@@ -135,7 +135,7 @@ class ProjectionRunner:
         stream: str,
         prefix: str | Sequence[str],
         batch_size: int = 500,
-        catch_up_batch_size: int = 5000,
+        catch_up_batch_size: int = 10_000,
         max_deliver: int = 5,
         ack_wait: float = 30.0,
         handler_retries: int = 3,
@@ -172,6 +172,7 @@ class ProjectionRunner:
         self._prefetched: asyncio.Task[_Batch] | None = None
         """The next batch, fetched and prepared while the current one commits (when more are waiting)."""
         self._planner = WritePlanner()
+        self._reposition = False
         self.last_error: str | None = None
         self._tracer = tracer(f"reform.projection.{service}")
 
@@ -310,8 +311,11 @@ class ProjectionRunner:
         While a backlog is worked off, the next batch is fetched, parsed and applied in memory
         while this one commits: the database works on one batch as this process prepares the next.
         """
-        if self._sub is None:
-            await self._subscribe()
+        if self._sub is None or self._reposition:
+            # After a batch failed to commit, its messages would come back after newer ones (which
+            # the checkpoint would then skip past): the consumer starts again after the checkpoint.
+            await self._subscribe(recreate=self._reposition)
+            self._reposition, self._pending = False, 0
         if self._prefetched is not None:
             task, self._prefetched = self._prefetched, None
             batch = await task
@@ -326,7 +330,14 @@ class ProjectionRunner:
             if batch.pending and not self._isolate and not self._stopping:
                 self._prefetched = asyncio.create_task(self._next_batch(batch.pending))
             if batch.msgs:
-                await self._handle(batch)
+                try:
+                    await self._handle(batch)
+                except BaseException:
+                    self._reposition = True
+                    if self._prefetched is not None:
+                        self._prefetched.cancel()
+                        self._prefetched = None
+                    raise
             self._pending = batch.pending
             if self._pending == 0:
                 await self._caught_up()

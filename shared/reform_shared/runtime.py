@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import inspect
 import logging
 from collections.abc import Callable, Sequence
@@ -23,6 +24,18 @@ from reform_shared.settings import Settings
 from reform_shared.store import JetStreamEventStore
 
 log = logging.getLogger(__name__)
+
+
+GC_THRESHOLDS = (50_000, 20, 10)
+
+
+def tune_gc() -> None:
+    """Leave what start-up built out of every collection (`gc.freeze`) and collect young garbage every
+    50,000 allocations instead of 700: a projection working off a backlog holds two batches of parsed
+    events, which the default thresholds scan again and again (measured: 14% of a rebuild's CPU)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 class ServiceRuntime:
@@ -50,6 +63,7 @@ class ServiceRuntime:
 
     async def start(self) -> None:
         s = self.settings
+        tune_gc()
         self.nc = await nats.connect(
             s.nats_url, name=f"{s.node_id}:{s.service_name}", max_reconnect_attempts=-1, reconnect_time_wait=1
         )

@@ -53,7 +53,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1_048_576
     max_upload_bytes: int = 20 * 1_048_576
     projection_batch_size: int = 500
-    projection_catch_up_batch_size: int = 5000
+    projection_catch_up_batch_size: int = 10_000
     projection_max_deliver: int = 5
 
     @model_validator(mode="after")
