@@ -18,7 +18,9 @@ class Pipeline(Projection):
     collections = (PIPELINE, CAMPAIGNS, AWARDS)
 
     async def create_indexes(self, db: AsyncDatabase[dict[str, Any]]) -> None:
-        await db[PIPELINE].create_index([("commune_id", ASCENDING), ("campaign_id", ASCENDING)])
+        # One index: a commune's documents in submission order (reports read a commune's documents, the
+        # register lists them by submission date; a campaign filter is a residual on one commune's few
+        # thousand). Each index is one more pass over the collection when a rebuild catches up.
         await db[PIPELINE].create_index([("commune_id", ASCENDING), ("submitted_at", ASCENDING)])
         await db[AWARDS].create_index([("commune_id", ASCENDING), ("initiative_ids", ASCENDING)])
 
