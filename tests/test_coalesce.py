@@ -111,6 +111,8 @@ def test_in_memory_documents_never_change_the_values_events_hold() -> None:
     Upsert("a", {"_id": "b"}),
     Upsert("a", {"$bad": 1}),
     Upsert("a", {}, {"n": [1]}),  # an append to a scalar
+    Upsert("a", {"m": {}, "m.x": 1}),  # overlapping paths in one update: MongoDB refuses it
+    Upsert("a", {"log": []}, {"log": [1]}),
 ])
 def test_what_only_mongodb_decides_is_left_to_it(upsert: Upsert) -> None:
     with pytest.raises(Unsupported):

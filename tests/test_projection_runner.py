@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from nats.js import JetStreamContext
 from pymongo import AsyncMongoClient
+from pymongo.errors import ConnectionFailure
 from support import CounterProjection, TitleIndex, submitted
 
 from reform_shared.errors import Conflict
@@ -233,6 +234,29 @@ async def test_a_batch_that_failed_to_commit_is_applied_before_anything_newer(js
     assert failures == [1]
     assert (await db.counters.find_one({"_id": "total"}))["n"] == 30
     assert await db.applied.count_documents({"times": 1}) == 30
+
+
+async def test_a_commit_whose_answer_was_lost_is_not_applied_again(js, mongo, settings) -> None:
+    """The transaction committed, then the connection failed before the answer: the runner retries
+    (a transient error), and the retry finds the batch's checkpoint and writes nothing."""
+    await publish(js, settings, [(f"Sáng kiến {i}", "a") for i in range(6)])
+    runner = runner_for(js, mongo, settings, TitleIndex())
+    await runner.prepare()
+    commit = runner._commit
+    lost = []
+
+    async def commit_then_lose_the_answer(items, by_collection):  # type: ignore[no-untyped-def]
+        await commit(items, by_collection)
+        if not lost:
+            lost.append(items[-1].seq)
+            raise ConnectionFailure("connection closed before the commit's answer")
+
+    runner._commit = commit_then_lose_the_answer  # type: ignore[method-assign]
+    await runner.run_until_caught_up(timeout=30)
+
+    assert lost == [6]
+    titles = (await mongo[settings.database_name].by_field.find_one({"_id": "a"}))["titles"]
+    assert titles == [f"Sáng kiến {i}" for i in range(6)]  # each appended once
 
 
 class IndexedCounter(CounterProjection):

@@ -91,7 +91,13 @@ def _parent(doc: dict[str, Any], path: str) -> tuple[dict[str, Any], str]:
 def apply_upsert(doc: dict[str, Any], upsert: Upsert) -> dict[str, Any]:
     """The document after the upsert, as MongoDB would leave it; `doc` itself is left as it was.
 
-    Raises `Unsupported` for what only MongoDB decides (paths into arrays or scalars, `_id`)."""
+    Raises `Unsupported` for what only MongoDB decides (paths into arrays or scalars, `_id`, paths of
+    one upsert that overlap, which MongoDB refuses)."""
+    paths = [*upsert.set, *upsert.push]
+    if len(paths) > 1:
+        seen = set(paths)
+        if len(seen) < len(paths) or any(prefix in seen for path in paths for prefix in _prefixes(path)):
+            raise Unsupported(", ".join(paths))
     new = dict(doc)
     for path, value in upsert.set.items():
         node, name = _parent(new, path)

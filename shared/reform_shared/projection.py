@@ -314,13 +314,20 @@ class ProjectionRunner:
         if self._sub is None or self._reposition:
             # After a batch failed to commit, its messages would come back after newer ones (which
             # the checkpoint would then skip past): the consumer starts again after the checkpoint.
+            if self._reposition:
+                doc = await self._db[CHECKPOINTS].find_one({"_id": self.projection.name}) or {}
+                self._checkpoint = int(doc.get("seq", 0))
             await self._subscribe(recreate=self._reposition)
             self._reposition, self._pending = False, 0
-        if self._prefetched is not None:
-            task, self._prefetched = self._prefetched, None
-            batch = await task
-        else:
-            batch = await self._next_batch(self._pending)
+        try:
+            if self._prefetched is not None:
+                task, self._prefetched = self._prefetched, None
+                batch = await task
+            else:
+                batch = await self._next_batch(self._pending)
+        except BaseException:
+            self._reposition = True  # messages may have been fetched and left unacknowledged
+            raise
         if batch.lost_consumer:
             await self._subscribe()
             return 0
@@ -418,6 +425,9 @@ class ProjectionRunner:
             envelope = self._registry.parse(msg.data)
         except MalformedEvent as exc:
             return _Item(msg, seq, [], self._parked_doc(msg, seq, "unparseable", str(exc), None))
+        except Exception as exc:  # noqa: BLE001 - an upcaster bug: the event is parked, the next ones go on
+            detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+            return _Item(msg, seq, [], self._parked_doc(msg, seq, "unparseable", detail, None))
         subject_commune = msg.subject.split(".")[1] if msg.subject.count(".") >= 4 else None
         if subject_commune != envelope.commune_id:
             # A node may only publish its own communes' subjects (leafnode permissions, source
@@ -484,6 +494,7 @@ class ProjectionRunner:
                     item.parked = self._parked_doc(item.msg, item.seq, "write_failed", str(item_exc), None)
                     item.writes = []
                     await self._commit_with_retry([item], {})
+                self._checkpoint = item.seq  # committed: a failure further on must not apply it again
 
     async def _commit_with_retry(self, items: list[_Item], by_collection: dict[str, list[MongoOp]]) -> None:
         delay = 0.2
@@ -501,16 +512,6 @@ class ProjectionRunner:
                     await item.msg.in_progress()
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10.0)
-                if await self._landed(items[-1].seq):
-                    return  # the commit went through; only its answer was lost
-
-    async def _landed(self, seq: int) -> bool:
-        """Whether the checkpoint already covers `seq` (a commit whose answer was lost did land)."""
-        try:
-            doc = await self._db[CHECKPOINTS].find_one({"_id": self.projection.name})
-        except PyMongoError:
-            return False
-        return doc is not None and int(doc.get("seq", 0)) >= seq
 
     async def _commit(self, items: list[_Item], by_collection: dict[str, list[MongoOp]]) -> None:
         parked: list[ReplaceOne[Any]] = []
@@ -524,7 +525,7 @@ class ProjectionRunner:
             upsert=True,
         )
         async with self._client.start_session() as session, await session.start_transaction():
-            await self._write_all(session, by_collection, parked, checkpoint)
+            await self._write_all(session, by_collection, parked, checkpoint, items[-1].seq)
 
     async def _write_all(
         self,
@@ -532,7 +533,12 @@ class ProjectionRunner:
         by_collection: dict[str, list[MongoOp]],
         parked: list[ReplaceOne[Any]],
         checkpoint: UpdateOne,
+        seq: int,
     ) -> None:
+        # A commit whose answer was lost may have landed: the retry sees its checkpoint and writes nothing.
+        done = await self._db[CHECKPOINTS].find_one({"_id": self.projection.name}, {"seq": 1}, session=session)
+        if done is not None and int(done.get("seq", 0)) >= seq:
+            return
         for collection, ops in by_collection.items():
             await self._db[collection].bulk_write(ops, ordered=True, session=session)
         if parked:
