@@ -6,7 +6,6 @@ The projection is the submission service's dossier register (one upsert per subm
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
 from typing import Any
 
@@ -68,7 +67,6 @@ class ProjectionBench:
         self.diagnostics = diagnostics
         self.warmup = max(BATCH, min(2000, events // 5))
         self.registry = build_registry()
-        self.idle_tail: list[float] = []
 
     async def run(self) -> tuple[list[Row], list[Row]]:
         warm_settings = await self.env.provision("pw")
@@ -79,7 +77,6 @@ class ProjectionBench:
 
         raw = Measurement(f"raw     bulk_write UpdateOne upserts, {BATCH} events/batch, no transaction", self.events)
         runner = Measurement(f"runner  prepare() + run_until_caught_up(), batch_size={BATCH}", self.events)
-        busy = Measurement("runner  same, without the final empty fetch (fetch_timeout=1s)", self.events)
         tx = Measurement("raw     same bulk_writes + checkpoint, one transaction per batch", self.events)
         nats_only = Measurement("nats    fetch(500) + ack each, same durable consumer config", self.events)
         parse = Measurement("cpu     registry.parse(msg.data)  (json + pydantic)", self.events)
@@ -88,19 +85,16 @@ class ProjectionBench:
 
         # warm-up: one small pass of everything on its own stream and database
         await self._raw(warm_settings, batches_of(warm_stored), "w", None)
-        await self._runner(warm_settings, "w", len(warm_stored), None, None)
+        await self._runner(warm_settings, "w", len(warm_stored), None)
         for r in range(self.rounds):
             tag = f"r{r}"
             await self._raw(settings, batches, tag, raw)
-            await self._runner(settings, tag, self.events, runner, busy)
+            await self._runner(settings, tag, self.events, runner)
             if self.diagnostics:
                 await self._raw_transaction(settings, batches, tag, tx)
                 await self._nats_only(settings, tag, nats_only)
                 self._cpu(stored, bodies, parse, span, apply)
-        idle = sum(self.idle_tail) / len(self.idle_tail) if self.idle_tail else 0.0
-        busy.note = (f"the runner's last step waits fetch_timeout for an empty fetch before checking it caught up "
-                     f"(here {idle:.2f}s of each run)")
-        main = [Row(raw, is_baseline=True), Row(runner, raw, AIM), Row(busy, raw, AIM)]
+        main = [Row(raw, is_baseline=True), Row(runner, raw, AIM)]
         extra = [Row(m) for m in (tx, nats_only, parse, span, apply)] if self.diagnostics else []
         return main, extra
 
@@ -121,23 +115,12 @@ class ProjectionBench:
         if into is not None:
             into.seconds.append(sw.seconds)
 
-    async def _runner(self, settings: Settings, tag: str, count: int, into: Measurement | None,
-                      busy: Measurement | None) -> None:
+    async def _runner(self, settings: Settings, tag: str, count: int, into: Measurement | None) -> None:
         db = self._db(settings, tag)
         runner = ProjectionRunner(
             service=f"bench{tag}", projection=Dossiers(), js=self.env.js, client=self.env.mongo, db=db,
             registry=self.registry, stream=settings.stream_name, prefix=settings.subject_prefix, batch_size=BATCH,
         )
-        step = runner.step
-        last_busy = [0.0]
-
-        async def timed_step() -> int:
-            handled = await step()
-            if handled:
-                last_busy[0] = time.perf_counter()
-            return handled
-
-        runner.step = timed_step  # type: ignore[method-assign]
         with Stopwatch() as sw:
             await runner.prepare()
             await runner.run_until_caught_up(timeout=600)
@@ -148,10 +131,8 @@ class ProjectionBench:
         if checkpoint is None:
             raise RuntimeError("the runner wrote no checkpoint")
         await self.env.mongo.drop_database(db.name)
-        if into is not None and busy is not None:
+        if into is not None:
             into.seconds.append(sw.seconds)
-            busy.seconds.append(last_busy[0] - sw.started)
-            self.idle_tail.append(sw.seconds - (last_busy[0] - sw.started))
 
     async def _raw_transaction(self, settings: Settings, batches: Batches, tag: str, into: Measurement) -> None:
         db = self._db(settings, f"{tag}tx")

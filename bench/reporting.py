@@ -347,7 +347,6 @@ class _Projection:
     """Events of the stream whose type it declares: what its filtered consumer delivers."""
     measurement: Measurement
     rebuild_s: list[float] = field(default_factory=list)
-    idle_s: list[float] = field(default_factory=list)
     indexes_s: list[float] = field(default_factory=list)
     delivered: int = 0
     documents: dict[str, int] = field(default_factory=dict)
@@ -468,15 +467,6 @@ class ReportingBench:
     async def _rebuild(self, runtime: ServiceRuntime, runner: ProjectionRunner, projection: _Projection,
                        limit_s: float) -> None:
         assert runtime.js is not None
-        step = runner.step
-        last_busy = [0.0]
-
-        async def timed_step() -> int:
-            handled = await step()
-            if handled:
-                last_busy[0] = time.perf_counter()
-            return handled
-
         caught_up = runner._caught_up
         indexes = [0.0]
 
@@ -485,21 +475,17 @@ class ReportingBench:
             await caught_up()
             indexes[0] += time.perf_counter() - started
 
-        runner.step = timed_step  # type: ignore[method-assign]
         runner._caught_up = timed_caught_up  # type: ignore[method-assign]
         try:
             with Stopwatch() as sw:
                 await runner.rebuild()
                 rebuilt = time.perf_counter()
-                last_busy[0] = rebuilt
                 await runner.run_until_caught_up(timeout=limit_s)
         finally:
-            del runner.step  # back to the class's methods
-            del runner._caught_up
+            del runner._caught_up  # back to the class's method
         projection.measurement.seconds.append(sw.seconds)
         projection.indexes_s.append(indexes[0])
         projection.rebuild_s.append(rebuilt - sw.started)
-        projection.idle_s.append(sw.started + sw.seconds - last_busy[0])
         info = await runtime.js.consumer_info(runtime.settings.stream_name, runner.consumer)
         projection.delivered = info.delivered.consumer_seq or 0
 
@@ -526,9 +512,6 @@ class ReportingBench:
             parts.append(f"consumer delivered {p.delivered:,} (redeliveries or a short stream?)")
         parts.append(f"rebuild() itself {statistics.median(p.rebuild_s):.2f}s, building the indexes once caught up "
                      f"{statistics.median(p.indexes_s):.2f}s (included)")
-        idle = statistics.median(p.idle_s)
-        if idle >= 0.05:
-            parts.append(f"of which {idle:.2f}s waiting for a final empty fetch")
         parts.append(f"documents: {docs}")
         parts.append(f"parked: {p.parked}" + ("" if p.parked == 0 else " — EXPECTED 0: " + "; ".join(p.parked_errors)))
         if p.last_error:

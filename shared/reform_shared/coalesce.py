@@ -172,10 +172,6 @@ class WritePlanner:
         self._written: dict[str, set[Hashable]] | None = None
         """While rebuilding: per collection known empty at the start, the keys written since."""
 
-    @property
-    def inserting(self) -> bool:
-        return self._written is not None
-
     def start_from_empty(self, collections: Iterable[str]) -> None:
         """The collections were just dropped: documents no write touched since can be inserted."""
         self._written = {collection: set() for collection in collections}

@@ -40,7 +40,7 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, ConsumerInfo, DeliverPolicy
 from nats.js.errors import NotFoundError
-from pymongo import AsyncMongoClient, ReplaceOne, UpdateOne
+from pymongo import AsyncMongoClient, ReplaceOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import ConnectionFailure, PyMongoError
@@ -326,7 +326,7 @@ class ProjectionRunner:
             else:
                 batch = await self._next_batch(self._pending)
         except BaseException:
-            self._reposition = True  # messages may have been fetched and left unacknowledged
+            self._abandon()  # messages may have been fetched and left unacknowledged
             raise
         if batch.lost_consumer:
             await self._subscribe()
@@ -340,15 +340,19 @@ class ProjectionRunner:
                 try:
                     await self._handle(batch)
                 except BaseException:
-                    self._reposition = True
-                    if self._prefetched is not None:
-                        self._prefetched.cancel()
-                        self._prefetched = None
+                    self._abandon()
                     raise
             self._pending = batch.pending
             if self._pending == 0:
                 await self._caught_up()
         return len(batch.msgs)
+
+    def _abandon(self) -> None:
+        """A batch in hand failed: drop the prefetched one, and start again after the checkpoint."""
+        self._reposition = True
+        if self._prefetched is not None:
+            self._prefetched.cancel()
+            self._prefetched = None
 
     async def _next_batch(self, behind: int) -> _Batch:
         """Fetch a batch (larger when `behind` is) and compute its writes."""
@@ -518,21 +522,14 @@ class ProjectionRunner:
         for item in items:
             if item.parked is not None:
                 parked.append(ReplaceOne({"_id": item.parked["_id"]}, item.parked, upsert=True))
-        checkpoint = UpdateOne(
-            {"_id": self.projection.name},
-            {"$set": {"seq": items[-1].seq, "version": self.projection.version,
-                      "updated_at": dt.datetime.now(dt.UTC)}},
-            upsert=True,
-        )
         async with self._client.start_session() as session, await session.start_transaction():
-            await self._write_all(session, by_collection, parked, checkpoint, items[-1].seq)
+            await self._write_all(session, by_collection, parked, items[-1].seq)
 
     async def _write_all(
         self,
         session: AsyncClientSession,
         by_collection: dict[str, list[MongoOp]],
         parked: list[ReplaceOne[Any]],
-        checkpoint: UpdateOne,
         seq: int,
     ) -> None:
         # A commit whose answer was lost may have landed: the retry sees its checkpoint and writes nothing.
@@ -543,7 +540,9 @@ class ProjectionRunner:
             await self._db[collection].bulk_write(ops, ordered=True, session=session)
         if parked:
             await self._db[PARKED].bulk_write(parked, ordered=True, session=session)
-        await self._db[CHECKPOINTS].bulk_write([checkpoint], session=session)
+        checkpoint = {"seq": seq, "version": self.projection.version, "updated_at": dt.datetime.now(dt.UTC)}
+        await self._db[CHECKPOINTS].update_one({"_id": self.projection.name}, {"$set": checkpoint}, upsert=True,
+                                               session=session)
 
     # -- operations -------------------------------------------------------------------------
     async def rebuild(self) -> None:
