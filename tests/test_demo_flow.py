@@ -96,7 +96,7 @@ def test_a_demo_commune_reaches_its_nomination_and_a_second_run_changes_nothing(
     assert {k: report["total"][k] for k in ("submitted", "scored", "recognised", "nominated")} == {
         "submitted": 3, "scored": 3, "recognised": 2, "nominated": 1}
     city_officer = {"Authorization": "Bearer " + token(settings, "so-noi-vu", "Sở Nội vụ", ["city_officer"],
-                                                       commune="hai-phong")}
+                                                       commune="city")}
     city = httpx.get(f"{reporting}/city/{submitted_year}", headers=city_officer).json()
     row = next(c for c in city["communes"] if c["commune_id"] == COMMUNE)
     assert row["commune_name"] == "xã An Lão" and row["nominated"] == 1 and row["recognised"] == 2

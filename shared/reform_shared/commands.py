@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Awaitable, Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
 from reform_shared.envelope import Actor, EventEnvelope, EventPayload
 from reform_shared.errors import ConcurrencyConflict, InvalidInput
-from reform_shared.idempotency import CommandResult, IdempotencyRecords, fingerprint, scoped_key
+from reform_shared.idempotency import CommandResult, IdempotencyRecords, fingerprint, key_reused, scoped_key
 from reform_shared.ids import Clock, new_id
 from reform_shared.store import AggregateHistory, AppendOutcome, JetStreamEventStore
 from reform_shared.telemetry import current_trace_context
@@ -25,6 +27,7 @@ def make_envelope(
     correlation_id: str,
     causation_id: str | None = None,
     idempotency_key: str | None = None,
+    command_fingerprint: str | None = None,
 ) -> EventEnvelope:
     """Wrap a payload for appending; the trace context is taken from the active span."""
     return EventEnvelope(
@@ -41,6 +44,7 @@ def make_envelope(
         causation_id=causation_id,
         trace=current_trace_context(),
         idempotency_key=idempotency_key,
+        command_fingerprint=command_fingerprint,
         payload=payload,
     )
 
@@ -58,6 +62,22 @@ class CommandContext:
 
 Decide = Callable[[AggregateHistory], Sequence[EventPayload]]
 Respond = Callable[[AppendOutcome], dict[str, Any]]
+
+log = logging.getLogger(__name__)
+
+_RUNNING: ContextVar[tuple[str, str] | None] = ContextVar("reform_running_command", default=None)
+"""(scoped key, request fingerprint) of the keyed command running in this task: its events carry both."""
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """Where a keyed command leaves its events, and how its answer is rebuilt from them: a retry whose first
+    answer was lost (the process died, or the idempotency record could not be written, after the append)
+    finds them there and gets that answer, instead of running again into a refusal (409 'already exists')."""
+
+    aggregate_type: str
+    aggregate_id: str
+    respond: Callable[[AppendOutcome], Awaitable[CommandResult]]
 
 
 class CommandBus:
@@ -84,12 +104,45 @@ class CommandBus:
         operation: str,
         request: Any,
         run: Callable[[str | None], Awaitable[CommandResult]],
+        recover: Recovery | None = None,
     ) -> CommandResult:
-        """Run a command; a retry with the same key gets the first result and appends nothing."""
+        """Run a command; a retry with the same key gets the first result and appends nothing.
+
+        The first result is looked up in the idempotency records, then (if `recover` says where) in the
+        record itself, before the command runs: its own checks must not refuse a retry of itself.
+        """
+        self._store.ensure_available()
         key = self.key_of(ctx, commune_id, operation)
-        return await self._idempotency.run(
-            key, fingerprint({"op": operation, "request": request}), lambda: run(key)
-        )
+        request_fingerprint = fingerprint({"op": operation, "request": request})
+
+        async def recovered() -> CommandResult | None:
+            if key is None or recover is None:
+                return None
+            history = await self._store.load(commune_id, recover.aggregate_type, recover.aggregate_id)
+            earlier = self._earlier(history, key, request_fingerprint)
+            if not earlier:
+                return None
+            result = await recover.respond(AppendOutcome(earlier, duplicate=True))
+            return CommandResult(result.status_code, result.body, replayed=True)
+
+        async def execute() -> CommandResult:
+            token = _RUNNING.set((key, request_fingerprint) if key else None)
+            try:
+                return await run(key)
+            finally:
+                _RUNNING.reset(token)
+
+        return await self._idempotency.run(key, request_fingerprint, execute, recovered)
+
+    @staticmethod
+    def _earlier(history: AggregateHistory, key: str, request_fingerprint: str | None) -> tuple[Any, ...]:
+        """The events this key appended to the aggregate; the same key with another request is a 409."""
+        earlier = history.appended_by(key)
+        if earlier and request_fingerprint is not None:
+            recorded = earlier[0].envelope.command_fingerprint
+            if recorded is not None and recorded != request_fingerprint:
+                raise key_reused()
+        return earlier
 
     async def decide_and_append(
         self,
@@ -122,6 +175,13 @@ class CommandBus:
         key: str | None, allow_no_change: bool,
     ) -> AppendOutcome:
         history = await self._store.load(commune_id, aggregate_type, aggregate_id)
+        running = _RUNNING.get()
+        command_fingerprint = running[1] if running is not None and key is not None and key.startswith(running[0]) \
+            else None
+        earlier = self._earlier(history, key, command_fingerprint) if key is not None else ()
+        if earlier:
+            # This command (or its twin) already appended here: its events are the answer, decided once.
+            return AppendOutcome(earlier, duplicate=True)
         payloads = decide(history)
         if not payloads:
             if allow_no_change:
@@ -138,6 +198,7 @@ class CommandBus:
                 correlation_id=ctx.correlation_id,
                 causation_id=ctx.causation_id,
                 idempotency_key=key,
+                command_fingerprint=command_fingerprint,
             )
             for offset, payload in enumerate(payloads, start=1)
         ]
@@ -171,4 +232,8 @@ class CommandBus:
             )
             return CommandResult(status_code, respond(outcome), replayed=outcome.duplicate)
 
-        return await self.once(ctx, commune_id=commune_id, operation=operation, request=request, run=run)
+        async def answer(outcome: AppendOutcome) -> CommandResult:
+            return CommandResult(status_code, respond(outcome), replayed=True)
+
+        return await self.once(ctx, commune_id=commune_id, operation=operation, request=request, run=run,
+                               recover=Recovery(aggregate_type, aggregate_id, answer))

@@ -80,6 +80,9 @@ class EventEnvelope(BaseModel):
     causation_id: str | None = None
     trace: TraceContext = TraceContext()
     idempotency_key: str | None = None
+    command_fingerprint: str | None = None
+    """The hash of the keyed command's request: a retry whose first answer was lost is recognised from the
+    record itself, and the same key sent with another request is refused (409) rather than answered."""
     payload: SerializeAsAny[EventPayload]
 
     @field_validator("occurred_at")

@@ -92,3 +92,25 @@ class Forbidden(DomainError):
 class PayloadTooLarge(DomainError):
     status_code = 413
     code = "payload_too_large"
+
+
+class ServiceUnavailable(DomainError):
+    """A dependency (NATS, the database) is unreachable or too slow: nothing was decided, retry later
+    (HTTP 503 with Retry-After). A keyed command retried with the same Idempotency-Key gets its first
+    answer if it did reach the record."""
+
+    status_code = 503
+    code = "service_unavailable"
+
+    def __init__(self, dependency: str, detail: str = "", retry_after: int = 2) -> None:
+        label = {"nats": "máy chủ sự kiện (NATS)", "mongo": "cơ sở dữ liệu"}.get(dependency, dependency)
+        super().__init__(
+            f"Hệ thống tạm thời không kết nối được {label}; vui lòng thử lại sau {retry_after} giây "
+            "(gửi lại với cùng Idempotency-Key sẽ không tạo bản ghi trùng)",
+            f"{dependency} is unavailable right now; retry in {retry_after} s "
+            "(a retry with the same Idempotency-Key never records twice)",
+            rule="dependency_available",
+            details={"dependency": dependency, **({"detail": detail[:200]} if detail else {})},
+        )
+        self.dependency = dependency
+        self.retry_after = retry_after

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,7 @@ from nats.js.kv import KeyValue
 from reform_shared.errors import ConcurrencyConflict, Conflict, InvalidInput
 
 MAX_KEY_LENGTH = 200
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -69,13 +71,23 @@ class IdempotencyRecords:
         key: str | None,
         request_fingerprint: str,
         execute: Callable[[], Awaitable[CommandResult]],
+        recover: Callable[[], Awaitable[CommandResult | None]] | None = None,
     ) -> CommandResult:
-        """Run a command once per key; a retry returns the recorded first result."""
+        """Run a command once per key; a retry returns the recorded first result.
+
+        Without a record, `recover` looks for the command's events in the record itself (a first run that
+        appended, then died or failed to write this record): found, they give the first answer.
+        """
         if key is None:
             return await execute()
         recorded = await self._recorded(key, request_fingerprint)
         if recorded is not None:
             return recorded
+        if recover is not None:
+            found = await recover()
+            if found is not None:
+                await self._keep(key, request_fingerprint, found)
+                return found
         try:
             result = await execute()
         except ConcurrencyConflict:
@@ -86,20 +98,33 @@ class IdempotencyRecords:
                     return recorded
                 await asyncio.sleep(0.05)
             raise
-        await self.put(
-            key, {"fingerprint": request_fingerprint, "status_code": result.status_code, "body": result.body}
-        )
+        await self._keep(key, request_fingerprint, result)
         return result
+
+    async def _keep(self, key: str, request_fingerprint: str, result: CommandResult) -> None:
+        """Record the first result. The events are already stored: a failure here must not turn the success
+        into an error (the retry finds the events and answers from them), so it is logged, not raised."""
+        try:
+            await self.put(
+                key, {"fingerprint": request_fingerprint, "status_code": result.status_code, "body": result.body}
+            )
+        except Exception as exc:  # noqa: BLE001 - the command succeeded; its events carry the key
+            log.warning("idempotency record %s not written (%s: %s); a retry answers from the events",
+                        key, type(exc).__name__, exc)
 
     async def _recorded(self, key: str, request_fingerprint: str) -> CommandResult | None:
         record = await self.get(key)
         if record is None:
             return None
         if record["fingerprint"] != request_fingerprint:
-            raise Conflict(
-                "Idempotency-Key này đã được dùng cho một yêu cầu khác",
-                "this Idempotency-Key was already used for a different request",
-                field="Idempotency-Key",
-                rule="idempotency_key_reuse",
-            )
+            raise key_reused()
         return CommandResult(record["status_code"], record["body"], replayed=True)
+
+
+def key_reused() -> Conflict:
+    return Conflict(
+        "Idempotency-Key này đã được dùng cho một yêu cầu khác",
+        "this Idempotency-Key was already used for a different request",
+        field="Idempotency-Key",
+        rule="idempotency_key_reuse",
+    )

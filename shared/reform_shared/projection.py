@@ -58,6 +58,22 @@ __all__ = ["CHECKPOINTS", "PARKED", "MongoOp", "Projection", "ProjectionRunner",
 
 CHECKPOINTS = "_projection_checkpoints"
 PARKED = "_parked_events"
+NEVER_REPLAYED: dict[str, tuple[str, str]] = {
+    "commune_mismatch": (
+        "xã/phường ghi trong sự kiện khác với xã/phường của chủ đề (subject) — sự kiện giả mạo hoặc hỏng",
+        "the commune in its body is not the commune of its subject: forged or broken",
+    ),
+}
+"""Parked kinds an operator may inspect but never replay: replaying would count what must not count."""
+
+
+class CheckpointRegressed(RuntimeError):
+    """The database's checkpoint is behind what this process applied: it lost commits."""
+
+    def __init__(self, stored: int, applied: int) -> None:
+        super().__init__(f"the database holds checkpoint {stored}, this process applied up to {applied}")
+        self.stored = stored
+        self.applied = applied
 
 
 @dataclass(frozen=True)
@@ -78,6 +94,10 @@ class Projection(ABC):
     version: int = 1
     """Raised when what the projection writes changes shape: a projection built by another version is
     rebuilt from the stream at start."""
+
+    def subject_filters(self, prefix: str) -> list[str]:
+        """The subjects its consumer reads under one prefix: its event types (filtered on the server)."""
+        return [event_type_filter(prefix, event_type) for event_type in self.event_types]
 
     async def create_indexes(self, db: AsyncDatabase[dict[str, Any]]) -> None:  # noqa: B027 - optional hook
         """Indexes of the projection's collections (called at start and after a rebuild)."""
@@ -173,13 +193,16 @@ class ProjectionRunner:
         """The next batch, fetched and prepared while the current one commits (when more are waiting)."""
         self._planner = WritePlanner()
         self._reposition = False
+        self.prepared = asyncio.Event()
+        """Set once the consumer is positioned after the checkpoint (see `prepare`)."""
+        self._verified_at = 0.0
         self.last_error: str | None = None
         self._tracer = tracer(f"reform.projection.{service}")
 
     # -- life cycle -------------------------------------------------------------------------
     def consumer_config(self) -> ConsumerConfig:
         """The durable consumer, positioned just after what the projection already holds."""
-        filters = [event_type_filter(p, t) for p in self._prefixes for t in self.projection.event_types]
+        filters = [f for p in self._prefixes for f in self.projection.subject_filters(p)]
         resume = self._checkpoint > 0
         return ConsumerConfig(
             durable_name=self.consumer,
@@ -232,6 +255,7 @@ class ProjectionRunner:
         self._isolate = crashes >= self.max_deliver
         self._park_first = crashes > self.max_deliver
         await self._subscribe(recreate=unclean or (info is not None and self._settings_changed(info)))
+        self.prepared.set()
 
     def _filters_changed(self, info: ConsumerInfo) -> bool:
         wanted = self.consumer_config()
@@ -244,6 +268,8 @@ class ProjectionRunner:
         return (info.config.ack_policy, info.config.max_ack_pending) != (wanted.ack_policy, wanted.max_ack_pending)
 
     def _has_leftovers(self, info: ConsumerInfo) -> bool:
+        """Messages in flight, or delivered past the checkpoint: the process died mid-batch, or the database
+        lost commits (restored from an older copy): either way it starts again after the checkpoint."""
         delivered = info.delivered.stream_seq if info.delivered is not None else 0
         return bool(info.num_ack_pending) or (delivered or 0) > self._checkpoint
 
@@ -270,6 +296,30 @@ class ProjectionRunner:
         await self.prepare()
         self._stopping = False
         self._task = asyncio.create_task(self._loop(), name=f"projection:{self.consumer}")
+
+    def start_in_background(self) -> None:
+        """Prepare (retrying while the database or NATS is away) and run, without holding up the service:
+        a database that is down, or a transaction a killed process left open on the checkpoint, delays the
+        projection, never the process's readiness to answer."""
+        self._stopping = False
+        self._task = asyncio.create_task(self._prepare_then_loop(), name=f"projection:{self.consumer}")
+
+    async def _prepare_then_loop(self) -> None:
+        delay = 0.2
+        while not self._stopping:
+            try:
+                await self.prepare()
+                break
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - retried: nothing is applied before it succeeds
+                self.last_error = f"preparing: {type(exc).__name__}: {exc}"
+                log.warning("projection %s: %s; retrying in %.1fs", self.consumer, self.last_error, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+        if not self._stopping:
+            self.last_error = None
+            await self._loop()
 
     async def stop(self) -> None:
         """Finish the batch in hand, then stop (a cancel mid-batch would look like a crash)."""
@@ -331,6 +381,8 @@ class ProjectionRunner:
         if batch.lost_consumer:
             await self._subscribe()
             return 0
+        if not batch.msgs:
+            await self._verify_checkpoint()
         async with self._lock:
             if batch.generation != self._generation:
                 return 0  # a rebuild happened meanwhile: these belong to the old consumer
@@ -339,6 +391,9 @@ class ProjectionRunner:
             if batch.msgs:
                 try:
                     await self._handle(batch)
+                except CheckpointRegressed as exc:
+                    self._regressed(exc.stored)
+                    return 0
                 except BaseException:
                     self._abandon()
                     raise
@@ -346,6 +401,25 @@ class ProjectionRunner:
             if self._pending == 0:
                 await self._caught_up()
         return len(batch.msgs)
+
+    async def _verify_checkpoint(self, every: float = 5.0) -> None:
+        """While idle, every few seconds: the checkpoint in the database is the truth, not this process's memory.
+        A database that lost its last commits (killed without syncing, restored from a backup) holds an older
+        checkpoint than the one here: the consumer moves back to it, so what was lost is applied again."""
+        now = asyncio.get_running_loop().time()
+        if now - self._verified_at < every:
+            return
+        self._verified_at = now
+        doc = await self._db[CHECKPOINTS].find_one({"_id": self.projection.name}, {"seq": 1}) or {}
+        stored = int(doc.get("seq", 0))
+        if stored < self._checkpoint:
+            self._regressed(stored)
+
+    def _regressed(self, stored: int) -> None:
+        log.warning("projection %s: the database holds checkpoint %s, this process had applied up to %s; "
+                    "applying again from %s", self.consumer, stored, self._checkpoint, stored + 1)
+        self.last_error = f"checkpoint went back from {self._checkpoint} to {stored}: re-applying from {stored + 1}"
+        self._abandon()
 
     def _abandon(self) -> None:
         """A batch in hand failed: drop the prefetched one, and start again after the checkpoint."""
@@ -428,7 +502,8 @@ class ProjectionRunner:
         try:
             envelope = self._registry.parse(msg.data)
         except MalformedEvent as exc:
-            return _Item(msg, seq, [], self._parked_doc(msg, seq, "unparseable", str(exc), None))
+            kind = "unknown_event_type" if self._unknown_type(msg) else "unparseable"
+            return _Item(msg, seq, [], self._parked_doc(msg, seq, kind, str(exc), None))
         except Exception as exc:  # noqa: BLE001 - an upcaster bug: the event is parked, the next ones go on
             detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
             return _Item(msg, seq, [], self._parked_doc(msg, seq, "unparseable", detail, None))
@@ -459,6 +534,15 @@ class ProjectionRunner:
                 delay *= 2
         raise AssertionError("unreachable")
 
+    def _unknown_type(self, msg: Msg) -> bool:
+        """The event names a type this node does not know."""
+        return self._named_type(msg) not in self._registry.event_types
+
+    @staticmethod
+    def _named_type(msg: Msg) -> str:
+        """The type an event names, even when it does not parse: its header, else its subject's last token."""
+        return (msg.headers or {}).get("Reform-Event-Type") or msg.subject.rsplit(".", 1)[-1]
+
     def _parked_doc(self, msg: Msg, seq: int, kind: str, error: str, envelope: Any) -> dict[str, Any]:
         try:
             text: str | None = msg.data.decode("utf-8")
@@ -471,7 +555,7 @@ class ProjectionRunner:
             "stream_seq": seq,
             "subject": msg.subject,
             "event_id": getattr(envelope, "event_id", None),
-            "event_type": getattr(envelope, "event_type", None) or (msg.headers or {}).get("Reform-Event-Type"),
+            "event_type": getattr(envelope, "event_type", None) or self._named_type(msg),
             "error_kind": kind,
             "error": error,
             "deliveries": msg.metadata.num_delivered,
@@ -486,14 +570,14 @@ class ProjectionRunner:
         try:
             await self._commit_with_retry(items, planned)
         except Exception as exc:
-            if is_transient(exc):
+            if is_transient(exc) or isinstance(exc, CheckpointRegressed):
                 raise
             log.warning("projection %s: batch write failed (%s); retrying event by event", self.consumer, exc)
             for item in items:
                 try:
                     await self._commit_with_retry([item], by_collection_of(item.writes))
                 except Exception as item_exc:
-                    if is_transient(item_exc):
+                    if is_transient(item_exc) or isinstance(item_exc, CheckpointRegressed):
                         raise
                     item.parked = self._parked_doc(item.msg, item.seq, "write_failed", str(item_exc), None)
                     item.writes = []
@@ -534,8 +618,13 @@ class ProjectionRunner:
     ) -> None:
         # A commit whose answer was lost may have landed: the retry sees its checkpoint and writes nothing.
         done = await self._db[CHECKPOINTS].find_one({"_id": self.projection.name}, {"seq": 1}, session=session)
-        if done is not None and int(done.get("seq", 0)) >= seq:
+        stored = int((done or {}).get("seq", 0))
+        if stored >= seq:
             return
+        if stored < self._checkpoint:
+            # The database lost commits this process made (or was restored): applying this batch on top would
+            # skip what was lost. Nothing is written; the consumer starts again after the stored checkpoint.
+            raise CheckpointRegressed(stored, self._checkpoint)
         for collection, ops in by_collection.items():
             await self._db[collection].bulk_write(ops, ordered=True, session=session)
         if parked:
@@ -575,6 +664,14 @@ class ProjectionRunner:
                 )
             if doc["status"] != "parked":
                 raise Conflict("Sự kiện này đã được xử lý lại", "this event was already replayed", rule="replay_once")
+            if doc.get("error_kind") in NEVER_REPLAYED:
+                raise Conflict(
+                    f"Sự kiện này không bao giờ được đưa vào dữ liệu: {NEVER_REPLAYED[doc['error_kind']][0]} "
+                    f"({doc.get('error', '')})",
+                    f"this event is never applied: {NEVER_REPLAYED[doc['error_kind']][1]} ({doc.get('error', '')})",
+                    field="parked_id", rule="forged_event_not_replayable",
+                    details={"error_kind": doc["error_kind"], "subject": doc.get("subject")},
+                )
             self._planner.stop_inserting()  # this write is not planned: the documents it makes are unknown
             raw = await self._js.get_msg(self._stream, int(doc["stream_seq"]))
             try:

@@ -60,19 +60,26 @@ class ServiceRuntime:
         self.idempotency: IdempotencyRecords | None = None
         self.runners: dict[str, ProjectionRunner] = {}
         self.on_started: list[Callable[[ServiceRuntime], Any]] = []
+        self._failing: set[str] = set()
 
     async def start(self) -> None:
         s = self.settings
         tune_gc()
-        self.nc = await nats.connect(
-            s.nats_url, name=f"{s.node_id}:{s.service_name}", max_reconnect_attempts=-1, reconnect_time_wait=1
-        )
+        self.nc = await self._connect_nats()
         self.js = self.nc.jetstream(timeout=10)
-        self.mongo = AsyncMongoClient(s.mongo_url, tz_aware=True, serverSelectionTimeoutMS=10_000)
+        # The request path (the store, idempotency records) waits at most dependency_timeout for NATS,
+        # then answers 503; provisioning and projections keep the longer timeout of `js`.
+        commands_js = self.nc.jetstream(timeout=s.dependency_timeout_seconds)
+        timeout_ms = int(s.dependency_timeout_seconds * 1000)
+        self.mongo = AsyncMongoClient(
+            s.mongo_url, tz_aware=True, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms,
+            maxIdleTimeMS=s.mongo_max_idle_ms,
+        )
         self.db = self.mongo[s.database_name]
-        self.store = JetStreamEventStore(self.js, self.registry, s.stream_name, s.subject_prefix)
-        kv = await self._await_bucket(s.idempotency_bucket)
-        self.idempotency = IdempotencyRecords(kv)
+        self.store = JetStreamEventStore(commands_js, self.registry, s.stream_name, s.subject_prefix,
+                                         timeout=s.dependency_timeout_seconds)
+        await self._await_bucket(s.idempotency_bucket)
+        self.idempotency = IdempotencyRecords(await commands_js.key_value(s.idempotency_bucket))
         for projection in self._projections:
             runner = ProjectionRunner(
                 service=s.service_name,
@@ -89,11 +96,35 @@ class ServiceRuntime:
             )
             self.runners[projection.name] = runner
             if self.run_projections:
-                await runner.start()
+                runner.start_in_background()
+        if self.run_projections:
+            # Wait a little for the runners to be positioned (tests and the demo read right after start),
+            # never for long: a database that is down or a transaction a killed process left open must not
+            # keep the service from answering; the runners go on preparing in the background.
+            waits = [asyncio.ensure_future(runner.prepared.wait()) for runner in self.runners.values()]
+            if waits:
+                _, late = await asyncio.wait(waits, timeout=5)
+                for wait in late:
+                    wait.cancel()
         for hook in self.on_started:
             result = hook(self)
             if inspect.isawaitable(result):
                 await result
+
+    async def _connect_nats(self) -> NatsClient:
+        """Connect, retrying for a minute: a service restarted while its nats-server restarts too waits."""
+        s = self.settings
+        for attempt in range(60):
+            try:
+                return await nats.connect(
+                    s.nats_url, name=f"{s.node_id}:{s.service_name}", max_reconnect_attempts=-1,
+                    reconnect_time_wait=1, connect_timeout=2, allow_reconnect=True,
+                )
+            except Exception:  # noqa: BLE001 - not up yet
+                if attempt == 0:
+                    log.warning("waiting for NATS at %s", s.nats_url)
+                await asyncio.sleep(1)
+        raise RuntimeError(f"NATS at {s.nats_url} did not answer for a minute")
 
     async def _await_bucket(self, bucket: str) -> Any:
         """The idempotency bucket; waits for the provisioning step rather than creating it."""
@@ -116,21 +147,39 @@ class ServiceRuntime:
             await self.mongo.close()
 
     async def readiness(self) -> dict[str, Any]:
-        checks: dict[str, Any] = {}
-        checks["nats"] = bool(self.nc and self.nc.is_connected)
-        try:
-            assert self.js is not None
-            await self.js.stream_info(self.settings.stream_name)
-            checks["stream"] = True
-        except Exception:  # noqa: BLE001
-            checks["stream"] = False
-        try:
-            assert self.db is not None
-            await self.db.command("ping")
-            checks["mongo"] = True
-        except Exception:  # noqa: BLE001
-            checks["mongo"] = False
+        """Whether this process can serve requests now: NATS connected, its stream there, the database
+        answering. Each check gets a second try, so one dead pooled connection does not make it flap,
+        and every failure is logged once with its cause (an operator reads why, not just false)."""
+        checks: dict[str, Any] = {"nats": bool(self.nc and self.nc.is_connected)}
+        timeout = self.settings.dependency_timeout_seconds
+        checks["stream"] = checks["nats"] and await self._check("stream", lambda: self._stream_info(), timeout)
+        checks["mongo"] = await self._check("mongo", lambda: self._ping(), timeout)
         return checks
+
+    async def _stream_info(self) -> None:
+        assert self.js is not None
+        await self.js.stream_info(self.settings.stream_name)
+
+    async def _ping(self) -> None:
+        assert self.db is not None
+        await self.db.command("ping")
+
+    async def _check(self, name: str, probe: Callable[[], Any], seconds: float) -> bool:
+        failure: BaseException | None = None
+        for _ in range(2):
+            try:
+                async with asyncio.timeout(seconds):
+                    await probe()
+                if name in self._failing:
+                    log.warning("readiness: %s is back", name)
+                    self._failing.discard(name)
+                return True
+            except Exception as exc:  # noqa: BLE001 - a probe reports, never raises
+                failure = exc
+        if name not in self._failing:
+            log.warning("readiness: %s fails: %s: %s", name, type(failure).__name__, failure)
+            self._failing.add(name)
+        return False
 
     def runner(self, name: str) -> ProjectionRunner:
         try:

@@ -42,6 +42,13 @@ class Settings(BaseSettings):
     mongo_url: str = "mongodb://127.0.0.1:27017/?directConnection=true"
     database: str | None = None
 
+    dependency_timeout_seconds: float = 2.0
+    """How long a request waits for NATS or the database before it answers 503 with Retry-After (a user
+    should not wait 10 s to learn that a dependency is down)."""
+    mongo_max_idle_ms: int = 60_000
+    """Pooled database connections idle longer are closed by the driver: below the 300 s after which the
+    embedded server closes them itself (else the next ping finds a dead connection)."""
+
     jwt_secret: SecretStr = SecretStr(DEVELOPMENT_SECRET)
     jwt_issuer: str = "reform-node"
     jwt_audience: str = "reform"

@@ -20,7 +20,7 @@ from nats.js.errors import APIError
 from opentelemetry.trace import SpanKind
 
 from reform_shared.envelope import EventEnvelope
-from reform_shared.errors import ConcurrencyConflict
+from reform_shared.errors import ConcurrencyConflict, ServiceUnavailable
 from reform_shared.registry import EventRegistry
 from reform_shared.subjects import aggregate_filter, event_subject
 from reform_shared.telemetry import inject_headers, tracer
@@ -61,6 +61,12 @@ class AggregateHistory:
     def envelopes(self) -> list[EventEnvelope]:
         return [event.envelope for event in self.events]
 
+    def appended_by(self, idempotency_key: str | None) -> tuple[StoredEvent, ...]:
+        """The events a keyed command appended to this aggregate (empty without a key or if none)."""
+        if idempotency_key is None:
+            return ()
+        return tuple(event for event in self.events if event.envelope.idempotency_key == idempotency_key)
+
 
 @dataclass(frozen=True)
 class AppendOutcome:
@@ -72,8 +78,10 @@ class AppendOutcome:
 class JetStreamEventStore:
     """Append and load aggregates on one JetStream stream."""
 
-    def __init__(self, js: JetStreamContext, registry: EventRegistry, stream: str, prefix: str) -> None:
+    def __init__(self, js: JetStreamContext, registry: EventRegistry, stream: str, prefix: str,
+                 timeout: float = 10.0) -> None:
         self._js = js
+        self._timeout = timeout
         self._registry = registry
         self._stream = stream
         self._prefix = prefix
@@ -84,6 +92,11 @@ class JetStreamEventStore:
     def registry(self) -> EventRegistry:
         return self._registry
 
+    def ensure_available(self) -> None:
+        """Refuse at once (503) while the connection to NATS is down, rather than wait for a timeout."""
+        if not self._nc.is_connected:
+            raise ServiceUnavailable("nats", "not connected")
+
     async def load(self, commune_id: str, aggregate_type: str, aggregate_id: str) -> AggregateHistory:
         """Read an aggregate's whole history, in stream order.
 
@@ -91,6 +104,7 @@ class JetStreamEventStore:
         one with a single event) without creating a consumer; longer histories are read through
         an ephemeral ordered consumer.
         """
+        self.ensure_available()
         subject_filter = aggregate_filter(self._prefix, commune_id, aggregate_type, aggregate_id)
         last = await self._last_event(subject_filter)
         if last is None:
@@ -112,7 +126,7 @@ class JetStreamEventStore:
             info = await sub.consumer_info()
             pending = info.num_pending or 0
             while pending > 0:
-                for msg in await sub.fetch(min(pending, 256), timeout=5):
+                for msg in await sub.fetch(min(pending, 256), timeout=self._timeout):
                     envelope = self._registry.parse(msg.data)
                     events.append(StoredEvent(envelope, msg.metadata.sequence.stream, msg.subject))
                     pending = msg.metadata.num_pending or 0
@@ -132,6 +146,7 @@ class JetStreamEventStore:
         With an idempotency key, message ids derive from it, so a concurrent twin of the
         same command is deduplicated by the stream and gets the first append's events back.
         """
+        self.ensure_available()
         stored: list[StoredEvent] = []
         last_seq = expected.last_seq
         subject_filter = aggregate_filter(
@@ -173,8 +188,10 @@ class JetStreamEventStore:
                     ) from exc
                 raise
             if ack.duplicate:
-                original = await self.read_at(ack.seq)
-                return AppendOutcome((original,), duplicate=True)
+                # Stored before (a re-sent append): answer with every event that append stored, not only
+                # this first one, so the retry's answer is the first answer.
+                earlier = await self._earlier_append(expected, expected.last_seq, envelope, idempotency_key)
+                return AppendOutcome(earlier or (await self.read_at(ack.seq),), duplicate=True)
             stored.append(StoredEvent(envelope, ack.seq, subject))
             last_seq = ack.seq
         return AppendOutcome(tuple(stored))
@@ -199,7 +216,8 @@ class JetStreamEventStore:
     async def _last_event(self, subject_filter: str) -> StoredEvent | None:
         """The last event on the aggregate's subjects (DIRECT.GET last_by_subj), or None."""
         reply = await self._nc.request(
-            f"$JS.API.DIRECT.GET.{self._stream}", json.dumps({"last_by_subj": subject_filter}).encode(), timeout=10
+            f"$JS.API.DIRECT.GET.{self._stream}", json.dumps({"last_by_subj": subject_filter}).encode(),
+            timeout=self._timeout,
         )
         headers = reply.headers or {}
         status = headers.get("Status")

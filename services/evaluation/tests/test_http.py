@@ -241,7 +241,7 @@ async def test_membership_changes_after_scoring_opened_need_a_reason(council: Co
 async def test_a_member_sees_what_is_left_to_score(council: Council) -> None:
     await open_scoring(council)
     assert (await council.score("lan", "Một cửa điện tử", GOOD)).status_code == 200
-    for _ in range(100):
+    for _ in range(500):  # the projection applies the score in the background: wait for it, up to 10 s
         queue = (await council.evaluation.get(f"{BASE}/campaigns/cchc-2026/my-queue",
                                               headers=council.as_("lan", "council_member"))).json()
         if queue["scored"]:

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from reform_reporting.application.projection import Pipeline
 from reform_reporting.application.queries import ReportingQueries
 from reform_reporting.entrypoints.http import router
+from reform_shared.audit import EventAudit
 from reform_shared.http.app import create_app
 from reform_shared.ids import Clock, SystemClock
 from reform_shared.runtime import ServiceRuntime
@@ -17,7 +18,7 @@ DEFAULT_PORT = 8104
 
 
 def build_runtime(settings: Settings, run_projections: bool = True) -> ServiceRuntime:
-    return ServiceRuntime(settings, projections=(Pipeline(),), run_projections=run_projections)
+    return ServiceRuntime(settings, projections=(Pipeline(), EventAudit()), run_projections=run_projections)
 
 
 def build_app(runtime: ServiceRuntime, clock: Clock | None = None) -> FastAPI:

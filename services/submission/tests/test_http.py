@@ -449,3 +449,98 @@ async def test_the_dossier_prints_as_a_docx_with_vietnamese_intact(api: Api) -> 
         cell.text for table in document.tables for row in table.rows for cell in row.cells)
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
     assert INITIATIVE["title"] in text and "Nguyễn Văn An" in text
+
+
+# -- faults: a lost answer, a dependency that fails, tokens without the right roles ----------------------
+def scoped(key: str, user: str = "user-1") -> str:
+    from reform_shared.idempotency import scoped_key
+
+    return scoped_key("ninh-giang", user, "submit_initiative", key)
+
+
+async def forget_record(api: Api, key: str) -> None:
+    """The process died (or the record's write timed out) after the append, before the record was kept."""
+    assert api.runtime.js is not None
+    kv = await api.runtime.js.key_value(api.runtime.settings.idempotency_bucket)
+    await kv.purge(scoped(key))
+
+
+async def test_a_retry_whose_first_answer_was_lost_gets_that_answer(api: Api) -> None:
+    headers = {**api.auth(["submitter"]), "Idempotency-Key": "lan-mat-tra-loi"}
+    first = await api.submit(headers=headers)
+    assert first.status_code == 201, first.text
+    before = await api.events()
+    await forget_record(api, "lan-mat-tra-loi")
+
+    retried = await api.submit(headers=headers)
+    assert retried.status_code == 201, retried.text  # not 409 initiative_unique
+    assert retried.json() == first.json() and retried.headers["Idempotent-Replayed"] == "true"
+    assert await api.events() == before
+    await forget_record(api, "lan-mat-tra-loi")
+    other = await api.submit({**INITIATIVE, "title": "Một sáng kiến khác"}, headers=headers)
+    assert other.status_code == 409 and error(other)["rule"] == "idempotency_key_reuse"
+    assert await api.events() == before
+
+
+async def test_a_record_that_cannot_be_kept_does_not_turn_a_success_into_an_error(api: Api, monkeypatch) -> None:
+    import nats.errors
+
+    async def timed_out(key: str, record: dict[str, Any]) -> None:
+        raise nats.errors.TimeoutError
+
+    assert api.runtime.idempotency is not None
+    monkeypatch.setattr(api.runtime.idempotency, "put", timed_out)
+    headers = {**api.auth(["submitter"]), "Idempotency-Key": "lan-kv-cham"}
+    first = await api.submit(headers=headers)
+    assert first.status_code == 201, first.text
+    retried = await api.submit(headers=headers)
+    assert (retried.status_code, retried.json()) == (201, first.json())
+    assert await api.events() == 3
+
+
+async def test_a_command_cut_off_between_its_two_appends_completes_on_retry(api: Api, monkeypatch) -> None:
+    """The title is claimed, then NATS fails before the initiative is appended: 503, and the retry (same key)
+    finds its own claim and appends the initiative once."""
+    from reform_shared.commands import CommandBus
+    from reform_shared.errors import ServiceUnavailable
+
+    original = CommandBus.decide_and_append
+    failures = {"left": 1}
+
+    async def flaky(self: CommandBus, ctx: Any, **kw: Any) -> Any:
+        if kw["aggregate_type"] == "initiative" and failures["left"]:
+            failures["left"] -= 1
+            raise ServiceUnavailable("nats", "cut off")
+        return await original(self, ctx, **kw)
+
+    monkeypatch.setattr(CommandBus, "decide_and_append", flaky)
+    headers = {**api.auth(["submitter"]), "Idempotency-Key": "lan-dut-giua"}
+    cut = await api.submit(headers=headers)
+    assert cut.status_code == 503 and cut.headers["Retry-After"] == "2"
+    assert error(cut)["code"] == "service_unavailable" and error(cut)["message_vi"].startswith("Hệ thống")
+    retried = await api.submit(headers=headers)
+    assert retried.status_code == 201, retried.text
+    assert await api.events() == 3
+
+
+async def test_a_token_without_a_role_reads_nothing(api: Api) -> None:
+    for roles in ([], ["janitor"]):
+        token = _raw_token(roles)
+        response = await api.http.get(f"{BASE}/initiatives", headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 403 and error(response)["rule"] == "role_required", roles
+
+
+async def test_city_roles_on_a_commune_account_are_refused(api: Api) -> None:
+    response = await api.http.get(f"{BASE}/initiatives", headers=api.auth(["secretary", "city_officer"]))
+    assert response.status_code == 403 and error(response)["rule"] == "city_account_only"
+
+
+def _raw_token(roles: list[str]) -> str:
+    import jwt
+
+    from conftest import TEST_SECRET
+
+    now = dt.datetime.now(dt.UTC)
+    claims = {"sub": "x", "name": "X", "commune": "ninh-giang", "roles": roles, "iss": "reform-node",
+              "aud": "reform", "iat": now, "exp": now + dt.timedelta(hours=1)}
+    return jwt.encode(claims, TEST_SECRET, algorithm="HS256")

@@ -8,7 +8,7 @@ from typing import Any
 import jwt
 
 from reform_shared.envelope import Actor
-from reform_shared.errors import Unauthenticated
+from reform_shared.errors import Forbidden, Unauthenticated
 
 ROLES: tuple[str, ...] = (
     "submitter",
@@ -21,6 +21,10 @@ ROLES: tuple[str, ...] = (
     "city_council",
     "operator",
 )
+CITY = "city"
+"""The commune claim of a city account (the city's departments, officers and council)."""
+CITY_ROLES: frozenset[str] = frozenset({"city_officer", "city_council"})
+"""Roles that act for the whole city: only a city account may hold them."""
 
 
 def issue_token(
@@ -99,10 +103,34 @@ class TokenVerifier:
             raise Unauthenticated(
                 "Vai trò (roles) trong mã xác thực không hợp lệ", "the roles claim is invalid", rule="token_claims"
             )
+        known = tuple(role for role in roles if role in ROLES)
+        check_roles(commune, known)
         return Actor(
             user_id=str(claims["sub"]),
             name=str(claims.get("name", "")),
             commune_id=commune,
-            roles=tuple(role for role in roles if role in ROLES),
+            roles=known,
             unit_id=str(claims["unit"]) if claims.get("unit") else None,
+        )
+
+
+def check_roles(commune_id: str, roles: tuple[str, ...]) -> None:
+    """Least privilege at the door: an account with no known role reads nothing, and the city's roles
+    (which read every commune) belong to city accounts only — a commune account carrying one is refused
+    rather than trusted, since it would let one commune read the others."""
+    if not roles:
+        raise Forbidden(
+            "Tài khoản chưa được giao vai trò nào trong hệ thống nên không được xem hay thao tác dữ liệu",
+            "the account holds no role in this system, so it may neither read nor act",
+            field="roles", rule="role_required",
+            details={"known_roles": list(ROLES)},
+        )
+    city_roles = sorted(CITY_ROLES.intersection(roles))
+    if city_roles and commune_id != CITY:
+        raise Forbidden(
+            f"Vai trò {', '.join(city_roles)} chỉ dành cho tài khoản cấp thành phố, "
+            f"không dành cho tài khoản của xã/phường '{commune_id}'",
+            f"the roles {', '.join(city_roles)} belong to city accounts only, not to commune '{commune_id}'",
+            field="roles", rule="city_account_only",
+            details={"commune": commune_id, "city_roles": city_roles},
         )

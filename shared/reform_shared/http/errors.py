@@ -8,9 +8,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pymongo.errors import PyMongoError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from reform_shared.errors import DomainError
+from reform_shared.errors import DomainError, ServiceUnavailable
+from reform_shared.outages import MONGO_OUTAGES, NATS_OUTAGES, outage_of
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +77,8 @@ def describe_validation_error(error: dict[str, Any]) -> dict[str, Any]:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
+        if isinstance(exc, ServiceUnavailable):
+            return unavailable(exc)
         return JSONResponse(exc.to_body(), status_code=exc.status_code)
 
     @app.exception_handler(RequestValidationError)
@@ -102,9 +106,28 @@ def install_error_handlers(app: FastAPI) -> None:
                           "message_vi": vi, "message_en": str(exc.detail)}}
         return JSONResponse(body, status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
+    async def _outage(request: Request, exc: Exception) -> JSONResponse:
+        outage = outage_of(exc)
+        if outage is None:
+            return await _unexpected(request, exc)
+        log.warning("%s %s: %s unavailable (%s: %s)", request.method, request.url.path, outage.dependency,
+                    type(exc).__name__, str(exc)[:300])
+        return unavailable(outage)
+
+    # Registered per class (not only under Exception, whose handler Starlette runs and then re-raises).
+    for outage_class in (*NATS_OUTAGES, *MONGO_OUTAGES, PyMongoError):
+        app.add_exception_handler(outage_class, _outage)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        outage = outage_of(exc)
+        if outage is not None:
+            return unavailable(outage)
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         body = {"error": {"code": "internal", "message": "Lỗi hệ thống, đã ghi nhận (internal error, logged)",
                           "message_vi": "Lỗi hệ thống, đã ghi nhận", "message_en": "internal error, logged"}}
         return JSONResponse(body, status_code=500)
+
+
+def unavailable(exc: ServiceUnavailable) -> JSONResponse:
+    return JSONResponse(exc.to_body(), status_code=503, headers={"Retry-After": str(exc.retry_after)})

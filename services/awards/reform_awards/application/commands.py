@@ -11,7 +11,7 @@ from reform_awards.domain import award as awards
 from reform_awards.domain.catalogue import FORMS, AwardForm
 from reform_awards.domain.eligibility import Eligibility, Facts, assess
 from reform_awards.domain.sources import campaign_year, content_of, initiative_fact, par_rank
-from reform_shared.commands import CommandBus, CommandContext
+from reform_shared.commands import CommandBus, CommandContext, Recovery
 from reform_shared.envelope import EventEnvelope, EventPayload
 from reform_shared.errors import Conflict, NotFound, RuleViolation
 from reform_shared.events import AwardProposed, BasisClaimed, ParRankingRecorded
@@ -126,9 +126,12 @@ class AwardCommands:
                       request: Any) -> CommandResult:
         self.decided_here(awards.form_of(proposed.form))
 
-        async def run(key: str | None) -> CommandResult:
-            award = proposed.model_copy(update={"award_id": new_award_id(
+        def keyed(key: str | None) -> AwardProposed:
+            return proposed.model_copy(update={"award_id": new_award_id(
                 proposed.form, proposed.year, (key or proposed.award_id)[-36:])}) if key else proposed
+
+        async def run(key: str | None) -> CommandResult:
+            award = keyed(key)
             facts = await self.facts(commune_id, award, par_category)
             eligibility = assess(awards.form_of(award.form), award.recipient, award.basis, facts)
             authors = {a for f in facts.initiatives for a in f.author_ids}
@@ -145,7 +148,17 @@ class AwardCommands:
             body = {**done(outcome), "eligibility": eligibility.explain()}
             return CommandResult(201, body, replayed=outcome.duplicate)
 
-        return await self._bus.once(ctx, commune_id=commune_id, operation="propose_award", request=request, run=run)
+        key = self._bus.key_of(ctx, commune_id, "propose_award")
+
+        async def answer(outcome: AppendOutcome) -> CommandResult:
+            award = keyed(key)
+            eligibility = assess(awards.form_of(award.form), award.recipient, award.basis,
+                                 await self.facts(commune_id, award, par_category))
+            return CommandResult(201, {**done(outcome), "eligibility": eligibility.explain()}, replayed=True)
+
+        recover = Recovery("award", award_aggregate(keyed(key).award_id), answer) if key else None
+        return await self._bus.once(ctx, commune_id=commune_id, operation="propose_award", request=request, run=run,
+                                    recover=recover)
 
     async def _claimed_on_the_other_side(self, commune_id: str, initiative_id: str, award: AwardProposed) -> None:
         """An initiative that grounds an award decided on the other node (a commune's Giấy khen seen at the

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from reform_shared.commands import CommandBus, CommandContext
+from reform_shared.commands import CommandBus, CommandContext, Recovery
 from reform_shared.envelope import EventPayload
 from reform_shared.errors import ConcurrencyConflict, RuleViolation
 from reform_shared.events import (
@@ -35,6 +36,20 @@ def created(outcome: AppendOutcome) -> dict[str, Any]:
         "stream_sequence": last.stream_seq,
         "occurred_at": last.envelope.occurred_at.isoformat(),
     }
+
+
+def answered(status_code: int) -> Callable[[AppendOutcome], Awaitable[CommandResult]]:
+    """The answer of a command whose events are `outcome` (its first answer, rebuilt for a retry)."""
+
+    async def respond(outcome: AppendOutcome) -> CommandResult:
+        return CommandResult(status_code, created(outcome), replayed=outcome.duplicate)
+
+    return respond
+
+
+def initiative_id_of(key: str) -> str:
+    """The id a keyed submission gives its initiative: the same for every retry of the command."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"reform:{key}"))
 
 
 def payloads(history: AggregateHistory) -> list[EventPayload]:
@@ -91,7 +106,7 @@ class SubmissionCommands:
     ) -> CommandResult:
         async def run(key: str | None) -> CommandResult:
             # A retried command keeps its initiative id, so its title claim is recognised as its own.
-            initiative_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"reform:{key}")) if key else new_id()
+            initiative_id = initiative_id_of(key) if key else new_id()
             submitted = InitiativeSubmitted(initiative_id=initiative_id, campaign_id=campaign_id, content=content)
             campaign = await self.load_campaign(commune_id, campaign_id)
             now = ctx.clock.now()
@@ -103,8 +118,10 @@ class SubmissionCommands:
             )
             return CommandResult(201, created(outcome), replayed=outcome.duplicate)
 
+        key = self._bus.key_of(ctx, commune_id, "submit_initiative")
+        recover = Recovery("initiative", initiative_id_of(key), answered(201)) if key else None
         return await self._bus.once(ctx, commune_id=commune_id, operation="submit_initiative", request=request,
-                                    run=run)
+                                    run=run, recover=recover)
 
     async def revise_initiative(
         self, ctx: CommandContext, commune_id: str, initiative_id: str, content: InitiativeContent, note: str,
@@ -125,7 +142,7 @@ class SubmissionCommands:
             return CommandResult(200, created(outcome), replayed=outcome.duplicate)
 
         return await self._bus.once(ctx, commune_id=commune_id, operation=f"revise:{initiative_id}", request=request,
-                                    run=run)
+                                    run=run, recover=Recovery("initiative", initiative_id, answered(200)))
 
     async def return_initiative(
         self, ctx: CommandContext, commune_id: str, initiative_id: str, reason: str
