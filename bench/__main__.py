@@ -46,7 +46,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no-tracing", action="store_true",
                         help="do not install the SDK tracer provider the services install (spans become no-ops)")
     parser.add_argument("--no-diagnostics", action="store_true", help="only the headline figures, no breakdown")
-    parser.add_argument("--only", choices=("appends", "projection", "reporting", "federation"),
+    parser.add_argument("--only", choices=("appends", "projection", "reporting", "federation", "durability"),
                         help="run one section only")
     args = parser.parse_args(argv)
     args.reporting_rounds = args.rounds or DEFAULT_REPORTING_ROUNDS
@@ -139,6 +139,13 @@ async def run(args: argparse.Namespace) -> None:
             print(render("   Catch-up after the hub was down (one run)", federation.catchup))
             print("\n".join(f"  * {note}" for note in federation.notes))
             print(f"  section run time {time.perf_counter() - section_started:.0f}s")
+        if args.only in (None, "durability"):
+            from bench.durability import DurabilityBench
+
+            durability = DurabilityBench(env, args.projection, args.rounds)
+            print()
+            print(render("5. The embedded database's durability — projection-like transactions (upserts + "
+                         "checkpoint), with and without --sync-on-commit", await durability.run()))
     print(f"\nDone in {time.perf_counter() - started:.0f}s; servers stopped, temporary folder removed.")
 
 
