@@ -398,7 +398,14 @@ async def test_the_secretary_closes_submissions_early(api: Api) -> None:
 
 
 # -- attachments and the printable dossier -----------------------------------------------------
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF_BYTES = (  # a sound one-page PDF: uploads are parsed, not only sniffed
+    b"%PDF-1.4\n"
+    b"1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+    b"xref\n0 4\n0000000000 65535 f \n0000000009 00000 n \n0000000052 00000 n \n0000000101 00000 n \n"
+    b"trailer<</Size 4/Root 1 0 R>>\nstartxref\n166\n%%EOF\n"
+)
 
 
 async def upload(api: Api, name: str, data: bytes, commune: str = "ninh-giang") -> httpx.Response:
@@ -424,6 +431,23 @@ async def test_an_attachment_is_stored_and_its_checksum_kept_in_the_event(api: A
 async def test_a_disguised_attachment_is_refused_by_its_content(api: Api) -> None:
     response = await upload(api, "bao-cao.pdf", b"MZ\x90\x00 this is an executable")
     assert response.status_code == 422 and error(response)["rule"] == "attachment_type"
+
+
+async def test_a_pdf_header_on_an_executable_is_refused_by_its_structure(api: Api) -> None:
+    response = await upload(api, "bao-cao.pdf", b"%PDF-1.7\nMZ\x90\x00 this is an executable\n%%EOF\n")
+    assert response.status_code == 422
+    body = error(response)
+    assert (body["rule"], body["field"]) == ("attachment_structure", "attachments")
+    assert body["message_vi"].startswith("Tệp không phải Tài liệu PDF (.pdf) hợp lệ")
+
+
+@pytest.mark.parametrize("attachment_id",
+                         ["6b01303479e8d07ffcdce0e1", "not-an-id", "0190f1b2-3c4d-7e8f-9a0b-1c2d3e4f5a6b"])
+async def test_an_old_or_unknown_attachment_id_is_a_404(api: Api, attachment_id: str) -> None:
+    response = await api.http.get(f"{BASE}/attachments/{attachment_id}", headers=api.auth(["submitter"]))
+    assert response.status_code == 404 and error(response)["rule"] == "attachment_exists"
+    submitted = await api.submit({**INITIATIVE, "attachment_ids": [attachment_id]})
+    assert submitted.status_code == 404
 
 
 async def test_another_communes_attachment_cannot_be_referenced(api: Api) -> None:
