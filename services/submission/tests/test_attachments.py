@@ -17,6 +17,8 @@ from bson import ObjectId
 from nats.js import JetStreamContext
 from nats.js.api import StorageType
 from PIL import Image
+from support import ONE_PAGE_PDF as TINY_PDF
+from support import pdf_of_size
 
 from reform_shared.errors import NotFound, RuleViolation
 from reform_shared.ids import FixedClock, new_id
@@ -39,14 +41,6 @@ VN = dt.timezone(dt.timedelta(hours=7))
 NOW = dt.datetime(2026, 9, 10, 9, 0, tzinfo=VN)
 _MB = 1024 * 1024
 
-TINY_PDF = (
-    b"%PDF-1.4\n"
-    b"1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
-    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
-    b"xref\n0 4\n0000000000 65535 f \n0000000009 00000 n \n0000000052 00000 n \n0000000101 00000 n \n"
-    b"trailer<</Size 4/Root 1 0 R>>\nstartxref\n166\n%%EOF\n"
-)
 HTML = b"<!DOCTYPE html><html><body><script>alert('x')</script></body></html>"
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 48 + b"This program cannot be run"
 
@@ -70,24 +64,6 @@ def office(kind: str) -> bytes:
 
         openpyxl.Workbook().save(out)
     return out.getvalue()
-
-
-def big_pdf(size: int) -> bytes:
-    """A sound one-page PDF of exactly `size` bytes: the padding is a comment line before the objects."""
-    padding = size - len(TINY_PDF)
-    for _ in range(3):  # the startxref figure grows with the padding: settle its width
-        data = _padded_pdf(padding)
-        padding += size - len(data)
-    assert len(data) == size
-    return data
-
-
-def _padded_pdf(padding: int) -> bytes:
-    head = b"%PDF-1.4\n%" + b"x" * (padding - 2) + b"\n"
-    body = TINY_PDF[len(b"%PDF-1.4\n"):TINY_PDF.index(b"xref")]
-    xref = b"".join(b"%010d 00000 n \n" % (offset - 9 + len(head)) for offset in (9, 52, 101))
-    table = b"xref\n0 4\n0000000000 65535 f \n" + xref + b"trailer<</Size 4/Root 1 0 R>>\n"
-    return head + body + table + b"startxref\n%d\n%%%%EOF\n" % (len(head) + len(body))
 
 
 @pytest.fixture
@@ -142,7 +118,7 @@ async def test_each_allowed_type_is_stored(store: AttachmentStore, build: Any, m
 async def test_a_20_mb_file_is_stored_in_chunks_and_comes_back_whole(
     store: AttachmentStore, js: JetStreamContext, settings: Settings
 ) -> None:
-    data = big_pdf(20 * _MB)
+    data = pdf_of_size(20 * _MB)
     started = time.perf_counter()
     ref = await save(store, data, filename="hồ sơ quét.pdf")
     upload = time.perf_counter() - started
@@ -166,11 +142,11 @@ async def test_an_oversized_file_is_refused_and_nothing_stored(
     js: JetStreamContext, settings: Settings
 ) -> None:
     small = AttachmentStore(js, settings.attachments_bucket, max_bytes=512 * 1024)
-    assert (await save(small, big_pdf(512 * 1024))).size == 512 * 1024
+    assert (await save(small, pdf_of_size(512 * 1024))).size == 512 * 1024
     stored = await stored_objects(js, settings)
 
     with pytest.raises(RuleViolation) as refused:
-        await save(small, big_pdf(512 * 1024 + 1))
+        await save(small, pdf_of_size(512 * 1024 + 1))
     assert (refused.value.rule, refused.value.field) == ("attachment_max_size", "attachments")
     assert "0,5 MB" in refused.value.message_vi
     assert "0.5 MB" in refused.value.message_en

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from support import ONE_PAGE_PDF, pdf_of_size
 
 from reform_shared.ids import FixedClock
 from reform_shared.runtime import ServiceRuntime
@@ -398,14 +399,6 @@ async def test_the_secretary_closes_submissions_early(api: Api) -> None:
 
 
 # -- attachments and the printable dossier -----------------------------------------------------
-PDF_BYTES = (  # a sound one-page PDF: uploads are parsed, not only sniffed
-    b"%PDF-1.4\n"
-    b"1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
-    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
-    b"xref\n0 4\n0000000000 65535 f \n0000000009 00000 n \n0000000052 00000 n \n0000000101 00000 n \n"
-    b"trailer<</Size 4/Root 1 0 R>>\nstartxref\n166\n%%EOF\n"
-)
 
 
 async def upload(api: Api, name: str, data: bytes, commune: str = "ninh-giang") -> httpx.Response:
@@ -416,21 +409,29 @@ async def upload(api: Api, name: str, data: bytes, commune: str = "ninh-giang") 
 async def test_an_attachment_is_stored_and_its_checksum_kept_in_the_event(api: Api) -> None:
     import hashlib
 
-    stored = await upload(api, "Báo cáo hiệu quả.pdf", PDF_BYTES)
+    stored = await upload(api, "Báo cáo hiệu quả.pdf", ONE_PAGE_PDF)
     assert stored.status_code == 201, stored.text
     ref = stored.json()
-    assert ref["sha256"] == hashlib.sha256(PDF_BYTES).hexdigest() and ref["media_type"] == "application/pdf"
+    assert ref["sha256"] == hashlib.sha256(ONE_PAGE_PDF).hexdigest() and ref["media_type"] == "application/pdf"
     initiative_id = await submitted_id(api, {**INITIATIVE, "attachment_ids": [ref["attachment_id"]]})
     history = (await api.http.get(f"{BASE}/initiatives/{initiative_id}/history",
                                   headers=api.auth(["submitter"]))).json()
     assert history["versions"][0]["content"]["attachments"][0]["sha256"] == ref["sha256"]
     downloaded = await api.http.get(f"{BASE}/attachments/{ref['attachment_id']}", headers=api.auth(["submitter"]))
-    assert downloaded.content == PDF_BYTES and downloaded.headers["X-Checksum-SHA256"] == ref["sha256"]
+    assert downloaded.content == ONE_PAGE_PDF and downloaded.headers["X-Checksum-SHA256"] == ref["sha256"]
 
 
 async def test_a_disguised_attachment_is_refused_by_its_content(api: Api) -> None:
     response = await upload(api, "bao-cao.pdf", b"MZ\x90\x00 this is an executable")
     assert response.status_code == 422 and error(response)["rule"] == "attachment_type"
+
+
+async def test_a_file_of_exactly_the_upload_limit_is_accepted_and_one_byte_more_refused(api: Api) -> None:
+    # The body limit leaves room for the multipart framing: the store's own rule decides, in words.
+    limit = api.runtime.settings.max_upload_bytes
+    assert (await upload(api, "hồ sơ quét.pdf", pdf_of_size(limit))).status_code == 201
+    too_big = await upload(api, "hồ sơ quét.pdf", pdf_of_size(limit + 1))
+    assert too_big.status_code == 422 and error(too_big)["rule"] == "attachment_max_size"
 
 
 async def test_a_pdf_header_on_an_executable_is_refused_by_its_structure(api: Api) -> None:
@@ -451,7 +452,7 @@ async def test_an_old_or_unknown_attachment_id_is_a_404(api: Api, attachment_id:
 
 
 async def test_another_communes_attachment_cannot_be_referenced(api: Api) -> None:
-    foreign = await upload(api, "x.pdf", PDF_BYTES, commune="an-lao")
+    foreign = await upload(api, "x.pdf", ONE_PAGE_PDF, commune="an-lao")
     assert foreign.status_code == 201
     before = await api.events()
     response = await api.submit({**INITIATIVE, "attachment_ids": [foreign.json()["attachment_id"]]})
