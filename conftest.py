@@ -58,6 +58,7 @@ def make_settings(servers: Servers, service: str = "test", **overrides: object) 
         "subject_prefix": f"t{tag}",
         "stream_subjects": [f"t{tag}.>"],
         "idempotency_bucket": f"IDEM_{tag}",
+        "attachments_bucket": f"ATT_{tag}",
         "database": f"test_{tag}",
         "jwt_secret": SecretStr(TEST_SECRET),
         "projection_batch_size": 100,
@@ -80,10 +81,12 @@ async def js(settings: Settings) -> AsyncIterator[JetStreamContext]:
     try:
         yield context
     finally:
-        try:
-            await context.delete_stream(settings.stream_name)
-        except Exception:  # noqa: BLE001 - best-effort clean-up
-            pass
+        for drop in (context.delete_stream(settings.stream_name),
+                     context.delete_object_store(settings.attachments_bucket)):
+            try:
+                await drop
+            except Exception:  # noqa: BLE001 - best-effort clean-up
+                pass
         await nc.close()
 
 

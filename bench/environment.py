@@ -51,6 +51,7 @@ class Environment:
             subject_prefix=f"b{tag}",
             stream_subjects=[f"b{tag}.>"],
             idempotency_bucket=f"IDEM_{tag}",
+            attachments_bucket=f"ATT_{tag}",
             database=f"bench_{tag}",
             jwt_secret=SecretStr(BENCH_SECRET),
         )

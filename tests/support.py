@@ -73,3 +73,32 @@ class TitleIndex(Projection):
                                      {"titles": [title]})),
             Write("initiatives", Upsert(payload.initiative_id, {"title": title, "seq": event.stream_seq})),
         ]
+
+
+ONE_PAGE_PDF = (  # written by hand: one page, a correct cross-reference table
+    b"%PDF-1.4\n"
+    b"1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+    b"xref\n0 4\n0000000000 65535 f \n0000000009 00000 n \n0000000052 00000 n \n0000000101 00000 n \n"
+    b"trailer<</Size 4/Root 1 0 R>>\nstartxref\n166\n%%EOF\n"
+)
+
+
+def pdf_of_size(size: int) -> bytes:
+    """A sound one-page PDF of exactly `size` bytes (an upload at the limit): the padding is a comment
+    line before the objects, the cross-reference table moved with them."""
+    padding = size - len(ONE_PAGE_PDF)
+    for _ in range(3):  # the startxref figure grows with the padding: settle its width
+        data = _padded_pdf(padding)
+        padding += size - len(data)
+    assert len(data) == size
+    return data
+
+
+def _padded_pdf(padding: int) -> bytes:
+    head = b"%PDF-1.4\n%" + b"x" * (padding - 2) + b"\n"
+    body = ONE_PAGE_PDF[len(b"%PDF-1.4\n"):ONE_PAGE_PDF.index(b"xref")]
+    xref = b"".join(b"%010d 00000 n \n" % (offset - 9 + len(head)) for offset in (9, 52, 101))
+    table = b"xref\n0 4\n0000000000 65535 f \n" + xref + b"trailer<</Size 4/Root 1 0 R>>\n"
+    return head + body + table + b"startxref\n%d\n%%%%EOF\n" % (len(head) + len(body))

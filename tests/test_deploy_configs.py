@@ -344,7 +344,9 @@ def test_the_cli_provisions_the_city_once_and_reports(deployed: Deployed, tmp_pa
                            text=True, timeout=60, check=False)
     assert plain.returncode == 0, plain.stderr
     assert json.loads(plain.stdout) == {"stream": "REFORM_EVENTS", "stream_created": True,
-                                        "bucket": "REFORM_IDEMPOTENCY", "bucket_created": True}
+                                        "bucket": "REFORM_IDEMPOTENCY", "bucket_created": True,
+                                        "attachments_bucket": "REFORM_ATTACHMENTS",
+                                        "attachments_bucket_created": True}
 
 
 def test_the_keeper_runs_until_terminated(deployed: Deployed, tmp_path: Path) -> None:

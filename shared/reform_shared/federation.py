@@ -44,7 +44,13 @@ from nats.js.api import DiscardPolicy, ExternalStream, RetentionPolicy, StorageT
 from nats.js.errors import NotFoundError
 from pydantic import BaseModel, Field, field_validator
 
-from reform_shared.provisioning import account_of, ensure_bucket, ensure_stream, event_stream_config
+from reform_shared.provisioning import (
+    account_of,
+    ensure_attachments_bucket,
+    ensure_bucket,
+    ensure_stream,
+    event_stream_config,
+)
 from reform_shared.settings import Settings
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -266,6 +272,7 @@ async def provision_city(nc: NatsClient, cfg: FederationConfig, settings: Settin
     city.sources = city_sources(cfg) or None
     states = [await ensure_stream(js, city)]
     changed = await ensure_bucket(js, settings)
+    changed = await ensure_attachments_bucket(js, settings) or changed  # the city's own submission service
     for node in cfg.nodes:
         node_js = nc.jetstream(prefix=node.api_import, timeout=10)
         states.append(await ensure_stream(node_js, out_stream_config(cfg, node)))

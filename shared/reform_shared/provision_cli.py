@@ -229,7 +229,7 @@ class Keeper:
             else:
                 js = nc.jetstream(timeout=10)
                 report = await provision(js, self.settings)
-                if report.stream_created or report.bucket_created:
+                if report.stream_created or report.bucket_created or report.attachments_bucket_created:
                     log.info("provisioned: %s", json.dumps(dataclasses.asdict(report)))
                 restarted = await restart_stalled_sources(js, self.settings.stream_name)
         finally:
@@ -290,7 +290,7 @@ def _hub_accounts(args: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog=PROG,
-        description="Create or align the node's event stream and idempotency bucket (REFORM_* settings); "
+        description="Create or align the node's event stream, idempotency and attachments buckets (REFORM_* settings); "
                     "with --federation, the city node's streams; with --watch, keep them and their sources",
     )
     parser.add_argument(

@@ -14,6 +14,7 @@ from nats.js.api import (
     DiscardPolicy,
     ExternalStream,
     KeyValueConfig,
+    ObjectStoreConfig,
     RetentionPolicy,
     StorageType,
     StreamConfig,
@@ -30,6 +31,8 @@ class ProvisionReport:
     stream_created: bool
     bucket: str
     bucket_created: bool
+    attachments_bucket: str
+    attachments_bucket_created: bool
 
 
 def account_of(node_id: str) -> str:
@@ -104,8 +107,27 @@ async def ensure_bucket(js: JetStreamContext, settings: Settings) -> bool:
         return True
 
 
+async def ensure_attachments_bucket(js: JetStreamContext, settings: Settings) -> bool:
+    """The object store of the dossiers' attachments, created if missing. True if it was created.
+
+    File storage on the node's nats-server, which fsyncs every write before its ack (sync_interval:
+    always): an acknowledged upload is as durable as an acknowledged event, and backed up with them."""
+    try:
+        await js.object_store(settings.attachments_bucket)
+        return False
+    except (BucketNotFoundError, NotFoundError):
+        await js.create_object_store(
+            settings.attachments_bucket,
+            ObjectStoreConfig(description="Attachments of initiative dossiers (the evidence beside the events)",
+                              storage=StorageType.FILE),
+        )
+        return True
+
+
 async def provision(js: JetStreamContext, settings: Settings) -> ProvisionReport:
-    """Create or align the node's event stream and the idempotency bucket; safe to repeat."""
+    """Create or align the node's event stream, the idempotency and attachments buckets; safe to repeat."""
     stream_created = await ensure_stream(js, event_stream_config(settings)) == "created"
     bucket_created = await ensure_bucket(js, settings)
-    return ProvisionReport(settings.stream_name, stream_created, settings.idempotency_bucket, bucket_created)
+    attachments_created = await ensure_attachments_bucket(js, settings)
+    return ProvisionReport(settings.stream_name, stream_created, settings.idempotency_bucket, bucket_created,
+                           settings.attachments_bucket, attachments_created)

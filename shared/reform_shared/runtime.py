@@ -6,12 +6,13 @@ import asyncio
 import gc
 import inspect
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import nats
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
+from nats.js.object_store import ObjectStore
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -129,9 +130,19 @@ class ServiceRuntime:
     async def _await_bucket(self, bucket: str) -> Any:
         """The idempotency bucket; waits for the provisioning step rather than creating it."""
         assert self.js is not None
+        return await self._await_provisioned(bucket, self.js.key_value)
+
+    async def await_object_store(self, bucket: str) -> ObjectStore:
+        """An object-store bucket (the submission service's attachments); waits for the provisioning
+        step rather than creating it, as for the idempotency bucket."""
+        assert self.js is not None
+        store: ObjectStore = await self._await_provisioned(bucket, self.js.object_store)
+        return store
+
+    async def _await_provisioned(self, bucket: str, lookup: Callable[[str], Awaitable[Any]]) -> Any:
         for attempt in range(60):
             try:
-                return await self.js.key_value(bucket)
+                return await lookup(bucket)
             except Exception:  # noqa: BLE001 - not provisioned yet
                 if attempt == 0:
                     log.warning("waiting for bucket %s to be provisioned", bucket)

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     stream_subjects: list[str] = ["reform.>"]
     idempotency_bucket: str = "REFORM_IDEMPOTENCY"
     idempotency_ttl_seconds: float = 24 * 3600
+    attachments_bucket: str = "REFORM_ATTACHMENTS"
+    """JetStream object store of the dossiers' attachments, on the node's own nats-server beside the
+    event stream: the stream is what is backed up, so the evidence of a dossier lives as durably."""
 
     mongo_url: str = "mongodb://127.0.0.1:27017/?directConnection=true"
     database: str | None = None

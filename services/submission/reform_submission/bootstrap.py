@@ -28,12 +28,14 @@ def build_app(runtime: ServiceRuntime, clock: Clock | None = None) -> FastAPI:
     app = create_app(runtime, [router], title="Dịch vụ tiếp nhận sáng kiến (submission)")
     app.state.clock = clock or SystemClock()
 
-    def wire(rt: ServiceRuntime) -> None:
-        assert rt.store is not None and rt.idempotency is not None and rt.db is not None
+    async def wire(rt: ServiceRuntime) -> None:
+        assert rt.store is not None and rt.idempotency is not None and rt.db is not None and rt.js is not None
+        bucket = rt.settings.attachments_bucket
+        await rt.await_object_store(bucket)  # provisioned beside the stream, never created here
         app.state.service = SubmissionService(
             SubmissionCommands(CommandBus(rt.store, rt.idempotency)),
             SubmissionQueries(rt.db),
-            AttachmentStore(rt.db, max_bytes=rt.settings.max_upload_bytes),
+            AttachmentStore(rt.js, bucket, max_bytes=rt.settings.max_upload_bytes),
         )
 
     runtime.on_started.append(wire)

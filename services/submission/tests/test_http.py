@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from support import ONE_PAGE_PDF, pdf_of_size
 
 from reform_shared.ids import FixedClock
 from reform_shared.runtime import ServiceRuntime
@@ -398,7 +399,6 @@ async def test_the_secretary_closes_submissions_early(api: Api) -> None:
 
 
 # -- attachments and the printable dossier -----------------------------------------------------
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 async def upload(api: Api, name: str, data: bytes, commune: str = "ninh-giang") -> httpx.Response:
@@ -409,16 +409,16 @@ async def upload(api: Api, name: str, data: bytes, commune: str = "ninh-giang") 
 async def test_an_attachment_is_stored_and_its_checksum_kept_in_the_event(api: Api) -> None:
     import hashlib
 
-    stored = await upload(api, "Báo cáo hiệu quả.pdf", PDF_BYTES)
+    stored = await upload(api, "Báo cáo hiệu quả.pdf", ONE_PAGE_PDF)
     assert stored.status_code == 201, stored.text
     ref = stored.json()
-    assert ref["sha256"] == hashlib.sha256(PDF_BYTES).hexdigest() and ref["media_type"] == "application/pdf"
+    assert ref["sha256"] == hashlib.sha256(ONE_PAGE_PDF).hexdigest() and ref["media_type"] == "application/pdf"
     initiative_id = await submitted_id(api, {**INITIATIVE, "attachment_ids": [ref["attachment_id"]]})
     history = (await api.http.get(f"{BASE}/initiatives/{initiative_id}/history",
                                   headers=api.auth(["submitter"]))).json()
     assert history["versions"][0]["content"]["attachments"][0]["sha256"] == ref["sha256"]
     downloaded = await api.http.get(f"{BASE}/attachments/{ref['attachment_id']}", headers=api.auth(["submitter"]))
-    assert downloaded.content == PDF_BYTES and downloaded.headers["X-Checksum-SHA256"] == ref["sha256"]
+    assert downloaded.content == ONE_PAGE_PDF and downloaded.headers["X-Checksum-SHA256"] == ref["sha256"]
 
 
 async def test_a_disguised_attachment_is_refused_by_its_content(api: Api) -> None:
@@ -426,8 +426,33 @@ async def test_a_disguised_attachment_is_refused_by_its_content(api: Api) -> Non
     assert response.status_code == 422 and error(response)["rule"] == "attachment_type"
 
 
+async def test_a_file_of_exactly_the_upload_limit_is_accepted_and_one_byte_more_refused(api: Api) -> None:
+    # The body limit leaves room for the multipart framing: the store's own rule decides, in words.
+    limit = api.runtime.settings.max_upload_bytes
+    assert (await upload(api, "hồ sơ quét.pdf", pdf_of_size(limit))).status_code == 201
+    too_big = await upload(api, "hồ sơ quét.pdf", pdf_of_size(limit + 1))
+    assert too_big.status_code == 422 and error(too_big)["rule"] == "attachment_max_size"
+
+
+async def test_a_pdf_header_on_an_executable_is_refused_by_its_structure(api: Api) -> None:
+    response = await upload(api, "bao-cao.pdf", b"%PDF-1.7\nMZ\x90\x00 this is an executable\n%%EOF\n")
+    assert response.status_code == 422
+    body = error(response)
+    assert (body["rule"], body["field"]) == ("attachment_structure", "attachments")
+    assert body["message_vi"].startswith("Tệp không phải Tài liệu PDF (.pdf) hợp lệ")
+
+
+@pytest.mark.parametrize("attachment_id",
+                         ["6b01303479e8d07ffcdce0e1", "not-an-id", "0190f1b2-3c4d-7e8f-9a0b-1c2d3e4f5a6b"])
+async def test_an_old_or_unknown_attachment_id_is_a_404(api: Api, attachment_id: str) -> None:
+    response = await api.http.get(f"{BASE}/attachments/{attachment_id}", headers=api.auth(["submitter"]))
+    assert response.status_code == 404 and error(response)["rule"] == "attachment_exists"
+    submitted = await api.submit({**INITIATIVE, "attachment_ids": [attachment_id]})
+    assert submitted.status_code == 404
+
+
 async def test_another_communes_attachment_cannot_be_referenced(api: Api) -> None:
-    foreign = await upload(api, "x.pdf", PDF_BYTES, commune="an-lao")
+    foreign = await upload(api, "x.pdf", ONE_PAGE_PDF, commune="an-lao")
     assert foreign.status_code == 201
     before = await api.events()
     response = await api.submit({**INITIATIVE, "attachment_ids": [foreign.json()["attachment_id"]]})

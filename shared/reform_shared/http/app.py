@@ -18,6 +18,8 @@ from reform_shared.http.limits import BodySizeLimit
 from reform_shared.runtime import ServiceRuntime
 from reform_shared.telemetry import setup_tracing
 
+MULTIPART_MARGIN_BYTES = 64 * 1024
+
 
 def ops_router() -> APIRouter:
     """Operator endpoints: projection health, parked events, replay and rebuild."""
@@ -112,7 +114,9 @@ def create_app(runtime: ServiceRuntime, routers: Sequence[APIRouter], title: str
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.max_body_bytes,
-        upload_max_bytes=settings.max_upload_bytes,
+        # The multipart framing around the file (boundaries, part headers) on top of the file's own limit:
+        # a file of exactly max_upload_bytes is accepted, a larger one gets the store's bilingual 422.
+        upload_max_bytes=settings.max_upload_bytes + MULTIPART_MARGIN_BYTES,
         upload_suffixes=("/attachments",),
     )
     return app

@@ -1,86 +1,64 @@
-"""Initiative attachments stored in GridFS, their type judged from the content and their checksum kept.
+"""Initiative attachments in a JetStream object store, beside the events; their checksum kept and verified.
 
-GridFS rather than a folder on disk: the files live in the same database the node already runs and
-backs up (SecantusDB embedded, MongoDB in production), are split in chunks under the 16 MB document
-limit, and are scoped by commune in the same query that finds them.
+An object store on the node's own nats-server rather than GridFS in the embedded database: that server
+fsyncs every write before acknowledging it (`sync_interval: always`), and its stream is the one thing a
+node backs up (projections are rebuilt from it). The embedded database lost 1–3 of 20–30 acknowledged
+GridFS uploads on kill -9, lost for good since nothing else held them. The evidence of a dossier now
+lives as durably as its events, and the city can mirror or source the bucket to open a nominated
+initiative's files.
+
+Objects are named `<commune_id>/<attachment_id>` (a UUIDv7): another commune's file is simply absent.
+Filename, media type, SHA-256, uploader and time are kept in the object's headers.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
-import io
 import re
 import unicodedata
-import zipfile
-from typing import Any
+import uuid
+from collections.abc import Callable
 
-from bson import ObjectId
-from gridfs.asynchronous import AsyncGridFSBucket, AsyncGridOut
-from gridfs.errors import NoFile
-from pymongo.asynchronous.database import AsyncDatabase
+from nats.js import JetStreamContext
+from nats.js.api import ObjectInfo, ObjectMeta, ObjectMetaOptions
+from nats.js.errors import BadObjectMetaError, NotFoundError
+from nats.js.object_store import OBJ_CHUNKS_PRE_TEMPLATE, OBJ_STREAM_TEMPLATE, ObjectStore
 
-from reform_shared.errors import NotFound, RuleViolation
+from reform_shared.envelope import TOKEN_PATTERN
+from reform_shared.errors import NotFound
 from reform_shared.events import AttachmentRef
-from reform_shared.ids import Clock, SystemClock
+from reform_shared.ids import Clock, SystemClock, new_id
+from reform_submission.adapters.content import (
+    ALLOWED_MEDIA_TYPES,
+    DOCX,
+    JPEG,
+    PDF,
+    PNG,
+    XLSX,
+    check_content,
+    sniff_media_type,
+)
 
-PDF = "application/pdf"
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-JPEG = "image/jpeg"
-PNG = "image/png"
+__all__ = ["ALLOWED_MEDIA_TYPES", "DOCX", "JPEG", "PDF", "PNG", "XLSX", "AttachmentCorrupted", "AttachmentStore",
+           "sanitize_filename", "sniff_media_type"]
 
-ALLOWED_MEDIA_TYPES: dict[str, str] = {
-    PDF: "Tài liệu PDF (.pdf)",
-    DOCX: "Văn bản Word (.docx)",
-    XLSX: "Bảng tính Excel (.xlsx)",
-    JPEG: "Ảnh JPEG (.jpg)",
-    PNG: "Ảnh PNG (.png)",
-}
-_EXTENSIONS = {PDF: ".pdf", DOCX: ".docx", XLSX: ".xlsx", JPEG: ".jpg", PNG: ".png"}
-
-_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-_ZIP_LOCAL_HEADER = b"PK\x03\x04"
+CHUNK_BYTES = 512 * 1024
+"""Each chunk is one fsync'd publish. 512 KiB fits a server's default 1 MB max_payload (the node's
+allows 4 MB); 20 MB is 40 publishes. Measured here: 128 KiB (nats-py's default) 0.13–0.15 s for 20 MB,
+512 KiB 0.07–0.10 s, 1 MiB 0.07 s."""
+FILENAME, MEDIA_TYPE, SHA256 = "Reform-Filename", "Reform-Media-Type", "Reform-Sha256"
+COMMUNE, UPLOADED_BY, UPLOADED_AT = "Reform-Commune", "Reform-Uploaded-By", "Reform-Uploaded-At"
 _MB = 1024 * 1024
 MAX_FILENAME_LENGTH = 200
+_EXTENSIONS = {PDF: ".pdf", DOCX: ".docx", XLSX: ".xlsx", JPEG: ".jpg", PNG: ".png"}
 _WINDOWS_RESERVED = re.compile(r'[<>:"|?*]')
+_COMMUNE = re.compile(TOKEN_PATTERN)
 _FIELD = "attachments"
 
 
 class AttachmentCorrupted(RuntimeError):
     """The stored bytes no longer match their recorded checksum: an operator's problem, not a user's."""
-
-
-def sniff_media_type(data: bytes) -> str | None:
-    """The allowed media type the bytes really are, or None; the file name plays no part."""
-    if data.startswith(b"%PDF-"):
-        return PDF
-    if data.startswith(b"\xff\xd8\xff"):
-        return JPEG
-    if data.startswith(_PNG_SIGNATURE):
-        return PNG
-    if data.startswith(_ZIP_LOCAL_HEADER):
-        return _sniff_office(data)
-    return None
-
-
-def _sniff_office(data: bytes) -> str | None:
-    # Only the central directory is read, never a member: a zip bomb costs nothing here.
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError):
-        return None
-    if "[Content_Types].xml" not in names:
-        return None
-    # A .docm/.xlsm renamed .docx/.xlsx carries macros; refuse it rather than pass it to the council.
-    if any(name.lower().endswith("vbaproject.bin") for name in names):
-        return None
-    is_docx, is_xlsx = "word/document.xml" in names, "xl/workbook.xml" in names
-    if is_docx and not is_xlsx:
-        return DOCX
-    if is_xlsx and not is_docx:
-        return XLSX
-    return None
 
 
 def sanitize_filename(filename: str, media_type: str) -> str:
@@ -102,8 +80,14 @@ def sanitize_filename(filename: str, media_type: str) -> str:
     return name
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / _MB:.3g}"
+def object_name(commune_id: str, attachment_id: str) -> str | None:
+    """`<commune_id>/<attachment_id>`, or None when either is not one this store could have made
+    (an old GridFS ObjectId, a typo): such an id is simply not found."""
+    try:
+        canonical = str(uuid.UUID(attachment_id)) == attachment_id
+    except ValueError:
+        return None
+    return f"{commune_id}/{attachment_id}" if canonical and _COMMUNE.match(commune_id) else None
 
 
 def _not_found(attachment_id: str) -> NotFound:
@@ -117,100 +101,102 @@ def _not_found(attachment_id: str) -> NotFound:
 
 
 class AttachmentStore:
-    """Saves and reads a commune's attachments in one GridFS bucket."""
+    """Saves and reads a commune's attachments in the node's attachments object store.
+
+    Errors of NATS itself (server unreachable, publish timed out) propagate as they are: nothing was
+    acknowledged, and the HTTP layer answers 503."""
 
     def __init__(
         self,
-        db: AsyncDatabase[Any],
+        js: JetStreamContext,
+        bucket: str,
         *,
         max_bytes: int = 20 * _MB,
-        bucket_name: str = "attachments",
         clock: Clock | None = None,
+        ids: Callable[[], str] = new_id,
     ) -> None:
         if max_bytes <= 0:
             raise ValueError("max_bytes must be positive")
         self.max_bytes = max_bytes
-        self.bucket = AsyncGridFSBucket(db, bucket_name=bucket_name)
+        self.js = js
+        self.bucket = bucket
+        self.stream = OBJ_STREAM_TEMPLATE.format(bucket=bucket)
+        self.objects = ObjectStore(name=bucket, stream=self.stream, js=js)
         self.clock: Clock = clock or SystemClock()
+        self.ids = ids
 
     async def save(self, *, commune_id: str, uploaded_by: str, filename: str, data: bytes) -> AttachmentRef:
-        """Check size and content type, then store; the returned reference goes into the event."""
-        media_type = self.check(data)
-        name = sanitize_filename(filename, media_type)
-        sha256 = hashlib.sha256(data).hexdigest()
-        metadata = {
-            "commune_id": commune_id,
-            "uploaded_by": uploaded_by,
-            "sha256": sha256,
-            "media_type": media_type,
-            "uploaded_at": self.clock.now(),
-        }
-        file_id = await self.bucket.upload_from_stream(name, data, metadata=metadata)
-        return AttachmentRef(attachment_id=str(file_id), filename=name, media_type=media_type, size=len(data),
-                             sha256=sha256)
+        """Check size, type and structure, then store; the returned reference goes into the event.
+        It returns once every chunk and the object's metadata are acknowledged, i.e. on disk."""
+        media_type = await asyncio.to_thread(self.check, data)  # parsing 20 MB must not stall the loop
+        attachment_id = self.ids()
+        name = object_name(commune_id, attachment_id)
+        if name is None:
+            raise ValueError(f"cannot store an attachment of commune {commune_id!r} as {attachment_id!r}")
+        ref = AttachmentRef(attachment_id=attachment_id, filename=sanitize_filename(filename, media_type),
+                            media_type=media_type, size=len(data), sha256=hashlib.sha256(data).hexdigest())
+        headers = {FILENAME: ref.filename, MEDIA_TYPE: media_type, SHA256: ref.sha256, COMMUNE: commune_id,
+                   UPLOADED_BY: uploaded_by, UPLOADED_AT: self.clock.now().isoformat()}
+        # Values as lists: the shape of nats.go's ObjectMeta.Headers, so the nats CLI and Go clients read them.
+        meta = ObjectMeta(name=name, headers={key: [value] for key, value in headers.items()},
+                          options=ObjectMetaOptions(max_chunk_size=CHUNK_BYTES))
+        await self.objects.put(name, data, meta=meta)
+        return ref
 
     def check(self, data: bytes) -> str:
         """The media type of acceptable content, or the rule it breaks."""
-        if not data:
-            raise RuleViolation("Tệp đính kèm rỗng", "the attachment is empty", field=_FIELD,
-                                rule="attachment_not_empty")
-        if len(data) > self.max_bytes:
-            limit = _megabytes(self.max_bytes)
-            raise RuleViolation(
-                f"Tệp đính kèm vượt quá dung lượng cho phép {limit.replace('.', ',')} MB "
-                f"(tệp có {_megabytes(len(data)).replace('.', ',')} MB)",
-                f"the attachment exceeds the {limit} MB limit",
-                field=_FIELD,
-                rule="attachment_max_size",
-                details={"max_bytes": self.max_bytes, "size": len(data)},
-            )
-        media_type = sniff_media_type(data)
-        if media_type is None:
-            labels = ", ".join(ALLOWED_MEDIA_TYPES.values())
-            raise RuleViolation(
-                f"Loại tệp không được chấp nhận (xác định theo nội dung tệp, không theo tên tệp). "
-                f"Chỉ nhận: {labels}",
-                "file type not allowed, judged from the file's content, not its name; "
-                f"allowed: {', '.join(ALLOWED_MEDIA_TYPES)}",
-                field=_FIELD,
-                rule="attachment_type",
-                details={"allowed": list(ALLOWED_MEDIA_TYPES)},
-            )
-        return media_type
+        return check_content(data, self.max_bytes)
 
     async def describe(self, commune_id: str, attachment_id: str) -> AttachmentRef:
         """The reference of a commune's attachment, without reading its bytes."""
-        return _ref(await self._open(commune_id, attachment_id))
+        return _ref(attachment_id, await self._info(commune_id, attachment_id))
 
     async def read(self, commune_id: str, attachment_id: str) -> tuple[AttachmentRef, bytes]:
         """A commune's attachment and its bytes, verified against the stored checksum."""
-        grid_out = await self._open(commune_id, attachment_id)
-        ref = _ref(grid_out)
-        try:
-            data = await grid_out.read()
-        except NoFile as exc:  # deleted between the lookup and the read
-            raise _not_found(attachment_id) from exc
-        if hashlib.sha256(data).hexdigest() != ref.sha256:
+        info = await self._info(commune_id, attachment_id)
+        ref = _ref(attachment_id, info)
+        data = await self._chunks(info)
+        if len(data) != ref.size or hashlib.sha256(data).hexdigest() != ref.sha256:
             raise AttachmentCorrupted(f"attachment {attachment_id} does not match its sha256 {ref.sha256}")
         return ref, data
 
-    async def _open(self, commune_id: str, attachment_id: str) -> AsyncGridOut:
-        if not ObjectId.is_valid(attachment_id):
+    async def _info(self, commune_id: str, attachment_id: str) -> ObjectInfo:
+        name = object_name(commune_id, attachment_id)
+        if name is None:
             raise _not_found(attachment_id)
-        # The commune is in the query itself: another commune's file is simply absent, never fetched.
-        cursor = self.bucket.find({"_id": ObjectId(attachment_id), "metadata.commune_id": commune_id}).limit(1)
-        found = await cursor.to_list()
-        if not found:
-            raise _not_found(attachment_id)
-        return found[0]
+        try:
+            return await self.objects.get_info(name)
+        except NotFoundError as exc:  # ObjectNotFoundError is one; a deleted object is not found too
+            raise _not_found(attachment_id) from exc
+        except BadObjectMetaError as exc:
+            raise AttachmentCorrupted(f"attachment {attachment_id} has unreadable metadata") from exc
+
+    async def _chunks(self, info: ObjectInfo) -> bytes:
+        """The chunks by direct get, one request each. nats-py's `ObjectStore.get` reads through an
+        ordered push consumer: 0.8 s for 20 MB here against 0.05 s, and it waits forever for a chunk
+        that is missing; a missing chunk here is a 404 from the server, so corruption, reported."""
+        subject = OBJ_CHUNKS_PRE_TEMPLATE.format(bucket=self.bucket, obj=info.nuid)
+        parts: list[bytes] = []
+        seq = 1
+        for _ in range(info.chunks or 0):
+            try:
+                msg = await self.js.get_msg(self.stream, seq=seq, subject=subject, next=True, direct=True)
+            except NotFoundError as exc:
+                raise AttachmentCorrupted(f"object {info.name} misses chunks after {len(parts)}") from exc
+            parts.append(msg.data or b"")
+            seq = (msg.seq or seq) + 1
+        return b"".join(parts)
 
 
-def _ref(grid_out: AsyncGridOut) -> AttachmentRef:
-    metadata = grid_out.metadata or {}
-    return AttachmentRef(
-        attachment_id=str(grid_out._id),
-        filename=grid_out.filename,
-        media_type=metadata["media_type"],
-        size=grid_out.length,
-        sha256=metadata["sha256"],
-    )
+def _ref(attachment_id: str, info: ObjectInfo) -> AttachmentRef:
+    headers = info.headers or {}
+
+    def header(key: str) -> str:
+        value = headers.get(key)
+        if isinstance(value, list) and value and isinstance(value[0], str):
+            return value[0]
+        raise AttachmentCorrupted(f"attachment {attachment_id} has no {key} header")
+
+    return AttachmentRef(attachment_id=attachment_id, filename=header(FILENAME), media_type=header(MEDIA_TYPE),
+                         size=info.size or 0, sha256=header(SHA256))
+
