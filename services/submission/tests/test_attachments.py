@@ -236,10 +236,13 @@ async def test_missing_chunks_are_corruption_not_a_wait(
     assert await store.describe("ninh-giang", ref.attachment_id) == ref  # the metadata is still there
 
 
-async def test_without_nats_an_upload_raises_a_nats_error(js: JetStreamContext, settings: Settings) -> None:
+async def test_without_nats_an_upload_is_refused_as_unavailable(js: JetStreamContext, settings: Settings) -> None:
+    from reform_shared.errors import ServiceUnavailable
+
     nc = await nats.connect(settings.nats_url)
     cut_off = AttachmentStore(nc.jetstream(timeout=2), settings.attachments_bucket)
     await nc.close()
-    with pytest.raises(nats.errors.Error):  # not a RuleViolation nor a NotFound: the HTTP layer's 503
+    with pytest.raises(ServiceUnavailable) as refused:  # not a RuleViolation nor a NotFound: a 503
         await save(cut_off, TINY_PDF)
+    assert refused.value.dependency == "nats"
     assert await stored_objects(js, settings) == 0

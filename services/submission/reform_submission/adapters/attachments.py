@@ -26,7 +26,7 @@ from nats.js.errors import BadObjectMetaError, NotFoundError
 from nats.js.object_store import OBJ_CHUNKS_PRE_TEMPLATE, OBJ_STREAM_TEMPLATE, ObjectStore
 
 from reform_shared.envelope import TOKEN_PATTERN
-from reform_shared.errors import NotFound
+from reform_shared.errors import NotFound, ServiceUnavailable
 from reform_shared.events import AttachmentRef
 from reform_shared.ids import Clock, SystemClock, new_id
 from reform_submission.adapters.content import (
@@ -129,6 +129,7 @@ class AttachmentStore:
         """Check size, type and structure, then store; the returned reference goes into the event.
         It returns once every chunk and the object's metadata are acknowledged, i.e. on disk."""
         media_type = await asyncio.to_thread(self.check, data)  # parsing 20 MB must not stall the loop
+        self._available()
         attachment_id = self.ids()
         name = object_name(commune_id, attachment_id)
         if name is None:
@@ -160,10 +161,16 @@ class AttachmentStore:
             raise AttachmentCorrupted(f"attachment {attachment_id} does not match its sha256 {ref.sha256}")
         return ref, data
 
+    def _available(self) -> None:
+        """Refuse at once (503) while NATS is away, rather than after the publish timeout."""
+        if not self.js._nc.is_connected:
+            raise ServiceUnavailable("nats", "not connected")
+
     async def _info(self, commune_id: str, attachment_id: str) -> ObjectInfo:
         name = object_name(commune_id, attachment_id)
         if name is None:
             raise _not_found(attachment_id)
+        self._available()
         try:
             return await self.objects.get_info(name)
         except NotFoundError as exc:  # ObjectNotFoundError is one; a deleted object is not found too
