@@ -398,7 +398,9 @@ class ReportingBench:
                           len(stored))
         projections = []
         for r in runners:
-            received = sum(by_type[t] for t in set(r.projection.event_types))
+            # A projection without event types reads every subject (the event audit): the whole stream.
+            received = sum(by_type[t] for t in set(r.projection.event_types)) if r.projection.event_types \
+                else len(stored)
             label = f"rebuild  {r.projection.name}: rebuild() + run_until_caught_up()"
             projections.append(_Projection(r.projection.name, tuple(r.projection.event_types), received,
                                            Measurement(label, received)))
@@ -524,7 +526,7 @@ class ReportingBench:
         assert runtime.db is not None and runtime.js is not None
         name = runner.projection.name
         types = set(projection.event_types)
-        mine = [e for e in stored if e.envelope.event_type in types]
+        mine = [e for e in stored if e.envelope.event_type in types] if types else list(stored)
         bodies = [e.envelope.to_json() for e in mine]
         registry = runtime.registry
         size = runner.catch_up_batch_size

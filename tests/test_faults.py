@@ -19,7 +19,7 @@ from support import CounterProjection, submitted
 from test_projection_runner import publish, runner_for
 
 from reform_node.servers import free_port, mongo_url, start_mongo
-from reform_shared.audit import AUDIT, EventAudit
+from reform_shared.audit import EventAudit
 from reform_shared.errors import Conflict
 from reform_shared.events import build_registry
 from reform_shared.projection import CHECKPOINTS, PARKED, ProjectionRunner
@@ -179,8 +179,7 @@ async def test_an_event_of_an_unknown_type_is_visible_to_operators(js: JetStream
         [parked] = await runner.list_parked()
         assert (parked["stream_seq"], parked["error_kind"], parked["event_type"]) == (
             seq, "unknown_event_type", "InitiativeTeleported")
-        counted = [doc async for doc in client[settings.database_name][AUDIT].find()]
-        assert [(d["event_type"], d["count"]) for d in counted] == [("InitiativeSubmitted", 1)]
+        assert status["last_applied_sequence"] == seq  # the known event went by, and the checkpoint with it
     finally:
         await client.drop_database(settings.database_name)
         await client.close()

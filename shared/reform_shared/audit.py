@@ -4,14 +4,11 @@ Projections read the event types they know, filtered on the server, so an event 
 knows (a newer producer, a forged or mistyped subject) would reach no consumer and nobody would hear of
 it. This projection reads every subject of the node's prefixes: an unknown type, an event that does not
 parse, or one whose body names another commune than its subject is parked where operators see it
-(`GET /ops/projections`, `…/event_audit/parked`), and what does parse is counted per commune and type.
+(`GET /ops/projections`, `…/event_audit/parked`). It writes nothing else: what parses is the other
+projections' business, and a write per event would cost every node a second projection's worth of work.
 """
 
 from __future__ import annotations
-
-from typing import Any
-
-from pymongo import UpdateOne
 
 from reform_shared.projection import Projection, Write
 from reform_shared.store import StoredEvent
@@ -22,18 +19,10 @@ AUDIT = "event_audit"
 class EventAudit(Projection):
     name = AUDIT
     event_types = ()
-    collections = (AUDIT,)
+    collections = ()
 
     def subject_filters(self, prefix: str) -> list[str]:
         return [f"{prefix}.>"]
 
     def apply(self, event: StoredEvent) -> list[Write]:
-        envelope = event.envelope
-        key = f"{envelope.commune_id}:{envelope.event_type}"
-        update: dict[str, Any] = {
-            "$setOnInsert": {"commune_id": envelope.commune_id, "event_type": envelope.event_type,
-                             "first_seq": event.stream_seq},
-            "$inc": {"count": 1},
-            "$max": {"last_seq": event.stream_seq},
-        }
-        return [Write(AUDIT, UpdateOne({"_id": key}, update, upsert=True))]
+        return []
