@@ -25,6 +25,8 @@ from reform_submission.bootstrap import build_app, build_runtime
 pytestmark = pytest.mark.service
 
 VN = dt.timezone(dt.timedelta(hours=7))
+SERVER_IDLE_SECONDS = 3
+MAX_IDLE_MS = SERVER_IDLE_SECONDS * 1000 // 2
 BASE = "/api/v1/communes/ninh-giang"
 NOW = dt.datetime.now(VN)
 CAMPAIGN = {
@@ -45,7 +47,9 @@ class Node:
         self.nats = start_nats(self.tmp / "nats", self.nats_port, self.http_port, "outage-node")
 
     def start_mongo(self) -> None:
-        self.mongo = start_mongo(self.tmp / "mongo" / "data", self.mongo_port)
+        # The server closes connections idle for 3 s here (300 s by default), to show the pools close theirs first.
+        self.mongo = start_mongo(self.tmp / "mongo" / "data", self.mongo_port,
+                                 env={"REFORM_SECANTUS_CLIENT_IDLE": str(SERVER_IDLE_SECONDS)})
 
     def stop(self) -> None:
         for child in (self.nats, self.mongo):
@@ -73,7 +77,7 @@ async def running(tmp_path: Path) -> AsyncIterator[tuple[Node, httpx.AsyncClient
     tag = uuid.uuid4().hex[:8]
     settings = Settings(environment="test", service_name="submission", nats_url=f"nats://127.0.0.1:{node.nats_port}",
                         mongo_url=mongo_url(node.mongo_port), jwt_secret=SecretStr(TEST_SECRET),
-                        database=f"outage_{tag}")
+                        database=f"outage_{tag}", mongo_max_idle_ms=MAX_IDLE_MS)
     nc = await nats.connect(settings.nats_url)
     await provision(nc.jetstream(), settings)
     await nc.close()
@@ -140,3 +144,15 @@ async def test_the_database_killed_reads_are_503_and_work_again_once_it_is_back(
     assert (await eventually_status(lambda: http.get("/ready"), 200)).status_code == 200
     listed = await eventually_status(lambda: http.get(f"{BASE}/initiatives", headers=auth(["secretary"])), 200)
     assert listed.status_code == 200
+
+
+async def test_ready_does_not_flap_after_the_database_closed_idle_connections(running) -> None:
+    """The embedded server closes connections idle for its limit; the service's pool closes them first (at
+    half the limit here, as 60 s against 300 s on a node), so probes after idle periods all succeed."""
+    _, http = running
+    answers = []
+    for _ in range(4):
+        await asyncio.sleep(SERVER_IDLE_SECONDS + 0.5)  # longer than the server keeps an idle connection
+        answers += [(await http.get("/ready")).status_code for _ in range(3)]
+        answers.append((await http.get(f"{BASE}/initiatives", headers=auth(["secretary"]))).status_code)
+    assert answers == [200] * len(answers)

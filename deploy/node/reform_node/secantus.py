@@ -21,11 +21,16 @@ from secantus.server import SecantusDBServer
 
 LIFETIME_SECONDS = float(os.environ.get("REFORM_SECANTUS_TXN_LIFETIME", "10"))
 """Longer than any pause inside one projection transaction (a batch's statements follow each other)."""
+IDLE_SECONDS = os.environ.get("REFORM_SECANTUS_CLIENT_IDLE")
+"""The server's own default (300 s) unless set: tests shorten it to show that pools close idle connections
+before the server does."""
 
 
 class _ReapedServer(SecantusDBServer):  # type: ignore[misc]
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("transaction_lifetime_seconds", LIFETIME_SECONDS)
+        if IDLE_SECONDS:
+            kwargs.setdefault("client_idle_timeout_s", float(IDLE_SECONDS))
         super().__init__(*args, **kwargs)
         self._reaper_stop = threading.Event()
 

@@ -129,9 +129,10 @@ def mongo_argv(data_dir: Path, port: int, durable: bool = True) -> list[str]:
     return argv + (["--sync-on-commit"] if durable else [])
 
 
-def start_mongo(data_dir: Path, port: int, durable: bool = True) -> ChildProcess:
+def start_mongo(data_dir: Path, port: int, durable: bool = True, env: dict[str, str] | None = None) -> ChildProcess:
     data_dir.mkdir(parents=True, exist_ok=True)
-    child = ChildProcess("mongo", mongo_argv(data_dir, port, durable), data_dir.parent / "secantus.log")
+    child = ChildProcess("mongo", mongo_argv(data_dir, port, durable), data_dir.parent / "secantus.log",
+                         env=env or {})
     child.start()
     assert child.proc is not None
     wait_for_port("127.0.0.1", port, 60, child.proc)
