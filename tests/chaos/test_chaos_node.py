@@ -1,0 +1,277 @@
+"""Nothing acknowledged is ever lost or answered wrongly: a whole commune node under kill -9 (issue 12).
+
+Real processes only (nats-server, SecantusDB, the four services, as `reform_node` starts them). Under a steady
+load of clients that retry every command with its own Idempotency-Key and the same body until a definitive
+answer, each process kind is killed (SIGKILL) and restarted on the same ports and data, cycling through the
+kinds in an order drawn from a seeded RNG. Then every invariant is checked and every violation reported at
+once, with the timeline of kills and of what the clients saw.
+
+Knobs (environment): REFORM_CHAOS_SEED (default 12), REFORM_CHAOS_ROUNDS (rounds of one kill per kind, default
+2), REFORM_CHAOS_MAX_SECONDS (bound of the kill phase, default 150), REFORM_CHAOS_REPORT (a path for the JSON
+report; it is always written to the node's tmp folder too).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import statistics
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from chaos_audit import (
+    Violation,
+    check_answers,
+    check_attachments,
+    check_projections,
+    check_server_errors,
+    check_stream,
+    submitted_events,
+)
+from chaos_load import Load, Recorder, Upload, pdf_bytes, submitter, uploader
+from chaos_node import INFRASTRUCTURE, KINDS, ChaosNode, all_ready_after, ready_after
+
+from reform_node.node import SERVICES
+
+pytestmark = pytest.mark.chaos
+
+SEED = int(os.environ.get("REFORM_CHAOS_SEED", "12"))
+ROUNDS = int(os.environ.get("REFORM_CHAOS_ROUNDS", "2"))
+MAX_KILL_PHASE = float(os.environ.get("REFORM_CHAOS_MAX_SECONDS", "150"))
+CLIENTS = 4
+READY_BOUND = 30.0
+"""Every service answers /ready 200 within this many seconds of its restart (or of its dependency's)."""
+READY_WAIT = 60.0
+"""How long a restart is watched: long enough to measure a slow one, bounded so the run is."""
+DRAIN = 45.0
+"""After the kills: how long the clients keep retrying the commands still without an answer."""
+
+
+class Timeline:
+    """What happened when, relative to the start of the load, with what the clients saw in between."""
+
+    def __init__(self, recorder: Recorder) -> None:
+        self.started = time.monotonic()
+        self.recorder = recorder
+        self.entries: list[dict[str, Any]] = []
+
+    def mark(self, what: str, **details: Any) -> None:
+        entry = {"t": round(time.monotonic() - self.started, 2), "what": what, **details,
+                 "clients_since_last": self.recorder.since_last_mark()}
+        self.entries.append(entry)
+        print(f"[chaos +{entry['t']:7.2f}s] {what} {details} clients: {entry['clients_since_last']}", flush=True)
+
+
+@pytest.fixture
+def chaos_node(tmp_path: Path) -> Iterator[ChaosNode]:
+    node = ChaosNode(tmp_path / "node")
+    node.start()
+    try:
+        yield node
+    finally:
+        node.stop()
+
+
+async def heal(node: ChaosNode, http: httpx.AsyncClient, timeline: Timeline,
+               violations: list[Violation]) -> None:
+    """Restart whatever died without being killed, and any service that does not get ready: the checks after
+    the kills need the whole node, and each such case is a violation of its own."""
+    for kind, code in node.exited().items():
+        violations.append(("process_stays_up", f"{kind} exited by itself (code {code}); log: "
+                                               f"{node.log_tail(kind, 5)}"))
+        timeline.mark("restart (exited by itself)", kind=kind, code=code)
+        await asyncio.to_thread(node.restart, kind)
+    for service in SERVICES:
+        if await ready_after(http, node.url(service), time.monotonic(), READY_WAIT) is None:
+            violations.append(("ready_within_bound", f"{service} never ready; restarted; log: "
+                                                     f"{node.log_tail(service, 5)}"))
+            timeline.mark("restart (never ready)", kind=service)
+            node.kill(service)
+            await asyncio.to_thread(node.restart, service)
+            await ready_after(http, node.url(service), time.monotonic(), READY_WAIT)
+
+
+async def kill_and_restart(node: ChaosNode, kind: str, rng: random.Random, http: httpx.AsyncClient,
+                           timeline: Timeline, readiness: dict[str, list[float | None]],
+                           violations: list[Violation]) -> None:
+    pid = node.kill(kind)
+    timeline.mark("kill -9", kind=kind, pid=pid)
+    await asyncio.sleep(rng.uniform(0.0, 1.0) if kind in INFRASTRUCTURE else rng.uniform(0.0, 0.3))
+    started = time.monotonic()
+    await asyncio.to_thread(node.restart, kind)
+    process_seconds = round(time.monotonic() - started, 2)
+    ready = await all_ready_after(http, node, started, READY_WAIT)
+    watched = SERVICES if kind in INFRASTRUCTURE else (kind,)
+    for service in watched:
+        readiness.setdefault(f"{service} after {kind}" if kind in INFRASTRUCTURE else service, []).append(
+            ready[service])
+        if ready[service] is None or ready[service] > READY_BOUND:  # type: ignore[operator]
+            violations.append(("ready_within_bound", f"{service} after the restart of {kind} at "
+                                                     f"+{timeline.entries[-1]['t']}s: ready after {ready[service]}s "
+                                                     f"(bound {READY_BOUND}s)"))
+    timeline.mark("restarted", kind=kind, process_start_s=process_seconds, ready_s=ready)
+    await heal(node, http, timeline, violations)
+
+
+async def kill_phase(node: ChaosNode, timeline: Timeline, readiness: dict[str, list[float | None]],
+                     violations: list[Violation]) -> int:
+    """ROUNDS rounds of one kill per kind (a seeded order each round), a few seconds apart; returns the kills."""
+    rng = random.Random(SEED)
+    deadline = time.monotonic() + MAX_KILL_PHASE
+    kills = 0
+    async with httpx.AsyncClient() as http:
+        for round_number in range(ROUNDS):
+            order = list(KINDS)
+            rng.shuffle(order)
+            timeline.mark("round", number=round_number + 1, order=order)
+            for kind in order:
+                await asyncio.sleep(rng.uniform(2.0, 4.0))
+                if time.monotonic() > deadline:
+                    timeline.mark("kill phase bound reached", bound_s=MAX_KILL_PHASE)
+                    return kills
+                await kill_and_restart(node, kind, rng, http, timeline, readiness, violations)
+                kills += 1
+        await asyncio.sleep(2.0)
+    return kills
+
+
+def readiness_figures(readiness: dict[str, list[float | None]]) -> dict[str, dict[str, Any]]:
+    figures = {}
+    for what, values in sorted(readiness.items()):
+        measured = [v for v in values if v is not None]
+        figures[what] = {"n": len(values), "never": len(values) - len(measured),
+                         "min": min(measured, default=None),
+                         "median": statistics.median(measured) if measured else None,
+                         "max": max(measured, default=None)}
+    return figures
+
+
+def verdict(violations: list[Violation], report: dict[str, Any], report_path: Path) -> str:
+    by_invariant: dict[str, list[str]] = {}
+    for invariant, detail in violations:
+        by_invariant.setdefault(invariant, []).append(detail)
+    report["violations"] = {k: {"count": len(v), "examples": v[:10]} for k, v in by_invariant.items()}
+    text = json.dumps(report, indent=1, default=str, ensure_ascii=False)
+    report_path.write_text(text)
+    if extra := os.environ.get("REFORM_CHAOS_REPORT"):
+        Path(extra).write_text(text)
+    lines = [f"{len(violations)} violations of {len(by_invariant)} invariants (seed {SEED}; report {report_path}):"]
+    for invariant, details in sorted(by_invariant.items()):
+        lines.append(f"- {invariant}: {len(details)}")
+        lines.extend(f"    {d}" for d in details[:5])
+    lines.append(f"clients saw: {report['client_outcomes']}")
+    return "\n".join(lines)
+
+
+@pytest.mark.timeout(600)
+async def test_nothing_acknowledged_is_lost_or_answered_wrongly_under_kill_9(chaos_node: ChaosNode,
+                                                                             tmp_path: Path) -> None:
+    node = chaos_node
+    campaign = await asyncio.to_thread(node.launch_campaign)
+    recorder = Recorder()
+    load = Load(node.url("submission"), campaign, recorder)
+    timeline = Timeline(recorder)
+    violations: list[Violation] = []
+    readiness: dict[str, list[float | None]] = {}
+    writer = node.bearer("chaos-uploader", ["submitter"])
+
+    clients = [asyncio.create_task(submitter(load, lambda user: node.bearer(user, ["submitter"]), i, SEED))
+               for i in range(CLIENTS)]
+    clients.append(asyncio.create_task(uploader(load, writer, SEED)))
+    timeline.mark("load started", clients=CLIENTS, uploader=1, seed=SEED)
+    kills = await kill_phase(node, timeline, readiness, violations)
+
+    load.stop_new.set()
+    load.give_up_at = time.monotonic() + DRAIN
+    timeline.mark("kills over: no new commands, retries until answered", drain_s=DRAIN)
+    done, pending = await asyncio.wait(clients, timeout=DRAIN + 15)
+    for task in pending:
+        task.cancel()
+    for task in done:
+        if task.exception() is not None:
+            violations.append(("harness", f"a client failed: {task.exception()!r}"))
+    async with httpx.AsyncClient() as http:
+        await heal(node, http, timeline, violations)
+    timeline.mark("load stopped", commands=len(load.commands), uploads=len(load.uploads))
+
+    # A deliberate retry of every acknowledged command, once the node is whole: the first answer, again.
+    await replay_acknowledged(load, node)
+    timeline.mark("acknowledged commands sent again")
+
+    envelopes = await submitted_events(node)
+    violations += check_stream(load.commands, envelopes)
+    violations += check_answers(load.commands)
+    violations += check_server_errors(recorder.counts)
+    report: dict[str, Any] = {"seed": SEED, "rounds": ROUNDS, "kills": kills}
+    violations += await check_projections(node, report, load.commands)
+    violations += await check_attachments(node, load.uploads, writer)
+    timeline.mark("checked")
+
+    acknowledged = [c for c in load.commands if c.first_success is not None]
+    report.update({
+        "commands": len(load.commands), "acknowledged": len(acknowledged),
+        "unresolved": sum(c.unresolved for c in load.commands),
+        "retried": sum(len(c.attempts) > 1 for c in load.commands),
+        "events_in_stream": len(envelopes),
+        "uploads": len(load.uploads), "uploads_acknowledged": sum(u.attachment_id is not None for u in load.uploads),
+        "client_outcomes": dict(sorted(recorder.counts.items())), "server_error_samples": recorder.samples,
+        "ready_seconds": readiness_figures(readiness), "timeline": timeline.entries,
+        "seconds": round(time.monotonic() - timeline.started, 1),
+    })
+    print(json.dumps({k: v for k, v in report.items() if k != "timeline"}, indent=1, default=str,
+                     ensure_ascii=False))
+    message = verdict(violations, report, tmp_path / "chaos-report.json")
+    assert not violations, message
+
+
+async def replay_acknowledged(load: Load, node: ChaosNode) -> None:
+    load.give_up_at = time.monotonic() + 30
+    limit = asyncio.Semaphore(8)
+    async with httpx.AsyncClient(timeout=load.timeout) as http:
+        async def again(command: Any) -> None:
+            async with limit:
+                await load.submit(http, command, node.bearer(command.user, ["submitter"]))
+
+        await asyncio.gather(*(again(c) for c in load.commands if c.first_success is not None))
+
+
+# -- a kill right after uploads -------------------------------------------------------------------
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("kind", ["mongo", "nats"])
+async def test_acknowledged_uploads_survive_a_kill_9_right_after(chaos_node: ChaosNode, kind: str,
+                                                                 tmp_path: Path) -> None:
+    node = chaos_node
+    rng = random.Random(SEED)
+    writer = node.bearer("chaos-uploader", ["submitter"])
+    recorder = Recorder()
+    load = Load(node.url("submission"), "-", recorder, timeout=30)
+    load.give_up_at = time.monotonic() + 60
+    uploads = [Upload(f"bien-ban-{n}.pdf", pdf_bytes(rng, rng.randint(5_000, 200_000))) for n in range(25)]
+    async with httpx.AsyncClient(timeout=30) as http:
+        for upload in uploads:
+            await load.upload(http, upload, writer)
+    acknowledged = [u for u in uploads if u.attachment_id is not None]
+    assert len(acknowledged) == len(uploads), f"uploads before any kill: {dict(recorder.counts)}"
+
+    node.kill(kind)  # right after the last acknowledgement
+    started = time.monotonic()
+    await asyncio.to_thread(node.restart, kind)
+    async with httpx.AsyncClient() as http:
+        ready = await all_ready_after(http, node, started, READY_WAIT)
+    violations: list[Violation] = [
+        ("ready_within_bound", f"{service} after the restart of {kind}: {seconds}s")
+        for service, seconds in ready.items() if seconds is None or seconds > READY_BOUND]
+    violations += await check_attachments(node, acknowledged, writer)
+    lost = sum(1 for v in violations if v[0] == "attachment_readable")
+    print(f"kill -9 {kind} after {len(acknowledged)} acknowledged uploads: {lost} unreadable; ready {ready}")
+    assert not violations, "\n".join(f"- {invariant}: {detail}" for invariant, detail in violations)
