@@ -105,7 +105,12 @@ def check_stream(commands: list[Command], envelopes: list[dict[str, Any]]) -> li
 
 
 # -- the answers -----------------------------------------------------------------------------------
-def check_answers(commands: list[Command]) -> list[Violation]:
+def history(command: Command, origin: float) -> str:
+    """The attempts of a command: when (seconds since the load started) and what came back."""
+    return ", ".join(f"+{a.at - origin:.2f}s {a.outcome}" for a in command.attempts)
+
+
+def check_answers(commands: list[Command], origin: float) -> list[Violation]:
     """Every retry of a key got the first answer; no key was ever refused (each body is unique and valid)."""
     violations: list[Violation] = []
     for command in commands:
@@ -115,15 +120,18 @@ def check_answers(commands: list[Command]) -> list[Violation]:
                 continue
             if not 200 <= attempt.status < 300:
                 violations.append(("retry_never_refused",
-                                   f"{command.client_key}: {attempt.outcome} {json.dumps(attempt.body)[:200]}"))
+                                   f"{command.client_key}: {attempt.outcome} "
+                                   f"{json.dumps(attempt.body, ensure_ascii=False)[:160]}; attempts: "
+                                   f"{history(command, origin)}"))
             elif first is not None and attempt is not first and attempt.body != first.body:
                 violations.append(("retry_gets_the_first_answer",
                                    f"{command.client_key}: first {summary(first.body)}, then {summary(attempt.body)}"
-                                   f"{' (replayed)' if attempt.replayed else ''}"))
+                                   f"{' (replayed)' if attempt.replayed else ''}; "
+                                   f"attempts: {history(command, origin)}"))
         if command.unresolved:
             violations.append(("every_command_answered",
                                f"{command.client_key}: no definitive answer after {len(command.attempts)} attempts, "
-                               f"last {command.attempts[-1].outcome if command.attempts else 'none'}"))
+                               f"{history(command, origin)[-300:]}"))
     return violations
 
 
@@ -135,7 +143,8 @@ def summary(body: Any) -> str:
 
 def check_server_errors(counts: Counter[str]) -> list[Violation]:
     """An outage answers 503 (retry later); a 500 says the server did not know what happened."""
-    errors = {outcome: n for outcome, n in counts.items() if outcome.startswith("5") and outcome != "503"}
+    errors = {outcome: n for outcome, n in counts.items()
+              if outcome.split(" ")[1].startswith("5") and outcome.split(" ")[1] != "503"}
     return [("outage_answers_503", f"{n} answers {outcome}") for outcome, n in sorted(errors.items())]
 
 

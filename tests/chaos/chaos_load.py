@@ -119,15 +119,15 @@ class Load:
     def base(self) -> str:
         return f"{self.submission_url}/api/v1/communes/{COMMUNE}"
 
-    async def _attempt(self, send: Any) -> Attempt:
+    async def _attempt(self, operation: str, send: Any) -> Attempt:
         at = time.monotonic()
         try:
             response = await send()
         except httpx.TimeoutException as exc:
-            self.recorder.record("timeout", type(exc).__name__)
+            self.recorder.record(f"{operation} timeout", type(exc).__name__)
             return Attempt(at, "timeout")
         except httpx.TransportError as exc:
-            self.recorder.record("connection error", type(exc).__name__)
+            self.recorder.record(f"{operation} connection error", type(exc).__name__)
             return Attempt(at, "connection error")
         outcome = classify(response)
         body: Any
@@ -135,14 +135,14 @@ class Load:
             body = response.json()
         except ValueError:
             body = response.text[:300]
-        self.recorder.record(outcome, "" if response.status_code < 500 else response.text)
+        self.recorder.record(f"{operation} {outcome}", "" if response.status_code < 500 else response.text)
         return Attempt(at, outcome, response.status_code, body, response.headers.get("Idempotent-Replayed") == "true")
 
-    async def until_definitive(self, attempts: list[Attempt], send: Any) -> bool:
+    async def until_definitive(self, operation: str, attempts: list[Attempt], send: Any) -> bool:
         """Send (the same request) until a definitive answer; False when the clients gave up first."""
         backoff = 0.1
         while time.monotonic() < self.give_up_at:
-            attempt = await self._attempt(send)
+            attempt = await self._attempt(operation, send)
             attempts.append(attempt)
             if attempt.status is not None and definitive(attempt.status):
                 return True
@@ -153,7 +153,10 @@ class Load:
     async def submit(self, http: httpx.AsyncClient, command: Command, headers: dict[str, str]) -> None:
         url = f"{self.base}/campaigns/{self.campaign_id}/initiatives"
         keyed = {**headers, "Idempotency-Key": command.client_key}
-        if not await self.until_definitive(command.attempts, lambda: http.post(url, json=command.body, headers=keyed)):
+        def send() -> Any:
+            return http.post(url, json=command.body, headers=keyed)
+
+        if not await self.until_definitive("submit", command.attempts, send):
             command.unresolved = True
 
     async def upload(self, http: httpx.AsyncClient, upload: Upload, headers: dict[str, str]) -> None:
@@ -162,7 +165,7 @@ class Load:
         def send() -> Any:
             return http.post(url, files={"file": (upload.name, upload.data, "application/pdf")}, headers=headers)
 
-        await self.until_definitive(upload.attempts, send)
+        await self.until_definitive("upload", upload.attempts, send)
         last = upload.attempts[-1] if upload.attempts else None
         if last is not None and last.status == 201 and isinstance(last.body, dict):
             upload.attachment_id = str(last.body.get("attachment_id"))

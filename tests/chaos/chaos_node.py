@@ -71,6 +71,17 @@ class ChaosNode:
                 gone[kind] = code
         return gone
 
+    def log_findings(self) -> dict[str, int]:
+        """Counts of tell-tale lines in the logs: the database retrying write conflicts (a transaction of a
+        killed client left open), projections repositioning after an unclean stop."""
+        logs = self.config.data_dir / "logs"
+        findings = {"database: retrying on write conflicts": count_lines(
+            self.config.data_dir / "secantus.log", "retrying on write conflicts")}
+        for service in SERVICES:
+            findings[f"{service}: unclean stop"] = count_lines(logs / f"{service}.log", "unclean stop")
+            findings[f"{service}: tracebacks"] = count_lines(logs / f"{service}.log", "Traceback")
+        return findings
+
     def log_tail(self, kind: str, lines: int = 15) -> str:
         path = self.child(kind).log_path
         try:
@@ -99,23 +110,32 @@ class ChaosNode:
         return str(body["campaign_id"])
 
 
-async def ready_after(http: httpx.AsyncClient, url: str, started: float, within: float) -> float | None:
-    """Seconds from `started` (monotonic) until GET /ready answers 200, or None after `within` seconds."""
+async def ready_after(http: httpx.AsyncClient, url: str, started: float, within: float) -> tuple[float | None, str]:
+    """Seconds from `started` (monotonic) until GET /ready answers 200 (None after `within` seconds), and the
+    last answer before that (e.g. 'connection refused' while starting, or the failing readiness checks)."""
     deadline = started + within
+    last = "no answer"
     while time.monotonic() < deadline:
         try:
             response = await http.get(f"{url}/ready", timeout=2)
             if response.status_code == 200:
-                return round(time.monotonic() - started, 2)
-        except httpx.HTTPError:
-            pass
+                return round(time.monotonic() - started, 2), last
+            last = f"{response.status_code} {response.text[:120]}"
+        except httpx.HTTPError as exc:
+            last = type(exc).__name__
         await asyncio.sleep(0.1)
-    return None
+    return None, last
 
 
 async def all_ready_after(http: httpx.AsyncClient, node: ChaosNode, started: float,
-                          within: float) -> dict[str, float | None]:
-    """Per service, seconds from `started` until it answered /ready 200 (None: not within `within` seconds)."""
+                          within: float) -> dict[str, tuple[float | None, str]]:
+    """Per service, `ready_after`."""
     waits = [ready_after(http, node.url(service), started, within) for service in SERVICES]
     return dict(zip(SERVICES, await asyncio.gather(*waits), strict=True))
 
+
+def count_lines(path: Path, needle: str) -> int:
+    try:
+        return sum(needle in line for line in path.read_text(errors="replace").splitlines())
+    except OSError:
+        return 0
