@@ -42,6 +42,10 @@ RUN_FIELDS: frozenset[str] = frozenset()
 function of the events, and the checkpoint's `updated_at` lives in `_projection_checkpoints`, not compared)."""
 
 
+CATCH_UP_BOUND = 15.0
+"""Seconds a projection may still lag once the load stopped and the node is whole (it had followed the load)."""
+
+
 # -- the stream ------------------------------------------------------------------------------------
 async def submitted_events(node: ChaosNode) -> list[dict[str, Any]]:
     """Every InitiativeSubmitted envelope of the commune, read from the stream itself (not a projection)."""
@@ -159,7 +163,8 @@ async def projection_status(http: httpx.AsyncClient, node: ChaosNode, service: s
 async def caught_up(http: httpx.AsyncClient, node: ChaosNode, service: str, name: str,
                     within: float) -> dict[str, Any]:
     """Wait until the projection has nothing pending twice in a row; returns its last status (caught up or not)."""
-    deadline = time.monotonic() + within
+    started = time.monotonic()
+    deadline = started + within
     quiet = 0
     status: dict[str, Any] = {}
     while time.monotonic() < deadline:
@@ -171,9 +176,9 @@ async def caught_up(http: httpx.AsyncClient, node: ChaosNode, service: str, name
         else:
             quiet = quiet + 1 if status["lag"] == 0 and status["running"] else 0
             if quiet >= 2:
-                return {**status, "caught_up": True}
+                return {**status, "caught_up": True, "caught_up_s": round(time.monotonic() - started, 1)}
         await asyncio.sleep(0.3)
-    return {**status, "caught_up": False}
+    return {**status, "caught_up": False, "caught_up_s": None}
 
 
 def dump(node: ChaosNode, service: str, projection: type[Projection]) -> dict[str, dict[str, Any]]:
@@ -228,6 +233,10 @@ async def check_projections(node: ChaosNode, report: dict[str, Any], commands: l
                 report.setdefault("projections", {})[projection.name] = {"before_rebuild": status}
                 if not status["caught_up"]:
                     violations.append(("projection_catches_up", f"{service}/{projection.name}: {status}"))
+                elif status["caught_up_s"] > CATCH_UP_BOUND:
+                    violations.append(("projection_catches_up", f"{service}/{projection.name}: caught up "
+                                                                f"{status['caught_up_s']}s after the load stopped "
+                                                                f"(bound {CATCH_UP_BOUND}s)"))
                 if status.get("parked"):
                     violations.append(("nothing_parked", f"{service}/{projection.name}: {status['parked']} parked, "
                                                          f"last error {status.get('last_error')}"))

@@ -241,7 +241,8 @@ async def test_nothing_acknowledged_is_lost_or_answered_wrongly_under_kill_9(cha
     timeline.mark("stream and answers checked", events=len(envelopes))
     report: dict[str, Any] = {"seed": SEED, "rounds": ROUNDS, "kills": kills}
     violations += await check_projections(node, report, load.commands)
-    timeline.mark("projections checked")
+    timeline.mark("projections checked", rebuild_s=report.get("rebuild_seconds"), caught_up_s={
+        name: p["before_rebuild"].get("caught_up_s") for name, p in report.get("projections", {}).items()})
     violations += await check_attachments(node, load.uploads, writer)
     timeline.mark("attachments checked")
 
