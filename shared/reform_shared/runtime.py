@@ -62,6 +62,7 @@ class ServiceRuntime:
         self.runners: dict[str, ProjectionRunner] = {}
         self.on_started: list[Callable[[ServiceRuntime], Any]] = []
         self._failing: set[str] = set()
+        self._nats_down = False
 
     async def start(self) -> None:
         s = self.settings
@@ -120,12 +121,31 @@ class ServiceRuntime:
                 return await nats.connect(
                     s.nats_url, name=f"{s.node_id}:{s.service_name}", max_reconnect_attempts=-1,
                     reconnect_time_wait=1, connect_timeout=2, allow_reconnect=True,
+                    error_cb=self._nats_error, disconnected_cb=self._nats_disconnected,
+                    reconnected_cb=self._nats_reconnected,
                 )
             except Exception:  # noqa: BLE001 - not up yet
                 if attempt == 0:
                     log.warning("waiting for NATS at %s", s.nats_url)
                 await asyncio.sleep(1)
         raise RuntimeError(f"NATS at {s.nats_url} did not answer for a minute")
+
+    # One line each, not nats-py's traceback per reconnect attempt: an outage is an operator's news, not a bug.
+    async def _nats_error(self, exc: Exception) -> None:
+        if self._nats_down:
+            log.debug("NATS still unreachable: %s: %s", type(exc).__name__, exc)
+        else:
+            log.warning("NATS error: %s: %s", type(exc).__name__, exc)
+
+    async def _nats_disconnected(self) -> None:
+        if not self._nats_down:
+            log.warning("NATS disconnected from %s; reconnecting every second (commands answer 503 meanwhile)",
+                        self.settings.nats_url)
+        self._nats_down = True
+
+    async def _nats_reconnected(self) -> None:
+        self._nats_down = False
+        log.warning("NATS reconnected")
 
     async def _await_bucket(self, bucket: str) -> Any:
         """The idempotency bucket; waits for the provisioning step rather than creating it."""

@@ -202,8 +202,18 @@ async def submitter(load: Load, headers_of: Any, client_index: int, seed: int, r
 
 
 def pdf_bytes(rng: random.Random, size: int) -> bytes:
-    """Content the service accepts as a PDF (it judges the type from the leading bytes)."""
-    return b"%PDF-1.4\n" + rng.randbytes(size)
+    """A real PDF (the service parses it: one page at least) of about `size` bytes: a blank A4 page and
+    `size` random bytes as an embedded file, so each upload is distinct."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    writer.add_attachment("du-lieu.bin", rng.randbytes(size))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 async def uploader(load: Load, headers: dict[str, str], seed: int, pause: tuple[float, float] = (1.0, 2.5)) -> None:

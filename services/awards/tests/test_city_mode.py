@@ -139,7 +139,7 @@ class Node:
         return (await self.runtime.js.stream_info(self.stream)).state.messages
 
     async def registered(self, award_id: str) -> dict[str, Any]:
-        for _ in range(250):
+        for _ in range(750):
             items = (await self.http.get(f"{BASE}/awards", headers=self.as_("secretary"))).json()["items"]
             found = [i for i in items if i["award_id"] == award_id]
             if found:

@@ -101,7 +101,7 @@ async def test_a_recognised_author_is_proposed_granted_and_registered(awards: Aw
     granted = await awards.http.post(f"{BASE}/awards/{award_id}/grant", headers=awards.as_("chairman"), json={
         "decision_number": "125/QĐ-UBND", "decision_date": "2026-11-25", "signer": "Vũ Văn Nam"})
     assert granted.status_code == 200, granted.text
-    for _ in range(200):
+    for _ in range(750):
         register = (await awards.http.get(f"{BASE}/awards", params={"year": 2026},
                                           headers=awards.as_("secretary"))).json()
         if register["count"] and register["items"][0]["status"] == "granted":
@@ -174,7 +174,7 @@ async def test_late_unknown_and_undecided_are_refused(awards: Awards) -> None:
     assert late.status_code == 422 and late.json()["error"]["rule"] == "dossier_deadline"
     adhoc = await awards.propose("khen-dot-xuat", individual("i-lan"), ["i-lan"])
     assert adhoc.status_code == 201
-    for _ in range(200):
+    for _ in range(750):
         if (await awards.http.get(f"{BASE}/awards", headers=awards.as_("secretary"))).json()["count"]:
             break
         await asyncio.sleep(0.02)
@@ -197,7 +197,7 @@ async def test_the_city_decides_city_awards_and_the_commune_chairman_cannot(awar
     city = await awards.http.post(f"{BASE}/awards/{award_id}/grant", json=decision,
                                   headers=awards.as_("city_officer", commune="city"))
     assert city.status_code == 200, city.text
-    for _ in range(200):
+    for _ in range(750):
         listed = (await awards.http.get("/api/v1/city/home-affairs", params={"year": 2026},
                                         headers=awards.as_("city_officer", commune="city"))).json()
         if listed["communes"] and listed["communes"][0]["proposals"][0]["status"] == "granted":

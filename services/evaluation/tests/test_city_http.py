@@ -65,7 +65,7 @@ class Node:
                                     json={**DECISION, **body}, headers=self.as_("tp-officer", "city_officer"))
 
     async def nominations(self, until: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
-        for _ in range(250):
+        for _ in range(750):
             body: dict[str, Any] = (await self.http.get("/api/v1/city/nominations", params={"year": 2026},
                                                         headers=self.as_("tp-officer", "city_officer"))).json()
             if until(body):
@@ -160,7 +160,7 @@ async def test_the_city_council_appraises_a_nomination_and_the_decision_flows_ba
 
     # the commune node reads the city's prefix too: its nominations show the city's decision
     secretary = fed.commune.as_("thu-ky", "secretary", commune=COMMUNE)
-    for _ in range(250):
+    for _ in range(750):
         mine = (await fed.commune.http.get(f"/api/v1/communes/{COMMUNE}/nominations", params={"year": 2026},
                                            headers=secretary)).json()
         if mine["items"] and (mine["items"][0]["city"] or {}).get("status") == "recognised":
@@ -196,7 +196,7 @@ async def test_an_initiative_not_nominated_or_withdrawn_is_not_appraised(fed: Fe
         "city_appraises_nominated_only", "initiative_id")
     assert await fed.events() == before
     await fed.nominate("i-3", withdraw=True)
-    for _ in range(250):  # until the withdrawal is projected
+    for _ in range(750):  # until the withdrawal is projected
         seen = await fed.city.http.get(f"/api/v1/city/appraisals/{COMMUNE}/i-3",
                                        headers=fed.city.as_("tp-a", "city_council"))
         if seen.status_code == 200 and seen.json()["status"] == "withdrawn":

@@ -337,7 +337,7 @@ async def test_two_concurrent_submissions_of_one_title_let_exactly_one_in(api: A
 async def wait_listed(api: Api, expected: int, **params: str) -> dict[str, Any]:
     import asyncio
 
-    for _ in range(200):
+    for _ in range(750):
         listed: dict[str, Any] = (await api.http.get(f"{BASE}/initiatives", params=params,
                                                      headers=api.auth(["secretary"]))).json()
         if listed["total"] == expected:
