@@ -3,10 +3,11 @@ SecantusDB, with a fresh stream, bucket and database, and a little data to reach
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 
 import pytest
-from fuzz.live import STATS, LiveService
+from fuzz.live import STATS, LiveService, Node, delete_stream, provision_stream
 from fuzz.targets import COMMUNE, COMMUNE_ROLES, TARGETS
 
 from reform_shared.settings import Settings
@@ -20,22 +21,21 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
 
 @pytest.fixture(scope="module")
-def live(settings_for: Callable[..., Settings]) -> Iterator[Callable[[str], LiveService]]:
-    """`live("submission")` starts that service once for the module and returns it."""
-    started: dict[str, LiveService] = {}
-
-    def get(name: str) -> LiveService:
-        if name not in started:
-            target = TARGETS[name]
-            service = LiveService(name, settings_for(service=name), target.build_runtime, target.build_app)
-            service.start()
-            started[name] = service
-            service.known = target.seed(service.base_url, service.headers(COMMUNE_ROLES, COMMUNE))
-        return started[name]
-
+def node(settings_for: Callable[..., Settings]) -> Iterator[Node]:
+    """The node, started once for the module, with the seeded data's ids in `known`."""
+    base = settings_for()
+    asyncio.run(provision_stream(base))
+    services: dict[str, LiveService] = {}
     try:
-        yield get
+        for name, target in TARGETS.items():
+            settings = base.model_copy(update={"service_name": name, "database": f"{base.database}_{name}"})
+            services[name] = LiveService(name, settings, target.build_runtime, target.build_app)
+            services[name].start()
+        known: dict[str, str] = {}
+        for name, target in TARGETS.items():
+            known |= target.seed(services[name].base_url, services[name].headers(COMMUNE_ROLES, COMMUNE), known)
+        yield Node(services, known)
     finally:
-        for service in started.values():
+        for service in services.values():
             service.stop()
-
+        asyncio.run(delete_stream(base))

@@ -53,7 +53,8 @@ STATS = Stats()
 
 @dataclass
 class LiveService:
-    """One service's app served by uvicorn on a free port, in a thread of its own."""
+    """One service's app served by uvicorn on a free port, in a thread of its own (the stream and the
+    idempotency bucket are the node's, provisioned before)."""
 
     name: str
     settings: Settings
@@ -63,7 +64,6 @@ class LiveService:
     server: uvicorn.Server | None = None
     thread: threading.Thread | None = None
     failure: BaseException | None = None
-    known: dict[str, str] = field(default_factory=dict)
 
     @property
     def base_url(self) -> str:
@@ -100,18 +100,37 @@ class LiveService:
             self.failure = exc
 
     async def _serve(self) -> None:
-        nc = await nats.connect(self.settings.nats_url)
-        js = nc.jetstream(timeout=10)
-        await provision(js, self.settings)
-        try:
-            app = self.build_app(self.build_runtime(self.settings), FixedClock(NOW))
-            config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on",
-                                    access_log=False)
-            self.server = uvicorn.Server(config)
-            await self.server.serve()
-        finally:
-            try:
-                await js.delete_stream(self.settings.stream_name)
-            except Exception:  # noqa: BLE001 - best-effort clean-up
-                pass
-            await nc.close()
+        app = self.build_app(self.build_runtime(self.settings), FixedClock(NOW))
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on",
+                                access_log=False)
+        self.server = uvicorn.Server(config)
+        await self.server.serve()
+
+
+@dataclass
+class Node:
+    """The four services of one commune node: one stream, one idempotency bucket, a database each."""
+
+    services: dict[str, LiveService]
+    known: dict[str, str]
+
+    def __getitem__(self, name: str) -> LiveService:
+        return self.services[name]
+
+
+async def provision_stream(settings: Settings) -> None:
+    nc = await nats.connect(settings.nats_url)
+    try:
+        await provision(nc.jetstream(timeout=10), settings)
+    finally:
+        await nc.close()
+
+
+async def delete_stream(settings: Settings) -> None:
+    nc = await nats.connect(settings.nats_url)
+    try:
+        await nc.jetstream(timeout=10).delete_stream(settings.stream_name)
+    except Exception:  # noqa: BLE001 - best-effort clean-up
+        pass
+    finally:
+        await nc.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,33 +38,52 @@ CAMPAIGN = {
 INITIATIVE = {
     "title": "Số hóa hồ sơ một cửa", "unit": {"unit_id": "vh-xh", "name": "Phòng Văn hóa – Xã hội"},
     "author_kind": "individual", "field": "g", "summary": "Quét và lưu hồ sơ điện tử ngay khi tiếp nhận.",
-    "authors": [{"user_id": "fuzz-user", "name": "Người kiểm thử", "position": "Công chức"}],
+    "authors": [{"user_id": "tac-gia", "name": "Nguyễn Văn An", "position": "Công chức"}],
 }
 
 
-def post(base_url: str, path: str, headers: dict[str, str], body: Any) -> dict[str, Any]:
-    response = requests.post(base_url + path, json=body, headers=headers, timeout=30)
+COUNCIL = {"decision_number": "210/QĐ-UBND", "decision_date": "2026-09-20", "members": [
+    {"user_id": "fuzz-user", "name": "Người kiểm thử", "role": "chair"},
+    {"user_id": "thu-ky", "name": "Phạm Thu Hà", "role": "secretary"},
+    {"user_id": "lan", "name": "Nguyễn Thị Lan", "unit_id": "tt-phvhcc"}]}
+
+
+def post(base_url: str, path: str, headers: dict[str, str], body: Any, wait: float = 0) -> dict[str, Any]:
+    """POST, retried for up to `wait` seconds while what it needs is still being projected (404)."""
+    deadline = time.monotonic() + wait
+    while True:
+        response = requests.post(base_url + path, json=body, headers=headers, timeout=30)
+        if response.status_code != 404 or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
     assert response.status_code < 300, response.text
     answer: dict[str, Any] = response.json()
     return answer
 
 
-def seed_submission(base_url: str, headers: dict[str, str]) -> dict[str, str]:
+def seed_submission(base_url: str, headers: dict[str, str], known: dict[str, str]) -> dict[str, str]:
     """A campaign whose submission window is open (the clock is fixed inside it) and one initiative."""
     post(base_url, f"{BASE}/campaigns", headers, CAMPAIGN)
     initiative = post(base_url, f"{BASE}/campaigns/cchc-2026/initiatives", headers, INITIATIVE)
     return {"campaign_id": "cchc-2026", "initiative_id": initiative["id"]}
 
 
-def seed_nothing(base_url: str, headers: dict[str, str]) -> dict[str, str]:
-    return {"campaign_id": "cchc-2026"}
+def seed_evaluation(base_url: str, headers: dict[str, str], known: dict[str, str]) -> dict[str, str]:
+    """The campaign's council, the fuzzing account its chair."""
+    post(base_url, f"{BASE}/campaigns/cchc-2026/council", headers, COUNCIL, wait=15)
+    return {"member_id": "fuzz-user"}
+
+
+def seed_nothing(base_url: str, headers: dict[str, str], known: dict[str, str]) -> dict[str, str]:
+    return {}
 
 
 @dataclass(frozen=True)
 class Target:
     build_runtime: Callable[[Settings], ServiceRuntime]
     build_app: Callable[..., FastAPI]
-    seed: Callable[[str, dict[str, str]], dict[str, str]] = seed_nothing
+    seed: Callable[[str, dict[str, str], dict[str, str]], dict[str, str]] = seed_nothing
+    """Posts the service's data, in TARGETS order (later ones may use earlier ones' `known` ids)."""
 
     def openapi(self, name: str) -> dict[str, Any]:
         """The document the app serves, built without servers (the runtime is never started)."""
@@ -73,7 +93,7 @@ class Target:
 
 TARGETS: dict[str, Target] = {
     "submission": Target(submission.build_runtime, submission.build_app, seed_submission),
-    "evaluation": Target(evaluation.build_runtime, evaluation.build_app),
+    "evaluation": Target(evaluation.build_runtime, evaluation.build_app, seed_evaluation),
     "awards": Target(awards.build_runtime, awards.build_app),
     "reporting": Target(reporting.build_runtime, reporting.build_app),
 }

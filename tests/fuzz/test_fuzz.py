@@ -11,11 +11,10 @@ hypothesis deadline would measure the shared 2-core machine more than the servic
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 
 import pytest
 import schemathesis
-from fuzz.live import STATS, LiveService
+from fuzz.live import STATS, Node
 from fuzz.targets import TARGETS, roles_for, steer
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -44,30 +43,31 @@ def load(name: str) -> schemathesis.BaseSchema:
 submission, evaluation, awards, reporting = (load(name) for name in TARGETS)
 
 
-def fuzz(case: schemathesis.Case, service: LiveService) -> None:
+def fuzz(case: schemathesis.Case, node: Node, name: str) -> None:
+    service = node[name]
     roles, commune = roles_for(case.path)
     if case.path_parameters:
-        case.path_parameters = steer(case.path_parameters, service.known)
+        case.path_parameters = steer(case.path_parameters, node.known)
     response = case.call_and_validate(base_url=service.base_url, headers=service.headers(roles, commune),
                                       checks=CHECKS, timeout=REQUEST_TIMEOUT)
     STATS.record(service.name, case.operation.label, response.status_code)
 
 
 @submission.parametrize()
-def test_submission(case: schemathesis.Case, live: Callable[[str], LiveService]) -> None:
-    fuzz(case, live("submission"))
+def test_submission(case: schemathesis.Case, node: Node) -> None:
+    fuzz(case, node, "submission")
 
 
 @evaluation.parametrize()
-def test_evaluation(case: schemathesis.Case, live: Callable[[str], LiveService]) -> None:
-    fuzz(case, live("evaluation"))
+def test_evaluation(case: schemathesis.Case, node: Node) -> None:
+    fuzz(case, node, "evaluation")
 
 
 @awards.parametrize()
-def test_awards(case: schemathesis.Case, live: Callable[[str], LiveService]) -> None:
-    fuzz(case, live("awards"))
+def test_awards(case: schemathesis.Case, node: Node) -> None:
+    fuzz(case, node, "awards")
 
 
 @reporting.parametrize()
-def test_reporting(case: schemathesis.Case, live: Callable[[str], LiveService]) -> None:
-    fuzz(case, live("reporting"))
+def test_reporting(case: schemathesis.Case, node: Node) -> None:
+    fuzz(case, node, "reporting")

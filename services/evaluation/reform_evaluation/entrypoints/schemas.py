@@ -54,7 +54,7 @@ class MembersIn(Strict):
 
 
 class ScoreIn(Strict):
-    points: dict[Token, float] = Field(min_length=1, max_length=20)
+    points: dict[Token, Annotated[float, Field(ge=0, le=1000)]] = Field(min_length=1, max_length=20)
     comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)] = ""
 
 

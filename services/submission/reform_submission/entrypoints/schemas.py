@@ -14,6 +14,8 @@ Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20_000)]
 Token = Annotated[str, StringConstraints(pattern=TOKEN_PATTERN)]
 Code = Annotated[str, StringConstraints(max_length=4)]
+Measure = Annotated[float, Field(allow_inf_nan=False, ge=-1e12, le=1e12)]
+"""An indicator's value: finite (JSON has no NaN, and Python's parser would let one in)."""
 
 
 class Strict(BaseModel):
@@ -68,8 +70,8 @@ class NoveltyIn(Strict):
 class IndicatorIn(Strict):
     name: Text
     unit: Short = ""
-    before: float | None = None
-    after: float | None = None
+    before: Measure | None = None
+    after: Measure | None = None
 
 
 class EffectivenessIn(Strict):
