@@ -110,7 +110,8 @@ def api_routes(app: FastAPI) -> Iterator[Any]:
     """Every API route with its full path and effective dependant (router dependencies included).
     FastAPI 0.16x nests included routers, walked by `iter_route_contexts`; older ones list them flat."""
     iterate = getattr(fastapi.routing, "iter_route_contexts", None)
-    for route in iterate(app.routes) if iterate is not None else app.routes:
+    routes: Iterable[Any] = iterate(app.routes) if iterate is not None else app.routes
+    for route in routes:
         if isinstance(getattr(route, "original_route", route), APIRoute) and route.include_in_schema:
             yield route
 
@@ -158,7 +159,7 @@ def document_errors(document: dict[str, Any], app: FastAPI, authenticate: Callab
         model_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         schemas.update(model_schema.pop("$defs", {}))
         schemas[model.__name__] = model_schema
-    security = {"bearer": []}
+    security: dict[str, list[str]] = {"bearer": []}
     document["components"].setdefault("securitySchemes", {})["bearer"] = {
         "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
         "description": "HS256 token of the node (or of the JWKS issuer): sub, name, commune, roles"}
