@@ -2,7 +2,7 @@
 nats-server and SecantusDB). Every response must be no 5xx, and conform to the document: a status it
 lists, its media type, its schema.
 
-Sized for CI: FUZZ_EXAMPLES examples per operation (default 25) in the fuzzing phase, besides the
+Sized for CI: FUZZ_EXAMPLES examples per operation (default 100) in the fuzzing phase, besides the
 examples and coverage phases; a fixed seed makes a run reproducible (FUZZ_SEED to explore others).
 A request that takes longer than REQUEST_TIMEOUT seconds fails the case: that is the deadline (a
 hypothesis deadline would measure the shared 2-core machine more than the service).
@@ -27,7 +27,7 @@ pytestmark = [pytest.mark.fuzz,
               # raised by schemathesis' own strategies, not by the project
               pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDeprecationWarning")]
 
-MAX_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
+MAX_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "100"))
 SEED = int(os.environ.get("FUZZ_SEED", "20261201"))
 REQUEST_TIMEOUT = 20
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
