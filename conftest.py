@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import sys
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,6 +66,12 @@ def make_settings(servers: Servers, service: str = "test", **overrides: object) 
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def settings_for(servers: Servers) -> Callable[..., Settings]:
+    """`make_settings` bound to the session's servers, for fixtures that outlive one test."""
+    return functools.partial(make_settings, servers)
 
 
 @pytest.fixture

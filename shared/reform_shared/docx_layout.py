@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import unicodedata
 from collections.abc import Collection, Iterable, Sequence
 from typing import cast
@@ -33,8 +34,14 @@ Align = WD_ALIGN_PARAGRAPH
 CENTER, RIGHT, JUSTIFY = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.RIGHT, WD_ALIGN_PARAGRAPH.JUSTIFY
 
 
+XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+"""Characters XML 1.0 cannot hold: a stored text carrying one (a name pasted with a control character)
+made lxml refuse the whole document, a 500 for every export that prints it."""
+
+
 def nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
+    """The text as a document may print it: NFC, without the characters XML cannot hold."""
+    return XML_ILLEGAL.sub("", unicodedata.normalize("NFC", text))
 
 
 def vn_date(date: dt.date) -> str:

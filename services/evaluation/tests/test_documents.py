@@ -392,3 +392,10 @@ def test_a_ward_decision_signed_by_a_deputy_names_the_ward_and_the_deputy() -> N
     left, right = document.tables[1].rows[0].cells
     assert nfc("- Chủ tịch, các Phó Chủ tịch UBND phường;") in [p.text for p in left.paragraphs]
     assert [p.text for p in right.paragraphs] == [nfc("KT. CHỦ TỊCH"), nfc("PHÓ CHỦ TỊCH"), nfc("Trần Quốc Toản")]
+
+
+def test_a_stored_control_character_is_left_out_of_the_minutes_not_a_failed_export() -> None:
+    """Found by the fuzz tier: a member named with a control character made every minutes export a 500."""
+    pasted = HUNG.model_copy(update={"name": "Trần\x01 Văn\x0b Hùng\x00"})
+    document = reopen(render_minutes(replace(MINUTES, present=(CHAIR, SECRETARY, LAN, pasted))))
+    assert nfc("- Trần Văn Hùng – Ủy viên") in body(document)

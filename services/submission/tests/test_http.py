@@ -122,6 +122,23 @@ async def test_a_wrong_type_is_named_with_its_rule(api: Api) -> None:
     assert await api.events() == 1
 
 
+async def test_a_control_character_is_refused_before_it_reaches_the_record(api: Api) -> None:
+    """Stored, it would break every DOCX printed from the record (found by the fuzz tier)."""
+    response = await api.submit({**INITIATIVE, "unit": {"unit_id": "vh-xh", "name": "Phòng\x01 Văn hóa"}})
+    assert response.status_code == 422
+    assert (error(response)["field"], error(response)["rule"]) == ("unit.name", "value_error")
+    assert "U+0001" in error(response)["message_vi"]
+    assert await api.events() == 1
+
+
+async def test_out_of_range_paging_is_a_422_not_a_500(api: Api) -> None:
+    """MongoDB takes a 64-bit skip at most: 2**63 was an OverflowError (found by the fuzz tier)."""
+    for skip in ("9223372036854775808", "1" + "0" * 30, "100001"):
+        response = await api.http.get(f"{BASE}/initiatives", params={"skip": skip}, headers=api.auth(["secretary"]))
+        assert response.status_code == 422, response.text
+        assert (error(response)["field"], error(response)["rule"]) == ("skip", "less_than_equal")
+
+
 async def test_an_empty_title_is_refused(api: Api) -> None:
     response = await api.submit({**INITIATIVE, "title": "   "})
     assert response.status_code == 422

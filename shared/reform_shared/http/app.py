@@ -12,9 +12,10 @@ from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
 from reform_shared.auth.tokens import TokenVerifier
 from reform_shared.federation import STALLED_NS
-from reform_shared.http.deps import ActorDep, RuntimeDep, require_role
+from reform_shared.http.deps import ActorDep, RuntimeDep, current_actor, require_role
 from reform_shared.http.errors import install_error_handlers
 from reform_shared.http.limits import BodySizeLimit
+from reform_shared.http.openapi import Readiness, install_openapi
 from reform_shared.runtime import ServiceRuntime
 from reform_shared.telemetry import setup_tracing
 
@@ -101,7 +102,8 @@ def create_app(runtime: ServiceRuntime, routers: Sequence[APIRouter], title: str
     async def health() -> dict[str, str]:
         return {"status": "ok", "service": settings.service_name}
 
-    @app.get("/ready", tags=["operations"])
+    @app.get("/ready", tags=["operations"], response_model=Readiness,
+             responses={503: {"model": Readiness, "description": "a dependency does not answer"}})
     async def ready() -> JSONResponse:
         checks = await runtime.readiness()
         ok = all(checks.values())
@@ -110,6 +112,7 @@ def create_app(runtime: ServiceRuntime, routers: Sequence[APIRouter], title: str
     app.include_router(ops_router())
     for router in routers:
         app.include_router(router)
+    install_openapi(app, authenticate=current_actor)
     FastAPIInstrumentor.instrument_app(app, excluded_urls="health,ready")
     app.add_middleware(
         BodySizeLimit,

@@ -161,7 +161,7 @@ def _recipient(doc: DocxDocument, view: CertificateView) -> None:
     line = view.recipient_line
     if view.recipient_kind == "individual":
         para = paragraph(doc, "Ông/Bà ", align=CENTER, size=20)
-        name = para.add_run(line.removeprefix("Ông/Bà "))
+        name = para.add_run(nfc(line.removeprefix("Ông/Bà ")))
         name.bold = True
         name.font.size = Pt(26)
     else:

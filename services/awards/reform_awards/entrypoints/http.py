@@ -24,6 +24,7 @@ from reform_shared.http.deps import (
     require_commune,
     require_role,
 )
+from reform_shared.http.openapi import CSV, DOCX, XLSX, file_responses
 from reform_shared.ids import new_id
 
 CommuneId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
@@ -127,11 +128,12 @@ async def revoke(commune_id: CommuneId, award_id: AwardId, body: ReasonIn, comma
     return answer(await commands.revoke(ctx, commune_id, award_id, body.reason), response)
 
 
-@router.get("/communes/{commune_id}/awards")
+@router.get("/communes/{commune_id}/awards", responses=file_responses(CSV, XLSX, json=True))
 async def register(
     commune_id: CommuneId, actor: ActorDep, queries: QueriesDep,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None, level: Literal["commune", "city"] | None = None,
-    form: str | None = None, status: Literal["proposed", "granted", "rejected", "revoked"] | None = None,
+    form: Annotated[str | None, Query(max_length=40)] = None,
+    status: Literal["proposed", "granted", "rejected", "revoked"] | None = None,
     kind: Literal["individual", "collective"] | None = None,
     format: Literal["json", "csv", "xlsx"] = "json",
 ) -> Any:
@@ -146,7 +148,8 @@ async def register(
     return {"commune_id": commune_id, "count": len(docs), "items": [clean(d) for d in docs]}
 
 
-@router.get("/communes/{commune_id}/awards/{award_id}/certificate.docx", response_class=RawResponse)
+@router.get("/communes/{commune_id}/awards/{award_id}/certificate.docx", response_class=RawResponse,
+            responses=file_responses(DOCX))
 async def award_certificate(commune_id: CommuneId, award_id: AwardId, actor: ActorDep, queries: QueriesDep,
                             commands: CommandsDep) -> RawResponse:
     """The printable Giấy khen or Bằng khen of a granted award."""
@@ -154,6 +157,5 @@ async def award_certificate(commune_id: CommuneId, award_id: AwardId, actor: Act
         require_commune(actor, commune_id)
     doc = await queries.award(commune_id, award_id)
     data = certificate(doc, await commands.commune_name(commune_id))
-    media = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     disposition = f'attachment; filename="{award_id}.docx"'
-    return RawResponse(data, media_type=media, headers={"Content-Disposition": disposition})
+    return RawResponse(data, media_type=DOCX, headers={"Content-Disposition": disposition})

@@ -8,8 +8,9 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from reform_shared.envelope import TOKEN_PATTERN
+from reform_shared.text import Printable
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), Printable]
 Token = Annotated[str, StringConstraints(pattern=TOKEN_PATTERN)]
 
 
@@ -26,7 +27,7 @@ class RecipientIn(Strict):
 
 class AchievementIn(Strict):
     kind: Literal["advisory", "responsibility", "outstanding_year", "direct_reform_work", "movement_leader", "other"]
-    description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=2000)]
+    description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=2000), Printable]
     year: int | None = Field(default=None, ge=2000, le=2100)
 
 
@@ -37,22 +38,22 @@ class BasisIn(Strict):
 
 
 class ProposalIn(Strict):
-    form: Annotated[str, StringConstraints(max_length=40)]
+    form: Annotated[str, StringConstraints(max_length=40), Printable]
     recipient: RecipientIn
     year: int | None = Field(default=None, ge=2000, le=2100)
-    period: Annotated[str, StringConstraints(max_length=9)] | None = None
+    period: Annotated[str, StringConstraints(max_length=9), Printable] | None = None
     basis: BasisIn = BasisIn()
     par_category: Literal["commune", "ward", "department"] = "commune"
 
 
 class GrantIn(Strict):
-    decision_number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+    decision_number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60), Printable]
     decision_date: dt.date
     signer: Text
 
 
 class ReasonIn(Strict):
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=2000)]
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=2000), Printable]
 
 
 class ParRankingIn(Strict):

@@ -14,6 +14,7 @@ from reform_evaluation.entrypoints.schemas import CityDecisionIn, CityScoreIn
 from reform_shared.envelope import TOKEN_PATTERN, Actor
 from reform_shared.errors import Conflict, Forbidden
 from reform_shared.http.deps import ActorDep, CommandContextDep, RuntimeDep, answer, from_state, require_role
+from reform_shared.http.openapi import error_responses
 
 CommuneId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
 InitiativeId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
@@ -40,7 +41,8 @@ def city_account(actor: Actor, *roles: str) -> None:
             rule="city_account_only")
 
 
-router = APIRouter(prefix="/api/v1/city", tags=["evaluation (city)"], dependencies=[Depends(on_the_city_node)])
+router = APIRouter(prefix="/api/v1/city", tags=["evaluation (city)"], dependencies=[Depends(on_the_city_node)],
+                   responses=error_responses(409))  # a federated commune node refuses every city route
 
 
 @router.put("/appraisals/{commune_id}/{initiative_id}/scores/me")

@@ -40,6 +40,7 @@ from reform_shared.http.deps import (
     require_commune,
     require_role,
 )
+from reform_shared.http.openapi import DOCX, file_responses
 
 CommuneId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
 CampaignId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
@@ -206,8 +207,6 @@ async def list_nominations(commune_id: CommuneId, actor: ActorDep, queries: Quer
 
 
 # -- documents ---------------------------------------------------------------------------------
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
 
 
 DocumentsDep = Annotated[EvaluationDocuments, from_state("documents")]
@@ -217,7 +216,8 @@ def docx(data: bytes, filename: str) -> RawResponse:
     return RawResponse(data, media_type=DOCX, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-@router.get("/initiatives/{initiative_id}/score-sheets/{member_id}.docx", response_class=RawResponse)
+@router.get("/initiatives/{initiative_id}/score-sheets/{member_id}.docx", response_class=RawResponse,
+            responses=file_responses(DOCX))
 async def score_sheet(commune_id: CommuneId, initiative_id: InitiativeId, member_id: Annotated[
         str, Path(pattern=TOKEN_PATTERN)], actor: ActorDep, documents: DocumentsDep) -> RawResponse:
     """A member's score sheet (phiếu chấm điểm); blank when not scored yet, to fill by hand."""
@@ -227,7 +227,7 @@ async def score_sheet(commune_id: CommuneId, initiative_id: InitiativeId, member
     return docx(await documents.score_sheet(commune_id, initiative_id, member_id), f"phieu-cham-{member_id}.docx")
 
 
-@router.get("/campaigns/{campaign_id}/minutes.docx", response_class=RawResponse)
+@router.get("/campaigns/{campaign_id}/minutes.docx", response_class=RawResponse, responses=file_responses(DOCX))
 async def minutes(commune_id: CommuneId, campaign_id: CampaignId, actor: ActorDep, documents: DocumentsDep,
                   clock: ClockDep) -> RawResponse:
     """The council's minutes (biên bản): members, results in ranking order, reasons."""
@@ -235,7 +235,7 @@ async def minutes(commune_id: CommuneId, campaign_id: CampaignId, actor: ActorDe
     return docx(await documents.minutes(commune_id, campaign_id, clock.now()), f"bien-ban-{campaign_id}.docx")
 
 
-@router.get("/campaigns/{campaign_id}/decision.docx", response_class=RawResponse)
+@router.get("/campaigns/{campaign_id}/decision.docx", response_class=RawResponse, responses=file_responses(DOCX))
 async def decision(commune_id: CommuneId, campaign_id: CampaignId, actor: ActorDep, documents: DocumentsDep
                    ) -> RawResponse:
     """The recognition decision with its annex: a draft until the chairman signs it."""

@@ -8,8 +8,9 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from reform_shared.envelope import TOKEN_PATTERN
+from reform_shared.text import Printable
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), Printable]
 Token = Annotated[str, StringConstraints(pattern=TOKEN_PATTERN)]
 
 
@@ -50,20 +51,20 @@ class CouncilIn(Strict):
 
 class MembersIn(Strict):
     members: list[MemberIn] = Field(min_length=1, max_length=50)
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000), Printable] = ""
 
 
 class ScoreIn(Strict):
-    points: dict[Token, float] = Field(min_length=1, max_length=20)
-    comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)] = ""
+    points: dict[Token, Annotated[float, Field(ge=0, le=1000)]] = Field(min_length=1, max_length=20)
+    comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000), Printable] = ""
 
 
 class ReasonIn(Strict):
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000)]
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000), Printable]
 
 
 class OptionalReasonIn(Strict):
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000), Printable] = ""
 
 
 class DecisionIn(Strict):
@@ -80,7 +81,7 @@ class NominationIn(Strict):
 class CityScoreIn(Strict):
     effectiveness: float = Field(ge=0, le=100, description="applied effectiveness, 0–10 (city rubric)")
     replicability: float = Field(ge=0, le=100, description="replicability, 0–10 (city rubric)")
-    comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)] = ""
+    comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000), Printable] = ""
 
 
 class CityDecisionIn(Strict):
@@ -88,4 +89,4 @@ class CityDecisionIn(Strict):
     decision_number: Text
     decision_date: dt.date
     decided_by: Text
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000), Printable] = ""

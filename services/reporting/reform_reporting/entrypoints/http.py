@@ -20,10 +20,12 @@ from reform_reporting.domain.summary import Period
 from reform_shared.envelope import TOKEN_PATTERN, Actor
 from reform_shared.errors import Forbidden, InvalidInput
 from reform_shared.http.deps import ActorDep, ClockDep, RuntimeDep, from_state, require_role
+from reform_shared.http.openapi import CSV, DOCX, SVG, XLSX, file_responses
 from reform_shared.text import fold
 
 CommuneId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
 Year = Annotated[int, Path(ge=2000, le=2100)]
+Filter = Annotated[str | None, Query(max_length=100)]
 router = APIRouter(prefix="/api/v1", tags=["reporting"])
 
 
@@ -58,7 +60,7 @@ def download(data: bytes, media: str, filename: str) -> Response:
 @router.get("/communes/{commune_id}/initiatives")
 async def list_initiatives(
     commune_id: CommuneId, actor: ActorDep, queries: QueriesDep,
-    campaign_id: str | None = None, field: str | None = None, unit_id: str | None = None, status: str | None = None,
+    campaign_id: Filter = None, field: Filter = None, unit_id: Filter = None, status: Filter = None,
     q: Annotated[str | None, Query(max_length=200, description="search in titles, without diacritics")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> dict[str, Any]:
@@ -89,7 +91,7 @@ async def trace(commune_id: CommuneId, initiative_id: Annotated[str, Path(patter
     return await queries.trace(commune_id, initiative_id, runtime.settings.jaeger_ui_url)
 
 
-@router.get("/communes/{commune_id}/reports/{year}")
+@router.get("/communes/{commune_id}/reports/{year}", responses=file_responses(DOCX, XLSX, CSV, json=True))
 async def report(
     commune_id: CommuneId, year: Year, actor: ActorDep, queries: QueriesDep, clock: ClockDep,
     quarter: Annotated[int | None, Query(ge=1, le=4)] = None,
@@ -112,7 +114,7 @@ async def report(
     return figures
 
 
-@router.get("/communes/{commune_id}/open-data/{year}")
+@router.get("/communes/{commune_id}/open-data/{year}", responses=file_responses(CSV, json=True))
 async def open_data(commune_id: CommuneId, year: Year, actor: ActorDep, queries: QueriesDep,
                     format: Literal["json", "csv"] = "json") -> Any:
     """Initiatives of a year without personal data (no authors, no accounts), for publication."""
@@ -130,7 +132,7 @@ async def city(year: Year, actor: ActorDep, queries: QueriesDep) -> dict[str, An
     return await queries.city(year)
 
 
-@router.get("/communes/{commune_id}/charts/{name}.svg", response_class=Response)
+@router.get("/communes/{commune_id}/charts/{name}.svg", response_class=Response, responses=file_responses(SVG))
 async def chart(commune_id: CommuneId, name: Literal["funnel", "fields", "units", "years"], actor: ActorDep,
                 queries: QueriesDep, clock: ClockDep, year: Annotated[int, Query(ge=2000, le=2100)],
                 quarter: Annotated[int | None, Query(ge=1, le=4)] = None) -> Response:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -25,6 +24,7 @@ from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
 from reform_shared.catalog import field_label
+from reform_shared.docx_layout import nfc
 from reform_shared.events.submission import AuthorRef, InitiativeContent
 
 FONT = "Times New Roman"
@@ -66,10 +66,6 @@ def render_dossier_docx(view: DossierView) -> bytes:
     return out.getvalue()
 
 
-def _nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
-
-
 def _page(doc: DocxDocument) -> None:
     section = doc.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
@@ -95,7 +91,7 @@ def _styles(doc: DocxDocument) -> None:
 def _para(container: DocxDocument | _Cell, text: str = "", *, bold: bool = False, italic: bool = False,
           underline: bool = False, size: int | None = None, align: int | None = None) -> Paragraph:
     paragraph = container.add_paragraph()
-    run = paragraph.add_run(_nfc(text))
+    run = paragraph.add_run(nfc(text))
     run.bold, run.italic, run.underline = bold, italic, underline
     if size:
         run.font.size = Pt(size)
@@ -123,7 +119,7 @@ def _table(container: DocxDocument | _Cell, header: Sequence[str], rows: Iterabl
         row = table.add_row()
         for cell, value, width in zip(row.cells, values, widths, strict=True):
             cell.width = Cm(width)
-            cell.paragraphs[0].add_run(_nfc(value)).bold = bool(header) and index == 0
+            cell.paragraphs[0].add_run(nfc(value)).bold = bool(header) and index == 0
             cell.paragraphs[0].paragraph_format.keep_with_next = bool(header) and index == 0
         if header and index == 0:  # repeated on every page, never left alone at the foot of one
             row._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
@@ -139,10 +135,10 @@ def _header(doc: DocxDocument, view: DossierView) -> None:
     table = _table(doc, (), [("", "")], (6.0, 10.0), grid=False)
     left, right = table.rows[0].cells
     center = WD_ALIGN_PARAGRAPH.CENTER
-    left.paragraphs[0].add_run(_nfc(f"UBND {view.commune_name.upper()}"))
+    left.paragraphs[0].add_run(nfc(f"UBND {view.commune_name.upper()}"))
     left.paragraphs[0].alignment = center
     _para(left, view.content.unit.name.upper(), bold=True, size=12, align=center)
-    right.paragraphs[0].add_run(_nfc("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")).bold = True
+    right.paragraphs[0].add_run(nfc("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")).bold = True
     right.paragraphs[0].alignment = center
     _para(right, "Độc lập - Tự do - Hạnh phúc", bold=True, underline=True, size=14, align=center)
     date = view.submitted_at.astimezone(VIETNAM)
@@ -265,7 +261,7 @@ def _closing(doc: DocxDocument, view: DossierView) -> None:
                "chịu trách nhiệm trước pháp luật.")
     signature = _table(doc, (), [("", "")], (7.0, 9.0), grid=False).rows[0].cells[1]
     center = WD_ALIGN_PARAGRAPH.CENTER
-    signature.paragraphs[0].add_run(_nfc("TÁC GIẢ SÁNG KIẾN")).bold = True
+    signature.paragraphs[0].add_run(nfc("TÁC GIẢ SÁNG KIẾN")).bold = True
     signature.paragraphs[0].alignment = center
     _para(signature, "(Ký, ghi rõ họ tên)", italic=True, align=center).paragraph_format.space_after = Pt(60)
     for name in [a.name for a in view.content.authors] or [view.content.unit.name]:
@@ -276,4 +272,4 @@ def _footer(doc: DocxDocument, view: DossierView) -> None:
     paragraph = doc.sections[0].footer.paragraphs[0]
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
     text = f"Mã hồ sơ {view.initiative_id} – Phiên bản {view.revision} – {view.status}"
-    paragraph.add_run(_nfc(text)).font.size = Pt(10)
+    paragraph.add_run(nfc(text)).font.size = Pt(10)

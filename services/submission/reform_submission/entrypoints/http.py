@@ -20,7 +20,9 @@ from reform_shared.http.deps import (
     require_commune,
     require_role,
 )
+from reform_shared.http.openapi import DOCX, file_responses
 from reform_shared.ids import new_id
+from reform_submission.adapters.attachments import JPEG, PDF, PNG, XLSX
 from reform_submission.application.service import SubmissionService
 from reform_submission.entrypoints.schemas import (
     CampaignCreate,
@@ -35,7 +37,12 @@ from reform_submission.entrypoints.schemas import (
 CommuneId = Annotated[str, Path(pattern=TOKEN_PATTERN, description="commune id, e.g. ninh-giang")]
 CampaignId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
 InitiativeId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
+Filter = Annotated[str | None, Query(max_length=100)]
+MAX_SKIP = 100_000
+"""Paging deeper than this is a search, not a page; and MongoDB takes a 64-bit skip at most."""
+MAX_REVISION = 10_000
 WRITERS = ("submitter", "unit_head", "secretary")
+ATTACHMENT_TYPES = (PDF, DOCX, XLSX, JPEG, PNG)
 
 
 
@@ -157,10 +164,10 @@ async def withdraw_initiative(
 @router.get("/initiatives")
 async def list_initiatives(
     commune_id: CommuneId, actor: ActorDep, service: ServiceDep,
-    campaign_id: str | None = None, field: str | None = None, unit_id: str | None = None,
-    status: str | None = None, author: Annotated[str | None, Query(max_length=200)] = None,
+    campaign_id: Filter = None, field: Filter = None, unit_id: Filter = None,
+    status: Filter = None, author: Annotated[str | None, Query(max_length=200)] = None,
     q: Annotated[str | None, Query(max_length=200, description="title or summary, diacritics optional")] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 200, skip: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200, skip: Annotated[int, Query(ge=0, le=MAX_SKIP)] = 0,
 ) -> dict[str, Any]:
     staff_of(actor, commune_id)
     total, items = await service.queries.initiatives(
@@ -187,16 +194,15 @@ async def initiative_history(
     return await service.history_view(commune_id, initiative_id)
 
 
-@router.get("/initiatives/{initiative_id}/dossier.docx", response_class=RawResponse)
+@router.get("/initiatives/{initiative_id}/dossier.docx", response_class=RawResponse, responses=file_responses(DOCX))
 async def dossier(
     commune_id: CommuneId, initiative_id: InitiativeId, actor: ActorDep, service: ServiceDep,
-    revision: Annotated[int | None, Query(ge=1)] = None,
+    revision: Annotated[int | None, Query(ge=1, le=MAX_REVISION)] = None,
 ) -> RawResponse:
     """The printable dossier (DOCX, Vietnamese initiative form); any revision."""
     staff_of(actor, commune_id)
     data, filename = await service.dossier_docx(commune_id, initiative_id, revision)
-    media = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-    return RawResponse(data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return RawResponse(data, media_type=DOCX, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 # -- attachments -------------------------------------------------------------------------------
@@ -212,7 +218,7 @@ async def upload_attachment(
     return ref.model_dump()
 
 
-@router.get("/attachments/{attachment_id}", response_class=RawResponse)
+@router.get("/attachments/{attachment_id}", response_class=RawResponse, responses=file_responses(*ATTACHMENT_TYPES))
 async def download_attachment(
     commune_id: CommuneId, attachment_id: Annotated[str, Path(max_length=64)], actor: ActorDep, service: ServiceDep
 ) -> RawResponse:

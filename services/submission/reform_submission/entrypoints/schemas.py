@@ -8,12 +8,15 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from reform_shared.envelope import TOKEN_PATTERN
+from reform_shared.text import Printable
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
-Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20_000)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), Printable]
+Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300), Printable]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20_000), Printable]
 Token = Annotated[str, StringConstraints(pattern=TOKEN_PATTERN)]
-Code = Annotated[str, StringConstraints(max_length=4)]
+Code = Annotated[str, StringConstraints(max_length=4), Printable]
+Measure = Annotated[float, Field(allow_inf_nan=False, ge=-1e12, le=1e12)]
+"""An indicator's value: finite (JSON has no NaN, and Python's parser would let one in)."""
 
 
 class Strict(BaseModel):
@@ -68,8 +71,8 @@ class NoveltyIn(Strict):
 class IndicatorIn(Strict):
     name: Text
     unit: Short = ""
-    before: float | None = None
-    after: float | None = None
+    before: Measure | None = None
+    after: Measure | None = None
 
 
 class EffectivenessIn(Strict):
@@ -81,13 +84,13 @@ class EffectivenessIn(Strict):
 class InitiativeIn(Strict):
     """The dossier an author writes; `attachment_ids` come from POST .../attachments."""
 
-    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=300)]
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=300), Printable]
     unit: UnitIn
     author_kind: Literal["individual", "collective"] = "individual"
     authors: list[AuthorIn] = Field(default_factory=list, max_length=20)
     field: Code
     sub_area: Short = ""
-    summary: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=5_000)]
+    summary: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=5_000), Printable]
     problem: LongText = ""
     solution: LongText = ""
     novelty: NoveltyIn = NoveltyIn()
@@ -101,11 +104,11 @@ class InitiativeRevision(InitiativeIn):
 
 
 class ReasonRequired(Strict):
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=2_000)]
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=2_000), Printable]
 
 
 class ReasonOptional(Strict):
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2_000)] = ""
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2_000), Printable] = ""
 
 
 class Created(BaseModel):
