@@ -12,6 +12,7 @@ import openpyxl
 import pytest
 from PIL import Image
 from pypdf import PdfWriter
+from support import ONE_PAGE_PDF
 
 from reform_shared.errors import RuleViolation
 from reform_submission.adapters.attachments import sanitize_filename
@@ -30,14 +31,7 @@ from reform_submission.adapters.ooxml import MAX_UNCOMPRESSED_BYTES
 pytestmark = pytest.mark.domain
 LIMIT = 20 * 1024 * 1024
 
-TINY_PDF = (  # written by hand: one page, a correct xref
-    b"%PDF-1.4\n"
-    b"1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
-    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
-    b"xref\n0 4\n0000000000 65535 f \n0000000009 00000 n \n0000000052 00000 n \n0000000101 00000 n \n"
-    b"trailer<</Size 4/Root 1 0 R>>\nstartxref\n166\n%%EOF\n"
-)
+TINY_PDF = ONE_PAGE_PDF
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 48 + b"This program cannot be run"
 HTML = b"<!DOCTYPE html><html><body><script>alert('x')</script></body></html>"
 CONTENT_TYPES = ('<?xml version="1.0" encoding="UTF-8"?>'
