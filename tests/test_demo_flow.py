@@ -14,11 +14,12 @@ from reform_node.demo import DEMO_COMMUNES, demo_commune, load_demo, token
 from reform_node.demo_flow import advance_to_nominations
 from reform_node.node import SERVICES, CommuneNode, NodeConfig
 from reform_node.servers import free_port
+from reform_shared.ids import VIETNAM
 
 pytestmark = pytest.mark.system
 
 COMMUNE = "an-lao"
-VIETNAM = dt.timezone(dt.timedelta(hours=7))
+
 
 
 @pytest.fixture(scope="module")

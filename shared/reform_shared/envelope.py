@@ -53,6 +53,7 @@ class EventPayload(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     event_type: ClassVar[str]
+    """The name on the wire and in subjects: the class's name unless the class says otherwise."""
     schema_version: ClassVar[int] = 1
     aggregate_type: ClassVar[str]
     upcasters: ClassVar[dict[int, Callable[[dict[str, Any]], dict[str, Any]]]] = {}
@@ -60,6 +61,12 @@ class EventPayload(BaseModel):
 
     def aggregate_id(self) -> str:
         raise NotImplementedError
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        if "event_type" not in cls.__dict__:
+            cls.event_type = cls.__name__
 
 
 class EventEnvelope(BaseModel):

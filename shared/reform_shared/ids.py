@@ -7,6 +7,9 @@ from typing import Protocol
 
 import uuid_utils
 
+VIETNAM = dt.timezone(dt.timedelta(hours=7), "ICT")
+"""Vietnam's time (UTC+7, no daylight saving): deadlines, dates on documents and years are read in it."""
+
 
 def new_id() -> str:
     """A new UUIDv7 (time-ordered) as a string."""

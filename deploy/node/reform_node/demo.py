@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 
 from reform_shared.auth.tokens import issue_token
+from reform_shared.ids import VIETNAM
 from reform_shared.settings import Settings
 
 COMMUNE = "ninh-giang"
@@ -30,7 +31,6 @@ DEMO_COMMUNES: dict[str, str] = {
 """The demo communes (id -> name), for a city node and its commune nodes."""
 
 SECRETARY_ID = "vhxh-thu-ky"
-VIETNAM = dt.timezone(dt.timedelta(hours=7))
 
 
 def _units(village_id: str, village: str) -> list[dict[str, Any]]:

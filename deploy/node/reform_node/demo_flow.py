@@ -26,7 +26,6 @@ import httpx
 from reform_node.demo import (
     COMMUNE,
     SECRETARY_ID,
-    VIETNAM,
     DemoCommune,
     bearer,
     constitute_council,
@@ -34,6 +33,7 @@ from reform_node.demo import (
     demo_commune,
     token,
 )
+from reform_shared.ids import VIETNAM
 from reform_shared.settings import Settings
 
 PROFILES: dict[str, dict[str, float]] = {

@@ -7,10 +7,11 @@ import datetime as dt
 import pytest
 
 from reform_awards.domain import award as awards
-from reform_awards.domain.catalogue import FORMS, VIETNAM
+from reform_awards.domain.catalogue import FORMS
 from reform_awards.domain.eligibility import Facts, InitiativeFact, assess
 from reform_shared.errors import Conflict, NotFound, RuleViolation
 from reform_shared.events import Achievement, AwardProposed, Basis, Recipient
+from reform_shared.ids import VIETNAM
 
 pytestmark = pytest.mark.domain
 

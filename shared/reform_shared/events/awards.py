@@ -43,7 +43,6 @@ class Basis(BaseModel):
 class ParRankingRecorded(EventPayload):
     """The city published (or a city officer entered) the PAR Index ranking of a year."""
 
-    event_type: ClassVar[str] = "ParRankingRecorded"
     schema_version: ClassVar[int] = 1
     aggregate_type: ClassVar[str] = "par"
 
@@ -75,7 +74,6 @@ class _AwardEvent(EventPayload):
 class AwardProposed(_AwardEvent):
     """The secretariat proposed an award for a recipient, with its basis."""
 
-    event_type: ClassVar[str] = "AwardProposed"
     schema_version: ClassVar[int] = 1
 
     recipient: Recipient
@@ -86,7 +84,6 @@ class AwardProposed(_AwardEvent):
 class AwardGranted(_AwardEvent):
     """The competent authority granted an award (decision number, date, signer)."""
 
-    event_type: ClassVar[str] = "AwardGranted"
     schema_version: ClassVar[int] = 1
 
     recipient: Recipient
@@ -99,7 +96,6 @@ class AwardGranted(_AwardEvent):
 class AwardRejected(_AwardEvent):
     """The competent authority refused a proposal, with the reason."""
 
-    event_type: ClassVar[str] = "AwardRejected"
     schema_version: ClassVar[int] = 1
 
     reason: str
@@ -108,7 +104,6 @@ class AwardRejected(_AwardEvent):
 class AwardRevoked(_AwardEvent):
     """A granted award was revoked, with the reason."""
 
-    event_type: ClassVar[str] = "AwardRevoked"
     schema_version: ClassVar[int] = 1
 
     reason: str
@@ -117,7 +112,6 @@ class AwardRevoked(_AwardEvent):
 class BasisClaimed(EventPayload):
     """An initiative's recognition grounds this award: never two awards for one achievement."""
 
-    event_type: ClassVar[str] = "BasisClaimed"
     schema_version: ClassVar[int] = 1
     aggregate_type: ClassVar[str] = "basis"
 

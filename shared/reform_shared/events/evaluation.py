@@ -49,7 +49,6 @@ class Rubric(_Part):
 class CouncilConstituted(EventPayload):
     """The chairman's decision setting up the evaluation council of a campaign."""
 
-    event_type: ClassVar[str] = "CouncilConstituted"
     schema_version: ClassVar[int] = 1
     aggregate_type: ClassVar[str] = "council"
 
@@ -66,7 +65,6 @@ class CouncilConstituted(EventPayload):
 class CouncilMembershipChanged(EventPayload):
     """Members changed; after scoring opened only with a stated reason (never silently)."""
 
-    event_type: ClassVar[str] = "CouncilMembershipChanged"
     schema_version: ClassVar[int] = 1
     aggregate_type: ClassVar[str] = "council"
 
@@ -82,7 +80,6 @@ class CouncilMembershipChanged(EventPayload):
 class RubricSet(EventPayload):
     """A new version of the rubric, before scoring opens."""
 
-    event_type: ClassVar[str] = "RubricSet"
     schema_version: ClassVar[int] = 1
     aggregate_type: ClassVar[str] = "council"
 
@@ -96,7 +93,6 @@ class RubricSet(EventPayload):
 class ScoringOpened(EventPayload):
     """Scoring opened: from now the rubric is fixed and membership changes are recorded with reasons."""
 
-    event_type: ClassVar[str] = "ScoringOpened"
     schema_version: ClassVar[int] = 1
     aggregate_type: ClassVar[str] = "council"
 
@@ -110,7 +106,6 @@ class ScoringOpened(EventPayload):
 class ConflictDeclared(EventPayload):
     """A member declared a conflict of interest on an initiative (beyond the automatic ones)."""
 
-    event_type: ClassVar[str] = "ConflictDeclared"
     schema_version: ClassVar[int] = 1
     aggregate_type: ClassVar[str] = "evaluation"
 
@@ -126,7 +121,6 @@ class ConflictDeclared(EventPayload):
 class ScoreRecorded(EventPayload):
     """A council member recorded (or revised) points for an initiative."""
 
-    event_type: ClassVar[str] = "ScoreRecorded"
     schema_version: ClassVar[int] = 1
     aggregate_type: ClassVar[str] = "scoresheet"
 
@@ -159,7 +153,6 @@ class ScoreResult(_Part):
 class InitiativeRecognized(EventPayload):
     """The chair finalised the initiative: recognised (công nhận)."""
 
-    event_type: ClassVar[str] = "InitiativeRecognized"
     schema_version: ClassVar[int] = 1
     aggregate_type: ClassVar[str] = "evaluation"
 
@@ -174,7 +167,6 @@ class InitiativeRecognized(EventPayload):
 class InitiativeNotRecognized(EventPayload):
     """The chair finalised the initiative: not recognised, with the reason for each unmet condition."""
 
-    event_type: ClassVar[str] = "InitiativeNotRecognized"
     schema_version: ClassVar[int] = 1
     aggregate_type: ClassVar[str] = "evaluation"
 
@@ -190,7 +182,6 @@ class InitiativeNotRecognized(EventPayload):
 class RecognitionDecisionSigned(EventPayload):
     """The chairman signed the recognition decision (Quyết định công nhận sáng kiến) with its annex."""
 
-    event_type: ClassVar[str] = "RecognitionDecisionSigned"
     schema_version: ClassVar[int] = 1
     aggregate_type: ClassVar[str] = "council"
 
@@ -207,7 +198,6 @@ class RecognitionDecisionSigned(EventPayload):
 class Nominated(EventPayload):
     """A recognised initiative was nominated to the city; carries what the city needs."""
 
-    event_type: ClassVar[str] = "Nominated"
     schema_version: ClassVar[int] = 1
     aggregate_type: ClassVar[str] = "slate"
 
@@ -233,7 +223,6 @@ class Nominated(EventPayload):
 class NominationWithdrawn(EventPayload):
     """A nomination to the city was withdrawn before the nomination deadline."""
 
-    event_type: ClassVar[str] = "NominationWithdrawn"
     schema_version: ClassVar[int] = 1
     aggregate_type: ClassVar[str] = "slate"
 
@@ -250,7 +239,6 @@ class CityAppraisalScored(EventPayload):
     applied effectiveness and replicability (each out of 10); revisable by the same member until
     the city decides. Written at the city, under the initiative's commune, so it flows back there."""
 
-    event_type: ClassVar[str] = "CityAppraisalScored"
     schema_version: ClassVar[int] = 1
     aggregate_type: ClassVar[str] = "cityappraisal"
 
@@ -274,7 +262,6 @@ class CityRecognitionDecided(EventPayload):
     """The city decided whether a nominated initiative is recognised at city level (decision number
     and date, the city council's mean scores and how many appraised it, the reason, who signed)."""
 
-    event_type: ClassVar[str] = "CityRecognitionDecided"
     schema_version: ClassVar[int] = 1
     aggregate_type: ClassVar[str] = "cityappraisal"
 

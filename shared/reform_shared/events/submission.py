@@ -110,7 +110,6 @@ class CampaignTerms(_Part):
 class CampaignLaunched(EventPayload, CampaignTerms):
     """A commune opened its call for initiatives for a year (phát động)."""
 
-    event_type: ClassVar[str] = "CampaignLaunched"
     schema_version: ClassVar[int] = 1
     aggregate_type: ClassVar[str] = "campaign"
 
@@ -124,7 +123,6 @@ class CampaignLaunched(EventPayload, CampaignTerms):
 class CampaignAmended(EventPayload, CampaignTerms):
     """The secretary changed a campaign's terms before its window opened; carries them whole."""
 
-    event_type: ClassVar[str] = "CampaignAmended"
     schema_version: ClassVar[int] = 1
     aggregate_type: ClassVar[str] = "campaign"
 
@@ -137,7 +135,6 @@ class CampaignAmended(EventPayload, CampaignTerms):
 class SubmissionsClosed(EventPayload):
     """The secretary closed submissions before the deadline (at the deadline they close by themselves)."""
 
-    event_type: ClassVar[str] = "SubmissionsClosed"
     schema_version: ClassVar[int] = 1
     aggregate_type: ClassVar[str] = "campaign"
 
@@ -162,7 +159,6 @@ def _initiative_submitted_v1_to_v2(payload: dict[str, Any]) -> dict[str, Any]:
 class InitiativeSubmitted(EventPayload):
     """An official or a unit submitted an initiative dossier (nộp hồ sơ sáng kiến)."""
 
-    event_type: ClassVar[str] = "InitiativeSubmitted"
     schema_version: ClassVar[int] = 2
     aggregate_type: ClassVar[str] = "initiative"
     upcasters: ClassVar[dict[int, Any]] = {1: _initiative_submitted_v1_to_v2}
@@ -178,7 +174,6 @@ class InitiativeSubmitted(EventPayload):
 class InitiativeRevised(EventPayload):
     """An author revised the dossier (before the deadline, or after it was returned)."""
 
-    event_type: ClassVar[str] = "InitiativeRevised"
     schema_version: ClassVar[int] = 1
     aggregate_type: ClassVar[str] = "initiative"
 
@@ -196,7 +191,6 @@ class InitiativeRevised(EventPayload):
 class InitiativeReturned(EventPayload):
     """The secretariat returned an incomplete dossier to its author, with the reason."""
 
-    event_type: ClassVar[str] = "InitiativeReturned"
     schema_version: ClassVar[int] = 1
     aggregate_type: ClassVar[str] = "initiative"
 
@@ -211,7 +205,6 @@ class InitiativeReturned(EventPayload):
 class InitiativeWithdrawn(EventPayload):
     """An author withdrew the initiative; nothing more happens to it."""
 
-    event_type: ClassVar[str] = "InitiativeWithdrawn"
     schema_version: ClassVar[int] = 1
     aggregate_type: ClassVar[str] = "initiative"
 
@@ -230,7 +223,6 @@ class TitleClaimed(EventPayload):
     stale claim (the holder renamed, withdrew, or never got stored) may be claimed again.
     """
 
-    event_type: ClassVar[str] = "TitleClaimed"
     schema_version: ClassVar[int] = 1
     aggregate_type: ClassVar[str] = "title"
 

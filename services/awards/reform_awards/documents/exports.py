@@ -23,7 +23,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from reform_awards.domain.catalogue import VIETNAM
+from reform_shared.ids import VIETNAM
 
 HEADERS_VI: tuple[str, ...] = (
     "Xã/phường", "Mã khen thưởng", "Hình thức", "Cấp", "Năm", "Giai đoạn", "Đối tượng", "Tên cá nhân/tập thể",

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
-VIETNAM = dt.timezone(dt.timedelta(hours=7))
+from reform_shared.ids import VIETNAM
 
 
 @dataclass(frozen=True)

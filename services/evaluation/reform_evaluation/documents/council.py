@@ -22,7 +22,6 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 
 from reform_evaluation.domain.rubric import weighted_total
-from reform_evaluation.domain.scoring import VIETNAM
 from reform_shared.catalog import field_label
 from reform_shared.docx_layout import (
     BLANK,
@@ -42,6 +41,7 @@ from reform_shared.docx_layout import (
     vn_number,
 )
 from reform_shared.events import CouncilMember, InitiativeContent, Rubric, ScoreResult
+from reform_shared.ids import VIETNAM
 
 Outcome = Literal["recognised", "not_recognised", "pending"]
 OUTCOME_LABELS: dict[str, str] = {

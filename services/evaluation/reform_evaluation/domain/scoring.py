@@ -13,8 +13,7 @@ from reform_evaluation.domain.sources import CampaignView, Candidate
 from reform_shared.envelope import EventPayload
 from reform_shared.errors import Conflict, Forbidden, NotFound, RuleViolation
 from reform_shared.events import ScoreRecorded
-
-VIETNAM = dt.timezone(dt.timedelta(hours=7))
+from reform_shared.ids import VIETNAM
 
 
 def scoresheet_id(initiative_id: str, member_id: str) -> str:

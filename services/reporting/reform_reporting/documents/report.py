@@ -47,8 +47,8 @@ from reform_shared.docx_layout import (
     to_bytes,
     vn_number,
 )
+from reform_shared.ids import VIETNAM
 
-VIETNAM = dt.timezone(dt.timedelta(hours=7))
 STAGES: tuple[str, ...] = ("submitted", "scored", "recognised", "nominated", "city_recognised", "awarded")
 """As reform_reporting.domain.summary.STAGES: `city_recognised` is the city's recognition at city level of an
 initiative the commune nominated (taken on the city node, flowed back)."""

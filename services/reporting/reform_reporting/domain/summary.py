@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from reform_shared.catalog import field_label
+from reform_shared.ids import VIETNAM
 
 STAGES = ("submitted", "scored", "recognised", "nominated", "city_recognised", "awarded")
 """`city_recognised`: the city recognised the nominated initiative at city level (CityRecognitionDecided,
 taken on the city node and flowed back). `awarded` is not a step after it: a commune award needs none."""
-VIETNAM = dt.timezone(dt.timedelta(hours=7))
 
 
 @dataclass(frozen=True)

@@ -26,10 +26,10 @@ from docx.text.paragraph import Paragraph
 from reform_shared.catalog import field_label
 from reform_shared.docx_layout import nfc
 from reform_shared.events.submission import AuthorRef, InitiativeContent
+from reform_shared.ids import VIETNAM
 
 FONT = "Times New Roman"
 NONE = "(không có)"
-VIETNAM = dt.timezone(dt.timedelta(hours=7))
 TEXT_WIDTH = Cm(16)  # A4 210 mm - left 3 cm - right 2 cm
 Block = Callable[[DocxDocument, "DossierView"], None]
 

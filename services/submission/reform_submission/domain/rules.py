@@ -7,8 +7,7 @@ from collections.abc import Iterable
 
 from reform_shared.catalog import REFORM_FIELDS, field_label
 from reform_shared.errors import Conflict, NotFound, RuleViolation
-
-VIETNAM = dt.timezone(dt.timedelta(hours=7), "ICT")
+from reform_shared.ids import VIETNAM
 
 
 def local(moment: dt.datetime) -> str:
