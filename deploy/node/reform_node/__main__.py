@@ -166,6 +166,8 @@ def main(argv: list[str] | None = None) -> None:
     token_parser.add_argument("--commune", default=COMMUNE)
     token_parser.add_argument("--roles", required=True, help="comma-separated roles")
     token_parser.add_argument("--days", type=int, default=30)
+    for command in (run_parser, fed_parser, token_parser):  # also after the command, as the README writes it
+        command.add_argument("--data-dir", default=argparse.SUPPRESS, help="as before the command")
     args = parser.parse_args(argv)
     if args.command == "federation" and args.data_dir == "var/node":
         args.data_dir = "var/federation"
