@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import inspect
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import nats
@@ -16,6 +16,7 @@ from nats.js.object_store import ObjectStore
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
+from reform_shared.commands import CommandBus
 from reform_shared.errors import NotFound
 from reform_shared.events import build_registry
 from reform_shared.idempotency import IdempotencyRecords
@@ -39,6 +40,23 @@ def tune_gc() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
 
 
+@dataclass(frozen=True)
+class Connections:
+    """What a started service holds, none of it optional: a service's wiring is built from it (no asserts,
+    no lookups by name)."""
+
+    settings: Settings
+    registry: EventRegistry
+    js: JetStreamContext
+    db: AsyncDatabase[dict[str, Any]]
+    store: JetStreamEventStore
+    idempotency: IdempotencyRecords
+
+    def bus(self) -> CommandBus:
+        """A command bus on the node's store and idempotency records."""
+        return CommandBus(self.store, self.idempotency)
+
+
 class ServiceRuntime:
     """Connections and runners of one service; `bootstrap.py` of each service builds one."""
 
@@ -60,7 +78,6 @@ class ServiceRuntime:
         self.store: JetStreamEventStore | None = None
         self.idempotency: IdempotencyRecords | None = None
         self.runners: dict[str, ProjectionRunner] = {}
-        self.on_started: list[Callable[[ServiceRuntime], Any]] = []
         self._failing: set[str] = set()
         self._nats_down = False
 
@@ -108,10 +125,13 @@ class ServiceRuntime:
                 _, late = await asyncio.wait(waits, timeout=5)
                 for wait in late:
                     wait.cancel()
-        for hook in self.on_started:
-            result = hook(self)
-            if inspect.isawaitable(result):
-                await result
+
+    @property
+    def connections(self) -> Connections:
+        """The started runtime's connections (raises before `start`)."""
+        if self.js is None or self.db is None or self.store is None or self.idempotency is None:
+            raise RuntimeError(f"{self.settings.service_name} is not started")
+        return Connections(self.settings, self.registry, self.js, self.db, self.store, self.idempotency)
 
     async def _connect_nats(self) -> NatsClient:
         """Connect, retrying for a minute: a service restarted while its nats-server restarts too waits."""

@@ -8,10 +8,10 @@ from reform_awards.application.board import AwardBoard, Directory
 from reform_awards.application.commands import AwardCommands, Record
 from reform_awards.application.queries import AwardQueries
 from reform_awards.entrypoints.http import router
-from reform_shared.commands import CommandBus
+from reform_awards.wiring import AwardsWiring
 from reform_shared.http.app import create_app
 from reform_shared.ids import Clock, SystemClock
-from reform_shared.runtime import ServiceRuntime
+from reform_shared.runtime import Connections, ServiceRuntime
 from reform_shared.settings import Settings
 from reform_shared.store import JetStreamEventStore
 
@@ -24,18 +24,15 @@ def build_runtime(settings: Settings, run_projections: bool = True) -> ServiceRu
 
 
 def build_app(runtime: ServiceRuntime, clock: Clock | None = None) -> FastAPI:
-    app = create_app(runtime, [router], title="Dịch vụ khen thưởng (awards)")
+    app = create_app(runtime, [router], title="Dịch vụ khen thưởng (awards)", wire=wire)
     app.state.clock = clock or SystemClock()
 
-    def wire(rt: ServiceRuntime) -> None:
-        assert rt.store is not None and rt.idempotency is not None and rt.db is not None
-        assert rt.js is not None
-        s = rt.settings
-        others = [JetStreamEventStore(rt.js, rt.registry, s.stream_name, prefix)
-                  for prefix in dict.fromkeys(s.consumed_prefixes) if prefix != s.subject_prefix]
-        app.state.commands = AwardCommands(CommandBus(rt.store, rt.idempotency), Directory(rt.db),
-                                           Record(rt.store, others), s.federation_role)
-        app.state.queries = AwardQueries(rt.db)
-
-    runtime.on_started.append(wire)
     return app
+
+
+def wire(c: Connections) -> AwardsWiring:
+    s = c.settings
+    others = [JetStreamEventStore(c.js, c.registry, s.stream_name, prefix)
+              for prefix in dict.fromkeys(s.consumed_prefixes) if prefix != s.subject_prefix]
+    commands = AwardCommands(c.bus(), Directory(c.db), Record(c.store, others), s.federation_role)
+    return AwardsWiring(commands, AwardQueries(c.db))

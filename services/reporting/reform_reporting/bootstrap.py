@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from reform_reporting.application.projection import Pipeline
 from reform_reporting.application.queries import ReportingQueries
 from reform_reporting.entrypoints.http import router
+from reform_reporting.wiring import ReportingWiring
 from reform_shared.audit import EventAudit
 from reform_shared.http.app import create_app
 from reform_shared.ids import Clock, SystemClock
@@ -22,7 +23,7 @@ def build_runtime(settings: Settings, run_projections: bool = True) -> ServiceRu
 
 
 def build_app(runtime: ServiceRuntime, clock: Clock | None = None) -> FastAPI:
-    app = create_app(runtime, [router], title="Dịch vụ báo cáo (reporting)")
+    app = create_app(runtime, [router], title="Dịch vụ báo cáo (reporting)",
+                     wire=lambda _: ReportingWiring(ReportingQueries(runtime)))  # as-of replays read the stream
     app.state.clock = clock or SystemClock()
-    app.state.queries = ReportingQueries(runtime)
     return app

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+import inspect
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -16,7 +17,7 @@ from reform_shared.http.deps import ActorDep, RuntimeDep, current_actor, require
 from reform_shared.http.errors import install_error_handlers
 from reform_shared.http.limits import BodySizeLimit
 from reform_shared.http.openapi import Readiness, install_openapi
-from reform_shared.runtime import ServiceRuntime
+from reform_shared.runtime import Connections, ServiceRuntime
 from reform_shared.telemetry import setup_tracing
 
 MULTIPART_MARGIN_BYTES = 64 * 1024
@@ -76,13 +77,23 @@ async def federation_status(runtime: ServiceRuntime) -> dict[str, Any]:
             "messages": info.state.messages, "last_seq": info.state.last_seq, "sources": sources}
 
 
-def create_app(runtime: ServiceRuntime, routers: Sequence[APIRouter], title: str) -> FastAPI:
+Wire = Callable[[Connections], Any]
+"""Builds a service's one typed wiring object from the started runtime's connections (sync or async)."""
+
+
+def create_app(runtime: ServiceRuntime, routers: Sequence[APIRouter], title: str, wire: Wire | None = None
+               ) -> FastAPI:
+    """The service's app. At start, `wire` builds its wiring object, kept as `app.state.wiring`: routes
+    reach it through `reform_shared.http.deps.wiring_of(<its type>)`."""
     settings = runtime.settings
     setup_tracing(settings.service_name, settings.otlp_endpoint)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await runtime.start()
+        if wire is not None:
+            wiring = wire(runtime.connections)
+            app.state.wiring = await wiring if inspect.isawaitable(wiring) else wiring
         try:
             yield
         finally:

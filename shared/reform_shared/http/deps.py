@@ -2,27 +2,34 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Request, Response
 
 from reform_shared.auth.tokens import TokenVerifier
 from reform_shared.commands import CommandContext
 from reform_shared.envelope import Actor
-from reform_shared.errors import Forbidden, Unauthenticated
+from reform_shared.errors import Forbidden, ServiceUnavailable, Unauthenticated
 from reform_shared.idempotency import CommandResult
 from reform_shared.ids import Clock, new_id
 from reform_shared.runtime import ServiceRuntime
 
+W = TypeVar("W")
 
-def from_state(name: str) -> Any:
-    """A dependency returning what `bootstrap.py` put on `app.state` under `name`."""
 
-    def dependency(request: Request) -> Any:
-        return getattr(request.app.state, name)
+def wiring_of(kind: type[W]) -> Callable[[Request], W]:
+    """A dependency returning the service's wiring object (built by its `bootstrap.py` at start), typed:
+    `Annotated[SubmissionWiring, Depends(wiring_of(SubmissionWiring))]`. Before it is built: 503."""
 
-    dependency.__name__ = f"state_{name}"
-    return Depends(dependency)
+    def dependency(request: Request) -> W:
+        wiring = getattr(request.app.state, "wiring", None)
+        if not isinstance(wiring, kind):
+            raise ServiceUnavailable("service", "starting")
+        return wiring
+
+    dependency.__name__ = f"wiring_{kind.__name__}"
+    return dependency
 
 
 def get_runtime(request: Request) -> ServiceRuntime:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.responses import Response as RawResponse
 
 from reform_awards.application.commands import AwardCommands, new_award_id
@@ -14,15 +14,16 @@ from reform_awards.application.queries import AwardQueries, clean
 from reform_awards.domain.award import form_of
 from reform_awards.domain.catalogue import FORMS
 from reform_awards.entrypoints.schemas import GrantIn, ParRankingIn, ProposalIn, ReasonIn
+from reform_awards.wiring import AwardsWiring
 from reform_shared.envelope import TOKEN_PATTERN, Actor
 from reform_shared.events import Achievement, AwardProposed, Basis, ParRankingRecorded, Recipient
 from reform_shared.http.deps import (
     ActorDep,
     CommandContextDep,
     answer,
-    from_state,
     require_commune,
     require_role,
+    wiring_of,
 )
 from reform_shared.http.openapi import CSV, DOCX, XLSX, file_responses
 from reform_shared.ids import new_id
@@ -34,8 +35,19 @@ AwardId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
 
 
 
-CommandsDep = Annotated[AwardCommands, from_state("commands")]
-QueriesDep = Annotated[AwardQueries, from_state("queries")]
+Wired = Annotated[AwardsWiring, Depends(wiring_of(AwardsWiring))]
+
+
+def _commands(wired: Wired) -> AwardCommands:
+    return wired.commands
+
+
+def _queries(wired: Wired) -> AwardQueries:
+    return wired.queries
+
+
+CommandsDep = Annotated[AwardCommands, Depends(_commands)]
+QueriesDep = Annotated[AwardQueries, Depends(_queries)]
 
 
 

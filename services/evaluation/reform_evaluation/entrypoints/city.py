@@ -11,14 +11,19 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from reform_evaluation.application.city import CityAppraisals
 from reform_evaluation.domain.city import CITY
 from reform_evaluation.entrypoints.schemas import CityDecisionIn, CityScoreIn
+from reform_evaluation.wiring import EvaluationWiring
 from reform_shared.envelope import TOKEN_PATTERN, Actor
 from reform_shared.errors import Conflict, Forbidden
-from reform_shared.http.deps import ActorDep, CommandContextDep, RuntimeDep, answer, from_state, require_role
+from reform_shared.http.deps import ActorDep, CommandContextDep, RuntimeDep, answer, require_role, wiring_of
 from reform_shared.http.openapi import error_responses
 
 CommuneId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
 InitiativeId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
-CityDep = Annotated[CityAppraisals, from_state("city")]
+def _city(wired: Annotated[EvaluationWiring, Depends(wiring_of(EvaluationWiring))]) -> CityAppraisals:
+    return wired.city
+
+
+CityDep = Annotated[CityAppraisals, Depends(_city)]
 COUNCIL, OFFICER = "city_council", "city_officer"
 
 

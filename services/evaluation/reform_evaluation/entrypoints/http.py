@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.responses import Response as RawResponse
 
 from reform_evaluation.application.commands import EvaluationCommands
@@ -22,6 +22,7 @@ from reform_evaluation.entrypoints.schemas import (
     RubricIn,
     ScoreIn,
 )
+from reform_evaluation.wiring import EvaluationWiring
 from reform_shared.envelope import TOKEN_PATTERN, Actor
 from reform_shared.events import (
     CouncilConstituted,
@@ -36,9 +37,9 @@ from reform_shared.http.deps import (
     ClockDep,
     CommandContextDep,
     answer,
-    from_state,
     require_commune,
     require_role,
+    wiring_of,
 )
 from reform_shared.http.openapi import DOCX, file_responses
 
@@ -51,8 +52,24 @@ MEMBERS = ("council_member", "council_chair")
 
 
 
-CommandsDep = Annotated[EvaluationCommands, from_state("commands")]
-QueriesDep = Annotated[EvaluationQueries, from_state("queries")]
+Wired = Annotated[EvaluationWiring, Depends(wiring_of(EvaluationWiring))]
+
+
+def _commands(wired: Wired) -> EvaluationCommands:
+    return wired.commands
+
+
+def _queries(wired: Wired) -> EvaluationQueries:
+    return wired.queries
+
+
+def _documents(wired: Wired) -> EvaluationDocuments:
+    return wired.documents
+
+
+CommandsDep = Annotated[EvaluationCommands, Depends(_commands)]
+QueriesDep = Annotated[EvaluationQueries, Depends(_queries)]
+DocumentsDep = Annotated[EvaluationDocuments, Depends(_documents)]
 
 
 
@@ -209,7 +226,6 @@ async def list_nominations(commune_id: CommuneId, actor: ActorDep, queries: Quer
 # -- documents ---------------------------------------------------------------------------------
 
 
-DocumentsDep = Annotated[EvaluationDocuments, from_state("documents")]
 
 
 def docx(data: bytes, filename: str) -> RawResponse:

@@ -10,16 +10,17 @@ import json
 import re
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import Response
 
 from reform_reporting.application.documents import chart as draw
 from reform_reporting.application.documents import render
 from reform_reporting.application.queries import ReportingQueries, public
 from reform_reporting.domain.summary import Period
+from reform_reporting.wiring import ReportingWiring
 from reform_shared.envelope import TOKEN_PATTERN, Actor
 from reform_shared.errors import Forbidden, InvalidInput
-from reform_shared.http.deps import ActorDep, ClockDep, RuntimeDep, from_state, require_role
+from reform_shared.http.deps import ActorDep, ClockDep, RuntimeDep, require_role, wiring_of
 from reform_shared.http.openapi import CSV, DOCX, SVG, XLSX, file_responses
 from reform_shared.text import fold
 
@@ -31,7 +32,11 @@ router = APIRouter(prefix="/api/v1", tags=["reporting"])
 
 
 
-QueriesDep = Annotated[ReportingQueries, from_state("queries")]
+def _queries(wired: Annotated[ReportingWiring, Depends(wiring_of(ReportingWiring))]) -> ReportingQueries:
+    return wired.queries
+
+
+QueriesDep = Annotated[ReportingQueries, Depends(_queries)]
 
 
 def may_read(actor: Actor, commune_id: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Path, Query, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Path, Query, Response, UploadFile
 from fastapi.responses import Response as RawResponse
 
 from reform_shared.envelope import TOKEN_PATTERN, Actor
@@ -16,9 +16,9 @@ from reform_shared.http.deps import (
     ClockDep,
     CommandContextDep,
     answer,
-    from_state,
     require_commune,
     require_role,
+    wiring_of,
 )
 from reform_shared.http.openapi import DOCX, file_responses
 from reform_shared.ids import new_id
@@ -33,6 +33,7 @@ from reform_submission.entrypoints.schemas import (
     ReasonOptional,
     ReasonRequired,
 )
+from reform_submission.wiring import SubmissionWiring
 
 CommuneId = Annotated[str, Path(pattern=TOKEN_PATTERN, description="commune id, e.g. ninh-giang")]
 CampaignId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
@@ -47,7 +48,14 @@ ATTACHMENT_TYPES = (PDF, DOCX, XLSX, JPEG, PNG)
 
 
 
-ServiceDep = Annotated[SubmissionService, from_state("service")]
+Wired = Annotated[SubmissionWiring, Depends(wiring_of(SubmissionWiring))]
+
+
+def _service(wired: Wired) -> SubmissionService:
+    return wired.service
+
+
+ServiceDep = Annotated[SubmissionService, Depends(_service)]
 
 
 
