@@ -12,10 +12,19 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from reform_shared.envelope import EventEnvelope
 from reform_shared.errors import ServiceUnavailable
-from reform_shared.ports import AggregateHistory, AppendOutcome, StoredEvent, message_id, stale_writer
+from reform_shared.ports import (
+    AggregateHistory,
+    AppendOutcome,
+    EventStore,
+    RecordBucket,
+    StoredEvent,
+    message_id,
+    stale_writer,
+)
 from reform_shared.registry import EventRegistry
 from reform_shared.subjects import aggregate_filter, event_subject
 
@@ -140,3 +149,8 @@ class InMemoryRecordBucket:
     def purge(self, key: str) -> None:
         """Forget a record, as a lost write or an expired TTL would."""
         self._values.pop(key, None)
+
+
+if TYPE_CHECKING:  # mypy holds both to their ports
+    _store: EventStore = InMemoryEventStore(EventRegistry())
+    _bucket: RecordBucket = InMemoryRecordBucket()
