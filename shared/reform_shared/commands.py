@@ -13,7 +13,7 @@ from reform_shared.envelope import Actor, EventEnvelope, EventPayload
 from reform_shared.errors import ConcurrencyConflict, InvalidInput
 from reform_shared.idempotency import CommandResult, IdempotencyRecords, fingerprint, key_reused, scoped_key
 from reform_shared.ids import Clock, new_id
-from reform_shared.store import AggregateHistory, AppendOutcome, JetStreamEventStore
+from reform_shared.ports import AggregateHistory, AppendOutcome, EventStore
 from reform_shared.telemetry import current_trace_context
 
 
@@ -81,14 +81,18 @@ class Recovery:
 
 
 class CommandBus:
-    """Runs commands once per idempotency key, and appends what `decide` returns."""
+    """Runs commands once per idempotency key, and appends what `decide` returns.
 
-    def __init__(self, store: JetStreamEventStore, idempotency: IdempotencyRecords) -> None:
+    It names the `EventStore` port, not a broker: the same handlers run on JetStream in a node and on
+    `InMemoryEventStore` in application tests.
+    """
+
+    def __init__(self, store: EventStore, idempotency: IdempotencyRecords) -> None:
         self._store = store
         self._idempotency = idempotency
 
     @property
-    def store(self) -> JetStreamEventStore:
+    def store(self) -> EventStore:
         return self._store
 
     def key_of(self, ctx: CommandContext, commune_id: str, operation: str) -> str | None:

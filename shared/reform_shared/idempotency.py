@@ -2,7 +2,8 @@
 
 The first result of a keyed command is kept in a JetStream key-value bucket (with a TTL), under
 a key scoped by commune, user and operation, so one user's key never answers another's request.
-A key reused with a different request body is refused.
+A key reused with a different request body is refused. The records sit behind a small port
+(`reform_shared.ports.RecordBucket`): JetStream KV on a node, a dict in application tests.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from nats.js.errors import KeyNotFoundError
 from nats.js.kv import KeyValue
 
 from reform_shared.errors import ConcurrencyConflict, Conflict, InvalidInput
+from reform_shared.ports import RecordBucket
 
 MAX_KEY_LENGTH = 200
 log = logging.getLogger(__name__)
@@ -47,24 +49,38 @@ def fingerprint(body: Any) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
 
 
-class IdempotencyRecords:
-    """First results of keyed commands, in a JetStream KV bucket."""
+class JetStreamRecordBucket:
+    """The `RecordBucket` port on a JetStream KV bucket (its TTL ends the records)."""
 
     def __init__(self, kv: KeyValue) -> None:
         self._kv = kv
 
-    async def get(self, key: str) -> dict[str, Any] | None:
+    async def get(self, key: str) -> bytes | None:
         try:
             entry = await self._kv.get(key)
         except KeyNotFoundError:
             return None
-        if entry.value is None:
+        return entry.value
+
+    async def put(self, key: str, value: bytes) -> None:
+        await self._kv.put(key, value)
+
+
+class IdempotencyRecords:
+    """First results of keyed commands, in a record bucket (a JetStream KV bucket is wrapped as one)."""
+
+    def __init__(self, bucket: RecordBucket | KeyValue) -> None:
+        self._bucket: RecordBucket = JetStreamRecordBucket(bucket) if isinstance(bucket, KeyValue) else bucket
+
+    async def get(self, key: str) -> dict[str, Any] | None:
+        value = await self._bucket.get(key)
+        if value is None:
             return None
-        record: dict[str, Any] = json.loads(entry.value)
+        record: dict[str, Any] = json.loads(value)
         return record
 
     async def put(self, key: str, record: dict[str, Any]) -> None:
-        await self._kv.put(key, json.dumps(record, default=str).encode())
+        await self._bucket.put(key, json.dumps(record, default=str).encode())
 
     async def run(
         self,

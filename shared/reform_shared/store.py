@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
@@ -20,7 +19,8 @@ from nats.js.errors import APIError
 from opentelemetry.trace import SpanKind
 
 from reform_shared.envelope import EventEnvelope
-from reform_shared.errors import ConcurrencyConflict, ServiceUnavailable
+from reform_shared.errors import ServiceUnavailable
+from reform_shared.ports import AggregateHistory, AppendOutcome, EventStore, StoredEvent, message_id, stale_writer
 from reform_shared.registry import EventRegistry
 from reform_shared.subjects import aggregate_filter, event_subject
 from reform_shared.telemetry import inject_headers, tracer
@@ -30,53 +30,12 @@ EXPECTED_LAST_SUBJECT_SEQ_SUBJECT = "Nats-Expected-Last-Subject-Sequence-Subject
 MSG_ID = "Nats-Msg-Id"
 WRONG_LAST_SEQUENCE = 10071
 
-
-@dataclass(frozen=True)
-class StoredEvent:
-    """An event as the stream holds it: the envelope and its stream sequence."""
-
-    envelope: EventEnvelope
-    stream_seq: int
-    subject: str
-
-
-@dataclass(frozen=True)
-class AggregateHistory:
-    """An aggregate's events in order; `last_seq` is what the next append must expect."""
-
-    commune_id: str
-    aggregate_type: str
-    aggregate_id: str
-    events: tuple[StoredEvent, ...] = ()
-
-    @property
-    def last_seq(self) -> int:
-        return self.events[-1].stream_seq if self.events else 0
-
-    @property
-    def version(self) -> int:
-        return self.events[-1].envelope.aggregate_version if self.events else 0
-
-    @property
-    def envelopes(self) -> list[EventEnvelope]:
-        return [event.envelope for event in self.events]
-
-    def appended_by(self, idempotency_key: str | None) -> tuple[StoredEvent, ...]:
-        """The events a keyed command appended to this aggregate (empty without a key or if none)."""
-        if idempotency_key is None:
-            return ()
-        return tuple(event for event in self.events if event.envelope.idempotency_key == idempotency_key)
-
-
-@dataclass(frozen=True)
-class AppendOutcome:
-    events: tuple[StoredEvent, ...]
-    duplicate: bool = False
-    """True when the stream had already stored these events (a re-sent append)."""
+__all__ = ["AggregateHistory", "AppendOutcome", "EventStore", "JetStreamEventStore", "StoredEvent"]
+"""The value types live with the port (`reform_shared.ports`); they are re-exported for existing imports."""
 
 
 class JetStreamEventStore:
-    """Append and load aggregates on one JetStream stream."""
+    """The `EventStore` port on one JetStream stream: the server checks the expected sequence and dedups."""
 
     def __init__(self, js: JetStreamContext, registry: EventRegistry, stream: str, prefix: str,
                  timeout: float = 10.0) -> None:
@@ -163,7 +122,7 @@ class JetStreamEventStore:
             headers = {
                 EXPECTED_LAST_SUBJECT_SEQ: str(last_seq),
                 EXPECTED_LAST_SUBJECT_SEQ_SUBJECT: subject_filter,
-                MSG_ID: f"{idempotency_key}:{index}" if idempotency_key else envelope.event_id,
+                MSG_ID: message_id(envelope, index, idempotency_key),
                 **envelope.header_fields(),
             }
             try:
@@ -180,12 +139,7 @@ class JetStreamEventStore:
                     earlier = await self._earlier_append(expected, last_seq, envelope, idempotency_key)
                     if earlier:
                         return AppendOutcome(earlier, duplicate=True)
-                    raise ConcurrencyConflict(
-                        "Hồ sơ này vừa được người khác cập nhật; hãy tải lại và thử lại",
-                        "this record was changed by someone else first; reload it and retry",
-                        rule="optimistic_concurrency",
-                        details={"aggregate": subject_filter, "expected_last_sequence": last_seq},
-                    ) from exc
+                    raise stale_writer(subject_filter, last_seq) from exc
                 raise
             if ack.duplicate:
                 # Stored before (a re-sent append): answer with every event that append stored, not only
@@ -205,13 +159,7 @@ class JetStreamEventStore:
         refused as stale: what was written after the expected sequence tells whether it was ours.
         """
         history = await self.load(expected.commune_id, expected.aggregate_type, expected.aggregate_id)
-        newer = [event for event in history.events if event.stream_seq > after_seq]
-        return tuple(
-            event
-            for event in newer
-            if event.envelope.event_id == envelope.event_id
-            or (idempotency_key is not None and event.envelope.idempotency_key == idempotency_key)
-        )
+        return history.resent(after_seq, envelope, idempotency_key)
 
     async def _last_event(self, subject_filter: str) -> StoredEvent | None:
         """The last event on the aggregate's subjects (DIRECT.GET last_by_subj), or None."""

@@ -16,7 +16,7 @@ from reform_shared.envelope import EventEnvelope, EventPayload
 from reform_shared.errors import Conflict, NotFound, RuleViolation
 from reform_shared.events import AwardProposed, BasisClaimed, ParRankingRecorded
 from reform_shared.idempotency import CommandResult
-from reform_shared.store import AggregateHistory, AppendOutcome, JetStreamEventStore, StoredEvent
+from reform_shared.ports import AggregateHistory, AppendOutcome, EventStore, StoredEvent
 
 CITY = "city"
 """PAR rankings are the city's data, kept under this pseudo-commune on every node."""
@@ -44,7 +44,7 @@ class Record:
     a city node reads the communes' initiatives and results (`reform.`), a commune node the city's
     decisions about it (`city.`). Read-only: appends go through the bus, under the node's own prefix."""
 
-    def __init__(self, own: JetStreamEventStore, others: Sequence[JetStreamEventStore] = ()) -> None:
+    def __init__(self, own: EventStore, others: Sequence[EventStore] = ()) -> None:
         self._own = own
         self._others = list(others)
 

@@ -1,0 +1,220 @@
+"""The submission handlers on the in-memory store: the pattern of every service's application tests.
+
+`SubmissionCommands` runs on a `CommandBus` over `InMemoryEventStore` and in-memory idempotency
+records, exactly as bootstrap wires it over JetStream: no NATS, no Mongo, no HTTP. The store contract
+(tests/test_event_store.py) is what makes a pass here mean the same on the stream; the service tests
+(test_http.py) keep checking the routes, the tokens and the projections on real servers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from reform_shared.commands import CommandBus, CommandContext
+from reform_shared.envelope import Actor
+from reform_shared.errors import Conflict, Forbidden, RuleViolation, ServiceUnavailable
+from reform_shared.events import AuthorRef, CampaignLaunched, InitiativeContent, UnitRef, build_registry
+from reform_shared.idempotency import CommandResult, IdempotencyRecords, scoped_key
+from reform_shared.ids import FixedClock, new_id
+from reform_shared.memory_store import InMemoryEventStore, InMemoryRecordBucket
+from reform_submission.application.commands import SubmissionCommands
+
+pytestmark = pytest.mark.application
+
+VN = dt.timezone(dt.timedelta(hours=7))
+OPENS = dt.datetime(2026, 9, 1, 8, 0, tzinfo=VN)
+CLOSES = dt.datetime(2026, 9, 25, 17, 0, tzinfo=VN)
+DURING = dt.datetime(2026, 9, 10, 9, 0, tzinfo=VN)
+COMMUNE = "ninh-giang"
+AN = Actor(user_id="user-1", name="Nguyễn Văn An", commune_id=COMMUNE, roles=("submitter",))
+BINH = Actor(user_id="user-2", name="Lê Thị Bình", commune_id=COMMUNE, roles=("submitter",))
+SECRETARY = Actor(user_id="ha", name="Phạm Thu Hà", commune_id=COMMUNE, roles=("secretary",))
+
+
+def content(**overrides: Any) -> InitiativeContent:
+    values: dict[str, Any] = {
+        "title": "Số hóa hồ sơ một cửa", "unit": UnitRef(unit_id="vh-xh", name="Phòng Văn hóa – Xã hội"),
+        "author_kind": "individual", "authors": (AuthorRef(user_id="user-1", name="Nguyễn Văn An"),),
+        "field": "g", "summary": "Quét và lưu hồ sơ điện tử ngay khi tiếp nhận.",
+    }
+    values.update(overrides)
+    return InitiativeContent(**values)
+
+
+@dataclass
+class Submission:
+    """The handlers on memory, with the clock and the records a test moves or loses."""
+
+    clock: FixedClock = field(default_factory=lambda: FixedClock(DURING))
+    store: InMemoryEventStore = field(default_factory=lambda: InMemoryEventStore(build_registry()))
+    records: InMemoryRecordBucket = field(default_factory=InMemoryRecordBucket)
+
+    def __post_init__(self) -> None:
+        self.commands = SubmissionCommands(CommandBus(self.store, IdempotencyRecords(self.records)))
+
+    def ctx(self, actor: Actor = AN, key: str | None = None) -> CommandContext:
+        return CommandContext(actor=actor, clock=self.clock, correlation_id=new_id(), idempotency_key=key)
+
+    async def launch(self, campaign_id: str = "cchc-2026") -> CommandResult:
+        launched = CampaignLaunched(campaign_id=campaign_id, year=2026, title="Phát động sáng kiến CCHC năm 2026",
+                                    fields=("a", "c", "g"), submission_opens_at=OPENS, submission_closes_at=CLOSES)
+        return await self.commands.launch_campaign(self.ctx(SECRETARY), COMMUNE, launched)
+
+    async def submit(self, written: InitiativeContent | None = None, actor: Actor = AN,
+                     key: str | None = None) -> CommandResult:
+        written = written or content()
+        return await self.commands.submit_initiative(self.ctx(actor, key), COMMUNE, "cchc-2026", written,
+                                                     written.model_dump(mode="json"))
+
+    async def submitted_id(self, written: InitiativeContent | None = None) -> str:
+        result = await self.submit(written)
+        assert result.status_code == 201
+        return str(result.body["id"])
+
+    async def revise(self, initiative_id: str, written: InitiativeContent, actor: Actor = AN) -> CommandResult:
+        return await self.commands.revise_initiative(self.ctx(actor), COMMUNE, initiative_id, written, "Bổ sung",
+                                                     written.model_dump(mode="json"))
+
+    async def events(self) -> list[str]:
+        return [(await self.store.read_at(seq)).envelope.event_type for seq in range(1, self.store.last_seq + 1)]
+
+
+@pytest.fixture
+async def app() -> Submission:
+    submission = Submission()
+    assert (await submission.launch()).status_code == 201
+    return submission
+
+
+# -- campaigns ---------------------------------------------------------------------------------
+async def test_a_launched_campaign_is_loaded_back(app: Submission) -> None:
+    campaign = await app.commands.load_campaign(COMMUNE, "cchc-2026")
+    assert campaign is not None and campaign.year == 2026 and campaign.fields == ("a", "c", "g")
+    assert await app.events() == ["CampaignLaunched"]
+
+
+async def test_launching_the_same_campaign_twice_is_refused(app: Submission) -> None:
+    with pytest.raises(Conflict) as caught:
+        await app.launch()
+    assert caught.value.rule == "campaign_unique"
+    assert await app.events() == ["CampaignLaunched"]
+
+
+# -- submitting ----------------------------------------------------------------------------------
+async def test_a_submission_in_the_window_claims_its_title_and_is_appended(app: Submission) -> None:
+    result = await app.submit()
+    assert (result.status_code, result.body["version"], result.replayed) == (201, 1, False)
+    assert await app.events() == ["CampaignLaunched", "TitleClaimed", "InitiativeSubmitted"]
+    state = await app.commands.load_initiative(COMMUNE, result.body["id"])
+    assert state is not None and state.status == "submitted" and state.content.title == "Số hóa hồ sơ một cửa"
+
+
+async def test_a_retry_with_the_same_key_gets_the_first_answer(app: Submission) -> None:
+    first = await app.submit(key="lan-nop-1")
+    again = await app.submit(key="lan-nop-1")
+    assert (again.status_code, again.body, again.replayed) == (201, first.body, True)
+    assert len(await app.events()) == 3
+
+
+async def test_a_retry_whose_first_answer_was_lost_gets_it_from_the_events(app: Submission) -> None:
+    first = await app.submit(key="lan-mat")
+    app.records.purge(scoped_key(COMMUNE, AN.user_id, "submit_initiative", "lan-mat"))
+
+    again = await app.submit(key="lan-mat")
+
+    assert (again.status_code, again.body, again.replayed) == (201, first.body, True)  # not 409 initiative_unique
+    app.records.purge(scoped_key(COMMUNE, AN.user_id, "submit_initiative", "lan-mat"))
+    with pytest.raises(Conflict) as caught:
+        await app.submit(content(title="Một sáng kiến khác"), key="lan-mat")
+    assert caught.value.rule == "idempotency_key_reuse"
+    assert len(await app.events()) == 3
+
+
+async def test_a_submission_after_the_deadline_is_refused(app: Submission) -> None:
+    app.clock.at = CLOSES + dt.timedelta(minutes=1)
+    with pytest.raises(RuleViolation) as caught:
+        await app.submit()
+    assert caught.value.rule == "submission_deadline"
+    assert await app.events() == ["CampaignLaunched"]
+
+
+async def test_the_same_title_from_the_same_unit_is_refused_without_case_or_diacritics(app: Submission) -> None:
+    first = await app.submitted_id()
+    with pytest.raises(RuleViolation) as caught:
+        await app.submit(content(title="SO HOA HO SO MOT CUA"))
+    assert caught.value.rule == "unique_title_per_unit" and first in caught.value.message_vi
+    other_unit = content(title="SO HOA HO SO MOT CUA", unit=UnitRef(unit_id="kinh-te", name="Phòng Kinh tế"))
+    assert (await app.submit(other_unit)).status_code == 201
+
+
+async def test_concurrent_submissions_of_one_title_let_exactly_one_in(app: Submission) -> None:
+    results = await asyncio.gather(*[app.submit() for _ in range(4)], return_exceptions=True)
+
+    assert sum(isinstance(r, CommandResult) and r.status_code == 201 for r in results) == 1
+    refused = [r for r in results if isinstance(r, BaseException)]
+    assert len(refused) == 3 and all(isinstance(r, RuleViolation) for r in refused)
+    assert {r.rule for r in refused if isinstance(r, RuleViolation)} == {"unique_title_per_unit"}
+    assert await app.events() == ["CampaignLaunched", "TitleClaimed", "InitiativeSubmitted"]
+
+
+# -- revising, returning, withdrawing ------------------------------------------------------------
+async def test_every_revision_is_kept(app: Submission) -> None:
+    initiative_id = await app.submitted_id()
+    revised = await app.revise(initiative_id, content(summary="Quét, ký số và lưu hồ sơ điện tử."))
+
+    assert (revised.status_code, revised.body["version"]) == (200, 2)
+    history = await app.commands.initiative_history(COMMUNE, initiative_id)
+    assert [e.envelope.event_type for e in history.events] == ["InitiativeSubmitted", "InitiativeRevised"]
+    state = await app.commands.load_initiative(COMMUNE, initiative_id)
+    assert state is not None and (state.revision, state.status) == (2, "submitted")
+
+
+async def test_revising_someone_elses_initiative_is_refused(app: Submission) -> None:
+    initiative_id = await app.submitted_id()
+    before = await app.events()
+    with pytest.raises(Forbidden) as caught:
+        await app.revise(initiative_id, content(title="Đổi tên khác"), actor=BINH)
+    assert caught.value.rule == "own_initiative_only"
+    assert await app.events() == before
+
+
+async def test_a_returned_dossier_is_completed_and_resubmitted_after_the_deadline(app: Submission) -> None:
+    initiative_id = await app.submitted_id()
+    returned = await app.commands.return_initiative(app.ctx(SECRETARY), COMMUNE, initiative_id,
+                                                    "Thiếu bảng số liệu trước và sau khi áp dụng")
+    assert returned.status_code == 200
+    state = await app.commands.load_initiative(COMMUNE, initiative_id)
+    assert state is not None and state.status == "returned"
+
+    app.clock.at = CLOSES + dt.timedelta(days=2)
+    resubmitted = await app.revise(initiative_id, content(summary="Có bảng số liệu: 5 ngày còn 2 ngày."))
+
+    assert resubmitted.status_code == 200
+    state = await app.commands.load_initiative(COMMUNE, initiative_id)
+    assert state is not None and state.status == "submitted" and state.content.summary.startswith("Có bảng")
+
+
+async def test_a_withdrawn_initiative_cannot_be_acted_on_and_frees_its_title(app: Submission) -> None:
+    initiative_id = await app.submitted_id()
+    withdrawn = await app.commands.withdraw_initiative(app.ctx(), COMMUNE, initiative_id, "Trùng ý tưởng")
+    assert withdrawn.status_code == 200
+    before = await app.events()
+
+    with pytest.raises(Conflict) as caught:
+        await app.revise(initiative_id, content(title="Tên mới hơn"))
+    assert caught.value.rule == "withdrawn_is_final"
+    assert await app.events() == before
+    assert (await app.submit()).status_code == 201  # the title is free again
+
+
+async def test_a_command_while_the_store_is_down_is_refused_at_once(app: Submission) -> None:
+    app.store.available = False
+    with pytest.raises(ServiceUnavailable):
+        await app.submit()
+    app.store.available = True
+    assert await app.events() == ["CampaignLaunched"]
