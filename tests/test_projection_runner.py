@@ -242,7 +242,7 @@ async def test_a_commit_whose_answer_was_lost_is_not_applied_again(js, mongo, se
     await publish(js, settings, [(f"Sáng kiến {i}", "a") for i in range(6)])
     runner = runner_for(js, mongo, settings, TitleIndex())
     await runner.prepare()
-    commit = runner._commit
+    commit = runner._writer._commit
     lost = []
 
     async def commit_then_lose_the_answer(items, by_collection):  # type: ignore[no-untyped-def]
@@ -251,7 +251,7 @@ async def test_a_commit_whose_answer_was_lost_is_not_applied_again(js, mongo, se
             lost.append(items[-1].seq)
             raise ConnectionFailure("connection closed before the commit's answer")
 
-    runner._commit = commit_then_lose_the_answer  # type: ignore[method-assign]
+    runner._writer._commit = commit_then_lose_the_answer  # type: ignore[method-assign]
     await runner.run_until_caught_up(timeout=30)
 
     assert lost == [6]

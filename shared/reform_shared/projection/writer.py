@@ -1,0 +1,161 @@
+"""The checkpointed writer (the projection's tracking recorder): a batch's planned writes, its parked
+events and the checkpoint, in one transaction — so the checkpoint never says more, or less, than
+the documents hold.
+
+Inside the transaction, the stored checkpoint is read first: at or past the batch, a commit whose
+answer was lost has landed, and nothing is written again; behind this process's memory, the database
+lost commits, and writing on top would skip them (`CheckpointRegressed`). Transient database errors
+are retried in place with backoff; a batch refused otherwise is written event by event, and an event
+whose writes are refused is parked."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from pymongo import AsyncMongoClient, ReplaceOne
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+
+from reform_shared.coalesce import MongoOp, WritePlanner
+from reform_shared.projection.contracts import (
+    CHECKPOINTS,
+    PARKED,
+    CheckpointRegressed,
+    Projection,
+    _Item,
+    by_collection_of,
+    is_transient,
+)
+from reform_shared.projection.parking import ParkingLot
+from reform_shared.projection.position import Position
+
+log = logging.getLogger("reform_shared.projection")
+
+
+def _not_the_batch(exc: BaseException) -> bool:
+    """Failures no event is to blame for: the database is away, or went back (they stop the batch)."""
+    return is_transient(exc) or isinstance(exc, CheckpointRegressed)
+
+
+class CheckpointedWriter:
+    """Commits batches with their checkpoint, and reads the checkpoint back."""
+
+    def __init__(
+        self,
+        *,
+        client: AsyncMongoClient[dict[str, Any]],
+        db: AsyncDatabase[dict[str, Any]],
+        projection: Projection,
+        position: Position,
+        parking: ParkingLot,
+        planner: WritePlanner,
+        report: Callable[[str | None], None],
+        stopping: Callable[[], bool],
+    ) -> None:
+        self._client = client
+        self._db = db
+        self._projection = projection
+        self._position = position
+        self._parking = parking
+        self._planner = planner
+        self._report = report
+        """Where the last error goes (the runner's `last_error`; None once a commit succeeds)."""
+        self._stopping = stopping
+        self._verified_at = 0.0
+
+    async def stored(self) -> dict[str, Any]:
+        """The checkpoint document as the database holds it ({} if none)."""
+        return await self._db[CHECKPOINTS].find_one({"_id": self._projection.name}) or {}
+
+    async def stored_behind(self, every: float = 5.0) -> int | None:
+        """At most every `every` seconds: the stored checkpoint, if it is behind this process's memory."""
+        now = asyncio.get_running_loop().time()
+        if now - self._verified_at < every:
+            return None
+        self._verified_at = now
+        doc = await self._db[CHECKPOINTS].find_one({"_id": self._projection.name}, {"seq": 1}) or {}
+        stored = int(doc.get("seq", 0))
+        return stored if stored < self._position.checkpoint else None
+
+    async def drop(self) -> None:
+        """The projection's collections and its checkpoint are dropped (its parked events are not)."""
+        for collection in self._projection.collections:
+            await self._db[collection].drop()
+        await self._db[CHECKPOINTS].delete_one({"_id": self._projection.name})
+
+    async def commit_batch(self, items: list[_Item]) -> None:
+        """The batch's writes, planned, in one transaction; event by event if the batch is refused."""
+        planned = self._planner.plan((write.collection, write.op) for item in items for write in item.writes)
+        try:
+            await self._commit_with_retry(items, planned)
+        except Exception as exc:
+            if _not_the_batch(exc):
+                raise
+            log.warning("projection %s: batch write failed (%s); retrying event by event", self._position.consumer, exc)
+            await self._one_by_one(items)
+
+    async def _one_by_one(self, items: list[_Item]) -> None:
+        for item in items:
+            try:
+                await self._commit_with_retry([item], by_collection_of(item.writes))
+            except Exception as item_exc:
+                if _not_the_batch(item_exc):
+                    raise
+                item.parked = self._parking.doc(item.msg, item.seq, "write_failed", str(item_exc), None)
+                item.writes = []
+                await self._commit_with_retry([item], {})
+            self._position.checkpoint = item.seq  # committed: a failure further on must not apply it again
+
+    async def _commit_with_retry(self, items: list[_Item], by_collection: dict[str, list[MongoOp]]) -> None:
+        delay = 0.2
+        while True:
+            try:
+                await self._commit(items, by_collection)
+                self._report(None)
+                return
+            except Exception as exc:
+                if not is_transient(exc) or self._stopping():
+                    raise
+                error = f"database unavailable, retrying: {exc}"
+                self._report(error)
+                log.warning("projection %s: %s", self._position.consumer, error)
+                for item in items:
+                    await item.msg.in_progress()
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+
+    async def _commit(self, items: list[_Item], by_collection: dict[str, list[MongoOp]]) -> None:
+        parked: list[ReplaceOne[Any]] = []
+        for item in items:
+            if item.parked is not None:
+                parked.append(ReplaceOne({"_id": item.parked["_id"]}, item.parked, upsert=True))
+        async with self._client.start_session() as session, await session.start_transaction():
+            await self._write_all(session, by_collection, parked, items[-1].seq)
+
+    async def _write_all(
+        self,
+        session: AsyncClientSession,
+        by_collection: dict[str, list[MongoOp]],
+        parked: list[ReplaceOne[Any]],
+        seq: int,
+    ) -> None:
+        # A commit whose answer was lost may have landed: the retry sees its checkpoint and writes nothing.
+        done = await self._db[CHECKPOINTS].find_one({"_id": self._projection.name}, {"seq": 1}, session=session)
+        stored = int((done or {}).get("seq", 0))
+        if stored >= seq:
+            return
+        if stored < self._position.checkpoint:
+            # The database lost commits this process made (or was restored): applying this batch on top would
+            # skip what was lost. Nothing is written; the consumer starts again after the stored checkpoint.
+            raise CheckpointRegressed(stored, self._position.checkpoint)
+        for collection, ops in by_collection.items():
+            await self._db[collection].bulk_write(ops, ordered=True, session=session)
+        if parked:
+            await self._db[PARKED].bulk_write(parked, ordered=True, session=session)
+        checkpoint = {"seq": seq, "version": self._projection.version, "updated_at": dt.datetime.now(dt.UTC)}
+        await self._db[CHECKPOINTS].update_one({"_id": self._projection.name}, {"$set": checkpoint}, upsert=True,
+                                               session=session)
