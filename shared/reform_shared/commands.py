@@ -9,6 +9,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
+
 from reform_shared.envelope import Actor, EventEnvelope, EventPayload
 from reform_shared.errors import ConcurrencyConflict, InvalidInput
 from reform_shared.idempotency import CommandResult, IdempotencyRecords, fingerprint, key_reused, scoped_key
@@ -47,6 +49,14 @@ def make_envelope(
         command_fingerprint=command_fingerprint,
         payload=payload,
     )
+
+
+class Command(BaseModel):
+    """A request to change the record, named in the imperative (SubmitInitiative, RecordScore): frozen and
+    strict (an unknown field is an error, not dropped), validated before anything is loaded. A route
+    builds one from its request schema; the application decides it once, on the aggregate it names."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from reform_shared.envelope import EventEnvelope
+from reform_shared.envelope import EventEnvelope, EventPayload
 from reform_shared.errors import ConcurrencyConflict
 from reform_shared.registry import EventRegistry
 
@@ -45,6 +45,11 @@ class AggregateHistory:
     @property
     def envelopes(self) -> list[EventEnvelope]:
         return [event.envelope for event in self.events]
+
+    @property
+    def payloads(self) -> list[EventPayload]:
+        """The events' payloads, in order: what a fold reads."""
+        return [event.envelope.payload for event in self.events]
 
     def appended_by(self, idempotency_key: str | None) -> tuple[StoredEvent, ...]:
         """The events a keyed command appended to this aggregate (empty without a key or if none)."""
