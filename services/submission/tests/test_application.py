@@ -227,3 +227,17 @@ async def test_a_command_while_the_store_is_down_is_refused_at_once(app: Submiss
         await app.submit()
     app.store.available = True
     assert await app.events() == ["CampaignLaunched"]
+
+
+def test_a_keyed_submission_is_fingerprinted_by_the_body_its_author_sent() -> None:
+    """Records and events written before commands existed fingerprint the HTTP body: a retry still matches."""
+    from reform_shared.events import AttachmentRef
+    from reform_shared.idempotency import fingerprint
+    from reform_submission.application.commands import written
+    from reform_submission.entrypoints.schemas import InitiativeIn
+
+    body = InitiativeIn.model_validate({**content().model_dump(mode="json", exclude={"attachments"}),
+                                  "attachment_ids": ["a-1"]})
+    ref = AttachmentRef(attachment_id="a-1", filename="bang.pdf", media_type="application/pdf", size=3, sha256="x")
+    resolved = content(attachments=(ref,))
+    assert fingerprint(written(resolved)) == fingerprint(body.model_dump(mode="json"))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from reform_shared.aggregate import Evolver
 from reform_shared.envelope import EventPayload
-from reform_shared.errors import ConcurrencyConflict, RuleViolation
+from reform_shared.errors import ConcurrencyConflict
 from reform_shared.events import TitleClaimed
 from reform_shared.text import fold
 from reform_submission.domain import rules
@@ -94,11 +94,7 @@ class Claim:
 def not_pending(holder: Initiative | None, claimed_at: dt.datetime, now: dt.datetime) -> None:
     """A claim whose holder is not stored yet belongs to a submission in flight, for PENDING_CLAIM."""
     if holder is None and now - claimed_at < PENDING_CLAIM:
-        raise RuleViolation(
-            "Một sáng kiến cùng tên của đơn vị đang được nộp; vui lòng thử lại sau ít phút",
-            "an initiative with this title from this unit is being submitted right now; retry shortly",
-            field="title", rule="unique_title_per_unit",
-        )
+        rules.a_title_being_submitted_is_held_for_its_submission()
 
 
 def decide(state: str | None, wanted: Claim, holder: Initiative | None) -> list[EventPayload]:
