@@ -18,11 +18,18 @@ import pytest
 from reform_shared.commands import CommandBus, CommandContext
 from reform_shared.envelope import Actor
 from reform_shared.errors import Conflict, Forbidden, RuleViolation, ServiceUnavailable
-from reform_shared.events import AuthorRef, CampaignLaunched, InitiativeContent, UnitRef, build_registry
+from reform_shared.events import AuthorRef, CampaignTerms, InitiativeContent, UnitRef, build_registry
 from reform_shared.idempotency import CommandResult, IdempotencyRecords, scoped_key
 from reform_shared.ids import FixedClock, new_id
 from reform_shared.memory_store import InMemoryEventStore, InMemoryRecordBucket
 from reform_submission.application.commands import SubmissionCommands
+from reform_submission.domain.commands import (
+    LaunchCampaign,
+    ReturnInitiative,
+    ReviseInitiative,
+    SubmitInitiative,
+    WithdrawInitiative,
+)
 
 pytestmark = pytest.mark.application
 
@@ -61,15 +68,16 @@ class Submission:
         return CommandContext(actor=actor, clock=self.clock, correlation_id=new_id(), idempotency_key=key)
 
     async def launch(self, campaign_id: str = "cchc-2026") -> CommandResult:
-        launched = CampaignLaunched(campaign_id=campaign_id, year=2026, title="Phát động sáng kiến CCHC năm 2026",
-                                    fields=("a", "c", "g"), submission_opens_at=OPENS, submission_closes_at=CLOSES)
-        return await self.commands.launch_campaign(self.ctx(SECRETARY), COMMUNE, launched)
+        terms = CampaignTerms(title="Phát động sáng kiến CCHC năm 2026", fields=("a", "c", "g"),
+                              submission_opens_at=OPENS, submission_closes_at=CLOSES)
+        launch = LaunchCampaign(campaign_id=campaign_id, year=2026, terms=terms)
+        return await self.commands.launch_campaign(self.ctx(SECRETARY), COMMUNE, launch)
 
     async def submit(self, written: InitiativeContent | None = None, actor: Actor = AN,
                      key: str | None = None) -> CommandResult:
         written = written or content()
-        return await self.commands.submit_initiative(self.ctx(actor, key), COMMUNE, "cchc-2026", written,
-                                                     written.model_dump(mode="json"))
+        command = SubmitInitiative(campaign_id="cchc-2026", content=written)
+        return await self.commands.submit_initiative(self.ctx(actor, key), COMMUNE, command)
 
     async def submitted_id(self, written: InitiativeContent | None = None) -> str:
         result = await self.submit(written)
@@ -77,8 +85,8 @@ class Submission:
         return str(result.body["id"])
 
     async def revise(self, initiative_id: str, written: InitiativeContent, actor: Actor = AN) -> CommandResult:
-        return await self.commands.revise_initiative(self.ctx(actor), COMMUNE, initiative_id, written, "Bổ sung",
-                                                     written.model_dump(mode="json"))
+        command = ReviseInitiative(initiative_id=initiative_id, content=written, note="Bổ sung")
+        return await self.commands.revise_initiative(self.ctx(actor), COMMUNE, command)
 
     async def events(self) -> list[str]:
         return [(await self.store.read_at(seq)).envelope.event_type for seq in range(1, self.store.last_seq + 1)]
@@ -185,8 +193,8 @@ async def test_revising_someone_elses_initiative_is_refused(app: Submission) -> 
 
 async def test_a_returned_dossier_is_completed_and_resubmitted_after_the_deadline(app: Submission) -> None:
     initiative_id = await app.submitted_id()
-    returned = await app.commands.return_initiative(app.ctx(SECRETARY), COMMUNE, initiative_id,
-                                                    "Thiếu bảng số liệu trước và sau khi áp dụng")
+    returned = await app.commands.return_initiative(app.ctx(SECRETARY), COMMUNE, ReturnInitiative(
+        initiative_id=initiative_id, reason="Thiếu bảng số liệu trước và sau khi áp dụng"))
     assert returned.status_code == 200
     state = await app.commands.load_initiative(COMMUNE, initiative_id)
     assert state is not None and state.status == "returned"
@@ -201,7 +209,8 @@ async def test_a_returned_dossier_is_completed_and_resubmitted_after_the_deadlin
 
 async def test_a_withdrawn_initiative_cannot_be_acted_on_and_frees_its_title(app: Submission) -> None:
     initiative_id = await app.submitted_id()
-    withdrawn = await app.commands.withdraw_initiative(app.ctx(), COMMUNE, initiative_id, "Trùng ý tưởng")
+    withdrawn = await app.commands.withdraw_initiative(app.ctx(), COMMUNE, WithdrawInitiative(
+        initiative_id=initiative_id, reason="Trùng ý tưởng"))
     assert withdrawn.status_code == 200
     before = await app.events()
 
@@ -218,3 +227,17 @@ async def test_a_command_while_the_store_is_down_is_refused_at_once(app: Submiss
         await app.submit()
     app.store.available = True
     assert await app.events() == ["CampaignLaunched"]
+
+
+def test_a_keyed_submission_is_fingerprinted_by_the_body_its_author_sent() -> None:
+    """Records and events written before commands existed fingerprint the HTTP body: a retry still matches."""
+    from reform_shared.events import AttachmentRef
+    from reform_shared.idempotency import fingerprint
+    from reform_submission.application.commands import written
+    from reform_submission.entrypoints.schemas import InitiativeIn
+
+    body = InitiativeIn.model_validate({**content().model_dump(mode="json", exclude={"attachments"}),
+                                  "attachment_ids": ["a-1"]})
+    ref = AttachmentRef(attachment_id="a-1", filename="bang.pdf", media_type="application/pdf", size=3, sha256="x")
+    resolved = content(attachments=(ref,))
+    assert fingerprint(written(resolved)) == fingerprint(body.model_dump(mode="json"))

@@ -286,3 +286,41 @@ def test_a_title_is_free_again_when_its_holder_withdrew_or_renamed() -> None:
 def test_a_title_already_held_by_the_claimant_needs_no_new_claim() -> None:
     assert titles.claim(claimed_by("i-1"), None, campaign_id="cchc-2026", unit_id="vh-xh",
                         title="Một cửa điện tử", claimant_id="i-1") == []
+
+
+# -- commands, decided once --------------------------------------------------------------------
+def test_each_command_is_decided_by_its_aggregates_decide() -> None:
+    from reform_submission.domain.commands import LaunchCampaign, SubmitInitiative, WithdrawInitiative
+
+    launch = LaunchCampaign(campaign_id="cchc-2026", year=2026, terms=campaigns.terms_of(launched()))
+    assert campaigns.decide(None, launch, DURING) == [launched()]
+    submit = SubmitInitiative(campaign_id="cchc-2026", content=content())
+    assert initiatives.decide(None, submit, actor=LAN, now=DURING, campaign=CAMPAIGN, initiative_id="i-1") == [
+        submitted()]
+    (withdrawn,) = initiatives.decide(SUBMITTED, WithdrawInitiative(initiative_id="i-1", reason="Trùng"),
+                                      actor=LAN, now=DURING)
+    assert withdrawn.event_type == "InitiativeWithdrawn"
+
+
+def test_what_refuses_a_submission_before_its_title_is_claimed_is_the_rule_its_decide_applies() -> None:
+    with pytest.raises(RuleViolation) as caught:
+        initiatives.may_submit(CAMPAIGN, "cchc-2026", content(), CLOSES, LAN)
+    assert caught.value.rule == "submission_deadline"
+
+
+def test_the_initiative_folds_its_payloads_from_the_origin_its_first_envelope_gives() -> None:
+    origin = initiatives.Origin(submitted_by="lan", submitted_at=DURING)
+    assert initiatives.fold([submitted()], origin) == SUBMITTED
+    assert initiatives.fold([], None) is None
+    assert initiatives.evolver.event_types == (
+        "InitiativeSubmitted", "InitiativeRevised", "InitiativeReturned", "InitiativeWithdrawn")
+
+
+def test_a_title_claim_judged_on_a_holder_that_changed_since_loses_the_race() -> None:
+    from reform_shared.errors import ConcurrencyConflict
+
+    wanted = titles.Claim("cchc-2026", "vh-xh", "Một cửa điện tử", claimant_id="i-2", seen=None)
+    with pytest.raises(ConcurrencyConflict):
+        titles.decide("i-1", wanted, None)
+    (claim,) = titles.decide(None, wanted, None)
+    assert isinstance(claim, TitleClaimed) and claim.initiative_id == "i-2"

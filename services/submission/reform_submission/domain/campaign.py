@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from typing import assert_never
 
+from reform_shared.aggregate import Evolver
 from reform_shared.envelope import EventPayload
 from reform_shared.events import CampaignAmended, CampaignLaunched, CampaignTerms, SubmissionsClosed
 from reform_submission.domain import rules
+from reform_submission.domain.commands import AmendCampaign, CloseSubmissions, LaunchCampaign
 
 
 @dataclass(frozen=True)
@@ -38,23 +42,26 @@ def terms_of(event: CampaignLaunched | CampaignAmended) -> CampaignTerms:
     return CampaignTerms.model_validate(event.model_dump(include=set(CampaignTerms.model_fields)))
 
 
-def evolve(state: Campaign | None, event: EventPayload) -> Campaign | None:
-    if isinstance(event, CampaignLaunched):
-        return Campaign(event.campaign_id, event.year, terms_of(event))
-    if state is None:
-        return None
-    if isinstance(event, CampaignAmended):
-        return replace(state, terms=terms_of(event))
-    if isinstance(event, SubmissionsClosed):
-        return replace(state, closed_early_at=event.closed_at)
-    return state
+evolver: Evolver[Campaign | None] = Evolver(initial=None)
 
 
-def fold(events: list[EventPayload]) -> Campaign | None:
-    state: Campaign | None = None
-    for event in events:
-        state = evolve(state, event)
-    return state
+@evolver.on(CampaignLaunched)
+def _launched(state: Campaign | None, event: CampaignLaunched) -> Campaign | None:
+    return Campaign(event.campaign_id, event.year, terms_of(event))
+
+
+@evolver.on(CampaignAmended)
+def _amended(state: Campaign | None, event: CampaignAmended) -> Campaign | None:
+    return None if state is None else replace(state, terms=terms_of(event))
+
+
+@evolver.on(SubmissionsClosed)
+def _closed(state: Campaign | None, event: SubmissionsClosed) -> Campaign | None:
+    return None if state is None else replace(state, closed_early_at=event.closed_at)
+
+
+def fold(events: Iterable[EventPayload]) -> Campaign | None:
+    return evolver.fold(events)
 
 
 def _valid_terms(terms: CampaignTerms) -> None:
@@ -83,3 +90,27 @@ def close_early(state: Campaign | None, campaign_id: str, now: dt.datetime, reas
     assert state is not None
     rules.submissions_can_close_early(now, state.opens_at, state.closes_at)
     return [SubmissionsClosed(campaign_id=campaign_id, closed_at=now, reason=reason)]
+
+
+CampaignCommand = LaunchCampaign | AmendCampaign | CloseSubmissions
+
+
+def launched(command: LaunchCampaign) -> CampaignLaunched:
+    return CampaignLaunched(campaign_id=command.campaign_id, year=command.year, **dict(command.terms))
+
+
+def amended(command: AmendCampaign) -> CampaignAmended:
+    return CampaignAmended(campaign_id=command.campaign_id, **dict(command.terms))
+
+
+def decide(state: Campaign | None, command: CampaignCommand, now: dt.datetime) -> list[EventPayload]:
+    """The events a command on the campaign appends, or the rule that refuses it."""
+    match command:
+        case LaunchCampaign():
+            return launch(state, launched(command))
+        case AmendCampaign():
+            return amend(state, amended(command), now)
+        case CloseSubmissions():
+            return close_early(state, command.campaign_id, now, command.reason)
+        case _:
+            assert_never(command)

@@ -165,3 +165,12 @@ def a_title_is_unique_per_unit_and_campaign(holder_id: str, holder_title: str) -
         rule="unique_title_per_unit",
         details={"existing_initiative_id": holder_id},
     )
+
+
+def a_title_being_submitted_is_held_for_its_submission() -> None:
+    raise RuleViolation(
+        "Một sáng kiến cùng tên của đơn vị đang được nộp; vui lòng thử lại sau ít phút",
+        "an initiative with this title from this unit is being submitted right now; retry shortly",
+        field="title",
+        rule="unique_title_per_unit",
+    )

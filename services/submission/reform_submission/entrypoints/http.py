@@ -10,7 +10,7 @@ from fastapi.responses import Response as RawResponse
 
 from reform_shared.envelope import TOKEN_PATTERN, Actor
 from reform_shared.errors import NotFound
-from reform_shared.events import CampaignAmended, CampaignLaunched, CampaignTerms
+from reform_shared.events import CampaignTerms
 from reform_shared.http.deps import (
     ActorDep,
     ClockDep,
@@ -24,6 +24,15 @@ from reform_shared.http.openapi import DOCX, file_responses
 from reform_shared.ids import new_id
 from reform_submission.adapters.attachments import JPEG, PDF, PNG, XLSX
 from reform_submission.application.service import SubmissionService
+from reform_submission.domain.commands import (
+    AmendCampaign,
+    CloseSubmissions,
+    LaunchCampaign,
+    ReturnInitiative,
+    ReviseInitiative,
+    SubmitInitiative,
+    WithdrawInitiative,
+)
 from reform_submission.entrypoints.schemas import (
     CampaignCreate,
     CampaignTermsIn,
@@ -76,8 +85,8 @@ async def launch_campaign(
     ctx: CommandContextDep, response: Response) -> dict[str, Any]:
     staff_of(ctx.actor, commune_id, "secretary")
     terms = CampaignTerms.model_validate(body.model_dump(exclude={"campaign_id", "year"}))
-    launched = CampaignLaunched(campaign_id=body.campaign_id or new_id(), year=body.year, **dict(terms))
-    return answer(await service.commands.launch_campaign(ctx, commune_id, launched), response)
+    command = LaunchCampaign(campaign_id=body.campaign_id or new_id(), year=body.year, terms=terms)
+    return answer(await service.commands.launch_campaign(ctx, commune_id, command), response)
 
 
 @router.put("/campaigns/{campaign_id}", response_model=Created)
@@ -86,8 +95,8 @@ async def amend_campaign(
     ctx: CommandContextDep, response: Response) -> dict[str, Any]:
     """Replace the campaign's terms; only before its submission window opens."""
     staff_of(ctx.actor, commune_id, "secretary")
-    amended = CampaignAmended(campaign_id=campaign_id, **dict(CampaignTerms.model_validate(body.model_dump())))
-    return answer(await service.commands.amend_campaign(ctx, commune_id, amended), response)
+    command = AmendCampaign(campaign_id=campaign_id, terms=CampaignTerms.model_validate(body.model_dump()))
+    return answer(await service.commands.amend_campaign(ctx, commune_id, command), response)
 
 
 @router.post("/campaigns/{campaign_id}/close", response_model=Created)
@@ -96,7 +105,8 @@ async def close_submissions(
     ctx: CommandContextDep, response: Response) -> dict[str, Any]:
     """Close submissions before the deadline (at the deadline they close by themselves)."""
     staff_of(ctx.actor, commune_id, "secretary")
-    return answer(await service.commands.close_submissions(ctx, commune_id, campaign_id, body.reason), response)
+    command = CloseSubmissions(campaign_id=campaign_id, reason=body.reason)
+    return answer(await service.commands.close_submissions(ctx, commune_id, command), response)
 
 
 @router.get("/campaigns")
@@ -135,8 +145,8 @@ async def submit_initiative(
     staff_of(ctx.actor, commune_id, *WRITERS)
     content = await service.content_of(
         commune_id, body.model_dump(exclude={"attachment_ids", "note"}), body.attachment_ids)
-    request = {"campaign_id": campaign_id, **body.model_dump(mode="json")}
-    return answer(await service.commands.submit_initiative(ctx, commune_id, campaign_id, content, request), response)
+    command = SubmitInitiative(campaign_id=campaign_id, content=content)
+    return answer(await service.commands.submit_initiative(ctx, commune_id, command), response)
 
 
 @router.put("/initiatives/{initiative_id}", response_model=Created)
@@ -147,9 +157,8 @@ async def revise_initiative(
     staff_of(ctx.actor, commune_id, *WRITERS)
     content = await service.content_of(
         commune_id, body.model_dump(exclude={"attachment_ids", "note"}), body.attachment_ids)
-    result = await service.commands.revise_initiative(ctx, commune_id, initiative_id, content, body.note,
-                                                      body.model_dump(mode="json"))
-    return answer(result, response)
+    command = ReviseInitiative(initiative_id=initiative_id, content=content, note=body.note)
+    return answer(await service.commands.revise_initiative(ctx, commune_id, command), response)
 
 
 @router.post("/initiatives/{initiative_id}/return", response_model=Created)
@@ -158,7 +167,8 @@ async def return_initiative(
     ctx: CommandContextDep, response: Response) -> dict[str, Any]:
     """The secretariat returns an incomplete dossier to its author, with the reason."""
     staff_of(ctx.actor, commune_id, "secretary")
-    return answer(await service.commands.return_initiative(ctx, commune_id, initiative_id, body.reason), response)
+    command = ReturnInitiative(initiative_id=initiative_id, reason=body.reason)
+    return answer(await service.commands.return_initiative(ctx, commune_id, command), response)
 
 
 @router.post("/initiatives/{initiative_id}/withdraw", response_model=Created)
@@ -166,7 +176,8 @@ async def withdraw_initiative(
     commune_id: CommuneId, initiative_id: InitiativeId, body: ReasonOptional, service: ServiceDep,
     ctx: CommandContextDep, response: Response) -> dict[str, Any]:
     staff_of(ctx.actor, commune_id, *WRITERS)
-    return answer(await service.commands.withdraw_initiative(ctx, commune_id, initiative_id, body.reason), response)
+    command = WithdrawInitiative(initiative_id=initiative_id, reason=body.reason)
+    return answer(await service.commands.withdraw_initiative(ctx, commune_id, command), response)
 
 
 @router.get("/initiatives")
