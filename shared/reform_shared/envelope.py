@@ -7,7 +7,16 @@ import re
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SerializeAsAny, field_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializeAsAny,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 TOKEN_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 _TOKEN = re.compile(TOKEN_PATTERN)
@@ -43,14 +52,32 @@ class TraceContext(BaseModel):
     trace_id: str | None = None
 
 
-class EventPayload(BaseModel):
-    """Base of every typed payload: frozen, past-tense name, explicit schema version.
+READING = "reform_reading"
+"""Validation context key: set by the registry when it reads an event from the stream."""
 
-    Payloads are tolerant when read (`extra="ignore"`) so that a consumer keeps working when a
-    producer adds a field; producers construct them with typed arguments.
-    """
+
+class Contract(BaseModel):
+    """Base of every event payload and of the parts it holds: frozen; **strict when produced** (an unknown
+    field is an error, never silently dropped: a typo in a producer must not lose data) and **tolerant when
+    read** (`model_validate(..., context={READING: True})`, as the registry reads the stream: a consumer
+    keeps working when a newer producer adds a field)."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _strict_when_produced(cls, data: Any, info: ValidationInfo) -> Any:
+        if isinstance(data, dict) and not (info.context or {}).get(READING):
+            known = set(cls.model_fields) | {f.alias for f in cls.model_fields.values() if f.alias}
+            unknown = sorted(str(key) for key in data if key not in known)
+            if unknown:
+                raise ValueError(f"{cls.__name__} has no field {', '.join(unknown)}")
+        return data
+
+
+class EventPayload(Contract):
+    """Base of every typed payload: frozen, past-tense name, explicit schema version; strict when
+    produced, tolerant when read (see `Contract`)."""
 
     event_type: ClassVar[str]
     """The name on the wire and in subjects: the class's name unless the class says otherwise."""

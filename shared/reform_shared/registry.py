@@ -8,9 +8,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from reform_shared.envelope import EventEnvelope, EventPayload
+from reform_shared.envelope import READING, EventEnvelope, EventPayload
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+TOLERANT = {READING: True}
+"""What an event read from the stream is validated with: fields this service does not know are ignored."""
 
 
 class MalformedEvent(Exception):
@@ -73,7 +77,7 @@ class EventRegistry:
             payload = upcaster(payload)
             version += 1
         try:
-            typed = model.model_validate(payload)
-            return EventEnvelope.model_validate({**raw, "schema_version": version, "payload": typed})
+            typed = model.model_validate(payload, context=TOLERANT)
+            return EventEnvelope.model_validate({**raw, "schema_version": version, "payload": typed}, context=TOLERANT)
         except ValidationError as exc:
             raise MalformedEvent(f"{event_type}: {exc.errors(include_url=False)}") from exc

@@ -47,3 +47,22 @@ def test_a_command_is_strict_and_frozen() -> None:
         WithdrawInitiative(initiative_id="i-1", reason="x", reasn="typo")  # type: ignore[call-arg]
     with pytest.raises(ValueError):
         command.reason = "khác"  # type: ignore[misc]
+
+
+def test_an_event_is_strict_when_produced_and_tolerant_when_read() -> None:
+    import json
+
+    from pydantic import ValidationError
+
+    from reform_shared.events import UnitRef, build_registry
+
+    with pytest.raises(ValidationError, match="reasn"):
+        InitiativeWithdrawn(initiative_id="i-1", campaign_id="c", reasn="lỗi gõ")  # type: ignore[call-arg]
+    with pytest.raises(ValidationError, match="nmae"):
+        UnitRef(unit_id="vh-xh", nmae="Phòng Văn hóa")  # type: ignore[call-arg]
+
+    written = json.loads(submitted().to_json())
+    written["payload"]["added_by_a_newer_producer"] = 1
+    written["payload"]["content"]["unit"]["building"] = "A"
+    read = build_registry().parse(json.dumps(written))  # a newer producer's fields are ignored on reading
+    assert read.payload.content.unit.unit_id == "vh-xh"  # type: ignore[attr-defined]

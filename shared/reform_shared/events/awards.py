@@ -5,14 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict
-
-from reform_shared.envelope import EventPayload
+from reform_shared.envelope import Contract, EventPayload
 
 
-class Recipient(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
+class Recipient(Contract):
     kind: Literal["individual", "collective"]
     recipient_id: str
     name: str
@@ -20,20 +16,16 @@ class Recipient(BaseModel):
     """The unit of an individual; for a collective, the unit itself (or None for the commune)."""
 
 
-class Achievement(BaseModel):
+class Achievement(Contract):
     """A described achievement grounding an award (advisory work, responsibility, outstanding year)."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
 
     kind: Literal["advisory", "responsibility", "outstanding_year", "direct_reform_work", "movement_leader", "other"]
     description: str
     year: int | None = None
 
 
-class Basis(BaseModel):
+class Basis(Contract):
     """What an award rests on: recognised initiatives, a PAR ranking, described achievements."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
 
     initiative_ids: tuple[str, ...] = ()
     par_year: int | None = None

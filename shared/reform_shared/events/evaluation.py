@@ -5,13 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict
-
-from reform_shared.envelope import EventPayload
+from reform_shared.envelope import Contract, EventPayload
 
 
-class _Part(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
+class _Part(Contract):
+    """A part of an event: strict when produced, tolerant when read."""
 
 
 class CouncilMember(_Part):
