@@ -24,10 +24,6 @@ SHORT = {"giay-khen-xa": "gkx", "bang-khen-tp": "bktp", "khen-giai-doan-2026-203
 PENDING_CLAIM = dt.timedelta(minutes=5)
 
 
-def payloads(history: AggregateHistory) -> list[EventPayload]:
-    return [event.envelope.payload for event in history.events]
-
-
 def award_aggregate(award_id: str) -> str:
     """City-level annual awards share their commune-year aggregate; the id says which year."""
     if award_id.startswith("bktp") and award_id[4:8].isdigit():
@@ -138,13 +134,13 @@ class AwardCommands:
             known = await self.known(commune_id, award, authors)
             now = ctx.clock.now()
             aggregate = award_aggregate(award.award_id)
-            current = awards.fold(payloads(await self._store.load(commune_id, "award", aggregate)))
+            current = awards.fold((await self._store.load(commune_id, "award", aggregate)).payloads)
             awards.propose(current, award, eligibility, known, now, commune_id)  # refuse before claiming the basis
             for initiative_id in award.basis.initiative_ids:
                 await self._claim_basis(ctx, commune_id, initiative_id, award, key)
             outcome = await self._bus.decide_and_append(
                 ctx, commune_id=commune_id, aggregate_type="award", aggregate_id=aggregate, key=key, retries=5,
-                decide=lambda h: awards.propose(awards.fold(payloads(h)), award, eligibility, known, now, commune_id))
+                decide=lambda h: awards.propose(awards.fold(h.payloads), award, eligibility, known, now, commune_id))
             body = {**done(outcome), "eligibility": eligibility.explain()}
             return CommandResult(201, body, replayed=outcome.duplicate)
 
@@ -181,8 +177,8 @@ class AwardCommands:
             last, claim = claims[-1]
             holder_id = claim.award_id
             if holder_id != award.award_id:
-                holder = awards.fold(payloads(await self._store.load(
-                    commune_id, "award", award_aggregate(holder_id)))).get(holder_id)
+                holder = awards.fold((await self._store.load(
+                    commune_id, "award", award_aggregate(holder_id))).payloads).get(holder_id)
                 if holder is None and ctx.clock.now() - last.envelope.occurred_at < PENDING_CLAIM:
                     raise RuleViolation("Sáng kiến này đang được dùng cho một đề nghị khác vừa gửi",
                                         "this initiative grounds another proposal being sent right now",
@@ -207,12 +203,12 @@ class AwardCommands:
         return await self._bus.execute(
             ctx, operation=f"{operation}:{award_id}", request=request, commune_id=commune_id,
             aggregate_type="award", aggregate_id=award_aggregate(award_id), respond=done,
-            decide=lambda h: decide(awards.fold(payloads(h))))
+            decide=lambda h: decide(awards.fold(h.payloads)))
 
     async def level_of(self, commune_id: str, award_id: str) -> str:
         """Who decides the award (its form's `decided_by`), if it is decided on this node at all."""
         aggregate = award_aggregate(award_id)
-        state = awards.fold(payloads(await self._store.load(commune_id, "award", aggregate)))
+        state = awards.fold((await self._store.load(commune_id, "award", aggregate)).payloads)
         here = award_id in state
         if not here:
             state = awards.fold([e.envelope.payload for e in await self._record.foreign(commune_id, "award",

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Literal
 
 from reform_awards.domain.catalogue import FORMS, AwardForm
 from reform_awards.domain.eligibility import Eligibility
+from reform_shared.aggregate import Evolver
 from reform_shared.envelope import EventPayload
 from reform_shared.errors import Conflict, NotFound, RuleViolation
 from reform_shared.events import AwardGranted, AwardProposed, AwardRejected, AwardRevoked, Basis, Recipient
@@ -29,18 +31,42 @@ class AwardState:
     reason: str = ""
 
 
-def fold(events: list[EventPayload]) -> dict[str, AwardState]:
-    awards: dict[str, AwardState] = {}
-    for e in events:
-        if isinstance(e, AwardProposed):
-            awards[e.award_id] = AwardState(e.award_id, e.form, e.level, e.year, e.period, e.recipient, e.basis)
-        elif isinstance(e, AwardGranted) and e.award_id in awards:
-            awards[e.award_id] = replace(awards[e.award_id], status="granted", decision_number=e.decision_number)
-        elif isinstance(e, AwardRejected) and e.award_id in awards:
-            awards[e.award_id] = replace(awards[e.award_id], status="rejected", reason=e.reason)
-        elif isinstance(e, AwardRevoked) and e.award_id in awards:
-            awards[e.award_id] = replace(awards[e.award_id], status="revoked", reason=e.reason)
-    return awards
+Awards = dict[str, AwardState]
+"""The awards of one aggregate (an award, or a commune-year of city awards) by id."""
+
+evolver: Evolver[Awards] = Evolver(initial={})
+"""One mutator per event type. Each returns a new mapping: the initial one is shared by every fold."""
+
+
+@evolver.on(AwardProposed)
+def _proposed(awards: Awards, e: AwardProposed) -> Awards:
+    return {**awards, e.award_id: AwardState(e.award_id, e.form, e.level, e.year, e.period, e.recipient, e.basis)}
+
+
+def _decided(awards: Awards, award_id: str, change: Callable[[AwardState], AwardState]) -> Awards:
+    """A decision on an award the aggregate does not hold (never proposed here) changes nothing."""
+    if award_id not in awards:
+        return awards
+    return {**awards, award_id: change(awards[award_id])}
+
+
+@evolver.on(AwardGranted)
+def _granted(awards: Awards, e: AwardGranted) -> Awards:
+    return _decided(awards, e.award_id, lambda a: replace(a, status="granted", decision_number=e.decision_number))
+
+
+@evolver.on(AwardRejected)
+def _rejected(awards: Awards, e: AwardRejected) -> Awards:
+    return _decided(awards, e.award_id, lambda a: replace(a, status="rejected", reason=e.reason))
+
+
+@evolver.on(AwardRevoked)
+def _revoked(awards: Awards, e: AwardRevoked) -> Awards:
+    return _decided(awards, e.award_id, lambda a: replace(a, status="revoked", reason=e.reason))
+
+
+def fold(events: Iterable[EventPayload]) -> Awards:
+    return evolver.fold(events)
 
 
 def form_of(code: str) -> AwardForm:
@@ -103,8 +129,6 @@ def _award(existing: dict[str, AwardState], award_id: str) -> AwardState:
     if award_id not in existing:
         raise NotFound(f"Không có đề nghị khen thưởng {award_id}", f"no award {award_id}", field="award_id")
     return existing[award_id]
-
-
 
 
 def grant(existing: dict[str, AwardState], award_id: str, decision_number: str, decision_date: dt.date,
