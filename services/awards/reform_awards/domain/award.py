@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from reform_awards.domain.catalogue import FORMS, AwardForm
+from reform_awards.domain.commands import ProposeAward
 from reform_awards.domain.eligibility import Eligibility
 from reform_shared.aggregate import Evolver
 from reform_shared.envelope import EventPayload
@@ -75,6 +76,13 @@ def form_of(code: str) -> AwardForm:
         raise RuleViolation(f"Không có hình thức khen thưởng '{code}' (có: {', '.join(FORMS)})",
                             f"unknown award form '{code}'", field="form", rule="known_form")
     return form
+
+
+def proposal(command: ProposeAward) -> AwardProposed:
+    """The event a proposal would append, its level that of its form (an unknown form is refused)."""
+    form = form_of(command.form)
+    return AwardProposed(award_id=command.award_id, level=form.level, year=command.year, form=form.code,
+                         period=command.period, recipient=command.recipient, basis=command.basis)
 
 
 def describe(award: AwardState) -> str:
