@@ -3,33 +3,26 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
+from reform_awards.application.basis import BasisClaims
+from reform_awards.application.record import Record, award_aggregate
 from reform_awards.domain import award as awards
 from reform_awards.domain.catalogue import FORMS, AwardForm
 from reform_awards.domain.commands import GrantAward, ProposeAward, RecordParRanking, RejectAward, RevokeAward
 from reform_awards.domain.eligibility import Eligibility, Facts, assess
 from reform_awards.domain.sources import campaign_year, content_of, initiative_fact, par_rank
 from reform_shared.commands import CommandBus, CommandContext, Recovery
-from reform_shared.envelope import EventEnvelope, EventPayload
-from reform_shared.errors import Conflict, NotFound, RuleViolation
-from reform_shared.events import AwardProposed, BasisClaimed, ParRankingRecorded
+from reform_shared.envelope import EventPayload
+from reform_shared.errors import Conflict, NotFound
+from reform_shared.events import AwardProposed, ParRankingRecorded
 from reform_shared.idempotency import CommandResult
-from reform_shared.ports import AggregateHistory, AppendOutcome, EventStore, StoredEvent
+from reform_shared.ports import AggregateHistory, AppendOutcome
 
 CITY = "city"
 """PAR rankings are the city's data, kept under this pseudo-commune on every node."""
 SHORT = {"giay-khen-xa": "gkx", "bang-khen-tp": "bktp", "khen-giai-doan-2026-2030": "gd", "khen-dot-xuat": "dx"}
-PENDING_CLAIM = dt.timedelta(minutes=5)
-
-
-def award_aggregate(award_id: str) -> str:
-    """City-level annual awards share their commune-year aggregate; the id says which year."""
-    if award_id.startswith("bktp") and award_id[4:8].isdigit():
-        return f"city-{award_id[4:8]}"
-    return award_id
 
 
 def new_award_id(form: str, year: int | None, suffix: str) -> str:
@@ -40,26 +33,6 @@ def keyed(proposed: AwardProposed, key: str | None) -> AwardProposed:
     """A keyed proposal's award id comes from its key: a retry proposes (and finds) the same award."""
     return proposed.model_copy(update={"award_id": new_award_id(proposed.form, proposed.year, key[-36:])}) \
         if key else proposed
-
-
-class Record:
-    """Reads an aggregate under every subject prefix the node receives, its own and the other side's:
-    a city node reads the communes' initiatives and results (`reform.`), a commune node the city's
-    decisions about it (`city.`). Read-only: appends go through the bus, under the node's own prefix."""
-
-    def __init__(self, own: EventStore, others: Sequence[EventStore] = ()) -> None:
-        self._own = own
-        self._others = list(others)
-
-    async def foreign(self, commune_id: str, aggregate_type: str, aggregate_id: str) -> list[StoredEvent]:
-        histories = await asyncio.gather(*[store.load(commune_id, aggregate_type, aggregate_id)
-                                           for store in self._others])
-        return sorted((e for h in histories for e in h.events), key=lambda e: e.stream_seq)
-
-    async def load(self, commune_id: str, aggregate_type: str, aggregate_id: str) -> list[EventEnvelope]:
-        own, foreign = await asyncio.gather(self._own.load(commune_id, aggregate_type, aggregate_id),
-                                            self.foreign(commune_id, aggregate_type, aggregate_id))
-        return [e.envelope for e in sorted([*own.events, *foreign], key=lambda e: e.stream_seq)]
 
 
 def decided_at_city() -> Conflict:
@@ -84,6 +57,7 @@ class AwardCommands:
         self._store = bus.store
         self._directory = directory
         self._record = record or Record(bus.store)
+        self._claims = BasisClaims(bus, self._record)
         self._role = federation_role
 
     def decided_here(self, form: AwardForm) -> None:
@@ -159,54 +133,11 @@ class AwardCommands:
             return awards.propose(awards.fold(history.payloads), award, eligibility, known, now, commune_id)
 
         decide(await self._store.load(commune_id, "award", aggregate))
-        for initiative_id in award.basis.initiative_ids:
-            await self._claim_basis(ctx, commune_id, initiative_id, award, key)
+        await self._claims.claim(ctx, commune_id, award, key)
         outcome = await self._bus.decide_and_append(ctx, commune_id=commune_id, aggregate_type="award",
                                                     aggregate_id=aggregate, key=key, retries=5, decide=decide)
         body = {**done(outcome), "eligibility": eligibility.explain()}
         return CommandResult(201, body, replayed=outcome.duplicate)
-
-    async def _claimed_on_the_other_side(self, commune_id: str, initiative_id: str, award: AwardProposed) -> None:
-        """An initiative that grounds an award decided on the other node (a commune's Giấy khen seen at the
-        city, a city Bằng khen seen at the commune) grounds no second one. Read from what has arrived."""
-        claims = [e.envelope.payload for e in await self._record.foreign(commune_id, "basis", initiative_id)
-                  if isinstance(e.envelope.payload, BasisClaimed)]
-        if not claims or claims[-1].award_id == award.award_id:
-            return
-        holder_id = claims[-1].award_id
-        holder = awards.fold([e.payload for e in await self._record.load(
-            commune_id, "award", award_aggregate(holder_id))]).get(holder_id)
-        awards.one_award_per_achievement(holder, initiative_id)
-
-    async def _claim_basis(self, ctx: CommandContext, commune_id: str, initiative_id: str, award: AwardProposed,
-                           key: str | None) -> None:
-        await self._claimed_on_the_other_side(commune_id, initiative_id, award)
-        history = await self._store.load(commune_id, "basis", initiative_id)
-        claims = [(e, e.envelope.payload) for e in history.events if isinstance(e.envelope.payload, BasisClaimed)]
-        if claims:
-            last, claim = claims[-1]
-            holder_id = claim.award_id
-            if holder_id != award.award_id:
-                holder = awards.fold((await self._store.load(
-                    commune_id, "award", award_aggregate(holder_id))).payloads).get(holder_id)
-                if holder is None and ctx.clock.now() - last.envelope.occurred_at < PENDING_CLAIM:
-                    raise RuleViolation("Sáng kiến này đang được dùng cho một đề nghị khác vừa gửi",
-                                        "this initiative grounds another proposal being sent right now",
-                                        field="basis.initiative_ids", rule="one_award_per_achievement")
-                awards.one_award_per_achievement(holder, initiative_id)
-            else:
-                return
-
-        def decide(latest: AggregateHistory) -> list[EventPayload]:
-            if len(latest.events) != len(history.events):
-                raise RuleViolation("Sáng kiến vừa được dùng làm căn cứ cho khen thưởng khác",
-                                    "the initiative was just claimed by another award",
-                                    field="basis.initiative_ids", rule="one_award_per_achievement")
-            return [BasisClaimed(initiative_id=initiative_id, award_id=award.award_id, form=award.form)]
-
-        await self._bus.decide_and_append(ctx, commune_id=commune_id, aggregate_type="basis",
-                                          aggregate_id=initiative_id, decide=decide,
-                                          key=f"{key}b{initiative_id[:8]}" if key else None)
 
     async def _decide(self, ctx: CommandContext, command: GrantAward | RejectAward | RevokeAward, operation: str,
                       decide: Callable[[awards.Awards], list[EventPayload]]) -> CommandResult:
