@@ -90,20 +90,39 @@ def describe(award: AwardState) -> str:
            f"(mã {award.award_id}, {award.status})"
 
 
-def propose(existing: dict[str, AwardState], proposed: AwardProposed, eligibility: Eligibility, known: bool,
+def propose(existing: Awards, proposed: AwardProposed, eligibility: Eligibility, known: bool,
             now: dt.datetime, commune_id: str = "") -> list[EventPayload]:
+    """The rules of a proposal, in the order their refusals are given."""
     form = form_of(proposed.form)
-    if form.level == "commune" and proposed.recipient.recipient_id == commune_id:
-        raise RuleViolation(f"'{form.name}' do Chủ tịch UBND xã tặng, không dành cho chính UBND xã",
-                            "a commune-level form cannot be granted to the commune itself",
-                            field="recipient.recipient_id", rule="form_fits_recipient")
-    if proposed.recipient.kind not in form.recipients:
-        raise RuleViolation(f"Hình thức '{form.name}' không dành cho {proposed.recipient.kind}",
-                            "the form does not fit the recipient type", field="recipient.kind",
-                            rule="form_fits_recipient")
+    form_fits_recipient(form, proposed.recipient, commune_id)
     if not known:
         raise NotFound(f"Không biết người/đơn vị '{proposed.recipient.recipient_id}' của xã",
                        "unknown recipient in this commune", field="recipient.recipient_id", rule="known_recipient")
+    dated_for_the_form(form, proposed, now)
+    within_city_quota(form, existing, proposed)
+    if proposed.award_id in existing:
+        raise Conflict("Đề nghị khen thưởng này đã có", "this proposal already exists", rule="award_unique")
+    if not eligibility.eligible:
+        raise RuleViolation("Chưa đủ điều kiện khen thưởng: " + "; ".join(
+            f"{c.label}: {'đạt' if c.met else 'chưa đạt'}" for c in eligibility.conditions),
+            "the recipient does not meet the conditions", rule="eligible",
+            details={"conditions": eligibility.explain()})
+    return [proposed]
+
+
+def form_fits_recipient(form: AwardForm, recipient: Recipient, commune_id: str) -> None:
+    if form.level == "commune" and recipient.recipient_id == commune_id:
+        raise RuleViolation(f"'{form.name}' do Chủ tịch UBND xã tặng, không dành cho chính UBND xã",
+                            "a commune-level form cannot be granted to the commune itself",
+                            field="recipient.recipient_id", rule="form_fits_recipient")
+    if recipient.kind not in form.recipients:
+        raise RuleViolation(f"Hình thức '{form.name}' không dành cho {recipient.kind}",
+                            "the form does not fit the recipient type", field="recipient.kind",
+                            rule="form_fits_recipient")
+
+
+def dated_for_the_form(form: AwardForm, proposed: AwardProposed, now: dt.datetime) -> None:
+    """A year (or the form's period) is given, and the form's dossier deadline for that year has not passed."""
     if form.kind != "period" and proposed.year is None:
         raise RuleViolation("Cần ghi năm khen thưởng", "the award year is required", field="year",
                             rule="year_required")
@@ -115,22 +134,19 @@ def propose(existing: dict[str, AwardState], proposed: AwardProposed, eligibilit
         raise RuleViolation(f"Đã quá hạn nộp hồ sơ khen thưởng ({deadline:%d/%m/%Y}) cho '{form.name}'",
                             f"the dossier deadline ({deadline:%Y-%m-%d}) has passed", field="year",
                             rule="dossier_deadline", details={"deadline": deadline.date().isoformat()})
-    if form.quota_per_commune_year:
-        taken = [a for a in existing.values() if a.form == form.code and a.status in ACTIVE
-                 and a.recipient.kind == proposed.recipient.kind]
-        if taken:
-            raise RuleViolation(
-                f"Mỗi xã mỗi năm chỉ đề nghị 1 tập thể và 1 cá nhân nhận {form.name}; đã đề nghị: {describe(taken[0])}",
-                f"at most 1 collective and 1 individual per commune and year; already: {taken[0].award_id}",
-                rule="city_quota", details={"existing_award_id": taken[0].award_id})
-    if proposed.award_id in existing:
-        raise Conflict("Đề nghị khen thưởng này đã có", "this proposal already exists", rule="award_unique")
-    if not eligibility.eligible:
-        raise RuleViolation("Chưa đủ điều kiện khen thưởng: " + "; ".join(
-            f"{c.label}: {'đạt' if c.met else 'chưa đạt'}" for c in eligibility.conditions),
-            "the recipient does not meet the conditions", rule="eligible",
-            details={"conditions": eligibility.explain()})
-    return [proposed]
+
+
+def within_city_quota(form: AwardForm, existing: Awards, proposed: AwardProposed) -> None:
+    """At most one collective and one individual per commune and year (the commune-year aggregate)."""
+    if not form.quota_per_commune_year:
+        return
+    taken = [a for a in existing.values() if a.form == form.code and a.status in ACTIVE
+             and a.recipient.kind == proposed.recipient.kind]
+    if taken:
+        raise RuleViolation(
+            f"Mỗi xã mỗi năm chỉ đề nghị 1 tập thể và 1 cá nhân nhận {form.name}; đã đề nghị: {describe(taken[0])}",
+            f"at most 1 collective and 1 individual per commune and year; already: {taken[0].award_id}",
+            rule="city_quota", details={"existing_award_id": taken[0].award_id})
 
 
 def _award(existing: dict[str, AwardState], award_id: str) -> AwardState:
