@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from reform_awards.application.board import AwardBoard, Directory
-from reform_awards.application.commands import AwardCommands, Record
+from reform_awards.application.commands import AwardCommands
 from reform_awards.application.queries import AwardQueries
+from reform_awards.application.record import Record
 from reform_awards.entrypoints.http import router
 from reform_awards.wiring import AwardsWiring
 from reform_shared.http.app import create_app

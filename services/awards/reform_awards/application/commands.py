@@ -3,60 +3,36 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable
 from typing import Any
 
+from reform_awards.application.basis import BasisClaims
+from reform_awards.application.record import Record, award_aggregate
 from reform_awards.domain import award as awards
 from reform_awards.domain.catalogue import FORMS, AwardForm
+from reform_awards.domain.commands import GrantAward, ProposeAward, RecordParRanking, RejectAward, RevokeAward
 from reform_awards.domain.eligibility import Eligibility, Facts, assess
 from reform_awards.domain.sources import campaign_year, content_of, initiative_fact, par_rank
 from reform_shared.commands import CommandBus, CommandContext, Recovery
-from reform_shared.envelope import EventEnvelope, EventPayload
-from reform_shared.errors import Conflict, NotFound, RuleViolation
-from reform_shared.events import AwardProposed, BasisClaimed, ParRankingRecorded
+from reform_shared.envelope import EventPayload
+from reform_shared.errors import Conflict, NotFound
+from reform_shared.events import AwardProposed, ParRankingRecorded
 from reform_shared.idempotency import CommandResult
-from reform_shared.ports import AggregateHistory, AppendOutcome, EventStore, StoredEvent
+from reform_shared.ports import AggregateHistory, AppendOutcome
 
 CITY = "city"
 """PAR rankings are the city's data, kept under this pseudo-commune on every node."""
 SHORT = {"giay-khen-xa": "gkx", "bang-khen-tp": "bktp", "khen-giai-doan-2026-2030": "gd", "khen-dot-xuat": "dx"}
-PENDING_CLAIM = dt.timedelta(minutes=5)
-
-
-def payloads(history: AggregateHistory) -> list[EventPayload]:
-    return [event.envelope.payload for event in history.events]
-
-
-def award_aggregate(award_id: str) -> str:
-    """City-level annual awards share their commune-year aggregate; the id says which year."""
-    if award_id.startswith("bktp") and award_id[4:8].isdigit():
-        return f"city-{award_id[4:8]}"
-    return award_id
 
 
 def new_award_id(form: str, year: int | None, suffix: str) -> str:
     return f"{SHORT.get(form, 'kt')}{year or ''}-{suffix}"
 
 
-class Record:
-    """Reads an aggregate under every subject prefix the node receives, its own and the other side's:
-    a city node reads the communes' initiatives and results (`reform.`), a commune node the city's
-    decisions about it (`city.`). Read-only: appends go through the bus, under the node's own prefix."""
-
-    def __init__(self, own: EventStore, others: Sequence[EventStore] = ()) -> None:
-        self._own = own
-        self._others = list(others)
-
-    async def foreign(self, commune_id: str, aggregate_type: str, aggregate_id: str) -> list[StoredEvent]:
-        histories = await asyncio.gather(*[store.load(commune_id, aggregate_type, aggregate_id)
-                                           for store in self._others])
-        return sorted((e for h in histories for e in h.events), key=lambda e: e.stream_seq)
-
-    async def load(self, commune_id: str, aggregate_type: str, aggregate_id: str) -> list[EventEnvelope]:
-        own, foreign = await asyncio.gather(self._own.load(commune_id, aggregate_type, aggregate_id),
-                                            self.foreign(commune_id, aggregate_type, aggregate_id))
-        return [e.envelope for e in sorted([*own.events, *foreign], key=lambda e: e.stream_seq)]
+def keyed(proposed: AwardProposed, key: str | None) -> AwardProposed:
+    """A keyed proposal's award id comes from its key: a retry proposes (and finds) the same award."""
+    return proposed.model_copy(update={"award_id": new_award_id(proposed.form, proposed.year, key[-36:])}) \
+        if key else proposed
 
 
 def decided_at_city() -> Conflict:
@@ -81,6 +57,7 @@ class AwardCommands:
         self._store = bus.store
         self._directory = directory
         self._record = record or Record(bus.store)
+        self._claims = BasisClaims(bus, self._record)
         self._role = federation_role
 
     def decided_here(self, form: AwardForm) -> None:
@@ -107,9 +84,11 @@ class AwardCommands:
             rank, event_id = par_rank(par, commune_id)
         return Facts(commune_id, tuple(initiatives), rank, par_category, event_id)
 
-    async def assess(self, commune_id: str, proposed: AwardProposed, par_category: str) -> Eligibility:
-        form = awards.form_of(proposed.form)
-        return assess(form, proposed.recipient, proposed.basis, await self.facts(commune_id, proposed, par_category))
+    async def assess(self, command: ProposeAward) -> Eligibility:
+        """Why the proposal is eligible or not, from the record; appends nothing."""
+        proposed = awards.proposal(command)
+        facts = await self.facts(command.commune_id, proposed, command.par_category)
+        return assess(awards.form_of(proposed.form), proposed.recipient, proposed.basis, facts)
 
     async def commune_name(self, commune_id: str) -> str:
         return str(await self._directory.commune_name(commune_id))
@@ -122,97 +101,55 @@ class AwardCommands:
             return True
         return bool(await self._directory.knows(commune_id, recipient.kind, recipient.recipient_id))
 
-    async def propose(self, ctx: CommandContext, commune_id: str, proposed: AwardProposed, par_category: str,
-                      request: Any) -> CommandResult:
+    async def propose(self, ctx: CommandContext, command: ProposeAward) -> CommandResult:
+        """Once per key: a retry whose first answer was lost finds its award (keyed id) and gets that answer."""
+        proposed = awards.proposal(command)
         self.decided_here(awards.form_of(proposed.form))
 
-        def keyed(key: str | None) -> AwardProposed:
-            return proposed.model_copy(update={"award_id": new_award_id(
-                proposed.form, proposed.year, (key or proposed.award_id)[-36:])}) if key else proposed
-
         async def run(key: str | None) -> CommandResult:
-            award = keyed(key)
-            facts = await self.facts(commune_id, award, par_category)
-            eligibility = assess(awards.form_of(award.form), award.recipient, award.basis, facts)
-            authors = {a for f in facts.initiatives for a in f.author_ids}
-            known = await self.known(commune_id, award, authors)
-            now = ctx.clock.now()
-            aggregate = award_aggregate(award.award_id)
-            current = awards.fold(payloads(await self._store.load(commune_id, "award", aggregate)))
-            awards.propose(current, award, eligibility, known, now, commune_id)  # refuse before claiming the basis
-            for initiative_id in award.basis.initiative_ids:
-                await self._claim_basis(ctx, commune_id, initiative_id, award, key)
-            outcome = await self._bus.decide_and_append(
-                ctx, commune_id=commune_id, aggregate_type="award", aggregate_id=aggregate, key=key, retries=5,
-                decide=lambda h: awards.propose(awards.fold(payloads(h)), award, eligibility, known, now, commune_id))
-            body = {**done(outcome), "eligibility": eligibility.explain()}
-            return CommandResult(201, body, replayed=outcome.duplicate)
+            return await self._propose(ctx, command, keyed(proposed, key), key)
 
-        key = self._bus.key_of(ctx, commune_id, "propose_award")
+        key = self._bus.key_of(ctx, command.commune_id, "propose_award")
 
         async def answer(outcome: AppendOutcome) -> CommandResult:
-            award = keyed(key)
-            eligibility = assess(awards.form_of(award.form), award.recipient, award.basis,
-                                 await self.facts(commune_id, award, par_category))
+            eligibility = await self.assess(command.model_copy(update={"award_id": keyed(proposed, key).award_id}))
             return CommandResult(201, {**done(outcome), "eligibility": eligibility.explain()}, replayed=True)
 
-        recover = Recovery("award", award_aggregate(keyed(key).award_id), answer) if key else None
-        return await self._bus.once(ctx, commune_id=commune_id, operation="propose_award", request=request, run=run,
-                                    recover=recover)
+        recover = Recovery("award", award_aggregate(keyed(proposed, key).award_id), answer) if key else None
+        return await self._bus.once(ctx, commune_id=command.commune_id, operation="propose_award",
+                                    request=command.request(), run=run, recover=recover)
 
-    async def _claimed_on_the_other_side(self, commune_id: str, initiative_id: str, award: AwardProposed) -> None:
-        """An initiative that grounds an award decided on the other node (a commune's Giấy khen seen at the
-        city, a city Bằng khen seen at the commune) grounds no second one. Read from what has arrived."""
-        claims = [e.envelope.payload for e in await self._record.foreign(commune_id, "basis", initiative_id)
-                  if isinstance(e.envelope.payload, BasisClaimed)]
-        if not claims or claims[-1].award_id == award.award_id:
-            return
-        holder_id = claims[-1].award_id
-        holder = awards.fold([e.payload for e in await self._record.load(
-            commune_id, "award", award_aggregate(holder_id))]).get(holder_id)
-        awards.one_award_per_achievement(holder, initiative_id)
+    async def _propose(self, ctx: CommandContext, command: ProposeAward, award: AwardProposed, key: str | None
+                       ) -> CommandResult:
+        """Assess, refuse before claiming the basis, claim it, then append (deciding again on a lost race)."""
+        commune_id = command.commune_id
+        facts = await self.facts(commune_id, award, command.par_category)
+        eligibility = assess(awards.form_of(award.form), award.recipient, award.basis, facts)
+        known = await self.known(commune_id, award, {a for f in facts.initiatives for a in f.author_ids})
+        now = ctx.clock.now()
+        aggregate = award_aggregate(award.award_id)
 
-    async def _claim_basis(self, ctx: CommandContext, commune_id: str, initiative_id: str, award: AwardProposed,
-                           key: str | None) -> None:
-        await self._claimed_on_the_other_side(commune_id, initiative_id, award)
-        history = await self._store.load(commune_id, "basis", initiative_id)
-        claims = [(e, e.envelope.payload) for e in history.events if isinstance(e.envelope.payload, BasisClaimed)]
-        if claims:
-            last, claim = claims[-1]
-            holder_id = claim.award_id
-            if holder_id != award.award_id:
-                holder = awards.fold(payloads(await self._store.load(
-                    commune_id, "award", award_aggregate(holder_id)))).get(holder_id)
-                if holder is None and ctx.clock.now() - last.envelope.occurred_at < PENDING_CLAIM:
-                    raise RuleViolation("Sáng kiến này đang được dùng cho một đề nghị khác vừa gửi",
-                                        "this initiative grounds another proposal being sent right now",
-                                        field="basis.initiative_ids", rule="one_award_per_achievement")
-                awards.one_award_per_achievement(holder, initiative_id)
-            else:
-                return
+        def decide(history: AggregateHistory) -> list[EventPayload]:
+            return awards.propose(awards.fold(history.payloads), award, eligibility, known, now, commune_id)
 
-        def decide(latest: AggregateHistory) -> list[EventPayload]:
-            if len(latest.events) != len(history.events):
-                raise RuleViolation("Sáng kiến vừa được dùng làm căn cứ cho khen thưởng khác",
-                                    "the initiative was just claimed by another award",
-                                    field="basis.initiative_ids", rule="one_award_per_achievement")
-            return [BasisClaimed(initiative_id=initiative_id, award_id=award.award_id, form=award.form)]
+        decide(await self._store.load(commune_id, "award", aggregate))
+        await self._claims.claim(ctx, commune_id, award, key)
+        outcome = await self._bus.decide_and_append(ctx, commune_id=commune_id, aggregate_type="award",
+                                                    aggregate_id=aggregate, key=key, retries=5, decide=decide)
+        body = {**done(outcome), "eligibility": eligibility.explain()}
+        return CommandResult(201, body, replayed=outcome.duplicate)
 
-        await self._bus.decide_and_append(ctx, commune_id=commune_id, aggregate_type="basis",
-                                          aggregate_id=initiative_id, decide=decide,
-                                          key=f"{key}b{initiative_id[:8]}" if key else None)
-
-    async def _decide(self, ctx: CommandContext, commune_id: str, award_id: str, operation: str, request: Any,
-                      decide: Any) -> CommandResult:
+    async def _decide(self, ctx: CommandContext, command: GrantAward | RejectAward | RevokeAward, operation: str,
+                      decide: Callable[[awards.Awards], list[EventPayload]]) -> CommandResult:
         return await self._bus.execute(
-            ctx, operation=f"{operation}:{award_id}", request=request, commune_id=commune_id,
-            aggregate_type="award", aggregate_id=award_aggregate(award_id), respond=done,
-            decide=lambda h: decide(awards.fold(payloads(h))))
+            ctx, operation=f"{operation}:{command.award_id}", request=command.request(),
+            commune_id=command.commune_id, aggregate_type="award", aggregate_id=award_aggregate(command.award_id),
+            respond=done, decide=lambda h: decide(awards.fold(h.payloads)))
 
     async def level_of(self, commune_id: str, award_id: str) -> str:
         """Who decides the award (its form's `decided_by`), if it is decided on this node at all."""
         aggregate = award_aggregate(award_id)
-        state = awards.fold(payloads(await self._store.load(commune_id, "award", aggregate)))
+        state = awards.fold((await self._store.load(commune_id, "award", aggregate)).payloads)
         here = award_id in state
         if not here:
             state = awards.fold([e.envelope.payload for e in await self._record.foreign(commune_id, "award",
@@ -227,26 +164,26 @@ class AwardCommands:
                            field="award_id", rule="decided_on_its_node")
         return form.decided_by
 
-    async def grant(self, ctx: CommandContext, commune_id: str, award_id: str, number: str, date: dt.date,
-                    signer: str) -> CommandResult:
-        return await self._decide(ctx, commune_id, award_id, "grant", {"n": number, "d": str(date), "s": signer},
-                                  lambda state: awards.grant(state, award_id, number, date, signer))
+    async def grant(self, ctx: CommandContext, command: GrantAward) -> CommandResult:
+        return await self._decide(ctx, command, "grant", lambda state: awards.grant(
+            state, command.award_id, command.decision_number, command.decision_date, command.signer))
 
-    async def reject(self, ctx: CommandContext, commune_id: str, award_id: str, reason: str) -> CommandResult:
-        return await self._decide(ctx, commune_id, award_id, "reject", {"reason": reason},
-                                  lambda state: awards.reject(state, award_id, reason))
+    async def reject(self, ctx: CommandContext, command: RejectAward) -> CommandResult:
+        return await self._decide(ctx, command, "reject",
+                                  lambda state: awards.reject(state, command.award_id, command.reason))
 
-    async def revoke(self, ctx: CommandContext, commune_id: str, award_id: str, reason: str) -> CommandResult:
-        return await self._decide(ctx, commune_id, award_id, "revoke", {"reason": reason},
-                                  lambda state: awards.revoke(state, award_id, reason))
+    async def revoke(self, ctx: CommandContext, command: RevokeAward) -> CommandResult:
+        return await self._decide(ctx, command, "revoke",
+                                  lambda state: awards.revoke(state, command.award_id, command.reason))
 
-    async def record_par(self, ctx: CommandContext, ranking: ParRankingRecorded) -> CommandResult:
+    async def record_par(self, ctx: CommandContext, command: RecordParRanking) -> CommandResult:
         """A new ranking of a year and category replaces the previous one (the last one counts).
         City data: entered on the city node (or a standalone one), not on a commune node."""
         if self._role == "commune":
             raise decided_at_city()
+        ranking = ParRankingRecorded(year=command.year, category=command.category, ranks=dict(command.ranks))
         return await self._bus.execute(
-            ctx, operation="par", request=ranking.model_dump(mode="json"), commune_id=CITY, aggregate_type="par",
+            ctx, operation="par", request=command.request(), commune_id=CITY, aggregate_type="par",
             aggregate_id=ranking.aggregate_id(), status_code=201,
             respond=lambda o: {"event_id": o.events[-1].envelope.event_id, "stream_sequence": o.events[-1].stream_seq},
             decide=lambda h: [ranking])

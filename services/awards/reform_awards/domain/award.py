@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Literal
 
 from reform_awards.domain.catalogue import FORMS, AwardForm
+from reform_awards.domain.commands import ProposeAward
 from reform_awards.domain.eligibility import Eligibility
+from reform_shared.aggregate import Evolver
 from reform_shared.envelope import EventPayload
 from reform_shared.errors import Conflict, NotFound, RuleViolation
 from reform_shared.events import AwardGranted, AwardProposed, AwardRejected, AwardRevoked, Basis, Recipient
@@ -29,18 +32,42 @@ class AwardState:
     reason: str = ""
 
 
-def fold(events: list[EventPayload]) -> dict[str, AwardState]:
-    awards: dict[str, AwardState] = {}
-    for e in events:
-        if isinstance(e, AwardProposed):
-            awards[e.award_id] = AwardState(e.award_id, e.form, e.level, e.year, e.period, e.recipient, e.basis)
-        elif isinstance(e, AwardGranted) and e.award_id in awards:
-            awards[e.award_id] = replace(awards[e.award_id], status="granted", decision_number=e.decision_number)
-        elif isinstance(e, AwardRejected) and e.award_id in awards:
-            awards[e.award_id] = replace(awards[e.award_id], status="rejected", reason=e.reason)
-        elif isinstance(e, AwardRevoked) and e.award_id in awards:
-            awards[e.award_id] = replace(awards[e.award_id], status="revoked", reason=e.reason)
-    return awards
+Awards = dict[str, AwardState]
+"""The awards of one aggregate (an award, or a commune-year of city awards) by id."""
+
+evolver: Evolver[Awards] = Evolver(initial={})
+"""One mutator per event type. Each returns a new mapping: the initial one is shared by every fold."""
+
+
+@evolver.on(AwardProposed)
+def _proposed(awards: Awards, e: AwardProposed) -> Awards:
+    return {**awards, e.award_id: AwardState(e.award_id, e.form, e.level, e.year, e.period, e.recipient, e.basis)}
+
+
+def _decided(awards: Awards, award_id: str, change: Callable[[AwardState], AwardState]) -> Awards:
+    """A decision on an award the aggregate does not hold (never proposed here) changes nothing."""
+    if award_id not in awards:
+        return awards
+    return {**awards, award_id: change(awards[award_id])}
+
+
+@evolver.on(AwardGranted)
+def _granted(awards: Awards, e: AwardGranted) -> Awards:
+    return _decided(awards, e.award_id, lambda a: replace(a, status="granted", decision_number=e.decision_number))
+
+
+@evolver.on(AwardRejected)
+def _rejected(awards: Awards, e: AwardRejected) -> Awards:
+    return _decided(awards, e.award_id, lambda a: replace(a, status="rejected", reason=e.reason))
+
+
+@evolver.on(AwardRevoked)
+def _revoked(awards: Awards, e: AwardRevoked) -> Awards:
+    return _decided(awards, e.award_id, lambda a: replace(a, status="revoked", reason=e.reason))
+
+
+def fold(events: Iterable[EventPayload]) -> Awards:
+    return evolver.fold(events)
 
 
 def form_of(code: str) -> AwardForm:
@@ -51,25 +78,51 @@ def form_of(code: str) -> AwardForm:
     return form
 
 
+def proposal(command: ProposeAward) -> AwardProposed:
+    """The event a proposal would append, its level that of its form (an unknown form is refused)."""
+    form = form_of(command.form)
+    return AwardProposed(award_id=command.award_id, level=form.level, year=command.year, form=form.code,
+                         period=command.period, recipient=command.recipient, basis=command.basis)
+
+
 def describe(award: AwardState) -> str:
     return f"{FORMS[award.form].name if award.form in FORMS else award.form} cho {award.recipient.name} " \
            f"(mã {award.award_id}, {award.status})"
 
 
-def propose(existing: dict[str, AwardState], proposed: AwardProposed, eligibility: Eligibility, known: bool,
+def propose(existing: Awards, proposed: AwardProposed, eligibility: Eligibility, known: bool,
             now: dt.datetime, commune_id: str = "") -> list[EventPayload]:
+    """The rules of a proposal, in the order their refusals are given."""
     form = form_of(proposed.form)
-    if form.level == "commune" and proposed.recipient.recipient_id == commune_id:
-        raise RuleViolation(f"'{form.name}' do Chủ tịch UBND xã tặng, không dành cho chính UBND xã",
-                            "a commune-level form cannot be granted to the commune itself",
-                            field="recipient.recipient_id", rule="form_fits_recipient")
-    if proposed.recipient.kind not in form.recipients:
-        raise RuleViolation(f"Hình thức '{form.name}' không dành cho {proposed.recipient.kind}",
-                            "the form does not fit the recipient type", field="recipient.kind",
-                            rule="form_fits_recipient")
+    form_fits_recipient(form, proposed.recipient, commune_id)
     if not known:
         raise NotFound(f"Không biết người/đơn vị '{proposed.recipient.recipient_id}' của xã",
                        "unknown recipient in this commune", field="recipient.recipient_id", rule="known_recipient")
+    dated_for_the_form(form, proposed, now)
+    within_city_quota(form, existing, proposed)
+    if proposed.award_id in existing:
+        raise Conflict("Đề nghị khen thưởng này đã có", "this proposal already exists", rule="award_unique")
+    if not eligibility.eligible:
+        raise RuleViolation("Chưa đủ điều kiện khen thưởng: " + "; ".join(
+            f"{c.label}: {'đạt' if c.met else 'chưa đạt'}" for c in eligibility.conditions),
+            "the recipient does not meet the conditions", rule="eligible",
+            details={"conditions": eligibility.explain()})
+    return [proposed]
+
+
+def form_fits_recipient(form: AwardForm, recipient: Recipient, commune_id: str) -> None:
+    if form.level == "commune" and recipient.recipient_id == commune_id:
+        raise RuleViolation(f"'{form.name}' do Chủ tịch UBND xã tặng, không dành cho chính UBND xã",
+                            "a commune-level form cannot be granted to the commune itself",
+                            field="recipient.recipient_id", rule="form_fits_recipient")
+    if recipient.kind not in form.recipients:
+        raise RuleViolation(f"Hình thức '{form.name}' không dành cho {recipient.kind}",
+                            "the form does not fit the recipient type", field="recipient.kind",
+                            rule="form_fits_recipient")
+
+
+def dated_for_the_form(form: AwardForm, proposed: AwardProposed, now: dt.datetime) -> None:
+    """A year (or the form's period) is given, and the form's dossier deadline for that year has not passed."""
     if form.kind != "period" and proposed.year is None:
         raise RuleViolation("Cần ghi năm khen thưởng", "the award year is required", field="year",
                             rule="year_required")
@@ -81,30 +134,25 @@ def propose(existing: dict[str, AwardState], proposed: AwardProposed, eligibilit
         raise RuleViolation(f"Đã quá hạn nộp hồ sơ khen thưởng ({deadline:%d/%m/%Y}) cho '{form.name}'",
                             f"the dossier deadline ({deadline:%Y-%m-%d}) has passed", field="year",
                             rule="dossier_deadline", details={"deadline": deadline.date().isoformat()})
-    if form.quota_per_commune_year:
-        taken = [a for a in existing.values() if a.form == form.code and a.status in ACTIVE
-                 and a.recipient.kind == proposed.recipient.kind]
-        if taken:
-            raise RuleViolation(
-                f"Mỗi xã mỗi năm chỉ đề nghị 1 tập thể và 1 cá nhân nhận {form.name}; đã đề nghị: {describe(taken[0])}",
-                f"at most 1 collective and 1 individual per commune and year; already: {taken[0].award_id}",
-                rule="city_quota", details={"existing_award_id": taken[0].award_id})
-    if proposed.award_id in existing:
-        raise Conflict("Đề nghị khen thưởng này đã có", "this proposal already exists", rule="award_unique")
-    if not eligibility.eligible:
-        raise RuleViolation("Chưa đủ điều kiện khen thưởng: " + "; ".join(
-            f"{c.label}: {'đạt' if c.met else 'chưa đạt'}" for c in eligibility.conditions),
-            "the recipient does not meet the conditions", rule="eligible",
-            details={"conditions": eligibility.explain()})
-    return [proposed]
+
+
+def within_city_quota(form: AwardForm, existing: Awards, proposed: AwardProposed) -> None:
+    """At most one collective and one individual per commune and year (the commune-year aggregate)."""
+    if not form.quota_per_commune_year:
+        return
+    taken = [a for a in existing.values() if a.form == form.code and a.status in ACTIVE
+             and a.recipient.kind == proposed.recipient.kind]
+    if taken:
+        raise RuleViolation(
+            f"Mỗi xã mỗi năm chỉ đề nghị 1 tập thể và 1 cá nhân nhận {form.name}; đã đề nghị: {describe(taken[0])}",
+            f"at most 1 collective and 1 individual per commune and year; already: {taken[0].award_id}",
+            rule="city_quota", details={"existing_award_id": taken[0].award_id})
 
 
 def _award(existing: dict[str, AwardState], award_id: str) -> AwardState:
     if award_id not in existing:
         raise NotFound(f"Không có đề nghị khen thưởng {award_id}", f"no award {award_id}", field="award_id")
     return existing[award_id]
-
-
 
 
 def grant(existing: dict[str, AwardState], award_id: str, decision_number: str, decision_date: dt.date,

@@ -11,12 +11,12 @@ from fastapi.responses import Response as RawResponse
 from reform_awards.application.commands import AwardCommands, new_award_id
 from reform_awards.application.exports import certificate, export
 from reform_awards.application.queries import AwardQueries, clean
-from reform_awards.domain.award import form_of
 from reform_awards.domain.catalogue import FORMS
+from reform_awards.domain.commands import GrantAward, ProposeAward, RecordParRanking, RejectAward, RevokeAward
 from reform_awards.entrypoints.schemas import GrantIn, ParRankingIn, ProposalIn, ReasonIn
 from reform_awards.wiring import AwardsWiring
 from reform_shared.envelope import TOKEN_PATTERN, Actor
-from reform_shared.events import Achievement, AwardProposed, Basis, ParRankingRecorded, Recipient
+from reform_shared.events import Achievement, Basis, Recipient
 from reform_shared.http.deps import (
     ActorDep,
     CommandContextDep,
@@ -30,11 +30,6 @@ from reform_shared.ids import new_id
 
 CommuneId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
 AwardId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
-
-
-
-
-
 Wired = Annotated[AwardsWiring, Depends(wiring_of(AwardsWiring))]
 
 
@@ -50,15 +45,12 @@ CommandsDep = Annotated[AwardCommands, Depends(_commands)]
 QueriesDep = Annotated[AwardQueries, Depends(_queries)]
 
 
-
-
-def proposal_of(body: ProposalIn) -> AwardProposed:
-    form = form_of(body.form)
+def propose_award(commune_id: str, body: ProposalIn) -> ProposeAward:
     basis = Basis(initiative_ids=tuple(body.basis.initiative_ids), par_year=body.basis.par_year,
                   achievements=tuple(Achievement(**a.model_dump()) for a in body.basis.achievements))
-    return AwardProposed(award_id=new_award_id(form.code, body.year, new_id()), level=form.level,
-                         year=body.year, form=form.code, period=body.period,
-                         recipient=Recipient(**body.recipient.model_dump()), basis=basis)
+    return ProposeAward(commune_id=commune_id, award_id=new_award_id(body.form, body.year, new_id()),
+                        form=body.form, recipient=Recipient(**body.recipient.model_dump()), year=body.year,
+                        period=body.period, basis=basis, par_category=body.par_category)
 
 
 router = APIRouter(prefix="/api/v1", tags=["awards"])
@@ -78,8 +70,8 @@ async def record_par(
     ctx: CommandContextDep, response: Response) -> dict[str, Any]:
     """A city officer enters the PAR Index ranking of a year (ranks of communes, wards or departments)."""
     require_role(ctx.actor, "city_officer")
-    ranking = ParRankingRecorded(year=body.year, category=body.category, ranks=dict(body.ranks))
-    return answer(await commands.record_par(ctx, ranking), response)
+    command = RecordParRanking(year=body.year, category=body.category, ranks=dict(body.ranks))
+    return answer(await commands.record_par(ctx, command), response)
 
 
 @router.get("/city/home-affairs")
@@ -95,7 +87,7 @@ async def eligibility(commune_id: CommuneId, body: ProposalIn, actor: ActorDep, 
                       ) -> dict[str, Any]:
     """Why eligible or why not: each condition, met or not, with the events that show it. Appends nothing."""
     require_commune(actor, commune_id)
-    result = await commands.assess(commune_id, proposal_of(body), body.par_category)
+    result = await commands.assess(propose_award(commune_id, body))
     return {"eligible": result.eligible, "conditions": result.explain()}
 
 
@@ -105,8 +97,7 @@ async def propose(
     ctx: CommandContextDep, response: Response) -> dict[str, Any]:
     require_commune(ctx.actor, commune_id)
     require_role(ctx.actor, "secretary")
-    result = await commands.propose(ctx, commune_id, proposal_of(body), body.par_category, body.model_dump(mode="json"))
-    return answer(result, response)
+    return answer(await commands.propose(ctx, propose_award(commune_id, body)), response)
 
 
 async def may_decide(actor: Actor, commune_id: str, award_id: str, commands: AwardCommands) -> None:
@@ -122,22 +113,25 @@ async def may_decide(actor: Actor, commune_id: str, award_id: str, commands: Awa
 async def grant(commune_id: CommuneId, award_id: AwardId, body: GrantIn, commands: CommandsDep,
                 ctx: CommandContextDep, response: Response) -> dict[str, Any]:
     await may_decide(ctx.actor, commune_id, award_id, commands)
-    return answer(await commands.grant(ctx, commune_id, award_id, body.decision_number, body.decision_date,
-                                       body.signer), response)
+    command = GrantAward(commune_id=commune_id, award_id=award_id, decision_number=body.decision_number,
+                         decision_date=body.decision_date, signer=body.signer)
+    return answer(await commands.grant(ctx, command), response)
 
 
 @router.post("/communes/{commune_id}/awards/{award_id}/reject")
 async def reject(commune_id: CommuneId, award_id: AwardId, body: ReasonIn, commands: CommandsDep,
                  ctx: CommandContextDep, response: Response) -> dict[str, Any]:
     await may_decide(ctx.actor, commune_id, award_id, commands)
-    return answer(await commands.reject(ctx, commune_id, award_id, body.reason), response)
+    command = RejectAward(commune_id=commune_id, award_id=award_id, reason=body.reason)
+    return answer(await commands.reject(ctx, command), response)
 
 
 @router.post("/communes/{commune_id}/awards/{award_id}/revoke")
 async def revoke(commune_id: CommuneId, award_id: AwardId, body: ReasonIn, commands: CommandsDep,
                  ctx: CommandContextDep, response: Response) -> dict[str, Any]:
     await may_decide(ctx.actor, commune_id, award_id, commands)
-    return answer(await commands.revoke(ctx, commune_id, award_id, body.reason), response)
+    command = RevokeAward(commune_id=commune_id, award_id=award_id, reason=body.reason)
+    return answer(await commands.revoke(ctx, command), response)
 
 
 @router.get("/communes/{commune_id}/awards", responses=file_responses(CSV, XLSX, json=True))

@@ -7,9 +7,10 @@ moment. One function, so both give the same numbers, every time.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from reform_shared.envelope import EventEnvelope
+from reform_shared.envelope import EventEnvelope, EventPayload
 from reform_shared.events import (
     AwardGranted,
     AwardProposed,
@@ -19,6 +20,7 @@ from reform_shared.events import (
     CampaignLaunched,
     CityAppraisalScored,
     CityRecognitionDecided,
+    ConflictDeclared,
     CouncilConstituted,
     CouncilMembershipChanged,
     InitiativeContent,
@@ -41,6 +43,9 @@ Update = tuple[str, str, dict[str, Any], dict[str, Any] | None]
 
 The trace entry rides on the same write as the stage it records: one write per event. Appending is
 safe because the runner applies each event exactly once (checkpoint in the same transaction)."""
+
+Fields = Callable[[EventEnvelope, Any, int], dict[str, Any]]
+"""The fields one event sets on the document it is about: (envelope, its payload, its stream sequence)."""
 
 SERVICE_OF = {
     "Campaign": "submission", "Initiative": "submission", "Submissions": "submission", "Title": "submission",
@@ -76,76 +81,199 @@ def initiative_ids_of(envelope: EventEnvelope) -> list[str]:
     return [initiative_id] if isinstance(initiative_id, str) else []
 
 
-def updates(envelope: EventEnvelope, stream_seq: int) -> list[Update]:
-    p, c, at = envelope.payload, envelope.commune_id, envelope.occurred_at
-    key = f"{c}:{getattr(p, 'initiative_id', '')}"
-    entry = {
-        "event_id": envelope.event_id, "event_type": envelope.event_type, "occurred_at": at,
+Handler = Callable[[EventEnvelope, Any, int], list[Update]]
+"""The updates of one event type: (envelope, its payload, its stream sequence) -> updates."""
+
+HANDLERS: dict[type[EventPayload], Handler] = {}
+"""One handler per event type the pipeline reads, in the order of `EVENT_TYPES` (derived from it)."""
+
+
+def _entry(envelope: EventEnvelope, stream_seq: int) -> dict[str, Any]:
+    """The trace entry of an event, appended to the `events` of the document it updates."""
+    return {
+        "event_id": envelope.event_id, "event_type": envelope.event_type, "occurred_at": envelope.occurred_at,
         "stream_seq": stream_seq, "aggregate": f"{envelope.aggregate_type}/{envelope.aggregate_id}",
         "service": service_of(envelope.event_type), "actor": envelope.actor.model_dump(),
         "trace_id": envelope.trace.trace_id, "correlation_id": envelope.correlation_id,
         "causation_id": envelope.causation_id}
-    if isinstance(p, CampaignLaunched | CampaignAmended):
-        doc = {"commune_id": c, "campaign_id": p.campaign_id, "title": p.title, "commune_name": p.commune_name,
-               "closes_at": p.submission_closes_at, "fields": list(p.fields),
-               "expected_units": [u.model_dump() for u in p.expected_units]}
-        if isinstance(p, CampaignLaunched):
-            doc["year"] = p.year
-        return [(CAMPAIGNS, f"{c}:{p.campaign_id}", doc, None)]
-    if isinstance(p, SubmissionsClosed):
-        return [(CAMPAIGNS, f"{c}:{p.campaign_id}", {"closed_early_at": p.closed_at}, None)]
-    if isinstance(p, CouncilConstituted | CouncilMembershipChanged):
-        return [(CAMPAIGNS, f"{c}:{p.campaign_id}", {"council_members": len(p.members)}, None)]
-    fields: dict[str, Any]
-    if isinstance(p, InitiativeSubmitted):
-        fields = {"commune_id": c, "initiative_id": p.initiative_id, "campaign_id": p.campaign_id,
-                  **_content(p.content), "status": "submitted", "submitted_at": at, "last_submitted_at": at,
-                  "submitted_by": envelope.actor.user_id, "trace_id": envelope.trace.trace_id,
-                  "version": envelope.aggregate_version, "last_event_seq": stream_seq}
-    elif isinstance(p, InitiativeRevised):
-        fields = {**_content(p.content), "status": "submitted", "version": envelope.aggregate_version}
-        if p.resubmission:
-            fields["last_submitted_at"] = at
-    elif isinstance(p, InitiativeReturned):
-        fields = {"status": "returned", "returned_at": at, "was_returned": True}
-    elif isinstance(p, InitiativeWithdrawn):
-        fields = {"status": "withdrawn", "withdrawn_at": at}
-    elif isinstance(p, ScoreRecorded):
-        fields = {"scored": True, "last_scored_at": at, f"sheets.{p.member_id}": at}
-    elif isinstance(p, InitiativeRecognized | InitiativeNotRecognized):
-        fields = {"recognised": isinstance(p, InitiativeRecognized), "finalised_at": at,
-                  "mean_total": p.result.mean_total}
-    elif isinstance(p, Nominated):
-        fields = {"nominated": True, "nominated_at": at}
-    elif isinstance(p, NominationWithdrawn):
-        fields = {"nominated": False}
-    elif isinstance(p, CityAppraisalScored):  # written at the city node, about this commune's initiative
-        fields = {"city_appraised": True, "last_city_appraised_at": at, f"city_sheets.{field_key(p.member_id)}": at}
-    elif isinstance(p, CityRecognitionDecided):
-        fields = {"city_recognised": p.recognised, "city_decided_at": at, "city_decision": {
-            "recognised": p.recognised, "decision_number": p.decision_number,
-            "decision_date": p.decision_date.isoformat(), "mean_effectiveness": p.mean_effectiveness,
-            "mean_replicability": p.mean_replicability, "appraisals": p.appraisals, "reason": p.reason,
-            "decided_by": p.decided_by}}
-        if p.recognised:
-            fields["city_recognised_at"] = at
-    elif isinstance(p, AwardProposed):
-        return [(AWARDS, f"{c}:{p.award_id}", {
-            "commune_id": c, "award_id": p.award_id, "form": p.form, "level": p.level, "year": p.year,
-            "status": "proposed", "initiative_ids": list(p.basis.initiative_ids), "proposed_at": at,
-            "recipient_kind": p.recipient.kind}, entry)]
-    elif isinstance(p, AwardGranted):
-        return [(AWARDS, f"{c}:{p.award_id}", {"status": "granted", "granted_at": at}, entry)]
-    elif isinstance(p, AwardRejected | AwardRevoked):
-        status = "rejected" if isinstance(p, AwardRejected) else "revoked"
-        return [(AWARDS, f"{c}:{p.award_id}", {"status": status}, entry)]
-    else:
-        fields = {}  # an event about the initiative that changes no stage (a declared conflict): traced only
-    return [(PIPELINE, key, fields, entry)] if initiative_ids_of(envelope) else []
 
-EVENT_TYPES = (
-    "CampaignLaunched", "CampaignAmended", "SubmissionsClosed", "CouncilConstituted", "CouncilMembershipChanged",
-    "InitiativeSubmitted", "InitiativeRevised", "InitiativeReturned", "InitiativeWithdrawn", "ScoreRecorded",
-    "ConflictDeclared", "InitiativeRecognized", "InitiativeNotRecognized", "Nominated", "NominationWithdrawn",
-    "CityAppraisalScored", "CityRecognitionDecided", "AwardProposed", "AwardGranted", "AwardRejected", "AwardRevoked",
-)
+
+def _register(event_classes: tuple[type[EventPayload], ...], handler: Handler) -> None:
+    for event_class in event_classes:
+        if event_class in HANDLERS:
+            raise ValueError(f"{event_class.__name__} has a handler already")
+        HANDLERS[event_class] = handler
+
+
+def _campaign(*event_classes: type[EventPayload]) -> Callable[[Fields], Fields]:
+    """Fields of the campaign's document (no trace entry)."""
+
+    def register(fields: Fields) -> Fields:
+        _register(event_classes, lambda e, p, seq: [(CAMPAIGNS, f"{e.commune_id}:{p.campaign_id}",
+                                                     fields(e, p, seq), None)])
+        return fields
+
+    return register
+
+
+def _stage(*event_classes: type[EventPayload]) -> Callable[[Fields], Fields]:
+    """Fields of the initiative's pipeline document, traced; an event about no initiative writes nothing."""
+
+    def register(fields: Fields) -> Fields:
+        _register(event_classes, lambda e, p, seq: _staged(e, fields(e, p, seq), seq))
+        return fields
+
+    return register
+
+
+def _staged(envelope: EventEnvelope, fields: dict[str, Any], stream_seq: int) -> list[Update]:
+    key = f"{envelope.commune_id}:{getattr(envelope.payload, 'initiative_id', '')}"
+    return [(PIPELINE, key, fields, _entry(envelope, stream_seq))] if initiative_ids_of(envelope) else []
+
+
+def _award(*event_classes: type[EventPayload]) -> Callable[[Fields], Fields]:
+    """Fields of the award's document, traced."""
+
+    def register(fields: Fields) -> Fields:
+        _register(event_classes, lambda e, p, seq: [(AWARDS, f"{e.commune_id}:{p.award_id}", fields(e, p, seq),
+                                                     _entry(e, seq))])
+        return fields
+
+    return register
+
+
+def _terms(c: str, p: CampaignLaunched | CampaignAmended) -> dict[str, Any]:
+    return {"commune_id": c, "campaign_id": p.campaign_id, "title": p.title, "commune_name": p.commune_name,
+            "closes_at": p.submission_closes_at, "fields": list(p.fields),
+            "expected_units": [u.model_dump() for u in p.expected_units]}
+
+
+@_campaign(CampaignLaunched)
+def _launched(e: EventEnvelope, p: CampaignLaunched, seq: int) -> dict[str, Any]:
+    return {**_terms(e.commune_id, p), "year": p.year}
+
+
+@_campaign(CampaignAmended)
+def _amended(e: EventEnvelope, p: CampaignAmended, seq: int) -> dict[str, Any]:
+    return _terms(e.commune_id, p)
+
+
+@_campaign(SubmissionsClosed)
+def _closed(e: EventEnvelope, p: SubmissionsClosed, seq: int) -> dict[str, Any]:
+    return {"closed_early_at": p.closed_at}
+
+
+@_campaign(CouncilConstituted, CouncilMembershipChanged)
+def _council(e: EventEnvelope, p: CouncilConstituted | CouncilMembershipChanged, seq: int) -> dict[str, Any]:
+    return {"council_members": len(p.members)}
+
+
+@_stage(InitiativeSubmitted)
+def _submitted(e: EventEnvelope, p: InitiativeSubmitted, seq: int) -> dict[str, Any]:
+    at = e.occurred_at
+    return {"commune_id": e.commune_id, "initiative_id": p.initiative_id, "campaign_id": p.campaign_id,
+            **_content(p.content), "status": "submitted", "submitted_at": at, "last_submitted_at": at,
+            "submitted_by": e.actor.user_id, "trace_id": e.trace.trace_id, "version": e.aggregate_version,
+            "last_event_seq": seq}
+
+
+@_stage(InitiativeRevised)
+def _revised(e: EventEnvelope, p: InitiativeRevised, seq: int) -> dict[str, Any]:
+    fields = {**_content(p.content), "status": "submitted", "version": e.aggregate_version}
+    if p.resubmission:
+        fields["last_submitted_at"] = e.occurred_at
+    return fields
+
+
+@_stage(InitiativeReturned)
+def _returned(e: EventEnvelope, p: InitiativeReturned, seq: int) -> dict[str, Any]:
+    return {"status": "returned", "returned_at": e.occurred_at, "was_returned": True}
+
+
+@_stage(InitiativeWithdrawn)
+def _withdrawn(e: EventEnvelope, p: InitiativeWithdrawn, seq: int) -> dict[str, Any]:
+    return {"status": "withdrawn", "withdrawn_at": e.occurred_at}
+
+
+@_stage(ScoreRecorded)
+def _scored(e: EventEnvelope, p: ScoreRecorded, seq: int) -> dict[str, Any]:
+    return {"scored": True, "last_scored_at": e.occurred_at, f"sheets.{p.member_id}": e.occurred_at}
+
+
+@_stage(ConflictDeclared)
+def _traced(e: EventEnvelope, p: Any, seq: int) -> dict[str, Any]:
+    """An event about the initiative that changes no stage (a declared conflict): traced only."""
+    return {}
+
+
+@_stage(InitiativeRecognized)
+def _recognised(e: EventEnvelope, p: InitiativeRecognized, seq: int) -> dict[str, Any]:
+    return {"recognised": True, "finalised_at": e.occurred_at, "mean_total": p.result.mean_total}
+
+
+@_stage(InitiativeNotRecognized)
+def _not_recognised(e: EventEnvelope, p: InitiativeNotRecognized, seq: int) -> dict[str, Any]:
+    return {"recognised": False, "finalised_at": e.occurred_at, "mean_total": p.result.mean_total}
+
+
+@_stage(Nominated)
+def _nominated(e: EventEnvelope, p: Nominated, seq: int) -> dict[str, Any]:
+    return {"nominated": True, "nominated_at": e.occurred_at}
+
+
+@_stage(NominationWithdrawn)
+def _nomination_withdrawn(e: EventEnvelope, p: NominationWithdrawn, seq: int) -> dict[str, Any]:
+    return {"nominated": False}
+
+
+@_stage(CityAppraisalScored)
+def _city_scored(e: EventEnvelope, p: CityAppraisalScored, seq: int) -> dict[str, Any]:
+    """Written at the city node, about this commune's initiative."""
+    at = e.occurred_at
+    return {"city_appraised": True, "last_city_appraised_at": at, f"city_sheets.{field_key(p.member_id)}": at}
+
+
+@_stage(CityRecognitionDecided)
+def _city_decided(e: EventEnvelope, p: CityRecognitionDecided, seq: int) -> dict[str, Any]:
+    fields: dict[str, Any] = {"city_recognised": p.recognised, "city_decided_at": e.occurred_at, "city_decision": {
+        "recognised": p.recognised, "decision_number": p.decision_number,
+        "decision_date": p.decision_date.isoformat(), "mean_effectiveness": p.mean_effectiveness,
+        "mean_replicability": p.mean_replicability, "appraisals": p.appraisals, "reason": p.reason,
+        "decided_by": p.decided_by}}
+    if p.recognised:
+        fields["city_recognised_at"] = e.occurred_at
+    return fields
+
+
+@_award(AwardProposed)
+def _proposed(e: EventEnvelope, p: AwardProposed, seq: int) -> dict[str, Any]:
+    return {"commune_id": e.commune_id, "award_id": p.award_id, "form": p.form, "level": p.level, "year": p.year,
+            "status": "proposed", "initiative_ids": list(p.basis.initiative_ids), "proposed_at": e.occurred_at,
+            "recipient_kind": p.recipient.kind}
+
+
+@_award(AwardGranted)
+def _granted(e: EventEnvelope, p: AwardGranted, seq: int) -> dict[str, Any]:
+    return {"status": "granted", "granted_at": e.occurred_at}
+
+
+@_award(AwardRejected)
+def _rejected(e: EventEnvelope, p: AwardRejected, seq: int) -> dict[str, Any]:
+    return {"status": "rejected"}
+
+
+@_award(AwardRevoked)
+def _revoked(e: EventEnvelope, p: AwardRevoked, seq: int) -> dict[str, Any]:
+    return {"status": "revoked"}
+
+
+EVENT_TYPES = tuple(event_class.event_type for event_class in HANDLERS)
+"""What the pipeline reads: the projection's subjects and the as-of report's filter."""
+
+
+def updates(envelope: EventEnvelope, stream_seq: int) -> list[Update]:
+    """The updates of one event; one no handler names is traced on its initiative, if it is about one."""
+    handler = HANDLERS.get(type(envelope.payload))
+    if handler is None:
+        return _staged(envelope, {}, stream_seq)
+    return handler(envelope, envelope.payload, stream_seq)
