@@ -169,16 +169,19 @@ class CommandBus:
         key: str | None,
         allow_no_change: bool = False,
         retries: int = 0,
+        loaded: AggregateHistory | None = None,
     ) -> AppendOutcome:
         """Load an aggregate, decide, and append the events (concurrency-checked).
 
         With `retries`, a writer that lost a race decides again on the new state, so it gets
         the rule that now refuses it (e.g. a quota the winner filled) rather than a bare 409.
+        `loaded`: the aggregate as the caller just read it, decided on without loading it again (a stale
+        copy only costs a retry: the append checks its sequence).
         """
         for attempt in range(retries + 1):
             try:
                 return await self._decide_and_append_once(ctx, commune_id, aggregate_type, aggregate_id, decide, key,
-                                                          allow_no_change)
+                                                          allow_no_change, loaded if attempt == 0 else None)
             except ConcurrencyConflict:
                 if attempt == retries:
                     raise
@@ -186,9 +189,9 @@ class CommandBus:
 
     async def _decide_and_append_once(
         self, ctx: CommandContext, commune_id: str, aggregate_type: str, aggregate_id: str, decide: Decide,
-        key: str | None, allow_no_change: bool,
+        key: str | None, allow_no_change: bool, loaded: AggregateHistory | None = None,
     ) -> AppendOutcome:
-        history = await self._store.load(commune_id, aggregate_type, aggregate_id)
+        history = loaded if loaded is not None else await self._store.load(commune_id, aggregate_type, aggregate_id)
         running = _RUNNING.get()
         command_fingerprint = running[1] if running is not None and key is not None and key.startswith(running[0]) \
             else None

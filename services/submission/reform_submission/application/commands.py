@@ -178,8 +178,8 @@ class SubmissionCommands:
         try:
             await self._bus.decide_and_append(
                 ctx, commune_id=commune_id, aggregate_type="title", aggregate_id=wanted.claim_id, key=f"{key}t" if key
-                else None, allow_no_change=True, decide=lambda h: titles.decide(titles.holder_of(h.payloads), wanted,
-                                                                                 holder),
+                else None, allow_no_change=True, loaded=history,
+                decide=lambda h: titles.decide(titles.holder_of(h.payloads), wanted, holder),
             )
         except ConcurrencyConflict as exc:
             raise RuleViolation(
