@@ -14,7 +14,7 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
-from reform_evaluation.application.commands import done, payloads
+from reform_evaluation.application.commands import done
 from reform_evaluation.domain import city
 from reform_shared.commands import CommandBus, CommandContext
 from reform_shared.errors import NotFound
@@ -125,7 +125,7 @@ class CityAppraisals:
             ctx, operation=f"city_appraise:{initiative_id}", commune_id=commune_id, aggregate_type="cityappraisal",
             aggregate_id=initiative_id, respond=done, retries=5,
             request={"effectiveness": effectiveness, "replicability": replicability, "comment": comment},
-            decide=lambda h: city.appraise(city.fold(payloads(h)), nomination, initiative_id, actor.user_id,
+            decide=lambda h: city.appraise(city.fold(h.payloads), nomination, initiative_id, actor.user_id,
                                            actor.name, effectiveness, replicability, comment),
         )
 
@@ -145,7 +145,7 @@ class CityAppraisals:
             aggregate_id=initiative_id, respond=respond, status_code=201, retries=5,
             request={"recognised": recognised, "decision_number": decision_number,
                      "decision_date": decision_date.isoformat(), "decided_by": decided_by, "reason": reason},
-            decide=lambda h: city.decide(city.fold(payloads(h)), nomination, initiative_id, recognised=recognised,
+            decide=lambda h: city.decide(city.fold(h.payloads), nomination, initiative_id, recognised=recognised,
                                          decision_number=decision_number, decision_date=decision_date,
                                          decided_by=decided_by, reason=reason),
         )

@@ -16,7 +16,6 @@ from reform_evaluation.domain import slate as slates
 from reform_evaluation.domain.scoring import record_score, scoresheet_id
 from reform_evaluation.domain.sources import CampaignView, Candidate, campaign_view, candidate_view
 from reform_shared.commands import CommandBus, CommandContext
-from reform_shared.envelope import EventPayload
 from reform_shared.errors import NotFound
 from reform_shared.events import (
     CouncilConstituted,
@@ -26,11 +25,7 @@ from reform_shared.events import (
     ScoreRecorded,
 )
 from reform_shared.idempotency import CommandResult
-from reform_shared.store import AggregateHistory, AppendOutcome
-
-
-def payloads(history: AggregateHistory) -> list[EventPayload]:
-    return [event.envelope.payload for event in history.events]
+from reform_shared.store import AppendOutcome
 
 
 def done(outcome: AppendOutcome) -> dict[str, Any]:
@@ -49,7 +44,7 @@ class EvaluationCommands:
 
     # -- what the rules read ----------------------------------------------------------------
     async def campaign(self, commune_id: str, campaign_id: str) -> CampaignView:
-        view = campaign_view(payloads(await self._store.load(commune_id, "campaign", campaign_id)))
+        view = campaign_view((await self._store.load(commune_id, "campaign", campaign_id)).payloads)
         if view is None:
             raise NotFound(f"Không tìm thấy đợt phát động {campaign_id}", f"no campaign {campaign_id}",
                            field="campaign_id")
@@ -63,17 +58,17 @@ class EvaluationCommands:
         return view
 
     async def council(self, commune_id: str, campaign_id: str) -> councils.Council | None:
-        return councils.fold(payloads(await self._store.load(commune_id, "council", campaign_id)))
+        return councils.fold((await self._store.load(commune_id, "council", campaign_id)).payloads)
 
     async def evaluation(self, commune_id: str, initiative_id: str) -> evaluations.EvaluationState:
-        return evaluations.fold(payloads(await self._store.load(commune_id, "evaluation", initiative_id)))
+        return evaluations.fold((await self._store.load(commune_id, "evaluation", initiative_id)).payloads)
 
     async def scores(self, commune_id: str, council: councils.Council, initiative_id: str) -> list[ScoreRecorded]:
         histories = await asyncio.gather(*[
             self._store.load(commune_id, "scoresheet", scoresheet_id(initiative_id, m.user_id))
             for m in council.members
         ])
-        return [p for h in histories for p in payloads(h) if isinstance(p, ScoreRecorded)]
+        return [p for h in histories for p in h.payloads if isinstance(p, ScoreRecorded)]
 
     async def last_score(self, commune_id: str, initiative_id: str, member_id: str
                          ) -> tuple[ScoreRecorded | None, dt.datetime | None]:
@@ -91,7 +86,7 @@ class EvaluationCommands:
         return await self._bus.execute(
             ctx, operation="constitute_council", request=constituted.model_dump(mode="json"), commune_id=commune_id,
             aggregate_type="council", aggregate_id=constituted.campaign_id, respond=done, status_code=201,
-            decide=lambda h: councils.constitute(councils.fold(payloads(h)), constituted),
+            decide=lambda h: councils.constitute(councils.fold(h.payloads), constituted),
         )
 
     async def change_members(self, ctx: CommandContext, commune_id: str, changed: CouncilMembershipChanged
@@ -99,7 +94,7 @@ class EvaluationCommands:
         return await self._bus.execute(
             ctx, operation="change_members", request=changed.model_dump(mode="json"), commune_id=commune_id,
             aggregate_type="council", aggregate_id=changed.campaign_id, respond=done,
-            decide=lambda h: councils.change_members(councils.fold(payloads(h)), changed),
+            decide=lambda h: councils.change_members(councils.fold(h.payloads), changed),
         )
 
     async def set_rubric(self, ctx: CommandContext, commune_id: str, campaign_id: str, rubric: Rubric
@@ -107,7 +102,7 @@ class EvaluationCommands:
         return await self._bus.execute(
             ctx, operation="set_rubric", request=rubric.model_dump(mode="json"), commune_id=commune_id,
             aggregate_type="council", aggregate_id=campaign_id, respond=done,
-            decide=lambda h: councils.set_rubric(councils.fold(payloads(h)), campaign_id, rubric),
+            decide=lambda h: councils.set_rubric(councils.fold(h.payloads), campaign_id, rubric),
         )
 
     async def open_scoring(self, ctx: CommandContext, commune_id: str, campaign_id: str) -> CommandResult:
@@ -116,7 +111,7 @@ class EvaluationCommands:
         return await self._bus.execute(
             ctx, operation="open_scoring", request={"campaign_id": campaign_id}, commune_id=commune_id,
             aggregate_type="council", aggregate_id=campaign_id, respond=done, allow_no_change=True,
-            decide=lambda h: councils.open_scoring(councils.fold(payloads(h)), campaign_id, now, campaign.closes_at),
+            decide=lambda h: councils.open_scoring(councils.fold(h.payloads), campaign_id, now, campaign.closes_at),
         )
 
     # -- scoring ----------------------------------------------------------------------------
@@ -128,7 +123,7 @@ class EvaluationCommands:
         return await self._bus.execute(
             ctx, operation=f"conflict:{initiative_id}", request={"reason": reason}, commune_id=commune_id,
             aggregate_type="evaluation", aggregate_id=initiative_id, respond=done, allow_no_change=True,
-            decide=lambda h: evaluations.declare_conflict(evaluations.fold(payloads(h)), council, candidate,
+            decide=lambda h: evaluations.declare_conflict(evaluations.fold(h.payloads), council, candidate,
                                                           ctx.actor.user_id, reason),
         )
 
@@ -143,7 +138,7 @@ class EvaluationCommands:
             ctx, operation=f"score:{initiative_id}", request={"points": points, "comment": comment},
             commune_id=commune_id, aggregate_type="scoresheet",
             aggregate_id=scoresheet_id(initiative_id, ctx.actor.user_id), respond=done,
-            decide=lambda h: record_score(payloads(h), council, campaign, candidate, evaluation, ctx.actor.user_id,
+            decide=lambda h: record_score(h.payloads, council, campaign, candidate, evaluation, ctx.actor.user_id,
                                           points, comment, now),
         )
 
@@ -155,7 +150,7 @@ class EvaluationCommands:
         return await self._bus.execute(
             ctx, operation=f"finalise:{initiative_id}", request={}, commune_id=commune_id,
             aggregate_type="evaluation", aggregate_id=initiative_id, respond=done,
-            decide=lambda h: evaluations.finalise(evaluations.fold(payloads(h)), council, candidate, scores),
+            decide=lambda h: evaluations.finalise(evaluations.fold(h.payloads), council, candidate, scores),
         )
 
     # -- recognition decision and nomination ------------------------------------------------
@@ -167,7 +162,7 @@ class EvaluationCommands:
         return await self._bus.execute(
             ctx, operation="sign_decision", request=signed.model_dump(mode="json"), commune_id=commune_id,
             aggregate_type="council", aggregate_id=signed.campaign_id, respond=done, status_code=201,
-            decide=lambda h: councils.sign_decision(councils.fold(payloads(h)), signed, recognised),
+            decide=lambda h: councils.sign_decision(councils.fold(h.payloads), signed, recognised),
         )
 
     async def nominate(self, ctx: CommandContext, commune_id: str, initiative_id: str) -> CommandResult:
@@ -180,7 +175,7 @@ class EvaluationCommands:
         return await self._bus.execute(
             ctx, operation=f"nominate:{initiative_id}", request={}, commune_id=commune_id, aggregate_type="slate",
             aggregate_id=str(campaign.year), respond=done, status_code=201, retries=5,
-            decide=lambda h: slates.nominate(payloads(h), campaign, candidate, outcome, decision, now),
+            decide=lambda h: slates.nominate(h.payloads, campaign, candidate, outcome, decision, now),
         )
 
     async def withdraw_nomination(self, ctx: CommandContext, commune_id: str, initiative_id: str, reason: str
@@ -191,5 +186,5 @@ class EvaluationCommands:
         return await self._bus.execute(
             ctx, operation=f"withdraw_nomination:{initiative_id}", request={"reason": reason},
             commune_id=commune_id, aggregate_type="slate", aggregate_id=str(campaign.year), respond=done,
-            decide=lambda h: slates.withdraw_nomination(payloads(h), campaign, initiative_id, now, reason),
+            decide=lambda h: slates.withdraw_nomination(h.payloads, campaign, initiative_id, now, reason),
         )
