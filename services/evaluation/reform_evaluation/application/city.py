@@ -14,8 +14,9 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
-from reform_evaluation.application.commands import done
+from reform_evaluation.application.commands import deciding, done, request_of
 from reform_evaluation.domain import city
+from reform_evaluation.domain.commands import DecideCityRecognition, ScoreCityAppraisal
 from reform_shared.commands import CommandBus, CommandContext
 from reform_shared.errors import NotFound
 from reform_shared.events import CityAppraisalScored, CityRecognitionDecided, Nominated, NominationWithdrawn
@@ -103,6 +104,14 @@ def appraisal_view(doc: dict[str, Any], with_sheets: bool = True) -> dict[str, A
     return view
 
 
+def decided(outcome: AppendOutcome) -> dict[str, Any]:
+    """The answer to a city decision: what `done` says, and what the city decided."""
+    decision = outcome.events[-1].envelope.payload
+    assert isinstance(decision, CityRecognitionDecided)
+    return {**done(outcome), "recognised": decision.recognised, "appraisals": decision.appraisals,
+            "mean_effectiveness": decision.mean_effectiveness, "mean_replicability": decision.mean_replicability}
+
+
 class CityAppraisals:
     """Commands and queries of the city council (served on the city node, and on a standalone one)."""
 
@@ -117,37 +126,26 @@ class CityAppraisals:
         return city.Nomination(commune_id, initiative_id, doc["campaign_id"], doc["year"], doc.get("title", ""),
                                bool(doc.get("active")))
 
-    async def appraise(self, ctx: CommandContext, commune_id: str, initiative_id: str, effectiveness: float,
-                       replicability: float, comment: str) -> CommandResult:
-        nomination = await self.nomination(commune_id, initiative_id)
+    async def appraise(self, ctx: CommandContext, commune_id: str, command: ScoreCityAppraisal) -> CommandResult:
+        nomination = await self.nomination(commune_id, command.initiative_id)
         actor = ctx.actor
         return await self._bus.execute(
-            ctx, operation=f"city_appraise:{initiative_id}", commune_id=commune_id, aggregate_type="cityappraisal",
-            aggregate_id=initiative_id, respond=done, retries=5,
-            request={"effectiveness": effectiveness, "replicability": replicability, "comment": comment},
-            decide=lambda h: city.appraise(city.fold(h.payloads), nomination, initiative_id, actor.user_id,
-                                           actor.name, effectiveness, replicability, comment),
+            ctx, operation=f"city_appraise:{command.initiative_id}", commune_id=commune_id,
+            aggregate_type="cityappraisal", aggregate_id=command.initiative_id, respond=done, retries=5,
+            request=request_of(command, "initiative_id"),
+            decide=deciding(city.fold, city.appraise, nomination, command.initiative_id, actor.user_id, actor.name,
+                            command.effectiveness, command.replicability, command.comment),
         )
 
-    async def decide(self, ctx: CommandContext, commune_id: str, initiative_id: str, *, recognised: bool,
-                     decision_number: str, decision_date: dt.date, decided_by: str, reason: str) -> CommandResult:
-        nomination = await self.nomination(commune_id, initiative_id)
-
-        def respond(outcome: AppendOutcome) -> dict[str, Any]:
-            decided = outcome.events[-1].envelope.payload
-            assert isinstance(decided, CityRecognitionDecided)
-            return {**done(outcome), "recognised": decided.recognised, "appraisals": decided.appraisals,
-                    "mean_effectiveness": decided.mean_effectiveness,
-                    "mean_replicability": decided.mean_replicability}
-
+    async def decide(self, ctx: CommandContext, commune_id: str, command: DecideCityRecognition) -> CommandResult:
+        nomination = await self.nomination(commune_id, command.initiative_id)
         return await self._bus.execute(
-            ctx, operation=f"city_decide:{initiative_id}", commune_id=commune_id, aggregate_type="cityappraisal",
-            aggregate_id=initiative_id, respond=respond, status_code=201, retries=5,
-            request={"recognised": recognised, "decision_number": decision_number,
-                     "decision_date": decision_date.isoformat(), "decided_by": decided_by, "reason": reason},
-            decide=lambda h: city.decide(city.fold(h.payloads), nomination, initiative_id, recognised=recognised,
-                                         decision_number=decision_number, decision_date=decision_date,
-                                         decided_by=decided_by, reason=reason),
+            ctx, operation=f"city_decide:{command.initiative_id}", commune_id=commune_id,
+            aggregate_type="cityappraisal", aggregate_id=command.initiative_id, respond=decided, status_code=201,
+            retries=5, request=request_of(command, "initiative_id"),
+            decide=deciding(city.fold, city.decide, nomination, command.initiative_id, recognised=command.recognised,
+                            decision_number=command.decision_number, decision_date=command.decision_date,
+                            decided_by=command.decided_by, reason=command.reason),
         )
 
     async def nominations(self, year: int, commune_id: str | None = None) -> list[dict[str, Any]]:

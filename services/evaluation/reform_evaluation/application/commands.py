@@ -8,24 +8,52 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from reform_evaluation.domain import council as councils
 from reform_evaluation.domain import evaluation as evaluations
 from reform_evaluation.domain import slate as slates
+from reform_evaluation.domain.commands import (
+    ChangeMembers,
+    ConstituteCouncil,
+    DeclareConflict,
+    Finalise,
+    Nominate,
+    OpenScoring,
+    RecordScore,
+    SetRubric,
+    SignDecision,
+    WithdrawNomination,
+)
 from reform_evaluation.domain.scoring import record_score, scoresheet_id
 from reform_evaluation.domain.sources import CampaignView, Candidate, campaign_view, candidate_view
-from reform_shared.commands import CommandBus, CommandContext
+from reform_shared.commands import Command, CommandBus, CommandContext, Decide
+from reform_shared.envelope import EventPayload
 from reform_shared.errors import NotFound
 from reform_shared.events import (
     CouncilConstituted,
     CouncilMembershipChanged,
     RecognitionDecisionSigned,
-    Rubric,
     ScoreRecorded,
 )
 from reform_shared.idempotency import CommandResult
 from reform_shared.store import AppendOutcome
+
+S = TypeVar("S")
+P = ParamSpec("P")
+
+
+def deciding(fold: Callable[[list[EventPayload]], S], rule: Callable[Concatenate[S, P], Sequence[EventPayload]],
+             *args: P.args, **kwargs: P.kwargs) -> Decide:
+    """A rule decided on the aggregate as its fold makes it from the history the bus loaded."""
+    return lambda history: rule(fold(history.payloads), *args, **kwargs)
+
+
+def request_of(command: Command, *path_fields: str) -> dict[str, Any]:
+    """What a retry must repeat to be the same request: the command without the fields the operation's
+    name carries already (the idempotency scope)."""
+    return command.model_dump(mode="json", exclude=set(path_fields))
 
 
 def done(outcome: AppendOutcome) -> dict[str, Any]:
@@ -80,111 +108,110 @@ class EvaluationCommands:
         return None, None
 
     # -- council ----------------------------------------------------------------------------
-    async def constitute(self, ctx: CommandContext, commune_id: str, constituted: CouncilConstituted
-                         ) -> CommandResult:
-        await self.campaign(commune_id, constituted.campaign_id)
+    async def constitute(self, ctx: CommandContext, commune_id: str, command: ConstituteCouncil) -> CommandResult:
+        await self.campaign(commune_id, command.campaign_id)
+        constituted = CouncilConstituted(**dict(command))
         return await self._bus.execute(
             ctx, operation="constitute_council", request=constituted.model_dump(mode="json"), commune_id=commune_id,
-            aggregate_type="council", aggregate_id=constituted.campaign_id, respond=done, status_code=201,
-            decide=lambda h: councils.constitute(councils.fold(h.payloads), constituted),
+            aggregate_type="council", aggregate_id=command.campaign_id, respond=done, status_code=201,
+            decide=deciding(councils.fold, councils.constitute, constituted),
         )
 
-    async def change_members(self, ctx: CommandContext, commune_id: str, changed: CouncilMembershipChanged
-                             ) -> CommandResult:
+    async def change_members(self, ctx: CommandContext, commune_id: str, command: ChangeMembers) -> CommandResult:
+        changed = CouncilMembershipChanged(**dict(command))
         return await self._bus.execute(
             ctx, operation="change_members", request=changed.model_dump(mode="json"), commune_id=commune_id,
-            aggregate_type="council", aggregate_id=changed.campaign_id, respond=done,
-            decide=lambda h: councils.change_members(councils.fold(h.payloads), changed),
+            aggregate_type="council", aggregate_id=command.campaign_id, respond=done,
+            decide=deciding(councils.fold, councils.change_members, changed),
         )
 
-    async def set_rubric(self, ctx: CommandContext, commune_id: str, campaign_id: str, rubric: Rubric
-                         ) -> CommandResult:
+    async def set_rubric(self, ctx: CommandContext, commune_id: str, command: SetRubric) -> CommandResult:
         return await self._bus.execute(
-            ctx, operation="set_rubric", request=rubric.model_dump(mode="json"), commune_id=commune_id,
-            aggregate_type="council", aggregate_id=campaign_id, respond=done,
-            decide=lambda h: councils.set_rubric(councils.fold(h.payloads), campaign_id, rubric),
+            ctx, operation="set_rubric", request=command.rubric.model_dump(mode="json"), commune_id=commune_id,
+            aggregate_type="council", aggregate_id=command.campaign_id, respond=done,
+            decide=deciding(councils.fold, councils.set_rubric, command.campaign_id, command.rubric),
         )
 
-    async def open_scoring(self, ctx: CommandContext, commune_id: str, campaign_id: str) -> CommandResult:
-        campaign = await self.campaign(commune_id, campaign_id)
-        now = ctx.clock.now()
+    async def open_scoring(self, ctx: CommandContext, commune_id: str, command: OpenScoring) -> CommandResult:
+        campaign = await self.campaign(commune_id, command.campaign_id)
         return await self._bus.execute(
-            ctx, operation="open_scoring", request={"campaign_id": campaign_id}, commune_id=commune_id,
-            aggregate_type="council", aggregate_id=campaign_id, respond=done, allow_no_change=True,
-            decide=lambda h: councils.open_scoring(councils.fold(h.payloads), campaign_id, now, campaign.closes_at),
+            ctx, operation="open_scoring", request=request_of(command), commune_id=commune_id,
+            aggregate_type="council", aggregate_id=command.campaign_id, respond=done, allow_no_change=True,
+            decide=deciding(councils.fold, councils.open_scoring, command.campaign_id, ctx.clock.now(),
+                            campaign.closes_at),
         )
 
     # -- scoring ----------------------------------------------------------------------------
-    async def declare_conflict(self, ctx: CommandContext, commune_id: str, initiative_id: str, reason: str
+    async def declare_conflict(self, ctx: CommandContext, commune_id: str, command: DeclareConflict
                                ) -> CommandResult:
-        candidate = await self.candidate(commune_id, initiative_id)
+        candidate = await self.candidate(commune_id, command.initiative_id)
         council = councils.council_exists(await self.council(commune_id, candidate.campaign_id),
                                           candidate.campaign_id)
         return await self._bus.execute(
-            ctx, operation=f"conflict:{initiative_id}", request={"reason": reason}, commune_id=commune_id,
-            aggregate_type="evaluation", aggregate_id=initiative_id, respond=done, allow_no_change=True,
-            decide=lambda h: evaluations.declare_conflict(evaluations.fold(h.payloads), council, candidate,
-                                                          ctx.actor.user_id, reason),
+            ctx, operation=f"conflict:{command.initiative_id}", request=request_of(command, "initiative_id"),
+            commune_id=commune_id, aggregate_type="evaluation", aggregate_id=command.initiative_id, respond=done,
+            allow_no_change=True, decide=deciding(evaluations.fold, evaluations.declare_conflict, council, candidate,
+                                                  ctx.actor.user_id, command.reason),
         )
 
-    async def record_score(self, ctx: CommandContext, commune_id: str, initiative_id: str,
-                           points: dict[str, float], comment: str) -> CommandResult:
-        candidate = await self.candidate(commune_id, initiative_id)
+    async def record_score(self, ctx: CommandContext, commune_id: str, command: RecordScore) -> CommandResult:
+        candidate = await self.candidate(commune_id, command.initiative_id)
         campaign = await self.campaign(commune_id, candidate.campaign_id)
         council = await self.council(commune_id, candidate.campaign_id)
-        evaluation = await self.evaluation(commune_id, initiative_id)
-        now = ctx.clock.now()
+        evaluation = await self.evaluation(commune_id, command.initiative_id)
+        member_id = ctx.actor.user_id
         return await self._bus.execute(
-            ctx, operation=f"score:{initiative_id}", request={"points": points, "comment": comment},
+            ctx, operation=f"score:{command.initiative_id}", request=request_of(command, "initiative_id"),
             commune_id=commune_id, aggregate_type="scoresheet",
-            aggregate_id=scoresheet_id(initiative_id, ctx.actor.user_id), respond=done,
-            decide=lambda h: record_score(h.payloads, council, campaign, candidate, evaluation, ctx.actor.user_id,
-                                          points, comment, now),
+            aggregate_id=scoresheet_id(command.initiative_id, member_id), respond=done,
+            decide=deciding(list, record_score, council, campaign, candidate, evaluation, member_id, command.points,
+                            command.comment, ctx.clock.now()),
         )
 
-    async def finalise(self, ctx: CommandContext, commune_id: str, initiative_id: str) -> CommandResult:
-        candidate = await self.candidate(commune_id, initiative_id)
+    async def finalise(self, ctx: CommandContext, commune_id: str, command: Finalise) -> CommandResult:
+        candidate = await self.candidate(commune_id, command.initiative_id)
         council = councils.council_exists(await self.council(commune_id, candidate.campaign_id),
                                           candidate.campaign_id)
-        scores = await self.scores(commune_id, council, initiative_id)
+        scores = await self.scores(commune_id, council, command.initiative_id)
         return await self._bus.execute(
-            ctx, operation=f"finalise:{initiative_id}", request={}, commune_id=commune_id,
-            aggregate_type="evaluation", aggregate_id=initiative_id, respond=done,
-            decide=lambda h: evaluations.finalise(evaluations.fold(h.payloads), council, candidate, scores),
+            ctx, operation=f"finalise:{command.initiative_id}", request=request_of(command, "initiative_id"),
+            commune_id=commune_id, aggregate_type="evaluation", aggregate_id=command.initiative_id, respond=done,
+            decide=deciding(evaluations.fold, evaluations.finalise, council, candidate, scores),
         )
 
     # -- recognition decision and nomination ------------------------------------------------
-    async def sign_decision(self, ctx: CommandContext, commune_id: str, signed: RecognitionDecisionSigned
-                            ) -> CommandResult:
+    async def sign_decision(self, ctx: CommandContext, commune_id: str, command: SignDecision) -> CommandResult:
+        signed = RecognitionDecisionSigned(**dict(command))
         outcomes = await asyncio.gather(*[self.evaluation(commune_id, i) for i in signed.initiative_ids])
         recognised = {i for i, state in zip(signed.initiative_ids, outcomes, strict=True)
                       if state.outcome is not None and state.outcome.event_type == "InitiativeRecognized"}
         return await self._bus.execute(
             ctx, operation="sign_decision", request=signed.model_dump(mode="json"), commune_id=commune_id,
             aggregate_type="council", aggregate_id=signed.campaign_id, respond=done, status_code=201,
-            decide=lambda h: councils.sign_decision(councils.fold(h.payloads), signed, recognised),
+            decide=deciding(councils.fold, councils.sign_decision, signed, recognised),
         )
 
-    async def nominate(self, ctx: CommandContext, commune_id: str, initiative_id: str) -> CommandResult:
-        candidate = await self.candidate(commune_id, initiative_id)
+    async def nominate(self, ctx: CommandContext, commune_id: str, command: Nominate) -> CommandResult:
+        candidate = await self.candidate(commune_id, command.initiative_id)
         campaign = await self.campaign(commune_id, candidate.campaign_id)
-        outcome = (await self.evaluation(commune_id, initiative_id)).outcome
+        outcome = (await self.evaluation(commune_id, command.initiative_id)).outcome
         council = await self.council(commune_id, candidate.campaign_id)
         decision = council.decision if council else None
-        now = ctx.clock.now()
         return await self._bus.execute(
-            ctx, operation=f"nominate:{initiative_id}", request={}, commune_id=commune_id, aggregate_type="slate",
-            aggregate_id=str(campaign.year), respond=done, status_code=201, retries=5,
-            decide=lambda h: slates.nominate(h.payloads, campaign, candidate, outcome, decision, now),
+            ctx, operation=f"nominate:{command.initiative_id}", request=request_of(command, "initiative_id"),
+            commune_id=commune_id, aggregate_type="slate", aggregate_id=str(campaign.year), respond=done,
+            status_code=201, retries=5,
+            decide=deciding(list, slates.nominate, campaign, candidate, outcome, decision, ctx.clock.now()),
         )
 
-    async def withdraw_nomination(self, ctx: CommandContext, commune_id: str, initiative_id: str, reason: str
+    async def withdraw_nomination(self, ctx: CommandContext, commune_id: str, command: WithdrawNomination
                                   ) -> CommandResult:
-        candidate = await self.candidate(commune_id, initiative_id)
+        candidate = await self.candidate(commune_id, command.initiative_id)
         campaign = await self.campaign(commune_id, candidate.campaign_id)
-        now = ctx.clock.now()
         return await self._bus.execute(
-            ctx, operation=f"withdraw_nomination:{initiative_id}", request={"reason": reason},
-            commune_id=commune_id, aggregate_type="slate", aggregate_id=str(campaign.year), respond=done,
-            decide=lambda h: slates.withdraw_nomination(h.payloads, campaign, initiative_id, now, reason),
+            ctx, operation=f"withdraw_nomination:{command.initiative_id}",
+            request=request_of(command, "initiative_id"), commune_id=commune_id, aggregate_type="slate",
+            aggregate_id=str(campaign.year), respond=done,
+            decide=deciding(list, slates.withdraw_nomination, campaign, command.initiative_id, ctx.clock.now(),
+                            command.reason),
         )
