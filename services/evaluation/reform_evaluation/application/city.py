@@ -15,9 +15,11 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
 from reform_evaluation.application.commands import deciding, done, request_of
+from reform_evaluation.application.writes import WriteTable
 from reform_evaluation.domain import city
 from reform_evaluation.domain.commands import DecideCityRecognition, ScoreCityAppraisal
 from reform_shared.commands import CommandBus, CommandContext
+from reform_shared.envelope import EventEnvelope
 from reform_shared.errors import NotFound
 from reform_shared.events import CityAppraisalScored, CityRecognitionDecided, Nominated, NominationWithdrawn
 from reform_shared.idempotency import CommandResult
@@ -32,38 +34,55 @@ def member_key(member_id: str) -> str:
     return member_id.replace("%", "%25").replace(".", "%2E").replace("$", "%24")
 
 
+city_board = WriteTable()
+
+
+def _nomination(e: EventEnvelope, initiative_id: str, fields: dict[str, Any]) -> list[Write]:
+    """One document per nominated initiative, under the commune that nominated it."""
+    return [Write(CITY_NOMINATIONS, Upsert(f"{e.commune_id}:{initiative_id}",
+                                           {"commune_id": e.commune_id, "initiative_id": initiative_id, **fields}))]
+
+
+@city_board.on(Nominated)
+def _nominated(e: EventEnvelope, p: Nominated) -> list[Write]:
+    return _nomination(e, p.initiative_id, {
+        "campaign_id": p.campaign_id, "year": p.year, "title": p.title, "summary": p.summary, "field": p.field,
+        "unit_name": p.unit_name, "author_names": list(p.author_names), "commune_mean_score": p.mean_score,
+        "commune_decision_number": p.decision_number,
+        "commune_decision_date": p.decision_date.isoformat() if p.decision_date else None,
+        "nominated_at": e.occurred_at, "active": True, "withdrawn_reason": ""})
+
+
+@city_board.on(NominationWithdrawn)
+def _nomination_withdrawn(e: EventEnvelope, p: NominationWithdrawn) -> list[Write]:
+    return _nomination(e, p.initiative_id, {"active": False, "withdrawn_reason": p.reason,
+                                            "withdrawn_at": e.occurred_at})
+
+
+@city_board.on(CityAppraisalScored)
+def _appraisal_scored(e: EventEnvelope, p: CityAppraisalScored) -> list[Write]:
+    return _nomination(e, p.initiative_id, {f"sheets.{member_key(p.member_id)}": {
+        "member_id": p.member_id, "member_name": p.member_name or e.actor.name,
+        "effectiveness": p.effectiveness, "replicability": p.replicability, "comment": p.comment,
+        "revision": p.revision, "at": e.occurred_at}})
+
+
+@city_board.on(CityRecognitionDecided)
+def _recognition_decided(e: EventEnvelope, p: CityRecognitionDecided) -> list[Write]:
+    return _nomination(e, p.initiative_id, {"decision": {
+        **p.model_dump(mode="json"), "decided_at": e.occurred_at, "recorded_by": e.actor.user_id}})
+
+
 class CityBoard(Projection):
     name = "city"
-    event_types = ("Nominated", "NominationWithdrawn", "CityAppraisalScored", "CityRecognitionDecided")
+    event_types = city_board.event_types
     collections = (CITY_NOMINATIONS,)
 
     async def create_indexes(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         await db[CITY_NOMINATIONS].create_index([("year", ASCENDING), ("commune_id", ASCENDING)])
 
     def apply(self, event: StoredEvent) -> list[Write]:
-        e, p, c = event.envelope, event.envelope.payload, event.envelope.commune_id
-        if isinstance(p, Nominated):
-            fields: dict[str, Any] = {
-                "commune_id": c, "initiative_id": p.initiative_id, "campaign_id": p.campaign_id, "year": p.year,
-                "title": p.title, "summary": p.summary, "field": p.field, "unit_name": p.unit_name,
-                "author_names": list(p.author_names), "commune_mean_score": p.mean_score,
-                "commune_decision_number": p.decision_number,
-                "commune_decision_date": p.decision_date.isoformat() if p.decision_date else None,
-                "nominated_at": e.occurred_at, "active": True, "withdrawn_reason": ""}
-        elif isinstance(p, NominationWithdrawn):
-            fields = {"commune_id": c, "initiative_id": p.initiative_id, "active": False,
-                      "withdrawn_reason": p.reason, "withdrawn_at": e.occurred_at}
-        elif isinstance(p, CityAppraisalScored):
-            fields = {"commune_id": c, "initiative_id": p.initiative_id, f"sheets.{member_key(p.member_id)}": {
-                "member_id": p.member_id, "member_name": p.member_name or e.actor.name,
-                "effectiveness": p.effectiveness, "replicability": p.replicability, "comment": p.comment,
-                "revision": p.revision, "at": e.occurred_at}}
-        elif isinstance(p, CityRecognitionDecided):
-            fields = {"commune_id": c, "initiative_id": p.initiative_id, "decision": {
-                **p.model_dump(mode="json"), "decided_at": e.occurred_at, "recorded_by": e.actor.user_id}}
-        else:
-            return []
-        return [Write(CITY_NOMINATIONS, Upsert(f"{c}:{p.initiative_id}", fields))]
+        return city_board.writes(event.envelope)
 
 
 def _state(doc: dict[str, Any]) -> city.CityAppraisal:
