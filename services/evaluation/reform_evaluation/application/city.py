@@ -14,7 +14,7 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
-from reform_evaluation.application.commands import deciding, done, request_of
+from reform_evaluation.application.deciding import deciding, done, request_of
 from reform_evaluation.application.writes import WriteTable
 from reform_evaluation.domain import city
 from reform_evaluation.domain.commands import DecideCityRecognition, ScoreCityAppraisal
