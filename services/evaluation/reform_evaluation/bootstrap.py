@@ -9,6 +9,7 @@ from reform_evaluation.application.city import CityAppraisals, CityBoard
 from reform_evaluation.application.commands import EvaluationCommands
 from reform_evaluation.application.documents import EvaluationDocuments
 from reform_evaluation.application.queries import EvaluationQueries
+from reform_evaluation.application.record import EvaluationRecord
 from reform_evaluation.entrypoints import city
 from reform_evaluation.entrypoints.http import router
 from reform_evaluation.wiring import EvaluationWiring
@@ -26,8 +27,10 @@ def build_runtime(settings: Settings, run_projections: bool = True) -> ServiceRu
 
 
 def wire(c: Connections) -> EvaluationWiring:
-    commands, queries = EvaluationCommands(c.bus()), EvaluationQueries(c.db)
-    return EvaluationWiring(commands, queries, EvaluationDocuments(commands, queries), CityAppraisals(c.bus(), c.db))
+    bus, queries = c.bus(), EvaluationQueries(c.db)
+    record = EvaluationRecord(bus.store)
+    return EvaluationWiring(EvaluationCommands(bus, record), queries, EvaluationDocuments(record, queries),
+                            CityAppraisals(c.bus(), c.db))
 
 
 def build_app(runtime: ServiceRuntime, clock: Clock | None = None) -> FastAPI:

@@ -10,6 +10,8 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
+from reform_evaluation.application.writes import WriteTable
+from reform_shared.envelope import EventEnvelope
 from reform_shared.events import (
     ConflictDeclared,
     CouncilConstituted,
@@ -46,12 +48,112 @@ def _upsert(collection: str, key: str, fields: dict[str, Any], push: dict[str, l
     return Write(collection, Upsert(key, fields, push or {}))
 
 
+def _base(e: EventEnvelope) -> dict[str, Any]:
+    return {"commune_id": e.commune_id, "updated_at": e.occurred_at}
+
+
+board = WriteTable()
+
+
+# -- candidates (the submission service's initiatives) ------------------------------------------
+@board.on(InitiativeSubmitted)
+def _submitted(e: EventEnvelope, p: InitiativeSubmitted) -> list[Write]:
+    doc = {**_base(e), "initiative_id": p.initiative_id, "campaign_id": p.campaign_id, "withdrawn": False,
+           "submitted_at": e.occurred_at, **_content(p.content)}
+    return [_upsert(CANDIDATES, f"{e.commune_id}:{p.initiative_id}", doc)]
+
+
+@board.on(InitiativeRevised)
+def _revised(e: EventEnvelope, p: InitiativeRevised) -> list[Write]:
+    return [_upsert(CANDIDATES, f"{e.commune_id}:{p.initiative_id}", {**_base(e), **_content(p.content)})]
+
+
+@board.on(InitiativeWithdrawn)
+def _withdrawn(e: EventEnvelope, p: InitiativeWithdrawn) -> list[Write]:
+    return [_upsert(CANDIDATES, f"{e.commune_id}:{p.initiative_id}", {**_base(e), "withdrawn": True})]
+
+
+# -- councils -------------------------------------------------------------------------------------
+@board.on(CouncilConstituted)
+def _constituted(e: EventEnvelope, p: CouncilConstituted) -> list[Write]:
+    doc = {**_base(e), "campaign_id": p.campaign_id, "decision_number": p.decision_number,
+           "decision_date": p.decision_date.isoformat(), "members": [m.model_dump() for m in p.members],
+           "rubric": p.rubric.model_dump(), "scoring_opened": False}
+    return [_upsert(COUNCILS, f"{e.commune_id}:{p.campaign_id}", doc)]
+
+
+@board.on(CouncilMembershipChanged)
+def _members_changed(e: EventEnvelope, p: CouncilMembershipChanged) -> list[Write]:
+    change = {"at": e.occurred_at, "by": e.actor.user_id, "reason": p.reason,
+              "after_scoring_opened": p.after_scoring_opened}
+    return [_upsert(COUNCILS, f"{e.commune_id}:{p.campaign_id}",
+                    {**_base(e), "members": [m.model_dump() for m in p.members]}, {"membership_changes": [change]})]
+
+
+@board.on(RubricSet)
+def _rubric_set(e: EventEnvelope, p: RubricSet) -> list[Write]:
+    return [_upsert(COUNCILS, f"{e.commune_id}:{p.campaign_id}", {**_base(e), "rubric": p.rubric.model_dump()})]
+
+
+@board.on(ScoringOpened)
+def _scoring_opened(e: EventEnvelope, p: ScoringOpened) -> list[Write]:
+    return [_upsert(COUNCILS, f"{e.commune_id}:{p.campaign_id}", {**_base(e), "scoring_opened": True})]
+
+
+@board.on(RecognitionDecisionSigned)
+def _decision_signed(e: EventEnvelope, p: RecognitionDecisionSigned) -> list[Write]:
+    return [_upsert(COUNCILS, f"{e.commune_id}:{p.campaign_id}", {**_base(e), "decision": p.model_dump(mode="json")})]
+
+
+# -- conflicts, sheets, outcomes ------------------------------------------------------------------
+@board.on(ConflictDeclared)
+def _conflict_declared(e: EventEnvelope, p: ConflictDeclared) -> list[Write]:
+    doc = {**_base(e), "campaign_id": p.campaign_id, "initiative_id": p.initiative_id, "member_id": p.member_id,
+           "reason": p.reason}
+    return [_upsert(CONFLICTS, f"{e.commune_id}:{p.initiative_id}:{p.member_id}", doc)]
+
+
+@board.on(ScoreRecorded)
+def _score_recorded(e: EventEnvelope, p: ScoreRecorded) -> list[Write]:
+    doc = {**_base(e), "campaign_id": p.campaign_id, "initiative_id": p.initiative_id, "member_id": p.member_id,
+           "points": p.points, "comment": p.comment, "revision": p.revision, "total": p.weighted_total}
+    return [_upsert(SHEETS, f"{e.commune_id}:{p.initiative_id}:{p.member_id}", doc)]
+
+
+def _outcome(e: EventEnvelope, p: InitiativeRecognized | InitiativeNotRecognized, recognised: bool,
+             reasons: list[str]) -> list[Write]:
+    doc = {**_base(e), "campaign_id": p.campaign_id, "initiative_id": p.initiative_id,
+           "recognised": recognised, "result": p.result.model_dump(), "reasons": reasons,
+           "finalised_by": e.actor.user_id}
+    return [_upsert(OUTCOMES, f"{e.commune_id}:{p.initiative_id}", doc)]
+
+
+@board.on(InitiativeRecognized)
+def _recognised(e: EventEnvelope, p: InitiativeRecognized) -> list[Write]:
+    return _outcome(e, p, True, [])
+
+
+@board.on(InitiativeNotRecognized)
+def _not_recognised(e: EventEnvelope, p: InitiativeNotRecognized) -> list[Write]:
+    return _outcome(e, p, False, list(p.reasons))
+
+
+# -- the slate -------------------------------------------------------------------------------------
+@board.on(Nominated)
+def _nominated(e: EventEnvelope, p: Nominated) -> list[Write]:
+    doc = {**_base(e), **p.model_dump(mode="json"), "active": True}
+    return [_upsert(NOMINATIONS, f"{e.commune_id}:{p.year}:{p.initiative_id}", doc)]
+
+
+@board.on(NominationWithdrawn)
+def _nomination_withdrawn(e: EventEnvelope, p: NominationWithdrawn) -> list[Write]:
+    return [_upsert(NOMINATIONS, f"{e.commune_id}:{p.slate_id}:{p.initiative_id}",
+                    {**_base(e), "active": False, "withdrawn_reason": p.reason})]
+
+
 class Board(Projection):
     name = "board"
-    event_types = ("InitiativeSubmitted", "InitiativeRevised", "InitiativeWithdrawn", "CouncilConstituted",
-                   "CouncilMembershipChanged", "RubricSet", "ScoringOpened", "RecognitionDecisionSigned",
-                   "ConflictDeclared", "ScoreRecorded", "InitiativeRecognized", "InitiativeNotRecognized",
-                   "Nominated", "NominationWithdrawn")
+    event_types = board.event_types
     collections = (CANDIDATES, COUNCILS, SHEETS, CONFLICTS, OUTCOMES, NOMINATIONS)
 
     async def create_indexes(self, db: AsyncDatabase[dict[str, Any]]) -> None:
@@ -60,52 +162,4 @@ class Board(Projection):
         await db[NOMINATIONS].create_index([("commune_id", ASCENDING), ("year", ASCENDING)])
 
     def apply(self, event: StoredEvent) -> list[Write]:
-        e = event.envelope
-        p = e.payload
-        c = e.commune_id
-        base = {"commune_id": c, "updated_at": e.occurred_at}
-        if isinstance(p, InitiativeSubmitted):
-            doc = {**base, "initiative_id": p.initiative_id, "campaign_id": p.campaign_id, "withdrawn": False,
-                   "submitted_at": e.occurred_at, **_content(p.content)}
-            return [_upsert(CANDIDATES, f"{c}:{p.initiative_id}", doc)]
-        if isinstance(p, InitiativeRevised):
-            return [_upsert(CANDIDATES, f"{c}:{p.initiative_id}", {**base, **_content(p.content)})]
-        if isinstance(p, InitiativeWithdrawn):
-            return [_upsert(CANDIDATES, f"{c}:{p.initiative_id}", {**base, "withdrawn": True})]
-        if isinstance(p, CouncilConstituted):
-            doc = {**base, "campaign_id": p.campaign_id, "decision_number": p.decision_number,
-                   "decision_date": p.decision_date.isoformat(), "members": [m.model_dump() for m in p.members],
-                   "rubric": p.rubric.model_dump(), "scoring_opened": False}
-            return [_upsert(COUNCILS, f"{c}:{p.campaign_id}", doc)]
-        if isinstance(p, CouncilMembershipChanged):
-            return [_upsert(COUNCILS, f"{c}:{p.campaign_id}", {**base, "members": [m.model_dump() for m in p.members]},
-                            {"membership_changes": [{"at": e.occurred_at, "by": e.actor.user_id, "reason": p.reason,
-                                                     "after_scoring_opened": p.after_scoring_opened}]})]
-        if isinstance(p, RubricSet):
-            return [_upsert(COUNCILS, f"{c}:{p.campaign_id}", {**base, "rubric": p.rubric.model_dump()})]
-        if isinstance(p, ScoringOpened):
-            return [_upsert(COUNCILS, f"{c}:{p.campaign_id}", {**base, "scoring_opened": True})]
-        if isinstance(p, RecognitionDecisionSigned):
-            return [_upsert(COUNCILS, f"{c}:{p.campaign_id}", {**base, "decision": p.model_dump(mode="json")})]
-        if isinstance(p, ConflictDeclared):
-            doc = {**base, "campaign_id": p.campaign_id, "initiative_id": p.initiative_id, "member_id": p.member_id,
-                   "reason": p.reason}
-            return [_upsert(CONFLICTS, f"{c}:{p.initiative_id}:{p.member_id}", doc)]
-        if isinstance(p, ScoreRecorded):
-            doc = {**base, "campaign_id": p.campaign_id, "initiative_id": p.initiative_id, "member_id": p.member_id,
-                   "points": p.points, "comment": p.comment, "revision": p.revision, "total": p.weighted_total}
-            return [_upsert(SHEETS, f"{c}:{p.initiative_id}:{p.member_id}", doc)]
-        if isinstance(p, InitiativeRecognized | InitiativeNotRecognized):
-            reasons = list(p.reasons) if isinstance(p, InitiativeNotRecognized) else []
-            doc = {**base, "campaign_id": p.campaign_id, "initiative_id": p.initiative_id,
-                   "recognised": isinstance(p, InitiativeRecognized), "result": p.result.model_dump(),
-                   "reasons": reasons,
-                   "finalised_by": e.actor.user_id}
-            return [_upsert(OUTCOMES, f"{c}:{p.initiative_id}", doc)]
-        if isinstance(p, Nominated):
-            doc = {**base, **p.model_dump(mode="json"), "active": True}
-            return [_upsert(NOMINATIONS, f"{c}:{p.year}:{p.initiative_id}", doc)]
-        if isinstance(p, NominationWithdrawn):
-            return [_upsert(NOMINATIONS, f"{c}:{p.slate_id}:{p.initiative_id}",
-                            {**base, "active": False, "withdrawn_reason": p.reason})]
-        return []
+        return board.writes(event.envelope)

@@ -14,9 +14,12 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
-from reform_evaluation.application.commands import done, payloads
+from reform_evaluation.application.deciding import deciding, done, request_of
+from reform_evaluation.application.writes import WriteTable
 from reform_evaluation.domain import city
+from reform_evaluation.domain.commands import DecideCityRecognition, ScoreCityAppraisal
 from reform_shared.commands import CommandBus, CommandContext
+from reform_shared.envelope import EventEnvelope
 from reform_shared.errors import NotFound
 from reform_shared.events import CityAppraisalScored, CityRecognitionDecided, Nominated, NominationWithdrawn
 from reform_shared.idempotency import CommandResult
@@ -31,38 +34,55 @@ def member_key(member_id: str) -> str:
     return member_id.replace("%", "%25").replace(".", "%2E").replace("$", "%24")
 
 
+city_board = WriteTable()
+
+
+def _nomination(e: EventEnvelope, initiative_id: str, fields: dict[str, Any]) -> list[Write]:
+    """One document per nominated initiative, under the commune that nominated it."""
+    return [Write(CITY_NOMINATIONS, Upsert(f"{e.commune_id}:{initiative_id}",
+                                           {"commune_id": e.commune_id, "initiative_id": initiative_id, **fields}))]
+
+
+@city_board.on(Nominated)
+def _nominated(e: EventEnvelope, p: Nominated) -> list[Write]:
+    return _nomination(e, p.initiative_id, {
+        "campaign_id": p.campaign_id, "year": p.year, "title": p.title, "summary": p.summary, "field": p.field,
+        "unit_name": p.unit_name, "author_names": list(p.author_names), "commune_mean_score": p.mean_score,
+        "commune_decision_number": p.decision_number,
+        "commune_decision_date": p.decision_date.isoformat() if p.decision_date else None,
+        "nominated_at": e.occurred_at, "active": True, "withdrawn_reason": ""})
+
+
+@city_board.on(NominationWithdrawn)
+def _nomination_withdrawn(e: EventEnvelope, p: NominationWithdrawn) -> list[Write]:
+    return _nomination(e, p.initiative_id, {"active": False, "withdrawn_reason": p.reason,
+                                            "withdrawn_at": e.occurred_at})
+
+
+@city_board.on(CityAppraisalScored)
+def _appraisal_scored(e: EventEnvelope, p: CityAppraisalScored) -> list[Write]:
+    return _nomination(e, p.initiative_id, {f"sheets.{member_key(p.member_id)}": {
+        "member_id": p.member_id, "member_name": p.member_name or e.actor.name,
+        "effectiveness": p.effectiveness, "replicability": p.replicability, "comment": p.comment,
+        "revision": p.revision, "at": e.occurred_at}})
+
+
+@city_board.on(CityRecognitionDecided)
+def _recognition_decided(e: EventEnvelope, p: CityRecognitionDecided) -> list[Write]:
+    return _nomination(e, p.initiative_id, {"decision": {
+        **p.model_dump(mode="json"), "decided_at": e.occurred_at, "recorded_by": e.actor.user_id}})
+
+
 class CityBoard(Projection):
     name = "city"
-    event_types = ("Nominated", "NominationWithdrawn", "CityAppraisalScored", "CityRecognitionDecided")
+    event_types = city_board.event_types
     collections = (CITY_NOMINATIONS,)
 
     async def create_indexes(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         await db[CITY_NOMINATIONS].create_index([("year", ASCENDING), ("commune_id", ASCENDING)])
 
     def apply(self, event: StoredEvent) -> list[Write]:
-        e, p, c = event.envelope, event.envelope.payload, event.envelope.commune_id
-        if isinstance(p, Nominated):
-            fields: dict[str, Any] = {
-                "commune_id": c, "initiative_id": p.initiative_id, "campaign_id": p.campaign_id, "year": p.year,
-                "title": p.title, "summary": p.summary, "field": p.field, "unit_name": p.unit_name,
-                "author_names": list(p.author_names), "commune_mean_score": p.mean_score,
-                "commune_decision_number": p.decision_number,
-                "commune_decision_date": p.decision_date.isoformat() if p.decision_date else None,
-                "nominated_at": e.occurred_at, "active": True, "withdrawn_reason": ""}
-        elif isinstance(p, NominationWithdrawn):
-            fields = {"commune_id": c, "initiative_id": p.initiative_id, "active": False,
-                      "withdrawn_reason": p.reason, "withdrawn_at": e.occurred_at}
-        elif isinstance(p, CityAppraisalScored):
-            fields = {"commune_id": c, "initiative_id": p.initiative_id, f"sheets.{member_key(p.member_id)}": {
-                "member_id": p.member_id, "member_name": p.member_name or e.actor.name,
-                "effectiveness": p.effectiveness, "replicability": p.replicability, "comment": p.comment,
-                "revision": p.revision, "at": e.occurred_at}}
-        elif isinstance(p, CityRecognitionDecided):
-            fields = {"commune_id": c, "initiative_id": p.initiative_id, "decision": {
-                **p.model_dump(mode="json"), "decided_at": e.occurred_at, "recorded_by": e.actor.user_id}}
-        else:
-            return []
-        return [Write(CITY_NOMINATIONS, Upsert(f"{c}:{p.initiative_id}", fields))]
+        return city_board.writes(event.envelope)
 
 
 def _state(doc: dict[str, Any]) -> city.CityAppraisal:
@@ -103,6 +123,14 @@ def appraisal_view(doc: dict[str, Any], with_sheets: bool = True) -> dict[str, A
     return view
 
 
+def decided(outcome: AppendOutcome) -> dict[str, Any]:
+    """The answer to a city decision: what `done` says, and what the city decided."""
+    decision = outcome.events[-1].envelope.payload
+    assert isinstance(decision, CityRecognitionDecided)
+    return {**done(outcome), "recognised": decision.recognised, "appraisals": decision.appraisals,
+            "mean_effectiveness": decision.mean_effectiveness, "mean_replicability": decision.mean_replicability}
+
+
 class CityAppraisals:
     """Commands and queries of the city council (served on the city node, and on a standalone one)."""
 
@@ -117,37 +145,26 @@ class CityAppraisals:
         return city.Nomination(commune_id, initiative_id, doc["campaign_id"], doc["year"], doc.get("title", ""),
                                bool(doc.get("active")))
 
-    async def appraise(self, ctx: CommandContext, commune_id: str, initiative_id: str, effectiveness: float,
-                       replicability: float, comment: str) -> CommandResult:
-        nomination = await self.nomination(commune_id, initiative_id)
+    async def appraise(self, ctx: CommandContext, commune_id: str, command: ScoreCityAppraisal) -> CommandResult:
+        nomination = await self.nomination(commune_id, command.initiative_id)
         actor = ctx.actor
         return await self._bus.execute(
-            ctx, operation=f"city_appraise:{initiative_id}", commune_id=commune_id, aggregate_type="cityappraisal",
-            aggregate_id=initiative_id, respond=done, retries=5,
-            request={"effectiveness": effectiveness, "replicability": replicability, "comment": comment},
-            decide=lambda h: city.appraise(city.fold(payloads(h)), nomination, initiative_id, actor.user_id,
-                                           actor.name, effectiveness, replicability, comment),
+            ctx, operation=f"city_appraise:{command.initiative_id}", commune_id=commune_id,
+            aggregate_type="cityappraisal", aggregate_id=command.initiative_id, respond=done, retries=5,
+            request=request_of(command, "initiative_id"),
+            decide=deciding(city.fold, city.appraise, nomination, command.initiative_id, actor.user_id, actor.name,
+                            command.effectiveness, command.replicability, command.comment),
         )
 
-    async def decide(self, ctx: CommandContext, commune_id: str, initiative_id: str, *, recognised: bool,
-                     decision_number: str, decision_date: dt.date, decided_by: str, reason: str) -> CommandResult:
-        nomination = await self.nomination(commune_id, initiative_id)
-
-        def respond(outcome: AppendOutcome) -> dict[str, Any]:
-            decided = outcome.events[-1].envelope.payload
-            assert isinstance(decided, CityRecognitionDecided)
-            return {**done(outcome), "recognised": decided.recognised, "appraisals": decided.appraisals,
-                    "mean_effectiveness": decided.mean_effectiveness,
-                    "mean_replicability": decided.mean_replicability}
-
+    async def decide(self, ctx: CommandContext, commune_id: str, command: DecideCityRecognition) -> CommandResult:
+        nomination = await self.nomination(commune_id, command.initiative_id)
         return await self._bus.execute(
-            ctx, operation=f"city_decide:{initiative_id}", commune_id=commune_id, aggregate_type="cityappraisal",
-            aggregate_id=initiative_id, respond=respond, status_code=201, retries=5,
-            request={"recognised": recognised, "decision_number": decision_number,
-                     "decision_date": decision_date.isoformat(), "decided_by": decided_by, "reason": reason},
-            decide=lambda h: city.decide(city.fold(payloads(h)), nomination, initiative_id, recognised=recognised,
-                                         decision_number=decision_number, decision_date=decision_date,
-                                         decided_by=decided_by, reason=reason),
+            ctx, operation=f"city_decide:{command.initiative_id}", commune_id=commune_id,
+            aggregate_type="cityappraisal", aggregate_id=command.initiative_id, respond=decided, status_code=201,
+            retries=5, request=request_of(command, "initiative_id"),
+            decide=deciding(city.fold, city.decide, nomination, command.initiative_id, recognised=command.recognised,
+                            decision_number=command.decision_number, decision_date=command.decision_date,
+                            decided_by=command.decided_by, reason=command.reason),
         )
 
     async def nominations(self, year: int, commune_id: str | None = None) -> list[dict[str, Any]]:

@@ -1,195 +1,144 @@
-"""Command handlers of the evaluation service: load what the rules need, decide, append.
-
-The submission service's events (campaign, initiative) are read from the stream itself, not from
-a projection, so a rule never acts on a stale copy (a withdrawal that is not projected yet).
-"""
+"""Command handlers of the evaluation service: load what the rules need, decide, append."""
 
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
-from typing import Any
 
+from reform_evaluation.application.deciding import deciding, done, request_of
+from reform_evaluation.application.record import EvaluationRecord
 from reform_evaluation.domain import council as councils
 from reform_evaluation.domain import evaluation as evaluations
 from reform_evaluation.domain import slate as slates
-from reform_evaluation.domain.scoring import record_score, scoresheet_id
-from reform_evaluation.domain.sources import CampaignView, Candidate, campaign_view, candidate_view
-from reform_shared.commands import CommandBus, CommandContext
-from reform_shared.envelope import EventPayload
-from reform_shared.errors import NotFound
-from reform_shared.events import (
-    CouncilConstituted,
-    CouncilMembershipChanged,
-    RecognitionDecisionSigned,
-    Rubric,
-    ScoreRecorded,
+from reform_evaluation.domain.commands import (
+    ChangeMembers,
+    ConstituteCouncil,
+    DeclareConflict,
+    Finalise,
+    Nominate,
+    OpenScoring,
+    RecordScore,
+    SetRubric,
+    SignDecision,
+    WithdrawNomination,
 )
+from reform_evaluation.domain.scoring import record_score, scoresheet_id
+from reform_shared.commands import CommandBus, CommandContext
+from reform_shared.events import CouncilConstituted, CouncilMembershipChanged, RecognitionDecisionSigned
 from reform_shared.idempotency import CommandResult
-from reform_shared.store import AggregateHistory, AppendOutcome
-
-
-def payloads(history: AggregateHistory) -> list[EventPayload]:
-    return [event.envelope.payload for event in history.events]
-
-
-def done(outcome: AppendOutcome) -> dict[str, Any]:
-    if not outcome.events:
-        return {"changed": False}
-    last = outcome.events[-1]
-    return {"id": last.envelope.aggregate_id, "version": last.envelope.aggregate_version,
-            "event_id": last.envelope.event_id, "event_type": last.envelope.event_type,
-            "stream_sequence": last.stream_seq, "occurred_at": last.envelope.occurred_at.isoformat()}
 
 
 class EvaluationCommands:
-    def __init__(self, bus: CommandBus) -> None:
+    """One method per command: what the rules need is read from the record, the bus decides once per key."""
+
+    def __init__(self, bus: CommandBus, record: EvaluationRecord) -> None:
         self._bus = bus
-        self._store = bus.store
-
-    # -- what the rules read ----------------------------------------------------------------
-    async def campaign(self, commune_id: str, campaign_id: str) -> CampaignView:
-        view = campaign_view(payloads(await self._store.load(commune_id, "campaign", campaign_id)))
-        if view is None:
-            raise NotFound(f"Không tìm thấy đợt phát động {campaign_id}", f"no campaign {campaign_id}",
-                           field="campaign_id")
-        return view
-
-    async def candidate(self, commune_id: str, initiative_id: str) -> Candidate:
-        view = candidate_view((await self._store.load(commune_id, "initiative", initiative_id)).envelopes)
-        if view is None:
-            raise NotFound(f"Không tìm thấy sáng kiến {initiative_id}", f"no initiative {initiative_id}",
-                           field="initiative_id")
-        return view
-
-    async def council(self, commune_id: str, campaign_id: str) -> councils.Council | None:
-        return councils.fold(payloads(await self._store.load(commune_id, "council", campaign_id)))
-
-    async def evaluation(self, commune_id: str, initiative_id: str) -> evaluations.EvaluationState:
-        return evaluations.fold(payloads(await self._store.load(commune_id, "evaluation", initiative_id)))
-
-    async def scores(self, commune_id: str, council: councils.Council, initiative_id: str) -> list[ScoreRecorded]:
-        histories = await asyncio.gather(*[
-            self._store.load(commune_id, "scoresheet", scoresheet_id(initiative_id, m.user_id))
-            for m in council.members
-        ])
-        return [p for h in histories for p in payloads(h) if isinstance(p, ScoreRecorded)]
-
-    async def last_score(self, commune_id: str, initiative_id: str, member_id: str
-                         ) -> tuple[ScoreRecorded | None, dt.datetime | None]:
-        """A member's latest sheet on an initiative, and when it was recorded."""
-        history = await self._store.load(commune_id, "scoresheet", scoresheet_id(initiative_id, member_id))
-        for event in reversed(history.events):
-            if isinstance(event.envelope.payload, ScoreRecorded):
-                return event.envelope.payload, event.envelope.occurred_at
-        return None, None
+        self._record = record
 
     # -- council ----------------------------------------------------------------------------
-    async def constitute(self, ctx: CommandContext, commune_id: str, constituted: CouncilConstituted
-                         ) -> CommandResult:
-        await self.campaign(commune_id, constituted.campaign_id)
+    async def constitute(self, ctx: CommandContext, commune_id: str, command: ConstituteCouncil) -> CommandResult:
+        await self._record.campaign(commune_id, command.campaign_id)
+        constituted = CouncilConstituted(**dict(command))
         return await self._bus.execute(
             ctx, operation="constitute_council", request=constituted.model_dump(mode="json"), commune_id=commune_id,
-            aggregate_type="council", aggregate_id=constituted.campaign_id, respond=done, status_code=201,
-            decide=lambda h: councils.constitute(councils.fold(payloads(h)), constituted),
+            aggregate_type="council", aggregate_id=command.campaign_id, respond=done, status_code=201,
+            decide=deciding(councils.fold, councils.constitute, constituted),
         )
 
-    async def change_members(self, ctx: CommandContext, commune_id: str, changed: CouncilMembershipChanged
-                             ) -> CommandResult:
+    async def change_members(self, ctx: CommandContext, commune_id: str, command: ChangeMembers) -> CommandResult:
+        changed = CouncilMembershipChanged(**dict(command))
         return await self._bus.execute(
             ctx, operation="change_members", request=changed.model_dump(mode="json"), commune_id=commune_id,
-            aggregate_type="council", aggregate_id=changed.campaign_id, respond=done,
-            decide=lambda h: councils.change_members(councils.fold(payloads(h)), changed),
+            aggregate_type="council", aggregate_id=command.campaign_id, respond=done,
+            decide=deciding(councils.fold, councils.change_members, changed),
         )
 
-    async def set_rubric(self, ctx: CommandContext, commune_id: str, campaign_id: str, rubric: Rubric
-                         ) -> CommandResult:
+    async def set_rubric(self, ctx: CommandContext, commune_id: str, command: SetRubric) -> CommandResult:
         return await self._bus.execute(
-            ctx, operation="set_rubric", request=rubric.model_dump(mode="json"), commune_id=commune_id,
-            aggregate_type="council", aggregate_id=campaign_id, respond=done,
-            decide=lambda h: councils.set_rubric(councils.fold(payloads(h)), campaign_id, rubric),
+            ctx, operation="set_rubric", request=command.rubric.model_dump(mode="json"), commune_id=commune_id,
+            aggregate_type="council", aggregate_id=command.campaign_id, respond=done,
+            decide=deciding(councils.fold, councils.set_rubric, command.campaign_id, command.rubric),
         )
 
-    async def open_scoring(self, ctx: CommandContext, commune_id: str, campaign_id: str) -> CommandResult:
-        campaign = await self.campaign(commune_id, campaign_id)
-        now = ctx.clock.now()
+    async def open_scoring(self, ctx: CommandContext, commune_id: str, command: OpenScoring) -> CommandResult:
+        campaign = await self._record.campaign(commune_id, command.campaign_id)
         return await self._bus.execute(
-            ctx, operation="open_scoring", request={"campaign_id": campaign_id}, commune_id=commune_id,
-            aggregate_type="council", aggregate_id=campaign_id, respond=done, allow_no_change=True,
-            decide=lambda h: councils.open_scoring(councils.fold(payloads(h)), campaign_id, now, campaign.closes_at),
+            ctx, operation="open_scoring", request=request_of(command), commune_id=commune_id,
+            aggregate_type="council", aggregate_id=command.campaign_id, respond=done, allow_no_change=True,
+            decide=deciding(councils.fold, councils.open_scoring, command.campaign_id, ctx.clock.now(),
+                            campaign.closes_at),
         )
 
     # -- scoring ----------------------------------------------------------------------------
-    async def declare_conflict(self, ctx: CommandContext, commune_id: str, initiative_id: str, reason: str
+    async def declare_conflict(self, ctx: CommandContext, commune_id: str, command: DeclareConflict
                                ) -> CommandResult:
-        candidate = await self.candidate(commune_id, initiative_id)
-        council = councils.council_exists(await self.council(commune_id, candidate.campaign_id),
+        candidate = await self._record.candidate(commune_id, command.initiative_id)
+        council = councils.council_exists(await self._record.council(commune_id, candidate.campaign_id),
                                           candidate.campaign_id)
         return await self._bus.execute(
-            ctx, operation=f"conflict:{initiative_id}", request={"reason": reason}, commune_id=commune_id,
-            aggregate_type="evaluation", aggregate_id=initiative_id, respond=done, allow_no_change=True,
-            decide=lambda h: evaluations.declare_conflict(evaluations.fold(payloads(h)), council, candidate,
-                                                          ctx.actor.user_id, reason),
+            ctx, operation=f"conflict:{command.initiative_id}", request=request_of(command, "initiative_id"),
+            commune_id=commune_id, aggregate_type="evaluation", aggregate_id=command.initiative_id, respond=done,
+            allow_no_change=True, decide=deciding(evaluations.fold, evaluations.declare_conflict, council, candidate,
+                                                  ctx.actor.user_id, command.reason),
         )
 
-    async def record_score(self, ctx: CommandContext, commune_id: str, initiative_id: str,
-                           points: dict[str, float], comment: str) -> CommandResult:
-        candidate = await self.candidate(commune_id, initiative_id)
-        campaign = await self.campaign(commune_id, candidate.campaign_id)
-        council = await self.council(commune_id, candidate.campaign_id)
-        evaluation = await self.evaluation(commune_id, initiative_id)
-        now = ctx.clock.now()
+    async def record_score(self, ctx: CommandContext, commune_id: str, command: RecordScore) -> CommandResult:
+        candidate = await self._record.candidate(commune_id, command.initiative_id)
+        campaign = await self._record.campaign(commune_id, candidate.campaign_id)
+        council = await self._record.council(commune_id, candidate.campaign_id)
+        evaluation = await self._record.evaluation(commune_id, command.initiative_id)
+        member_id = ctx.actor.user_id
         return await self._bus.execute(
-            ctx, operation=f"score:{initiative_id}", request={"points": points, "comment": comment},
+            ctx, operation=f"score:{command.initiative_id}", request=request_of(command, "initiative_id"),
             commune_id=commune_id, aggregate_type="scoresheet",
-            aggregate_id=scoresheet_id(initiative_id, ctx.actor.user_id), respond=done,
-            decide=lambda h: record_score(payloads(h), council, campaign, candidate, evaluation, ctx.actor.user_id,
-                                          points, comment, now),
+            aggregate_id=scoresheet_id(command.initiative_id, member_id), respond=done,
+            decide=deciding(list, record_score, council, campaign, candidate, evaluation, member_id, command.points,
+                            command.comment, ctx.clock.now()),
         )
 
-    async def finalise(self, ctx: CommandContext, commune_id: str, initiative_id: str) -> CommandResult:
-        candidate = await self.candidate(commune_id, initiative_id)
-        council = councils.council_exists(await self.council(commune_id, candidate.campaign_id),
+    async def finalise(self, ctx: CommandContext, commune_id: str, command: Finalise) -> CommandResult:
+        candidate = await self._record.candidate(commune_id, command.initiative_id)
+        council = councils.council_exists(await self._record.council(commune_id, candidate.campaign_id),
                                           candidate.campaign_id)
-        scores = await self.scores(commune_id, council, initiative_id)
+        scores = await self._record.scores(commune_id, council, command.initiative_id)
         return await self._bus.execute(
-            ctx, operation=f"finalise:{initiative_id}", request={}, commune_id=commune_id,
-            aggregate_type="evaluation", aggregate_id=initiative_id, respond=done,
-            decide=lambda h: evaluations.finalise(evaluations.fold(payloads(h)), council, candidate, scores),
+            ctx, operation=f"finalise:{command.initiative_id}", request=request_of(command, "initiative_id"),
+            commune_id=commune_id, aggregate_type="evaluation", aggregate_id=command.initiative_id, respond=done,
+            decide=deciding(evaluations.fold, evaluations.finalise, council, candidate, scores),
         )
 
     # -- recognition decision and nomination ------------------------------------------------
-    async def sign_decision(self, ctx: CommandContext, commune_id: str, signed: RecognitionDecisionSigned
-                            ) -> CommandResult:
-        outcomes = await asyncio.gather(*[self.evaluation(commune_id, i) for i in signed.initiative_ids])
+    async def sign_decision(self, ctx: CommandContext, commune_id: str, command: SignDecision) -> CommandResult:
+        signed = RecognitionDecisionSigned(**dict(command))
+        outcomes = await asyncio.gather(*[self._record.evaluation(commune_id, i) for i in signed.initiative_ids])
         recognised = {i for i, state in zip(signed.initiative_ids, outcomes, strict=True)
                       if state.outcome is not None and state.outcome.event_type == "InitiativeRecognized"}
         return await self._bus.execute(
             ctx, operation="sign_decision", request=signed.model_dump(mode="json"), commune_id=commune_id,
             aggregate_type="council", aggregate_id=signed.campaign_id, respond=done, status_code=201,
-            decide=lambda h: councils.sign_decision(councils.fold(payloads(h)), signed, recognised),
+            decide=deciding(councils.fold, councils.sign_decision, signed, recognised),
         )
 
-    async def nominate(self, ctx: CommandContext, commune_id: str, initiative_id: str) -> CommandResult:
-        candidate = await self.candidate(commune_id, initiative_id)
-        campaign = await self.campaign(commune_id, candidate.campaign_id)
-        outcome = (await self.evaluation(commune_id, initiative_id)).outcome
-        council = await self.council(commune_id, candidate.campaign_id)
+    async def nominate(self, ctx: CommandContext, commune_id: str, command: Nominate) -> CommandResult:
+        candidate = await self._record.candidate(commune_id, command.initiative_id)
+        campaign = await self._record.campaign(commune_id, candidate.campaign_id)
+        outcome = (await self._record.evaluation(commune_id, command.initiative_id)).outcome
+        council = await self._record.council(commune_id, candidate.campaign_id)
         decision = council.decision if council else None
-        now = ctx.clock.now()
         return await self._bus.execute(
-            ctx, operation=f"nominate:{initiative_id}", request={}, commune_id=commune_id, aggregate_type="slate",
-            aggregate_id=str(campaign.year), respond=done, status_code=201, retries=5,
-            decide=lambda h: slates.nominate(payloads(h), campaign, candidate, outcome, decision, now),
+            ctx, operation=f"nominate:{command.initiative_id}", request=request_of(command, "initiative_id"),
+            commune_id=commune_id, aggregate_type="slate", aggregate_id=str(campaign.year), respond=done,
+            status_code=201, retries=5,
+            decide=deciding(list, slates.nominate, campaign, candidate, outcome, decision, ctx.clock.now()),
         )
 
-    async def withdraw_nomination(self, ctx: CommandContext, commune_id: str, initiative_id: str, reason: str
+    async def withdraw_nomination(self, ctx: CommandContext, commune_id: str, command: WithdrawNomination
                                   ) -> CommandResult:
-        candidate = await self.candidate(commune_id, initiative_id)
-        campaign = await self.campaign(commune_id, candidate.campaign_id)
-        now = ctx.clock.now()
+        candidate = await self._record.candidate(commune_id, command.initiative_id)
+        campaign = await self._record.campaign(commune_id, candidate.campaign_id)
         return await self._bus.execute(
-            ctx, operation=f"withdraw_nomination:{initiative_id}", request={"reason": reason},
-            commune_id=commune_id, aggregate_type="slate", aggregate_id=str(campaign.year), respond=done,
-            decide=lambda h: slates.withdraw_nomination(payloads(h), campaign, initiative_id, now, reason),
+            ctx, operation=f"withdraw_nomination:{command.initiative_id}",
+            request=request_of(command, "initiative_id"), commune_id=commune_id, aggregate_type="slate",
+            aggregate_id=str(campaign.year), respond=done,
+            decide=deciding(list, slates.withdraw_nomination, campaign, command.initiative_id, ctx.clock.now(),
+                            command.reason),
         )

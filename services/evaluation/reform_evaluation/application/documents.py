@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from reform_evaluation.application.commands import EvaluationCommands
 from reform_evaluation.application.queries import EvaluationQueries
+from reform_evaluation.application.record import EvaluationRecord
 from reform_evaluation.documents.council import (
     CouncilRef,
     DecisionView,
@@ -32,24 +32,24 @@ def council_ref(commune_id: str, campaign: CampaignView, council: Council) -> Co
 
 
 class EvaluationDocuments:
-    def __init__(self, commands: EvaluationCommands, queries: EvaluationQueries) -> None:
-        self._commands = commands
+    def __init__(self, record: EvaluationRecord, queries: EvaluationQueries) -> None:
+        self._record = record
         self._queries = queries
 
     async def _council(self, commune_id: str, campaign_id: str) -> tuple[CampaignView, Council]:
-        campaign = await self._commands.campaign(commune_id, campaign_id)
-        council = council_exists(await self._commands.council(commune_id, campaign_id), campaign_id)
+        campaign = await self._record.campaign(commune_id, campaign_id)
+        council = council_exists(await self._record.council(commune_id, campaign_id), campaign_id)
         return campaign, council
 
     async def score_sheet(self, commune_id: str, initiative_id: str, member_id: str) -> bytes:
         """A member's sheet; blank (to print and fill by hand) when not scored yet."""
-        candidate = await self._commands.candidate(commune_id, initiative_id)
+        candidate = await self._record.candidate(commune_id, initiative_id)
         campaign, council = await self._council(commune_id, candidate.campaign_id)
         member = council.member(member_id)
         if member is None:
             raise NotFound(f"{member_id} không phải thành viên hội đồng", f"{member_id} is not a council member",
                            field="member_id")
-        last, scored_at = await self._commands.last_score(commune_id, initiative_id, member_id)
+        last, scored_at = await self._record.last_score(commune_id, initiative_id, member_id)
         return render_score_sheet(ScoreSheetView(
             council=council_ref(commune_id, campaign, council), campaign_title=f"Sáng kiến năm {campaign.year}",
             initiative=InitiativeLine.of(initiative_id, candidate.content), member=member, rubric=council.rubric,

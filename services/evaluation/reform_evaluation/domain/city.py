@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 
+from reform_shared.aggregate import Evolver
 from reform_shared.envelope import EventPayload
 from reform_shared.errors import Conflict, RuleViolation
 from reform_shared.events import CityAppraisalScored, CityRecognitionDecided
@@ -76,17 +78,23 @@ class CityAppraisal:
     decision: CityRecognitionDecided | None = None
 
 
-def fold(events: list[EventPayload]) -> CityAppraisal:
-    sheets: dict[str, CityAppraisalScored] = {}
-    revisions: dict[str, int] = {}
-    decision: CityRecognitionDecided | None = None
-    for event in events:
-        if isinstance(event, CityAppraisalScored):
-            sheets[event.member_id] = event
-            revisions[event.member_id] = revisions.get(event.member_id, 0) + 1
-        elif isinstance(event, CityRecognitionDecided):
-            decision = event
-    return CityAppraisal(sheets, revisions, decision)
+evolver: Evolver[CityAppraisal] = Evolver(initial=CityAppraisal())
+
+
+@evolver.on(CityAppraisalScored)
+def _scored(state: CityAppraisal, event: CityAppraisalScored) -> CityAppraisal:
+    member = event.member_id
+    return replace(state, sheets={**state.sheets, member: event},
+                   revisions={**state.revisions, member: state.revisions.get(member, 0) + 1})
+
+
+@evolver.on(CityRecognitionDecided)
+def _decided(state: CityAppraisal, event: CityRecognitionDecided) -> CityAppraisal:
+    return replace(state, decision=event)
+
+
+def fold(events: Iterable[EventPayload]) -> CityAppraisal:
+    return evolver.fold(events)
 
 
 def means(state: CityAppraisal) -> dict[str, float]:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from reform_evaluation.domain.rubric import rubric_is_coherent
+from reform_shared.aggregate import Evolver
 from reform_shared.envelope import EventPayload
 from reform_shared.errors import Conflict, NotFound, RuleViolation
 from reform_shared.events import (
@@ -37,27 +39,37 @@ class Council:
         return next((m for m in self.members if m.role == "chair"), None)
 
 
-def evolve(state: Council | None, event: EventPayload) -> Council | None:
-    if isinstance(event, CouncilConstituted):
-        return Council(event.campaign_id, event.decision_number, event.decision_date, event.members, event.rubric)
-    if state is None:
-        return None
-    if isinstance(event, CouncilMembershipChanged):
-        return replace(state, members=event.members)
-    if isinstance(event, RubricSet):
-        return replace(state, rubric=event.rubric)
-    if isinstance(event, ScoringOpened):
-        return replace(state, scoring_opened=True)
-    if isinstance(event, RecognitionDecisionSigned):
-        return replace(state, decision=event)
-    return state
+evolver: Evolver[Council | None] = Evolver(initial=None)
+"""The council as its events make it: constituted once; an event before that finds no council to change."""
 
 
-def fold(events: list[EventPayload]) -> Council | None:
-    state: Council | None = None
-    for event in events:
-        state = evolve(state, event)
-    return state
+@evolver.on(CouncilConstituted)
+def _constituted(state: Council | None, event: CouncilConstituted) -> Council | None:
+    return Council(event.campaign_id, event.decision_number, event.decision_date, event.members, event.rubric)
+
+
+@evolver.on(CouncilMembershipChanged)
+def _members_changed(state: Council | None, event: CouncilMembershipChanged) -> Council | None:
+    return None if state is None else replace(state, members=event.members)
+
+
+@evolver.on(RubricSet)
+def _rubric_set(state: Council | None, event: RubricSet) -> Council | None:
+    return None if state is None else replace(state, rubric=event.rubric)
+
+
+@evolver.on(ScoringOpened)
+def _scoring_opened(state: Council | None, event: ScoringOpened) -> Council | None:
+    return None if state is None else replace(state, scoring_opened=True)
+
+
+@evolver.on(RecognitionDecisionSigned)
+def _decision_signed(state: Council | None, event: RecognitionDecisionSigned) -> Council | None:
+    return None if state is None else replace(state, decision=event)
+
+
+def fold(events: Iterable[EventPayload]) -> Council | None:
+    return evolver.fold(events)
 
 
 def council_exists(state: Council | None, campaign_id: str) -> Council:

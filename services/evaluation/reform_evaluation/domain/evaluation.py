@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 
 from reform_evaluation.domain.conflicts import eligible_members
 from reform_evaluation.domain.council import Council
 from reform_evaluation.domain.results import Sheet, quorum_needed, result_of, unmet_reasons
 from reform_evaluation.domain.sources import Candidate
+from reform_shared.aggregate import Evolver
 from reform_shared.envelope import EventPayload
 from reform_shared.errors import Conflict, Forbidden, RuleViolation
 from reform_shared.events import ConflictDeclared, InitiativeNotRecognized, InitiativeRecognized, ScoreRecorded
@@ -21,15 +23,24 @@ class EvaluationState:
     outcome: Outcome | None = None
 
 
-def fold(events: list[EventPayload]) -> EvaluationState:
-    declared: dict[str, str] = {}
-    outcome: Outcome | None = None
-    for event in events:
-        if isinstance(event, ConflictDeclared):
-            declared[event.member_id] = event.reason
-        elif isinstance(event, InitiativeRecognized | InitiativeNotRecognized):
-            outcome = event
-    return EvaluationState(declared, outcome)
+evolver: Evolver[EvaluationState] = Evolver(initial=EvaluationState())
+
+
+@evolver.on(ConflictDeclared)
+def _conflict_declared(state: EvaluationState, event: ConflictDeclared) -> EvaluationState:
+    return replace(state, declared={**state.declared, event.member_id: event.reason})
+
+
+def _finalised(state: EvaluationState, event: Outcome) -> EvaluationState:
+    return replace(state, outcome=event)
+
+
+evolver.on(InitiativeRecognized)(_finalised)
+evolver.on(InitiativeNotRecognized)(_finalised)
+
+
+def fold(events: Iterable[EventPayload]) -> EvaluationState:
+    return evolver.fold(events)
 
 
 def declare_conflict(state: EvaluationState, council: Council, candidate: Candidate, member_id: str, reason: str

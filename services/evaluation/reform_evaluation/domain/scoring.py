@@ -10,6 +10,7 @@ from reform_evaluation.domain.council import Council
 from reform_evaluation.domain.evaluation import EvaluationState
 from reform_evaluation.domain.rubric import points_in_range, weighted_total
 from reform_evaluation.domain.sources import CampaignView, Candidate
+from reform_shared.aggregate import Evolver
 from reform_shared.envelope import EventPayload
 from reform_shared.errors import Conflict, Forbidden, NotFound, RuleViolation
 from reform_shared.events import ScoreRecorded
@@ -18,6 +19,15 @@ from reform_shared.ids import VIETNAM
 
 def scoresheet_id(initiative_id: str, member_id: str) -> str:
     return hashlib.sha256(f"{initiative_id}\x1f{member_id}".encode()).hexdigest()[:32]
+
+
+sheet_revisions: Evolver[int] = Evolver(initial=0)
+"""A member's sheet on an initiative is revised, never replaced: its revisions are counted."""
+
+
+@sheet_revisions.on(ScoreRecorded)
+def _scored(state: int, event: ScoreRecorded) -> int:
+    return state + 1
 
 
 def local_date(moment: dt.datetime) -> dt.date:
@@ -64,7 +74,7 @@ def record_score(
         raise Forbidden(f"Thành viên có xung đột lợi ích với sáng kiến này: {conflict}",
                         f"the member has a conflict of interest: {conflict}", rule="conflicted_member_cannot_score")
     points_in_range(council.rubric, points)
-    revision = sum(isinstance(e, ScoreRecorded) for e in previous) + 1
+    revision = sheet_revisions.fold(previous) + 1
     return [ScoreRecorded(
         scoresheet_id=scoresheet_id(candidate.initiative_id, member_id), initiative_id=candidate.initiative_id,
         campaign_id=candidate.campaign_id, member_id=member_id, points=points, comment=comment, revision=revision,

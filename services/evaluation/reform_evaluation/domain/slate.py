@@ -7,22 +7,33 @@ concurrent nominations race on it and the store lets one win.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from reform_evaluation.domain.scoring import local_date
 from reform_evaluation.domain.sources import CampaignView, Candidate
+from reform_shared.aggregate import Evolver
 from reform_shared.envelope import EventPayload
 from reform_shared.errors import Conflict, NotFound, RuleViolation
 from reform_shared.events import InitiativeRecognized, Nominated, NominationWithdrawn, RecognitionDecisionSigned
 
+Slate = dict[str, Nominated]
+"""The live nominations of the year, by initiative."""
 
-def active(events: list[EventPayload]) -> dict[str, Nominated]:
-    current: dict[str, Nominated] = {}
-    for event in events:
-        if isinstance(event, Nominated):
-            current[event.initiative_id] = event
-        elif isinstance(event, NominationWithdrawn):
-            current.pop(event.initiative_id, None)
-    return current
+evolver: Evolver[Slate] = Evolver(initial={})
+
+
+@evolver.on(Nominated)
+def _nominated(state: Slate, event: Nominated) -> Slate:
+    return {**state, event.initiative_id: event}
+
+
+@evolver.on(NominationWithdrawn)
+def _withdrawn(state: Slate, event: NominationWithdrawn) -> Slate:
+    return {initiative: n for initiative, n in state.items() if initiative != event.initiative_id}
+
+
+def active(events: Iterable[EventPayload]) -> Slate:
+    return evolver.fold(events)
 
 
 def before_the_deadline(campaign: CampaignView, now: dt.datetime) -> None:

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 
 from reform_evaluation.application.city import CityAppraisals
 from reform_evaluation.domain.city import CITY
+from reform_evaluation.domain.commands import DecideCityRecognition, ScoreCityAppraisal
 from reform_evaluation.entrypoints.schemas import CityDecisionIn, CityScoreIn
 from reform_evaluation.wiring import EvaluationWiring
 from reform_shared.envelope import TOKEN_PATTERN, Actor
@@ -56,8 +57,9 @@ async def appraise(commune_id: CommuneId, initiative_id: InitiativeId, body: Cit
     """A city council member records (or revises) applied effectiveness and replicability, 0–10 each,
     of an initiative a commune nominated; every revision is kept, the last one counts."""
     city_account(ctx.actor, COUNCIL)
-    return answer(await appraisals.appraise(ctx, commune_id, initiative_id, body.effectiveness, body.replicability,
-                                            body.comment), response)
+    command = ScoreCityAppraisal(initiative_id=initiative_id, effectiveness=body.effectiveness,
+                                 replicability=body.replicability, comment=body.comment)
+    return answer(await appraisals.appraise(ctx, commune_id, command), response)
 
 
 @router.post("/appraisals/{commune_id}/{initiative_id}/decision", status_code=201)
@@ -66,9 +68,8 @@ async def decide(commune_id: CommuneId, initiative_id: InitiativeId, body: CityD
     """The city's decision, once: recognised at city level or not (with the reason), after a quorum of
     the city council appraised it; recognition needs both mean scores at half their maximum or more."""
     city_account(ctx.actor, OFFICER)
-    return answer(await appraisals.decide(
-        ctx, commune_id, initiative_id, recognised=body.recognised, decision_number=body.decision_number,
-        decision_date=body.decision_date, decided_by=body.decided_by, reason=body.reason), response)
+    command = DecideCityRecognition(initiative_id=initiative_id, **body.model_dump())
+    return answer(await appraisals.decide(ctx, commune_id, command), response)
 
 
 @router.get("/appraisals/{commune_id}/{initiative_id}")

@@ -11,10 +11,23 @@ from fastapi.responses import Response as RawResponse
 from reform_evaluation.application.commands import EvaluationCommands
 from reform_evaluation.application.documents import EvaluationDocuments
 from reform_evaluation.application.queries import EvaluationQueries
+from reform_evaluation.domain.commands import (
+    ChangeMembers,
+    ConstituteCouncil,
+    DeclareConflict,
+    Finalise,
+    Nominate,
+    OpenScoring,
+    RecordScore,
+    SetRubric,
+    SignDecision,
+    WithdrawNomination,
+)
 from reform_evaluation.domain.rubric import DEFAULT_RUBRIC
 from reform_evaluation.entrypoints.schemas import (
     CouncilIn,
     DecisionIn,
+    MemberIn,
     MembersIn,
     NominationIn,
     OptionalReasonIn,
@@ -24,14 +37,7 @@ from reform_evaluation.entrypoints.schemas import (
 )
 from reform_evaluation.wiring import EvaluationWiring
 from reform_shared.envelope import TOKEN_PATTERN, Actor
-from reform_shared.events import (
-    CouncilConstituted,
-    CouncilMember,
-    CouncilMembershipChanged,
-    Criterion,
-    RecognitionDecisionSigned,
-    Rubric,
-)
+from reform_shared.events import CouncilMember, Criterion, Rubric
 from reform_shared.http.deps import (
     ActorDep,
     ClockDep,
@@ -87,6 +93,10 @@ def rubric_of(body: RubricIn | None) -> Rubric:
                   **body.model_dump(exclude={"criteria"}))
 
 
+def members_of(members: list[MemberIn]) -> tuple[CouncilMember, ...]:
+    return tuple(CouncilMember(**m.model_dump()) for m in members)
+
+
 router = APIRouter(prefix="/api/v1/communes/{commune_id}", tags=["evaluation"])
 
 
@@ -96,10 +106,10 @@ async def constitute_council(
     ctx: CommandContextDep, response: Response) -> dict[str, Any]:
     """The council of a campaign (decision number and date, members) and its rubric (default: seeds)."""
     allowed(ctx.actor, commune_id, "secretary")
-    event = CouncilConstituted(campaign_id=campaign_id, decision_number=body.decision_number,
-                               decision_date=body.decision_date, rubric=rubric_of(body.rubric),
-                               members=tuple(CouncilMember(**m.model_dump()) for m in body.members))
-    return answer(await commands.constitute(ctx, commune_id, event), response)
+    command = ConstituteCouncil(campaign_id=campaign_id, decision_number=body.decision_number,
+                                decision_date=body.decision_date, rubric=rubric_of(body.rubric),
+                                members=members_of(body.members))
+    return answer(await commands.constitute(ctx, commune_id, command), response)
 
 
 @router.put("/campaigns/{campaign_id}/council/members")
@@ -107,9 +117,8 @@ async def change_members(
     commune_id: CommuneId, campaign_id: CampaignId, body: MembersIn, commands: CommandsDep,
     ctx: CommandContextDep, response: Response) -> dict[str, Any]:
     allowed(ctx.actor, commune_id, "secretary")
-    event = CouncilMembershipChanged(campaign_id=campaign_id, reason=body.reason,
-                                     members=tuple(CouncilMember(**m.model_dump()) for m in body.members))
-    return answer(await commands.change_members(ctx, commune_id, event), response)
+    command = ChangeMembers(campaign_id=campaign_id, reason=body.reason, members=members_of(body.members))
+    return answer(await commands.change_members(ctx, commune_id, command), response)
 
 
 @router.put("/campaigns/{campaign_id}/council/rubric")
@@ -117,7 +126,8 @@ async def set_rubric(
     commune_id: CommuneId, campaign_id: CampaignId, body: RubricIn, commands: CommandsDep,
     ctx: CommandContextDep, response: Response) -> dict[str, Any]:
     allowed(ctx.actor, commune_id, "secretary")
-    return answer(await commands.set_rubric(ctx, commune_id, campaign_id, rubric_of(body)), response)
+    command = SetRubric(campaign_id=campaign_id, rubric=rubric_of(body))
+    return answer(await commands.set_rubric(ctx, commune_id, command), response)
 
 
 @router.post("/campaigns/{campaign_id}/council/open-scoring")
@@ -126,7 +136,7 @@ async def open_scoring(
     ctx: CommandContextDep, response: Response) -> dict[str, Any]:
     """Open scoring: the rubric is fixed from now on, and membership changes need a reason."""
     allowed(ctx.actor, commune_id, "secretary", "council_chair")
-    return answer(await commands.open_scoring(ctx, commune_id, campaign_id), response)
+    return answer(await commands.open_scoring(ctx, commune_id, OpenScoring(campaign_id=campaign_id)), response)
 
 
 @router.get("/campaigns/{campaign_id}/council")
@@ -142,7 +152,8 @@ async def declare_conflict(
     ctx: CommandContextDep, response: Response) -> dict[str, Any]:
     """A member declares a conflict of interest (authorship and unit headship are automatic)."""
     allowed(ctx.actor, commune_id, *MEMBERS)
-    return answer(await commands.declare_conflict(ctx, commune_id, initiative_id, body.reason), response)
+    command = DeclareConflict(initiative_id=initiative_id, reason=body.reason)
+    return answer(await commands.declare_conflict(ctx, commune_id, command), response)
 
 
 @router.put("/initiatives/{initiative_id}/scores/me")
@@ -151,7 +162,8 @@ async def record_score(
     ctx: CommandContextDep, response: Response) -> dict[str, Any]:
     """Record or revise one's own points (every revision kept) until the initiative is finalised."""
     allowed(ctx.actor, commune_id, *MEMBERS)
-    return answer(await commands.record_score(ctx, commune_id, initiative_id, body.points, body.comment), response)
+    command = RecordScore(initiative_id=initiative_id, points=body.points, comment=body.comment)
+    return answer(await commands.record_score(ctx, commune_id, command), response)
 
 
 @router.get("/initiatives/{initiative_id}/scores")
@@ -167,7 +179,7 @@ async def finalise(
     ctx: CommandContextDep, response: Response) -> dict[str, Any]:
     """The chair concludes: recognised, or not with the reason for each unmet condition."""
     allowed(ctx.actor, commune_id, "council_chair")
-    return answer(await commands.finalise(ctx, commune_id, initiative_id), response)
+    return answer(await commands.finalise(ctx, commune_id, Finalise(initiative_id=initiative_id)), response)
 
 
 @router.get("/campaigns/{campaign_id}/progress")
@@ -192,10 +204,10 @@ async def sign_decision(
     ctx: CommandContextDep, response: Response) -> dict[str, Any]:
     """The chairman's recognition decision (number, date) with its annex of recognised initiatives."""
     allowed(ctx.actor, commune_id, "chairman")
-    event = RecognitionDecisionSigned(campaign_id=campaign_id, decision_number=body.decision_number,
-                                      decision_date=body.decision_date, signer=body.signer,
-                                      initiative_ids=tuple(body.initiative_ids))
-    return answer(await commands.sign_decision(ctx, commune_id, event), response)
+    command = SignDecision(campaign_id=campaign_id, decision_number=body.decision_number,
+                           decision_date=body.decision_date, signer=body.signer,
+                           initiative_ids=tuple(body.initiative_ids))
+    return answer(await commands.sign_decision(ctx, commune_id, command), response)
 
 
 @router.post("/nominations", status_code=201)
@@ -204,7 +216,7 @@ async def nominate(
     ctx: CommandContextDep, response: Response) -> dict[str, Any]:
     """Nominate a recognised initiative to the city (at most the campaign's 1–2 a year)."""
     allowed(ctx.actor, commune_id, "secretary", "chairman")
-    return answer(await commands.nominate(ctx, commune_id, body.initiative_id), response)
+    return answer(await commands.nominate(ctx, commune_id, Nominate(initiative_id=body.initiative_id)), response)
 
 
 @router.post("/nominations/{initiative_id}/withdraw")
@@ -212,7 +224,8 @@ async def withdraw_nomination(
     commune_id: CommuneId, initiative_id: InitiativeId, body: OptionalReasonIn, commands: CommandsDep,
     ctx: CommandContextDep, response: Response) -> dict[str, Any]:
     allowed(ctx.actor, commune_id, "secretary", "chairman")
-    return answer(await commands.withdraw_nomination(ctx, commune_id, initiative_id, body.reason), response)
+    command = WithdrawNomination(initiative_id=initiative_id, reason=body.reason)
+    return answer(await commands.withdraw_nomination(ctx, commune_id, command), response)
 
 
 @router.get("/nominations")

@@ -1,0 +1,60 @@
+"""What the evaluation rules read from the record, loaded and folded: campaigns, candidates, councils,
+evaluations and score sheets.
+
+The submission service's events (campaign, initiative) are read from the stream itself, not from
+a projection, so a rule never acts on a stale copy (a withdrawal that is not projected yet).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+from reform_evaluation.domain import council as councils
+from reform_evaluation.domain import evaluation as evaluations
+from reform_evaluation.domain.scoring import scoresheet_id
+from reform_evaluation.domain.sources import CampaignView, Candidate, campaign_view, candidate_view
+from reform_shared.errors import NotFound
+from reform_shared.events import ScoreRecorded
+from reform_shared.ports import EventStore
+
+
+class EvaluationRecord:
+    def __init__(self, store: EventStore) -> None:
+        self._store = store
+
+    async def campaign(self, commune_id: str, campaign_id: str) -> CampaignView:
+        view = campaign_view((await self._store.load(commune_id, "campaign", campaign_id)).payloads)
+        if view is None:
+            raise NotFound(f"Không tìm thấy đợt phát động {campaign_id}", f"no campaign {campaign_id}",
+                           field="campaign_id")
+        return view
+
+    async def candidate(self, commune_id: str, initiative_id: str) -> Candidate:
+        view = candidate_view((await self._store.load(commune_id, "initiative", initiative_id)).envelopes)
+        if view is None:
+            raise NotFound(f"Không tìm thấy sáng kiến {initiative_id}", f"no initiative {initiative_id}",
+                           field="initiative_id")
+        return view
+
+    async def council(self, commune_id: str, campaign_id: str) -> councils.Council | None:
+        return councils.fold((await self._store.load(commune_id, "council", campaign_id)).payloads)
+
+    async def evaluation(self, commune_id: str, initiative_id: str) -> evaluations.EvaluationState:
+        return evaluations.fold((await self._store.load(commune_id, "evaluation", initiative_id)).payloads)
+
+    async def scores(self, commune_id: str, council: councils.Council, initiative_id: str) -> list[ScoreRecorded]:
+        histories = await asyncio.gather(*[
+            self._store.load(commune_id, "scoresheet", scoresheet_id(initiative_id, m.user_id))
+            for m in council.members
+        ])
+        return [p for h in histories for p in h.payloads if isinstance(p, ScoreRecorded)]
+
+    async def last_score(self, commune_id: str, initiative_id: str, member_id: str
+                         ) -> tuple[ScoreRecorded | None, dt.datetime | None]:
+        """A member's latest sheet on an initiative, and when it was recorded."""
+        history = await self._store.load(commune_id, "scoresheet", scoresheet_id(initiative_id, member_id))
+        for event in reversed(history.events):
+            if isinstance(event.envelope.payload, ScoreRecorded):
+                return event.envelope.payload, event.envelope.occurred_at
+        return None, None

@@ -1,0 +1,91 @@
+"""What the evaluation service is asked to do, in the imperative: one command per route that writes.
+
+A route builds one from its request schema; the commune it acts in and who sends it travel beside it
+(the path and the `CommandContext`), since they scope every command alike.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from reform_shared.commands import Command
+from reform_shared.events import CouncilMember, Rubric
+
+# -- the commune's council ----------------------------------------------------------------------
+
+
+class ConstituteCouncil(Command):
+    campaign_id: str
+    decision_number: str
+    decision_date: dt.date
+    members: tuple[CouncilMember, ...]
+    rubric: Rubric
+
+
+class ChangeMembers(Command):
+    campaign_id: str
+    members: tuple[CouncilMember, ...]
+    reason: str = ""
+
+
+class SetRubric(Command):
+    campaign_id: str
+    rubric: Rubric
+
+
+class OpenScoring(Command):
+    campaign_id: str
+
+
+class DeclareConflict(Command):
+    initiative_id: str
+    reason: str
+
+
+class RecordScore(Command):
+    initiative_id: str
+    points: dict[str, float]
+    comment: str = ""
+
+
+class Finalise(Command):
+    initiative_id: str
+
+
+class SignDecision(Command):
+    campaign_id: str
+    decision_number: str
+    decision_date: dt.date
+    signer: str
+    initiative_ids: tuple[str, ...]
+
+
+# -- the commune's slate of nominations to the city ------------------------------------------------
+
+
+class Nominate(Command):
+    initiative_id: str
+
+
+class WithdrawNomination(Command):
+    initiative_id: str
+    reason: str = ""
+
+
+# -- the city council ----------------------------------------------------------------------------
+
+
+class ScoreCityAppraisal(Command):
+    initiative_id: str
+    effectiveness: float
+    replicability: float
+    comment: str = ""
+
+
+class DecideCityRecognition(Command):
+    initiative_id: str
+    recognised: bool
+    decision_number: str
+    decision_date: dt.date
+    decided_by: str
+    reason: str = ""
