@@ -16,6 +16,7 @@ from reform_shared.ids import Clock, new_id
 from reform_shared.runtime import ServiceRuntime
 
 W = TypeVar("W")
+T = TypeVar("T")
 
 
 def wiring_of(kind: type[W]) -> Callable[[Request], W]:
@@ -29,6 +30,18 @@ def wiring_of(kind: type[W]) -> Callable[[Request], W]:
         return wiring
 
     dependency.__name__ = f"wiring_{kind.__name__}"
+    return dependency
+
+
+def part_of(kind: type[W], pick: Callable[[W], T]) -> Callable[[Request], T]:
+    """A dependency returning one part of the service's wiring object:
+    `Annotated[AwardCommands, Depends(part_of(AwardsWiring, lambda w: w.commands))]`."""
+    wired = wiring_of(kind)
+
+    def dependency(request: Request) -> T:
+        return pick(wired(request))
+
+    dependency.__name__ = f"part_of_{kind.__name__}"
     return dependency
 
 

@@ -47,6 +47,7 @@ from reform_shared.projection.contracts import (
 from reform_shared.projection.contracts import _Batch as _Batch
 from reform_shared.projection.contracts import _Item as _Item
 from reform_shared.projection.runner import ProjectionRunner
+from reform_shared.projection.table import WriteTable
 
 __all__ = [
     "CHECKPOINTS",
@@ -58,6 +59,7 @@ __all__ = [
     "ProjectionRunner",
     "Upsert",
     "Write",
+    "WriteTable",
     "by_collection_of",
     "is_transient",
 ]

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
-from reform_shared.envelope import EventEnvelope, EventPayload
+from reform_shared.envelope import EventEnvelope
 from reform_shared.events import (
     AwardGranted,
     AwardProposed,
@@ -19,7 +18,7 @@ from reform_shared.events import (
     InitiativeRevised,
     InitiativeSubmitted,
 )
-from reform_shared.projection import Projection, Upsert, Write
+from reform_shared.projection import Projection, Upsert, Write, WriteTable
 from reform_shared.store import StoredEvent
 
 AWARDS, DIRECTORY = "awards", "directory"
@@ -71,25 +70,24 @@ def _revoked(e: EventEnvelope, p: AwardRevoked) -> list[Write]:
     return _award(e, p.award_id, {"status": "revoked", "reason": p.reason})
 
 
-HANDLERS: dict[type[EventPayload], Callable[[EventEnvelope, Any], list[Write]]] = {
+WRITES = WriteTable({
     AwardProposed: _proposed, AwardGranted: _granted, AwardRejected: _rejected, AwardRevoked: _revoked,
     InitiativeSubmitted: _authored, InitiativeRevised: _authored, CampaignLaunched: _launched,
     CouncilConstituted: _constituted,
-}
+})
 """The writes of each event type the board reads: its `event_types`, in this order."""
 
 
 class AwardBoard(Projection):
     name = "awards"
-    event_types = tuple(event_class.event_type for event_class in HANDLERS)
+    event_types = WRITES.event_types
     collections = (AWARDS, DIRECTORY)
 
     async def create_indexes(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         await db[AWARDS].create_index([("commune_id", ASCENDING), ("year", ASCENDING), ("level", ASCENDING)])
 
     def apply(self, event: StoredEvent) -> list[Write]:
-        handler = HANDLERS.get(type(event.envelope.payload))
-        return [] if handler is None else handler(event.envelope, event.envelope.payload)
+        return WRITES.writes(event.envelope)
 
 
 class Directory:

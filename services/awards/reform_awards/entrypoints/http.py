@@ -21,28 +21,17 @@ from reform_shared.http.deps import (
     ActorDep,
     CommandContextDep,
     answer,
+    part_of,
     require_commune,
     require_role,
-    wiring_of,
 )
 from reform_shared.http.openapi import CSV, DOCX, XLSX, file_responses
 from reform_shared.ids import new_id
 
 CommuneId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
 AwardId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
-Wired = Annotated[AwardsWiring, Depends(wiring_of(AwardsWiring))]
-
-
-def _commands(wired: Wired) -> AwardCommands:
-    return wired.commands
-
-
-def _queries(wired: Wired) -> AwardQueries:
-    return wired.queries
-
-
-CommandsDep = Annotated[AwardCommands, Depends(_commands)]
-QueriesDep = Annotated[AwardQueries, Depends(_queries)]
+CommandsDep = Annotated[AwardCommands, Depends(part_of(AwardsWiring, lambda w: w.commands))]
+QueriesDep = Annotated[AwardQueries, Depends(part_of(AwardsWiring, lambda w: w.queries))]
 
 
 def propose_award(commune_id: str, body: ProposalIn) -> ProposeAward:

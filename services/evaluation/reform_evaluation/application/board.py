@@ -10,7 +10,6 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
-from reform_evaluation.application.writes import WriteTable
 from reform_shared.envelope import EventEnvelope
 from reform_shared.events import (
     ConflictDeclared,
@@ -29,7 +28,7 @@ from reform_shared.events import (
     ScoreRecorded,
     ScoringOpened,
 )
-from reform_shared.projection import Projection, Upsert, Write
+from reform_shared.projection import Projection, Upsert, Write, WriteTable
 from reform_shared.store import StoredEvent
 
 CANDIDATES, COUNCILS, SHEETS, CONFLICTS, OUTCOMES, NOMINATIONS = (

@@ -15,7 +15,6 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
 from reform_evaluation.application.deciding import deciding, done, request_of
-from reform_evaluation.application.writes import WriteTable
 from reform_evaluation.domain import city
 from reform_evaluation.domain.commands import DecideCityRecognition, ScoreCityAppraisal
 from reform_shared.commands import CommandBus, CommandContext
@@ -23,7 +22,7 @@ from reform_shared.envelope import EventEnvelope
 from reform_shared.errors import NotFound
 from reform_shared.events import CityAppraisalScored, CityRecognitionDecided, Nominated, NominationWithdrawn
 from reform_shared.idempotency import CommandResult
-from reform_shared.projection import Projection, Upsert, Write
+from reform_shared.projection import Projection, Upsert, Write, WriteTable
 from reform_shared.store import AppendOutcome, StoredEvent
 
 CITY_NOMINATIONS = "city_nominations"

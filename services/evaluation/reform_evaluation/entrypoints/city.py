@@ -15,16 +15,12 @@ from reform_evaluation.entrypoints.schemas import CityDecisionIn, CityScoreIn
 from reform_evaluation.wiring import EvaluationWiring
 from reform_shared.envelope import TOKEN_PATTERN, Actor
 from reform_shared.errors import Conflict, Forbidden
-from reform_shared.http.deps import ActorDep, CommandContextDep, RuntimeDep, answer, require_role, wiring_of
+from reform_shared.http.deps import ActorDep, CommandContextDep, RuntimeDep, answer, part_of, require_role
 from reform_shared.http.openapi import error_responses
 
 CommuneId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
 InitiativeId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
-def _city(wired: Annotated[EvaluationWiring, Depends(wiring_of(EvaluationWiring))]) -> CityAppraisals:
-    return wired.city
-
-
-CityDep = Annotated[CityAppraisals, Depends(_city)]
+CityDep = Annotated[CityAppraisals, Depends(part_of(EvaluationWiring, lambda w: w.city))]
 COUNCIL, OFFICER = "city_council", "city_officer"
 
 

@@ -43,9 +43,9 @@ from reform_shared.http.deps import (
     ClockDep,
     CommandContextDep,
     answer,
+    part_of,
     require_commune,
     require_role,
-    wiring_of,
 )
 from reform_shared.http.openapi import DOCX, file_responses
 
@@ -58,24 +58,9 @@ MEMBERS = ("council_member", "council_chair")
 
 
 
-Wired = Annotated[EvaluationWiring, Depends(wiring_of(EvaluationWiring))]
-
-
-def _commands(wired: Wired) -> EvaluationCommands:
-    return wired.commands
-
-
-def _queries(wired: Wired) -> EvaluationQueries:
-    return wired.queries
-
-
-def _documents(wired: Wired) -> EvaluationDocuments:
-    return wired.documents
-
-
-CommandsDep = Annotated[EvaluationCommands, Depends(_commands)]
-QueriesDep = Annotated[EvaluationQueries, Depends(_queries)]
-DocumentsDep = Annotated[EvaluationDocuments, Depends(_documents)]
+CommandsDep = Annotated[EvaluationCommands, Depends(part_of(EvaluationWiring, lambda w: w.commands))]
+QueriesDep = Annotated[EvaluationQueries, Depends(part_of(EvaluationWiring, lambda w: w.queries))]
+DocumentsDep = Annotated[EvaluationDocuments, Depends(part_of(EvaluationWiring, lambda w: w.documents))]
 
 
 

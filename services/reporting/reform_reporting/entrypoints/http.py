@@ -20,7 +20,7 @@ from reform_reporting.domain.summary import Period
 from reform_reporting.wiring import ReportingWiring
 from reform_shared.envelope import TOKEN_PATTERN, Actor
 from reform_shared.errors import Forbidden, InvalidInput
-from reform_shared.http.deps import ActorDep, ClockDep, RuntimeDep, require_role, wiring_of
+from reform_shared.http.deps import ActorDep, ClockDep, RuntimeDep, part_of, require_role
 from reform_shared.http.openapi import CSV, DOCX, SVG, XLSX, file_responses
 from reform_shared.text import fold
 
@@ -32,11 +32,7 @@ router = APIRouter(prefix="/api/v1", tags=["reporting"])
 
 
 
-def _queries(wired: Annotated[ReportingWiring, Depends(wiring_of(ReportingWiring))]) -> ReportingQueries:
-    return wired.queries
-
-
-QueriesDep = Annotated[ReportingQueries, Depends(_queries)]
+QueriesDep = Annotated[ReportingQueries, Depends(part_of(ReportingWiring, lambda w: w.queries))]
 
 
 def may_read(actor: Actor, commune_id: str) -> None:

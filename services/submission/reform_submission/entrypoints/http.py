@@ -16,9 +16,9 @@ from reform_shared.http.deps import (
     ClockDep,
     CommandContextDep,
     answer,
+    part_of,
     require_commune,
     require_role,
-    wiring_of,
 )
 from reform_shared.http.openapi import DOCX, file_responses
 from reform_shared.ids import new_id
@@ -57,14 +57,7 @@ ATTACHMENT_TYPES = (PDF, DOCX, XLSX, JPEG, PNG)
 
 
 
-Wired = Annotated[SubmissionWiring, Depends(wiring_of(SubmissionWiring))]
-
-
-def _service(wired: Wired) -> SubmissionService:
-    return wired.service
-
-
-ServiceDep = Annotated[SubmissionService, Depends(_service)]
+ServiceDep = Annotated[SubmissionService, Depends(part_of(SubmissionWiring, lambda w: w.service))]
 
 
 

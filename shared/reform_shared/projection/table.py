@@ -6,11 +6,11 @@ server filters on can no longer drift from what `apply` handles.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from reform_shared.envelope import EventEnvelope, EventPayload
-from reform_shared.projection import Write
+from reform_shared.projection.contracts import Write
 
 E = TypeVar("E", bound=EventPayload)
 WritesOf = Callable[[EventEnvelope, E], list[Write]]
@@ -19,8 +19,10 @@ WritesOf = Callable[[EventEnvelope, E], list[Write]]
 class WriteTable:
     """The writes of one event, `(envelope, payload) -> writes`, per event type; none for the others."""
 
-    def __init__(self) -> None:
+    def __init__(self, writers: Mapping[type[EventPayload], WritesOf[Any]] | None = None) -> None:
         self._writers: dict[type[EventPayload], WritesOf[Any]] = {}
+        for event_class, writer in (writers or {}).items():
+            self.on(event_class)(writer)
 
     def on(self, event_class: type[E]) -> Callable[[WritesOf[E]], WritesOf[E]]:
         """Register the writes of one event type (a decorator)."""
