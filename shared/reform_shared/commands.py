@@ -249,8 +249,6 @@ class CommandBus:
             )
             return CommandResult(status_code, respond(outcome), replayed=outcome.duplicate)
 
-        async def answer(outcome: AppendOutcome) -> CommandResult:
-            return CommandResult(status_code, respond(outcome), replayed=True)
-
-        return await self.once(ctx, commune_id=commune_id, operation=operation, request=request, run=run,
-                               recover=Recovery(aggregate_type, aggregate_id, answer))
+        # No `Recovery` needed: nothing runs before the bus loads the aggregate, and that load already finds a
+        # lost answer's events (see `_decide_and_append_once`), so a first run pays for one load, not two.
+        return await self.once(ctx, commune_id=commune_id, operation=operation, request=request, run=run)

@@ -20,6 +20,7 @@ from reform_shared.commands import CommandBus
 from reform_shared.errors import NotFound
 from reform_shared.events import build_registry
 from reform_shared.idempotency import IdempotencyRecords
+from reform_shared.ports import EventStore
 from reform_shared.projection import Projection, ProjectionRunner
 from reform_shared.registry import EventRegistry
 from reform_shared.settings import Settings
@@ -49,7 +50,7 @@ class Connections:
     registry: EventRegistry
     js: JetStreamContext
     db: AsyncDatabase[dict[str, Any]]
-    store: JetStreamEventStore
+    store: EventStore
     idempotency: IdempotencyRecords
 
     def bus(self) -> CommandBus:
@@ -97,8 +98,8 @@ class ServiceRuntime:
         self.db = self.mongo[s.database_name]
         self.store = JetStreamEventStore(commands_js, self.registry, s.stream_name, s.subject_prefix,
                                          timeout=s.dependency_timeout_seconds)
-        await self._await_bucket(s.idempotency_bucket)
-        self.idempotency = IdempotencyRecords(await commands_js.key_value(s.idempotency_bucket))
+        kv = await self._await_provisioned(s.idempotency_bucket, commands_js.key_value)  # never created here
+        self.idempotency = IdempotencyRecords(kv)
         for projection in self._projections:
             runner = ProjectionRunner(
                 service=s.service_name,
@@ -167,11 +168,6 @@ class ServiceRuntime:
         self._nats_down = False
         log.warning("NATS reconnected")
 
-    async def _await_bucket(self, bucket: str) -> Any:
-        """The idempotency bucket; waits for the provisioning step rather than creating it."""
-        assert self.js is not None
-        return await self._await_provisioned(bucket, self.js.key_value)
-
     async def await_object_store(self, bucket: str) -> ObjectStore:
         """An object-store bucket (the submission service's attachments); waits for the provisioning
         step rather than creating it, as for the idempotency bucket."""
@@ -203,8 +199,8 @@ class ServiceRuntime:
         and every failure is logged once with its cause (an operator reads why, not just false)."""
         checks: dict[str, Any] = {"nats": bool(self.nc and self.nc.is_connected)}
         timeout = self.settings.dependency_timeout_seconds
-        checks["stream"] = checks["nats"] and await self._check("stream", lambda: self._stream_info(), timeout)
-        checks["mongo"] = await self._check("mongo", lambda: self._ping(), timeout)
+        checks["stream"] = checks["nats"] and await self._check("stream", self._stream_info, timeout)
+        checks["mongo"] = await self._check("mongo", self._ping, timeout)
         return checks
 
     async def _stream_info(self) -> None:

@@ -9,12 +9,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Response
 
 from reform_evaluation.application.city import CityAppraisals
-from reform_evaluation.domain.city import CITY
 from reform_evaluation.domain.commands import DecideCityRecognition, ScoreCityAppraisal
 from reform_evaluation.entrypoints.schemas import CityDecisionIn, CityScoreIn
 from reform_evaluation.wiring import EvaluationWiring
 from reform_shared.envelope import TOKEN_PATTERN, Actor
-from reform_shared.errors import Conflict, Forbidden
+from reform_shared.errors import Conflict
 from reform_shared.http.deps import ActorDep, CommandContextDep, RuntimeDep, answer, part_of, require_role
 from reform_shared.http.openapi import error_responses
 
@@ -34,13 +33,9 @@ def on_the_city_node(runtime: RuntimeDep) -> None:
 
 
 def city_account(actor: Actor, *roles: str) -> None:
-    """A city role, held by a city account (commune `city`), not a commune's."""
+    """A city role. Only a city account (commune `city`) can hold one: the token verifier refuses a commune
+    account carrying a city role (403 `city_account_only`, reform_shared.auth.tokens.check_roles)."""
     require_role(actor, *roles)
-    if actor.commune_id != CITY:
-        raise Forbidden(
-            f"Thao tác cấp thành phố cần tài khoản của thành phố (tài khoản này thuộc '{actor.commune_id}')",
-            f"a city-level action needs a city account (this one belongs to '{actor.commune_id}')",
-            rule="city_account_only")
 
 
 router = APIRouter(prefix="/api/v1/city", tags=["evaluation (city)"], dependencies=[Depends(on_the_city_node)],
