@@ -8,6 +8,7 @@ in-memory store the application tests run on. A backend that passes is one a han
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -21,7 +22,14 @@ from reform_shared.commands import CommandBus, CommandContext, make_envelope
 from reform_shared.envelope import EventEnvelope, EventPayload
 from reform_shared.errors import ConcurrencyConflict, Conflict, ServiceUnavailable
 from reform_shared.events import TitleClaimed, build_registry
-from reform_shared.idempotency import CommandResult, IdempotencyRecords, JetStreamRecordBucket, scoped_key
+from reform_shared.http.errors import status_of
+from reform_shared.idempotency import (
+    CommandResult,
+    IdempotencyRecords,
+    JetStreamRecordBucket,
+    fingerprint,
+    scoped_key,
+)
 from reform_shared.ids import FixedClock, new_id
 from reform_shared.memory_store import InMemoryEventStore, InMemoryRecordBucket
 from reform_shared.ports import EventStore, RecordBucket
@@ -136,7 +144,6 @@ async def submit_once(bus: CommandBus, key: str | None, title: str = "Một cử
         aggregate_id=event.aggregate_id,
         decide=lambda history: [event.payload],
         respond=lambda outcome: {"id": outcome.events[0].envelope.aggregate_id},
-        status_code=201,
     )
 
 
@@ -153,7 +160,6 @@ async def submit_keyed(bus: CommandBus, key: str, initiative_id: str, title: str
         decide=lambda history: [] if history.events else [submitted(title=title, initiative_id=initiative_id).payload],
         respond=lambda outcome: {"id": outcome.events[0].envelope.aggregate_id,
                                  "seq": outcome.events[0].stream_seq},
-        status_code=201,
     )
 
 
@@ -232,7 +238,7 @@ class EventStoreContract:
         with pytest.raises(ConcurrencyConflict) as caught:
             await store.append(stale, [second])
 
-        assert caught.value.status_code == 409 and caught.value.rule == "optimistic_concurrency"
+        assert status_of(caught.value) == 409 and caught.value.rule == "optimistic_concurrency"
         assert await backend.events() == 1
 
     async def test_concurrent_writers_on_one_aggregate_exactly_one_wins(self, backend: Backend) -> None:
@@ -306,7 +312,7 @@ class EventStoreContract:
         store = await backend.disconnected()
         with pytest.raises(ServiceUnavailable) as caught:
             store.ensure_available()
-        assert caught.value.status_code == 503
+        assert status_of(caught.value) == 503
         with pytest.raises(ServiceUnavailable):
             await store.load(COMMUNE, "initiative", new_id())
 
@@ -316,7 +322,7 @@ class EventStoreContract:
         first = await submit_once(bus, "retry-1")
         retried = await submit_once(bus, "retry-1")
 
-        assert retried.body == first.body and retried.status_code == 201
+        assert retried.body == first.body
         assert retried.replayed is True and first.replayed is False
         assert await backend.events() == 1
 
@@ -349,7 +355,7 @@ class EventStoreContract:
 
         retried = await submit_keyed(bus, "lost", initiative_id)
 
-        assert (retried.status_code, retried.body, retried.replayed) == (201, first.body, True)
+        assert (retried.body, retried.replayed) == (first.body, True)
         assert await backend.events() == 1
         await backend.forget(scoped_key(COMMUNE, ACTOR.user_id, "submit", "lost"))
         with pytest.raises(Conflict) as caught:
@@ -363,8 +369,8 @@ class EventStoreContract:
         first = await submit_keyed(bus, "slow-kv", initiative_id)
         retried = await submit_keyed(bus, "slow-kv", initiative_id)
 
-        assert first.status_code == 201 and first.replayed is False
-        assert (retried.status_code, retried.body) == (201, first.body)
+        assert first.replayed is False
+        assert retried.body == first.body
         assert await backend.events() == 1
 
 
@@ -384,3 +390,21 @@ class TestInMemoryEventStore(EventStoreContract):
     def backend(self) -> Backend:
         return MemoryBackend()
 
+
+
+@pytest.mark.application
+async def test_a_record_kept_with_its_status_code_before_still_answers_a_retry() -> None:
+    """Records written before the status moved to the routes held a `status_code`: they still answer."""
+    bucket = InMemoryRecordBucket()
+    records = IdempotencyRecords(bucket)
+    body = {"id": "x"}
+    request_fingerprint = fingerprint({"op": "submit", "request": {"title": "t"}})
+    await records.put("k-old", {"fingerprint": request_fingerprint, "status_code": 201, "body": body})
+
+    async def never() -> CommandResult:
+        raise AssertionError("a recorded command must not run again")
+
+    assert await records.run("k-old", request_fingerprint, never) == CommandResult(body, replayed=True)
+    await submit_once(CommandBus(InMemoryEventStore(build_registry()), records), "k-new")
+    kept = await bucket.get(scoped_key(COMMUNE, ACTOR.user_id, "submit", "k-new"))
+    assert kept is not None and set(json.loads(kept)) == {"fingerprint", "body"}

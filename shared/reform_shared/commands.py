@@ -137,7 +137,7 @@ class CommandBus:
             if not earlier:
                 return None
             result = await recover.respond(AppendOutcome(earlier, duplicate=True))
-            return CommandResult(result.status_code, result.body, replayed=True)
+            return CommandResult(result.body, replayed=True)
 
         async def execute() -> CommandResult:
             token = _RUNNING.set((key, request_fingerprint) if key else None)
@@ -232,7 +232,6 @@ class CommandBus:
         aggregate_id: str,
         decide: Decide,
         respond: Respond,
-        status_code: int = 200,
         allow_no_change: bool = False,
         retries: int = 0,
     ) -> CommandResult:
@@ -247,7 +246,7 @@ class CommandBus:
                 ctx, commune_id=commune_id, aggregate_type=aggregate_type, aggregate_id=aggregate_id,
                 decide=decide, key=key, allow_no_change=allow_no_change, retries=retries,
             )
-            return CommandResult(status_code, respond(outcome), replayed=outcome.duplicate)
+            return CommandResult(respond(outcome), replayed=outcome.duplicate)
 
         # No `Recovery` needed: nothing runs before the bus loads the aggregate, and that load already finds a
         # lost answer's events (see `_decide_and_append_once`), so a first run pays for one load, not two.

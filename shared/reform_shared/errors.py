@@ -1,7 +1,8 @@
 """A flat, small error hierarchy with structured fields.
 
 Every message is bilingual: Vietnamese first (what a commune secretary reads), English beside it.
-The HTTP layer maps each class to one status code; nothing a user can do ends in a 500.
+The HTTP layer (`reform_shared.http.errors.STATUS_OF`) maps each class to one status code; nothing a user
+can do ends in a 500.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from typing import Any
 class DomainError(Exception):
     """Base of every error a user or a caller can cause."""
 
-    status_code = 400
     code = "domain_error"
 
     def __init__(
@@ -50,26 +50,22 @@ class DomainError(Exception):
 class RuleViolation(DomainError):
     """A business rule of the seeds refuses the command (HTTP 422)."""
 
-    status_code = 422
     code = "rule_violation"
 
 
 class InvalidInput(DomainError):
     """The request itself is malformed (HTTP 400/422 depending on the case)."""
 
-    status_code = 422
     code = "invalid_input"
 
 
 class NotFound(DomainError):
-    status_code = 404
     code = "not_found"
 
 
 class Conflict(DomainError):
     """The command conflicts with the current state (HTTP 409)."""
 
-    status_code = 409
     code = "conflict"
 
 
@@ -80,17 +76,14 @@ class ConcurrencyConflict(Conflict):
 
 
 class Unauthenticated(DomainError):
-    status_code = 401
     code = "unauthenticated"
 
 
 class Forbidden(DomainError):
-    status_code = 403
     code = "forbidden"
 
 
 class PayloadTooLarge(DomainError):
-    status_code = 413
     code = "payload_too_large"
 
 
@@ -99,7 +92,6 @@ class ServiceUnavailable(DomainError):
     (HTTP 503 with Retry-After). A keyed command retried with the same Idempotency-Key gets its first
     answer if it did reach the record."""
 
-    status_code = 503
     code = "service_unavailable"
 
     def __init__(self, dependency: str, detail: str = "", retry_after: int = 2) -> None:

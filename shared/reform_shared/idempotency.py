@@ -28,7 +28,9 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class CommandResult:
-    status_code: int
+    """What a command answers: its body, and whether it is the recorded first answer of a retry. The HTTP
+    status is the route's (its decorator), not the application's."""
+
     body: dict[str, Any]
     replayed: bool = False
 
@@ -121,9 +123,7 @@ class IdempotencyRecords:
         """Record the first result. The events are already stored: a failure here must not turn the success
         into an error (the retry finds the events and answers from them), so it is logged, not raised."""
         try:
-            await self.put(
-                key, {"fingerprint": request_fingerprint, "status_code": result.status_code, "body": result.body}
-            )
+            await self.put(key, {"fingerprint": request_fingerprint, "body": result.body})
         except Exception as exc:  # noqa: BLE001 - the command succeeded; its events carry the key
             log.warning("idempotency record %s not written (%s: %s); a retry answers from the events",
                         key, type(exc).__name__, exc)
@@ -134,7 +134,7 @@ class IdempotencyRecords:
             return None
         if record["fingerprint"] != request_fingerprint:
             raise key_reused()
-        return CommandResult(record["status_code"], record["body"], replayed=True)
+        return CommandResult(record["body"], replayed=True)  # a record kept before may also hold a status_code
 
 
 def key_reused() -> Conflict:

@@ -110,8 +110,7 @@ def command_context(actor: Actor, clock: Clock, key: str | None, correlation: st
 
 
 def answer(result: CommandResult, response: Response) -> dict[str, Any]:
-    """The command's recorded status and body; a replayed retry says so in a header."""
-    response.status_code = result.status_code
+    """The command's body (its status is the route's); a replayed retry says so in a header."""
     if result.replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return result.body

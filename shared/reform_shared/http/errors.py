@@ -11,10 +11,38 @@ from fastapi.responses import JSONResponse
 from pymongo.errors import PyMongoError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from reform_shared.errors import DomainError, ServiceUnavailable
+from reform_shared.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    PayloadTooLarge,
+    RuleViolation,
+    ServiceUnavailable,
+    Unauthenticated,
+)
 from reform_shared.outages import MONGO_OUTAGES, NATS_OUTAGES, outage_of
 
 log = logging.getLogger(__name__)
+
+STATUS_OF: dict[type[DomainError], int] = {
+    DomainError: 400,
+    RuleViolation: 422,
+    InvalidInput: 422,
+    NotFound: 404,
+    Conflict: 409,  # ConcurrencyConflict too
+    Unauthenticated: 401,
+    Forbidden: 403,
+    PayloadTooLarge: 413,
+    ServiceUnavailable: 503,
+}
+"""The HTTP status of each kind of domain error; a subclass answers as its nearest listed ancestor."""
+
+
+def status_of(error: DomainError) -> int:
+    """The status of an error: the first class of its MRO in `STATUS_OF`."""
+    return next(STATUS_OF[kind] for kind in type(error).__mro__ if kind in STATUS_OF)
 
 _RULES_VI: dict[str, str] = {
     "missing": "là trường bắt buộc",
@@ -79,7 +107,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
         if isinstance(exc, ServiceUnavailable):
             return unavailable(exc)
-        return JSONResponse(exc.to_body(), status_code=exc.status_code)
+        return JSONResponse(exc.to_body(), status_code=status_of(exc))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -113,7 +113,7 @@ class AwardCommands:
 
         async def answer(outcome: AppendOutcome) -> CommandResult:
             eligibility = await self.assess(command.model_copy(update={"award_id": keyed(proposed, key).award_id}))
-            return CommandResult(201, {**done(outcome), "eligibility": eligibility.explain()}, replayed=True)
+            return CommandResult({**done(outcome), "eligibility": eligibility.explain()}, replayed=True)
 
         recover = Recovery("award", award_aggregate(keyed(proposed, key).award_id), answer) if key else None
         return await self._bus.once(ctx, commune_id=command.commune_id, operation="propose_award",
@@ -137,7 +137,7 @@ class AwardCommands:
         outcome = await self._bus.decide_and_append(ctx, commune_id=commune_id, aggregate_type="award",
                                                     aggregate_id=aggregate, key=key, retries=5, decide=decide)
         body = {**done(outcome), "eligibility": eligibility.explain()}
-        return CommandResult(201, body, replayed=outcome.duplicate)
+        return CommandResult(body, replayed=outcome.duplicate)
 
     async def _decide(self, ctx: CommandContext, command: GrantAward | RejectAward | RevokeAward, operation: str,
                       decide: Callable[[awards.Awards], list[EventPayload]]) -> CommandResult:
@@ -184,6 +184,6 @@ class AwardCommands:
         ranking = ParRankingRecorded(year=command.year, category=command.category, ranks=dict(command.ranks))
         return await self._bus.execute(
             ctx, operation="par", request=command.request(), commune_id=CITY, aggregate_type="par",
-            aggregate_id=ranking.aggregate_id(), status_code=201,
+            aggregate_id=ranking.aggregate_id(),
             respond=lambda o: {"event_id": o.events[-1].envelope.event_id, "stream_sequence": o.events[-1].stream_seq},
             decide=lambda h: [ranking])

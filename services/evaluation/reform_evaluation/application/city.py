@@ -159,7 +159,7 @@ class CityAppraisals:
         nomination = await self.nomination(commune_id, command.initiative_id)
         return await self._bus.execute(
             ctx, operation=f"city_decide:{command.initiative_id}", commune_id=commune_id,
-            aggregate_type="cityappraisal", aggregate_id=command.initiative_id, respond=decided, status_code=201,
+            aggregate_type="cityappraisal", aggregate_id=command.initiative_id, respond=decided,
             retries=5, request=request_of(command, "initiative_id"),
             decide=deciding(city.fold, city.decide, nomination, command.initiative_id, recognised=command.recognised,
                             decision_number=command.decision_number, decision_date=command.decision_date,

@@ -40,7 +40,7 @@ class EvaluationCommands:
         constituted = CouncilConstituted(**dict(command))
         return await self._bus.execute(
             ctx, operation="constitute_council", request=constituted.model_dump(mode="json"), commune_id=commune_id,
-            aggregate_type="council", aggregate_id=command.campaign_id, respond=done, status_code=201,
+            aggregate_type="council", aggregate_id=command.campaign_id, respond=done,
             decide=deciding(councils.fold, councils.constitute, constituted),
         )
 
@@ -114,7 +114,7 @@ class EvaluationCommands:
                       if state.outcome is not None and state.outcome.event_type == "InitiativeRecognized"}
         return await self._bus.execute(
             ctx, operation="sign_decision", request=signed.model_dump(mode="json"), commune_id=commune_id,
-            aggregate_type="council", aggregate_id=signed.campaign_id, respond=done, status_code=201,
+            aggregate_type="council", aggregate_id=signed.campaign_id, respond=done,
             decide=deciding(councils.fold, councils.sign_decision, signed, recognised),
         )
 
@@ -127,7 +127,7 @@ class EvaluationCommands:
         return await self._bus.execute(
             ctx, operation=f"nominate:{command.initiative_id}", request=request_of(command, "initiative_id"),
             commune_id=commune_id, aggregate_type="slate", aggregate_id=str(campaign.year), respond=done,
-            status_code=201, retries=5,
+            retries=5,
             decide=deciding(list, slates.nominate, campaign, candidate, outcome, decision, ctx.clock.now()),
         )
 

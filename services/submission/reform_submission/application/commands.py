@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from reform_shared.commands import CommandBus, CommandContext, Decide, Recovery
@@ -39,13 +38,9 @@ def created(outcome: AppendOutcome) -> dict[str, Any]:
     }
 
 
-def answered(status_code: int) -> Callable[[AppendOutcome], Awaitable[CommandResult]]:
+async def answered(outcome: AppendOutcome) -> CommandResult:
     """The answer of a command whose events are `outcome` (its first answer, rebuilt for a retry)."""
-
-    async def respond(outcome: AppendOutcome) -> CommandResult:
-        return CommandResult(status_code, created(outcome), replayed=outcome.duplicate)
-
-    return respond
+    return CommandResult(created(outcome), replayed=outcome.duplicate)
 
 
 def initiative_id_of(key: str) -> str:
@@ -83,7 +78,7 @@ class SubmissionCommands:
     # -- campaigns --------------------------------------------------------------------------
     async def launch_campaign(self, ctx: CommandContext, commune_id: str, command: LaunchCampaign) -> CommandResult:
         request = campaigns.launched(command).model_dump(mode="json")
-        return await self._on_campaign(ctx, commune_id, command, "launch_campaign", request, status_code=201)
+        return await self._on_campaign(ctx, commune_id, command, "launch_campaign", request)
 
     async def amend_campaign(self, ctx: CommandContext, commune_id: str, command: AmendCampaign) -> CommandResult:
         request = campaigns.amended(command).model_dump(mode="json")
@@ -94,11 +89,11 @@ class SubmissionCommands:
         return await self._on_campaign(ctx, commune_id, command, "close_submissions", command.model_dump())
 
     async def _on_campaign(self, ctx: CommandContext, commune_id: str, command: campaigns.CampaignCommand,
-                           operation: str, request: Any, status_code: int = 200) -> CommandResult:
+                           operation: str, request: Any) -> CommandResult:
         now = ctx.clock.now()
         return await self._bus.execute(
             ctx, operation=operation, request=request, commune_id=commune_id, aggregate_type="campaign",
-            aggregate_id=command.campaign_id, respond=created, status_code=status_code,
+            aggregate_id=command.campaign_id, respond=created,
             decide=lambda h: campaigns.decide(campaigns.fold(h.payloads), command, now),
         )
 
@@ -112,11 +107,11 @@ class SubmissionCommands:
             now = ctx.clock.now()
             initiatives.may_submit(campaign, command.campaign_id, command.content, now, ctx.actor)  # before the claim
             await self._claim_title(ctx, commune_id, command.campaign_id, command.content, initiative_id, key)
-            return await self._append(ctx, commune_id, initiative_id, key, 201, lambda h: initiatives.decide(
+            return await self._append(ctx, commune_id, initiative_id, key, lambda h: initiatives.decide(
                 initiative_of(h), command, actor=ctx.actor, now=now, campaign=campaign, initiative_id=initiative_id))
 
         key = self._bus.key_of(ctx, commune_id, "submit_initiative")
-        recover = Recovery("initiative", initiative_id_of(key), answered(201)) if key else None
+        recover = Recovery("initiative", initiative_id_of(key), answered) if key else None
         request = {"campaign_id": command.campaign_id, **written(command.content)}
         return await self._bus.once(ctx, commune_id=commune_id, operation="submit_initiative", request=request,
                                     run=run, recover=recover)
@@ -131,12 +126,12 @@ class SubmissionCommands:
             now = ctx.clock.now()
             current = initiatives.may_revise(current, initiative_id, campaign, command.content, now, ctx.actor)
             await self._claim_title(ctx, commune_id, current.campaign_id, command.content, initiative_id, key)
-            return await self._append(ctx, commune_id, initiative_id, key, 200, lambda h: initiatives.decide(
+            return await self._append(ctx, commune_id, initiative_id, key, lambda h: initiatives.decide(
                 initiative_of(h), command, actor=ctx.actor, now=now, campaign=campaign))
 
         request = {**written(command.content), "note": command.note}
         return await self._bus.once(ctx, commune_id=commune_id, operation=f"revise:{initiative_id}", request=request,
-                                    run=run, recover=Recovery("initiative", initiative_id, answered(200)))
+                                    run=run, recover=Recovery("initiative", initiative_id, answered))
 
     async def return_initiative(self, ctx: CommandContext, commune_id: str, command: ReturnInitiative
                                 ) -> CommandResult:
@@ -157,10 +152,10 @@ class SubmissionCommands:
         )
 
     async def _append(self, ctx: CommandContext, commune_id: str, initiative_id: str, key: str | None,
-                      status_code: int, decide: Decide) -> CommandResult:
+                      decide: Decide) -> CommandResult:
         outcome = await self._bus.decide_and_append(ctx, commune_id=commune_id, aggregate_type="initiative",
                                                     aggregate_id=initiative_id, key=key, decide=decide)
-        return CommandResult(status_code, created(outcome), replayed=outcome.duplicate)
+        return CommandResult(created(outcome), replayed=outcome.duplicate)
 
     # -- the title rule ---------------------------------------------------------------------
     async def _claim_title(
