@@ -18,7 +18,7 @@ import pytest
 from nats.js import JetStreamContext
 from support import ACTOR, T0, submitted
 
-from reform_shared.commands import CommandBus, CommandContext, make_envelope
+from reform_shared.commands import CommandBus, CommandContext, Operation, Target, make_envelope
 from reform_shared.envelope import EventEnvelope, EventPayload
 from reform_shared.errors import ConcurrencyConflict, Conflict, ServiceUnavailable
 from reform_shared.events import TitleClaimed, build_registry
@@ -137,11 +137,8 @@ async def submit_once(bus: CommandBus, key: str | None, title: str = "Một cử
     event = submitted(title=title)
     return await bus.execute(
         context(key),
-        operation="submit",
-        request={"title": title},
-        commune_id=COMMUNE,
-        aggregate_type="initiative",
-        aggregate_id=event.aggregate_id,
+        Target(COMMUNE, "initiative", event.aggregate_id),
+        Operation("submit", {"title": title}),
         decide=lambda history: [event.payload],
         respond=lambda outcome: {"id": outcome.events[0].envelope.aggregate_id},
     )
@@ -152,14 +149,10 @@ async def submit_keyed(bus: CommandBus, key: str, initiative_id: str, title: str
     was lost finds its events through `Recovery`."""
     return await bus.execute(
         context(key),
-        operation="submit",
-        request={"title": title},
-        commune_id=COMMUNE,
-        aggregate_type="initiative",
-        aggregate_id=initiative_id,
+        Target(COMMUNE, "initiative", initiative_id),
+        Operation("submit", {"title": title}),
         decide=lambda history: [] if history.events else [submitted(title=title, initiative_id=initiative_id).payload],
-        respond=lambda outcome: {"id": outcome.events[0].envelope.aggregate_id,
-                                 "seq": outcome.events[0].stream_seq},
+        respond=lambda outcome: {"id": outcome.events[0].envelope.aggregate_id, "seq": outcome.events[0].stream_seq},
     )
 
 
@@ -204,8 +197,14 @@ class EventStoreContract:
 
     async def test_an_event_the_registry_cannot_read_fails_on_load(self, backend: Backend) -> None:
         """Events go through the wire format on every backend: what would not survive the stream fails in memory."""
-        event = make_envelope(NotRegistered(initiative_id=new_id()), commune_id=COMMUNE, version=1, actor=ACTOR,
-                              occurred_at=T0, correlation_id=new_id())
+        event = make_envelope(
+            NotRegistered(initiative_id=new_id()),
+            commune_id=COMMUNE,
+            version=1,
+            actor=ACTOR,
+            occurred_at=T0,
+            correlation_id=new_id(),
+        )
         await backend.store.append(await backend.store.load(COMMUNE, "initiative", event.aggregate_id), [event])
         with pytest.raises(MalformedEvent):
             await backend.store.load(COMMUNE, "initiative", event.aggregate_id)
@@ -389,7 +388,6 @@ class TestInMemoryEventStore(EventStoreContract):
     @pytest.fixture
     def backend(self) -> Backend:
         return MemoryBackend()
-
 
 
 @pytest.mark.application

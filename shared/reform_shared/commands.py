@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -57,6 +57,43 @@ class Command(BaseModel):
     builds one from its request schema; the application decides it once, on the aggregate it names."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+@dataclass(frozen=True)
+class Target:
+    """The aggregate a command is decided on: its commune, type and id (its subject in the stream)."""
+
+    commune_id: str
+    aggregate_type: str
+    aggregate_id: str
+
+    def __iter__(self) -> Iterator[str]:
+        return iter((self.commune_id, self.aggregate_type, self.aggregate_id))
+
+
+@dataclass(frozen=True)
+class Operation:
+    """What a retry of a command is recognised by: its name (which scopes the client's key) and its request
+    (fingerprinted: the same key sent with another request is refused)."""
+
+    name: str
+    request: Any
+
+
+@dataclass(frozen=True)
+class Options:
+    """How a command meets the state it finds.
+
+    `allow_no_change`: a command that finds nothing to do (already done) answers normally with no events
+    instead of an error. `retries`: a writer that lost a race decides again on the new state, so it gets the
+    rule that now refuses it (e.g. a quota the winner filled) rather than a bare 409.
+    """
+
+    allow_no_change: bool = False
+    retries: int = 0
+
+
+ONCE = Options()
 
 
 @dataclass(frozen=True)
@@ -113,10 +150,8 @@ class CommandBus:
     async def once(
         self,
         ctx: CommandContext,
-        *,
         commune_id: str,
-        operation: str,
-        request: Any,
+        operation: Operation,
         run: Callable[[str | None], Awaitable[CommandResult]],
         recover: Recovery | None = None,
     ) -> CommandResult:
@@ -126,8 +161,8 @@ class CommandBus:
         record itself, before the command runs: its own checks must not refuse a retry of itself.
         """
         self._store.ensure_available()
-        key = self.key_of(ctx, commune_id, operation)
-        request_fingerprint = fingerprint({"op": operation, "request": request})
+        key = self.key_of(ctx, commune_id, operation.name)
+        request_fingerprint = fingerprint({"op": operation.name, "request": operation.request})
 
         async def recovered() -> CommandResult | None:
             if key is None or recover is None:
@@ -161,37 +196,32 @@ class CommandBus:
     async def decide_and_append(
         self,
         ctx: CommandContext,
-        *,
-        commune_id: str,
-        aggregate_type: str,
-        aggregate_id: str,
+        target: Target,
         decide: Decide,
+        *,
         key: str | None,
-        allow_no_change: bool = False,
-        retries: int = 0,
+        options: Options = ONCE,
         loaded: AggregateHistory | None = None,
     ) -> AppendOutcome:
-        """Load an aggregate, decide, and append the events (concurrency-checked).
+        """Load the target, decide, and append the events (concurrency-checked).
 
-        With `retries`, a writer that lost a race decides again on the new state, so it gets
-        the rule that now refuses it (e.g. a quota the winner filled) rather than a bare 409.
         `loaded`: the aggregate as the caller just read it, decided on without loading it again (a stale
         copy only costs a retry: the append checks its sequence).
         """
-        for attempt in range(retries + 1):
+        for attempt in range(options.retries + 1):
             try:
-                return await self._decide_and_append_once(ctx, commune_id, aggregate_type, aggregate_id, decide, key,
-                                                          allow_no_change, loaded if attempt == 0 else None)
+                return await self._decide_and_append_once(ctx, target, decide, key, options.allow_no_change,
+                                                          loaded if attempt == 0 else None)
             except ConcurrencyConflict:
-                if attempt == retries:
+                if attempt == options.retries:
                     raise
         raise AssertionError("unreachable")
 
     async def _decide_and_append_once(
-        self, ctx: CommandContext, commune_id: str, aggregate_type: str, aggregate_id: str, decide: Decide,
-        key: str | None, allow_no_change: bool, loaded: AggregateHistory | None = None,
+        self, ctx: CommandContext, target: Target, decide: Decide, key: str | None, allow_no_change: bool,
+        loaded: AggregateHistory | None,
     ) -> AppendOutcome:
-        history = loaded if loaded is not None else await self._store.load(commune_id, aggregate_type, aggregate_id)
+        history = loaded if loaded is not None else await self._store.load(*target)
         running = _RUNNING.get()
         command_fingerprint = running[1] if running is not None and key is not None and key.startswith(running[0]) \
             else None
@@ -208,7 +238,7 @@ class CommandBus:
         envelopes = [
             make_envelope(
                 payload,
-                commune_id=commune_id,
+                commune_id=target.commune_id,
                 version=history.version + offset,
                 actor=ctx.actor,
                 occurred_at=now,
@@ -224,30 +254,18 @@ class CommandBus:
     async def execute(
         self,
         ctx: CommandContext,
-        *,
-        operation: str,
-        request: Any,
-        commune_id: str,
-        aggregate_type: str,
-        aggregate_id: str,
+        target: Target,
+        operation: Operation,
         decide: Decide,
         respond: Respond,
-        allow_no_change: bool = False,
-        retries: int = 0,
+        options: Options = ONCE,
     ) -> CommandResult:
-        """A command on one aggregate: once per key, load, decide, append, respond.
-
-        With `allow_no_change`, a command that finds nothing to do (already done) answers
-        normally with no events instead of an error.
-        """
+        """A command on one aggregate: once per key, load, decide, append, respond."""
 
         async def run(key: str | None) -> CommandResult:
-            outcome = await self.decide_and_append(
-                ctx, commune_id=commune_id, aggregate_type=aggregate_type, aggregate_id=aggregate_id,
-                decide=decide, key=key, allow_no_change=allow_no_change, retries=retries,
-            )
+            outcome = await self.decide_and_append(ctx, target, decide, key=key, options=options)
             return CommandResult(respond(outcome), replayed=outcome.duplicate)
 
         # No `Recovery` needed: nothing runs before the bus loads the aggregate, and that load already finds a
         # lost answer's events (see `_decide_and_append_once`), so a first run pays for one load, not two.
-        return await self.once(ctx, commune_id=commune_id, operation=operation, request=request, run=run)
+        return await self.once(ctx, target.commune_id, operation, run)

@@ -549,11 +549,11 @@ async def test_a_command_cut_off_between_its_two_appends_completes_on_retry(api:
     original = CommandBus.decide_and_append
     failures = {"left": 1}
 
-    async def flaky(self: CommandBus, ctx: Any, **kw: Any) -> Any:
-        if kw["aggregate_type"] == "initiative" and failures["left"]:
+    async def flaky(self: CommandBus, ctx: Any, target: Any, *args: Any, **kw: Any) -> Any:
+        if target.aggregate_type == "initiative" and failures["left"]:
             failures["left"] -= 1
             raise ServiceUnavailable("nats", "cut off")
-        return await original(self, ctx, **kw)
+        return await original(self, ctx, target, *args, **kw)
 
     monkeypatch.setattr(CommandBus, "decide_and_append", flaky)
     headers = {**api.auth(["submitter"]), "Idempotency-Key": "lan-dut-giua"}

@@ -6,7 +6,7 @@ import datetime as dt
 
 from reform_awards.application.record import Record, award_aggregate
 from reform_awards.domain import award as awards
-from reform_shared.commands import CommandBus, CommandContext
+from reform_shared.commands import CommandBus, CommandContext, Target
 from reform_shared.envelope import EventPayload
 from reform_shared.errors import RuleViolation
 from reform_shared.events import AwardProposed, BasisClaimed
@@ -66,6 +66,6 @@ class BasisClaims:
                                     field="basis.initiative_ids", rule="one_award_per_achievement")
             return [BasisClaimed(initiative_id=initiative_id, award_id=award.award_id, form=award.form)]
 
-        await self._bus.decide_and_append(ctx, commune_id=commune_id, aggregate_type="basis",
-                                          aggregate_id=initiative_id, decide=decide,
-                                          key=f"{key}b{initiative_id[:8]}" if key else None)
+        await self._bus.decide_and_append(
+            ctx, Target(commune_id, "basis", initiative_id), decide, key=f"{key}b{initiative_id[:8]}" if key else None
+        )

@@ -13,7 +13,7 @@ from reform_awards.domain.catalogue import FORMS, AwardForm
 from reform_awards.domain.commands import GrantAward, ProposeAward, RecordParRanking, RejectAward, RevokeAward
 from reform_awards.domain.eligibility import Eligibility, Facts, assess
 from reform_awards.domain.sources import campaign_year, content_of, initiative_fact, par_rank
-from reform_shared.commands import CommandBus, CommandContext, Recovery
+from reform_shared.commands import CommandBus, CommandContext, Operation, Options, Recovery, Target
 from reform_shared.envelope import EventPayload
 from reform_shared.errors import Conflict, NotFound
 from reform_shared.events import AwardProposed, ParRankingRecorded
@@ -116,11 +116,13 @@ class AwardCommands:
             return CommandResult({**done(outcome), "eligibility": eligibility.explain()}, replayed=True)
 
         recover = Recovery("award", award_aggregate(keyed(proposed, key).award_id), answer) if key else None
-        return await self._bus.once(ctx, commune_id=command.commune_id, operation="propose_award",
-                                    request=command.request(), run=run, recover=recover)
+        return await self._bus.once(
+            ctx, command.commune_id, Operation("propose_award", command.request()), run, recover=recover
+        )
 
-    async def _propose(self, ctx: CommandContext, command: ProposeAward, award: AwardProposed, key: str | None
-                       ) -> CommandResult:
+    async def _propose(
+        self, ctx: CommandContext, command: ProposeAward, award: AwardProposed, key: str | None
+    ) -> CommandResult:
         """Assess, refuse before claiming the basis, claim it, then append (deciding again on a lost race)."""
         commune_id = command.commune_id
         facts = await self.facts(commune_id, award, command.par_category)
@@ -134,17 +136,26 @@ class AwardCommands:
 
         decide(await self._store.load(commune_id, "award", aggregate))
         await self._claims.claim(ctx, commune_id, award, key)
-        outcome = await self._bus.decide_and_append(ctx, commune_id=commune_id, aggregate_type="award",
-                                                    aggregate_id=aggregate, key=key, retries=5, decide=decide)
+        outcome = await self._bus.decide_and_append(
+            ctx, Target(commune_id, "award", aggregate), decide, key=key, options=Options(retries=5)
+        )
         body = {**done(outcome), "eligibility": eligibility.explain()}
         return CommandResult(body, replayed=outcome.duplicate)
 
-    async def _decide(self, ctx: CommandContext, command: GrantAward | RejectAward | RevokeAward, operation: str,
-                      decide: Callable[[awards.Awards], list[EventPayload]]) -> CommandResult:
+    async def _decide(
+        self,
+        ctx: CommandContext,
+        command: GrantAward | RejectAward | RevokeAward,
+        operation: str,
+        decide: Callable[[awards.Awards], list[EventPayload]],
+    ) -> CommandResult:
         return await self._bus.execute(
-            ctx, operation=f"{operation}:{command.award_id}", request=command.request(),
-            commune_id=command.commune_id, aggregate_type="award", aggregate_id=award_aggregate(command.award_id),
-            respond=done, decide=lambda h: decide(awards.fold(h.payloads)))
+            ctx,
+            Target(command.commune_id, "award", award_aggregate(command.award_id)),
+            Operation(f"{operation}:{command.award_id}", command.request()),
+            decide=lambda h: decide(awards.fold(h.payloads)),
+            respond=done,
+        )
 
     async def level_of(self, commune_id: str, award_id: str) -> str:
         """Who decides the award (its form's `decided_by`), if it is decided on this node at all."""
@@ -152,29 +163,41 @@ class AwardCommands:
         state = awards.fold((await self._store.load(commune_id, "award", aggregate)).payloads)
         here = award_id in state
         if not here:
-            state = awards.fold([e.envelope.payload for e in await self._record.foreign(commune_id, "award",
-                                                                                         aggregate)])
+            state = awards.fold(
+                [e.envelope.payload for e in await self._record.foreign(commune_id, "award", aggregate)]
+            )
         if award_id not in state:
             raise NotFound(f"Không có đề nghị khen thưởng {award_id}", f"no award {award_id}", field="award_id")
         form = FORMS[state[award_id].form]
         self.decided_here(form)
         if not here:
-            raise Conflict(f"Đề nghị khen thưởng {award_id} được lập và quyết định trên nút khác",
-                           f"award {award_id} was proposed on another node and is decided there",
-                           field="award_id", rule="decided_on_its_node")
+            raise Conflict(
+                f"Đề nghị khen thưởng {award_id} được lập và quyết định trên nút khác",
+                f"award {award_id} was proposed on another node and is decided there",
+                field="award_id",
+                rule="decided_on_its_node",
+            )
         return form.decided_by
 
     async def grant(self, ctx: CommandContext, command: GrantAward) -> CommandResult:
-        return await self._decide(ctx, command, "grant", lambda state: awards.grant(
-            state, command.award_id, command.decision_number, command.decision_date, command.signer))
+        return await self._decide(
+            ctx,
+            command,
+            "grant",
+            lambda state: awards.grant(
+                state, command.award_id, command.decision_number, command.decision_date, command.signer
+            ),
+        )
 
     async def reject(self, ctx: CommandContext, command: RejectAward) -> CommandResult:
-        return await self._decide(ctx, command, "reject",
-                                  lambda state: awards.reject(state, command.award_id, command.reason))
+        return await self._decide(
+            ctx, command, "reject", lambda state: awards.reject(state, command.award_id, command.reason)
+        )
 
     async def revoke(self, ctx: CommandContext, command: RevokeAward) -> CommandResult:
-        return await self._decide(ctx, command, "revoke",
-                                  lambda state: awards.revoke(state, command.award_id, command.reason))
+        return await self._decide(
+            ctx, command, "revoke", lambda state: awards.revoke(state, command.award_id, command.reason)
+        )
 
     async def record_par(self, ctx: CommandContext, command: RecordParRanking) -> CommandResult:
         """A new ranking of a year and category replaces the previous one (the last one counts).
@@ -183,7 +206,9 @@ class AwardCommands:
             raise decided_at_city()
         ranking = ParRankingRecorded(year=command.year, category=command.category, ranks=dict(command.ranks))
         return await self._bus.execute(
-            ctx, operation="par", request=command.request(), commune_id=CITY, aggregate_type="par",
-            aggregate_id=ranking.aggregate_id(),
+            ctx,
+            Target(CITY, "par", ranking.aggregate_id()),
+            Operation("par", command.request()),
+            decide=lambda h: [ranking],
             respond=lambda o: {"event_id": o.events[-1].envelope.event_id, "stream_sequence": o.events[-1].stream_seq},
-            decide=lambda h: [ranking])
+        )

@@ -17,7 +17,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from reform_evaluation.application.deciding import deciding, done, request_of
 from reform_evaluation.domain import city
 from reform_evaluation.domain.commands import DecideCityRecognition, ScoreCityAppraisal
-from reform_shared.commands import CommandBus, CommandContext
+from reform_shared.commands import CommandBus, CommandContext, Operation, Options, Target
 from reform_shared.envelope import EventEnvelope
 from reform_shared.errors import NotFound
 from reform_shared.events import CityAppraisalScored, CityRecognitionDecided, Nominated, NominationWithdrawn
@@ -148,22 +148,43 @@ class CityAppraisals:
         nomination = await self.nomination(commune_id, command.initiative_id)
         actor = ctx.actor
         return await self._bus.execute(
-            ctx, operation=f"city_appraise:{command.initiative_id}", commune_id=commune_id,
-            aggregate_type="cityappraisal", aggregate_id=command.initiative_id, respond=done, retries=5,
-            request=request_of(command, "initiative_id"),
-            decide=deciding(city.fold, city.appraise, nomination, command.initiative_id, actor.user_id, actor.name,
-                            command.effectiveness, command.replicability, command.comment),
+            ctx,
+            Target(commune_id, "cityappraisal", command.initiative_id),
+            Operation(f"city_appraise:{command.initiative_id}", request_of(command, "initiative_id")),
+            decide=deciding(
+                city.fold,
+                city.appraise,
+                nomination,
+                command.initiative_id,
+                actor.user_id,
+                actor.name,
+                command.effectiveness,
+                command.replicability,
+                command.comment,
+            ),
+            respond=done,
+            options=Options(retries=5),
         )
 
     async def decide(self, ctx: CommandContext, commune_id: str, command: DecideCityRecognition) -> CommandResult:
         nomination = await self.nomination(commune_id, command.initiative_id)
         return await self._bus.execute(
-            ctx, operation=f"city_decide:{command.initiative_id}", commune_id=commune_id,
-            aggregate_type="cityappraisal", aggregate_id=command.initiative_id, respond=decided,
-            retries=5, request=request_of(command, "initiative_id"),
-            decide=deciding(city.fold, city.decide, nomination, command.initiative_id, recognised=command.recognised,
-                            decision_number=command.decision_number, decision_date=command.decision_date,
-                            decided_by=command.decided_by, reason=command.reason),
+            ctx,
+            Target(commune_id, "cityappraisal", command.initiative_id),
+            Operation(f"city_decide:{command.initiative_id}", request_of(command, "initiative_id")),
+            decide=deciding(
+                city.fold,
+                city.decide,
+                nomination,
+                command.initiative_id,
+                recognised=command.recognised,
+                decision_number=command.decision_number,
+                decision_date=command.decision_date,
+                decided_by=command.decided_by,
+                reason=command.reason,
+            ),
+            respond=decided,
+            options=Options(retries=5),
         )
 
     async def nominations(self, year: int, commune_id: str | None = None) -> list[dict[str, Any]]:
@@ -176,6 +197,9 @@ class CityAppraisals:
     async def appraisal(self, commune_id: str, initiative_id: str) -> dict[str, Any]:
         doc = await self._db[CITY_NOMINATIONS].find_one({"_id": f"{commune_id}:{initiative_id}"})
         if doc is None or "year" not in doc:
-            raise NotFound(f"Không có đề nghị sáng kiến {initiative_id} của {commune_id}",
-                           f"no nomination of {initiative_id} from {commune_id}", field="initiative_id")
+            raise NotFound(
+                f"Không có đề nghị sáng kiến {initiative_id} của {commune_id}",
+                f"no nomination of {initiative_id} from {commune_id}",
+                field="initiative_id",
+            )
         return appraisal_view(doc)

@@ -22,7 +22,7 @@ from reform_evaluation.domain.commands import (
     WithdrawNomination,
 )
 from reform_evaluation.domain.scoring import record_score, scoresheet_id
-from reform_shared.commands import CommandBus, CommandContext
+from reform_shared.commands import CommandBus, CommandContext, Operation, Options, Target
 from reform_shared.events import CouncilConstituted, CouncilMembershipChanged, RecognitionDecisionSigned
 from reform_shared.idempotency import CommandResult
 
@@ -39,46 +39,60 @@ class EvaluationCommands:
         await self._record.campaign(commune_id, command.campaign_id)
         constituted = CouncilConstituted(**dict(command))
         return await self._bus.execute(
-            ctx, operation="constitute_council", request=constituted.model_dump(mode="json"), commune_id=commune_id,
-            aggregate_type="council", aggregate_id=command.campaign_id, respond=done,
+            ctx,
+            Target(commune_id, "council", command.campaign_id),
+            Operation("constitute_council", constituted.model_dump(mode="json")),
             decide=deciding(councils.fold, councils.constitute, constituted),
+            respond=done,
         )
 
     async def change_members(self, ctx: CommandContext, commune_id: str, command: ChangeMembers) -> CommandResult:
         changed = CouncilMembershipChanged(**dict(command))
         return await self._bus.execute(
-            ctx, operation="change_members", request=changed.model_dump(mode="json"), commune_id=commune_id,
-            aggregate_type="council", aggregate_id=command.campaign_id, respond=done,
+            ctx,
+            Target(commune_id, "council", command.campaign_id),
+            Operation("change_members", changed.model_dump(mode="json")),
             decide=deciding(councils.fold, councils.change_members, changed),
+            respond=done,
         )
 
     async def set_rubric(self, ctx: CommandContext, commune_id: str, command: SetRubric) -> CommandResult:
         return await self._bus.execute(
-            ctx, operation="set_rubric", request=command.rubric.model_dump(mode="json"), commune_id=commune_id,
-            aggregate_type="council", aggregate_id=command.campaign_id, respond=done,
+            ctx,
+            Target(commune_id, "council", command.campaign_id),
+            Operation("set_rubric", command.rubric.model_dump(mode="json")),
             decide=deciding(councils.fold, councils.set_rubric, command.campaign_id, command.rubric),
+            respond=done,
         )
 
     async def open_scoring(self, ctx: CommandContext, commune_id: str, command: OpenScoring) -> CommandResult:
         campaign = await self._record.campaign(commune_id, command.campaign_id)
         return await self._bus.execute(
-            ctx, operation="open_scoring", request=request_of(command), commune_id=commune_id,
-            aggregate_type="council", aggregate_id=command.campaign_id, respond=done, allow_no_change=True,
-            decide=deciding(councils.fold, councils.open_scoring, command.campaign_id, ctx.clock.now(),
-                            campaign.closes_at),
+            ctx,
+            Target(commune_id, "council", command.campaign_id),
+            Operation("open_scoring", request_of(command)),
+            decide=deciding(
+                councils.fold, councils.open_scoring, command.campaign_id, ctx.clock.now(), campaign.closes_at
+            ),
+            respond=done,
+            options=Options(allow_no_change=True),
         )
 
     # -- scoring ----------------------------------------------------------------------------
-    async def declare_conflict(self, ctx: CommandContext, commune_id: str, command: DeclareConflict
-                               ) -> CommandResult:
+    async def declare_conflict(self, ctx: CommandContext, commune_id: str, command: DeclareConflict) -> CommandResult:
         candidate = await self._record.candidate(commune_id, command.initiative_id)
-        council = councils.council_exists(await self._record.council(commune_id, candidate.campaign_id),
-                                          candidate.campaign_id)
+        council = councils.council_exists(
+            await self._record.council(commune_id, candidate.campaign_id), candidate.campaign_id
+        )
         return await self._bus.execute(
-            ctx, operation=f"conflict:{command.initiative_id}", request=request_of(command, "initiative_id"),
-            commune_id=commune_id, aggregate_type="evaluation", aggregate_id=command.initiative_id, respond=done,
-            allow_no_change=True, decide=deciding(evaluations.fold, evaluations.declare_conflict, council, candidate,
-                                                  ctx.actor.user_id, command.reason),
+            ctx,
+            Target(commune_id, "evaluation", command.initiative_id),
+            Operation(f"conflict:{command.initiative_id}", request_of(command, "initiative_id")),
+            decide=deciding(
+                evaluations.fold, evaluations.declare_conflict, council, candidate, ctx.actor.user_id, command.reason
+            ),
+            respond=done,
+            options=Options(allow_no_change=True),
         )
 
     async def record_score(self, ctx: CommandContext, commune_id: str, command: RecordScore) -> CommandResult:
@@ -88,34 +102,53 @@ class EvaluationCommands:
         evaluation = await self._record.evaluation(commune_id, command.initiative_id)
         member_id = ctx.actor.user_id
         return await self._bus.execute(
-            ctx, operation=f"score:{command.initiative_id}", request=request_of(command, "initiative_id"),
-            commune_id=commune_id, aggregate_type="scoresheet",
-            aggregate_id=scoresheet_id(command.initiative_id, member_id), respond=done,
-            decide=deciding(list, record_score, council, campaign, candidate, evaluation, member_id, command.points,
-                            command.comment, ctx.clock.now()),
+            ctx,
+            Target(commune_id, "scoresheet", scoresheet_id(command.initiative_id, member_id)),
+            Operation(f"score:{command.initiative_id}", request_of(command, "initiative_id")),
+            decide=deciding(
+                list,
+                record_score,
+                council,
+                campaign,
+                candidate,
+                evaluation,
+                member_id,
+                command.points,
+                command.comment,
+                ctx.clock.now(),
+            ),
+            respond=done,
         )
 
     async def finalise(self, ctx: CommandContext, commune_id: str, command: Finalise) -> CommandResult:
         candidate = await self._record.candidate(commune_id, command.initiative_id)
-        council = councils.council_exists(await self._record.council(commune_id, candidate.campaign_id),
-                                          candidate.campaign_id)
+        council = councils.council_exists(
+            await self._record.council(commune_id, candidate.campaign_id), candidate.campaign_id
+        )
         scores = await self._record.scores(commune_id, council, command.initiative_id)
         return await self._bus.execute(
-            ctx, operation=f"finalise:{command.initiative_id}", request=request_of(command, "initiative_id"),
-            commune_id=commune_id, aggregate_type="evaluation", aggregate_id=command.initiative_id, respond=done,
+            ctx,
+            Target(commune_id, "evaluation", command.initiative_id),
+            Operation(f"finalise:{command.initiative_id}", request_of(command, "initiative_id")),
             decide=deciding(evaluations.fold, evaluations.finalise, council, candidate, scores),
+            respond=done,
         )
 
     # -- recognition decision and nomination ------------------------------------------------
     async def sign_decision(self, ctx: CommandContext, commune_id: str, command: SignDecision) -> CommandResult:
         signed = RecognitionDecisionSigned(**dict(command))
         outcomes = await asyncio.gather(*[self._record.evaluation(commune_id, i) for i in signed.initiative_ids])
-        recognised = {i for i, state in zip(signed.initiative_ids, outcomes, strict=True)
-                      if state.outcome is not None and state.outcome.event_type == "InitiativeRecognized"}
+        recognised = {
+            i
+            for i, state in zip(signed.initiative_ids, outcomes, strict=True)
+            if state.outcome is not None and state.outcome.event_type == "InitiativeRecognized"
+        }
         return await self._bus.execute(
-            ctx, operation="sign_decision", request=signed.model_dump(mode="json"), commune_id=commune_id,
-            aggregate_type="council", aggregate_id=signed.campaign_id, respond=done,
+            ctx,
+            Target(commune_id, "council", signed.campaign_id),
+            Operation("sign_decision", signed.model_dump(mode="json")),
             decide=deciding(councils.fold, councils.sign_decision, signed, recognised),
+            respond=done,
         )
 
     async def nominate(self, ctx: CommandContext, commune_id: str, command: Nominate) -> CommandResult:
@@ -125,20 +158,25 @@ class EvaluationCommands:
         council = await self._record.council(commune_id, candidate.campaign_id)
         decision = council.decision if council else None
         return await self._bus.execute(
-            ctx, operation=f"nominate:{command.initiative_id}", request=request_of(command, "initiative_id"),
-            commune_id=commune_id, aggregate_type="slate", aggregate_id=str(campaign.year), respond=done,
-            retries=5,
+            ctx,
+            Target(commune_id, "slate", str(campaign.year)),
+            Operation(f"nominate:{command.initiative_id}", request_of(command, "initiative_id")),
             decide=deciding(list, slates.nominate, campaign, candidate, outcome, decision, ctx.clock.now()),
+            respond=done,
+            options=Options(retries=5),
         )
 
-    async def withdraw_nomination(self, ctx: CommandContext, commune_id: str, command: WithdrawNomination
-                                  ) -> CommandResult:
+    async def withdraw_nomination(
+        self, ctx: CommandContext, commune_id: str, command: WithdrawNomination
+    ) -> CommandResult:
         candidate = await self._record.candidate(commune_id, command.initiative_id)
         campaign = await self._record.campaign(commune_id, candidate.campaign_id)
         return await self._bus.execute(
-            ctx, operation=f"withdraw_nomination:{command.initiative_id}",
-            request=request_of(command, "initiative_id"), commune_id=commune_id, aggregate_type="slate",
-            aggregate_id=str(campaign.year), respond=done,
-            decide=deciding(list, slates.withdraw_nomination, campaign, command.initiative_id, ctx.clock.now(),
-                            command.reason),
+            ctx,
+            Target(commune_id, "slate", str(campaign.year)),
+            Operation(f"withdraw_nomination:{command.initiative_id}", request_of(command, "initiative_id")),
+            decide=deciding(
+                list, slates.withdraw_nomination, campaign, command.initiative_id, ctx.clock.now(), command.reason
+            ),
+            respond=done,
         )

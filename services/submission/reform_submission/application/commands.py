@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from reform_shared.commands import CommandBus, CommandContext, Decide, Recovery
+from reform_shared.commands import CommandBus, CommandContext, Decide, Operation, Options, Recovery, Target
 from reform_shared.errors import ConcurrencyConflict, RuleViolation
 from reform_shared.events import InitiativeContent
 from reform_shared.idempotency import CommandResult
@@ -92,14 +92,15 @@ class SubmissionCommands:
                            operation: str, request: Any) -> CommandResult:
         now = ctx.clock.now()
         return await self._bus.execute(
-            ctx, operation=operation, request=request, commune_id=commune_id, aggregate_type="campaign",
-            aggregate_id=command.campaign_id, respond=created,
+            ctx,
+            Target(commune_id, "campaign", command.campaign_id),
+            Operation(operation, request),
             decide=lambda h: campaigns.decide(campaigns.fold(h.payloads), command, now),
+            respond=created,
         )
 
     # -- initiatives ------------------------------------------------------------------------
-    async def submit_initiative(self, ctx: CommandContext, commune_id: str, command: SubmitInitiative
-                                ) -> CommandResult:
+    async def submit_initiative(self, ctx: CommandContext, commune_id: str, command: SubmitInitiative) -> CommandResult:
         async def run(key: str | None) -> CommandResult:
             # A retried command keeps its initiative id, so its title claim is recognised as its own.
             initiative_id = initiative_id_of(key) if key else new_id()
@@ -107,17 +108,22 @@ class SubmissionCommands:
             now = ctx.clock.now()
             initiatives.may_submit(campaign, command.campaign_id, command.content, now, ctx.actor)  # before the claim
             await self._claim_title(ctx, commune_id, command.campaign_id, command.content, initiative_id, key)
-            return await self._append(ctx, commune_id, initiative_id, key, lambda h: initiatives.decide(
-                initiative_of(h), command, actor=ctx.actor, now=now, campaign=campaign, initiative_id=initiative_id))
+            return await self._append(
+                ctx,
+                commune_id,
+                initiative_id,
+                key,
+                lambda h: initiatives.decide(
+                    initiative_of(h), command, actor=ctx.actor, now=now, campaign=campaign, initiative_id=initiative_id
+                ),
+            )
 
         key = self._bus.key_of(ctx, commune_id, "submit_initiative")
         recover = Recovery("initiative", initiative_id_of(key), answered) if key else None
         request = {"campaign_id": command.campaign_id, **written(command.content)}
-        return await self._bus.once(ctx, commune_id=commune_id, operation="submit_initiative", request=request,
-                                    run=run, recover=recover)
+        return await self._bus.once(ctx, commune_id, Operation("submit_initiative", request), run, recover=recover)
 
-    async def revise_initiative(self, ctx: CommandContext, commune_id: str, command: ReviseInitiative
-                                ) -> CommandResult:
+    async def revise_initiative(self, ctx: CommandContext, commune_id: str, command: ReviseInitiative) -> CommandResult:
         initiative_id = command.initiative_id
 
         async def run(key: str | None) -> CommandResult:
@@ -126,44 +132,64 @@ class SubmissionCommands:
             now = ctx.clock.now()
             current = initiatives.may_revise(current, initiative_id, campaign, command.content, now, ctx.actor)
             await self._claim_title(ctx, commune_id, current.campaign_id, command.content, initiative_id, key)
-            return await self._append(ctx, commune_id, initiative_id, key, lambda h: initiatives.decide(
-                initiative_of(h), command, actor=ctx.actor, now=now, campaign=campaign))
+            return await self._append(
+                ctx,
+                commune_id,
+                initiative_id,
+                key,
+                lambda h: initiatives.decide(initiative_of(h), command, actor=ctx.actor, now=now, campaign=campaign),
+            )
 
         request = {**written(command.content), "note": command.note}
-        return await self._bus.once(ctx, commune_id=commune_id, operation=f"revise:{initiative_id}", request=request,
-                                    run=run, recover=Recovery("initiative", initiative_id, answered))
+        return await self._bus.once(
+            ctx,
+            commune_id,
+            Operation(f"revise:{initiative_id}", request),
+            run,
+            recover=Recovery("initiative", initiative_id, answered),
+        )
 
-    async def return_initiative(self, ctx: CommandContext, commune_id: str, command: ReturnInitiative
-                                ) -> CommandResult:
+    async def return_initiative(self, ctx: CommandContext, commune_id: str, command: ReturnInitiative) -> CommandResult:
         return await self._on_initiative(ctx, commune_id, command, f"return:{command.initiative_id}")
 
-    async def withdraw_initiative(self, ctx: CommandContext, commune_id: str, command: WithdrawInitiative
-                                  ) -> CommandResult:
+    async def withdraw_initiative(
+        self, ctx: CommandContext, commune_id: str, command: WithdrawInitiative
+    ) -> CommandResult:
         return await self._on_initiative(ctx, commune_id, command, f"withdraw:{command.initiative_id}")
 
-    async def _on_initiative(self, ctx: CommandContext, commune_id: str,
-                             command: ReturnInitiative | WithdrawInitiative, operation: str) -> CommandResult:
+    async def _on_initiative(
+        self, ctx: CommandContext, commune_id: str, command: ReturnInitiative | WithdrawInitiative, operation: str
+    ) -> CommandResult:
         now = ctx.clock.now()
         return await self._bus.execute(
-            ctx, operation=operation, request={"reason": command.reason}, commune_id=commune_id,
-            aggregate_type="initiative", aggregate_id=command.initiative_id,
+            ctx,
+            Target(commune_id, "initiative", command.initiative_id),
+            Operation(operation, {"reason": command.reason}),
             decide=lambda h: initiatives.decide(initiative_of(h), command, actor=ctx.actor, now=now),
             respond=created,
         )
 
-    async def _append(self, ctx: CommandContext, commune_id: str, initiative_id: str, key: str | None,
-                      decide: Decide) -> CommandResult:
-        outcome = await self._bus.decide_and_append(ctx, commune_id=commune_id, aggregate_type="initiative",
-                                                    aggregate_id=initiative_id, key=key, decide=decide)
+    async def _append(
+        self, ctx: CommandContext, commune_id: str, initiative_id: str, key: str | None, decide: Decide
+    ) -> CommandResult:
+        outcome = await self._bus.decide_and_append(
+            ctx, Target(commune_id, "initiative", initiative_id), decide, key=key
+        )
         return CommandResult(created(outcome), replayed=outcome.duplicate)
 
     # -- the title rule ---------------------------------------------------------------------
     async def _claim_title(
-        self, ctx: CommandContext, commune_id: str, campaign_id: str, content: InitiativeContent,
-        claimant_id: str, key: str | None,
+        self,
+        ctx: CommandContext,
+        commune_id: str,
+        campaign_id: str,
+        content: InitiativeContent,
+        claimant_id: str,
+        key: str | None,
     ) -> None:
-        history = await self._store.load(commune_id, "title",
-                                         titles.claim_id(campaign_id, content.unit.unit_id, content.title))
+        history = await self._store.load(
+            commune_id, "title", titles.claim_id(campaign_id, content.unit.unit_id, content.title)
+        )
         seen = titles.holder_of(history.payloads)
         wanted = titles.Claim(campaign_id, content.unit.unit_id, content.title, claimant_id, seen)
         holder = None
@@ -172,13 +198,17 @@ class SubmissionCommands:
             titles.not_pending(holder, history.events[-1].envelope.occurred_at, ctx.clock.now())
         try:
             await self._bus.decide_and_append(
-                ctx, commune_id=commune_id, aggregate_type="title", aggregate_id=wanted.claim_id, key=f"{key}t" if key
-                else None, allow_no_change=True, loaded=history,
-                decide=lambda h: titles.decide(titles.holder_of(h.payloads), wanted, holder),
+                ctx,
+                Target(commune_id, "title", wanted.claim_id),
+                lambda h: titles.decide(titles.holder_of(h.payloads), wanted, holder),
+                key=f"{key}t" if key else None,
+                loaded=history,
+                options=Options(allow_no_change=True),
             )
         except ConcurrencyConflict as exc:
             raise RuleViolation(
                 "Một sáng kiến cùng tên của đơn vị vừa được nộp trước",
                 "an initiative with this title from this unit was submitted first",
-                field="title", rule="unique_title_per_unit",
+                field="title",
+                rule="unique_title_per_unit",
             ) from exc
