@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, NoReturn
 
-from reform_shared.commands import CommandBus, CommandContext, Decide, Operation, Options, Recovery, Target
-from reform_shared.errors import ConcurrencyConflict, RuleViolation
-from reform_shared.events import InitiativeContent
+from reform_shared.claims import ClaimRule, claim
+from reform_shared.commands import CommandBus, CommandContext, Decide, Operation, Recovery, Target
+from reform_shared.envelope import EventPayload
+from reform_shared.errors import RuleViolation
+from reform_shared.events import InitiativeContent, TitleClaimed
 from reform_shared.idempotency import CommandResult
 from reform_shared.ids import new_id
 from reform_shared.store import AggregateHistory, AppendOutcome
 from reform_submission.domain import campaign as campaigns
 from reform_submission.domain import initiative as initiatives
+from reform_submission.domain import rules
 from reform_submission.domain import title as titles
 from reform_submission.domain.commands import (
     AmendCampaign,
@@ -23,8 +28,6 @@ from reform_submission.domain.commands import (
     SubmitInitiative,
     WithdrawInitiative,
 )
-
-PENDING_CLAIM = titles.PENDING_CLAIM
 
 
 def created(outcome: AppendOutcome) -> dict[str, Any]:
@@ -178,37 +181,39 @@ class SubmissionCommands:
         return CommandResult(created(outcome), replayed=outcome.duplicate)
 
     # -- the title rule ---------------------------------------------------------------------
-    async def _claim_title(
-        self,
-        ctx: CommandContext,
-        commune_id: str,
-        campaign_id: str,
-        content: InitiativeContent,
-        claimant_id: str,
-        key: str | None,
-    ) -> None:
-        history = await self._store.load(
-            commune_id, "title", titles.claim_id(campaign_id, content.unit.unit_id, content.title)
+    async def _claim_title(self, ctx: CommandContext, commune_id: str, campaign_id: str, content: InitiativeContent,
+                           claimant_id: str, key: str | None) -> None:
+        wanted = TitleClaim(self, commune_id, campaign_id, content, claimant_id)
+        await claim(self._bus, ctx, wanted, f"{key}t" if key else None)
+
+
+class TitleClaim(ClaimRule[initiatives.Initiative]):
+    """The title rule's claim (aggregate `title`, keyed by the folded title): held by the initiative bearing it."""
+
+    claimed = TitleClaimed
+
+    def __init__(self, commands: SubmissionCommands, commune_id: str, campaign_id: str, content: InitiativeContent,
+                 claimant_id: str) -> None:
+        self._commands = commands
+        self._wanted = titles.Claim(campaign_id, content.unit.unit_id, content.title, claimant_id, None)
+        super().__init__(Target(commune_id, "title", self._wanted.claim_id), claimant_id)
+
+    def holder_in(self, event: EventPayload) -> str:
+        assert isinstance(event, TitleClaimed)
+        return event.initiative_id
+
+    async def load_holder(self, holder_id: str) -> initiatives.Initiative | None:
+        return await self._commands.load_initiative(self.target.commune_id, holder_id)
+
+    def decide(self, holder_id: str | None, holder: initiatives.Initiative | None) -> Sequence[EventPayload]:
+        return titles.decide(holder_id, dataclasses.replace(self._wanted, seen=holder_id), holder)
+
+    def refuse_pending(self) -> NoReturn:
+        rules.a_title_being_submitted_is_held_for_its_submission()
+
+    def refuse_lost_race(self) -> NoReturn:
+        raise RuleViolation(
+            "Một sáng kiến cùng tên của đơn vị vừa được nộp trước",
+            "an initiative with this title from this unit was submitted first",
+            field="title", rule="unique_title_per_unit",
         )
-        seen = titles.holder_of(history.payloads)
-        wanted = titles.Claim(campaign_id, content.unit.unit_id, content.title, claimant_id, seen)
-        holder = None
-        if seen is not None and seen != claimant_id:
-            holder = await self.load_initiative(commune_id, seen)
-            titles.not_pending(holder, history.events[-1].envelope.occurred_at, ctx.clock.now())
-        try:
-            await self._bus.decide_and_append(
-                ctx,
-                Target(commune_id, "title", wanted.claim_id),
-                lambda h: titles.decide(titles.holder_of(h.payloads), wanted, holder),
-                key=f"{key}t" if key else None,
-                loaded=history,
-                options=Options(allow_no_change=True),
-            )
-        except ConcurrencyConflict as exc:
-            raise RuleViolation(
-                "Một sáng kiến cùng tên của đơn vị vừa được nộp trước",
-                "an initiative with this title from this unit was submitted first",
-                field="title",
-                rule="unique_title_per_unit",
-            ) from exc

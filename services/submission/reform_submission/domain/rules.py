@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import NoReturn
 
 from reform_shared.catalog import REFORM_FIELDS, field_label
 from reform_shared.errors import Conflict, NotFound, RuleViolation
@@ -167,7 +168,7 @@ def a_title_is_unique_per_unit_and_campaign(holder_id: str, holder_title: str) -
     )
 
 
-def a_title_being_submitted_is_held_for_its_submission() -> None:
+def a_title_being_submitted_is_held_for_its_submission() -> NoReturn:
     raise RuleViolation(
         "Một sáng kiến cùng tên của đơn vị đang được nộp; vui lòng thử lại sau ít phút",
         "an initiative with this title from this unit is being submitted right now; retry shortly",

@@ -6,7 +6,6 @@ concurrent submissions of one title race on that aggregate, and the store lets o
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -24,9 +23,6 @@ def claim_id(campaign_id: str, unit_id: str, title: str) -> str:
     digest = hashlib.sha256(f"{campaign_id}\x1f{unit_id}\x1f{fold(title)}".encode()).hexdigest()
     return digest[:40]
 
-
-PENDING_CLAIM = dt.timedelta(minutes=5)
-"""A claim whose initiative is not stored yet is held this long (the submission may be in flight)."""
 
 evolver: Evolver[str | None] = Evolver(initial=None)
 
@@ -89,12 +85,6 @@ class Claim:
     @property
     def claim_id(self) -> str:
         return claim_id(self.campaign_id, self.unit_id, self.title)
-
-
-def not_pending(holder: Initiative | None, claimed_at: dt.datetime, now: dt.datetime) -> None:
-    """A claim whose holder is not stored yet belongs to a submission in flight, for PENDING_CLAIM."""
-    if holder is None and now - claimed_at < PENDING_CLAIM:
-        rules.a_title_being_submitted_is_held_for_its_submission()
 
 
 def decide(state: str | None, wanted: Claim, holder: Initiative | None) -> list[EventPayload]:
