@@ -35,6 +35,7 @@ from reform_shared.events import (
     ScoreRecorded,
     SubmissionsClosed,
 )
+from reform_shared.tables import EventTable
 from reform_shared.text import fold
 
 PIPELINE, CAMPAIGNS, AWARDS = "pipeline", "campaigns", "awards"
@@ -84,7 +85,7 @@ def initiative_ids_of(envelope: EventEnvelope) -> list[str]:
 Handler = Callable[[EventEnvelope, Any, int], list[Update]]
 """The updates of one event type: (envelope, its payload, its stream sequence) -> updates."""
 
-HANDLERS: dict[type[EventPayload], Handler] = {}
+HANDLERS: EventTable[Handler] = EventTable()
 """One handler per event type the pipeline reads, in the order of `EVENT_TYPES` (derived from it)."""
 
 
@@ -100,9 +101,7 @@ def _entry(envelope: EventEnvelope, stream_seq: int) -> dict[str, Any]:
 
 def _register(event_classes: tuple[type[EventPayload], ...], handler: Handler) -> None:
     for event_class in event_classes:
-        if event_class in HANDLERS:
-            raise ValueError(f"{event_class.__name__} has a handler already")
-        HANDLERS[event_class] = handler
+        HANDLERS.add(event_class, handler)
 
 
 def _campaign(*event_classes: type[EventPayload]) -> Callable[[Fields], Fields]:
@@ -267,13 +266,16 @@ def _revoked(e: EventEnvelope, p: AwardRevoked, seq: int) -> dict[str, Any]:
     return {"status": "revoked"}
 
 
-EVENT_TYPES = tuple(event_class.event_type for event_class in HANDLERS)
+EVENT_TYPES = HANDLERS.event_types
 """What the pipeline reads: the projection's subjects and the as-of report's filter."""
+
+
+_handler_of = HANDLERS.handler_of
 
 
 def updates(envelope: EventEnvelope, stream_seq: int) -> list[Update]:
     """The updates of one event; one no handler names is traced on its initiative, if it is about one."""
-    handler = HANDLERS.get(type(envelope.payload))
+    handler = _handler_of(type(envelope.payload))
     if handler is None:
         return _staged(envelope, {}, stream_seq)
     return handler(envelope, envelope.payload, stream_seq)
