@@ -1,0 +1,32 @@
+"""The council's printable documents, laid out on reform_shared.docx_layout.
+
+- the score sheet (phiếu chấm điểm) of one member for one initiative; unscored, it prints as a blank form;
+- the minutes (biên bản) of the council's meeting: who attended, the rubric, the results, conflicts;
+- the recognition decision (quyết định công nhận) of the commune chairman with its annex; marked
+  "DỰ THẢO" with blanks for the number and the date until it is signed.
+
+The views are plain frozen data: the application fills them from the events; nothing is decided here.
+One module each: `views`, `layout` (the shared pieces), `sheet`, `minutes`, `decision`.
+"""
+
+from __future__ import annotations
+
+from reform_evaluation.documents.council.decision import render_decision
+from reform_evaluation.documents.council.minutes import render_minutes
+from reform_evaluation.documents.council.sheet import render_score_sheet
+from reform_evaluation.documents.council.views import (
+    ConflictLine,
+    CouncilRef,
+    DecisionView,
+    InitiativeLine,
+    MinutesView,
+    Outcome,
+    RecognisedLine,
+    ResultLine,
+    ScoreSheetView,
+)
+
+__all__ = [
+    "ConflictLine", "CouncilRef", "DecisionView", "InitiativeLine", "MinutesView", "Outcome", "RecognisedLine",
+    "ResultLine", "ScoreSheetView", "render_decision", "render_minutes", "render_score_sheet",
+]
