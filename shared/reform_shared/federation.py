@@ -34,14 +34,11 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections.abc import Mapping
 from pathlib import Path
 
 from nats.aio.client import Client as NatsClient
-from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, ExternalStream, RetentionPolicy, StorageType, StreamConfig, StreamSource
-from nats.js.errors import NotFoundError
 from pydantic import BaseModel, Field, field_validator
 
 from reform_shared.provisioning import (
@@ -279,67 +276,3 @@ async def provision_city(nc: NatsClient, cfg: FederationConfig, settings: Settin
         if linked is None or node.node_id in linked:
             states.append(await ensure_stream(node_js, fed_stream_config(cfg, node)))
     return changed or any(state != "unchanged" for state in states)
-
-
-STALLED_NS = 5_000_000_000
-"""A source that has heard nothing (not even a heartbeat, sent every second or so) for 5 s is stalled."""
-
-
-_RETRY_FIRST, _RETRY_MAX = 2.0, 30.0
-_next_try: dict[tuple[str, str, str], tuple[float, float]] = {}
-"""(scope, stream, source) -> (monotonic time of the next allowed re-attachment, the delay after it)."""
-
-
-def link_came_back(scope: str) -> None:
-    """The caller saw the leafnode link of `scope` come back: its stalled sources are re-attached at
-    the next round, not after the spacing that the outage built up."""
-    for key in [k for k in _next_try if k[0] == scope]:
-        del _next_try[key]
-
-
-async def restart_stalled_sources(js: JetStreamContext, stream: str, *, stalled_ns: int = STALLED_NS,
-                                  scope: str = "") -> list[str]:
-    """Re-attach the stream's stalled sources at once.
-
-    After a link or the hub comes back, nats-server retries a failed source only after a backoff that
-    grows 10 s, 20 s, ... up to 2 min; removing the source and adding it back makes it retry now. The
-    server then resumes after the last message it holds from that source (a backward scan of the
-    stream), and the event ids in Nats-Msg-Id catch any re-sent message within the dedup window.
-    While the far end stays away, a source is re-attached at most every 2 s, 4 s, ... 30 s (per
-    `scope`, e.g. the node, and stream), so a long outage costs no steady scanning.
-    Returns the names of the sources it re-attached."""
-    try:
-        info = await js.stream_info(stream)
-    except NotFoundError:
-        return []
-    now = time.monotonic()
-    stalled: set[str] = set()
-    for source in info.sources or []:
-        key = (scope, stream, source.name)
-        if source.active is not None and 0 <= source.active <= stalled_ns:
-            _next_try.pop(key, None)  # attached and alive: the next stall starts from 2 s again
-            continue
-        allowed_at, delay = _next_try.get(key, (0.0, _RETRY_FIRST))
-        if now >= allowed_at:
-            stalled.add(source.name)
-            _next_try[key] = (now + delay, min(delay * 2, _RETRY_MAX))
-    if not stalled:
-        return []
-    config = info.config
-    everything = list(config.sources or [])
-    config.sources = [s for s in everything if s.name not in stalled] or None
-    await js.update_stream(config)
-    config.sources = everything
-    await js.update_stream(config)
-    return sorted(stalled)
-
-
-async def keep_city_sources(nc: NatsClient, cfg: FederationConfig) -> list[str]:
-    """The city side: every node's FED_ stream (fed over the node's leafnode) and the city stream."""
-    restarted = await restart_stalled_sources(nc.jetstream(timeout=5), cfg.city_stream, scope="city")
-    for node in cfg.nodes:
-        node_js = nc.jetstream(prefix=node.api_import, timeout=5)
-        for stream in (node.fed_stream, node.out_stream):
-            restarted += [f"{stream}<-{name}"
-                          for name in await restart_stalled_sources(node_js, stream, scope="city")]
-    return restarted

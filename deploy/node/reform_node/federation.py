@@ -28,10 +28,8 @@ from reform_shared.federation import (
     FederatedNode,
     FederationConfig,
     hub_accounts,
-    keep_city_sources,
-    link_came_back,
-    restart_stalled_sources,
 )
+from reform_shared.source_keeper import keep_city_sources, link_came_back, restart_stalled_sources
 
 log = logging.getLogger("reform.federation")
 

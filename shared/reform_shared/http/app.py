@@ -12,12 +12,12 @@ from fastapi.responses import JSONResponse
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
 from reform_shared.auth.tokens import TokenVerifier
-from reform_shared.federation import STALLED_NS
 from reform_shared.http.deps import ActorDep, RuntimeDep, current_actor, require_role
 from reform_shared.http.errors import install_error_handlers
 from reform_shared.http.limits import BodySizeLimit
 from reform_shared.http.openapi import Readiness, install_openapi
 from reform_shared.runtime import Connections, ServiceRuntime
+from reform_shared.source_keeper import STALLED_NS
 from reform_shared.telemetry import setup_tracing
 
 MULTIPART_MARGIN_BYTES = 64 * 1024
