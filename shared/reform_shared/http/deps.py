@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Header, Request, Response
+from fastapi import Depends, Header, Path, Request, Response
 
 from reform_shared.auth.tokens import TokenVerifier
 from reform_shared.commands import CommandContext
-from reform_shared.envelope import Actor
+from reform_shared.envelope import TOKEN_PATTERN, Actor
 from reform_shared.errors import Forbidden, ServiceUnavailable, Unauthenticated
 from reform_shared.idempotency import CommandResult
 from reform_shared.ids import Clock, new_id
@@ -76,6 +76,9 @@ def get_clock(request: Request) -> Clock:
     return clock
 
 
+PathId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
+"""An id in a route's path (a commune, a campaign, an initiative, an award): a token, as every id is."""
+CommuneId = PathId
 RuntimeDep = Annotated[ServiceRuntime, Depends(get_runtime)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 CorrelationHeader = Annotated[str | None, Header(alias="X-Correlation-Id", max_length=100)]

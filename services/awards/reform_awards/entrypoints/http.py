@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import Response as RawResponse
 
 from reform_awards.application.commands import AwardCommands, new_award_id
@@ -15,11 +15,13 @@ from reform_awards.domain.catalogue import FORMS
 from reform_awards.domain.commands import GrantAward, ProposeAward, RecordParRanking, RejectAward, RevokeAward
 from reform_awards.entrypoints.schemas import GrantIn, ParRankingIn, ProposalIn, ReasonIn
 from reform_awards.wiring import AwardsWiring
-from reform_shared.envelope import TOKEN_PATTERN, Actor
+from reform_shared.envelope import Actor
 from reform_shared.events import Achievement, Basis, Recipient
 from reform_shared.http.deps import (
     ActorDep,
     CommandContextDep,
+    CommuneId,
+    PathId,
     answer,
     part_of,
     require_commune,
@@ -28,8 +30,7 @@ from reform_shared.http.deps import (
 from reform_shared.http.openapi import CSV, DOCX, XLSX, file_responses
 from reform_shared.ids import new_id
 
-CommuneId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
-AwardId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
+AwardId = PathId
 CommandsDep = Annotated[AwardCommands, Depends(part_of(AwardsWiring, lambda w: w.commands))]
 QueriesDep = Annotated[AwardQueries, Depends(part_of(AwardsWiring, lambda w: w.queries))]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from reform_evaluation.application.city import CityAppraisals
 from reform_evaluation.domain.commands import DecideCityRecognition, ScoreCityAppraisal
@@ -14,11 +14,19 @@ from reform_evaluation.entrypoints.schemas import CityDecisionIn, CityScoreIn
 from reform_evaluation.wiring import EvaluationWiring
 from reform_shared.envelope import TOKEN_PATTERN, Actor
 from reform_shared.errors import Conflict
-from reform_shared.http.deps import ActorDep, CommandContextDep, RuntimeDep, answer, part_of, require_role
+from reform_shared.http.deps import (
+    ActorDep,
+    CommandContextDep,
+    CommuneId,
+    PathId,
+    RuntimeDep,
+    answer,
+    part_of,
+    require_role,
+)
 from reform_shared.http.openapi import error_responses
 
-CommuneId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
-InitiativeId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
+InitiativeId = PathId
 CityDep = Annotated[CityAppraisals, Depends(part_of(EvaluationWiring, lambda w: w.city))]
 COUNCIL, OFFICER = "city_council", "city_officer"
 

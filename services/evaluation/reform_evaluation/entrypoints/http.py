@@ -42,6 +42,8 @@ from reform_shared.http.deps import (
     ActorDep,
     ClockDep,
     CommandContextDep,
+    CommuneId,
+    PathId,
     answer,
     part_of,
     require_commune,
@@ -49,9 +51,8 @@ from reform_shared.http.deps import (
 )
 from reform_shared.http.openapi import DOCX, file_responses
 
-CommuneId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
-CampaignId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
-InitiativeId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
+CampaignId = PathId
+InitiativeId = PathId
 MEMBERS = ("council_member", "council_chair")
 
 

@@ -20,11 +20,17 @@ from reform_reporting.domain.summary import Period
 from reform_reporting.wiring import ReportingWiring
 from reform_shared.envelope import TOKEN_PATTERN, Actor
 from reform_shared.errors import Forbidden, InvalidInput
-from reform_shared.http.deps import ActorDep, ClockDep, RuntimeDep, part_of, require_role
+from reform_shared.http.deps import (
+    ActorDep,
+    ClockDep,
+    CommuneId,
+    RuntimeDep,
+    part_of,
+    require_role,
+)
 from reform_shared.http.openapi import CSV, DOCX, SVG, XLSX, file_responses
 from reform_shared.text import fold
 
-CommuneId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
 Year = Annotated[int, Path(ge=2000, le=2100)]
 Filter = Annotated[str | None, Query(max_length=100)]
 router = APIRouter(prefix="/api/v1", tags=["reporting"])

@@ -15,6 +15,7 @@ from reform_shared.http.deps import (
     ActorDep,
     ClockDep,
     CommandContextDep,
+    PathId,
     answer,
     part_of,
     require_commune,
@@ -45,8 +46,8 @@ from reform_submission.entrypoints.schemas import (
 from reform_submission.wiring import SubmissionWiring
 
 CommuneId = Annotated[str, Path(pattern=TOKEN_PATTERN, description="commune id, e.g. ninh-giang")]
-CampaignId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
-InitiativeId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
+CampaignId = PathId
+InitiativeId = PathId
 Filter = Annotated[str | None, Query(max_length=100)]
 MAX_SKIP = 100_000
 """Paging deeper than this is a search, not a page; and MongoDB takes a 64-bit skip at most."""
