@@ -104,27 +104,27 @@ class SubmissionCommands:
 
     # -- initiatives ------------------------------------------------------------------------
     async def submit_initiative(self, ctx: CommandContext, commune_id: str, command: SubmitInitiative) -> CommandResult:
+        """Down once: the new initiative is loaded once, first (a retry whose answer was lost finds its events there
+        and gets that answer before any rule runs: not a refusal after the deadline), then the campaign's rules,
+        the title claim, and the append decided on that load (nobody else writes a new initiative's id)."""
+
         async def run(key: str | None) -> CommandResult:
             # A retried command keeps its initiative id, so its title claim is recognised as its own.
             initiative_id = initiative_id_of(key) if key else new_id()
+            target = Target(commune_id, "initiative", initiative_id)
+            history = await self._store.load(*target)
+            if history.appended_by(key):
+                return await self._append(ctx, target, key, lambda h: [], history)  # its first answer
             campaign = await self.load_campaign(commune_id, command.campaign_id)
             now = ctx.clock.now()
             initiatives.may_submit(campaign, command.campaign_id, command.content, now, ctx.actor)  # before the claim
             await self._claim_title(ctx, commune_id, command.campaign_id, command.content, initiative_id, key)
-            return await self._append(
-                ctx,
-                commune_id,
-                initiative_id,
-                key,
-                lambda h: initiatives.decide(
-                    initiative_of(h), command, actor=ctx.actor, now=now, campaign=campaign, initiative_id=initiative_id
-                ),
-            )
+            return await self._append(ctx, target, key, lambda h: initiatives.decide(
+                initiative_of(h), command, actor=ctx.actor, now=now, campaign=campaign, initiative_id=initiative_id),
+                history)
 
-        key = self._bus.key_of(ctx, commune_id, "submit_initiative")
-        recover = Recovery("initiative", initiative_id_of(key), answered) if key else None
         request = {"campaign_id": command.campaign_id, **written(command.content)}
-        return await self._bus.once(ctx, commune_id, Operation("submit_initiative", request), run, recover=recover)
+        return await self._bus.once(ctx, commune_id, Operation("submit_initiative", request), run)
 
     async def revise_initiative(self, ctx: CommandContext, commune_id: str, command: ReviseInitiative) -> CommandResult:
         initiative_id = command.initiative_id
@@ -135,13 +135,8 @@ class SubmissionCommands:
             now = ctx.clock.now()
             current = initiatives.may_revise(current, initiative_id, campaign, command.content, now, ctx.actor)
             await self._claim_title(ctx, commune_id, current.campaign_id, command.content, initiative_id, key)
-            return await self._append(
-                ctx,
-                commune_id,
-                initiative_id,
-                key,
-                lambda h: initiatives.decide(initiative_of(h), command, actor=ctx.actor, now=now, campaign=campaign),
-            )
+            return await self._append(ctx, Target(commune_id, "initiative", initiative_id), key, lambda h: (
+                initiatives.decide(initiative_of(h), command, actor=ctx.actor, now=now, campaign=campaign)))
 
         request = {**written(command.content), "note": command.note}
         return await self._bus.once(
@@ -172,12 +167,10 @@ class SubmissionCommands:
             respond=created,
         )
 
-    async def _append(
-        self, ctx: CommandContext, commune_id: str, initiative_id: str, key: str | None, decide: Decide
-    ) -> CommandResult:
-        outcome = await self._bus.decide_and_append(
-            ctx, Target(commune_id, "initiative", initiative_id), decide, key=key
-        )
+    async def _append(self, ctx: CommandContext, target: Target, key: str | None, decide: Decide,
+                      loaded: AggregateHistory | None = None) -> CommandResult:
+        """Decide on the initiative (as `loaded`, if just loaded: a stale copy costs a 409) and append."""
+        outcome = await self._bus.decide_and_append(ctx, target, decide, key=key, loaded=loaded)
         return CommandResult(created(outcome), replayed=outcome.duplicate)
 
     # -- the title rule ---------------------------------------------------------------------
