@@ -33,7 +33,7 @@ def done(outcome: AppendOutcome) -> dict[str, Any]:
     last = outcome.events[-1]
     return {"event_types": [e.envelope.event_type for e in outcome.events], "event_id": last.envelope.event_id,
             "stream_sequence": last.stream_seq, "occurred_at": last.envelope.occurred_at.isoformat(),
-            "effective": getattr(last.envelope.payload, "effective", None)}
+            "effective": str(getattr(last.envelope.payload, "effective", ""))}
 
 
 class DirectoryCommands:
