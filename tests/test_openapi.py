@@ -11,6 +11,7 @@ import pytest
 from fastapi import FastAPI
 
 from reform_awards import bootstrap as awards
+from reform_directory import bootstrap as directory
 from reform_evaluation import bootstrap as evaluation
 from reform_reporting import bootstrap as reporting
 from reform_shared.http.openapi import CSV, DOCX, SVG, XLSX, ErrorBody
@@ -19,7 +20,8 @@ from reform_submission import bootstrap as submission
 
 pytestmark = pytest.mark.domain
 
-BUILDERS = {"submission": submission, "evaluation": evaluation, "awards": awards, "reporting": reporting}
+BUILDERS = {"submission": submission, "evaluation": evaluation, "awards": awards, "reporting": reporting,
+            "directory": directory}
 ERROR_REF = "#/components/schemas/ErrorBody"
 OPEN = {"/health", "/ready", "/api/v1/award-forms"}
 EXPORTS: dict[str, dict[str, set[str]]] = {
@@ -36,6 +38,9 @@ EXPORTS: dict[str, dict[str, set[str]]] = {
     "awards": {
         "/api/v1/communes/{commune_id}/awards": {"application/json", CSV, XLSX},
         "/api/v1/communes/{commune_id}/awards/{award_id}/certificate.docx": {DOCX},
+    },
+    "directory": {
+        "/api/v1/communes/{commune_id}/directory/import/template.xlsx": {XLSX},
     },
     "reporting": {
         "/api/v1/communes/{commune_id}/reports/{year}": {"application/json", DOCX, XLSX, CSV},

@@ -62,8 +62,11 @@ def reporting_items(node: CommuneNode) -> list[dict[str, Any]]:
 
 def test_demo_data_loads_and_every_service_is_ready(node: CommuneNode) -> None:
     report = load_demo(node.config.settings(), node.config.url("submission"),
-                       evaluation_url=node.config.url("evaluation"))
+                       evaluation_url=node.config.url("evaluation"), directory_url=node.config.url("directory"))
     assert report["loaded"] is True and len(report["initiatives"]) == 3
+    head = wait_for(lambda: httpx.get(f"{node.config.url('directory')}/api/v1/communes/{COMMUNE}/directory/units/"
+                                      "vh-xh/head", headers=auth(node, ["submitter"])))
+    assert head.json()["official_id"] == "do-minh"  # the demo directory: seed 000's people and units
     council = wait_for(lambda: httpx.get(
         f"{node.config.url('evaluation')}/api/v1/communes/{COMMUNE}/campaigns/{report['campaign_id']}/council",
         headers=auth(node, ["secretary"])))
@@ -123,7 +126,8 @@ def test_the_node_keeps_its_data_across_a_restart(node: CommuneNode) -> None:
     before = reporting_items(node)
     node.stop()
     node.start()
-    again = load_demo(node.config.settings(), node.config.url("submission"))
+    again = load_demo(node.config.settings(), node.config.url("submission"),
+                      directory_url=node.config.url("directory"))  # the directory again: nothing changes
     assert again["loaded"] is False  # the demo is not loaded twice
     assert reporting_items(node) == before
     operator = auth(node, ["operator"], subject="ops")

@@ -20,6 +20,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from pymongo import MongoClient
 
 from reform_awards.application.board import AwardBoard
+from reform_directory.application.projection import DirectoryBook
 from reform_evaluation.application.board import Board
 from reform_evaluation.application.city import CityBoard
 from reform_node.demo import COMMUNE
@@ -34,6 +35,7 @@ PROJECTIONS: dict[str, tuple[type[Projection], ...]] = {
     "evaluation": (Board, CityBoard),
     "awards": (AwardBoard,),
     "reporting": (Pipeline,),
+    "directory": (DirectoryBook,),
 }
 """Each service's projections, as its bootstrap.py wires them."""
 

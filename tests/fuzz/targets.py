@@ -15,6 +15,7 @@ import requests
 from fastapi import FastAPI
 
 from reform_awards import bootstrap as awards
+from reform_directory import bootstrap as directory
 from reform_evaluation import bootstrap as evaluation
 from reform_reporting import bootstrap as reporting
 from reform_shared.envelope import TOKEN_PATTERN
@@ -96,6 +97,7 @@ TARGETS: dict[str, Target] = {
     "evaluation": Target(evaluation.build_runtime, evaluation.build_app, seed_evaluation),
     "awards": Target(awards.build_runtime, awards.build_app),
     "reporting": Target(reporting.build_runtime, reporting.build_app),
+    "directory": Target(directory.build_runtime, directory.build_app),
 }
 
 

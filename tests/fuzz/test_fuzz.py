@@ -40,7 +40,7 @@ def load(name: str) -> schemathesis.BaseSchema:
     return schema
 
 
-submission, evaluation, awards, reporting = (load(name) for name in TARGETS)
+submission, evaluation, awards, reporting, directory = (load(name) for name in TARGETS)
 
 
 def fuzz(case: schemathesis.Case, node: Node, name: str) -> None:
@@ -71,3 +71,8 @@ def test_awards(case: schemathesis.Case, node: Node) -> None:
 @reporting.parametrize()
 def test_reporting(case: schemathesis.Case, node: Node) -> None:
     fuzz(case, node, "reporting")
+
+
+@directory.parametrize()
+def test_directory(case: schemathesis.Case, node: Node) -> None:
+    fuzz(case, node, "directory")

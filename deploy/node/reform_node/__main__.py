@@ -64,7 +64,8 @@ def run(args: argparse.Namespace) -> int:
         node.start()
         settings = config.settings()
         if not args.no_demo:
-            report = load_demo(settings, config.url("submission"), evaluation_url=config.url("evaluation"))
+            report = load_demo(settings, config.url("submission"), evaluation_url=config.url("evaluation"),
+                               directory_url=config.url("directory"))
             state = "loaded" if report["loaded"] else "already present"
             print(f"Demo data ({COMMUNE}, campaign {report['campaign_id']}): {state}")
         print(f"\nReady in {time.monotonic() - started:.1f}s. Services:")
@@ -101,7 +102,7 @@ def run_federation(args: argparse.Namespace) -> int:
             for commune, name in FEDERATION_DEMO:
                 node = fed.nodes[commune].config
                 load_demo(node.settings(), node.url("submission"), evaluation_url=node.url("evaluation"),
-                          commune=commune, commune_name=name)
+                          commune=commune, commune_name=name, directory_url=node.url("directory"))
                 done = advance_to_nominations(node.settings(), submission_url=node.url("submission"),
                                               evaluation_url=node.url("evaluation"), commune=commune,
                                               commune_name=name)

@@ -102,6 +102,7 @@ def load_demo(
     *,
     commune: str = COMMUNE,
     commune_name: str | None = None,
+    directory_url: str | None = None,
 ) -> dict[str, Any]:
     """Launch the demo campaign of `commune`, submit its initiatives and (with `evaluation_url`) constitute
     its council. Returns the campaign id, whether anything was loaded, and the new initiatives' ids."""
@@ -109,6 +110,10 @@ def load_demo(
     demo = demo_commune(commune, commune_name)
     campaign = demo_campaign(now, demo.commune_name, demo.units)
     campaign_id = campaign["campaign_id"]
+    if directory_url:  # the directory first: the people and units the rest names
+        from reform_node.demo_directory import load_directory
+
+        load_directory(settings, directory_url, demo, now)
     secretary = bearer(token(settings, SECRETARY_ID, demo.secretary_name, ["secretary"], commune=commune))
     base = f"{submission_url}/api/v1/communes/{commune}"
     with httpx.Client(timeout=10) as http:

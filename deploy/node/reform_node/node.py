@@ -21,7 +21,8 @@ from reform_shared.federation import FederationConfig, provision_city
 from reform_shared.provisioning import provision
 from reform_shared.settings import Settings
 
-SERVICES: dict[str, int] = {"submission": 8101, "evaluation": 8102, "awards": 8103, "reporting": 8104}
+SERVICES: dict[str, int] = {"submission": 8101, "evaluation": 8102, "awards": 8103, "reporting": 8104,
+                            "directory": 8105}
 
 
 @dataclass

@@ -20,7 +20,10 @@ ROLES: tuple[str, ...] = (
     "city_officer",
     "city_council",
     "operator",
+    "administrator",
 )
+"""`administrator`: the commune's (or the city's) system administrator — accounts, password resets, service
+accounts; nothing of the yearly cycle."""
 CITY = "city"
 """The commune claim of a city account (the city's departments, officers and council)."""
 CITY_ROLES: frozenset[str] = frozenset({"city_officer", "city_council"})

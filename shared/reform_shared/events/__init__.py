@@ -16,6 +16,7 @@ from reform_shared.events.awards import (
     ParRankingRecorded,
     Recipient,
 )
+from reform_shared.events.directory import DIRECTORY_PAYLOADS
 from reform_shared.events.evaluation import (
     CityAppraisalScored,
     CityRecognitionDecided,
@@ -84,6 +85,7 @@ ALL_PAYLOADS = (
     AwardRejected,
     AwardRevoked,
     BasisClaimed,
+    *DIRECTORY_PAYLOADS,
 )
 
 

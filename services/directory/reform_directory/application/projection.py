@@ -1,0 +1,32 @@
+"""The directory's read model: one document per commune holding its directory's dated facts, in stream order.
+
+Each event's facts are computed from the event alone (`reform_shared.directory_view.facts_of`) and appended
+to the document's `facts` array; reading it back is `DirectoryView.from_dict(doc)`. Any service that needs
+the directory keeps the same document the same way.
+"""
+
+from __future__ import annotations
+
+from reform_shared.directory_view import facts_of, meta_of
+from reform_shared.envelope import EventEnvelope, EventPayload
+from reform_shared.events.directory import DIRECTORY_PAYLOADS
+from reform_shared.projection import Projection, Upsert, Write, WriteTable
+from reform_shared.store import StoredEvent
+
+VIEWS = "directory_views"
+
+
+def _facts(e: EventEnvelope, p: EventPayload) -> list[Write]:
+    return [Write(VIEWS, Upsert(e.commune_id, push={"facts": facts_of(p, meta_of(e))}))]
+
+
+WRITES = WriteTable({payload: _facts for payload in DIRECTORY_PAYLOADS})
+
+
+class DirectoryBook(Projection):
+    name = "directory"
+    event_types = WRITES.event_types
+    collections = (VIEWS,)
+
+    def apply(self, event: StoredEvent) -> list[Write]:
+        return WRITES.writes(event.envelope)
