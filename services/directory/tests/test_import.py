@@ -15,6 +15,7 @@ from reform_directory.domain.importing import ImportRejected, plan_import
 from reform_shared.directory_view import DirectoryView
 from reform_shared.errors import RuleViolation
 from reform_shared.events.directory import OfficialEntry, OfficialLeft, OfficialRegistered, UnitAdded, UnitEntry
+from reform_shared.http.errors import status_of
 
 pytestmark = pytest.mark.domain
 
@@ -52,7 +53,7 @@ def plan(data: bytes, state: DirectoryView | None = None, commune: str = "ninh-g
 def rejected(data: bytes, state: DirectoryView | None = None) -> list[tuple[int, str, str]]:
     with pytest.raises(ImportRejected) as caught:
         plan(data, state)
-    assert caught.value.status_code == 422
+    assert status_of(caught.value) == 422
     return [(e.row, e.column, e.rule) for e in caught.value.errors]
 
 

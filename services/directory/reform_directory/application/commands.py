@@ -15,14 +15,20 @@ from reform_directory.adapters.spreadsheet import read_spreadsheet
 from reform_directory.domain.commands import DirectoryCommand
 from reform_directory.domain.directory import decide
 from reform_directory.domain.importing import Plan, plan_import
-from reform_shared.commands import CommandBus, CommandContext
+from reform_shared.commands import CommandBus, CommandContext, Operation, Options, Target
 from reform_shared.directory_view import DirectoryView
 from reform_shared.idempotency import CommandResult
 from reform_shared.ids import new_id
 from reform_shared.ports import AppendOutcome
 
 AGGREGATE_TYPE, AGGREGATE_ID = "directory", "main"
-RETRIES = 3
+RACING = Options(retries=3)
+"""A writer that lost a race decides again on the new state (up to three times)."""
+
+
+def directory_of(commune_id: str) -> Target:
+    return Target(commune_id, AGGREGATE_TYPE, AGGREGATE_ID)
+
 OPERATIONS = {"AddUnit": "add_unit", "UpdateUnit": "update_unit", "CloseUnit": "close_unit",
               "AppointHead": "appoint_head", "VacateHead": "vacate_head", "RegisterOfficial": "register_official",
               "UpdateOfficial": "update_official", "MoveOfficial": "move_official", "ChangeRoles": "change_roles",
@@ -45,12 +51,10 @@ class DirectoryCommands:
         history = await self._bus.store.load(commune_id, AGGREGATE_TYPE, AGGREGATE_ID)
         return DirectoryView.fold(history.payloads)
 
-    async def run(self, ctx: CommandContext, command: DirectoryCommand, status_code: int = 200) -> CommandResult:
+    async def run(self, ctx: CommandContext, command: DirectoryCommand) -> CommandResult:
         return await self._bus.execute(
-            ctx, operation=OPERATIONS[type(command).__name__], request=command.request(),
-            commune_id=command.commune_id, aggregate_type=AGGREGATE_TYPE, aggregate_id=AGGREGATE_ID,
-            decide=lambda history: decide(DirectoryView.fold(history.payloads), command),
-            respond=done, status_code=status_code, retries=RETRIES)
+            ctx, directory_of(command.commune_id), Operation(OPERATIONS[type(command).__name__], command.request()),
+            lambda history: decide(DirectoryView.fold(history.payloads), command), done, RACING)
 
     async def import_sheet(self, ctx: CommandContext, commune_id: str, effective: dt.date, data: bytes,
                            source_name: str, dry_run: bool = False) -> CommandResult:
@@ -63,7 +67,7 @@ class DirectoryCommands:
 
         if dry_run:
             plan = planned(await self.view(commune_id))
-            return CommandResult(200, {"dry_run": True, **plan.summary()})
+            return CommandResult({"dry_run": True, **plan.summary()})
         plans: list[Plan] = []
 
         def decide_import(history: Any) -> Any:
@@ -79,6 +83,4 @@ class DirectoryCommands:
         request = {"sha256": hashlib.sha256(data).hexdigest(), "effective": effective.isoformat(),
                    "source_name": source_name}
         return await self._bus.execute(
-            ctx, operation="import_directory", request=request, commune_id=commune_id,
-            aggregate_type=AGGREGATE_TYPE, aggregate_id=AGGREGATE_ID, decide=decide_import, respond=respond,
-            status_code=201, retries=RETRIES)
+            ctx, directory_of(commune_id), Operation("import_directory", request), decide_import, respond, RACING)

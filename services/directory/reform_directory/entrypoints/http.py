@@ -81,8 +81,8 @@ def dated(ctx: CommandContext, commune_id: str, effective: dt.date | None) -> dt
 
 
 async def run(commands: DirectoryCommands, ctx: CommandContext, command: c.DirectoryCommand, response: Response,
-              status_code: int = 200) -> dict[str, Any]:
-    return answer(await commands.run(ctx, command, status_code), response)
+              ) -> dict[str, Any]:
+    return answer(await commands.run(ctx, command), response)
 
 
 # -- units ------------------------------------------------------------------------------------------------
@@ -99,7 +99,7 @@ async def add_unit(commune_id: CommuneId, body: UnitIn, commands: CommandsDep, c
                    response: Response) -> dict[str, Any]:
     effective = dated(ctx, commune_id, body.effective)
     unit = UnitEntry(unit_id=body.unit_id, name=body.name, kind=body.kind, parent_id=body.parent_id)
-    return await run(commands, ctx, c.AddUnit(commune_id=commune_id, effective=effective, unit=unit), response, 201)
+    return await run(commands, ctx, c.AddUnit(commune_id=commune_id, effective=effective, unit=unit), response)
 
 
 @router.put("/units/{unit_id}")
@@ -162,7 +162,7 @@ async def register_official(commune_id: CommuneId, body: OfficialIn, commands: C
                              email=body.email.lower() if body.email else None,
                              phone=rules.normal_phone(body.phone) or None, roles=tuple(body.roles))
     command = c.RegisterOfficial(commune_id=commune_id, effective=effective, official=official)
-    return await run(commands, ctx, command, response, 201)
+    return await run(commands, ctx, command, response)
 
 
 @router.get("/officials/{official_id}")
@@ -236,6 +236,8 @@ async def import_directory(
         raise PayloadTooLarge(f"Tệp nhập vượt quá {MAX_IMPORT_BYTES} byte", f"the file exceeds {MAX_IMPORT_BYTES} "
                               "bytes", field="file", rule="max_import_bytes")
     result = await commands.import_sheet(ctx, commune_id, effective or day, data, file.filename or "", dry_run)
+    if dry_run:
+        response.status_code = 200  # a preview records nothing
     return answer(result, response)
 
 
