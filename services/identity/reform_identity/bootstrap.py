@@ -40,12 +40,14 @@ def build_app(runtime: ServiceRuntime, clock: Clock | None = None, config: Ident
     config = config or IdentityConfig()
     clock = clock or SystemClock()
     issuer = issuer_of(settings)
-    keys = KeyStore(config.key_file, config.key_bits)
+    kept: list[KeyStore] = []  # loaded (or created) at start, not when the app is built
 
     async def own_keys() -> dict[str, Any]:
-        return keys.jwks()
+        return kept[0].jwks() if kept else {"keys": []}
 
     async def wire(c: Connections) -> IdentityWiring:
+        keys = KeyStore(config.key_file, config.key_bits)
+        kept.append(keys)
         audit = AuditLog(c.db, clock)
         accounts = Accounts(c.db, DirectoryReader(c.db), audit, config, clock)
         grants = Grants(c.db, keys, accounts, audit, config, clock, issuer, settings.jwt_audience)
