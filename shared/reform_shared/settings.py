@@ -53,9 +53,16 @@ class Settings(BaseSettings):
     embedded server closes them itself (else the next ping finds a dead connection)."""
 
     jwt_secret: SecretStr = SecretStr(DEVELOPMENT_SECRET)
+    """HS256 secret of the node's scripts and tests; never accepted in production."""
     jwt_issuer: str = "reform-node"
+    """The `iss` of the node secret's HS256 tokens."""
     jwt_audience: str = "reform"
+    """The `aud` every token for the services carries (the issuer's and the node secret's)."""
+    oidc_issuer: str | None = None
+    """The OpenID Connect issuer whose tokens the services accept (REFORM_OIDC_ISSUER): the node's identity
+    service, or an external provider the identity service brokers. Its JWKS comes from its discovery document."""
     jwks_url: str | None = None
+    """The issuer's JWKS, when it is not to be discovered from `oidc_issuer`."""
 
     otlp_endpoint: str | None = None
     jaeger_ui_url: str | None = None
@@ -68,14 +75,17 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Settings:
-        if self.environment == "production" and self.jwks_url is None:
-            secret = self.jwt_secret.get_secret_value()
-            if secret == DEVELOPMENT_SECRET or len(secret) < 32:
-                raise ValueError(
-                    "REFORM_JWT_SECRET must be set to a secret of at least 32 characters "
-                    "(or REFORM_JWKS_URL to an issuer) when REFORM_ENVIRONMENT=production"
-                )
+        if self.environment == "production" and self.oidc_issuer is None and self.jwks_url is None:
+            raise ValueError(
+                "REFORM_OIDC_ISSUER (or REFORM_JWKS_URL) must name the OpenID Connect issuer when "
+                "REFORM_ENVIRONMENT=production: tokens signed with REFORM_JWT_SECRET (HS256) are refused there"
+            )
         return self
+
+    @property
+    def accepts_hs256(self) -> bool:
+        """Tokens of the node secret: scripts and tests, never production."""
+        return self.environment != "production"
 
     @property
     def consumed_prefixes(self) -> list[str]:

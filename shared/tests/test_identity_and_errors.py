@@ -56,11 +56,19 @@ def test_unknown_roles_cannot_be_issued() -> None:
         a_token(roles=["admin"])
 
 
-def test_production_refuses_the_development_secret() -> None:
-    with pytest.raises(ValidationError, match="REFORM_JWT_SECRET"):
+def test_production_needs_an_issuer_and_never_accepts_the_node_secret() -> None:
+    with pytest.raises(ValidationError, match="REFORM_OIDC_ISSUER"):
         Settings(environment="production")
-    assert Settings(environment="production", jwt_secret=SecretStr(SECRET)).environment == "production"
+    with pytest.raises(ValidationError, match="REFORM_OIDC_ISSUER"):
+        Settings(environment="production", jwt_secret=SecretStr(SECRET))
     assert Settings(environment="production", jwks_url="https://issuer.example/jwks").jwks_url
+    production = Settings(environment="production", oidc_issuer="https://id.example", jwt_secret=SecretStr(SECRET))
+    assert not production.accepts_hs256 and Settings().accepts_hs256
+    strict = TokenVerifier(secret=SECRET, issuer="reform-node", audience="reform", allow_hs256=False,
+                           oidc_issuer="https://id.example")
+    with pytest.raises(Unauthenticated) as caught:
+        strict.verify(a_token())
+    assert caught.value.rule == "token_algorithm"
 
 
 def test_a_validation_error_names_the_field_and_rule_in_vietnamese_and_english() -> None:

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from reform_node.demo import COMMUNE, load_demo, token
+from reform_node.demo_accounts import print_accounts
 from reform_node.demo_flow import advance_to_nominations
 from reform_node.federation import LocalFederation, Ports
 from reform_node.node import SERVICES, CommuneNode, NodeConfig
@@ -75,6 +76,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {service:<12} {config.url(service)}   docs {config.url(service)}/docs")
         demo = token(settings, "demo-secretary", "Phạm Thu Hà", ["secretary", "operator"])
         print(f"\nDemo token (secretary + operator of {COMMUNE}, 30 days):\n{demo}\n")
+        if "identity" in config.service_ports:
+            print_accounts([], config.url("identity"))
         print("Try:\n  curl -H \"Authorization: Bearer $TOKEN\" "
               f"{config.url('reporting')}/api/v1/communes/{COMMUNE}/initiatives")
         print("\nCtrl-C to stop (data is kept).", flush=True)

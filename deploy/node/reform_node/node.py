@@ -22,7 +22,7 @@ from reform_shared.provisioning import provision
 from reform_shared.settings import Settings
 
 SERVICES: dict[str, int] = {"submission": 8101, "evaluation": 8102, "awards": 8103, "reporting": 8104,
-                            "directory": 8105}
+                            "directory": 8105, "identity": 8106}
 
 
 @dataclass
@@ -86,6 +86,12 @@ class NodeConfig:
         }
         if self.otlp_endpoint:
             env["REFORM_OTLP_ENDPOINT"] = self.otlp_endpoint
+        if "identity" in self.service_ports:
+            # Every service verifies the node's identity provider's RS256 tokens through its JWKS (discovered
+            # from the issuer); the node secret's HS256 stays for scripts and tests (never in production).
+            env["REFORM_OIDC_ISSUER"] = self.url("identity")
+        if service == "identity":
+            env["REFORM_IDENTITY_KEY_FILE"] = str((self.data_dir / "identity" / "signing-keys.json").resolve())
         return env
 
     def settings(self, service: str = "reform") -> Settings:

@@ -1,14 +1,23 @@
-"""Issue and verify tokens. HS256 with the node secret by default; a JWKS issuer in production."""
+"""Issue and verify tokens: an OpenID Connect issuer's (RS256 through its JWKS), and HS256 with the node secret
+for scripts and tests (never in production)."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import logging
+import math
+import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+import httpx
 import jwt
 
 from reform_shared.envelope import Actor
-from reform_shared.errors import Forbidden, Unauthenticated
+from reform_shared.errors import Forbidden, ServiceUnavailable, Unauthenticated
+
+log = logging.getLogger(__name__)
 
 ROLES: tuple[str, ...] = (
     "submitter",
@@ -62,27 +71,153 @@ def issue_token(
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
-class TokenVerifier:
-    """Turns a bearer token into an `Actor`, or says why it cannot."""
+SIGNED_BY_ISSUER = ["RS256", "ES256", "PS256", "EdDSA"]
+"""What a token of an OpenID Connect issuer may be signed with (never HS256: a shared secret is no issuer's)."""
 
-    def __init__(self, *, secret: str | None, issuer: str, audience: str, jwks_url: str | None = None) -> None:
-        self._secret = secret
+JwksFetch = Callable[[], Awaitable[dict[str, Any]]]
+"""Returns a JWKS document (`{"keys": [...]}`); raises when the issuer cannot be reached."""
+
+
+class JwksClient:
+    """The signing keys of an OpenID Connect issuer, fetched asynchronously and kept.
+
+    The JWKS address comes from the issuer's discovery document (`<issuer>/.well-known/openid-configuration`,
+    `jwks_uri`) unless given. Keys are cached by `kid`; a token signed with an unknown `kid` makes the client
+    fetch the set again, at most once every `min_refresh_seconds` (a flood of forged kids costs the issuer
+    nothing). When the issuer cannot be reached and no key is cached, the request answers 503 with
+    Retry-After — nothing was decided — never a 500."""
+
+    def __init__(
+        self,
+        *,
+        issuer: str | None = None,
+        jwks_url: str | None = None,
+        fetch: JwksFetch | None = None,
+        timeout: float = 2.0,
+        min_refresh_seconds: float = 5.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        if fetch is None and issuer is None and jwks_url is None:
+            raise ValueError("a JWKS client needs an issuer, a JWKS URL or a fetch function")
+        self._issuer = issuer.rstrip("/") if issuer else None
+        self._jwks_url = jwks_url
+        self._fetch = fetch
+        self._timeout = timeout
+        self._transport = transport
+        self._min_refresh = min_refresh_seconds
+        self._keys: dict[str | None, jwt.PyJWK] = {}
+        self._last_attempt = -math.inf
+        self._lock = asyncio.Lock()
+
+    async def key_for(self, kid: str | None) -> jwt.PyJWK:
+        key = self._cached(kid)
+        if key is not None:
+            return key
+        async with self._lock:
+            key = self._cached(kid)
+            if key is None and time.monotonic() - self._last_attempt >= self._min_refresh:
+                await self._refresh()
+                key = self._cached(kid)
+        if key is None:
+            raise Unauthenticated(
+                "Mã xác thực được ký bằng khóa không có trong danh sách khóa (JWKS) của nơi cấp",
+                f"the token is signed with a key (kid {kid!r}) the issuer does not publish", rule="token_key_unknown")
+        return key
+
+    def _cached(self, kid: str | None) -> jwt.PyJWK | None:
+        if kid is None and len(self._keys) == 1:
+            return next(iter(self._keys.values()))
+        return self._keys.get(kid)
+
+    async def _refresh(self) -> None:
+        self._last_attempt = time.monotonic()
+        try:
+            document = await (self._fetch() if self._fetch is not None else self._download())
+            keys: dict[str | None, jwt.PyJWK] = {}
+            for entry in document.get("keys", []):
+                if entry.get("use", "sig") != "sig":
+                    continue
+                try:
+                    keys[entry.get("kid")] = jwt.PyJWK(entry)
+                except jwt.PyJWTError:
+                    log.warning("JWKS: skipping a key that cannot be used (kid %s)", entry.get("kid"))
+        except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
+            log.warning("JWKS: the issuer's keys cannot be fetched: %s: %s", type(exc).__name__, exc)
+            if not self._keys:
+                raise ServiceUnavailable("oidc", f"JWKS unreachable: {type(exc).__name__}",
+                                         retry_after=max(1, math.ceil(self._min_refresh))) from exc
+            return
+        if keys:
+            self._keys = keys
+
+    async def _download(self) -> dict[str, Any]:
+        async with httpx.AsyncClient(timeout=self._timeout, transport=self._transport) as client:
+            url = self._jwks_url
+            if url is None:
+                discovery = await client.get(f"{self._issuer}/.well-known/openid-configuration")
+                discovery.raise_for_status()
+                url = str(discovery.json()["jwks_uri"])
+                self._jwks_url = url
+            answer = await client.get(url)
+            answer.raise_for_status()
+            document: dict[str, Any] = answer.json()
+            return document
+
+
+class TokenVerifier:
+    """Turns a bearer token into an `Actor`, or says why it cannot.
+
+    Two kinds of token: those of the OpenID Connect issuer (RS256/ES256…, keys from its JWKS, issuer
+    `oidc_issuer`), and HS256 tokens signed with the node secret (issuer `issuer`), for scripts and tests
+    only — refused when `allow_hs256` is false (production)."""
+
+    def __init__(
+        self,
+        *,
+        secret: str | None,
+        issuer: str,
+        audience: str,
+        jwks_url: str | None = None,
+        oidc_issuer: str | None = None,
+        allow_hs256: bool = True,
+        jwks: JwksClient | None = None,
+    ) -> None:
+        self._secret = secret if allow_hs256 else None
         self._issuer = issuer
+        self._oidc_issuer = oidc_issuer or issuer
         self._audience = audience
-        self._jwks = jwt.PyJWKClient(jwks_url, cache_keys=True) if jwks_url else None
+        if jwks is None and (jwks_url or oidc_issuer):
+            jwks = JwksClient(issuer=oidc_issuer, jwks_url=jwks_url)
+        self._jwks = jwks
 
     def verify(self, token: str) -> Actor:
+        """An HS256 token of the node secret (synchronous: no key to fetch)."""
+        if self._secret is None:
+            raise Unauthenticated(
+                "Hệ thống không chấp nhận mã xác thực ký bằng khóa bí mật chung (HS256)",
+                "tokens signed with the shared node secret (HS256) are not accepted here", rule="token_algorithm")
+        return self._actor(self._decode(token, self._secret, ["HS256"], self._issuer))
+
+    async def authenticate(self, token: str) -> Actor:
+        """Any token this service accepts: the issuer's (through its JWKS), else the node secret's."""
         try:
-            if self._jwks is not None:
-                key: Any = self._jwks.get_signing_key_from_jwt(token).key
-                algorithms = ["RS256", "ES256", "PS256", "EdDSA"]
-            else:
-                key, algorithms = self._secret, ["HS256"]
-            claims = jwt.decode(
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise Unauthenticated(
+                f"Mã xác thực không hợp lệ: {exc}", f"the token is invalid: {exc}", rule="token_invalid") from exc
+        if header.get("alg") == "HS256" or self._jwks is None:
+            return self.verify(token)
+        kid = header.get("kid")
+        key = await self._jwks.key_for(kid if isinstance(kid, str) else None)
+        return self._actor(self._decode(token, key.key, SIGNED_BY_ISSUER, self._oidc_issuer))
+
+    def _decode(self, token: str, key: Any, algorithms: list[str], issuer: str) -> dict[str, Any]:
+        try:
+            claims: dict[str, Any] = jwt.decode(
                 token,
                 key,
                 algorithms=algorithms,
-                issuer=self._issuer,
+                issuer=issuer,
                 audience=self._audience,
                 options={"require": ["sub", "exp", "iss", "aud"]},
             )
@@ -96,6 +231,9 @@ class TokenVerifier:
             raise Unauthenticated(
                 f"Mã xác thực không hợp lệ: {exc}", f"the token is invalid: {exc}", rule="token_invalid"
             ) from exc
+        return claims
+
+    def _actor(self, claims: dict[str, Any]) -> Actor:
         commune = claims.get("commune")
         roles = claims.get("roles", [])
         if not isinstance(commune, str) or not commune:

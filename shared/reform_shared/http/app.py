@@ -106,6 +106,8 @@ def create_app(runtime: ServiceRuntime, routers: Sequence[APIRouter], title: str
         issuer=settings.jwt_issuer,
         audience=settings.jwt_audience,
         jwks_url=settings.jwks_url,
+        oidc_issuer=settings.oidc_issuer,
+        allow_hs256=settings.accepts_hs256,
     )
     install_error_handlers(app)
 

@@ -50,7 +50,7 @@ def get_runtime(request: Request) -> ServiceRuntime:
     return runtime
 
 
-def current_actor(request: Request) -> Actor:
+async def current_actor(request: Request) -> Actor:
     header = request.headers.get("authorization")
     if not header:
         raise Unauthenticated(
@@ -68,7 +68,7 @@ def current_actor(request: Request) -> Actor:
             rule="bearer_required",
         )
     verifier: TokenVerifier = request.app.state.verifier
-    return verifier.verify(token.strip())
+    return await verifier.authenticate(token.strip())
 
 
 def get_clock(request: Request) -> Clock:

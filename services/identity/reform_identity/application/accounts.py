@@ -1,0 +1,196 @@
+"""Accounts of the directory's officials: passwords (Argon2id), lockout, the administrator's resets.
+
+An account is the official of the directory: its name, unit and roles are the directory's, read at every
+sign-in and refresh; this service keeps only the credentials (its own collection, never the event stream),
+and an official who left is refused whatever the password.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from pymongo import ASCENDING, ReturnDocument
+from pymongo.asynchronous.database import AsyncDatabase
+
+from reform_identity.application.audit import DURABLE, AuditLog
+from reform_identity.application.directory_log import DirectoryReader
+from reform_identity.config import IdentityConfig
+from reform_identity.domain.directory import Official, grantable
+from reform_identity.domain.passwords import Passwords, one_time_password, policy_breaches
+from reform_shared.errors import InvalidInput, NotFound
+from reform_shared.ids import Clock
+
+ACCOUNTS = "accounts"
+VN = dt.timezone(dt.timedelta(hours=7))
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who a token is for: the claims the services read."""
+
+    subject: str
+    commune_id: str
+    name: str
+    roles: tuple[str, ...]
+    unit_id: str | None = None
+
+
+@dataclass(frozen=True)
+class SignInOutcome:
+    ok: bool
+    reason: str = ""
+    """bad_credentials, locked, left, no_role, ambiguous"""
+    principal: Principal | None = None
+    must_change: bool = False
+    locked_until: dt.datetime | None = None
+
+
+class Accounts:
+    def __init__(self, db: AsyncDatabase[dict[str, Any]], directory: DirectoryReader, audit: AuditLog,
+                 config: IdentityConfig, clock: Clock) -> None:
+        self._accounts = db.get_collection(ACCOUNTS, write_concern=DURABLE)
+        self._directory = directory
+        self._audit = audit
+        self._config = config
+        self._clock = clock
+        self.passwords = Passwords(config.argon2_time_cost, config.argon2_memory_kib, config.argon2_parallelism)
+
+    async def create_indexes(self) -> None:
+        await self._accounts.create_index([("official_id", ASCENDING)])
+
+    def today(self) -> dt.date:
+        return self._clock.now().astimezone(VN).date()
+
+    async def principal(self, commune_id: str, official_id: str) -> Principal | None:
+        """The official as the directory has them today, or None when unknown, left or holding no role."""
+        directory = await self._directory.directory(commune_id, self.today())
+        official = directory.official(official_id)
+        if official is None or not official.active:
+            return None
+        roles = grantable(commune_id, directory.effective_roles(official_id))
+        return Principal(official_id, commune_id, official.full_name, roles, official.unit_id) if roles else None
+
+    async def official(self, commune_id: str, official_id: str) -> Official | None:
+        return (await self._directory.directory(commune_id, self.today())).official(official_id)
+
+    async def locate(self, user_name: str) -> tuple[str, str] | None:
+        """`lan` or `lan@ninh-giang` → (commune, official) when one commune knows that user name."""
+        official_id, _, commune = user_name.strip().partition("@")
+        if commune:
+            return commune, official_id
+        communes = await self._directory.communes_knowing(official_id)
+        return (communes[0], official_id) if len(communes) == 1 else None
+
+    async def sign_in(self, user_name: str, password: str, *, client_id: str | None, ip: str | None
+                      ) -> SignInOutcome:
+        now = self._clock.now()
+        located = await self.locate(user_name)
+        account = await self._accounts.find_one({"_id": f"{located[0]}:{located[1]}"}) if located else None
+        audit = {"client_id": client_id, "ip": ip}
+        if located is None or account is None:
+            self.passwords.verify(None, password)  # the same time whether or not the account exists
+            await self._audit.record("sign_in_failed", commune_id=located[0] if located else None,
+                                     subject=user_name[:80], reason="unknown_account", **audit)
+            return SignInOutcome(False, "bad_credentials")
+        commune_id, official_id = located
+        who = {"commune_id": commune_id, "subject": official_id, **audit}
+        locked_until = _aware(account.get("locked_until"))
+        if locked_until is not None and locked_until > now:
+            await self._audit.record("sign_in_refused", reason="locked", **who)
+            return SignInOutcome(False, "locked", locked_until=locked_until)
+        if not self.passwords.verify(account.get("password_hash"), password):
+            return await self._failed(account, now, who)
+        principal = await self.principal(commune_id, official_id)
+        if principal is None:
+            official = await self.official(commune_id, official_id)
+            reason = "left" if official is None or not official.active else "no_role"
+            await self._audit.record("sign_in_refused", reason=reason, **who)
+            return SignInOutcome(False, reason)
+        update: dict[str, Any] = {"failures": 0, "locked_until": None, "last_sign_in": now}
+        if self.passwords.needs_rehash(account["password_hash"]):
+            update["password_hash"] = self.passwords.hash(password)
+        await self._accounts.update_one({"_id": account["_id"]}, {"$set": update})
+        must_change = bool(account.get("must_change"))
+        await self._audit.record("sign_in", must_change=must_change, **who)
+        return SignInOutcome(True, principal=principal, must_change=must_change)
+
+    async def _failed(self, account: dict[str, Any], now: dt.datetime, who: dict[str, Any]) -> SignInOutcome:
+        counted = await self._accounts.find_one_and_update(
+            {"_id": account["_id"]}, {"$inc": {"failures": 1}}, return_document=ReturnDocument.AFTER)
+        failures = int((counted or {}).get("failures", 1))
+        await self._audit.record("sign_in_failed", reason="bad_password", failures=failures, **who)
+        if failures >= self._config.lockout_failures:
+            until = now + dt.timedelta(minutes=self._config.lockout_minutes)
+            await self._accounts.update_one({"_id": account["_id"]}, {"$set": {"locked_until": until, "failures": 0}})
+            await self._audit.record("locked", until=until.isoformat(), after_failures=failures, **who)
+            return SignInOutcome(False, "locked", locked_until=until)
+        return SignInOutcome(False, "bad_credentials")
+
+    async def set_password(self, commune_id: str, official_id: str, password: str | None, *, temporary: bool,
+                           by: str) -> str:
+        """The administrator's reset: a one-time password (made here unless given) the official must change
+        at the next sign-in; the account is unlocked. Returns the password, shown to the administrator once."""
+        official = await self.official(commune_id, official_id)
+        if official is None:
+            raise NotFound(f"Không có cán bộ '{official_id}' trong danh bạ của xã/phường",
+                           f"no official '{official_id}' in the commune's directory", field="official_id")
+        chosen = password or one_time_password()
+        if password is not None:
+            self._check_policy(official_id, password)
+        await self._accounts.update_one({"_id": f"{commune_id}:{official_id}"}, {"$set": {
+            "commune_id": commune_id, "official_id": official_id, "password_hash": self.passwords.hash(chosen),
+            "must_change": temporary, "failures": 0, "locked_until": None, "reset_at": self._clock.now()}},
+            upsert=True)
+        await self._audit.record("password_reset", commune_id=commune_id, subject=official_id, by=by,
+                                 must_change=temporary)
+        return chosen
+
+    async def change_password(self, commune_id: str, official_id: str, new_password: str) -> None:
+        self._check_policy(official_id, new_password)
+        account = await self._accounts.find_one({"_id": f"{commune_id}:{official_id}"})
+        if account and self.passwords.verify(account.get("password_hash"), new_password):
+            raise InvalidInput("Mật khẩu mới phải khác mật khẩu hiện tại",
+                               "the new password must differ from the current one", field="new_password",
+                               rule="password_new")
+        await self._accounts.update_one({"_id": f"{commune_id}:{official_id}"}, {"$set": {
+            "password_hash": self.passwords.hash(new_password), "must_change": False,
+            "changed_at": self._clock.now()}})
+        await self._audit.record("password_changed", commune_id=commune_id, subject=official_id, by=official_id)
+
+    def _check_policy(self, official_id: str, password: str) -> None:
+        breaches = policy_breaches(password, official_id, self._config.min_password_length)
+        if breaches:
+            rule, vi, en = breaches[0]
+            raise InvalidInput(vi, en, field="password", rule=rule)
+
+    async def unlock(self, commune_id: str, official_id: str, by: str) -> None:
+        found = await self._accounts.update_one({"_id": f"{commune_id}:{official_id}"},
+                                                {"$set": {"failures": 0, "locked_until": None}})
+        if found.matched_count == 0:
+            raise NotFound(f"Cán bộ '{official_id}' chưa có tài khoản", f"'{official_id}' has no account yet",
+                           field="official_id")
+        await self._audit.record("unlocked", commune_id=commune_id, subject=official_id, by=by)
+
+    async def listing(self, commune_id: str) -> list[dict[str, Any]]:
+        directory = await self._directory.directory(commune_id, self.today())
+        accounts = {doc["official_id"]: doc async for doc in self._accounts.find({"commune_id": commune_id})}
+        now = self._clock.now()
+        rows = []
+        for official in sorted(directory.officials.values(), key=lambda o: o.official_id):
+            account = accounts.get(official.official_id, {})
+            locked_until = _aware(account.get("locked_until"))
+            rows.append({
+                "official_id": official.official_id, "full_name": official.full_name, "unit_id": official.unit_id,
+                "active": official.active, "roles": list(grantable(commune_id,
+                                                                  directory.effective_roles(official.official_id))),
+                "has_password": bool(account.get("password_hash")), "must_change": bool(account.get("must_change")),
+                "locked_until": locked_until.isoformat() if locked_until and locked_until > now else None})
+        return rows
+
+
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
