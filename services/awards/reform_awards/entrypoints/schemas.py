@@ -5,17 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
-from reform_shared.envelope import TOKEN_PATTERN
+from reform_shared.http.schemas import Reason, Strict, Text, Token
 from reform_shared.text import Printable
-
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), Printable]
-Token = Annotated[str, StringConstraints(pattern=TOKEN_PATTERN)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class RecipientIn(Strict):
@@ -53,7 +46,7 @@ class GrantIn(Strict):
 
 
 class ReasonIn(Strict):
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=2000), Printable]
+    reason: Annotated[Reason, Field(min_length=5)]
 
 
 class ParRankingIn(Strict):

@@ -5,17 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
-from reform_shared.envelope import TOKEN_PATTERN
+from reform_shared.http.schemas import Reason, Strict, Text, Token
 from reform_shared.text import Printable
-
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), Printable]
-Token = Annotated[str, StringConstraints(pattern=TOKEN_PATTERN)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class MemberIn(Strict):
@@ -51,7 +44,7 @@ class CouncilIn(Strict):
 
 class MembersIn(Strict):
     members: list[MemberIn] = Field(min_length=1, max_length=50)
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000), Printable] = ""
+    reason: Reason = ""
 
 
 class ScoreIn(Strict):
@@ -60,11 +53,11 @@ class ScoreIn(Strict):
 
 
 class ReasonIn(Strict):
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000), Printable]
+    reason: Annotated[Reason, Field(min_length=3)]
 
 
 class OptionalReasonIn(Strict):
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000), Printable] = ""
+    reason: Reason = ""
 
 
 class DecisionIn(Strict):
@@ -89,4 +82,4 @@ class CityDecisionIn(Strict):
     decision_number: Text
     decision_date: dt.date
     decided_by: Text
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000), Printable] = ""
+    reason: Reason = ""

@@ -5,22 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
 
-from reform_shared.envelope import TOKEN_PATTERN
+from reform_shared.http.schemas import Reason, Strict, Text, Token
 from reform_shared.text import Printable
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), Printable]
 Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300), Printable]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20_000), Printable]
-Token = Annotated[str, StringConstraints(pattern=TOKEN_PATTERN)]
 Code = Annotated[str, StringConstraints(max_length=4), Printable]
 Measure = Annotated[float, Field(allow_inf_nan=False, ge=-1e12, le=1e12)]
 """An indicator's value: finite (JSON has no NaN, and Python's parser would let one in)."""
 
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class UnitIn(Strict):
@@ -104,11 +99,11 @@ class InitiativeRevision(InitiativeIn):
 
 
 class ReasonRequired(Strict):
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=2_000), Printable]
+    reason: Annotated[Reason, Field(min_length=5)]
 
 
 class ReasonOptional(Strict):
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2_000), Printable] = ""
+    reason: Reason = ""
 
 
 class Created(BaseModel):
