@@ -18,7 +18,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from dev_sign_in import DevSignIn, TestAccount
+from dev_sign_in import DevSignIn, Person
 from portal_live import LiveServer
 
 from reform_evaluation import bootstrap as evaluation
@@ -30,10 +30,10 @@ from reform_shared.settings import Settings
 from reform_submission import bootstrap as submission
 
 COMMUNE = "ninh-giang"
-AUTHOR = TestAccount("nguyen-thi-lan", "Nguyễn Thị Lan", ("submitter",), unit_id="vh-xh")
-SECRETARY = TestAccount("tran-van-binh", "Trần Văn Bình", ("secretary",))
-CHAIRMAN = TestAccount("le-van-chu", "Lê Văn Chủ", ("chairman",))
-MEMBER = TestAccount("pham-thi-mai", "Phạm Thị Mai", ("council_member",))
+AUTHOR = Person("nguyen-thi-lan", "Nguyễn Thị Lan", ("submitter",), unit_id="vh-xh")
+SECRETARY = Person("tran-van-binh", "Trần Văn Bình", ("secretary",))
+CHAIRMAN = Person("le-van-chu", "Lê Văn Chủ", ("chairman",))
+MEMBER = Person("pham-thi-mai", "Phạm Thị Mai", ("council_member",))
 ACCOUNTS = [AUTHOR, SECRETARY, CHAIRMAN, MEMBER]
 
 
@@ -45,12 +45,12 @@ class Stack:
     sign_in: DevSignIn
     settings: Settings
 
-    def token(self, account: TestAccount) -> str:
+    def token(self, account: Person) -> str:
         return issue_token(self.settings.jwt_secret.get_secret_value(), subject=account.user_id, name=account.name,
                            commune_id=account.commune_id, roles=account.roles, issuer="reform-node",
                            audience="reform", ttl=dt.timedelta(hours=1), unit_id=account.unit_id)
 
-    def api(self, account: TestAccount, method: str, service: str, rest: str, **kwargs: Any) -> httpx.Response:
+    def api(self, account: Person, method: str, service: str, rest: str, **kwargs: Any) -> httpx.Response:
         """A direct call to a service, to set the scene of a test (never what the test checks)."""
         url = f"{self.services[service].url}/api/v1/communes/{COMMUNE}{rest}"
         return httpx.request(method, url, headers={"Authorization": f"Bearer {self.token(account)}"}, timeout=10,
@@ -104,7 +104,7 @@ def stack(settings_for: Callable[..., Settings]) -> Iterator[Stack]:
             server.stop()
 
 
-def sign_in_over_http(client: httpx.Client, portal_url: str, account: TestAccount) -> None:
+def sign_in_over_http(client: httpx.Client, portal_url: str, account: Person) -> None:
     """The whole redirect dance without a browser: sign-in page, provider's page, callback."""
     page = client.get(f"{portal_url}/dang-nhap")
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)

@@ -27,7 +27,7 @@ from reform_shared.auth.tokens import issue_token
 
 
 @dataclass(frozen=True)
-class TestAccount:
+class Person:
     user_id: str
     name: str
     roles: tuple[str, ...]
@@ -37,7 +37,7 @@ class TestAccount:
 
 @dataclass
 class _Grant:
-    account: TestAccount
+    account: Person
     challenge: str
     redirect_uri: str
 
@@ -45,12 +45,12 @@ class _Grant:
 class DevSignIn:
     """`SignIn` for tests: `login_url` is where `login_app()` is served."""
 
-    def __init__(self, secret: str, accounts: list[TestAccount], ttl: dt.timedelta = dt.timedelta(hours=1)) -> None:
+    def __init__(self, secret: str, accounts: list[Person], ttl: dt.timedelta = dt.timedelta(hours=1)) -> None:
         self.secret, self.ttl = secret, ttl
         self.accounts = {a.user_id: a for a in accounts}
         self.login_url = ""
         self._codes: dict[str, _Grant] = {}
-        self._refresh: dict[str, TestAccount] = {}
+        self._refresh: dict[str, Person] = {}
         self._lock = threading.Lock()
         self.refreshed = 0
 
@@ -76,7 +76,7 @@ class DevSignIn:
     async def logout_url(self, *, post_logout_redirect_uri: str) -> str | None:
         return None
 
-    def _tokens(self, a: TestAccount) -> TokenSet:
+    def _tokens(self, a: Person) -> TokenSet:
         token = issue_token(self.secret, subject=a.user_id, name=a.name, commune_id=a.commune_id, roles=a.roles,
                             issuer="reform-node", audience="reform", ttl=self.ttl, unit_id=a.unit_id)
         refresh = secrets.token_urlsafe(24)
