@@ -14,9 +14,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from dev_sign_in import Person
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+from portal_stack import AUTHOR, CHAIRMAN, MEMBER, SECRETARY, Stack
 from support import ONE_PAGE_PDF
-
-from conftest import AUTHOR, CHAIRMAN, MEMBER, SECRETARY, Stack
 
 pytestmark = pytest.mark.browser
 

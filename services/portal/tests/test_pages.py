@@ -11,8 +11,8 @@ import httpx
 import pytest
 from dev_sign_in import DevSignIn
 from portal_live import LiveServer
+from portal_stack import AUTHOR, SECRETARY, Stack, portal_settings, sign_in_over_http
 
-from conftest import AUTHOR, SECRETARY, Stack, portal_settings, sign_in_over_http
 from reform_portal.bootstrap import build_app
 from reform_portal.settings import PortalSettings
 
