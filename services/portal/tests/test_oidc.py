@@ -76,7 +76,7 @@ def adapter(provider: Provider) -> OidcSignIn:
 
 async def sign_in(client: OidcSignIn, provider: Provider) -> Any:
     verifier = new_verifier()
-    url = await client.authorization_url(redirect_uri="http://portal.test/dang-nhap/callback", state="s-1",
+    url = await client.authorization_url(redirect_uri="http://portal.test/callback", state="s-1",
                                          code_challenge=challenge_of(verifier))
     query = {k: v[0] for k, v in parse_qs(urlparse(url).query).items()}
     assert url.startswith(f"{ISSUER}/authorize?")
@@ -122,6 +122,6 @@ async def test_a_token_not_for_the_services_or_not_from_the_issuer_is_refused(pr
 
 
 async def test_sign_out_goes_to_the_providers_end_session_page() -> None:
-    url = await adapter(Provider()).logout_url(post_logout_redirect_uri="http://portal.test/dang-nhap?da-dang-xuat")
+    url = await adapter(Provider()).logout_url(post_logout_redirect_uri="http://portal.test/")
     query = parse_qs(urlparse(url or "").query)
     assert url and url.startswith(f"{ISSUER}/logout?") and query["client_id"] == ["reform-portal"]

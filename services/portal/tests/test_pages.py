@@ -46,7 +46,7 @@ def test_a_page_asks_to_sign_in_and_the_cookie_is_httponly_and_lax(stack: Stack,
 def test_a_callback_with_another_state_signs_nobody_in(stack: Stack, client: httpx.Client) -> None:
     page = client.get(f"{stack.portal.url}/dang-nhap")
     client.post(f"{stack.portal.url}/dang-nhap", data={"csrf_token": csrf_of(page.text)})
-    forged = client.get(f"{stack.portal.url}/dang-nhap/callback", params={"code": "x", "state": "not-mine"})
+    forged = client.get(f"{stack.portal.url}/callback", params={"code": "x", "state": "not-mine"})
     assert forged.status_code == 400 and "Phiên đăng nhập không hợp lệ" in forged.text
     assert client.get(f"{stack.portal.url}/").status_code == 303
 

@@ -12,7 +12,8 @@ from reform_portal.auth.port import SignInError, challenge_of, new_verifier
 from reform_portal.web import FormDep, PortalDep, SessionDep, account_in, keep_tokens, render
 
 router = APIRouter()
-CALLBACK = "/dang-nhap/callback"
+CALLBACK = "/callback"
+"""As registered for the `reform-portal` client by the node's identity service (exact match)."""
 
 
 def safe_next(target: str | None) -> str:
@@ -32,8 +33,10 @@ async def sign_in_page(request: Request, portal: PortalDep, session: SessionDep,
                        next: Annotated[str | None, Query(max_length=500)] = None) -> Response:
     if account_in(session) is not None:
         return RedirectResponse(safe_next(next), status_code=303)
+    signed_out = bool(session.get("signed_out"))
+    session.drop("signed_out")
     return render(request, "sign_in.html", {"next": safe_next(next), "configured": portal.sign_in is not None,
-                                            "signed_out": "da-dang-xuat" in request.query_params})
+                                            "signed_out": signed_out})
 
 
 @router.post("/dang-nhap")
@@ -75,11 +78,12 @@ async def finish_sign_in(request: Request, portal: PortalDep, session: SessionDe
 @router.post("/dang-xuat")
 async def sign_out(request: Request, portal: PortalDep, session: SessionDep, form: FormDep) -> Response:
     session.clear_all()
-    back = f"{str(portal.settings.public_url or request.base_url).rstrip('/')}/dang-nhap?da-dang-xuat"
+    session.set("signed_out", True)  # the sign-in page says so, once
+    back = f"{str(portal.settings.public_url or request.base_url).rstrip('/')}/"
     target = None
     if portal.sign_in is not None:
         try:
             target = await portal.sign_in.logout_url(post_logout_redirect_uri=back)
         except SignInError:
             target = None
-    return RedirectResponse(target or "/dang-nhap?da-dang-xuat", status_code=303)
+    return RedirectResponse(target or "/dang-nhap", status_code=303)
