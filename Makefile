@@ -3,7 +3,9 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat shared/pyproject.toml services/*/pyproject.toml deploy/node/pyproject.toml requirements-dev.txt | cksum | cut -d' ' -f1)
-PACKAGES := -e shared -e services/submission -e services/evaluation -e services/awards -e services/reporting -e services/directory -e services/identity -e deploy/node
+PACKAGES := -e shared -e services/submission -e services/evaluation -e services/awards -e services/reporting -e services/directory -e services/identity -e deploy/node -e services/portal
+
+CHROMIUM := /usr/bin/chromium
 
 .PHONY: install run federation test lint typecheck bench clean-data
 
@@ -27,7 +29,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: $(STAMP) lint typecheck
+# The browser tier drives Debian's Chromium (Playwright cannot download a browser here): installed once.
+$(CHROMIUM):
+	apt-get update -qq && apt-get install -y -qq chromium
+
+test: $(STAMP) $(CHROMIUM) lint typecheck
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)

@@ -22,7 +22,8 @@ from reform_shared.provisioning import provision
 from reform_shared.settings import Settings
 
 SERVICES: dict[str, int] = {"submission": 8101, "evaluation": 8102, "awards": 8103, "reporting": 8104,
-                            "directory": 8105, "identity": 8106}
+                            "directory": 8105, "identity": 8106,
+                            "portal": 8100}
 
 
 @dataclass
@@ -83,6 +84,7 @@ class NodeConfig:
             "REFORM_SUBJECT_PREFIX": self.subject_prefix,
             "REFORM_READ_PREFIXES": json.dumps(self.read_prefixes),
             "REFORM_DATABASE": self.database(service),
+            **{f"REFORM_{name.upper()}_URL": self.url(name) for name in self.service_ports},
         }
         if self.otlp_endpoint:
             env["REFORM_OTLP_ENDPOINT"] = self.otlp_endpoint

@@ -1,0 +1,98 @@
+"""The services' HTTP APIs, called with the signed-in user's token. The portal reads nothing else."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import httpx
+
+Service = Literal["submission", "evaluation", "awards", "reporting"]
+
+
+@dataclass
+class ApiRefusal(Exception):
+    """A 4xx answer: the service's bilingual error (`message_vi`, `message_en`, `field`, `rule`)."""
+
+    status: int
+    error: dict[str, Any]
+
+    @property
+    def field(self) -> str | None:
+        value = self.error.get("field")
+        return str(value) if value else None
+
+    @property
+    def message_vi(self) -> str:
+        return str(self.error.get("message_vi") or self.error.get("message") or "Yêu cầu bị từ chối")
+
+    @property
+    def message_en(self) -> str:
+        return str(self.error.get("message_en") or "")
+
+    def field_errors(self) -> dict[str, dict[str, str]]:
+        """Every error the answer names, by field (a validation error may name several)."""
+        found: dict[str, dict[str, str]] = {}
+        for item in self.error.get("errors") or [self.error]:
+            field = str(item.get("field") or "")
+            found.setdefault(field, {"vi": str(item.get("message_vi") or self.message_vi),
+                                     "en": str(item.get("message_en") or "")})
+        return found
+
+
+@dataclass
+class ApiOutage(Exception):
+    """The service is down, overloaded or broken (5xx, no answer): nothing was decided; try again later."""
+
+    service: str
+    detail: str
+    retry_after: str | None = None
+
+
+class ServiceApi:
+    """One client for the four services; each call names the service and the path under the commune."""
+
+    def __init__(self, http: httpx.AsyncClient, urls: dict[str, str]) -> None:
+        self._http = http
+        self._urls = {name: url.rstrip("/") for name, url in urls.items()}
+
+    async def get(self, service: Service, token: str, path: str, params: dict[str, Any] | None = None) -> Any:
+        clean = {k: v for k, v in (params or {}).items() if v not in (None, "")}
+        return (await self._send(service, token, "GET", path, params=clean)).json()
+
+    async def command(self, service: Service, token: str, method: str, path: str, body: dict[str, Any],
+                      idempotency_key: str | None = None) -> Any:
+        """A command, under an Idempotency-Key: a retried form (double click, reload) is answered once."""
+        headers = {"Idempotency-Key": idempotency_key or uuid.uuid4().hex}
+        return (await self._send(service, token, method, path, json=body, headers=headers)).json()
+
+    async def upload(self, service: Service, token: str, path: str, filename: str, data: bytes,
+                     media_type: str) -> Any:
+        files = {"file": (filename, data, media_type or "application/octet-stream")}
+        return (await self._send(service, token, "POST", path, files=files)).json()
+
+    async def download(self, service: Service, token: str, path: str,
+                       params: dict[str, Any] | None = None) -> httpx.Response:
+        return await self._send(service, token, "GET", path, params=params)
+
+    async def _send(self, service: Service, token: str, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {token}", **kwargs.pop("headers", {})}
+        try:
+            response = await self._http.request(method, f"{self._urls[service]}{path}", headers=headers, **kwargs)
+        except httpx.HTTPError as exc:
+            raise ApiOutage(service, f"{type(exc).__name__}: {exc}") from exc
+        if response.status_code >= 500:
+            raise ApiOutage(service, f"{response.status_code}: {response.text[:200]}",
+                            response.headers.get("Retry-After"))
+        if response.status_code >= 400:
+            try:
+                error = response.json().get("error") or {}
+            except ValueError:
+                error = {}
+            raise ApiRefusal(response.status_code, error if isinstance(error, dict) else {})
+        return response
+
+
+def commune_path(commune_id: str, rest: str) -> str:
+    return f"/api/v1/communes/{commune_id}{rest}"

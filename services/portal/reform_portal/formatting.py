@@ -1,0 +1,84 @@
+"""Vietnamese conventions for what the pages show and read: dd/mm/yyyy dates, 1.234,5 numbers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from reform_shared.catalog import REFORM_FIELDS
+from reform_shared.ids import VIETNAM
+
+DATE_INPUT = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
+
+STATUS_VI = {"submitted": "Đã nộp", "returned": "Trả lại để bổ sung", "withdrawn": "Đã rút"}
+FIELD_CODES_VI = {"a": "a", "b": "b", "c": "c", "d": "d", "dd": "đ", "e": "e", "g": "g", "h": "h"}
+
+
+def to_moment(value: str | dt.datetime | None) -> dt.datetime | None:
+    if value is None or value == "":
+        return None
+    moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def vn_date(value: str | dt.date | dt.datetime | None) -> str:
+    """dd/mm/yyyy, a moment read in Vietnam's time."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str) and len(value) == 10:
+        value = dt.date.fromisoformat(value)
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value.strftime("%d/%m/%Y")
+    moment = to_moment(value)
+    assert moment is not None
+    return moment.astimezone(VIETNAM).strftime("%d/%m/%Y")
+
+
+def vn_datetime(value: str | dt.datetime | None) -> str:
+    moment = to_moment(value)
+    return "" if moment is None else moment.astimezone(VIETNAM).strftime("%H:%M %d/%m/%Y")
+
+
+def vn_number(value: float | int | None, decimals: int = 1) -> str:
+    """1.234,5: dots between thousands, a comma before the decimals (none for a whole number)."""
+    if value is None:
+        return ""
+    if float(value).is_integer():
+        return f"{int(value):,}".replace(",", ".")
+    text = f"{float(value):,.{decimals}f}"
+    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+
+
+def parse_vn_date(text: str) -> dt.date | None:
+    """dd/mm/yyyy (or the ISO yyyy-mm-dd a date picker sends) to a date; None when it is neither."""
+    text = text.strip()
+    match = DATE_INPUT.match(text)
+    try:
+        if match:
+            day, month, year = (int(part) for part in match.groups())
+            return dt.date(year, month, day)
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def parse_vn_number(text: str) -> float | None:
+    """1.234,5 (or 1234.5) to a number; None when it is not one."""
+    cleaned = text.strip().replace(" ", "")
+    if "," in cleaned:
+        cleaned = cleaned.replace(".", "").replace(",", ".")
+    elif cleaned.count(".") > 1 or re.fullmatch(r"-?\d{1,3}(\.\d{3})+", cleaned):
+        cleaned = cleaned.replace(".", "")
+    try:
+        return float(cleaned)
+    except ValueError:
+        return None
+
+
+def field_label(code: str) -> str:
+    vi = REFORM_FIELDS.get(code, (code, code))[0]
+    return f"{FIELD_CODES_VI.get(code, code)}) {vi}"
+
+
+def status_label(status: str) -> str:
+    return STATUS_VI.get(status, status)

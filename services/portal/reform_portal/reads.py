@@ -1,0 +1,110 @@
+"""What the pages read from the services, by the user's token, shaped for a page (no rule decided here)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from reform_portal.api import ApiRefusal, ServiceApi, commune_path
+from reform_portal.formatting import to_moment
+from reform_portal.web import Caller
+
+NEAR_DEADLINE = dt.timedelta(days=7)
+
+
+def closes_at(campaign: dict[str, Any]) -> dt.datetime | None:
+    deadline, early = to_moment(campaign.get("submission_closes_at")), to_moment(campaign.get("closed_early_at"))
+    return min(deadline, early) if deadline and early else (early or deadline)
+
+
+def accepting(campaign: dict[str, Any], now: dt.datetime) -> bool:
+    opens, closes = to_moment(campaign.get("submission_opens_at")), closes_at(campaign)
+    return bool(opens and closes and opens <= now < closes)
+
+
+class Reads:
+    """The read side of the API, one method per thing a page shows."""
+
+    def __init__(self, api: ServiceApi, caller: Caller) -> None:
+        self.api, self.caller = api, caller
+        self.commune = caller.account.commune_id
+
+    async def _get(self, service: Any, rest: str, params: dict[str, Any] | None = None) -> Any:
+        return await self.api.get(service, self.caller.token, commune_path(self.commune, rest), params)
+
+    async def campaigns(self) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = (await self._get("submission", "/campaigns"))["items"]
+        return items
+
+    async def campaign(self, campaign_id: str) -> dict[str, Any]:
+        campaign: dict[str, Any] = await self._get("submission", f"/campaigns/{campaign_id}")
+        return campaign
+
+    async def open_campaigns(self, now: dt.datetime) -> list[dict[str, Any]]:
+        return [c for c in await self.campaigns() if accepting(c, now)]
+
+    async def initiatives(self, **filters: Any) -> dict[str, Any]:
+        found: dict[str, Any] = await self._get("submission", "/initiatives", filters)
+        return found
+
+    async def mine(self) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = (await self.initiatives(author=self.caller.account.user_id))["items"]
+        return [i for i in items if self.caller.account.user_id in i.get("author_user_ids", [])
+                or i.get("submitted_by") == self.caller.account.user_id]
+
+    async def initiative(self, initiative_id: str) -> dict[str, Any]:
+        found: dict[str, Any] = await self._get("submission", f"/initiatives/{initiative_id}")
+        return found
+
+    async def optional(self, service: Any, rest: str) -> Any | None:
+        """A read that may not apply to this user (not on this council, no council yet): None then."""
+        try:
+            return await self._get(service, rest)
+        except ApiRefusal as refusal:
+            if refusal.status in (403, 404):
+                return None
+            raise
+
+
+@dataclass
+class Todo:
+    """The home page: what the signed-in user has to do now, by role."""
+
+    returned: list[dict[str, Any]] = field(default_factory=list)
+    open_campaigns: list[dict[str, Any]] = field(default_factory=list)
+    to_score: list[dict[str, Any]] = field(default_factory=list)
+    to_check: list[dict[str, Any]] = field(default_factory=list)
+    to_check_total: int = 0
+    to_sign: list[dict[str, Any]] = field(default_factory=list)
+    near_deadline: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.returned or self.open_campaigns or self.to_score or self.to_check or self.to_sign)
+
+
+async def todo_of(reads: Reads, now: dt.datetime) -> Todo:
+    account, todo = reads.caller.account, Todo()
+    campaigns = await reads.campaigns()
+    current = [c for c in campaigns if c.get("year", 0) >= now.year - 1]
+    todo.open_campaigns = [c for c in campaigns if accepting(c, now)]
+    todo.near_deadline = [c for c in todo.open_campaigns if (closes_at(c) or now) - now <= NEAR_DEADLINE]
+    if account.has_any("submitter", "unit_head"):
+        todo.returned = [i for i in await reads.mine() if i.get("status") == "returned"]
+    if account.has_any("secretary"):
+        checking = await reads.initiatives(status="submitted", limit=10)
+        todo.to_check, todo.to_check_total = checking["items"], checking["total"]
+    for campaign in current:
+        campaign_id = campaign["campaign_id"]
+        if account.has_any("council_member", "council_chair"):
+            queue = await reads.optional("evaluation", f"/campaigns/{campaign_id}/my-queue")
+            if queue and queue.get("scoring_opened"):
+                todo.to_score += [{**item, "campaign_id": campaign_id} for item in queue["to_score"]]
+        if account.has_any("chairman"):
+            council = await reads.optional("evaluation", f"/campaigns/{campaign_id}/council")
+            progress = await reads.optional("evaluation", f"/campaigns/{campaign_id}/progress") if council else None
+            recognised = [r for r in (progress or {}).get("initiatives", []) if r.get("outcome") == "recognised"]
+            if council and not council.get("decision") and recognised:
+                todo.to_sign.append({"campaign": campaign, "recognised": len(recognised)})
+    return todo

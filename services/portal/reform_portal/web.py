@@ -1,0 +1,174 @@
+"""What every page uses: the portal's parts, who is signed in (refreshing the token), roles, CSRF, rendering."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.datastructures import FormData
+
+from reform_portal import formatting
+from reform_portal.api import ServiceApi
+from reform_portal.auth.port import Account, SignIn, SignInError, TokenSet
+from reform_portal.session import CSRF_FIELD, Session
+from reform_portal.settings import PortalSettings
+
+PACKAGE = Path(__file__).parent
+STATIC = PACKAGE / "static"
+REFRESH_MARGIN_SECONDS = 60.0
+
+NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("/", "Việc cần làm", ()),
+    ("/dot-phat-dong", "Đợt phát động", ("submitter", "unit_head")),
+    ("/sang-kien-cua-toi", "Sáng kiến của tôi", ("submitter", "unit_head")),
+    ("/thu-ky/dot-phat-dong", "Quản lý đợt phát động", ("secretary",)),
+    ("/thu-ky/ho-so", "Sổ hồ sơ", ("secretary",)),
+)
+AUTHORS = ("submitter", "unit_head")
+STAFF = ("submitter", "unit_head", "secretary", "council_member", "council_chair", "chairman", "operator")
+
+
+class NeedsSignIn(Exception):
+    """No session, or one whose tokens can no longer be refreshed."""
+
+
+@dataclass
+class NotAllowed(Exception):
+    """The page is not for the signed-in user's roles."""
+
+    roles: tuple[str, ...]
+
+
+class BadCsrf(Exception):
+    """A form without this session's CSRF token (an old tab, or another site posting)."""
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The signed-in user and the token the portal calls the services with."""
+
+    account: Account
+    token: str
+
+
+class Portal:
+    """The portal's parts, built once in `bootstrap`."""
+
+    def __init__(self, settings: PortalSettings, api: ServiceApi, sign_in: SignIn | None) -> None:
+        self.settings = settings
+        self.api = api
+        self.sign_in = sign_in
+        self.assets = {path.name: hashlib.sha256(path.read_bytes()).hexdigest()[:12] for path in STATIC.iterdir()}
+        self.templates = Environment(loader=FileSystemLoader(PACKAGE / "templates"),
+                                     autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
+        self.templates.filters.update(vn_date=formatting.vn_date, vn_datetime=formatting.vn_datetime,
+                                      vn_number=formatting.vn_number, field_label=formatting.field_label,
+                                      status_label=formatting.status_label, dom_id=dom_id)
+        self.templates.globals.update(asset=self.asset_url, CSRF_FIELD=CSRF_FIELD)
+
+    def asset_url(self, name: str) -> str:
+        """Pinned: the URL changes with the content, so browsers may keep it for a year."""
+        return f"/static/{self.assets[name]}/{name}"
+
+
+def dom_id(name: str) -> str:
+    return "f-" + name.replace(".", "-").replace("_", "-")
+
+
+def portal_of(request: Request) -> Portal:
+    portal: Portal = request.app.state.portal
+    return portal
+
+
+def session_of(request: Request) -> Session:
+    session: Session = request.scope["session"]
+    return session
+
+
+PortalDep = Annotated[Portal, Depends(portal_of)]
+SessionDep = Annotated[Session, Depends(session_of)]
+
+
+def keep_tokens(session: Session, tokens: TokenSet) -> None:
+    a = tokens.account
+    session.set("access_token", tokens.access_token)
+    session.set("refresh_token", tokens.refresh_token)
+    session.set("expires_at", tokens.expires_at)
+    session.set("account", {"user_id": a.user_id, "name": a.name, "commune_id": a.commune_id,
+                            "roles": list(a.roles), "unit_id": a.unit_id})
+
+
+def account_in(session: Session) -> Account | None:
+    raw = session.get("account")
+    if not isinstance(raw, dict) or not session.get("access_token"):
+        return None
+    return Account(raw["user_id"], raw["name"], raw["commune_id"], tuple(raw["roles"]), raw.get("unit_id"))
+
+
+async def current_caller(request: Request, portal: PortalDep, session: SessionDep) -> Caller:
+    """The signed-in user, the access token refreshed when it is about to expire."""
+    account = account_in(session)
+    if account is None:
+        raise NeedsSignIn
+    if float(session.get("expires_at", 0)) - time.time() < REFRESH_MARGIN_SECONDS:
+        refresh_token = session.get("refresh_token")
+        if not refresh_token or portal.sign_in is None:
+            session.clear_all()
+            raise NeedsSignIn
+        try:
+            keep_tokens(session, await portal.sign_in.refresh(str(refresh_token)))
+        except SignInError as exc:
+            session.clear_all()
+            raise NeedsSignIn from exc
+        account = account_in(session)
+        assert account is not None
+    return Caller(account, str(session["access_token"]))
+
+
+CallerDep = Annotated[Caller, Depends(current_caller)]
+
+
+def for_roles(*roles: str) -> Any:
+    """A dependency: the caller, if he or she holds one of `roles`; else the 403 page."""
+
+    async def allowed(caller: CallerDep) -> Caller:
+        if roles and not caller.account.has_any(*roles):
+            raise NotAllowed(roles)
+        return caller
+
+    return Depends(allowed)
+
+
+async def checked_form(request: Request, session: SessionDep) -> FormData:
+    """The posted form, once its CSRF token is this session's."""
+    form = await request.form(max_files=20, max_fields=300)
+    if not session.csrf_ok(str(form.get(CSRF_FIELD) or "")):
+        raise BadCsrf
+    return form
+
+
+FormDep = Annotated[FormData, Depends(checked_form)]
+
+
+def render(request: Request, template: str, context: dict[str, Any] | None = None, status: int = 200,
+           headers: dict[str, str] | None = None) -> HTMLResponse:
+    portal, session = portal_of(request), session_of(request)
+    account = account_in(session)
+    nav = [(href, label) for href, label, roles in NAV
+           if account is not None and (not roles or account.has_any(*roles))]
+    values = {"request": request, "account": account, "nav": nav, "csrf_token": session.csrf_token(),
+              "path": request.url.path, "errors": {}, "values": {}, **(context or {})}
+    html = portal.templates.get_template(template).render(values)
+    return HTMLResponse(html, status_code=status, headers=headers)
+
+
+def sign_in_location(request: Request) -> str:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return f"/dang-nhap?next={quote(target, safe='')}"

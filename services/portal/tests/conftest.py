@@ -1,0 +1,21 @@
+"""The portal's tests import their helpers from this folder (appended to the path: the root conftest keeps
+the name `conftest`), and share one running stack per session."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.append(str(Path(__file__).parent))
+
+from portal_stack import Stack, running_stack
+
+from reform_shared.settings import Settings
+
+
+@pytest.fixture(scope="session")
+def stack(settings_for: Callable[..., Settings]) -> Iterator[Stack]:
+    yield from running_stack(settings_for)

@@ -1,0 +1,113 @@
+"""The portal's test stack: the submission and evaluation services on the session's real nats-server and
+SecantusDB, the test login page, and the portal, each served by uvicorn on a free port (the `stack`
+fixture, registered by this folder's conftest)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import nats
+from dev_sign_in import DevSignIn, Person
+from portal_live import LiveServer
+
+from reform_evaluation import bootstrap as evaluation
+from reform_portal.bootstrap import build_app as build_portal
+from reform_portal.settings import PortalSettings
+from reform_shared.auth.tokens import issue_token
+from reform_shared.provisioning import provision
+from reform_shared.settings import Settings
+from reform_submission import bootstrap as submission
+
+COMMUNE = "ninh-giang"
+AUTHOR = Person("nguyen-thi-lan", "Nguyễn Thị Lan", ("submitter",), unit_id="vh-xh")
+SECRETARY = Person("tran-van-binh", "Trần Văn Bình", ("secretary",))
+CHAIRMAN = Person("le-van-chu", "Lê Văn Chủ", ("chairman",))
+MEMBER = Person("pham-thi-mai", "Phạm Thị Mai", ("council_member",))
+ACCOUNTS = [AUTHOR, SECRETARY, CHAIRMAN, MEMBER]
+
+
+@dataclass
+class Stack:
+    portal: LiveServer
+    login: LiveServer
+    services: dict[str, LiveServer]
+    sign_in: DevSignIn
+    settings: Settings
+
+    def token(self, account: Person) -> str:
+        return issue_token(self.settings.jwt_secret.get_secret_value(), subject=account.user_id, name=account.name,
+                           commune_id=account.commune_id, roles=account.roles, issuer="reform-node",
+                           audience="reform", ttl=dt.timedelta(hours=1), unit_id=account.unit_id)
+
+    def api(self, account: Person, method: str, service: str, rest: str, **kwargs: Any) -> httpx.Response:
+        """A direct call to a service, to set the scene of a test (never what the test checks)."""
+        url = f"{self.services[service].url}/api/v1/communes/{COMMUNE}{rest}"
+        return httpx.request(method, url, headers={"Authorization": f"Bearer {self.token(account)}"}, timeout=10,
+                             **kwargs)
+
+    def launch(self, campaign_id: str, **terms: Any) -> None:
+        now = dt.datetime.now(dt.UTC)
+        body = {"campaign_id": campaign_id, "year": now.year, "title": f"Đợt sáng kiến {campaign_id}",
+                "fields": ["a", "c", "g"], "submission_opens_at": (now - dt.timedelta(days=1)).isoformat(),
+                "submission_closes_at": (now + dt.timedelta(days=20)).isoformat(),
+                "expected_units": [{"unit_id": "vh-xh", "name": "Phòng Văn hóa – Xã hội"}], **terms}
+        answer = self.api(SECRETARY, "POST", "submission", "/campaigns", json=body)
+        assert answer.status_code == 201, answer.text
+
+
+async def _provision(settings: Settings) -> None:
+    nc = await nats.connect(settings.nats_url)
+    try:
+        await provision(nc.jetstream(timeout=10), settings)
+    finally:
+        await nc.close()
+
+
+def portal_settings(stack_services: dict[str, LiveServer], settings: Settings, **overrides: Any) -> PortalSettings:
+    values: dict[str, Any] = {"environment": "test", "jwt_secret": settings.jwt_secret,
+                              **{f"{name}_url": server.url for name, server in stack_services.items()}}
+    return PortalSettings(**{**values, **overrides})
+
+
+def running_stack(settings_for: Callable[..., Settings]) -> Iterator[Stack]:
+    base = settings_for()
+    asyncio.run(_provision(base))
+    services: dict[str, LiveServer] = {}
+    started: list[LiveServer] = []
+    try:
+        for name, module in (("submission", submission), ("evaluation", evaluation)):
+            settings = base.model_copy(update={"service_name": name, "database": f"{base.database}_{name}"})
+            services[name] = LiveServer(name, lambda m=module, s=settings: m.build_app(m.build_runtime(s)))
+            started.append(services[name].start())
+        sign_in = DevSignIn(base.jwt_secret.get_secret_value(), ACCOUNTS)
+        login = LiveServer("login", sign_in.login_app)
+        started.append(login.start())
+        sign_in.login_url = f"{login.url}/login"
+        settings = portal_settings(services, base)
+        portal = LiveServer("portal", lambda: build_portal(settings, sign_in=sign_in))
+        started.append(portal.start())
+        yield Stack(portal, login, services, sign_in, base)
+    finally:
+        for server in reversed(started):
+            server.stop()
+
+
+def sign_in_over_http(client: httpx.Client, portal_url: str, account: Person) -> None:
+    """The whole redirect dance without a browser: sign-in page, provider's page, callback."""
+    page = client.get(f"{portal_url}/dang-nhap")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert csrf, page.text
+    to_provider = client.post(f"{portal_url}/dang-nhap", data={"csrf_token": csrf.group(1), "next": "/"})
+    assert to_provider.status_code == 303, to_provider.text
+    login_page = client.get(to_provider.headers["location"])
+    fields = dict(re.findall(r'name="(redirect_uri|state|code_challenge)" value="([^"]+)"', login_page.text))
+    login_url = to_provider.headers["location"].split("?")[0]
+    back = client.post(login_url, data={**fields, "user_id": account.user_id})
+    done = client.get(back.headers["location"])
+    assert done.status_code == 303 and done.headers["location"] == "/", done.text
