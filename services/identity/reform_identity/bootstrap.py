@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from reform_identity.adapters.keys import KeyStore
 from reform_identity.application.accounts import Accounts
 from reform_identity.application.audit import AuditLog
-from reform_identity.application.directory_log import DirectoryLog, DirectoryReader
+from reform_identity.application.directory import DirectoryCopy, DirectoryReader
 from reform_identity.application.grants import Grants
 from reform_identity.application.requests import SignInRequests
 from reform_identity.config import IdentityConfig
@@ -27,7 +27,7 @@ DEFAULT_PORT = 8106
 
 
 def build_runtime(settings: Settings, run_projections: bool = True) -> ServiceRuntime:
-    return ServiceRuntime(settings, projections=(DirectoryLog(),), run_projections=run_projections)
+    return ServiceRuntime(settings, projections=(DirectoryCopy(),), run_projections=run_projections)
 
 
 def issuer_of(settings: Settings) -> str:

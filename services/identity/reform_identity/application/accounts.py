@@ -15,10 +15,11 @@ from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
 from reform_identity.application.audit import DURABLE, AuditLog
-from reform_identity.application.directory_log import DirectoryReader
+from reform_identity.application.directory import DirectoryReader
 from reform_identity.config import IdentityConfig
-from reform_identity.domain.directory import Official, grantable
 from reform_identity.domain.passwords import Passwords, one_time_password, policy_breaches
+from reform_identity.domain.roles import grantable
+from reform_shared.directory_view import OfficialRecord
 from reform_shared.errors import InvalidInput, NotFound
 from reform_shared.ids import Clock
 
@@ -65,15 +66,17 @@ class Accounts:
 
     async def principal(self, commune_id: str, official_id: str) -> Principal | None:
         """The official as the directory has them today, or None when unknown, left or holding no role."""
-        directory = await self._directory.directory(commune_id, self.today())
-        official = directory.official(official_id)
+        today = self.today()
+        view = await self._directory.view(commune_id)
+        official = view.official(official_id, today)
         if official is None or not official.active:
             return None
-        roles = grantable(commune_id, directory.effective_roles(official_id))
+        roles = grantable(commune_id, view.effective_roles(official_id, today))
         return Principal(official_id, commune_id, official.full_name, roles, official.unit_id) if roles else None
 
-    async def official(self, commune_id: str, official_id: str) -> Official | None:
-        return (await self._directory.directory(commune_id, self.today())).official(official_id)
+    async def official(self, commune_id: str, official_id: str) -> OfficialRecord | None:
+        """The official as the directory has them today (left ones included), or None."""
+        return (await self._directory.view(commune_id)).official(official_id, self.today())
 
     async def locate(self, user_name: str) -> tuple[str, str] | None:
         """`lan` or `lan@ninh-giang` → (commune, official) when one commune knows that user name."""
@@ -174,17 +177,18 @@ class Accounts:
         await self._audit.record("unlocked", commune_id=commune_id, subject=official_id, by=by)
 
     async def listing(self, commune_id: str) -> list[dict[str, Any]]:
-        directory = await self._directory.directory(commune_id, self.today())
+        today = self.today()
+        view = await self._directory.view(commune_id)
         accounts = {doc["official_id"]: doc async for doc in self._accounts.find({"commune_id": commune_id})}
         now = self._clock.now()
         rows = []
-        for official in sorted(directory.officials.values(), key=lambda o: o.official_id):
+        for official in view.officials(today):
             account = accounts.get(official.official_id, {})
             locked_until = _aware(account.get("locked_until"))
+            roles = grantable(commune_id, view.effective_roles(official.official_id, today))
             rows.append({
                 "official_id": official.official_id, "full_name": official.full_name, "unit_id": official.unit_id,
-                "active": official.active, "roles": list(grantable(commune_id,
-                                                                  directory.effective_roles(official.official_id))),
+                "active": official.active, "roles": list(roles),
                 "has_password": bool(account.get("password_hash")), "must_change": bool(account.get("must_change")),
                 "locked_until": locked_until.isoformat() if locked_until and locked_until > now else None})
         return rows
