@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from reform_node.demo import COMMUNE, load_demo, token
-from reform_node.demo_accounts import print_accounts
+from reform_node.demo_accounts import demo_accounts, demo_password, print_accounts
 from reform_node.demo_flow import advance_to_nominations
 from reform_node.federation import LocalFederation, Ports
 from reform_node.node import SERVICES, CommuneNode, NodeConfig
@@ -77,7 +77,8 @@ def run(args: argparse.Namespace) -> int:
         demo = token(settings, "demo-secretary", "Phạm Thu Hà", ["secretary", "operator"])
         print(f"\nDemo token (secretary + operator of {COMMUNE}, 30 days):\n{demo}\n")
         if "identity" in config.service_ports:
-            print_accounts([], config.url("identity"))
+            accounts = [] if args.no_demo else demo_accounts(config)
+            print_accounts(accounts, config.url("identity"), demo_password(config.data_dir), COMMUNE)
         print("Try:\n  curl -H \"Authorization: Bearer $TOKEN\" "
               f"{config.url('reporting')}/api/v1/communes/{COMMUNE}/initiatives")
         print("\nCtrl-C to stop (data is kept).", flush=True)
@@ -129,6 +130,9 @@ def run_federation(args: argparse.Namespace) -> int:
             secretary = token(node.settings(), "demo-secretary", "Thư ký", ["secretary", "operator"],
                               commune=commune)
             print(f"Token (secretary + operator of {commune}):\n{secretary}")
+            if "identity" in node.service_ports:
+                accounts = [] if args.no_demo else demo_accounts(node, commune, name)
+                print_accounts(accounts, node.url("identity"), demo_password(node.data_dir), commune)
         print("\nTry (city view of every commune; the nominations reached the city):\n"
               f"  curl -H \"Authorization: Bearer $CITY_TOKEN\" "
               f"{hub.url('evaluation')}/api/v1/city/nominations?year=2027\n"
