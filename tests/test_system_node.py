@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
 import re
 import secrets
@@ -128,6 +129,21 @@ def test_make_run_prints_one_account_per_role_and_a_printed_one_signs_in(
     roles = httpx.get(f"{node.config.url('identity')}/userinfo", headers={
         "Authorization": f"Bearer {sign_in(node.config.url('identity'), head, password)['access_token']}"}).json()
     assert "unit_head" in roles["roles"]  # by appointment in the directory, not a role typed anywhere
+
+
+def test_the_first_administrator_gets_a_one_time_password_on_the_nodes_machine(node: CommuneNode) -> None:
+    cfg = node.config
+    made = subprocess.run([sys.executable, "-m", "reform_node", "--data-dir", str(cfg.data_dir), "admin-password",
+                           "--official", "quan-tri", "--nats-port", str(cfg.nats_port), "--mongo-port",
+                           str(cfg.mongo_port)], capture_output=True, text=True, timeout=60)
+    assert made.returncode == 0, made.stderr[-2000:]
+    one_time = json.loads(made.stdout)["one_time_password"]
+    refused = subprocess.run([sys.executable, "-m", "reform_node", "--data-dir", str(cfg.data_dir), "admin-password",
+                              "--official", "nguyen-thi-lan", "--nats-port", str(cfg.nats_port), "--mongo-port",
+                              str(cfg.mongo_port)], capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2 and "administrator" in refused.stderr
+    with pytest.raises(AssertionError, match="Đổi mật khẩu"):
+        sign_in(cfg.url("identity"), "quan-tri", one_time)  # signs in, then must change it at once
 
 
 def test_an_initiative_posted_to_submission_appears_in_reporting_with_its_trace(node: CommuneNode) -> None:

@@ -152,6 +152,18 @@ def issue(args: argparse.Namespace) -> int:
     return 0
 
 
+def identity_console(args: argparse.Namespace) -> int:
+    """`reform-identity admin-password|rotate-key` on this node's data (its database and key file)."""
+    from reform_identity.config import IdentityConfig
+    from reform_identity.console import main as console
+
+    config = NodeConfig(data_dir=Path(args.data_dir), mongo_port=args.mongo_port, nats_port=args.nats_port)
+    identity = IdentityConfig(key_file=(config.data_dir / "identity" / "signing-keys.json").resolve())
+    argv = [args.command] + (["--commune", args.commune, "--official", args.official]
+                             if args.command == "admin-password" else [])
+    return console(argv, config.settings("identity"), identity)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="reform-node")
     parser.add_argument("--data-dir", default="var/node", help="where NATS, the database and logs keep their data")
@@ -174,12 +186,21 @@ def main(argv: list[str] | None = None) -> None:
     token_parser.add_argument("--commune", default=COMMUNE)
     token_parser.add_argument("--roles", required=True, help="comma-separated roles")
     token_parser.add_argument("--days", type=int, default=30)
-    for command in (run_parser, fed_parser, token_parser):  # also after the command, as the README writes it
+    admin_parser = sub.add_parser("admin-password", help="a one-time password for an administrator of the "
+                                                         "directory (the node's running identity service's store)")
+    admin_parser.add_argument("--official", required=True, help="the official's id in the directory")
+    admin_parser.add_argument("--commune", default=COMMUNE)
+    rotate_parser = sub.add_parser("rotate-key", help="rotate the identity service's signing key")
+    for command in (admin_parser, rotate_parser):
+        command.add_argument("--nats-port", type=int, default=4222)
+        command.add_argument("--mongo-port", type=int, default=27017)
+    for command in (run_parser, fed_parser, token_parser, admin_parser, rotate_parser):  # also after the command
         command.add_argument("--data-dir", default=argparse.SUPPRESS, help="as before the command")
     args = parser.parse_args(argv)
     if args.command == "federation" and args.data_dir == "var/node":
         args.data_dir = "var/federation"
-    commands = {"run": run, "federation": run_federation, "token": issue}
+    commands = {"run": run, "federation": run_federation, "token": issue, "admin-password": identity_console,
+                "rotate-key": identity_console}
     sys.exit(commands[args.command](args))
 
 

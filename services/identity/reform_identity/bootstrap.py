@@ -46,7 +46,7 @@ def build_app(runtime: ServiceRuntime, clock: Clock | None = None, config: Ident
         return kept[0].jwks() if kept else {"keys": []}
 
     async def wire(c: Connections) -> IdentityWiring:
-        keys = KeyStore(config.key_file, config.key_bits)
+        keys = config.keys()
         kept.append(keys)
         audit = AuditLog(c.db, clock)
         accounts = Accounts(c.db, DirectoryReader(c.db), audit, config, clock)

@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import BaseModel, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from reform_identity.adapters.keys import KeyStore
+
 
 class Client(BaseModel):
     """A relying party registered in configuration: its redirect URIs are matched exactly."""
@@ -54,6 +56,15 @@ class IdentityConfig(BaseSettings):
     upstream_subject_claim: Literal["preferred_username", "email", "sub"] = "preferred_username"
     upstream_commune: str | None = None
     """The commune whose directory upstream users are looked up in (the node's commune)."""
+
+    @property
+    def key_keep_seconds(self) -> int:
+        """How long a retired signing key stays in the JWKS: the longest life of a token it signed, and a minute
+        of clock skew."""
+        return max(self.access_token_seconds, self.id_token_seconds) + 60
+
+    def keys(self) -> KeyStore:
+        return KeyStore(self.key_file, self.key_bits, self.key_keep_seconds)
 
     def client(self, client_id: str) -> Client | None:
         return next((c for c in self.clients if c.client_id == client_id), None)

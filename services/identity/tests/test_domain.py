@@ -80,7 +80,27 @@ def test_the_key_file_is_made_once_kept_0600_and_rotation_keeps_the_previous_key
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     again = KeyStore(path, 2048)
     assert again.current.kid == first.current.kid
+    kid = first.current.kid
     rotated = again.rotate()
     kids = [key["kid"] for key in KeyStore(path, 2048).jwks()["keys"]]
-    assert kids == [rotated.kid, first.current.kid]
+    assert kids == [rotated.kid, kid]
     assert all("d" not in key for key in again.jwks()["keys"]), "no private part published"
+
+
+def test_a_retired_key_stays_published_until_its_tokens_have_expired(tmp_path: Path) -> None:
+    now = [dt.datetime(2026, 1, 1, 8, 0, tzinfo=dt.UTC)]
+    path = tmp_path / "signing-keys.json"
+    keys = KeyStore(path, 2048, keep_seconds=660, now=lambda: now[0])
+    first = keys.current.kid
+    second = keys.rotate().kid
+    now[0] += dt.timedelta(seconds=600)
+    assert [k["kid"] for k in keys.jwks()["keys"]] == [second, first]
+    third = keys.rotate().kid  # two rotations within a token's life: both previous keys kept
+    assert [k["kid"] for k in keys.jwks()["keys"]] == [third, second, first]
+    now[0] += dt.timedelta(seconds=61)
+    assert [k["kid"] for k in keys.jwks()["keys"]] == [third, second]  # the first one's tokens have expired
+    assert keys.current.kid == third
+    other = KeyStore(path, 2048, keep_seconds=660, now=lambda: now[0])  # another process reads the same file
+    assert [k.kid for k in other.keys] == [third, second]
+    other.rotate()
+    assert keys.current.kid == other.current.kid, "the running service follows the file"

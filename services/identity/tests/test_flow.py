@@ -29,6 +29,7 @@ from reform_identity.config import PORTAL, IdentityConfig
 from reform_node.servers import free_port
 from reform_shared.commands import make_envelope
 from reform_shared.envelope import Actor, EventPayload
+from reform_shared.errors import Forbidden, NotFound
 from reform_shared.events.directory import (
     OfficialEntry,
     OfficialLeft,
@@ -421,3 +422,81 @@ async def test_a_service_answers_503_when_the_provider_is_unreachable(settings: 
         answer = await service.get(AWARDS, headers={"Authorization": f"Bearer {token}"})
     assert answer.status_code == 503 and answer.headers.get("retry-after")
     assert answer.json()["error"]["code"] == "service_unavailable"
+
+
+async def test_an_official_changes_their_password_of_their_own_accord(
+        idp: Provider, browser: Browser, token_for: Callable[..., str]) -> None:
+    verifier, challenge = pkce()
+    refresh = (await exchange(idp.url, await browser.code_for("hung", "Cay-tre-2026!", challenge), verifier)
+               ).json()["refresh_token"]
+    form = await browser.http.get("/account/password", params={"login_hint": "hung"})
+    assert form.status_code == 200 and '<html lang="vi">' in form.text and 'value="hung"' in form.text
+    for name in ("username", "current_password", "new_password", "confirm_password"):
+        assert f'for="{name}"' in form.text
+    fields = {"request_id": hidden(form.text, "request_id"), "csrf": hidden(form.text, "csrf"), "username": "hung"}
+
+    async def post(current: str, new: str, confirm: str) -> httpx.Response:
+        return await browser.http.post("/account/password", data={
+            **fields, "current_password": current, "new_password": new, "confirm_password": confirm})
+
+    wrong = await post("not-it", "Lua-chin-2026", "Lua-chin-2026")
+    assert wrong.status_code == 401 and 'aria-describedby="current_password-error"' in wrong.text
+    differ = await post("Cay-tre-2026!", "Lua-chin-2026", "Lua-chin-2027")
+    assert differ.status_code == 422 and 'id="confirm_password-error"' in differ.text
+    weak = await post("Cay-tre-2026!", "hung-2026-abc", "hung-2026-abc")
+    assert weak.status_code == 422 and 'aria-describedby="new_password-hint new_password-error"' in weak.text
+    assert "tên đăng nhập" in weak.text
+    done = await post("Cay-tre-2026!", "Lua-chin-2026", "Lua-chin-2026")
+    assert done.status_code == 200 and "Đã đổi mật khẩu" in done.text, done.text
+    replayed = await post("Lua-chin-2026", "Lua-chin-2027", "Lua-chin-2027")
+    assert replayed.status_code == 400, "the form is used once"
+    assert (await browser.sign_in(await browser.open_sign_in(challenge), "hung", "Cay-tre-2026!")).status_code == 401
+    assert await browser.code_for("hung", "Lua-chin-2026", challenge)
+    async with httpx.AsyncClient(base_url=idp.url) as http:
+        revoked = await http.post("/token", data={"grant_type": "refresh_token", "client_id": PORTAL.client_id,
+                                                  "refresh_token": refresh})
+    assert revoked.status_code == 400, "the other sessions are signed out"
+    changes = await audit(idp, token_for, subject="hung", kind="password_changed")
+    assert changes and changes[0]["detail"]["via"] == "self"
+    assert "Lua-chin" not in str(await audit(idp, token_for, subject="hung"))
+
+
+async def test_the_console_sets_the_first_administrators_one_time_password(
+        idp: Provider, browser: Browser, token_for: Callable[..., str]) -> None:
+    from reform_identity.console import admin_password
+
+    config = idp.app.state.wiring.config
+    settings = idp.runtime.settings
+    with pytest.raises(Forbidden):
+        await admin_password(settings, config, COMMUNE, "lan")  # not an administrator in the directory
+    with pytest.raises(NotFound):
+        await admin_password(settings, config, COMMUNE, "nobody")
+    made = await admin_password(settings, config, COMMUNE, "quan-tri")
+    assert made["must_change"] is True
+    page = await browser.sign_in(await browser.open_sign_in(pkce()[1]), "quan-tri", made["one_time_password"])
+    assert page.status_code == 200 and 'action="/password"' in page.text  # to be changed at once
+    resets = await audit(idp, token_for, subject="quan-tri", kind="password_reset")
+    assert resets[0]["detail"]["via"] == "console" and resets[0]["by"].startswith("console")
+    assert made["one_time_password"] not in str(resets)
+
+
+async def test_a_rotated_key_signs_new_tokens_and_the_previous_one_stays_published(
+        idp: Provider, browser: Browser) -> None:
+    from reform_identity.console import rotate_key
+
+    verifier, challenge = pkce()
+    before = (await exchange(idp.url, await browser.code_for("lan", "Hoa-sen-2026!", challenge), verifier)).json()
+    old_kid = jwt.get_unverified_header(before["access_token"])["kid"]
+    rotated = await rotate_key(idp.runtime.settings, idp.app.state.wiring.config)  # another process, same file
+    assert rotated["previous"] == old_kid and rotated["published"] == [rotated["kid"], old_kid]
+    async with httpx.AsyncClient(base_url=idp.url) as http:
+        published = [k["kid"] for k in (await http.get("/jwks.json")).json()["keys"]]
+        assert published == [rotated["kid"], old_kid]
+        old = await http.get("/userinfo", headers={"Authorization": f"Bearer {before['access_token']}"})
+        assert old.status_code == 200, "a token of the previous key is good until it expires"
+    verifier, challenge = pkce()
+    after = (await exchange(idp.url, await browser.code_for("lan", "Hoa-sen-2026!", challenge), verifier)).json()
+    assert jwt.get_unverified_header(after["access_token"])["kid"] == rotated["kid"]
+    async with httpx.AsyncClient(base_url=idp.url) as http:
+        new = await http.get("/userinfo", headers={"Authorization": f"Bearer {after['access_token']}"})
+    assert new.status_code == 200

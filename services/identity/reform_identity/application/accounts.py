@@ -20,7 +20,7 @@ from reform_identity.config import IdentityConfig
 from reform_identity.domain.passwords import Passwords, one_time_password, policy_breaches
 from reform_identity.domain.roles import grantable
 from reform_shared.directory_view import OfficialRecord
-from reform_shared.errors import InvalidInput, NotFound
+from reform_shared.errors import Forbidden, InvalidInput, NotFound
 from reform_shared.ids import Clock
 
 ACCOUNTS = "accounts"
@@ -132,13 +132,20 @@ class Accounts:
         return SignInOutcome(False, "bad_credentials")
 
     async def set_password(self, commune_id: str, official_id: str, password: str | None, *, temporary: bool,
-                           by: str) -> str:
+                           by: str, via: str = "api", require_role: str | None = None) -> str:
         """The administrator's reset: a one-time password (made here unless given) the official must change
-        at the next sign-in; the account is unlocked. Returns the password, shown to the administrator once."""
+        at the next sign-in; the account is unlocked. Returns the password, shown to the administrator once.
+        `require_role`: the official must hold it in the directory today (the console's first administrator)."""
         official = await self.official(commune_id, official_id)
         if official is None:
             raise NotFound(f"Không có cán bộ '{official_id}' trong danh bạ của xã/phường",
                            f"no official '{official_id}' in the commune's directory", field="official_id")
+        if require_role is not None:
+            principal = await self.principal(commune_id, official_id)
+            if principal is None or require_role not in principal.roles:
+                raise Forbidden(f"Cán bộ '{official_id}' không giữ vai trò {require_role} trong danh bạ (hoặc đã thôi "
+                                "công tác)", f"'{official_id}' does not hold {require_role} in the directory (or has "
+                                "left)", field="official_id", rule="role_required")
         chosen = password or one_time_password()
         if password is not None:
             self._check_policy(official_id, password)
@@ -147,10 +154,41 @@ class Accounts:
             "must_change": temporary, "failures": 0, "locked_until": None, "reset_at": self._clock.now()}},
             upsert=True)
         await self._audit.record("password_reset", commune_id=commune_id, subject=official_id, by=by,
-                                 must_change=temporary)
+                                 must_change=temporary, via=via)
         return chosen
 
-    async def change_password(self, commune_id: str, official_id: str, new_password: str) -> None:
+    async def change_own_password(self, user_name: str, current: str, new_password: str, *, ip: str | None
+                                  ) -> SignInOutcome:
+        """A signed-in official changes their password: the current one is checked as at sign-in (a wrong one
+        counts towards the lockout), then the policy. Raises InvalidInput (field new_password) on a breach."""
+        located = await self.locate(user_name)
+        account = await self._accounts.find_one({"_id": f"{located[0]}:{located[1]}"}) if located else None
+        if located is None or account is None:
+            self.passwords.verify(None, current)
+            await self._audit.record("password_change_failed", commune_id=located[0] if located else None,
+                                     subject=user_name[:80], reason="unknown_account", ip=ip)
+            return SignInOutcome(False, "bad_credentials")
+        commune_id, official_id = located
+        who = {"commune_id": commune_id, "subject": official_id, "ip": ip}
+        now = self._clock.now()
+        locked_until = _aware(account.get("locked_until"))
+        if locked_until is not None and locked_until > now:
+            await self._audit.record("password_change_failed", reason="locked", **who)
+            return SignInOutcome(False, "locked", locked_until=locked_until)
+        if not self.passwords.verify(account.get("password_hash"), current):
+            outcome = await self._failed(account, now, {**who, "client_id": None})
+            await self._audit.record("password_change_failed", reason="bad_password", **who)
+            return outcome
+        principal = await self.principal(commune_id, official_id)
+        if principal is None:
+            await self._audit.record("password_change_failed", reason="left_or_no_role", **who)
+            return SignInOutcome(False, "left")
+        await self._accounts.update_one({"_id": account["_id"]}, {"$set": {"failures": 0}})
+        await self.change_password(commune_id, official_id, new_password, via="self")
+        return SignInOutcome(True, principal=principal)
+
+    async def change_password(self, commune_id: str, official_id: str, new_password: str, via: str = "must_change"
+                              ) -> None:
         self._check_policy(official_id, new_password)
         account = await self._accounts.find_one({"_id": f"{commune_id}:{official_id}"})
         if account and self.passwords.verify(account.get("password_hash"), new_password):
@@ -160,7 +198,8 @@ class Accounts:
         await self._accounts.update_one({"_id": f"{commune_id}:{official_id}"}, {"$set": {
             "password_hash": self.passwords.hash(new_password), "must_change": False,
             "changed_at": self._clock.now()}})
-        await self._audit.record("password_changed", commune_id=commune_id, subject=official_id, by=official_id)
+        await self._audit.record("password_changed", commune_id=commune_id, subject=official_id, by=official_id,
+                                 via=via)
 
     def _check_policy(self, official_id: str, password: str) -> None:
         breaches = policy_breaches(password, official_id, self._config.min_password_length)

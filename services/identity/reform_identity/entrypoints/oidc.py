@@ -210,6 +210,64 @@ async def change_password(request: Request, w: Wired, request_id: Annotated[str,
     return redirect_to(pending["redirect_uri"], code=code, state=pending.get("state"))
 
 
+@router.get("/account/password")
+async def own_password_form(request: Request, w: Wired) -> Response:
+    """The voluntary password change (the portal links here with login_hint): current password, new one twice."""
+    pending = await w.requests.open({"purpose": "own_password"})
+    response = html(pages.own_password_page(request_id=pending["_id"], csrf=pending["csrf"],
+                                            user_name=request.query_params.get("login_hint", "")[:80],
+                                            min_length=w.config.min_password_length))
+    set_csrf(response, pending["csrf"], request)
+    return response
+
+
+@router.post("/account/password")
+async def own_password(request: Request, w: Wired, request_id: Annotated[str, Form(max_length=100)] = "",
+                       csrf: Annotated[str, Form(max_length=100)] = "",
+                       username: Annotated[str, Form(max_length=200)] = "",
+                       current_password: Annotated[str, Form(max_length=1000)] = "",
+                       new_password: Annotated[str, Form(max_length=1000)] = "",
+                       confirm_password: Annotated[str, Form(max_length=1000)] = "") -> Response:
+    pending = await w.requests.find(request_id, csrf, request.cookies.get(CSRF_COOKIE))
+    if pending is None or pending.get("purpose") != "own_password":
+        return bad_request_page("Phiên đổi mật khẩu đã hết hạn hoặc không hợp lệ. Hãy mở lại trang đổi mật khẩu.",
+                                "the password-change form expired or is invalid; open the page again.")
+
+    def again(errors: list[FieldError], status: int) -> HTMLResponse:
+        return html(pages.own_password_page(request_id=request_id, csrf=csrf, user_name=username,
+                                            min_length=w.config.min_password_length, errors=errors), status)
+
+    errors = [FieldError(name, vi, en) for name, value, vi, en in (
+        ("username", username.strip(), "Hãy nhập tên đăng nhập", "enter your user name"),
+        ("current_password", current_password, "Hãy nhập mật khẩu hiện tại", "enter your current password"),
+        ("new_password", new_password, "Hãy nhập mật khẩu mới", "enter the new password")) if not value]
+    if new_password and new_password != confirm_password:
+        errors.append(FieldError("confirm_password", "Hai mật khẩu nhập không giống nhau", "the two passwords differ"))
+    if errors:
+        return again(errors, 422)
+    try:
+        outcome = await w.accounts.change_own_password(username, current_password, new_password, ip=ip_of(request))
+    except InvalidInput as exc:
+        return again([FieldError("new_password", exc.message_vi, exc.message_en)], 422)
+    if not outcome.ok:
+        vi, en, status = OUTCOMES.get(outcome.reason, OUTCOMES["bad_credentials"])
+        if outcome.reason == "bad_credentials":
+            vi, en = "Tên đăng nhập hoặc mật khẩu hiện tại không đúng.", "the user name or current password is wrong."
+        minutes = str(w.config.lockout_minutes)
+        if outcome.locked_until is not None:
+            minutes = str(max(1, int((outcome.locked_until - w.grants.now()).total_seconds() // 60) + 1))
+        field = "current_password" if outcome.reason == "bad_credentials" else "username"
+        return again([FieldError(field, vi.format(minutes=minutes), en.format(minutes=minutes))], status)
+    assert outcome.principal is not None
+    await w.requests.close(request_id)
+    await w.grants.revoke_subject(outcome.principal.commune_id, outcome.principal.subject)
+    return html(pages.message_page("Đã đổi mật khẩu", "Password changed",
+                                   "Mật khẩu của bạn đã được đổi. Các phiên đăng nhập khác đã được đăng xuất; lần sau "
+                                   "hãy đăng nhập bằng mật khẩu mới.",
+                                   "Your password was changed. Your other sessions were signed out; sign in with the "
+                                   "new password next time."))
+
+
 def oauth_error(error: GrantError) -> JSONResponse:
     headers = {"Cache-Control": "no-store", "Pragma": "no-cache"}
     if error.status == 401:
