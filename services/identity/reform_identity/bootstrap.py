@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from reform_identity.adapters.keys import KeyStore
+from reform_identity.adapters.upstream import Upstream
 from reform_identity.application.accounts import Accounts
 from reform_identity.application.audit import AuditLog
 from reform_identity.application.directory import DirectoryCopy, DirectoryReader
@@ -53,9 +54,13 @@ def build_app(runtime: ServiceRuntime, clock: Clock | None = None, config: Ident
         grants = Grants(c.db, keys, accounts, audit, config, clock, issuer, settings.jwt_audience)
         await accounts.create_indexes()
         await grants.create_indexes()
+        upstream = None
+        if config.upstream_issuer:
+            secret = config.upstream_client_secret.get_secret_value() if config.upstream_client_secret else None
+            upstream = Upstream(config.upstream_issuer, config.upstream_client_id, secret, config.upstream_scope)
         return IdentityWiring(config, issuer, keys, accounts, grants, audit,
                               SignInRequests(c.db, clock, config.sign_in_request_seconds),
-                              production=settings.environment == "production")
+                              production=settings.environment == "production", upstream=upstream)
 
     app = create_app(runtime, [oidc_router, admin_router], title="Dịch vụ đăng nhập (identity)", wire=wire)
     app.state.clock = clock

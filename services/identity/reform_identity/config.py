@@ -52,10 +52,16 @@ class IdentityConfig(BaseSettings):
     """An external OpenID Connect provider (Keycloak, the city's SSO): sign-in is sent there, the identity
     service maps the upstream subject to an official of the directory and issues its own tokens."""
     upstream_client_id: str = "reform-identity"
+    """This service's client id at the upstream provider (its redirect URI there: `<issuer>/upstream/callback`)."""
     upstream_client_secret: SecretStr | None = None
+    """Set: a confidential client (client_secret_basic); unset: a public one (PKCE only)."""
     upstream_subject_claim: Literal["preferred_username", "email", "sub"] = "preferred_username"
+    """The upstream ID token's claim naming the official: their id in the directory (preferred_username, sub),
+    or their e-mail address as the directory has it (email)."""
     upstream_commune: str | None = None
-    """The commune whose directory upstream users are looked up in (the node's commune)."""
+    """The commune whose directory upstream users are looked up in (the node's commune); unset: every commune
+    this service knows, when exactly one has the official."""
+    upstream_scope: str = "openid profile email"
 
     @property
     def key_keep_seconds(self) -> int:

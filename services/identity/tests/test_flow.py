@@ -500,3 +500,121 @@ async def test_a_rotated_key_signs_new_tokens_and_the_previous_one_stays_publish
     async with httpx.AsyncClient(base_url=idp.url) as http:
         new = await http.get("/userinfo", headers={"Authorization": f"Bearer {after['access_token']}"})
     assert new.status_code == 200
+
+
+# -- brokering an external provider: a second identity instance plays the city's single sign-on --
+
+ELSEWHERE = "an-lao"
+UPSTREAM_PEOPLE = [  # the upstream's own people (another commune's directory on the same stream)
+    OfficialEntry(official_id="lan", full_name="Nguyễn Thị Lan", unit_id="vp", roles=("submitter",)),
+    OfficialEntry(official_id="hung", full_name="Trần Văn Hùng", unit_id="vp", roles=("submitter",)),
+    OfficialEntry(official_id="khach", full_name="Người Lạ", unit_id="vp", roles=("submitter",)),
+]
+UPSTREAM_PASSWORD = "Mot-cua-SSO-2026"
+
+
+@asynccontextmanager
+async def broker_and_upstream(settings: Settings, tmp_path: Path, token_for: Callable[..., str], **upstream: Any
+                              ) -> AsyncIterator[tuple[Provider, str]]:
+    from reform_identity.config import Client
+
+    up_port, broker_port = free_port(), free_port()
+    callback = f"http://127.0.0.1:{broker_port}/upstream/callback"
+    up_settings = settings.model_copy(update={"service_name": "identity_up", "port": up_port,
+                                              "oidc_issuer": f"http://127.0.0.1:{up_port}",
+                                              "database": settings.database_name + "_up"})
+    up_runtime = build_runtime(up_settings)
+    up_app = build_app(up_runtime, config=identity_config(tmp_path / "up", clients=[
+        Client(client_id="reform-identity", redirect_uris=[callback], public=False)]))
+    up_app.state.port = up_port
+    broker_settings = settings.model_copy(update={"service_name": "identity", "port": broker_port,
+                                                  "oidc_issuer": f"http://127.0.0.1:{broker_port}",
+                                                  "database": settings.database_name + "_br"})
+    broker_runtime = build_runtime(broker_settings)
+    broker_app = build_app(broker_runtime, config=identity_config(
+        tmp_path / "br", upstream_issuer=f"http://127.0.0.1:{up_port}", **upstream))
+    broker_app.state.port = broker_port
+    async with served(up_app) as up_url, served(broker_app) as broker_url:
+        await append_directory(broker_runtime, *seed_payloads())
+        await append_directory(broker_runtime, *(OfficialRegistered(effective=DAY, official=o)
+                                                 for o in UPSTREAM_PEOPLE), commune=ELSEWHERE)
+        broker = Provider(broker_url, broker_runtime, broker_app)
+        await broker.wait_directory("lan")
+        up_admin = {"Authorization": f"Bearer {token_for(['administrator'], commune=ELSEWHERE)}"}
+        async with httpx.AsyncClient(base_url=up_url) as http:
+            for person in UPSTREAM_PEOPLE:
+                for _ in range(250):
+                    answer = await http.put(f"/api/v1/communes/{ELSEWHERE}/accounts/{person.official_id}/password",
+                                            json={"password": UPSTREAM_PASSWORD, "temporary": False}, headers=up_admin)
+                    if answer.status_code != 404:
+                        break
+                    await asyncio.sleep(0.02)
+                assert answer.status_code == 200, answer.text
+        yield broker, up_url
+
+
+async def through_upstream(broker: Provider, user: str, challenge: str) -> httpx.Response:
+    """A browser following the flow: the broker's /authorize, the upstream's sign-in page, back to the broker's
+    callback; the broker's last answer."""
+    async with httpx.AsyncClient(follow_redirects=False) as browser:
+        sent = await browser.get(f"{broker.url}/authorize", params={
+            "client_id": PORTAL.client_id, "redirect_uri": REDIRECT, "response_type": "code", "scope": "openid",
+            "state": "st-1", "nonce": "n-1", "code_challenge": challenge, "code_challenge_method": "S256"})
+        assert sent.status_code == 303, sent.text
+        page = await browser.get(sent.headers["location"])
+        assert page.status_code == 200 and 'action="/authorize"' in page.text, page.text
+        back = await browser.post(f"{sent.headers['location'].split('/authorize')[0]}/authorize", data={
+            "request_id": hidden(page.text, "request_id"), "csrf": hidden(page.text, "csrf"),
+            "username": user if "@" in user else f"{user}@{ELSEWHERE}", "password": UPSTREAM_PASSWORD})
+        assert back.status_code == 303 and back.headers["location"].startswith(f"{broker.url}/upstream/callback")
+        forged = await httpx.AsyncClient().get(back.headers["location"])  # another browser: no binding cookie
+        assert forged.status_code == 400
+        return await browser.get(back.headers["location"])
+
+
+async def test_an_upstream_provider_signs_in_and_the_directory_gives_the_roles(
+        settings: Settings, js: Any, token_for: Callable[..., str], tmp_path: Path) -> None:
+    async with broker_and_upstream(settings, tmp_path, token_for, upstream_client_secret="bi-mat-cua-nut",
+                                   upstream_commune=COMMUNE) as (broker, _):
+        verifier, challenge = pkce()
+        answer = await through_upstream(broker, "lan", challenge)
+        assert answer.status_code == 303, answer.text
+        tokens = await exchange(broker.url, code_of(answer), verifier)
+        assert tokens.status_code == 200, tokens.text
+        access = jwt.decode(tokens.json()["access_token"], options={"verify_signature": False})
+        assert (access["iss"], access["sub"], access["commune"]) == (broker.url, "lan", COMMUNE)
+        assert access["roles"] == ["submitter", "unit_head"]  # the broker's directory's, not the upstream's
+        async with httpx.AsyncClient(base_url=broker.url) as http:
+            info = await http.get("/userinfo", headers={"Authorization": f"Bearer {tokens.json()['access_token']}"})
+            assert info.status_code == 200 and info.json()["roles"] == ["submitter", "unit_head"]
+            typed = await http.post("/authorize", data={"request_id": "x", "csrf": "x", "username": "lan",
+                                                         "password": "x"})
+            assert typed.status_code == 400, "no password is typed at the broker"
+
+        unknown = await through_upstream(broker, "khach", pkce()[1])
+        assert unknown.status_code == 403 and "không ứng với cán bộ nào" in unknown.text
+        assert '<html lang="vi">' in unknown.text and 'role="alert"' in unknown.text
+        await append_directory(broker.runtime, OfficialLeft(effective=DAY, official_id="hung", reason="thôi việc"))
+        await broker.wait_directory("hung", present=False)
+        left = await through_upstream(broker, "hung", pkce()[1])
+        assert left.status_code == 403 and "không còn hiệu lực" in left.text
+        kinds = [(e["kind"], e["detail"].get("via")) for e in await audit(broker, token_for, subject="lan")]
+        assert ("sign_in", "upstream") in kinds
+
+
+async def test_the_upstream_claim_may_be_the_subject_and_the_commune_found_by_it(
+        settings: Settings, js: Any, token_for: Callable[..., str], tmp_path: Path) -> None:
+    async with broker_and_upstream(settings, tmp_path, token_for, upstream_subject_claim="sub") as (broker, up_url):
+        # a public client, no commune configured: the commune is the one whose directory knows the subject
+        async with httpx.AsyncClient(base_url=up_url) as http:
+            made = await http.put(f"/api/v1/communes/{COMMUNE}/accounts/ha/password", headers=admin(token_for),
+                                  json={"password": UPSTREAM_PASSWORD, "temporary": False})
+            assert made.status_code == 200, made.text
+        verifier, challenge = pkce()
+        answer = await through_upstream(broker, f"ha@{COMMUNE}", challenge)
+        assert answer.status_code == 303, answer.text
+        access = jwt.decode((await exchange(broker.url, code_of(answer), verifier)).json()["access_token"],
+                            options={"verify_signature": False})
+        assert (access["sub"], access["commune"], access["roles"]) == ("ha", COMMUNE, ["secretary"])
+        ambiguous = await through_upstream(broker, "lan", pkce()[1])  # lan is in two communes' directories
+        assert ambiguous.status_code == 403 and "nhiều cán bộ" in ambiguous.text

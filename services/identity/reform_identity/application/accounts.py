@@ -119,6 +119,43 @@ class Accounts:
         await self._audit.record("sign_in", must_change=must_change, **who)
         return SignInOutcome(True, principal=principal, must_change=must_change)
 
+    async def upstream_sign_in(self, claims: dict[str, Any], *, claim: str, commune_id: str | None, issuer: str,
+                               client_id: str | None, ip: str | None) -> SignInOutcome:
+        """A person the upstream provider vouched for (its ID token verified): the official of the directory
+        its `claim` names (an id, or an e-mail address), with the directory's roles today."""
+        value = claims.get(claim)
+        audit = {"client_id": client_id, "ip": ip, "via": "upstream", "upstream_issuer": issuer}
+        found = await self._match(str(value), claim, commune_id) if isinstance(value, str) and value else []
+        if len(found) != 1:
+            named = str(value)[:80] if value else None
+            reason = "unknown_account" if not found else "ambiguous"
+            await self._audit.record("sign_in_refused", commune_id=commune_id, subject=named, reason=reason,
+                                     claim=claim, **audit)
+            return SignInOutcome(False, "unknown" if not found else "ambiguous")
+        commune, official = found[0]
+        who = {"commune_id": commune, "subject": official.official_id, **audit}
+        principal = await self.principal(commune, official.official_id)
+        if principal is None:
+            reason = "left" if not official.active else "no_role"
+            await self._audit.record("sign_in_refused", reason=reason, **who)
+            return SignInOutcome(False, reason)
+        await self._audit.record("sign_in", must_change=False, **who)
+        return SignInOutcome(True, principal=principal)
+
+    async def _match(self, value: str, claim: str, commune_id: str | None) -> list[tuple[str, OfficialRecord]]:
+        today = self.today()
+        if claim != "email":
+            communes = [commune_id] if commune_id else await self._directory.communes_knowing(value)
+            found = [(c, (await self._directory.view(c)).official(value, today)) for c in communes]
+            return [(c, o) for c, o in found if o is not None]
+        communes = [commune_id] if commune_id else await self._directory.communes()
+        matches = []
+        for commune in communes:
+            view = await self._directory.view(commune)
+            matches += [(commune, o) for o in view.officials(today)
+                        if o.email and o.email.strip().lower() == value.strip().lower()]
+        return matches
+
     async def _failed(self, account: dict[str, Any], now: dt.datetime, who: dict[str, Any]) -> SignInOutcome:
         counted = await self._accounts.find_one_and_update(
             {"_id": account["_id"]}, {"$inc": {"failures": 1}}, return_document=ReturnDocument.AFTER)

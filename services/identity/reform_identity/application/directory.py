@@ -57,3 +57,6 @@ class DirectoryReader:
     async def communes_knowing(self, official_id: str) -> list[str]:
         found = self._db[KNOWN].find({"official_id": official_id})
         return sorted({str(doc["commune_id"]) async for doc in found})
+
+    async def communes(self) -> list[str]:
+        return sorted({str(doc["_id"]) async for doc in self._db[VIEWS].find({}, {"_id": 1})})

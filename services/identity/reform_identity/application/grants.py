@@ -116,7 +116,8 @@ class Grants:
         claims: dict[str, Any] = {
             "iss": self.issuer, "sub": principal.subject, "aud": client_id, "iat": now,
             "exp": now + dt.timedelta(seconds=self._config.id_token_seconds),
-            "auth_time": int(auth_time.timestamp()), "name": principal.name, "commune": principal.commune_id}
+            "auth_time": int(auth_time.timestamp()), "name": principal.name, "commune": principal.commune_id,
+            "preferred_username": principal.subject}
         if nonce:
             claims["nonce"] = nonce
         return self.sign(claims)
