@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import os
+import re
+import secrets
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
+from reform_identity.config import PORTAL
 from reform_node.demo import COMMUNE, load_demo, token
+from reform_node.demo_accounts import demo_accounts, demo_password, print_accounts
 from reform_node.node import SERVICES, CommuneNode, NodeConfig, wait_ready
 from reform_node.servers import free_port
 
@@ -76,6 +84,66 @@ def test_demo_data_loads_and_every_service_is_ready(node: CommuneNode) -> None:
     assert len(wait_for(lambda: httpx.get(
         f"{node.config.url('reporting')}/api/v1/communes/{COMMUNE}/initiatives/{report['initiatives'][-1]}",
         headers=auth(node, ["secretary"]))).json()["title"]) > 0
+
+
+def sign_in(identity_url: str, user: str, password: str) -> dict[str, Any]:
+    """The authorization code flow as a browser and the portal would run it (PKCE S256): the tokens."""
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+    redirect = PORTAL.redirect_uris[0]
+    with httpx.Client(base_url=identity_url, follow_redirects=False, timeout=10) as browser:
+        page = browser.get("/authorize", params={
+            "client_id": PORTAL.client_id, "redirect_uri": redirect, "response_type": "code", "scope": "openid",
+            "state": "s-1", "code_challenge": challenge, "code_challenge_method": "S256"})
+        assert page.status_code == 200, page.text
+        form = {name: re.search(rf'name="{name}" value="([^"]*)"', page.text).group(1)  # type: ignore[union-attr]
+                for name in ("request_id", "csrf")}
+        signed = browser.post("/authorize", data={**form, "username": user, "password": password})
+        assert signed.status_code == 303, signed.text
+        code = parse_qs(urlsplit(signed.headers["location"]).query)["code"][0]
+        tokens = browser.post("/token", data={"grant_type": "authorization_code", "code": code,
+                                              "redirect_uri": redirect, "client_id": PORTAL.client_id,
+                                              "code_verifier": verifier})
+    assert tokens.status_code == 200, tokens.text
+    body: dict[str, Any] = tokens.json()
+    return body
+
+
+def test_make_run_prints_one_account_per_role_and_a_printed_one_signs_in(
+        node: CommuneNode, capsys: pytest.CaptureFixture[str]) -> None:
+    accounts = demo_accounts(node.config)  # what `reform-node run` does once the demo is loaded
+    print_accounts(accounts, node.config.url("identity"), demo_password(node.config.data_dir), COMMUNE)
+    printed = capsys.readouterr().out
+    assert f"{node.config.url('identity')}" in printed
+    rows = {line.split()[0]: line.split() for line in printed.splitlines()
+            if line.startswith("  ") and len(line.split()) >= 3}
+    assert {"secretary", "submitter", "unit_head", "council_member", "council_chair", "chairman", "operator",
+            "administrator"} <= set(rows)
+    _, user, password = rows["secretary"][:3]
+    assert password.startswith("Demo-") and password == demo_password(node.config.data_dir)
+    tokens = sign_in(node.config.url("identity"), user, password)
+    bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
+    listed = httpx.get(f"{node.config.url('reporting')}/api/v1/communes/{COMMUNE}/initiatives", headers=bearer)
+    assert listed.status_code == 200, listed.text  # a real service verifies the RS256 token through the JWKS
+    _, head, _ = rows["unit_head"][:3]
+    roles = httpx.get(f"{node.config.url('identity')}/userinfo", headers={
+        "Authorization": f"Bearer {sign_in(node.config.url('identity'), head, password)['access_token']}"}).json()
+    assert "unit_head" in roles["roles"]  # by appointment in the directory, not a role typed anywhere
+
+
+def test_the_first_administrator_gets_a_one_time_password_on_the_nodes_machine(node: CommuneNode) -> None:
+    cfg = node.config
+    made = subprocess.run([sys.executable, "-m", "reform_node", "--data-dir", str(cfg.data_dir), "admin-password",
+                           "--official", "quan-tri", "--nats-port", str(cfg.nats_port), "--mongo-port",
+                           str(cfg.mongo_port)], capture_output=True, text=True, timeout=60)
+    assert made.returncode == 0, made.stderr[-2000:]
+    one_time = json.loads(made.stdout)["one_time_password"]
+    refused = subprocess.run([sys.executable, "-m", "reform_node", "--data-dir", str(cfg.data_dir), "admin-password",
+                              "--official", "nguyen-thi-lan", "--nats-port", str(cfg.nats_port), "--mongo-port",
+                              str(cfg.mongo_port)], capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2 and "administrator" in refused.stderr
+    with pytest.raises(AssertionError, match="Đổi mật khẩu"):
+        sign_in(cfg.url("identity"), "quan-tri", one_time)  # signs in, then must change it at once
 
 
 def test_an_initiative_posted_to_submission_appears_in_reporting_with_its_trace(node: CommuneNode) -> None:

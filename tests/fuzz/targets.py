@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import tempfile
 import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -17,6 +19,8 @@ from fastapi import FastAPI
 from reform_awards import bootstrap as awards
 from reform_directory import bootstrap as directory
 from reform_evaluation import bootstrap as evaluation
+from reform_identity import bootstrap as identity
+from reform_identity.config import IdentityConfig
 from reform_reporting import bootstrap as reporting
 from reform_shared.envelope import TOKEN_PATTERN
 from reform_shared.runtime import ServiceRuntime
@@ -26,7 +30,8 @@ from reform_submission import bootstrap as submission
 VN = dt.timezone(dt.timedelta(hours=7))
 NOW = dt.datetime(2026, 9, 10, 9, 0, tzinfo=VN)
 COMMUNE, CITY = "ninh-giang", "city"
-COMMUNE_ROLES = ["submitter", "unit_head", "secretary", "council_member", "council_chair", "chairman", "operator"]
+COMMUNE_ROLES = ["submitter", "unit_head", "secretary", "council_member", "council_chair", "chairman", "operator",
+                 "administrator"]
 CITY_ROLES = ["city_officer", "city_council", "operator"]
 BASE = f"/api/v1/communes/{COMMUNE}"
 
@@ -92,12 +97,22 @@ class Target:
         return self.build_app(self.build_runtime(settings)).openapi()
 
 
+IDENTITY = IdentityConfig(key_file=Path(tempfile.mkdtemp(prefix="reform-fuzz-identity-")) / "signing-keys.json",
+                          key_bits=2048, argon2_time_cost=1, argon2_memory_kib=1024, argon2_parallelism=1)
+"""Its keys in a temporary folder, and a cheap Argon2 (the tier measures the routes, not the hash)."""
+
+
+def identity_app(runtime: ServiceRuntime, clock: Any = None) -> FastAPI:
+    return identity.build_app(runtime, clock, IDENTITY)
+
+
 TARGETS: dict[str, Target] = {
     "submission": Target(submission.build_runtime, submission.build_app, seed_submission),
     "evaluation": Target(evaluation.build_runtime, evaluation.build_app, seed_evaluation),
     "awards": Target(awards.build_runtime, awards.build_app),
     "reporting": Target(reporting.build_runtime, reporting.build_app),
     "directory": Target(directory.build_runtime, directory.build_app),
+    "identity": Target(identity.build_runtime, identity_app),
 }
 
 

@@ -40,7 +40,7 @@ def load(name: str) -> schemathesis.BaseSchema:
     return schema
 
 
-submission, evaluation, awards, reporting, directory = (load(name) for name in TARGETS)
+submission, evaluation, awards, reporting, directory, identity = (load(name) for name in TARGETS)
 
 
 def fuzz(case: schemathesis.Case, node: Node, name: str) -> None:
@@ -76,3 +76,8 @@ def test_reporting(case: schemathesis.Case, node: Node) -> None:
 @directory.parametrize()
 def test_directory(case: schemathesis.Case, node: Node) -> None:
     fuzz(case, node, "directory")
+
+
+@identity.parametrize()
+def test_identity(case: schemathesis.Case, node: Node) -> None:
+    fuzz(case, node, "identity")

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from reform_node.demo import COMMUNE, load_demo, token
-from reform_node.demo_accounts import print_accounts
+from reform_node.demo_accounts import demo_accounts, demo_password, print_accounts
 from reform_node.demo_flow import advance_to_nominations
 from reform_node.federation import LocalFederation, Ports
 from reform_node.node import SERVICES, CommuneNode, NodeConfig
@@ -77,7 +77,8 @@ def run(args: argparse.Namespace) -> int:
         demo = token(settings, "demo-secretary", "Phạm Thu Hà", ["secretary", "operator"])
         print(f"\nDemo token (secretary + operator of {COMMUNE}, 30 days):\n{demo}\n")
         if "identity" in config.service_ports:
-            print_accounts([], config.url("identity"))
+            accounts = [] if args.no_demo else demo_accounts(config)
+            print_accounts(accounts, config.url("identity"), demo_password(config.data_dir), COMMUNE)
         print("Try:\n  curl -H \"Authorization: Bearer $TOKEN\" "
               f"{config.url('reporting')}/api/v1/communes/{COMMUNE}/initiatives")
         print("\nCtrl-C to stop (data is kept).", flush=True)
@@ -129,6 +130,9 @@ def run_federation(args: argparse.Namespace) -> int:
             secretary = token(node.settings(), "demo-secretary", "Thư ký", ["secretary", "operator"],
                               commune=commune)
             print(f"Token (secretary + operator of {commune}):\n{secretary}")
+            if "identity" in node.service_ports:
+                accounts = [] if args.no_demo else demo_accounts(node, commune, name)
+                print_accounts(accounts, node.url("identity"), demo_password(node.data_dir), commune)
         print("\nTry (city view of every commune; the nominations reached the city):\n"
               f"  curl -H \"Authorization: Bearer $CITY_TOKEN\" "
               f"{hub.url('evaluation')}/api/v1/city/nominations?year=2027\n"
@@ -146,6 +150,18 @@ def issue(args: argparse.Namespace) -> int:
     roles = [role.strip() for role in args.roles.split(",") if role.strip()]
     print(token(settings, args.sub, args.name, roles, commune=args.commune, ttl=dt.timedelta(days=args.days)))
     return 0
+
+
+def identity_console(args: argparse.Namespace) -> int:
+    """`reform-identity admin-password|rotate-key` on this node's data (its database and key file)."""
+    from reform_identity.config import IdentityConfig
+    from reform_identity.console import main as console
+
+    config = NodeConfig(data_dir=Path(args.data_dir), mongo_port=args.mongo_port, nats_port=args.nats_port)
+    identity = IdentityConfig(key_file=(config.data_dir / "identity" / "signing-keys.json").resolve())
+    argv = [args.command] + (["--commune", args.commune, "--official", args.official]
+                             if args.command == "admin-password" else [])
+    return console(argv, config.settings("identity"), identity)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -170,12 +186,21 @@ def main(argv: list[str] | None = None) -> None:
     token_parser.add_argument("--commune", default=COMMUNE)
     token_parser.add_argument("--roles", required=True, help="comma-separated roles")
     token_parser.add_argument("--days", type=int, default=30)
-    for command in (run_parser, fed_parser, token_parser):  # also after the command, as the README writes it
+    admin_parser = sub.add_parser("admin-password", help="a one-time password for an administrator of the "
+                                                         "directory (the node's running identity service's store)")
+    admin_parser.add_argument("--official", required=True, help="the official's id in the directory")
+    admin_parser.add_argument("--commune", default=COMMUNE)
+    rotate_parser = sub.add_parser("rotate-key", help="rotate the identity service's signing key")
+    for command in (admin_parser, rotate_parser):
+        command.add_argument("--nats-port", type=int, default=4222)
+        command.add_argument("--mongo-port", type=int, default=27017)
+    for command in (run_parser, fed_parser, token_parser, admin_parser, rotate_parser):  # also after the command
         command.add_argument("--data-dir", default=argparse.SUPPRESS, help="as before the command")
     args = parser.parse_args(argv)
     if args.command == "federation" and args.data_dir == "var/node":
         args.data_dir = "var/federation"
-    commands = {"run": run, "federation": run_federation, "token": issue}
+    commands = {"run": run, "federation": run_federation, "token": issue, "admin-password": identity_console,
+                "rotate-key": identity_console}
     sys.exit(commands[args.command](args))
 
 

@@ -7,9 +7,10 @@ from typing import Any
 from fastapi import FastAPI
 
 from reform_identity.adapters.keys import KeyStore
+from reform_identity.adapters.upstream import Upstream
 from reform_identity.application.accounts import Accounts
 from reform_identity.application.audit import AuditLog
-from reform_identity.application.directory_log import DirectoryLog, DirectoryReader
+from reform_identity.application.directory import DirectoryCopy, DirectoryReader
 from reform_identity.application.grants import Grants
 from reform_identity.application.requests import SignInRequests
 from reform_identity.config import IdentityConfig
@@ -27,7 +28,7 @@ DEFAULT_PORT = 8106
 
 
 def build_runtime(settings: Settings, run_projections: bool = True) -> ServiceRuntime:
-    return ServiceRuntime(settings, projections=(DirectoryLog(),), run_projections=run_projections)
+    return ServiceRuntime(settings, projections=(DirectoryCopy(),), run_projections=run_projections)
 
 
 def issuer_of(settings: Settings) -> str:
@@ -46,16 +47,20 @@ def build_app(runtime: ServiceRuntime, clock: Clock | None = None, config: Ident
         return kept[0].jwks() if kept else {"keys": []}
 
     async def wire(c: Connections) -> IdentityWiring:
-        keys = KeyStore(config.key_file, config.key_bits)
+        keys = config.keys()
         kept.append(keys)
         audit = AuditLog(c.db, clock)
         accounts = Accounts(c.db, DirectoryReader(c.db), audit, config, clock)
         grants = Grants(c.db, keys, accounts, audit, config, clock, issuer, settings.jwt_audience)
         await accounts.create_indexes()
         await grants.create_indexes()
+        upstream = None
+        if config.upstream_issuer:
+            secret = config.upstream_client_secret.get_secret_value() if config.upstream_client_secret else None
+            upstream = Upstream(config.upstream_issuer, config.upstream_client_id, secret, config.upstream_scope)
         return IdentityWiring(config, issuer, keys, accounts, grants, audit,
                               SignInRequests(c.db, clock, config.sign_in_request_seconds),
-                              production=settings.environment == "production")
+                              production=settings.environment == "production", upstream=upstream)
 
     app = create_app(runtime, [oidc_router, admin_router], title="Dịch vụ đăng nhập (identity)", wire=wire)
     app.state.clock = clock

@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import BaseModel, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from reform_identity.adapters.keys import KeyStore
+
 
 class Client(BaseModel):
     """A relying party registered in configuration: its redirect URIs are matched exactly."""
@@ -50,10 +52,25 @@ class IdentityConfig(BaseSettings):
     """An external OpenID Connect provider (Keycloak, the city's SSO): sign-in is sent there, the identity
     service maps the upstream subject to an official of the directory and issues its own tokens."""
     upstream_client_id: str = "reform-identity"
+    """This service's client id at the upstream provider (its redirect URI there: `<issuer>/upstream/callback`)."""
     upstream_client_secret: SecretStr | None = None
+    """Set: a confidential client (client_secret_basic); unset: a public one (PKCE only)."""
     upstream_subject_claim: Literal["preferred_username", "email", "sub"] = "preferred_username"
+    """The upstream ID token's claim naming the official: their id in the directory (preferred_username, sub),
+    or their e-mail address as the directory has it (email)."""
     upstream_commune: str | None = None
-    """The commune whose directory upstream users are looked up in (the node's commune)."""
+    """The commune whose directory upstream users are looked up in (the node's commune); unset: every commune
+    this service knows, when exactly one has the official."""
+    upstream_scope: str = "openid profile email"
+
+    @property
+    def key_keep_seconds(self) -> int:
+        """How long a retired signing key stays in the JWKS: the longest life of a token it signed, and a minute
+        of clock skew."""
+        return max(self.access_token_seconds, self.id_token_seconds) + 60
+
+    def keys(self) -> KeyStore:
+        return KeyStore(self.key_file, self.key_bits, self.key_keep_seconds)
 
     def client(self, client_id: str) -> Client | None:
         return next((c for c in self.clients if c.client_id == client_id), None)

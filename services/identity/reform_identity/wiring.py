@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from reform_identity.adapters.keys import KeyStore
+from reform_identity.adapters.upstream import Upstream
 from reform_identity.application.accounts import Accounts
 from reform_identity.application.audit import AuditLog
 from reform_identity.application.grants import Grants
@@ -22,3 +23,5 @@ class IdentityWiring:
     audit: AuditLog
     requests: SignInRequests
     production: bool
+    upstream: Upstream | None = None
+    """The external provider sign-in is sent to, when configured (REFORM_IDENTITY_UPSTREAM_ISSUER)."""

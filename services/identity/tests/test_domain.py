@@ -1,4 +1,5 @@
-"""The directory fold (who may sign in, with which roles, on which day) and the signing keys' file."""
+"""Who may sign in, with which roles, on which day (the shared directory fold, as identity reads it), the
+passwords and the signing keys' file."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from reform_identity.adapters.keys import KeyStore
-from reform_identity.domain.directory import Directory, grantable
 from reform_identity.domain.passwords import Passwords, policy_breaches
+from reform_identity.domain.roles import grantable
+from reform_shared.directory_view import DirectoryView
 from reform_shared.events.directory import (
     DirectoryImported,
     HeadEntry,
@@ -35,26 +37,26 @@ EVENTS = [
 
 
 def test_roles_and_headship_follow_the_effective_dates() -> None:
-    assert Directory.of(EVENTS, D1).effective_roles("lan") == ("submitter",)
-    assert Directory.of(EVENTS, D2).effective_roles("lan") == ("submitter", "secretary", "unit_head")
-    moved = Directory.of(EVENTS, D3)
-    assert moved.effective_roles("lan") == ("submitter", "secretary")  # a head who moves stops heading
-    official = moved.official("lan")
+    view = DirectoryView.fold(EVENTS)
+    assert view.effective_roles("lan", D1) == ("submitter",)
+    assert view.effective_roles("lan", D2) == ("submitter", "secretary", "unit_head")
+    assert view.effective_roles("lan", D3) == ("submitter", "secretary")  # a head who moves stops heading
+    official = view.official("lan", D3)
     assert official is not None and official.unit_id == "tt"
 
 
 def test_an_official_who_left_holds_no_role_and_a_vacated_unit_no_head() -> None:
-    left = Directory.of([*EVENTS[:2], OfficialLeft(effective=D3, official_id="lan")], D3)
-    official = left.official("lan")
-    assert official is not None and not official.active and left.effective_roles("lan") == ()
-    vacated = Directory.of([*EVENTS[:2], UnitHeadVacated(effective=D3, unit_id="vp")], D3)
-    assert vacated.effective_roles("lan") == ("submitter",)
+    left = DirectoryView.fold([*EVENTS[:2], OfficialLeft(effective=D3, official_id="lan", reason="nghỉ hưu")])
+    official = left.official("lan", D3)
+    assert official is not None and not official.active and left.effective_roles("lan", D3) == ()
+    vacated = DirectoryView.fold([*EVENTS[:2], UnitHeadVacated(effective=D3, unit_id="vp")])
+    assert vacated.effective_roles("lan", D3) == ("submitter",)
 
 
 def test_an_import_registers_and_appoints() -> None:
     imported = DirectoryImported(effective=D1, import_id="i1", officials=(LAN,),
                                  heads=(HeadEntry(unit_id="vp", official_id="lan"),))
-    assert Directory.of([imported], D1).effective_roles("lan") == ("submitter", "unit_head")
+    assert DirectoryView.fold([imported]).effective_roles("lan", D1) == ("submitter", "unit_head")
 
 
 def test_city_roles_are_granted_to_city_accounts_only() -> None:
@@ -78,7 +80,27 @@ def test_the_key_file_is_made_once_kept_0600_and_rotation_keeps_the_previous_key
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     again = KeyStore(path, 2048)
     assert again.current.kid == first.current.kid
+    kid = first.current.kid
     rotated = again.rotate()
     kids = [key["kid"] for key in KeyStore(path, 2048).jwks()["keys"]]
-    assert kids == [rotated.kid, first.current.kid]
+    assert kids == [rotated.kid, kid]
     assert all("d" not in key for key in again.jwks()["keys"]), "no private part published"
+
+
+def test_a_retired_key_stays_published_until_its_tokens_have_expired(tmp_path: Path) -> None:
+    now = [dt.datetime(2026, 1, 1, 8, 0, tzinfo=dt.UTC)]
+    path = tmp_path / "signing-keys.json"
+    keys = KeyStore(path, 2048, keep_seconds=660, now=lambda: now[0])
+    first = keys.current.kid
+    second = keys.rotate().kid
+    now[0] += dt.timedelta(seconds=600)
+    assert [k["kid"] for k in keys.jwks()["keys"]] == [second, first]
+    third = keys.rotate().kid  # two rotations within a token's life: both previous keys kept
+    assert [k["kid"] for k in keys.jwks()["keys"]] == [third, second, first]
+    now[0] += dt.timedelta(seconds=61)
+    assert [k["kid"] for k in keys.jwks()["keys"]] == [third, second]  # the first one's tokens have expired
+    assert keys.current.kid == third
+    other = KeyStore(path, 2048, keep_seconds=660, now=lambda: now[0])  # another process reads the same file
+    assert [k.kid for k in other.keys] == [third, second]
+    other.rotate()
+    assert keys.current.kid == other.current.kid, "the running service follows the file"

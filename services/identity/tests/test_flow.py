@@ -29,6 +29,7 @@ from reform_identity.config import PORTAL, IdentityConfig
 from reform_node.servers import free_port
 from reform_shared.commands import make_envelope
 from reform_shared.envelope import Actor, EventPayload
+from reform_shared.errors import Forbidden, NotFound
 from reform_shared.events.directory import (
     OfficialEntry,
     OfficialLeft,
@@ -421,3 +422,199 @@ async def test_a_service_answers_503_when_the_provider_is_unreachable(settings: 
         answer = await service.get(AWARDS, headers={"Authorization": f"Bearer {token}"})
     assert answer.status_code == 503 and answer.headers.get("retry-after")
     assert answer.json()["error"]["code"] == "service_unavailable"
+
+
+async def test_an_official_changes_their_password_of_their_own_accord(
+        idp: Provider, browser: Browser, token_for: Callable[..., str]) -> None:
+    verifier, challenge = pkce()
+    refresh = (await exchange(idp.url, await browser.code_for("hung", "Cay-tre-2026!", challenge), verifier)
+               ).json()["refresh_token"]
+    form = await browser.http.get("/account/password", params={"login_hint": "hung"})
+    assert form.status_code == 200 and '<html lang="vi">' in form.text and 'value="hung"' in form.text
+    for name in ("username", "current_password", "new_password", "confirm_password"):
+        assert f'for="{name}"' in form.text
+    fields = {"request_id": hidden(form.text, "request_id"), "csrf": hidden(form.text, "csrf"), "username": "hung"}
+
+    async def post(current: str, new: str, confirm: str) -> httpx.Response:
+        return await browser.http.post("/account/password", data={
+            **fields, "current_password": current, "new_password": new, "confirm_password": confirm})
+
+    wrong = await post("not-it", "Lua-chin-2026", "Lua-chin-2026")
+    assert wrong.status_code == 401 and 'aria-describedby="current_password-error"' in wrong.text
+    differ = await post("Cay-tre-2026!", "Lua-chin-2026", "Lua-chin-2027")
+    assert differ.status_code == 422 and 'id="confirm_password-error"' in differ.text
+    weak = await post("Cay-tre-2026!", "hung-2026-abc", "hung-2026-abc")
+    assert weak.status_code == 422 and 'aria-describedby="new_password-hint new_password-error"' in weak.text
+    assert "tên đăng nhập" in weak.text
+    done = await post("Cay-tre-2026!", "Lua-chin-2026", "Lua-chin-2026")
+    assert done.status_code == 200 and "Đã đổi mật khẩu" in done.text, done.text
+    replayed = await post("Lua-chin-2026", "Lua-chin-2027", "Lua-chin-2027")
+    assert replayed.status_code == 400, "the form is used once"
+    assert (await browser.sign_in(await browser.open_sign_in(challenge), "hung", "Cay-tre-2026!")).status_code == 401
+    assert await browser.code_for("hung", "Lua-chin-2026", challenge)
+    async with httpx.AsyncClient(base_url=idp.url) as http:
+        revoked = await http.post("/token", data={"grant_type": "refresh_token", "client_id": PORTAL.client_id,
+                                                  "refresh_token": refresh})
+    assert revoked.status_code == 400, "the other sessions are signed out"
+    changes = await audit(idp, token_for, subject="hung", kind="password_changed")
+    assert changes and changes[0]["detail"]["via"] == "self"
+    assert "Lua-chin" not in str(await audit(idp, token_for, subject="hung"))
+
+
+async def test_the_console_sets_the_first_administrators_one_time_password(
+        idp: Provider, browser: Browser, token_for: Callable[..., str]) -> None:
+    from reform_identity.console import admin_password
+
+    config = idp.app.state.wiring.config
+    settings = idp.runtime.settings
+    with pytest.raises(Forbidden):
+        await admin_password(settings, config, COMMUNE, "lan")  # not an administrator in the directory
+    with pytest.raises(NotFound):
+        await admin_password(settings, config, COMMUNE, "nobody")
+    made = await admin_password(settings, config, COMMUNE, "quan-tri")
+    assert made["must_change"] is True
+    page = await browser.sign_in(await browser.open_sign_in(pkce()[1]), "quan-tri", made["one_time_password"])
+    assert page.status_code == 200 and 'action="/password"' in page.text  # to be changed at once
+    resets = await audit(idp, token_for, subject="quan-tri", kind="password_reset")
+    assert resets[0]["detail"]["via"] == "console" and resets[0]["by"].startswith("console")
+    assert made["one_time_password"] not in str(resets)
+
+
+async def test_a_rotated_key_signs_new_tokens_and_the_previous_one_stays_published(
+        idp: Provider, browser: Browser) -> None:
+    from reform_identity.console import rotate_key
+
+    verifier, challenge = pkce()
+    before = (await exchange(idp.url, await browser.code_for("lan", "Hoa-sen-2026!", challenge), verifier)).json()
+    old_kid = jwt.get_unverified_header(before["access_token"])["kid"]
+    rotated = await rotate_key(idp.runtime.settings, idp.app.state.wiring.config)  # another process, same file
+    assert rotated["previous"] == old_kid and rotated["published"] == [rotated["kid"], old_kid]
+    async with httpx.AsyncClient(base_url=idp.url) as http:
+        published = [k["kid"] for k in (await http.get("/jwks.json")).json()["keys"]]
+        assert published == [rotated["kid"], old_kid]
+        old = await http.get("/userinfo", headers={"Authorization": f"Bearer {before['access_token']}"})
+        assert old.status_code == 200, "a token of the previous key is good until it expires"
+    verifier, challenge = pkce()
+    after = (await exchange(idp.url, await browser.code_for("lan", "Hoa-sen-2026!", challenge), verifier)).json()
+    assert jwt.get_unverified_header(after["access_token"])["kid"] == rotated["kid"]
+    async with httpx.AsyncClient(base_url=idp.url) as http:
+        new = await http.get("/userinfo", headers={"Authorization": f"Bearer {after['access_token']}"})
+    assert new.status_code == 200
+
+
+# -- brokering an external provider: a second identity instance plays the city's single sign-on --
+
+ELSEWHERE = "an-lao"
+UPSTREAM_PEOPLE = [  # the upstream's own people (another commune's directory on the same stream)
+    OfficialEntry(official_id="lan", full_name="Nguyễn Thị Lan", unit_id="vp", roles=("submitter",)),
+    OfficialEntry(official_id="hung", full_name="Trần Văn Hùng", unit_id="vp", roles=("submitter",)),
+    OfficialEntry(official_id="khach", full_name="Người Lạ", unit_id="vp", roles=("submitter",)),
+]
+UPSTREAM_PASSWORD = "Mot-cua-SSO-2026"
+
+
+@asynccontextmanager
+async def broker_and_upstream(settings: Settings, tmp_path: Path, token_for: Callable[..., str], **upstream: Any
+                              ) -> AsyncIterator[tuple[Provider, str]]:
+    from reform_identity.config import Client
+
+    up_port, broker_port = free_port(), free_port()
+    callback = f"http://127.0.0.1:{broker_port}/upstream/callback"
+    up_settings = settings.model_copy(update={"service_name": "identity_up", "port": up_port,
+                                              "oidc_issuer": f"http://127.0.0.1:{up_port}",
+                                              "database": settings.database_name + "_up"})
+    up_runtime = build_runtime(up_settings)
+    up_app = build_app(up_runtime, config=identity_config(tmp_path / "up", clients=[
+        Client(client_id="reform-identity", redirect_uris=[callback], public=False)]))
+    up_app.state.port = up_port
+    broker_settings = settings.model_copy(update={"service_name": "identity", "port": broker_port,
+                                                  "oidc_issuer": f"http://127.0.0.1:{broker_port}",
+                                                  "database": settings.database_name + "_br"})
+    broker_runtime = build_runtime(broker_settings)
+    broker_app = build_app(broker_runtime, config=identity_config(
+        tmp_path / "br", upstream_issuer=f"http://127.0.0.1:{up_port}", **upstream))
+    broker_app.state.port = broker_port
+    async with served(up_app) as up_url, served(broker_app) as broker_url:
+        await append_directory(broker_runtime, *seed_payloads())
+        await append_directory(broker_runtime, *(OfficialRegistered(effective=DAY, official=o)
+                                                 for o in UPSTREAM_PEOPLE), commune=ELSEWHERE)
+        broker = Provider(broker_url, broker_runtime, broker_app)
+        await broker.wait_directory("lan")
+        up_admin = {"Authorization": f"Bearer {token_for(['administrator'], commune=ELSEWHERE)}"}
+        async with httpx.AsyncClient(base_url=up_url) as http:
+            for person in UPSTREAM_PEOPLE:
+                for _ in range(250):
+                    answer = await http.put(f"/api/v1/communes/{ELSEWHERE}/accounts/{person.official_id}/password",
+                                            json={"password": UPSTREAM_PASSWORD, "temporary": False}, headers=up_admin)
+                    if answer.status_code != 404:
+                        break
+                    await asyncio.sleep(0.02)
+                assert answer.status_code == 200, answer.text
+        yield broker, up_url
+
+
+async def through_upstream(broker: Provider, user: str, challenge: str) -> httpx.Response:
+    """A browser following the flow: the broker's /authorize, the upstream's sign-in page, back to the broker's
+    callback; the broker's last answer."""
+    async with httpx.AsyncClient(follow_redirects=False) as browser:
+        sent = await browser.get(f"{broker.url}/authorize", params={
+            "client_id": PORTAL.client_id, "redirect_uri": REDIRECT, "response_type": "code", "scope": "openid",
+            "state": "st-1", "nonce": "n-1", "code_challenge": challenge, "code_challenge_method": "S256"})
+        assert sent.status_code == 303, sent.text
+        page = await browser.get(sent.headers["location"])
+        assert page.status_code == 200 and 'action="/authorize"' in page.text, page.text
+        back = await browser.post(f"{sent.headers['location'].split('/authorize')[0]}/authorize", data={
+            "request_id": hidden(page.text, "request_id"), "csrf": hidden(page.text, "csrf"),
+            "username": user if "@" in user else f"{user}@{ELSEWHERE}", "password": UPSTREAM_PASSWORD})
+        assert back.status_code == 303 and back.headers["location"].startswith(f"{broker.url}/upstream/callback")
+        forged = await httpx.AsyncClient().get(back.headers["location"])  # another browser: no binding cookie
+        assert forged.status_code == 400
+        return await browser.get(back.headers["location"])
+
+
+async def test_an_upstream_provider_signs_in_and_the_directory_gives_the_roles(
+        settings: Settings, js: Any, token_for: Callable[..., str], tmp_path: Path) -> None:
+    async with broker_and_upstream(settings, tmp_path, token_for, upstream_client_secret="bi-mat-cua-nut",
+                                   upstream_commune=COMMUNE) as (broker, _):
+        verifier, challenge = pkce()
+        answer = await through_upstream(broker, "lan", challenge)
+        assert answer.status_code == 303, answer.text
+        tokens = await exchange(broker.url, code_of(answer), verifier)
+        assert tokens.status_code == 200, tokens.text
+        access = jwt.decode(tokens.json()["access_token"], options={"verify_signature": False})
+        assert (access["iss"], access["sub"], access["commune"]) == (broker.url, "lan", COMMUNE)
+        assert access["roles"] == ["submitter", "unit_head"]  # the broker's directory's, not the upstream's
+        async with httpx.AsyncClient(base_url=broker.url) as http:
+            info = await http.get("/userinfo", headers={"Authorization": f"Bearer {tokens.json()['access_token']}"})
+            assert info.status_code == 200 and info.json()["roles"] == ["submitter", "unit_head"]
+            typed = await http.post("/authorize", data={"request_id": "x", "csrf": "x", "username": "lan",
+                                                         "password": "x"})
+            assert typed.status_code == 400, "no password is typed at the broker"
+
+        unknown = await through_upstream(broker, "khach", pkce()[1])
+        assert unknown.status_code == 403 and "không ứng với cán bộ nào" in unknown.text
+        assert '<html lang="vi">' in unknown.text and 'role="alert"' in unknown.text
+        await append_directory(broker.runtime, OfficialLeft(effective=DAY, official_id="hung", reason="thôi việc"))
+        await broker.wait_directory("hung", present=False)
+        left = await through_upstream(broker, "hung", pkce()[1])
+        assert left.status_code == 403 and "không còn hiệu lực" in left.text
+        kinds = [(e["kind"], e["detail"].get("via")) for e in await audit(broker, token_for, subject="lan")]
+        assert ("sign_in", "upstream") in kinds
+
+
+async def test_the_upstream_claim_may_be_the_subject_and_the_commune_found_by_it(
+        settings: Settings, js: Any, token_for: Callable[..., str], tmp_path: Path) -> None:
+    async with broker_and_upstream(settings, tmp_path, token_for, upstream_subject_claim="sub") as (broker, up_url):
+        # a public client, no commune configured: the commune is the one whose directory knows the subject
+        async with httpx.AsyncClient(base_url=up_url) as http:
+            made = await http.put(f"/api/v1/communes/{COMMUNE}/accounts/ha/password", headers=admin(token_for),
+                                  json={"password": UPSTREAM_PASSWORD, "temporary": False})
+            assert made.status_code == 200, made.text
+        verifier, challenge = pkce()
+        answer = await through_upstream(broker, f"ha@{COMMUNE}", challenge)
+        assert answer.status_code == 303, answer.text
+        access = jwt.decode((await exchange(broker.url, code_of(answer), verifier)).json()["access_token"],
+                            options={"verify_signature": False})
+        assert (access["sub"], access["commune"], access["roles"]) == ("ha", COMMUNE, ["secretary"])
+        ambiguous = await through_upstream(broker, "lan", pkce()[1])  # lan is in two communes' directories
+        assert ambiguous.status_code == 403 and "nhiều cán bộ" in ambiguous.text

@@ -18,7 +18,8 @@ from reform_shared.ids import Clock, new_id
 AUDIT = "audit"
 DURABLE = WriteConcern(w="majority", j=True)
 KINDS = ("sign_in", "sign_in_failed", "sign_in_refused", "locked", "unlocked", "password_reset",
-         "password_changed", "token_issued", "token_refused", "refresh_reused", "signed_out",
+         "password_changed", "password_change_failed", "key_rotated", "token_issued", "token_refused",
+         "refresh_reused", "signed_out",
          "service_account_created", "service_account_disabled")
 
 

@@ -25,7 +25,7 @@ from reform_identity.adapters.keys import KeyStore
 from reform_identity.application.accounts import Accounts, Principal
 from reform_identity.application.audit import DURABLE, AuditLog
 from reform_identity.config import IdentityConfig
-from reform_identity.domain.directory import grantable
+from reform_identity.domain.roles import grantable
 from reform_shared.auth.tokens import CITY_ROLES
 from reform_shared.errors import Forbidden, InvalidInput, NotFound
 from reform_shared.ids import Clock, new_id
@@ -116,7 +116,8 @@ class Grants:
         claims: dict[str, Any] = {
             "iss": self.issuer, "sub": principal.subject, "aud": client_id, "iat": now,
             "exp": now + dt.timedelta(seconds=self._config.id_token_seconds),
-            "auth_time": int(auth_time.timestamp()), "name": principal.name, "commune": principal.commune_id}
+            "auth_time": int(auth_time.timestamp()), "name": principal.name, "commune": principal.commune_id,
+            "preferred_username": principal.subject}
         if nonce:
             claims["nonce"] = nonce
         return self.sign(claims)

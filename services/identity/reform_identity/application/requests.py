@@ -39,6 +39,19 @@ class SignInRequests:
             return None
         return doc
 
+    async def find_upstream(self, state: str, binding: str | None) -> dict[str, Any] | None:
+        """The pending request the upstream provider answers (by its `state`), in the browser that began it
+        (the binding cookie is the request's CSRF token)."""
+        if not state or not binding:
+            return None
+        doc = await self._requests.find_one({"upstream.state": state})
+        if doc is None:
+            return None
+        expires = doc["expires_at"] if doc["expires_at"].tzinfo else doc["expires_at"].replace(tzinfo=dt.UTC)
+        if expires < self._clock.now() or not hmac.compare_digest(doc["csrf"], binding):
+            return None
+        return doc
+
     async def update(self, request_id: str, **fields: Any) -> None:
         await self._requests.update_one({"_id": request_id}, {"$set": fields})
 

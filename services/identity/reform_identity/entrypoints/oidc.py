@@ -11,7 +11,9 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import logging
 import re
+import secrets
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit
@@ -19,14 +21,16 @@ from urllib.parse import urlencode, urlsplit
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from reform_identity.adapters.upstream import Upstream, UpstreamError
 from reform_identity.application.accounts import SignInOutcome
-from reform_identity.application.grants import GrantError
+from reform_identity.application.grants import GrantError, s256
 from reform_identity.entrypoints import pages
 from reform_identity.entrypoints.pages import FieldError
 from reform_identity.wiring import IdentityWiring
 from reform_shared.errors import InvalidInput
 from reform_shared.http.deps import ActorDep, wiring_of
 
+log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 Wired = Annotated[IdentityWiring, Depends(wiring_of(IdentityWiring))]
 STATIC = Path(__file__).parent / "static"
@@ -61,7 +65,7 @@ async def discovery(w: Wired) -> dict[str, Any]:
         "code_challenge_methods_supported": ["S256"], "scopes_supported": list(SCOPES),
         "token_endpoint_auth_methods_supported": ["none", "client_secret_basic", "client_secret_post"],
         "claims_supported": ["sub", "name", "commune", "roles", "unit", "iss", "aud", "exp", "iat", "jti",
-                             "nonce", "auth_time"],
+                             "nonce", "auth_time", "preferred_username"],
         "ui_locales_supported": ["vi", "en"],
     }
 
@@ -105,10 +109,106 @@ async def authorize(request: Request, w: Wired) -> Response:
     params = {"client_id": client.client_id, "redirect_uri": redirect_uri, "state": state, "nonce": q.get("nonce"),
               "scope": " ".join(s for s in scope.split() if s in SCOPES), "code_challenge": challenge}
     pending = await w.requests.open(params)
+    if w.upstream is not None:
+        return await to_upstream(request, w, w.upstream, pending)
     response = html(pages.sign_in_page(request_id=pending["_id"], csrf=pending["csrf"],
                                        client_name=client.name or client.client_id,
                                        user_name=q.get("login_hint", "")[:80]))
     set_csrf(response, pending["csrf"], request)
+    return response
+
+
+OUTCOMES_LEFT = ("Tài khoản không còn hiệu lực (cán bộ đã thôi công tác).", "the account is no longer valid (the "
+                 "official has left).", 403)
+OUTCOMES_NO_ROLE = ("Tài khoản chưa được giao vai trò nào trong hệ thống; liên hệ văn phòng xã/phường.",
+                    "the account holds no role in this system; ask the commune's office.", 403)
+OUTCOMES: dict[str, tuple[str, str, int]] = {
+    "bad_credentials": ("Tên đăng nhập hoặc mật khẩu không đúng.", "the user name or password is wrong.", 401),
+    "locked": ("Tài khoản tạm khóa do nhập sai mật khẩu nhiều lần. Hãy thử lại sau {minutes} phút hoặc liên hệ quản "
+               "trị viên để mở khóa.", "the account is locked after repeated wrong passwords; try again in {minutes} "
+               "minutes or ask the administrator to unlock it.", 403),
+    "left": OUTCOMES_LEFT,
+    "no_role": OUTCOMES_NO_ROLE,
+}
+
+
+async def to_upstream(request: Request, w: IdentityWiring, upstream: Upstream, pending: dict[str, Any]) -> Response:
+    """Sign-in is the upstream provider's: the browser goes there with a state, nonce and PKCE of our own."""
+    state, nonce, verifier = secrets.token_urlsafe(24), secrets.token_urlsafe(24), secrets.token_urlsafe(48)
+    try:
+        target = await upstream.authorization_url(redirect_uri=f"{w.issuer}{UPSTREAM_CALLBACK}", state=state,
+                                                  nonce=nonce, challenge=s256(verifier),
+                                                  login_hint=request.query_params.get("login_hint"))
+    except UpstreamError:
+        log.warning("upstream provider %s unreachable", upstream.issuer, exc_info=True)
+        return upstream_page(*UPSTREAM_DOWN)
+    await w.requests.update(pending["_id"], upstream={"state": state, "nonce": nonce, "verifier": verifier})
+    response = RedirectResponse(target, status_code=303, headers={"Cache-Control": "no-store"})
+    # Lax, not Strict: the upstream sends the browser back with a top-level GET from its own site.
+    response.set_cookie(UPSTREAM_COOKIE, pending["csrf"], httponly=True, samesite="lax", path=UPSTREAM_CALLBACK,
+                        secure=request.url.scheme == "https", max_age=w.config.sign_in_request_seconds)
+    return response
+
+
+UPSTREAM_CALLBACK = "/upstream/callback"
+UPSTREAM_COOKIE = "reform_upstream"
+UPSTREAM_DOWN = ("Không kết nối được với hệ thống đăng nhập tập trung. Hãy thử lại sau ít phút.",
+                 "the single sign-on provider cannot be reached or did not vouch for you; try again in a few minutes.",
+                 502)
+UPSTREAM_REFUSED: dict[str, tuple[str, str, int]] = {
+    "unknown": ("Tài khoản đăng nhập tập trung của bạn không ứng với cán bộ nào trong danh bạ của xã/phường. Hãy liên "
+                "hệ văn phòng xã/phường để được bổ sung vào danh bạ.",
+                "your single sign-on account matches no official in the commune's directory; ask the commune's "
+                "office to add you.", 403),
+    "ambiguous": ("Tài khoản đăng nhập tập trung của bạn ứng với nhiều cán bộ trong danh bạ; hãy liên hệ văn phòng "
+                  "xã/phường.", "your single sign-on account matches several officials; ask the commune's office.",
+                  403),
+    "left": OUTCOMES_LEFT,
+    "no_role": OUTCOMES_NO_ROLE,
+}
+
+
+def upstream_page(vi: str, en: str, status: int) -> HTMLResponse:
+    return html(pages.message_page("Không đăng nhập được", "Could not sign in", vi, en), status)
+
+
+@router.get(UPSTREAM_CALLBACK)
+async def upstream_callback(request: Request, w: Wired) -> Response:
+    """The upstream provider's answer: its code exchanged, its ID token verified, the person mapped to an official
+    of the directory, and a code of ours for the application that asked."""
+    q = request.query_params
+    upstream = w.upstream
+    pending = await w.requests.find_upstream(q.get("state", ""), request.cookies.get(UPSTREAM_COOKIE))
+    if upstream is None or pending is None:
+        return bad_request_page("Phiên đăng nhập đã hết hạn hoặc không hợp lệ. Hãy quay lại ứng dụng và đăng nhập lại.",
+                                "the sign-in session expired or is invalid; go back to the application and retry.")
+    await w.requests.close(pending["_id"])
+    if q.get("error") or not q.get("code"):
+        await w.audit.record("sign_in_failed", commune_id=None, subject=None, client_id=pending["client_id"],
+                             ip=ip_of(request), reason="upstream_error", via="upstream",
+                             error=str(q.get("error", "no_code"))[:80])
+        return upstream_page("Hệ thống đăng nhập tập trung đã không xác nhận bạn. Hãy quay lại ứng dụng và thử lại.",
+                             "the single sign-on provider did not sign you in; go back to the application and retry.",
+                             403)
+    kept = pending["upstream"]
+    try:
+        answer = await upstream.exchange(code=q["code"], redirect_uri=f"{w.issuer}{UPSTREAM_CALLBACK}",
+                                         verifier=kept["verifier"])
+        claims = await upstream.verify_id_token(answer["id_token"], kept["nonce"])
+    except UpstreamError as exc:
+        await w.audit.record("sign_in_failed", commune_id=None, subject=None, client_id=pending["client_id"],
+                             ip=ip_of(request), reason="upstream_unverified", via="upstream", error=str(exc)[:200])
+        return upstream_page(*UPSTREAM_DOWN)
+    outcome = await w.accounts.upstream_sign_in(claims, claim=w.config.upstream_subject_claim,
+                                                commune_id=w.config.upstream_commune, issuer=upstream.issuer,
+                                                client_id=pending["client_id"], ip=ip_of(request))
+    if not outcome.ok or outcome.principal is None:
+        return upstream_page(*UPSTREAM_REFUSED.get(outcome.reason, UPSTREAM_REFUSED["unknown"]))
+    code = await w.grants.issue_code(outcome.principal, client_id=pending["client_id"],
+                                     redirect_uri=pending["redirect_uri"], code_challenge=pending["code_challenge"],
+                                     nonce=pending.get("nonce"), scope=pending["scope"], auth_time=w.grants.now())
+    response = redirect_to(pending["redirect_uri"], code=code, state=pending.get("state"))
+    response.delete_cookie(UPSTREAM_COOKIE, path=UPSTREAM_CALLBACK)
     return response
 
 
@@ -117,24 +217,12 @@ def set_csrf(response: Response, token: str, request: Request) -> None:
                         secure=request.url.scheme == "https", max_age=3600)
 
 
-OUTCOMES: dict[str, tuple[str, str, int]] = {
-    "bad_credentials": ("Tên đăng nhập hoặc mật khẩu không đúng.", "the user name or password is wrong.", 401),
-    "locked": ("Tài khoản tạm khóa do nhập sai mật khẩu nhiều lần. Hãy thử lại sau {minutes} phút hoặc liên hệ quản "
-               "trị viên để mở khóa.", "the account is locked after repeated wrong passwords; try again in {minutes} "
-               "minutes or ask the administrator to unlock it.", 403),
-    "left": ("Tài khoản không còn hiệu lực (cán bộ đã thôi công tác).", "the account is no longer valid (the "
-             "official has left).", 403),
-    "no_role": ("Tài khoản chưa được giao vai trò nào trong hệ thống; liên hệ văn phòng xã/phường.",
-                "the account holds no role in this system; ask the commune's office.", 403),
-}
-
-
 @router.post("/authorize")
 async def sign_in(request: Request, w: Wired, request_id: Annotated[str, Form(max_length=100)] = "",
                   csrf: Annotated[str, Form(max_length=100)] = "", username: Annotated[str, Form(max_length=200)] = "",
                   password: Annotated[str, Form(max_length=1000)] = "") -> Response:
     pending = await w.requests.find(request_id, csrf, request.cookies.get(CSRF_COOKIE))
-    if pending is None:
+    if pending is None or w.upstream is not None:  # with an upstream provider, no password is typed here
         return bad_request_page("Phiên đăng nhập đã hết hạn hoặc không hợp lệ. Hãy quay lại ứng dụng và đăng nhập lại.",
                                 "the sign-in session expired or is invalid; go back to the application and retry.")
     client = w.config.client(pending["client_id"])
@@ -208,6 +296,64 @@ async def change_password(request: Request, w: Wired, request_id: Annotated[str,
                                      code_challenge=pending["code_challenge"], nonce=pending.get("nonce"),
                                      scope=pending["scope"], auth_time=auth_time)
     return redirect_to(pending["redirect_uri"], code=code, state=pending.get("state"))
+
+
+@router.get("/account/password")
+async def own_password_form(request: Request, w: Wired) -> Response:
+    """The voluntary password change (the portal links here with login_hint): current password, new one twice."""
+    pending = await w.requests.open({"purpose": "own_password"})
+    response = html(pages.own_password_page(request_id=pending["_id"], csrf=pending["csrf"],
+                                            user_name=request.query_params.get("login_hint", "")[:80],
+                                            min_length=w.config.min_password_length))
+    set_csrf(response, pending["csrf"], request)
+    return response
+
+
+@router.post("/account/password")
+async def own_password(request: Request, w: Wired, request_id: Annotated[str, Form(max_length=100)] = "",
+                       csrf: Annotated[str, Form(max_length=100)] = "",
+                       username: Annotated[str, Form(max_length=200)] = "",
+                       current_password: Annotated[str, Form(max_length=1000)] = "",
+                       new_password: Annotated[str, Form(max_length=1000)] = "",
+                       confirm_password: Annotated[str, Form(max_length=1000)] = "") -> Response:
+    pending = await w.requests.find(request_id, csrf, request.cookies.get(CSRF_COOKIE))
+    if pending is None or pending.get("purpose") != "own_password":
+        return bad_request_page("Phiên đổi mật khẩu đã hết hạn hoặc không hợp lệ. Hãy mở lại trang đổi mật khẩu.",
+                                "the password-change form expired or is invalid; open the page again.")
+
+    def again(errors: list[FieldError], status: int) -> HTMLResponse:
+        return html(pages.own_password_page(request_id=request_id, csrf=csrf, user_name=username,
+                                            min_length=w.config.min_password_length, errors=errors), status)
+
+    errors = [FieldError(name, vi, en) for name, value, vi, en in (
+        ("username", username.strip(), "Hãy nhập tên đăng nhập", "enter your user name"),
+        ("current_password", current_password, "Hãy nhập mật khẩu hiện tại", "enter your current password"),
+        ("new_password", new_password, "Hãy nhập mật khẩu mới", "enter the new password")) if not value]
+    if new_password and new_password != confirm_password:
+        errors.append(FieldError("confirm_password", "Hai mật khẩu nhập không giống nhau", "the two passwords differ"))
+    if errors:
+        return again(errors, 422)
+    try:
+        outcome = await w.accounts.change_own_password(username, current_password, new_password, ip=ip_of(request))
+    except InvalidInput as exc:
+        return again([FieldError("new_password", exc.message_vi, exc.message_en)], 422)
+    if not outcome.ok:
+        vi, en, status = OUTCOMES.get(outcome.reason, OUTCOMES["bad_credentials"])
+        if outcome.reason == "bad_credentials":
+            vi, en = "Tên đăng nhập hoặc mật khẩu hiện tại không đúng.", "the user name or current password is wrong."
+        minutes = str(w.config.lockout_minutes)
+        if outcome.locked_until is not None:
+            minutes = str(max(1, int((outcome.locked_until - w.grants.now()).total_seconds() // 60) + 1))
+        field = "current_password" if outcome.reason == "bad_credentials" else "username"
+        return again([FieldError(field, vi.format(minutes=minutes), en.format(minutes=minutes))], status)
+    assert outcome.principal is not None
+    await w.requests.close(request_id)
+    await w.grants.revoke_subject(outcome.principal.commune_id, outcome.principal.subject)
+    return html(pages.message_page("Đã đổi mật khẩu", "Password changed",
+                                   "Mật khẩu của bạn đã được đổi. Các phiên đăng nhập khác đã được đăng xuất; lần sau "
+                                   "hãy đăng nhập bằng mật khẩu mới.",
+                                   "Your password was changed. Your other sessions were signed out; sign in with the "
+                                   "new password next time."))
 
 
 def oauth_error(error: GrantError) -> JSONResponse:

@@ -142,3 +142,26 @@ def message_page(title_vi: str, title_en: str, vi: str, en: str) -> str:
     body = (f'<h1>{escape(title_vi)} <span class="en" lang="en">({escape(title_en)})</span></h1>'
             f'<div role="alert"><p>{escape(vi)}</p><p class="en" lang="en">{escape(en)}</p></div>')
     return page(title_vi, title_en, body)
+
+
+def own_password_page(*, request_id: str, csrf: str, user_name: str, min_length: int,
+                      errors: list[FieldError] | None = None) -> str:
+    """An official changes their password of their own accord: the current one, then the new one twice."""
+    errors = errors or []
+    focus_user = not user_name or any(e.field == "username" for e in errors)
+    body = f"""<h1>Đổi mật khẩu <span class="en" lang="en">(Change your password)</span></h1>
+{_errors(errors)}
+<form method="post" action="/account/password" novalidate>
+{_hidden(request_id=request_id, csrf=csrf)}
+{_input("username", "text", "Tên đăng nhập", "User name", errors, value=user_name, autocomplete="username",
+        autofocus=focus_user)}
+{_input("current_password", "password", "Mật khẩu hiện tại", "Current password", errors,
+        autocomplete="current-password", autofocus=not focus_user and not errors)}
+{_input("new_password", "password", "Mật khẩu mới", "New password", errors, autocomplete="new-password",
+        hint=(f"Ít nhất {min_length} ký tự, không chứa tên đăng nhập",
+              f"at least {min_length} characters, not containing the user name"))}
+{_input("confirm_password", "password", "Nhập lại mật khẩu mới", "Repeat the new password", errors,
+        autocomplete="new-password")}
+<button type="submit">Đổi mật khẩu <span lang="en">(Change password)</span></button>
+</form>"""
+    return page("Đổi mật khẩu", "Change your password", body)
