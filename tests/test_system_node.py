@@ -47,8 +47,10 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CommuneNode]:
         commune_node.stop()
 
 
-def auth(node: CommuneNode, roles: list[str], subject: str = "nguyen-thi-lan") -> dict[str, str]:
-    return {"Authorization": "Bearer " + token(node.config.settings(), subject, "Nguyễn Thị Lan", roles)}
+def auth(node: CommuneNode, roles: list[str], subject: str = "nguyen-thi-lan", commune: str = COMMUNE
+         ) -> dict[str, str]:
+    return {"Authorization": "Bearer " + token(node.config.settings(), subject, "Nguyễn Thị Lan", roles,
+                                               commune=commune)}
 
 
 def wait_for(fetch: Any, timeout: float = 15.0) -> httpx.Response:
@@ -133,6 +135,8 @@ def test_make_run_prints_one_account_per_role_and_a_printed_one_signs_in(
 
 def test_the_first_administrator_gets_a_one_time_password_on_the_nodes_machine(node: CommuneNode) -> None:
     cfg = node.config
+    load_demo(cfg.settings(), cfg.url("submission"), evaluation_url=cfg.url("evaluation"),
+              directory_url=cfg.url("directory"))  # quan-tri is the demo directory's administrator (loaded once)
     made = subprocess.run([sys.executable, "-m", "reform_node", "--data-dir", str(cfg.data_dir), "admin-password",
                            "--official", "quan-tri", "--nats-port", str(cfg.nats_port), "--mongo-port",
                            str(cfg.mongo_port)], capture_output=True, text=True, timeout=60)
@@ -144,6 +148,35 @@ def test_the_first_administrator_gets_a_one_time_password_on_the_nodes_machine(n
     assert refused.returncode == 2 and "administrator" in refused.stderr
     with pytest.raises(AssertionError, match="Đổi mật khẩu"):
         sign_in(cfg.url("identity"), "quan-tri", one_time)  # signs in, then must change it at once
+
+
+def test_a_communes_first_administrator_is_registered_on_the_nodes_machine_once(node: CommuneNode) -> None:
+    cfg = node.config
+    ports = ["--nats-port", str(cfg.nats_port), "--mongo-port", str(cfg.mongo_port)]
+
+    def first(official: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "reform_node", "--data-dir", str(cfg.data_dir),
+                               "first-administrator", "--commune", "xa-moi", "--official", official,
+                               "--name", "Lương Văn Quản", *ports], capture_output=True, text=True, timeout=60)
+
+    made = first("luong-van-quan")
+    assert made.returncode == 0, made.stderr[-2000:]
+    assert json.loads(made.stdout)["roles"] == ["administrator"]
+    again = first("nguoi-khac")  # the start only: the administrator now resets passwords
+    assert again.returncode == 2 and "first_administrator_only" in again.stderr
+    looked = wait_for(lambda: httpx.get(
+        f"{cfg.url('directory')}/api/v1/communes/xa-moi/directory/lookup",
+        params={"official_id": "luong-van-quan"}, headers=auth(node, ["secretary"], commune="xa-moi")))
+    assert looked.status_code == 200, looked.text
+    for _ in range(100):  # until the identity service's projection has read the registration
+        password = subprocess.run([sys.executable, "-m", "reform_node", "--data-dir", str(cfg.data_dir),
+                                   "admin-password", "--commune", "xa-moi", "--official", "luong-van-quan", *ports],
+                                  capture_output=True, text=True, timeout=60)
+        if password.returncode == 0:
+            break
+        time.sleep(0.1)
+    assert password.returncode == 0, password.stderr[-2000:]
+    assert json.loads(password.stdout)["must_change"] is True
 
 
 def test_an_initiative_posted_to_submission_appears_in_reporting_with_its_trace(node: CommuneNode) -> None:

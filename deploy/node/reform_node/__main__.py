@@ -164,6 +164,17 @@ def identity_console(args: argparse.Namespace) -> int:
     return console(argv, config.settings("identity"), identity)
 
 
+def directory_console(args: argparse.Namespace) -> int:
+    """`reform-directory first-administrator` on this node's data: the first administrator of a commune."""
+    from reform_directory.console import main as console
+
+    config = NodeConfig(data_dir=Path(args.data_dir), mongo_port=args.mongo_port, nats_port=args.nats_port)
+    argv = ["first-administrator", "--commune", args.commune, "--official", args.official, "--name", args.name]
+    if args.email:
+        argv += ["--email", args.email]
+    return console(argv, config.settings("directory"))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="reform-node")
     parser.add_argument("--data-dir", default="var/node", help="where NATS, the database and logs keep their data")
@@ -191,16 +202,22 @@ def main(argv: list[str] | None = None) -> None:
     admin_parser.add_argument("--official", required=True, help="the official's id in the directory")
     admin_parser.add_argument("--commune", default=COMMUNE)
     rotate_parser = sub.add_parser("rotate-key", help="rotate the identity service's signing key")
-    for command in (admin_parser, rotate_parser):
+    first_parser = sub.add_parser("first-administrator", help="register a commune's first administrator in its "
+                                                              "directory (then admin-password gives them a password)")
+    first_parser.add_argument("--official", required=True, help="their id, which is their user name")
+    first_parser.add_argument("--name", required=True, help="their full name")
+    first_parser.add_argument("--email", default=None)
+    first_parser.add_argument("--commune", default=COMMUNE)
+    for command in (admin_parser, rotate_parser, first_parser):
         command.add_argument("--nats-port", type=int, default=4222)
         command.add_argument("--mongo-port", type=int, default=27017)
-    for command in (run_parser, fed_parser, token_parser, admin_parser, rotate_parser):  # also after the command
+    for command in (run_parser, fed_parser, token_parser, admin_parser, rotate_parser, first_parser):  # also after
         command.add_argument("--data-dir", default=argparse.SUPPRESS, help="as before the command")
     args = parser.parse_args(argv)
     if args.command == "federation" and args.data_dir == "var/node":
         args.data_dir = "var/federation"
     commands = {"run": run, "federation": run_federation, "token": issue, "admin-password": identity_console,
-                "rotate-key": identity_console}
+                "rotate-key": identity_console, "first-administrator": directory_console}
     sys.exit(commands[args.command](args))
 
 
