@@ -59,7 +59,8 @@ def federation(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalFedera
             for commune in node.communes:
                 urls = {"submission_url": member.config.url("submission"),
                         "evaluation_url": member.config.url("evaluation")}
-                load_demo(member.config.settings(), commune=commune, **urls)
+                load_demo(member.config.settings(), commune=commune, **urls,  # the directory first, as the node does
+                          directory_url=member.config.url("directory"))
                 advance_to_nominations(member.config.settings(), commune=commune, **urls)
         yield fed
     finally:

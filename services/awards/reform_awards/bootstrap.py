@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from reform_awards.application.board import AwardBoard, Directory
 from reform_awards.application.commands import AwardCommands
+from reform_awards.application.directory import DirectoryViews
 from reform_awards.application.queries import AwardQueries
 from reform_awards.application.record import Record
 from reform_awards.entrypoints.http import router
@@ -35,5 +36,6 @@ def wire(c: Connections) -> AwardsWiring:
     s = c.settings
     others = [JetStreamEventStore(c.js, c.registry, s.stream_name, prefix)
               for prefix in dict.fromkeys(s.consumed_prefixes) if prefix != s.subject_prefix]
-    commands = AwardCommands(c.bus(), Directory(c.db), Record(c.store, others), s.federation_role)
+    record = Record(c.store, others)
+    commands = AwardCommands(c.bus(), Directory(c.db), record, s.federation_role, DirectoryViews(c.db, record))
     return AwardsWiring(commands, AwardQueries(c.db))

@@ -33,6 +33,7 @@ from reform_shared.events import (
     UnitRef,
     build_registry,
 )
+from reform_shared.events.directory import DirectoryImported, OfficialEntry, UnitEntry
 from reform_shared.ids import FixedClock
 from reform_shared.runtime import ServiceRuntime
 from reform_shared.settings import Settings
@@ -156,6 +157,9 @@ async def _node(role: str, settings: Settings, js: Any, token_for: Any) -> Async
     async with app.router.lifespan_context(app), httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://a") as http:
         node = Node(http, runtime, token_for, settings, js)
+        await node.commune.add(DirectoryImported(  # the commune's directory, read on both nodes
+            effective=dt.date(2026, 1, 1), import_id="seed", units=(UnitEntry(unit_id="vp", name="Văn phòng"),),
+            officials=(OfficialEntry(official_id="lan", full_name="Nguyễn Thị Lan", unit_id="vp"),)))
         await node.commune.add(CampaignLaunched(
             campaign_id="cchc-2026", year=2026, title="CCHC 2026", fields=("c",), commune_name="xã Ninh Giang",
             submission_opens_at=dt.datetime(2026, 7, 1, tzinfo=VN),

@@ -60,7 +60,9 @@ def test_a_decision_on_an_award_the_aggregate_does_not_hold_changes_nothing() ->
     assert awards.evolver.event_types == ("AwardProposed", "AwardGranted", "AwardRejected", "AwardRevoked")
 
 
-def test_the_board_reads_the_event_types_its_table_handles_in_the_order_it_always_did() -> None:
+def test_the_board_reads_the_event_types_its_table_handles_the_directory_s_included() -> None:
     assert AwardBoard.event_types == ("AwardProposed", "AwardGranted", "AwardRejected", "AwardRevoked",
-                                      "InitiativeSubmitted", "InitiativeRevised", "CampaignLaunched",
-                                      "CouncilConstituted")
+                                      "CampaignLaunched", "UnitAdded", "UnitUpdated", "UnitClosed",
+                                      "UnitHeadAppointed", "UnitHeadVacated", "OfficialRegistered",
+                                      "OfficialUpdated", "OfficialMoved", "OfficialRolesChanged", "OfficialLeft",
+                                      "DirectoryImported")

@@ -9,8 +9,17 @@ import pytest
 from reform_awards.domain import award as awards
 from reform_awards.domain.catalogue import FORMS
 from reform_awards.domain.eligibility import Facts, InitiativeFact, assess
-from reform_shared.errors import Conflict, NotFound, RuleViolation
+from reform_shared.directory_view import DirectoryView
+from reform_shared.errors import Conflict, RuleViolation
 from reform_shared.events import Achievement, AwardProposed, Basis, Recipient
+from reform_shared.events.directory import (
+    OfficialEntry,
+    OfficialLeft,
+    OfficialRegistered,
+    UnitAdded,
+    UnitClosed,
+    UnitEntry,
+)
 from reform_shared.ids import VIETNAM
 
 pytestmark = pytest.mark.domain
@@ -19,6 +28,12 @@ LAN = Recipient(kind="individual", recipient_id="lan", name="Nguyễn Thị Lan"
 CENTRE = Recipient(kind="collective", recipient_id="tt-phvhcc", name="Trung tâm Phục vụ hành chính công")
 COMMUNE = Recipient(kind="collective", recipient_id="ninh-giang", name="UBND xã Ninh Giang")
 NOV = dt.datetime(2026, 11, 10, 9, 0, tzinfo=VIETNAM)
+JAN = dt.date(2026, 1, 1)
+IN = DirectoryView.fold([
+    UnitAdded(effective=JAN, unit=UnitEntry(unit_id="tt-phvhcc", name="Trung tâm Phục vụ hành chính công")),
+    OfficialRegistered(effective=JAN, official=OfficialEntry(official_id="lan", full_name="Nguyễn Thị Lan",
+                                                             unit_id="tt-phvhcc"))])
+"""The commune's directory: Lan works in the centre from 1 January."""
 
 
 def fact(initiative_id: str = "i-1", *, year: int = 2026, recognised: bool = True, replicable: bool = True,
@@ -94,54 +109,76 @@ ELIGIBLE = assess(FORMS["giay-khen-xa"], LAN, Basis(initiative_ids=("i-1",)), fa
 
 
 def test_an_eligible_proposal_before_the_deadline_is_accepted() -> None:
-    assert awards.propose({}, proposal(), ELIGIBLE, True, NOV) == [proposal()]
+    assert awards.propose({}, proposal(), ELIGIBLE, IN, NOV) == [proposal()]
 
 
 def test_commune_annual_dossiers_close_on_20_november_and_ad_hoc_awards_are_exempt() -> None:
     late = dt.datetime(2026, 11, 20, 8, 0, tzinfo=VIETNAM)
     with pytest.raises(RuleViolation) as caught:
-        awards.propose({}, proposal(), ELIGIBLE, True, late)
+        awards.propose({}, proposal(), ELIGIBLE, IN, late)
     assert caught.value.rule == "dossier_deadline" and "20/11/2026" in caught.value.message_vi
-    assert awards.propose({}, proposal(form="khen-dot-xuat"), ELIGIBLE, True, late)
+    assert awards.propose({}, proposal(form="khen-dot-xuat"), ELIGIBLE, IN, late)
 
 
 def test_city_dossiers_close_on_10_march_of_the_next_year() -> None:
     city = assess(FORMS["bang-khen-tp"], LAN, Basis(initiative_ids=("i-1",)), facts(fact()))
-    assert awards.propose({}, proposal(form="bang-khen-tp"), city, True, dt.datetime(2027, 3, 9, tzinfo=VIETNAM))
+    assert awards.propose({}, proposal(form="bang-khen-tp"), city, IN, dt.datetime(2027, 3, 9, tzinfo=VIETNAM))
     with pytest.raises(RuleViolation):
-        awards.propose({}, proposal(form="bang-khen-tp"), city, True, dt.datetime(2027, 3, 10, 8, tzinfo=VIETNAM))
+        awards.propose({}, proposal(form="bang-khen-tp"), city, IN, dt.datetime(2027, 3, 10, 8, tzinfo=VIETNAM))
 
 
 def test_at_most_one_individual_and_one_collective_city_award_per_commune_and_year() -> None:
     city = assess(FORMS["bang-khen-tp"], LAN, Basis(initiative_ids=("i-1",)), facts(fact()))
     existing = awards.fold([proposal(form="bang-khen-tp", award_id="bktp2026-a")])
     with pytest.raises(RuleViolation) as caught:
-        awards.propose(existing, proposal(form="bang-khen-tp", award_id="bktp2026-b"), city, True, NOV)
+        awards.propose(existing, proposal(form="bang-khen-tp", award_id="bktp2026-b"), city, IN, NOV)
     assert caught.value.rule == "city_quota" and "bktp2026-a" in caught.value.message_vi
     collective = assess(FORMS["bang-khen-tp"], COMMUNE, Basis(initiative_ids=("i-1",)), facts(fact(), rank=1))
     assert awards.propose(existing, proposal(form="bang-khen-tp", recipient=COMMUNE, award_id="bktp2026-c"),
-                          collective, True, NOV)
+                          collective, IN, NOV, commune_id="ninh-giang")
     rejected = awards.fold([proposal(form="bang-khen-tp", award_id="bktp2026-a"),
                             *awards.reject(existing, "bktp2026-a", "Chưa đủ hồ sơ")])
-    assert awards.propose(rejected, proposal(form="bang-khen-tp", award_id="bktp2026-b"), city, True, NOV)
+    assert awards.propose(rejected, proposal(form="bang-khen-tp", award_id="bktp2026-b"), city, IN, NOV)
 
 
 def test_a_form_that_does_not_fit_an_unknown_recipient_or_form_is_refused() -> None:
-    with pytest.raises(NotFound) as unknown:
-        awards.propose({}, proposal(), ELIGIBLE, False, NOV)
-    assert unknown.value.rule == "known_recipient"
+    with pytest.raises(RuleViolation) as unknown:
+        awards.propose({}, proposal(), ELIGIBLE, DirectoryView(), NOV)
+    assert unknown.value.rule == "recipient_in_directory"
     with pytest.raises(RuleViolation) as form:
-        awards.propose({}, proposal(form="huan-chuong"), ELIGIBLE, True, NOV)
+        awards.propose({}, proposal(form="huan-chuong"), ELIGIBLE, IN, NOV)
     assert form.value.rule == "known_form"
     with pytest.raises(RuleViolation) as itself:
-        awards.propose({}, proposal(recipient=COMMUNE), ELIGIBLE, True, NOV, commune_id="ninh-giang")
+        awards.propose({}, proposal(recipient=COMMUNE), ELIGIBLE, IN, NOV, commune_id="ninh-giang")
     assert itself.value.rule == "form_fits_recipient"
+
+
+def test_a_recipient_must_be_in_the_directory_on_the_proposal_date() -> None:
+    """An active official or an open unit of the directory, or the commune itself; not one who left or a unit
+    closed before the date, nor anyone the directory does not know."""
+    left = IN.applied([OfficialLeft(effective=dt.date(2026, 10, 31), official_id="lan", reason="Nghỉ hưu"),
+                       UnitClosed(effective=dt.date(2026, 10, 31), unit_id="tt-phvhcc")])
+    stranger = Recipient(kind="individual", recipient_id="nobody", name="Không rõ")
+    for directory, recipient, why in ((left, LAN, "left"), (left, CENTRE, "closed"), (IN, stranger, "unknown")):
+        with pytest.raises(RuleViolation) as refused:
+            awards.propose({}, proposal(recipient=recipient), ELIGIBLE, directory, NOV, commune_id="ninh-giang")
+        error = refused.value
+        assert (error.field, error.rule, error.details["reason"]) == ("recipient.recipient_id",
+                                                                     "recipient_in_directory", why)
+        assert "10/11/2026" in error.message_vi and "2026-11-10" in error.message_en
+    before = dt.datetime(2026, 10, 30, 9, tzinfo=VIETNAM)  # the day before they left: still in it
+    assert awards.propose({}, proposal(recipient=LAN), ELIGIBLE, left, before) == [proposal(recipient=LAN)]
+    assert awards.propose({}, proposal(recipient=CENTRE), ELIGIBLE, left, before)
+    assert awards.propose({}, proposal(form="bang-khen-tp", recipient=COMMUNE), ELIGIBLE, DirectoryView(), NOV,
+                          commune_id="ninh-giang")
+    with pytest.raises(RuleViolation):  # registered from 1 January: not yet in it on 31 December
+        awards.propose({}, proposal(form="khen-dot-xuat"), ELIGIBLE, IN, dt.datetime(2025, 12, 31, tzinfo=VIETNAM))
 
 
 def test_an_ineligible_proposal_is_refused_with_its_conditions() -> None:
     not_yet = assess(FORMS["giay-khen-xa"], LAN, Basis(initiative_ids=("i-1",)), facts(fact(recognised=False)))
     with pytest.raises(RuleViolation) as caught:
-        awards.propose({}, proposal(), not_yet, True, NOV)
+        awards.propose({}, proposal(), not_yet, IN, NOV)
     assert caught.value.rule == "eligible" and "chưa đạt" in caught.value.message_vi
 
 

@@ -22,6 +22,7 @@ from reform_shared.events import (
     ScoreResult,
     UnitRef,
 )
+from reform_shared.events.directory import DirectoryImported, OfficialEntry, OfficialLeft, UnitEntry
 from reform_shared.ids import FixedClock
 from reform_shared.runtime import ServiceRuntime
 from reform_shared.settings import Settings
@@ -60,6 +61,15 @@ def individual(initiative: str) -> dict[str, Any]:
     return {"kind": "individual", "recipient_id": user, "name": name, "unit_id": unit}
 
 
+def directory() -> DirectoryImported:
+    """The commune's directory: the authors in their units from 1 January."""
+    jan = dt.date(2026, 1, 1)
+    return DirectoryImported(
+        effective=jan, import_id="seed", units=tuple(UnitEntry(unit_id=u, name=u) for _, _, u in AUTHORS.values()),
+        officials=tuple(OfficialEntry(official_id=user, full_name=name, unit_id=unit)
+                        for user, name, unit in AUTHORS.values()))
+
+
 async def seed(runtime: ServiceRuntime) -> None:
     """The submission and evaluation services' events the awards service reads."""
     store = runtime.store
@@ -72,6 +82,7 @@ async def seed(runtime: ServiceRuntime) -> None:
                                  correlation_id="seed")
         await store.append(AggregateHistory("ninh-giang", payload.aggregate_type, payload.aggregate_id()), [envelope])
 
+    await append(directory())
     await append(CampaignLaunched(campaign_id="cchc-2026", year=2026, title="CCHC 2026", fields=("c",),
                                   submission_opens_at=at - dt.timedelta(days=60), submission_closes_at=at))
     for initiative_id, (user, name, unit) in AUTHORS.items():
@@ -168,7 +179,8 @@ async def test_late_unknown_and_undecided_are_refused(awards: Awards) -> None:
     stranger = {"kind": "individual", "recipient_id": "nobody", "name": "Không rõ"}
     unknown = await awards.propose("khen-dot-xuat", stranger, [], basis={"achievements": [
         {"kind": "responsibility", "description": "Trực đêm hỗ trợ người dân"}]})
-    assert unknown.status_code == 404 and unknown.json()["error"]["rule"] == "known_recipient"
+    assert unknown.status_code == 422 and unknown.json()["error"]["rule"] == "recipient_in_directory"
+    assert unknown.json()["error"]["field"] == "recipient.recipient_id"
     awards.clock.at = dt.datetime(2026, 11, 21, 9, 0, tzinfo=VN)
     late = await awards.propose("giay-khen-xa", individual("i-lan"), ["i-lan"])
     assert late.status_code == 422 and late.json()["error"]["rule"] == "dossier_deadline"
@@ -212,3 +224,39 @@ async def test_a_commune_cannot_read_or_propose_for_another(awards: Awards) -> N
     assert (await awards.http.get(f"{BASE}/awards", headers=foreign)).status_code == 403
     body = {"form": "giay-khen-xa", "recipient": individual("i-lan"), "year": 2026}
     assert (await awards.http.post(f"{BASE}/awards", json=body, headers=foreign)).status_code == 403
+
+
+async def test_a_recipient_must_be_in_the_directory_on_the_proposal_date(awards: Awards) -> None:
+    """Not in it: refused, nothing appended; one who left before the proposal date: refused; one in it (or a
+    unit of it) on that date: accepted."""
+    before = await awards.events()
+    stranger = await awards.propose("giay-khen-xa", {"kind": "individual", "recipient_id": "nobody",
+                                                     "name": "Không rõ"}, ["i-lan"])
+    assert stranger.status_code == 422, stranger.text
+    error = stranger.json()["error"]
+    assert (error["field"], error["rule"]) == ("recipient.recipient_id", "recipient_in_directory")
+    assert "danh bạ" in error["message_vi"] and "directory" in error["message_en"]
+    unit = await awards.propose("giay-khen-xa", {"kind": "collective", "recipient_id": "phong-khong-co",
+                                                 "name": "Phòng không có"}, ["i-lan"])
+    assert unit.status_code == 422 and unit.json()["error"]["rule"] == "recipient_in_directory"
+    assert await awards.events() == before
+
+    store = awards.runtime.store
+    assert store is not None
+    history = await store.load("ninh-giang", "directory", "main")
+    left = OfficialLeft(effective=dt.date(2026, 10, 31), official_id="hung", reason="Chuyển công tác")
+    await store.append(history, [make_envelope(left, commune_id="ninh-giang", version=history.version + 1,
+                                               actor=Actor(user_id="seed", commune_id="ninh-giang"),
+                                               occurred_at=awards.clock.now(), correlation_id="seed")])
+    db = awards.runtime.db
+    assert db is not None
+    for _ in range(750):  # the service's copy of the directory holds the departure (not only the record)
+        doc = await db["directory_views"].find_one({"_id": "ninh-giang"})
+        if doc and any(f["k"] == "left" for f in doc["facts"]):
+            break
+        await asyncio.sleep(0.02)
+    gone = await awards.propose("giay-khen-xa", individual("i-hung"), ["i-hung"])
+    assert gone.status_code == 422 and gone.json()["error"]["details"]["reason"] == "left", gone.text
+    assert (await awards.propose("giay-khen-xa", individual("i-minh"), ["i-minh"])).status_code == 201
+    centre = {"kind": "collective", "recipient_id": "tt-phvhcc", "name": "Trung tâm PVHCC"}
+    assert (await awards.propose("giay-khen-xa", centre, ["i-lan"])).status_code == 201

@@ -10,10 +10,12 @@ import pytest
 from reform_evaluation.domain import council as councils
 from reform_evaluation.domain import evaluation as evaluations
 from reform_evaluation.domain import slate as slates
+from reform_evaluation.domain.conflicts import Heads, automatic_conflict
 from reform_evaluation.domain.results import Ranked, Sheet, normalised, quorum_needed, ranking, result_of
 from reform_evaluation.domain.rubric import DEFAULT_RUBRIC, weighted_total
 from reform_evaluation.domain.scoring import record_score
 from reform_evaluation.domain.sources import CampaignView, Candidate
+from reform_shared.directory_view import DirectoryView
 from reform_shared.errors import Conflict, Forbidden, RuleViolation
 from reform_shared.events import (
     AuthorRef,
@@ -28,6 +30,7 @@ from reform_shared.events import (
     ScoreRecorded,
     UnitRef,
 )
+from reform_shared.events.directory import OfficialEntry, OfficialRegistered, UnitAdded, UnitEntry, UnitHeadAppointed
 
 pytestmark = pytest.mark.domain
 
@@ -270,3 +273,25 @@ def test_the_decision_lists_only_recognised_initiatives() -> None:
     with pytest.raises(RuleViolation) as caught:
         councils.sign_decision(COUNCIL, signed, {"i-1"})
     assert caught.value.rule == "decision_lists_recognised_only"
+
+
+def test_the_directory_says_who_heads_the_authors_unit_on_the_day_of_the_scoring() -> None:
+    """Hùng heads vh-xh from 28 September: not conflicted on the 27th, conflicted on the 28th; Đỗ Minh, typed
+    as its head in the council, is not once the directory knows the unit (the directory wins); a unit the
+    directory does not know keeps the council's flag."""
+    jan = dt.date(2026, 1, 1)
+    directory = DirectoryView.fold([
+        UnitAdded(effective=jan, unit=UnitEntry(unit_id="vh-xh", name="Phòng VH-XH")),
+        OfficialRegistered(effective=jan, official=OfficialEntry(official_id="hung", full_name="Trần Văn Hùng",
+                                                                 unit_id="vh-xh")),
+        UnitHeadAppointed(effective=dt.date(2026, 9, 28), unit_id="vh-xh", official_id="hung")])
+    on_27, on_28 = Heads(directory, dt.date(2026, 9, 27)), Heads(directory, dt.date(2026, 9, 28))
+    hung = CouncilMember(user_id="hung", name="Trần Văn Hùng", unit_id="vh-xh")
+    assert automatic_conflict(hung, CANDIDATE, on_27) is None
+    assert automatic_conflict(hung, CANDIDATE, on_28) == "là thủ trưởng đơn vị của tác giả (heads the author's unit)"
+    assert automatic_conflict(MEMBERS[3], CANDIDATE, on_28) is None
+    assert automatic_conflict(MEMBERS[3], CANDIDATE, Heads(DirectoryView(), dt.date(2026, 9, 28))) is not None
+    assert automatic_conflict(MEMBERS[3], CANDIDATE) is not None
+    score("hung", heads=on_27, council=replace(COUNCIL, members=(*MEMBERS[:4], hung)))  # type: ignore[type-var]
+    with pytest.raises(Forbidden):
+        score("hung", heads=on_28, council=replace(COUNCIL, members=(*MEMBERS[:4], hung)))  # type: ignore[type-var]

@@ -13,6 +13,9 @@ import pytest
 
 from reform_evaluation.bootstrap import build_app as evaluation_app
 from reform_evaluation.bootstrap import build_runtime as evaluation_runtime
+from reform_shared.commands import make_envelope
+from reform_shared.envelope import Actor, EventPayload
+from reform_shared.events.directory import DirectoryImported, OfficialEntry, UnitEntry, UnitHeadAppointed
 from reform_shared.ids import FixedClock
 from reform_shared.runtime import ServiceRuntime
 from reform_shared.settings import Settings
@@ -250,6 +253,60 @@ async def test_a_member_sees_what_is_left_to_score(council: Council) -> None:
     assert [i["title"] for i in queue["scored"]] == ["Một cửa điện tử"]
     assert [i["title"] for i in queue["to_score"]] == ["Sổ tay thủ tục cho thôn"]
     assert [i["title"] for i in queue["conflicted"]] == ["Zalo OA tra cứu hồ sơ"]
+
+
+async def test_a_unit_head_is_conflicted_automatically_after_becoming_head_and_not_before(council: Council) -> None:
+    """The directory says who heads the author's unit on the day of the scoring: Hùng, appointed head of the
+    economic office from 28 September, scores its initiative on the 27th, and may not revise his sheet on the
+    28th; Đỗ Minh, typed as head of vh-xh in the council, heads it no more once the directory knows the unit
+    and its head is somebody else."""
+    store = council.runtime.store
+    assert store is not None
+    jan, appointed = dt.date(2026, 1, 1), dt.date(2026, 9, 28)
+    directory: list[EventPayload] = [
+        DirectoryImported(effective=jan, import_id="seed", units=(
+            UnitEntry(unit_id="kinh-te", name="Phòng Kinh tế"), UnitEntry(unit_id="vh-xh", name="Phòng VH-XH")),
+            officials=(OfficialEntry(official_id="hung", full_name="Trần Văn Hùng", unit_id="kinh-te"),
+                       OfficialEntry(official_id="thu", full_name="Hoàng Thu", unit_id="vh-xh"))),
+        UnitHeadAppointed(effective=jan, unit_id="vh-xh", official_id="thu"),
+        UnitHeadAppointed(effective=appointed, unit_id="kinh-te", official_id="hung"),  # recorded ahead of time
+    ]
+    history = await store.load("ninh-giang", "directory", "main")
+    actor = Actor(user_id="thu-ky", commune_id="ninh-giang", roles=("secretary",))
+    await store.append(history, [make_envelope(p, commune_id="ninh-giang", version=n, actor=actor,
+                                               occurred_at=council.clock.now(), correlation_id="directory")
+                                 for n, p in enumerate(directory, start=1)])
+    await open_scoring(council)
+    title = "Sổ tay thủ tục cho thôn"  # the economic office's initiative
+
+    async def queue(member: str, until: Any) -> dict[str, Any]:
+        for _ in range(750):  # the board copies the directory in the background: wait for it
+            body: dict[str, Any] = (await council.evaluation.get(f"{BASE}/campaigns/cchc-2026/my-queue",
+                                                                 headers=council.as_(member, "council_member"))).json()
+            if "to_score" in body and until(body):
+                return body
+            await asyncio.sleep(0.02)
+        raise AssertionError(body)
+
+    def titles(items: list[dict[str, Any]]) -> list[str]:
+        return [i["title"] for i in items]
+
+    council.clock.at = dt.datetime(2026, 9, 27, 9, 0, tzinfo=VN)  # the day before the appointment
+    before = await queue("hung", lambda q: title in titles(q["to_score"]))
+    assert title not in titles(before["conflicted"])
+    assert (await council.score("hung", title, GOOD)).status_code == 200
+    minh = await queue("truong-vhxh", lambda q: "Một cửa điện tử" in titles(q["to_score"]))  # the directory wins
+    assert "Một cửa điện tử" not in titles(minh["conflicted"])
+
+    council.clock.at = dt.datetime(2026, 9, 28, 9, 0, tzinfo=VN)  # head from today
+    after = await queue("hung", lambda q: title in titles(q["conflicted"]))
+    assert next(i for i in after["conflicted"] if i["title"] == title)["reason"].startswith("là thủ trưởng đơn vị")
+    revised = await council.score("hung", title, WEAK)
+    assert revised.status_code == 403, revised.text
+    assert revised.json()["error"]["rule"] == "conflicted_member_cannot_score"
+    progress = await council.progress()
+    row = next(r for r in progress["initiatives"] if r["title"] == title)
+    assert row["scored"] == 0 and row["eligible"] == 4  # his sheet does not count: he heads the unit now
 
 
 async def test_nobody_acts_across_communes(council: Council) -> None:

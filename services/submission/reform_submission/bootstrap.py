@@ -10,6 +10,7 @@ from reform_shared.runtime import Connections, ServiceRuntime
 from reform_shared.settings import Settings
 from reform_submission.adapters.attachments import AttachmentStore
 from reform_submission.application.commands import SubmissionCommands
+from reform_submission.application.directory import DirectoryViews
 from reform_submission.application.dossiers import Dossiers
 from reform_submission.application.queries import SubmissionQueries
 from reform_submission.application.service import SubmissionService
@@ -29,7 +30,7 @@ def build_app(runtime: ServiceRuntime, clock: Clock | None = None) -> FastAPI:
         bucket = c.settings.attachments_bucket
         await runtime.await_object_store(bucket)  # provisioned beside the stream, never created here
         return SubmissionWiring(SubmissionService(
-            SubmissionCommands(c.bus()),
+            SubmissionCommands(c.bus(), DirectoryViews(c.db, c.store)),
             SubmissionQueries(c.db),
             AttachmentStore(c.js, bucket, max_bytes=c.settings.max_upload_bytes),
         ))

@@ -324,3 +324,26 @@ def test_a_title_claim_judged_on_a_holder_that_changed_since_loses_the_race() ->
         titles.decide("i-1", wanted, None)
     (claim,) = titles.decide(None, wanted, None)
     assert isinstance(claim, TitleClaimed) and claim.initiative_id == "i-2"
+
+
+def test_a_dossier_names_units_and_people_of_the_directory_once_the_commune_keeps_one() -> None:
+    from reform_shared.directory_view import DirectoryView
+    from reform_shared.events.directory import OfficialEntry, OfficialLeft, OfficialRegistered, UnitAdded, UnitEntry
+    from reform_submission.domain import directory as directories
+
+    jan, day = dt.date(2026, 1, 1), dt.date(2026, 9, 10)
+    assert directories.absent_from(DirectoryView(), content(), day) is None  # no directory yet: as written
+    directory = DirectoryView.fold([
+        UnitAdded(effective=jan, unit=UnitEntry(unit_id="vh-xh", name="Phòng Văn hóa – Xã hội")),
+        OfficialRegistered(effective=jan, official=OfficialEntry(official_id="lan", full_name="Nguyễn Thị Lan",
+                                                                 unit_id="vh-xh")),
+        OfficialLeft(effective=dt.date(2026, 9, 1), official_id="lan")])
+    assert [u.unit_id for u in directories.open_units(directory, day)] == ["vh-xh"]
+    left = directories.absent_from(directory, content(), day)
+    assert left is not None and (left.field, left.rule) == ("authors[0].user_id", "author_in_directory")
+    assert directories.absent_from(directory, content(), dt.date(2026, 8, 31)) is None
+    assert directories.absent_from(directory, content(), day, already=["lan"]) is None  # a revision keeps her
+    unnamed = content(authors=(AuthorRef(name="Nguyễn Thị Lan"),))
+    assert directories.absent_from(directory, unnamed, day) is None  # named by name only: not asked
+    elsewhere = directories.absent_from(directory, content(unit=UnitRef(unit_id="x", name="X")), day, already=["lan"])
+    assert elsewhere is not None and elsewhere.field == "unit.unit_id"

@@ -10,6 +10,15 @@ import httpx
 import pytest
 from support import ONE_PAGE_PDF, pdf_of_size
 
+from reform_shared.commands import make_envelope
+from reform_shared.envelope import Actor, EventPayload
+from reform_shared.events.directory import (
+    DirectoryImported,
+    OfficialEntry,
+    OfficialLeft,
+    UnitClosed,
+    UnitEntry,
+)
 from reform_shared.ids import FixedClock
 from reform_shared.runtime import ServiceRuntime
 from reform_shared.settings import Settings
@@ -386,6 +395,64 @@ async def test_units_that_have_not_submitted_are_listed(api: Api) -> None:
                                  headers=api.auth(["secretary"]))).json()
     assert (report["expected"], report["proposing"]) == (2, 1)
     assert [u["unit_id"] for u in report["missing"]] == ["kinh-te"]
+
+
+async def test_the_directory_gives_a_campaign_its_units_and_a_dossier_its_people(api: Api) -> None:
+    """A campaign launched without expected units expects the commune's open units of the directory on the
+    launch date; once the commune keeps a directory, a dossier's unit must be open in it and every author named
+    by id an active official of it on the day (422 naming the field), and nothing is appended when refused."""
+    import asyncio
+
+    jan = dt.date(2026, 1, 1)
+    directory: list[EventPayload] = [
+        DirectoryImported(effective=jan, import_id="seed", units=(
+            UnitEntry(unit_id="vh-xh", name="Phòng Văn hóa – Xã hội"),
+            UnitEntry(unit_id="kinh-te", name="Phòng Kinh tế"),
+            UnitEntry(unit_id="thon-1", name="Thôn 1", kind="thon")), officials=(
+            OfficialEntry(official_id="user-1", full_name="Nguyễn Văn An", unit_id="vh-xh"),
+            OfficialEntry(official_id="binh", full_name="Lê Văn Bình", unit_id="kinh-te"))),
+        UnitClosed(effective=dt.date(2026, 6, 30), unit_id="thon-1", reason="Sáp nhập"),
+        OfficialLeft(effective=dt.date(2026, 9, 1), official_id="binh", reason="Chuyển công tác"),
+    ]
+    store = api.runtime.store
+    assert store is not None
+    history = await store.load("ninh-giang", "directory", "main")
+    await store.append(history, [make_envelope(p, commune_id="ninh-giang", version=n, correlation_id="directory",
+                                               actor=Actor(user_id="thu-ky", commune_id="ninh-giang"),
+                                               occurred_at=api.clock.now()) for n, p in enumerate(directory, 1)])
+
+    campaign = {**CAMPAIGN, "campaign_id": "cchc-2026-d"}  # no expected units: the directory's open ones
+    assert (await api.http.post(f"{BASE}/campaigns", json=campaign, headers=api.auth(["secretary"]))).status_code == 201
+    view = (await api.http.get(f"{BASE}/campaigns/cchc-2026-d", headers=api.auth(["secretary"]))).json()
+    assert [u["unit_id"] for u in view["expected_units"]] == ["kinh-te", "vh-xh"]  # thôn 1 closed in June
+
+    url = f"{BASE}/campaigns/cchc-2026-d/initiatives"
+    secretary = api.auth(["secretary"], subject="thu-ky")
+    before = await api.events()
+    refusals = [
+        ({**INITIATIVE, "authors": [{"user_id": "khong-co", "name": "Không Có"}]}, "authors[0].user_id",
+         "author_in_directory"),
+        ({**INITIATIVE, "authors": [INITIATIVE["authors"][0], {"user_id": "binh", "name": "Lê Văn Bình"}]},
+         "authors[1].user_id", "author_in_directory"),  # left on 1 September
+        ({**INITIATIVE, "unit": {"unit_id": "thon-1", "name": "Thôn 1"}}, "unit.unit_id", "unit_in_directory"),
+        ({**INITIATIVE, "unit": {"unit_id": "phong-moi", "name": "Phòng mới"}}, "unit.unit_id", "unit_in_directory"),
+    ]
+    for body, field, rule in refusals:
+        refused = await api.http.post(url, json=body, headers=secretary)
+        assert refused.status_code == 422, refused.text
+        assert (error(refused)["field"], error(refused)["rule"]) == (field, rule)
+        assert "danh bạ" in error(refused)["message_vi"] or "giải thể" in error(refused)["message_vi"]
+    assert await api.events() == before
+
+    accepted = await api.http.post(url, json=INITIATIVE, headers=api.auth(["submitter"]))
+    assert accepted.status_code == 201, accepted.text
+    for _ in range(750):
+        report = (await api.http.get(f"{BASE}/campaigns/cchc-2026-d/units-without-initiatives",
+                                     headers=api.auth(["secretary"]))).json()
+        if report["proposing"] == 1:
+            break
+        await asyncio.sleep(0.02)
+    assert (report["expected"], [u["unit_id"] for u in report["missing"]]) == (2, ["kinh-te"])
 
 
 # -- campaigns -----------------------------------------------------------------------------------

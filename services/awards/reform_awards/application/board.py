@@ -1,4 +1,5 @@
-"""The awards service's read model: the award register, and who the commune's units and officials are."""
+"""The awards service's read model: the award register, the commune's name, and the commune's directory
+(`application.directory`: who may receive an award on a given day)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
+from reform_awards.application.directory import DIRECTORY_WRITES, VIEWS
 from reform_shared.envelope import EventEnvelope
 from reform_shared.events import (
     AwardGranted,
@@ -14,9 +16,6 @@ from reform_shared.events import (
     AwardRejected,
     AwardRevoked,
     CampaignLaunched,
-    CouncilConstituted,
-    InitiativeRevised,
-    InitiativeSubmitted,
 )
 from reform_shared.projection import Projection, Upsert, Write, WriteTable
 from reform_shared.store import StoredEvent
@@ -33,20 +32,9 @@ def _award(e: EventEnvelope, award_id: str, doc: dict[str, Any]) -> list[Write]:
     return [Write(AWARDS, Upsert(f"{e.commune_id}:{award_id}", doc))]
 
 
-def _authored(e: EventEnvelope, p: InitiativeSubmitted | InitiativeRevised) -> list[Write]:
-    c, unit = e.commune_id, p.content.unit
-    return [_known(c, "collective", unit.unit_id, unit.name)] + [
-        _known(c, "individual", a.user_id, a.name) for a in p.content.authors if a.user_id]
-
-
 def _launched(e: EventEnvelope, p: CampaignLaunched) -> list[Write]:
     c = e.commune_id
-    named = [_known(c, "commune", c, p.commune_name)] if p.commune_name else []
-    return named + [_known(c, "collective", u.unit_id, u.name) for u in p.expected_units]
-
-
-def _constituted(e: EventEnvelope, p: CouncilConstituted) -> list[Write]:
-    return [_known(e.commune_id, "individual", m.user_id, m.name) for m in p.members]
+    return [_known(c, "commune", c, p.commune_name)] if p.commune_name else []
 
 
 def _proposed(e: EventEnvelope, p: AwardProposed) -> list[Write]:
@@ -72,8 +60,7 @@ def _revoked(e: EventEnvelope, p: AwardRevoked) -> list[Write]:
 
 WRITES = WriteTable({
     AwardProposed: _proposed, AwardGranted: _granted, AwardRejected: _rejected, AwardRevoked: _revoked,
-    InitiativeSubmitted: _authored, InitiativeRevised: _authored, CampaignLaunched: _launched,
-    CouncilConstituted: _constituted,
+    CampaignLaunched: _launched, **DIRECTORY_WRITES,
 })
 """The writes of each event type the board reads: its `event_types`, in this order."""
 
@@ -81,7 +68,9 @@ WRITES = WriteTable({
 class AwardBoard(Projection):
     name = "awards"
     event_types = WRITES.event_types
-    collections = (AWARDS, DIRECTORY)
+    collections = (AWARDS, DIRECTORY, VIEWS)
+    version = 2
+    """2: the directory's facts (recipients come from the directory, no longer from submissions and councils)."""
 
     async def create_indexes(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         await db[AWARDS].create_index([("commune_id", ASCENDING), ("year", ASCENDING), ("level", ASCENDING)])
@@ -91,13 +80,10 @@ class AwardBoard(Projection):
 
 
 class Directory:
-    """Known recipients of a commune (units and officials seen in the record)."""
+    """The commune's name as its campaigns give it."""
 
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self._db = db
-
-    async def knows(self, commune_id: str, kind: str, recipient_id: str) -> bool:
-        return await self._db[DIRECTORY].find_one({"_id": f"{commune_id}:{kind}:{recipient_id}"}) is not None
 
     async def commune_name(self, commune_id: str) -> str:
         doc = await self._db[DIRECTORY].find_one({"_id": f"{commune_id}:commune:{commune_id}"})

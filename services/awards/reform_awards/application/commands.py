@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
 from reform_awards.application.basis import BasisClaims
+from reform_awards.application.directory import DirectoryViews
 from reform_awards.application.record import Record, award_aggregate
 from reform_awards.domain import award as awards
 from reform_awards.domain.catalogue import FORMS, AwardForm
@@ -14,10 +16,12 @@ from reform_awards.domain.commands import GrantAward, ProposeAward, RecordParRan
 from reform_awards.domain.eligibility import Eligibility, Facts, assess
 from reform_awards.domain.sources import campaign_year, content_of, initiative_fact, par_rank
 from reform_shared.commands import CommandBus, CommandContext, Operation, Options, Recovery, Target
+from reform_shared.directory_view import DirectoryView
 from reform_shared.envelope import EventPayload
 from reform_shared.errors import Conflict, NotFound
-from reform_shared.events import AwardProposed, ParRankingRecorded
+from reform_shared.events import AwardProposed, ParRankingRecorded, Recipient
 from reform_shared.idempotency import CommandResult
+from reform_shared.ids import VIETNAM
 from reform_shared.ports import AggregateHistory, AppendOutcome
 
 CITY = "city"
@@ -52,11 +56,12 @@ def done(outcome: AppendOutcome) -> dict[str, Any]:
 
 class AwardCommands:
     def __init__(self, bus: CommandBus, directory: Any, record: Record | None = None,
-                 federation_role: str = "standalone") -> None:
+                 federation_role: str = "standalone", views: DirectoryViews | None = None) -> None:
         self._bus = bus
         self._store = bus.store
         self._directory = directory
         self._record = record or Record(bus.store)
+        self._views = views
         self._claims = BasisClaims(bus, self._record)
         self._role = federation_role
 
@@ -93,13 +98,15 @@ class AwardCommands:
     async def commune_name(self, commune_id: str) -> str:
         return str(await self._directory.commune_name(commune_id))
 
-    async def known(self, commune_id: str, proposed: AwardProposed, facts_authors: set[str]) -> bool:
-        recipient = proposed.recipient
-        if recipient.kind == "collective" and recipient.recipient_id == commune_id:
-            return True
-        if recipient.kind == "individual" and recipient.recipient_id in facts_authors:
-            return True
-        return bool(await self._directory.knows(commune_id, recipient.kind, recipient.recipient_id))
+    async def directory(self, commune_id: str, recipient: Recipient, on: dt.date) -> DirectoryView:
+        """The commune's directory (this service's copy; the record's own when the copy does not show the
+        recipient yet, as right after the directory recorded them)."""
+        if self._views is None:
+            return DirectoryView().applied_envelopes(await self._record.load(commune_id, "directory", "main"))
+        view = await self._views.view(commune_id)
+        if awards.absence(view, recipient, commune_id, on) is None:
+            return view
+        return await self._views.recorded(commune_id)
 
     async def propose(self, ctx: CommandContext, command: ProposeAward) -> CommandResult:
         """Once per key: a retry whose first answer was lost finds its award (keyed id) and gets that answer."""
@@ -127,12 +134,12 @@ class AwardCommands:
         commune_id = command.commune_id
         facts = await self.facts(commune_id, award, command.par_category)
         eligibility = assess(awards.form_of(award.form), award.recipient, award.basis, facts)
-        known = await self.known(commune_id, award, {a for f in facts.initiatives for a in f.author_ids})
         now = ctx.clock.now()
+        directory = await self.directory(commune_id, award.recipient, now.astimezone(VIETNAM).date())
         aggregate = award_aggregate(award.award_id)
 
         def decide(history: AggregateHistory) -> list[EventPayload]:
-            return awards.propose(awards.fold(history.payloads), award, eligibility, known, now, commune_id)
+            return awards.propose(awards.fold(history.payloads), award, eligibility, directory, now, commune_id)
 
         decide(await self._store.load(commune_id, "award", aggregate))
         await self._claims.claim(ctx, commune_id, award, key)

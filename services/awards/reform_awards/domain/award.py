@@ -11,9 +11,11 @@ from reform_awards.domain.catalogue import FORMS, AwardForm
 from reform_awards.domain.commands import ProposeAward
 from reform_awards.domain.eligibility import Eligibility
 from reform_shared.aggregate import Evolver
+from reform_shared.directory_view import DirectoryView
 from reform_shared.envelope import EventPayload
 from reform_shared.errors import Conflict, NotFound, RuleViolation
 from reform_shared.events import AwardGranted, AwardProposed, AwardRejected, AwardRevoked, Basis, Recipient
+from reform_shared.ids import VIETNAM
 
 ACTIVE = ("proposed", "granted")
 
@@ -90,14 +92,12 @@ def describe(award: AwardState) -> str:
            f"(mã {award.award_id}, {award.status})"
 
 
-def propose(existing: Awards, proposed: AwardProposed, eligibility: Eligibility, known: bool,
+def propose(existing: Awards, proposed: AwardProposed, eligibility: Eligibility, directory: DirectoryView,
             now: dt.datetime, commune_id: str = "") -> list[EventPayload]:
     """The rules of a proposal, in the order their refusals are given."""
     form = form_of(proposed.form)
     form_fits_recipient(form, proposed.recipient, commune_id)
-    if not known:
-        raise NotFound(f"Không biết người/đơn vị '{proposed.recipient.recipient_id}' của xã",
-                       "unknown recipient in this commune", field="recipient.recipient_id", rule="known_recipient")
+    recipient_in_directory(directory, proposed.recipient, commune_id, now.astimezone(VIETNAM).date())
     dated_for_the_form(form, proposed, now)
     within_city_quota(form, existing, proposed)
     if proposed.award_id in existing:
@@ -119,6 +119,44 @@ def form_fits_recipient(form: AwardForm, recipient: Recipient, commune_id: str) 
         raise RuleViolation(f"Hình thức '{form.name}' không dành cho {recipient.kind}",
                             "the form does not fit the recipient type", field="recipient.kind",
                             rule="form_fits_recipient")
+
+
+def absence(directory: DirectoryView, recipient: Recipient, commune_id: str, on: dt.date) -> str | None:
+    """Why the recipient is not in the commune's directory on that day (None: it is): an individual must be
+    an active official, a collective an open unit or the commune itself."""
+    if recipient.kind == "collective":
+        if recipient.recipient_id == commune_id:
+            return None
+        unit = directory.unit(recipient.recipient_id, on)
+        if unit is None:
+            return "unknown"
+        return "closed" if unit.closed else None
+    official = directory.official(recipient.recipient_id, on)
+    if official is None:
+        return "unknown"
+    return "left" if not official.active else None
+
+
+_ABSENT = {
+    "unknown": ("không có trong danh bạ của xã vào ngày {d}", "is not in the commune's directory on {iso}"),
+    "left": ("đã thôi công tác, không còn trong danh bạ của xã vào ngày {d}", "had left the directory by {iso}"),
+    "closed": ("đã giải thể, không còn trong danh bạ của xã vào ngày {d}", "was closed by {iso}"),
+}
+
+
+def recipient_in_directory(directory: DirectoryView, recipient: Recipient, commune_id: str, on: dt.date) -> None:
+    """The recipient is in the directory on the proposal date (a 422 naming the field otherwise)."""
+    why = absence(directory, recipient, commune_id, on)
+    if why is None:
+        return
+    who = ("Cá nhân", "individual") if recipient.kind == "individual" else ("Tập thể", "unit")
+    vi, en = _ABSENT[why]
+    raise RuleViolation(
+        f"{who[0]} '{recipient.recipient_id}' {vi.format(d=f'{on:%d/%m/%Y}')}: người nhận khen thưởng phải là "
+        "cán bộ đang công tác hoặc đơn vị đang hoạt động trong danh bạ",
+        f"{who[1]} '{recipient.recipient_id}' {en.format(iso=on.isoformat())}: an award goes to an active official "
+        "or an open unit of the directory", field="recipient.recipient_id", rule="recipient_in_directory",
+        details={"on": on.isoformat(), "reason": why})
 
 
 def dated_for_the_form(form: AwardForm, proposed: AwardProposed, now: dt.datetime) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
+from reform_evaluation.application.directory import DIRECTORY_WRITES, VIEWS
 from reform_shared.envelope import EventEnvelope
 from reform_shared.events import (
     ConflictDeclared,
@@ -150,10 +151,16 @@ def _nomination_withdrawn(e: EventEnvelope, p: NominationWithdrawn) -> list[Writ
                     {**_base(e), "active": False, "withdrawn_reason": p.reason})]
 
 
+for _payload, _writes in DIRECTORY_WRITES.items():  # the commune's directory (who heads which unit when)
+    board.add(_payload, _writes)
+
+
 class Board(Projection):
     name = "board"
     event_types = board.event_types
-    collections = (CANDIDATES, COUNCILS, SHEETS, CONFLICTS, OUTCOMES, NOMINATIONS)
+    collections = (CANDIDATES, COUNCILS, SHEETS, CONFLICTS, OUTCOMES, NOMINATIONS, VIEWS)
+    version = 2
+    """2: the commune's directory."""
 
     async def create_indexes(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         for collection in (CANDIDATES, SHEETS, CONFLICTS, OUTCOMES):

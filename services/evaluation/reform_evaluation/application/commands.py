@@ -100,6 +100,8 @@ class EvaluationCommands:
         campaign = await self._record.campaign(commune_id, candidate.campaign_id)
         council = await self._record.council(commune_id, candidate.campaign_id)
         evaluation = await self._record.evaluation(commune_id, command.initiative_id)
+        now = ctx.clock.now()
+        heads = await self._record.heads(commune_id, now)
         member_id = ctx.actor.user_id
         return await self._bus.execute(
             ctx,
@@ -115,7 +117,8 @@ class EvaluationCommands:
                 member_id,
                 command.points,
                 command.comment,
-                ctx.clock.now(),
+                now,
+                heads,
             ),
             respond=done,
         )
@@ -126,11 +129,12 @@ class EvaluationCommands:
             await self._record.council(commune_id, candidate.campaign_id), candidate.campaign_id
         )
         scores = await self._record.scores(commune_id, council, command.initiative_id)
+        heads = await self._record.heads(commune_id, ctx.clock.now())
         return await self._bus.execute(
             ctx,
             Target(commune_id, "evaluation", command.initiative_id),
             Operation(f"finalise:{command.initiative_id}", request_of(command, "initiative_id")),
-            decide=deciding(evaluations.fold, evaluations.finalise, council, candidate, scores),
+            decide=deciding(evaluations.fold, evaluations.finalise, council, candidate, scores, heads),
             respond=done,
         )
 

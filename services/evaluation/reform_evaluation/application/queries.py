@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
 from reform_evaluation.application.board import CANDIDATES, CONFLICTS, COUNCILS, NOMINATIONS, OUTCOMES, SHEETS
 from reform_evaluation.application.city import CITY_NOMINATIONS, appraisal_view
+from reform_evaluation.application.directory import copied_heads
 from reform_evaluation.domain.conflicts import conflict_of, eligible_members
 from reform_evaluation.domain.results import Ranked, Sheet, disagreement, normalised, quorum_needed, ranking, result_of
 from reform_evaluation.domain.sources import Candidate
 from reform_shared.envelope import Actor
 from reform_shared.errors import NotFound
 from reform_shared.events import CouncilMember, InitiativeContent, Rubric
+from reform_shared.ids import VIETNAM
 
 OVERSEERS = ("secretary", "chairman")
 """Who sees every score at once: the secretariat and the commune chairman (not council members)."""
+
+
+def today() -> dt.date:
+    return dt.datetime.now(VIETNAM).date()
 
 
 def _clean(doc: dict[str, Any]) -> dict[str, Any]:
@@ -50,16 +57,18 @@ class EvaluationQueries:
         return Candidate(doc["initiative_id"], doc["campaign_id"], InitiativeContent(**doc["content"]),
                          doc["submitted_at"])
 
-    async def progress(self, commune_id: str, campaign_id: str) -> dict[str, Any]:
-        """Per initiative: scored of eligible, quorum, mean/median/spread, flags, outcome; and the ranking."""
+    async def progress(self, commune_id: str, campaign_id: str, on: dt.date | None = None) -> dict[str, Any]:
+        """Per initiative: scored of eligible, quorum, mean/median/spread, flags, outcome; and the ranking.
+        `on`: the day asked (who heads the author's unit that day is not eligible); None: today in Vietnam."""
         board = await self._board(commune_id, campaign_id)
+        heads = await copied_heads(self._db, commune_id, on or today())
         rubric: Rubric = board["rubric"]
         rows, ranked = [], []
         for doc in board["candidates"]:
             candidate = self._candidate(doc)
             declared = {c["member_id"]: c["reason"] for c in board["conflicts"]
                         if c["initiative_id"] == candidate.initiative_id}
-            eligible = {m.user_id for m in eligible_members(board["members"], candidate, declared)}
+            eligible = {m.user_id for m in eligible_members(board["members"], candidate, declared, heads)}
             sheets = [Sheet(s["member_id"], s["points"], s["total"]) for s in board["sheets"]
                       if s["initiative_id"] == candidate.initiative_id and s["member_id"] in eligible]
             result = result_of(rubric, sheets, len(eligible))
@@ -87,9 +96,11 @@ class EvaluationQueries:
                 "raw_totals": by_member, "normalised_totals": normalised(by_member),
                 "tie_break": "điểm TB cao hơn; rồi điểm TB tính hiệu quả; rồi tính mới; rồi nộp sớm hơn; rồi mã hồ sơ"}
 
-    async def queue(self, commune_id: str, campaign_id: str, member_id: str) -> dict[str, Any]:
-        """What is left for one member to score, and why the rest is not."""
+    async def queue(self, commune_id: str, campaign_id: str, member_id: str, on: dt.date | None = None
+                    ) -> dict[str, Any]:
+        """What is left for one member to score, and why the rest is not (on the day asked: today by default)."""
         board = await self._board(commune_id, campaign_id)
+        heads = await copied_heads(self._db, commune_id, on or today())
         member = next((m for m in board["members"] if m.user_id == member_id), None)
         if member is None:
             raise NotFound("Bạn không phải thành viên hội đồng này", "you are not a member of this council",
@@ -101,7 +112,7 @@ class EvaluationQueries:
             declared = {c["member_id"]: c["reason"] for c in board["conflicts"]
                         if c["initiative_id"] == candidate.initiative_id}
             item = {"initiative_id": candidate.initiative_id, "title": doc["title"]}
-            reason = conflict_of(member, candidate, declared)
+            reason = conflict_of(member, candidate, declared, heads)
             if reason:
                 conflicted.append({**item, "reason": reason})
             elif candidate.initiative_id in board["outcomes"]:

@@ -10,9 +10,11 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
+from reform_evaluation.application.directory import recorded_heads
 from reform_evaluation.domain import council as councils
 from reform_evaluation.domain import evaluation as evaluations
-from reform_evaluation.domain.scoring import scoresheet_id
+from reform_evaluation.domain.conflicts import Heads
+from reform_evaluation.domain.scoring import local_date, scoresheet_id
 from reform_evaluation.domain.sources import CampaignView, Candidate, campaign_view, candidate_view
 from reform_shared.errors import NotFound
 from reform_shared.events import ScoreRecorded
@@ -39,6 +41,10 @@ class EvaluationRecord:
 
     async def council(self, commune_id: str, campaign_id: str) -> councils.Council | None:
         return councils.fold((await self._store.load(commune_id, "council", campaign_id)).payloads)
+
+    async def heads(self, commune_id: str, now: dt.datetime) -> Heads:
+        """The directory on the day of `now` (Vietnam), folded from the record: who heads which unit."""
+        return await recorded_heads(self._store, commune_id, local_date(now))
 
     async def evaluation(self, commune_id: str, initiative_id: str) -> evaluations.EvaluationState:
         return evaluations.fold((await self._store.load(commune_id, "evaluation", initiative_id)).payloads)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-from reform_evaluation.domain.conflicts import eligible_members
+from reform_evaluation.domain.conflicts import Heads, eligible_members
 from reform_evaluation.domain.council import Council
 from reform_evaluation.domain.results import Sheet, quorum_needed, result_of, unmet_reasons
 from reform_evaluation.domain.sources import Candidate
@@ -64,15 +64,16 @@ def latest_sheets(scores: list[ScoreRecorded]) -> dict[str, ScoreRecorded]:
     return latest
 
 
-def finalise(state: EvaluationState, council: Council, candidate: Candidate, scores: list[ScoreRecorded]
-             ) -> list[EventPayload]:
-    """Recognised when every required condition is met and the mean reaches the pass threshold."""
+def finalise(state: EvaluationState, council: Council, candidate: Candidate, scores: list[ScoreRecorded],
+             heads: Heads | None = None) -> list[EventPayload]:
+    """Recognised when every required condition is met and the mean reaches the pass threshold (`heads`: the
+    directory on the day, which says who heads the author's unit and so does not count)."""
     if state.outcome is not None:
         raise Conflict("Sáng kiến đã có kết quả đánh giá", "the initiative is already finalised",
                        rule="finalised_once")
     if candidate.withdrawn:
         raise Conflict("Sáng kiến đã được rút", "the initiative was withdrawn", rule="withdrawn_not_scored")
-    eligible = eligible_members(council.members, candidate, state.declared)
+    eligible = eligible_members(council.members, candidate, state.declared, heads)
     eligible_ids = {m.user_id for m in eligible}
     sheets = [Sheet(s.member_id, s.points, s.weighted_total) for s in latest_sheets(scores).values()
               if s.member_id in eligible_ids]

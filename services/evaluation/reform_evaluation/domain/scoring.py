@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
-from reform_evaluation.domain.conflicts import conflict_of
+from reform_evaluation.domain.conflicts import Heads, conflict_of
 from reform_evaluation.domain.council import Council
 from reform_evaluation.domain.evaluation import EvaluationState
 from reform_evaluation.domain.rubric import points_in_range, weighted_total
@@ -53,7 +53,9 @@ def record_score(
     points: dict[str, float],
     comment: str,
     now: dt.datetime,
+    heads: Heads | None = None,
 ) -> list[EventPayload]:
+    """`heads`: the directory on the day of the scoring (`now`), which says who heads the author's unit."""
     if council is None or not council.scoring_opened:
         raise RuleViolation("Hội đồng chưa mở chấm điểm", "scoring has not opened", rule="scoring_not_open")
     member = council.member(member_id)
@@ -69,7 +71,7 @@ def record_score(
         raise Conflict("Sáng kiến đã có kết quả đánh giá, không thể chấm lại", "the initiative is finalised",
                        rule="finalised_is_fixed")
     scoring_window_is_open(campaign, now)
-    conflict = conflict_of(member, candidate, evaluation.declared)
+    conflict = conflict_of(member, candidate, evaluation.declared, heads)
     if conflict:
         raise Forbidden(f"Thành viên có xung đột lợi ích với sáng kiến này: {conflict}",
                         f"the member has a conflict of interest: {conflict}", rule="conflicted_member_cannot_score")

@@ -24,6 +24,7 @@ from reform_evaluation.domain.commands import (
     WithdrawNomination,
 )
 from reform_evaluation.domain.rubric import DEFAULT_RUBRIC
+from reform_evaluation.domain.scoring import local_date
 from reform_evaluation.entrypoints.schemas import (
     CouncilIn,
     DecisionIn,
@@ -169,19 +170,19 @@ async def finalise(
 
 
 @router.get("/campaigns/{campaign_id}/progress")
-async def progress(commune_id: CommuneId, campaign_id: CampaignId, actor: ActorDep, queries: QueriesDep
-                   ) -> dict[str, Any]:
+async def progress(commune_id: CommuneId, campaign_id: CampaignId, actor: ActorDep, queries: QueriesDep,
+                   clock: ClockDep) -> dict[str, Any]:
     """For the secretary and the chair: progress, aggregates, flags, normalised scores and ranking."""
     allowed(actor, commune_id, "secretary", "council_chair", "chairman")
-    return await queries.progress(commune_id, campaign_id)
+    return await queries.progress(commune_id, campaign_id, local_date(clock.now()))
 
 
 @router.get("/campaigns/{campaign_id}/my-queue")
-async def my_queue(commune_id: CommuneId, campaign_id: CampaignId, actor: ActorDep, queries: QueriesDep
-                   ) -> dict[str, Any]:
-    """For a member: what is left to score."""
+async def my_queue(commune_id: CommuneId, campaign_id: CampaignId, actor: ActorDep, queries: QueriesDep,
+                   clock: ClockDep) -> dict[str, Any]:
+    """For a member: what is left to score, and what is conflicted (on the day asked)."""
     allowed(actor, commune_id, *MEMBERS)
-    return await queries.queue(commune_id, campaign_id, actor.user_id)
+    return await queries.queue(commune_id, campaign_id, actor.user_id, local_date(clock.now()))
 
 
 @router.post("/campaigns/{campaign_id}/decision", status_code=201)

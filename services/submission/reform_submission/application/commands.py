@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import uuid
 from collections.abc import Sequence
 from typing import Any, NoReturn
@@ -13,9 +14,11 @@ from reform_shared.envelope import EventPayload
 from reform_shared.errors import RuleViolation
 from reform_shared.events import InitiativeContent, TitleClaimed
 from reform_shared.idempotency import CommandResult
-from reform_shared.ids import new_id
+from reform_shared.ids import VIETNAM, new_id
 from reform_shared.store import AggregateHistory, AppendOutcome
+from reform_submission.application.directory import DirectoryViews
 from reform_submission.domain import campaign as campaigns
+from reform_submission.domain import directory as directories
 from reform_submission.domain import initiative as initiatives
 from reform_submission.domain import rules
 from reform_submission.domain import title as titles
@@ -64,9 +67,10 @@ def written(content: InitiativeContent) -> dict[str, Any]:
 
 
 class SubmissionCommands:
-    def __init__(self, bus: CommandBus) -> None:
+    def __init__(self, bus: CommandBus, directory: DirectoryViews | None = None) -> None:
         self._bus = bus
         self._store = bus.store
+        self._directory = directory or DirectoryViews(None, bus.store)
 
     # -- reads of aggregates ----------------------------------------------------------------
     async def load_campaign(self, commune_id: str, campaign_id: str) -> campaigns.Campaign | None:
@@ -80,8 +84,30 @@ class SubmissionCommands:
 
     # -- campaigns --------------------------------------------------------------------------
     async def launch_campaign(self, ctx: CommandContext, commune_id: str, command: LaunchCampaign) -> CommandResult:
+        """A campaign launched without expected units expects one from every open unit of the directory on the
+        launch date (the units-without-initiatives report follows them)."""
         request = campaigns.launched(command).model_dump(mode="json")
+        if not command.terms.expected_units:
+            on = ctx.clock.now().astimezone(VIETNAM).date()
+            directory = await self._directory.view(commune_id, lambda d: bool(directories.open_units(d, on)))
+            units = directories.open_units(directory, on)
+            if units:
+                command = command.model_copy(update={"terms": command.terms.model_copy(
+                    update={"expected_units": units})})
         return await self._on_campaign(ctx, commune_id, command, "launch_campaign", request)
+
+    async def in_directory(self, commune_id: str, content: InitiativeContent, now: dt.datetime,
+                           current: InitiativeContent | None = None) -> None:
+        """The dossier's unit and named authors are in the directory on the day (what a revision keeps is not
+        asked again)."""
+        on = now.astimezone(VIETNAM).date()
+        already = [a.user_id for a in current.authors if a.user_id] if current else []
+        unit = current.unit.unit_id if current else None
+        directory = await self._directory.view(
+            commune_id, lambda d: directories.absent_from(d, content, on, already, unit) is None)
+        refusal = directories.absent_from(directory, content, on, already, unit)
+        if refusal is not None:
+            raise refusal
 
     async def amend_campaign(self, ctx: CommandContext, commune_id: str, command: AmendCampaign) -> CommandResult:
         request = campaigns.amended(command).model_dump(mode="json")
@@ -118,6 +144,7 @@ class SubmissionCommands:
             campaign = await self.load_campaign(commune_id, command.campaign_id)
             now = ctx.clock.now()
             initiatives.may_submit(campaign, command.campaign_id, command.content, now, ctx.actor)  # before the claim
+            await self.in_directory(commune_id, command.content, now)
             await self._claim_title(ctx, commune_id, command.campaign_id, command.content, initiative_id, key)
             return await self._append(ctx, target, key, lambda h: initiatives.decide(
                 initiative_of(h), command, actor=ctx.actor, now=now, campaign=campaign, initiative_id=initiative_id),
@@ -134,6 +161,7 @@ class SubmissionCommands:
             campaign = await self.load_campaign(commune_id, current.campaign_id) if current else None
             now = ctx.clock.now()
             current = initiatives.may_revise(current, initiative_id, campaign, command.content, now, ctx.actor)
+            await self.in_directory(commune_id, command.content, now, current.content)
             await self._claim_title(ctx, commune_id, current.campaign_id, command.content, initiative_id, key)
             return await self._append(ctx, Target(commune_id, "initiative", initiative_id), key, lambda h: (
                 initiatives.decide(initiative_of(h), command, actor=ctx.actor, now=now, campaign=campaign)))

@@ -20,6 +20,7 @@ from reform_shared.events import (
 from reform_shared.projection import Projection, Upsert, Write
 from reform_shared.store import StoredEvent
 from reform_shared.text import fold
+from reform_submission.application.directory import DIRECTORY_WRITES, VIEWS
 from reform_submission.domain.campaign import terms_of
 
 CAMPAIGNS = "campaigns"
@@ -42,8 +43,10 @@ def content_fields(content: InitiativeContent) -> dict[str, Any]:
 class Dossiers(Projection):
     name = "dossiers"
     event_types = ("CampaignLaunched", "CampaignAmended", "SubmissionsClosed", "InitiativeSubmitted",
-                   "InitiativeRevised", "InitiativeReturned", "InitiativeWithdrawn")
-    collections = (CAMPAIGNS, INITIATIVES)
+                   "InitiativeRevised", "InitiativeReturned", "InitiativeWithdrawn", *DIRECTORY_WRITES.event_types)
+    collections = (CAMPAIGNS, INITIATIVES, VIEWS)
+    version = 2
+    """2: the commune's directory (`application.directory`)."""
 
     async def create_indexes(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         await db[INITIATIVES].create_index([("commune_id", ASCENDING), ("campaign_id", ASCENDING)])
@@ -54,6 +57,8 @@ class Dossiers(Projection):
         envelope = event.envelope
         payload = envelope.payload
         commune = envelope.commune_id
+        if DIRECTORY_WRITES.handler_of(type(payload)) is not None:
+            return DIRECTORY_WRITES.writes(envelope)
         stamp = {"updated_at": envelope.occurred_at, "last_event_seq": event.stream_seq}
         if isinstance(payload, CampaignLaunched | CampaignAmended):
             doc = {"commune_id": commune, "campaign_id": payload.campaign_id,

@@ -1,0 +1,45 @@
+"""The awards service's copy of the commune's directory: the directory events' dated facts, one document per
+commune (`reform_shared.directory_view`), kept by the award board like its other documents.
+
+A proposal reads it on the proposal date. The projection may lag a moment behind a change just made in the
+directory service, so a recipient it does not show is looked up once more in the record itself (the
+directory aggregate, under every prefix the node reads) before being refused.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from reform_awards.application.record import Record
+from reform_shared.directory_view import DirectoryView, facts_of, meta_of
+from reform_shared.envelope import EventEnvelope, EventPayload
+from reform_shared.events.directory import DIRECTORY_PAYLOADS
+from reform_shared.projection import Upsert, Write
+from reform_shared.projection.table import WritesOf
+
+VIEWS = "directory_views"
+
+
+def _facts(e: EventEnvelope, p: EventPayload) -> list[Write]:
+    return [Write(VIEWS, Upsert(e.commune_id, push={"facts": facts_of(p, meta_of(e))}))]
+
+
+DIRECTORY_WRITES: dict[type[EventPayload], WritesOf[Any]] = {payload: _facts for payload in DIRECTORY_PAYLOADS}
+"""The writes of every directory event: its facts appended to its commune's document."""
+
+
+class DirectoryViews:
+    """The directory of a commune as this service knows it."""
+
+    def __init__(self, db: AsyncDatabase[dict[str, Any]], record: Record) -> None:
+        self._db = db
+        self._record = record
+
+    async def view(self, commune_id: str) -> DirectoryView:
+        return DirectoryView.from_dict(await self._db[VIEWS].find_one({"_id": commune_id}))
+
+    async def recorded(self, commune_id: str) -> DirectoryView:
+        """The directory folded from the record itself (no lag)."""
+        return DirectoryView().applied_envelopes(await self._record.load(commune_id, "directory", "main"))

@@ -1,0 +1,43 @@
+"""The evaluation service's copy of the commune's directory: the directory events' dated facts, one document
+per commune (`reform_shared.directory_view`), kept by the board like its other documents.
+
+It says who heads the author's unit on the day of the scoring (`domain.conflicts.Heads`). The queries (a
+member's queue, the progress) read the board's copy; the commands (recording a score, finalising) fold the
+directory from the record itself, as they read the submission service's events, so a rule never acts on a
+copy that has not caught up with an appointment just made.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from reform_evaluation.domain.conflicts import Heads
+from reform_shared.directory_view import DirectoryView, facts_of, meta_of
+from reform_shared.envelope import EventEnvelope, EventPayload
+from reform_shared.events.directory import DIRECTORY_PAYLOADS
+from reform_shared.ports import EventStore
+from reform_shared.projection import Upsert, Write
+from reform_shared.projection.table import WritesOf
+
+VIEWS = "directory_views"
+
+
+def _facts(e: EventEnvelope, p: EventPayload) -> list[Write]:
+    return [Write(VIEWS, Upsert(e.commune_id, push={"facts": facts_of(p, meta_of(e))}))]
+
+
+DIRECTORY_WRITES: dict[type[EventPayload], WritesOf[Any]] = {payload: _facts for payload in DIRECTORY_PAYLOADS}
+"""The writes of every directory event: its facts appended to its commune's document."""
+
+
+async def copied_heads(db: AsyncDatabase[dict[str, Any]], commune_id: str, on: dt.date) -> Heads:
+    """The directory on a day, as the board's copy holds it."""
+    return Heads(DirectoryView.from_dict(await db[VIEWS].find_one({"_id": commune_id})), on)
+
+
+async def recorded_heads(store: EventStore, commune_id: str, on: dt.date) -> Heads:
+    """The directory on a day, folded from the record."""
+    return Heads(DirectoryView().applied_envelopes((await store.load(commune_id, "directory", "main")).envelopes), on)

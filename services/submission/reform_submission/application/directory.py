@@ -1,0 +1,48 @@
+"""The submission service's copy of the commune's directory: the directory events' dated facts, one document
+per commune (`reform_shared.directory_view`), kept by the dossiers projection.
+
+A command reads the copy first; when the copy does not show what the command names (a unit or an author just
+recorded, not copied yet) or shows no directory at all, it folds the directory from the record itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from reform_shared.directory_view import DirectoryView, facts_of, meta_of
+from reform_shared.envelope import EventEnvelope, EventPayload
+from reform_shared.events.directory import DIRECTORY_PAYLOADS
+from reform_shared.ports import EventStore
+from reform_shared.projection import Upsert, Write, WriteTable
+
+VIEWS = "directory_views"
+
+
+def _facts(e: EventEnvelope, p: EventPayload) -> list[Write]:
+    return [Write(VIEWS, Upsert(e.commune_id, push={"facts": facts_of(p, meta_of(e))}))]
+
+
+DIRECTORY_WRITES = WriteTable({payload: _facts for payload in DIRECTORY_PAYLOADS})
+"""The writes of every directory event: its facts appended to its commune's document."""
+
+
+class DirectoryViews:
+    def __init__(self, db: AsyncDatabase[dict[str, Any]] | None, store: EventStore) -> None:
+        self._db = db
+        self._store = store
+
+    async def copied(self, commune_id: str) -> DirectoryView:
+        if self._db is None:
+            return DirectoryView()
+        return DirectoryView.from_dict(await self._db[VIEWS].find_one({"_id": commune_id}))
+
+    async def recorded(self, commune_id: str) -> DirectoryView:
+        return DirectoryView().applied_envelopes((await self._store.load(commune_id, "directory", "main")).envelopes)
+
+    async def view(self, commune_id: str, enough: Callable[[DirectoryView], bool]) -> DirectoryView:
+        """The copy if it is `enough` for the command, else the record's."""
+        copied = await self.copied(commune_id)
+        return copied if len(copied) and enough(copied) else await self.recorded(commune_id)
