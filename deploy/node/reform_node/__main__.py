@@ -69,16 +69,21 @@ def run(args: argparse.Namespace) -> int:
                                directory_url=config.url("directory"))
             state = "loaded" if report["loaded"] else "already present"
             print(f"Demo data ({COMMUNE}, campaign {report['campaign_id']}): {state}")
-        print(f"\nReady in {time.monotonic() - started:.1f}s. Services:")
-        print(f"  NATS (JetStream)     {config.nats_url}   monitoring http://127.0.0.1:{config.nats_http_port}")
-        print(f"  MongoDB wire (SecantusDB) {config.mongo_url}")
-        for service in config.service_ports:
-            print(f"  {service:<12} {config.url(service)}   docs {config.url(service)}/docs")
-        demo = token(settings, "demo-secretary", "Phạm Thu Hà", ["secretary", "operator"])
-        print(f"\nDemo token (secretary + operator of {COMMUNE}, 30 days):\n{demo}\n")
+        print(f"\nReady in {time.monotonic() - started:.1f}s.")
+        if "portal" in config.service_ports:
+            print(f"\n  ➜ Mở trình duyệt (open in a browser): {config.url('portal')}   "
+                  "— cổng cán bộ (the officials' portal)")
         if "identity" in config.service_ports:
             accounts = [] if args.no_demo else demo_accounts(config)
             print_accounts(accounts, config.url("identity"), demo_password(config.data_dir), COMMUNE)
+        print("\nServices (APIs for scripts and operators):")
+        print(f"  NATS (JetStream)     {config.nats_url}   monitoring http://127.0.0.1:{config.nats_http_port}")
+        print(f"  MongoDB wire (SecantusDB) {config.mongo_url}")
+        for service in config.service_ports:
+            docs = "" if service == "portal" else f"   docs {config.url(service)}/docs"
+            print(f"  {service:<12} {config.url(service)}{docs}")
+        demo = token(settings, "demo-secretary", "Phạm Thu Hà", ["secretary", "operator"])
+        print(f"\nScript token (HS256, development only; secretary + operator of {COMMUNE}, 30 days):\n{demo}\n")
         print("Try:\n  curl -H \"Authorization: Bearer $TOKEN\" "
               f"{config.url('reporting')}/api/v1/communes/{COMMUNE}/initiatives")
         print("\nCtrl-C to stop (data is kept).", flush=True)
@@ -118,7 +123,8 @@ def run_federation(args: argparse.Namespace) -> int:
         print(f"\nThành phố (city node): NATS hub {hub.nats_url.split('@')[-1]} (JetStream domain city, "
               f"leafnodes 127.0.0.1:{fed.leaf_port})")
         for service in hub.service_ports:
-            print(f"  {service:<12} {hub.url(service)}   docs {hub.url(service)}/docs")
+            docs = "" if service == "portal" else f"   docs {hub.url(service)}/docs"
+            print(f"  {service:<12} {hub.url(service)}{docs}")
         officer = token(hub.settings(), "city-officer", "Lê Minh Tuấn", ["city_officer", "city_council", "operator"],
                         commune="city")
         print(f"City token (city officer + city council + operator):\n{officer}")
