@@ -38,3 +38,15 @@ def test_the_demo_directory_imports_whole_with_one_person_per_role(commune: str)
     if commune == "ninh-giang":
         assert all(role in view.effective_roles(person, JAN) for role, person in DEMO_ACCOUNTS.items())
         assert view.head_of("vh-xh", JAN) == "do-minh"
+
+
+def test_the_citys_demo_directory_imports_whole_with_one_person_per_city_role() -> None:
+    from reform_node.demo_city_directory import CITY_ACCOUNTS, CITY_UNITS, city_csv
+
+    units = DirectoryView.fold([UnitAdded(effective=JAN, unit=UnitEntry(**unit)) for unit in CITY_UNITS])
+    plan = plan_import(units, read_spreadsheet(city_csv()), commune_id="city", effective=JAN, import_id="demo")
+    view = units.applied(decide(units, plan.command))
+    held = {role for o in view.officials(JAN) for role in view.effective_roles(o.official_id, JAN)}
+    assert CITY_ROLES | {"operator", "administrator"} <= held
+    assert all(role in view.effective_roles(person, JAN) for role, person in CITY_ACCOUNTS.items())
+    assert view.head_of("so-noi-vu", JAN) == "pham-thi-mai-anh"

@@ -11,7 +11,8 @@ import time
 from pathlib import Path
 
 from reform_node.demo import COMMUNE, load_demo, token
-from reform_node.demo_accounts import demo_accounts, demo_password, print_accounts
+from reform_node.demo_accounts import demo_accounts, demo_city_accounts, demo_password, print_accounts
+from reform_node.demo_city_directory import load_city_directory
 from reform_node.demo_flow import advance_to_nominations
 from reform_node.federation import LocalFederation, Ports
 from reform_node.node import SERVICES, CommuneNode, NodeConfig
@@ -107,7 +108,10 @@ def run_federation(args: argparse.Namespace) -> int:
           f"data in {Path(args.data_dir).resolve()} ...", flush=True)
     try:
         fed.start(nodes, ports={n.node_id: Ports.numbered(i) for i, n in enumerate(nodes)})
+        assert fed.city is not None
         if not args.no_demo:
+            city = fed.city.config
+            load_city_directory(city.settings(), city.url("directory"), dt.datetime.now(dt.UTC))
             for commune, name in FEDERATION_DEMO:
                 node = fed.nodes[commune].config
                 load_demo(node.settings(), node.url("submission"), evaluation_url=node.url("evaluation"),
@@ -128,6 +132,10 @@ def run_federation(args: argparse.Namespace) -> int:
         officer = token(hub.settings(), "city-officer", "Lê Minh Tuấn", ["city_officer", "city_council", "operator"],
                         commune="city")
         print(f"City token (city officer + city council + operator):\n{officer}")
+        if "identity" in hub.service_ports:
+            city_accounts = [] if args.no_demo else demo_city_accounts(hub)
+            print_accounts(city_accounts, hub.url("identity"), demo_password(hub.data_dir), "city",
+                           portal_url=hub.url("portal") if "portal" in hub.service_ports else None)
         for commune, name in FEDERATION_DEMO:
             node = fed.nodes[commune].config
             print(f"\n{name} (commune node {commune}): NATS {node.nats_url} (JetStream domain {commune})")
@@ -138,7 +146,8 @@ def run_federation(args: argparse.Namespace) -> int:
             print(f"Token (secretary + operator of {commune}):\n{secretary}")
             if "identity" in node.service_ports:
                 accounts = [] if args.no_demo else demo_accounts(node, commune, name)
-                print_accounts(accounts, node.url("identity"), demo_password(node.data_dir), commune)
+                print_accounts(accounts, node.url("identity"), demo_password(node.data_dir), commune,
+                               portal_url=node.url("portal") if "portal" in node.service_ports else None)
         print("\nTry (city view of every commune; the nominations reached the city):\n"
               f"  curl -H \"Authorization: Bearer $CITY_TOKEN\" "
               f"{hub.url('evaluation')}/api/v1/city/nominations?year=2027\n"

@@ -102,3 +102,15 @@ def demo_accounts(config: NodeConfig, commune: str = COMMUNE, commune_name: str 
     set_demo_passwords(config.settings(), config.url("identity"), commune, [a[1] for a in accounts],
                        demo_password(config.data_dir))
     return accounts
+
+
+def demo_city_accounts(config: NodeConfig) -> list[Account]:
+    """The city node's demo accounts: one person per city role of the city's demo directory."""
+    from reform_node.demo_city_directory import city_officials
+
+    if config.environment == "production":
+        raise RuntimeError("demo accounts are never made in production")
+    accounts = one_per_role(city_officials())
+    set_demo_passwords(config.settings(), config.url("identity"), "city", [a[1] for a in accounts],
+                       demo_password(config.data_dir))
+    return accounts
