@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 import httpx
 
-Service = Literal["submission", "evaluation", "awards", "reporting"]
+Service = Literal["submission", "evaluation", "awards", "reporting", "directory"]
 
 
 @dataclass
@@ -51,7 +51,7 @@ class ApiOutage(Exception):
 
 
 class ServiceApi:
-    """One client for the four services; each call names the service and the path under the commune."""
+    """One client for the services; each call names the service and the path under the commune."""
 
     def __init__(self, http: httpx.AsyncClient, urls: dict[str, str]) -> None:
         self._http = http

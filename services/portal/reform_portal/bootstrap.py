@@ -43,7 +43,8 @@ def build_app(settings: PortalSettings, sign_in: SignIn | None = None,
             if provider is None and settings.oidc_issuer:
                 provider = OidcSignIn(settings.oidc_issuer, settings.oidc_client_id, settings.jwt_audience, http)
             urls = {"submission": settings.submission_url, "evaluation": settings.evaluation_url,
-                    "awards": settings.awards_url, "reporting": settings.reporting_url}
+                    "awards": settings.awards_url, "reporting": settings.reporting_url,
+                    "directory": settings.directory_url}
             app.state.portal = Portal(settings, ServiceApi(http, urls), provider)
             yield
 
