@@ -31,9 +31,11 @@ NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("/sang-kien-cua-toi", "Sáng kiến của tôi", ("submitter", "unit_head")),
     ("/thu-ky/dot-phat-dong", "Quản lý đợt phát động", ("secretary",)),
     ("/thu-ky/ho-so", "Sổ hồ sơ", ("secretary",)),
+    ("/danh-ba", "Danh bạ", ("secretary", "administrator", "operator")),
 )
 AUTHORS = ("submitter", "unit_head")
-STAFF = ("submitter", "unit_head", "secretary", "council_member", "council_chair", "chairman", "operator")
+STAFF = ("submitter", "unit_head", "secretary", "council_member", "council_chair", "chairman", "operator",
+         "administrator")
 
 
 class NeedsSignIn(Exception):
@@ -96,7 +98,10 @@ class Portal:
                                      autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
         self.templates.filters.update(vn_date=formatting.vn_date, vn_datetime=formatting.vn_datetime,
                                       vn_number=formatting.vn_number, field_label=formatting.field_label,
-                                      status_label=formatting.status_label, dom_id=dom_id)
+                                      status_label=formatting.status_label, dom_id=dom_id,
+                                      role_label=formatting.role_label, unit_kind_label=formatting.unit_kind_label,
+                                      category_label=formatting.category_label,
+                                      history_label=formatting.history_label)
         self.templates.globals.update(asset=self.asset_url, CSRF_FIELD=CSRF_FIELD)
 
     def asset_url(self, name: str) -> str:

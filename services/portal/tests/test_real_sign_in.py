@@ -13,9 +13,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
+from browser_kit import no_violations
 from identity_stack import AUTHOR, COMMUNE, PASSWORDS, SECRETARY, IdentityStack, running_identity_stack
 from playwright.sync_api import Browser, Page, expect
-from test_browser import browser, no_violations  # noqa: F401 - the module's Chromium fixture
 
 from reform_shared.settings import Settings
 
@@ -39,7 +39,7 @@ def sign_in_through_identity(page: Page, user_id: str) -> None:
     page.get_by_role("button", name=re.compile("Đăng nhập")).click()
 
 
-def test_sign_in_through_the_identity_service_and_out(oidc_stack: IdentityStack, browser: Browser) -> None:  # noqa: F811
+def test_sign_in_through_the_identity_service_and_out(oidc_stack: IdentityStack, browser: Browser) -> None:
     now = dt.datetime.now(dt.UTC)
     launched = httpx.post(
         f"{oidc_stack.submission.url}/api/v1/communes/{COMMUNE}/campaigns", timeout=10,
@@ -76,7 +76,7 @@ def test_sign_in_through_the_identity_service_and_out(oidc_stack: IdentityStack,
 
 
 def test_the_secretary_s_home_and_refreshes_of_a_rotating_provider(
-        oidc_stack: IdentityStack, browser: Browser) -> None:  # noqa: F811
+        oidc_stack: IdentityStack, browser: Browser) -> None:
     context = browser.new_context(base_url=oidc_stack.portal.url, locale="vi-VN")
     context.set_default_timeout(10_000)
     try:
