@@ -5,8 +5,10 @@ FastAPI's HTTPValidationError), 422 wherever a request carries input, 401/403 on
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
+import httpx
 import pytest
 from fastapi import FastAPI
 
@@ -144,3 +146,23 @@ def test_the_city_routes_document_the_commune_node_refusal() -> None:
     for path, method, op in operations(document):
         if path.startswith("/api/v1/city/"):
             assert error_schema(op["responses"].get("409", {})) == ERROR_REF, f"{method} {path}"
+
+
+@pytest.mark.parametrize("name", list(BUILDERS))
+async def test_docs_load_only_the_service_s_own_assets(name: str) -> None:
+    """/docs and /redoc of every service work offline: every script, style and icon they reference is a path
+    of the service itself (no CDN), and each is served."""
+    app = app_of(name)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://service") as http:
+        for page in ("/docs", "/redoc"):
+            answer = await http.get(page)
+            assert answer.status_code == 200, answer.text
+            urls = re.findall(r'(?:src|href)\s*=\s*["\']([^"\']+)["\']|(?:url|Url)\s*:\s*["\']([^"\']+)["\']',
+                              answer.text)
+            found = {u for pair in urls for u in pair if u}
+            assert found and all(u.startswith("/") and not u.startswith("//") for u in found), (page, found)
+            assert "://" not in answer.text.replace("http://www.w3.org", ""), page
+            for url in found - {"/openapi.json"}:
+                asset = await http.get(url)
+                assert asset.status_code == 200 and len(asset.content) > 1000, url
+        assert (await http.get("/docs-assets/../app.py")).status_code == 404

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 import httpx
 
-Service = Literal["submission", "evaluation", "awards", "reporting"]
+Service = Literal["submission", "evaluation", "awards", "reporting", "directory"]
 
 
 @dataclass
@@ -51,7 +51,7 @@ class ApiOutage(Exception):
 
 
 class ServiceApi:
-    """One client for the four services; each call names the service and the path under the commune."""
+    """One client for the services; each call names the service and the path under the commune."""
 
     def __init__(self, http: httpx.AsyncClient, urls: dict[str, str]) -> None:
         self._http = http
@@ -68,9 +68,13 @@ class ServiceApi:
         return (await self._send(service, token, method, path, json=body, headers=headers)).json()
 
     async def upload(self, service: Service, token: str, path: str, filename: str, data: bytes,
-                     media_type: str) -> Any:
+                     media_type: str, fields: dict[str, str] | None = None, params: dict[str, str] | None = None,
+                     idempotency_key: str | None = None) -> Any:
+        """A file as multipart `file` (with form `fields`); a command when it has an `idempotency_key`."""
         files = {"file": (filename, data, media_type or "application/octet-stream")}
-        return (await self._send(service, token, "POST", path, files=files)).json()
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+        return (await self._send(service, token, "POST", path, files=files, data=fields or {}, params=params,
+                                 headers=headers)).json()
 
     async def download(self, service: Service, token: str, path: str,
                        params: dict[str, Any] | None = None) -> httpx.Response:

@@ -82,3 +82,43 @@ def field_label(code: str) -> str:
 
 def status_label(status: str) -> str:
     return STATUS_VI.get(status, status)
+
+
+# -- the directory's codes in Vietnamese -----------------------------------------------------------------
+ROLE_VI = {
+    "submitter": "Tác giả", "unit_head": "Trưởng đơn vị", "secretary": "Thư ký (Phòng VH-XH)",
+    "council_member": "Thành viên hội đồng", "council_chair": "Chủ tịch hội đồng", "chairman": "Chủ tịch UBND",
+    "city_officer": "Cán bộ thành phố", "city_council": "Hội đồng thành phố", "operator": "Vận hành hệ thống",
+    "administrator": "Quản trị hệ thống",
+}
+ASSIGNABLE_ROLES = ("submitter", "secretary", "council_member", "council_chair", "chairman", "operator",
+                    "administrator")
+"""Roles a commune's directory gives (`unit_head` comes by appointment; the city's roles in the city's)."""
+UNIT_KIND_VI = {
+    "van_phong": "Văn phòng", "phong": "Phòng", "ban": "Ban", "trung_tam": "Trung tâm", "thon": "Thôn",
+    "to_dan_pho": "Tổ dân phố", "doan_the": "Đoàn thể", "so": "Sở", "khac": "Khác",
+}
+CATEGORY_VI = {"can_bo": "Cán bộ", "cong_chuc": "Công chức", "vien_chuc": "Viên chức",
+               "nguoi_lao_dong": "Người lao động"}
+HISTORY_VI = {
+    "OfficialRegistered": "Đăng ký vào danh bạ", "OfficialUpdated": "Cập nhật thông tin",
+    "OfficialMoved": "Chuyển đơn vị", "OfficialRolesChanged": "Thay đổi vai trò", "OfficialLeft": "Thôi công tác",
+    "UnitHeadAppointed": "Bổ nhiệm trưởng đơn vị", "UnitHeadVacated": "Thôi làm trưởng đơn vị",
+    "DirectoryImported": "Nhập từ bảng tính",
+}
+
+
+def role_label(code: str) -> str:
+    return ROLE_VI.get(code, code)
+
+
+def unit_kind_label(code: str) -> str:
+    return UNIT_KIND_VI.get(code, code)
+
+
+def category_label(code: str) -> str:
+    return CATEGORY_VI.get(code, code)
+
+
+def history_label(kind: str) -> str:
+    return HISTORY_VI.get(kind, kind)

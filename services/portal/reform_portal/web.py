@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import time
 from dataclasses import dataclass
@@ -30,9 +31,11 @@ NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("/sang-kien-cua-toi", "Sáng kiến của tôi", ("submitter", "unit_head")),
     ("/thu-ky/dot-phat-dong", "Quản lý đợt phát động", ("secretary",)),
     ("/thu-ky/ho-so", "Sổ hồ sơ", ("secretary",)),
+    ("/danh-ba", "Danh bạ", ("secretary", "administrator", "operator")),
 )
 AUTHORS = ("submitter", "unit_head")
-STAFF = ("submitter", "unit_head", "secretary", "council_member", "council_chair", "chairman", "operator")
+STAFF = ("submitter", "unit_head", "secretary", "council_member", "council_chair", "chairman", "operator",
+         "administrator")
 
 
 class NeedsSignIn(Exception):
@@ -58,6 +61,30 @@ class Caller:
     token: str
 
 
+class Refresher:
+    """Refreshes once per refresh token. A provider that rotates refresh tokens (the node's identity service)
+    takes a second use of one as a theft and revokes the whole session; but two requests of one browser (two
+    tabs, a double click) can carry the same cookie at once. So the first refresh is shared with every request
+    that comes with the same token within `KEEP_SECONDS` (one portal process; several behind one address would
+    need a shared store)."""
+
+    KEEP_SECONDS = 60.0
+
+    def __init__(self, sign_in: SignIn | None) -> None:
+        self._sign_in = sign_in
+        self._done: dict[str, tuple[float, asyncio.Task[TokenSet]]] = {}
+
+    async def refresh(self, refresh_token: str) -> TokenSet:
+        if self._sign_in is None:
+            raise SignInError("Phiên đăng nhập đã hết hạn", "no identity provider to refresh the session with")
+        now = time.monotonic()
+        self._done = {k: v for k, v in self._done.items() if now - v[0] < self.KEEP_SECONDS}
+        key = hashlib.sha256(refresh_token.encode()).hexdigest()
+        if key not in self._done:
+            self._done[key] = (now, asyncio.ensure_future(self._sign_in.refresh(refresh_token)))
+        return await asyncio.shield(self._done[key][1])
+
+
 class Portal:
     """The portal's parts, built once in `bootstrap`."""
 
@@ -65,12 +92,16 @@ class Portal:
         self.settings = settings
         self.api = api
         self.sign_in = sign_in
+        self.refresher = Refresher(sign_in)
         self.assets = {path.name: hashlib.sha256(path.read_bytes()).hexdigest()[:12] for path in STATIC.iterdir()}
         self.templates = Environment(loader=FileSystemLoader(PACKAGE / "templates"),
                                      autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
         self.templates.filters.update(vn_date=formatting.vn_date, vn_datetime=formatting.vn_datetime,
                                       vn_number=formatting.vn_number, field_label=formatting.field_label,
-                                      status_label=formatting.status_label, dom_id=dom_id)
+                                      status_label=formatting.status_label, dom_id=dom_id,
+                                      role_label=formatting.role_label, unit_kind_label=formatting.unit_kind_label,
+                                      category_label=formatting.category_label,
+                                      history_label=formatting.history_label)
         self.templates.globals.update(asset=self.asset_url, CSRF_FIELD=CSRF_FIELD)
 
     def asset_url(self, name: str) -> str:
@@ -100,6 +131,8 @@ def keep_tokens(session: Session, tokens: TokenSet) -> None:
     a = tokens.account
     session.set("access_token", tokens.access_token)
     session.set("refresh_token", tokens.refresh_token)
+    if tokens.id_token or not session.get("id_token"):  # a refresh need not bring a new ID token
+        session.set("id_token", tokens.id_token)
     session.set("expires_at", tokens.expires_at)
     session.set("account", {"user_id": a.user_id, "name": a.name, "commune_id": a.commune_id,
                             "roles": list(a.roles), "unit_id": a.unit_id})
@@ -123,7 +156,7 @@ async def current_caller(request: Request, portal: PortalDep, session: SessionDe
             session.clear_all()
             raise NeedsSignIn
         try:
-            keep_tokens(session, await portal.sign_in.refresh(str(refresh_token)))
+            keep_tokens(session, await portal.refresher.refresh(str(refresh_token)))
         except SignInError as exc:
             session.clear_all()
             raise NeedsSignIn from exc

@@ -11,6 +11,7 @@ import pytest
 
 sys.path.append(str(Path(__file__).parent))
 
+from browser_kit import browser, signed_in  # noqa: F401 - the browser tier's fixtures
 from portal_stack import Stack, running_stack
 
 from reform_shared.settings import Settings

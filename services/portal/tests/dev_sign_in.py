@@ -73,7 +73,7 @@ class DevSignIn:
         self.refreshed += 1
         return self._tokens(account)
 
-    async def logout_url(self, *, post_logout_redirect_uri: str) -> str | None:
+    async def logout_url(self, *, post_logout_redirect_uri: str, id_token_hint: str | None = None) -> str | None:
         return None
 
     def _tokens(self, a: Person) -> TokenSet:

@@ -1,4 +1,4 @@
-"""The portal's test stack: the submission and evaluation services on the session's real nats-server and
+"""The portal's test stack: the submission, evaluation and directory services on the session's real nats-server and
 SecantusDB, the test login page, and the portal, each served by uvicorn on a free port (the `stack`
 fixture, registered by this folder's conftest)."""
 
@@ -16,6 +16,7 @@ import nats
 from dev_sign_in import DevSignIn, Person
 from portal_live import LiveServer
 
+from reform_directory import bootstrap as directory
 from reform_evaluation import bootstrap as evaluation
 from reform_portal.bootstrap import build_app as build_portal
 from reform_portal.settings import PortalSettings
@@ -81,7 +82,7 @@ def running_stack(settings_for: Callable[..., Settings]) -> Iterator[Stack]:
     services: dict[str, LiveServer] = {}
     started: list[LiveServer] = []
     try:
-        for name, module in (("submission", submission), ("evaluation", evaluation)):
+        for name, module in (("submission", submission), ("evaluation", evaluation), ("directory", directory)):
             settings = base.model_copy(update={"service_name": name, "database": f"{base.database}_{name}"})
             services[name] = LiveServer(name, lambda m=module, s=settings: m.build_app(m.build_runtime(s)))
             started.append(services[name].start())

@@ -122,6 +122,7 @@ async def test_a_token_not_for_the_services_or_not_from_the_issuer_is_refused(pr
 
 
 async def test_sign_out_goes_to_the_providers_end_session_page() -> None:
-    url = await adapter(Provider()).logout_url(post_logout_redirect_uri="http://portal.test/")
+    url = await adapter(Provider()).logout_url(post_logout_redirect_uri="http://portal.test/", id_token_hint="t.o.k")
     query = parse_qs(urlparse(url or "").query)
     assert url and url.startswith(f"{ISSUER}/logout?") and query["client_id"] == ["reform-portal"]
+    assert query["id_token_hint"] == ["t.o.k"]  # names the session: the provider revokes its refresh tokens

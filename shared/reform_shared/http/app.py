@@ -5,10 +5,13 @@ from __future__ import annotations
 import inspect
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
-from fastapi.responses import JSONResponse
+import fastapi_offline
+from fastapi import APIRouter, FastAPI, HTTPException
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
 from reform_shared.auth.tokens import TokenVerifier
@@ -19,6 +22,12 @@ from reform_shared.http.openapi import Readiness, install_openapi
 from reform_shared.runtime import Connections, ServiceRuntime
 from reform_shared.source_keeper import STALLED_NS
 from reform_shared.telemetry import setup_tracing
+
+DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
+"""Swagger UI and ReDoc as the pinned `fastapi-offline` wheel ships them: /docs works on a node with no
+Internet (never a CDN)."""
+DOCS_FILES = {"swagger-ui-bundle.js": "text/javascript", "swagger-ui.css": "text/css",
+              "redoc.standalone.js": "text/javascript", "favicon.png": "image/png"}
 
 MULTIPART_MARGIN_BYTES = 64 * 1024
 
@@ -99,7 +108,7 @@ def create_app(runtime: ServiceRuntime, routers: Sequence[APIRouter], title: str
         finally:
             await runtime.stop()
 
-    app = FastAPI(title=title, version="0.1.0", lifespan=lifespan)
+    app = FastAPI(title=title, version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.runtime = runtime
     app.state.verifier = TokenVerifier(
         secret=settings.jwt_secret.get_secret_value(),
@@ -126,6 +135,7 @@ def create_app(runtime: ServiceRuntime, routers: Sequence[APIRouter], title: str
     for router in routers:
         app.include_router(router)
     install_openapi(app, authenticate=current_actor)
+    install_docs(app)
     FastAPIInstrumentor.instrument_app(app, excluded_urls="health,ready")
     app.add_middleware(
         BodySizeLimit,
@@ -136,3 +146,28 @@ def create_app(runtime: ServiceRuntime, routers: Sequence[APIRouter], title: str
         upload_suffixes=("/attachments",),
     )
     return app
+
+
+def install_docs(app: FastAPI) -> None:
+    """/docs (Swagger UI) and /redoc, their scripts and styles served by the service itself."""
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title=f"{app.title} – API",
+                                   swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+                                   swagger_css_url="/docs-assets/swagger-ui.css",
+                                   swagger_favicon_url="/docs-assets/favicon.png")
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc() -> HTMLResponse:
+        return get_redoc_html(openapi_url="/openapi.json", title=f"{app.title} – API",
+                              redoc_js_url="/docs-assets/redoc.standalone.js",
+                              redoc_favicon_url="/docs-assets/favicon.png", with_google_fonts=False)
+
+    @app.get("/docs-assets/{name}", include_in_schema=False)
+    async def asset(name: str) -> FileResponse:
+        if name not in DOCS_FILES:
+            raise HTTPException(404)
+        return FileResponse(DOCS_ASSETS / name, media_type=DOCS_FILES[name],
+                            headers={"Cache-Control": "public, max-age=86400"})
+

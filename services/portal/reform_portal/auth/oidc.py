@@ -5,6 +5,7 @@ identity service or any other conforming issuer. A public client: no client secr
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -68,14 +69,17 @@ class OidcSignIn:
     async def refresh(self, refresh_token: str) -> TokenSet:
         tokens = await self._token({"grant_type": "refresh_token", "refresh_token": refresh_token})
         if tokens.refresh_token is None:  # the provider kept the same refresh token (it need not rotate)
-            tokens = TokenSet(tokens.access_token, tokens.expires_at, tokens.account, refresh_token)
+            tokens = replace(tokens, refresh_token=refresh_token)
         return tokens
 
-    async def logout_url(self, *, post_logout_redirect_uri: str) -> str | None:
+    async def logout_url(self, *, post_logout_redirect_uri: str, id_token_hint: str | None = None) -> str | None:
         endpoint = (await self.metadata()).get("end_session_endpoint")
         if not endpoint:
             return None
-        query = urlencode({"client_id": self._client_id, "post_logout_redirect_uri": post_logout_redirect_uri})
+        params = {"client_id": self._client_id, "post_logout_redirect_uri": post_logout_redirect_uri}
+        if id_token_hint:
+            params["id_token_hint"] = id_token_hint
+        query = urlencode(params)
         return f"{endpoint}?{query}"
 
     async def _token(self, form: dict[str, str]) -> TokenSet:
@@ -92,7 +96,7 @@ class OidcSignIn:
         claims = await self._verify(str(body["access_token"]))
         expires_at = float(claims.get("exp") or time.time() + float(body.get("expires_in", 300)))
         return TokenSet(access_token=str(body["access_token"]), expires_at=expires_at, account=account_of(claims),
-                        refresh_token=body.get("refresh_token"))
+                        refresh_token=body.get("refresh_token"), id_token=body.get("id_token"))
 
     async def _verify(self, token: str) -> dict[str, Any]:
         key_id = jwt.get_unverified_header(token).get("kid")

@@ -37,6 +37,8 @@ class TokenSet:
     """Unix time after which the access token is refused."""
     account: Account
     refresh_token: str | None = None
+    id_token: str | None = None
+    """The OpenID Connect ID token, kept only to name the session when signing out (`id_token_hint`)."""
 
 
 class SignInError(Exception):
@@ -63,8 +65,9 @@ class SignIn(Protocol):
         """New tokens before the access token expires."""
         ...
 
-    async def logout_url(self, *, post_logout_redirect_uri: str) -> str | None:
-        """Where to send the browser to end the provider's session too (None: the provider has no such page)."""
+    async def logout_url(self, *, post_logout_redirect_uri: str, id_token_hint: str | None = None) -> str | None:
+        """Where to send the browser to end the provider's session too (None: the provider has no such page);
+        `id_token_hint` names the session, so the provider revokes its refresh tokens."""
         ...
 
 

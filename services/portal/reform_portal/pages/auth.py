@@ -77,13 +77,15 @@ async def finish_sign_in(request: Request, portal: PortalDep, session: SessionDe
 
 @router.post("/dang-xuat")
 async def sign_out(request: Request, portal: PortalDep, session: SessionDep, form: FormDep) -> Response:
+    id_token = session.get("id_token")
     session.clear_all()
     session.set("signed_out", True)  # the sign-in page says so, once
     back = f"{str(portal.settings.public_url or request.base_url).rstrip('/')}/"
     target = None
     if portal.sign_in is not None:
         try:
-            target = await portal.sign_in.logout_url(post_logout_redirect_uri=back)
+            target = await portal.sign_in.logout_url(post_logout_redirect_uri=back,
+                                                     id_token_hint=str(id_token) if id_token else None)
         except SignInError:
             target = None
     return RedirectResponse(target or "/dang-nhap", status_code=303)

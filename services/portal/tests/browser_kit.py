@@ -1,0 +1,65 @@
+"""The browser tier's kit: Debian's Chromium driven by Playwright (one per test module), a page signed in
+through the test provider, axe-core's check and the README's screenshots. Its fixtures are registered by
+this folder's conftest."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from dev_sign_in import Person
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+from portal_stack import Stack
+
+CHROMIUM = os.environ.get("REFORM_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+AXE = Axe()  # axe-core's axe.min.js, from the axe-playwright-python wheel: no network
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def signed_in(browser: Browser, stack: Stack) -> Iterator[Callable[[Person], Page]]:
+    contexts = []
+
+    def open_as(account: Person) -> Page:
+        context = browser.new_context(base_url=stack.portal.url, locale="vi-VN")
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.goto("/")
+        expect(page).to_have_url(re.compile(r"/dang-nhap"))
+        page.get_by_role("button", name="Đăng nhập bằng tài khoản cán bộ").click()
+        page.get_by_role("button", name=account.name).click()  # the test provider's page
+        expect(page.get_by_role("heading", name="Việc cần làm")).to_be_visible()
+        return page
+
+    yield open_as
+    for context in contexts:
+        context.close()
+
+
+def no_violations(page: Page) -> None:
+    results = AXE.run(page)
+    assert results.violations_count == 0, f"{page.url}\n{results.generate_report()}"
+
+
+def shot(page: Page, name: str) -> None:
+    """With REFORM_PORTAL_SCREENSHOTS=<dir>, keep a full-page screenshot of what the user sees."""
+    folder = os.environ.get("REFORM_PORTAL_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
