@@ -12,13 +12,15 @@ running it again changes nothing.
 The services run on the wall clock and take no clock from a request. The demo campaign is the one
 `load_demo` launches (the next 25/9 deadline still ahead, so its 30/9 nomination deadline is open);
 scoring needs submissions closed, so the secretary closes them early, as the API allows.
+
+`advance_to_nominations` runs the steps below in order, one function each; the HTTP client they share is
+`demo_flow_api`'s.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import time
-from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -27,14 +29,15 @@ from reform_node.demo import (
     COMMUNE,
     SECRETARY_ID,
     DemoCommune,
-    bearer,
     constitute_council,
     demo_campaign,
     demo_commune,
-    token,
 )
+from reform_node.demo_flow_api import DemoFlowError, FlowApi, wait_until
 from reform_shared.ids import VIETNAM
 from reform_shared.settings import Settings
+
+__all__ = ["COMMENTS", "LEVELS", "PROFILES", "DemoFlowError", "advance_to_nominations", "points_for"]
 
 PROFILES: dict[str, dict[str, float]] = {
     "high": {"novelty": 9, "effectiveness": 9, "replicability": 8.5, "feasibility": 8, "creativity": 8},
@@ -52,10 +55,6 @@ COMMENTS = {
 }
 
 
-class DemoFlowError(RuntimeError):
-    """A step of the demo flow was refused for a reason other than "already done"."""
-
-
 def points_for(rubric: dict[str, Any], merit: str, member_index: int) -> dict[str, float]:
     """A member's points: the merit's profile, nudged by -0.5, 0 or +0.5 (per 10) so members differ a little."""
     nudge = ((member_index % 3) - 1) * 0.5
@@ -68,62 +67,38 @@ def points_for(rubric: dict[str, Any], merit: str, member_index: int) -> dict[st
     return points
 
 
-class _Api:
-    """One HTTP client, the tokens of the commune's people, and what was done."""
-
-    def __init__(self, http: httpx.Client, settings: Settings, commune: str) -> None:
-        self.http, self.settings, self.commune = http, settings, commune
-        self.actions: list[str] = []
-
-    def headers(self, user_id: str, name: str, *roles: str, key: str | None = None) -> dict[str, str]:
-        headers = bearer(token(self.settings, user_id, name, list(roles), commune=self.commune,
-                               ttl=dt.timedelta(hours=1)))
-        if key:
-            headers["Idempotency-Key"] = key
-        return headers
-
-    def get(self, url: str, headers: dict[str, str], *, ok: tuple[int, ...] = (200,)) -> httpx.Response:
-        response = self.http.get(url, headers=headers)
-        if response.status_code not in ok:
-            raise DemoFlowError(f"GET {url}: {response.status_code} {response.text}")
-        return response
-
-    def command(self, action: str, method: str, url: str, headers: dict[str, str], body: Any = None,
-                done_rules: tuple[str, ...] = ()) -> dict[str, Any]:
-        """Send a command; its answer, or {"refused": rule} when one of `done_rules` refused it.
-
-        Recorded as an action only when it appended something (not a replay, not "no change")."""
-        response = self.http.request(method, url, headers=headers, json=body)
-        if response.is_success:
-            answer: dict[str, Any] = response.json()
-            if response.headers.get("Idempotent-Replayed") != "true" and answer.get("changed", True) is not False:
-                self.actions.append(action)
-            return answer
-        try:
-            rule = response.json().get("error", {}).get("rule")
-        except ValueError:  # not JSON (a proxy's error page)
-            rule = None
-        if rule in done_rules:
-            return {"refused": rule}
-        raise DemoFlowError(f"{action}: {method} {url}: {response.status_code} {response.text}")
-
-
-def _wait(fetch: Callable[[], Any], until: Callable[[Any], bool], timeout: float, what: str) -> Any:
-    """Poll a read model until it shows what the commands did (projections are eventually consistent)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = fetch()
-        if until(value):
-            return value
-        if time.monotonic() > deadline:
-            raise DemoFlowError(f"timed out after {timeout}s waiting for {what}; last seen: {value}")
-        time.sleep(0.05)
-
-
 def _rows_in_order(rows: list[dict[str, Any]], demo: DemoCommune) -> list[dict[str, Any]]:
     """The campaign's initiatives in the demo's order, any others after them by title."""
     order = {initiative["title"]: index for index, initiative in enumerate(demo.initiatives)}
     return sorted(rows, key=lambda r: (order.get(r["title"], len(order)), r["title"]))
+
+
+@dataclass(frozen=True)
+class _Flow:
+    """What every step knows: the client, the demo commune, the campaign and the services' commune URLs."""
+
+    api: FlowApi
+    demo: DemoCommune
+    campaign_id: str
+    submission: str
+    evaluation: str
+    evaluation_url: str
+    secretary: dict[str, str]
+    now: dt.datetime
+    today: dt.date
+    timeout: float
+
+    @property
+    def council_url(self) -> str:
+        return f"{self.evaluation}/campaigns/{self.campaign_id}/council"
+
+    def as_person(self, user_id: str, name: str, *roles: str, step: str | None = None) -> dict[str, str]:
+        return self.api.headers(user_id, name, *roles, key=f"demo-flow-{self.campaign_id}-{step}" if step else None)
+
+    def progress(self) -> dict[str, Any]:
+        answer: dict[str, Any] = self.api.get(f"{self.evaluation}/campaigns/{self.campaign_id}/progress",
+                                              self.secretary).json()
+        return answer
 
 
 def advance_to_nominations(
@@ -149,121 +124,21 @@ def advance_to_nominations(
     now = now or dt.datetime.now(dt.UTC)
     demo = demo_commune(commune, commune_name)
     campaign_id = campaign_id or demo_campaign(now)["campaign_id"]
-    submission = f"{submission_url}/api/v1/communes/{commune}"
-    evaluation = f"{evaluation_url}/api/v1/communes/{commune}"
-    today = now.astimezone(VIETNAM).date()
-
     with httpx.Client(timeout=10) as http:
-        api = _Api(http, settings, commune)
-        secretary = api.headers(SECRETARY_ID, demo.secretary_name, "secretary")
-        chairman_id, chairman_name = demo.chairman["user_id"], demo.chairman["name"]
-
-        # 1. The campaign (read from the stream by the submission service): close submissions early.
-        found = api.get(f"{submission}/campaigns/{campaign_id}", secretary, ok=(200, 404))
-        if found.status_code == 404:
-            raise DemoFlowError(f"no campaign {campaign_id} in {commune}: load the demo first (load_demo)")
-        campaign = found.json()
-        if campaign["accepting_submissions"]:
-            api.command("close_submissions", "POST", f"{submission}/campaigns/{campaign_id}/close",
-                        api.headers(SECRETARY_ID, demo.secretary_name, "secretary",
-                                    key=f"demo-flow-{campaign_id}-close"),
-                        {"reason": "Kết thúc nhận hồ sơ để Hội đồng đánh giá chấm điểm"},
-                        done_rules=("already_closed",))
-
-        # 2. The council (the demo's, if load_demo ran without the evaluation service), then scoring.
-        council_url = f"{evaluation}/campaigns/{campaign_id}/council"
-        if api.get(council_url, secretary, ok=(200, 404)).status_code == 404 and constitute_council(
-                http, settings, evaluation_url, demo, campaign_id, today):
-            api.actions.append("constitute_council")
-        council = _wait(lambda: api.get(council_url, secretary, ok=(200, 404)), lambda r: r.status_code == 200,
-                        timeout, f"the council of {campaign_id}").json()
-        api.command("open_scoring", "POST", f"{council_url}/open-scoring", secretary)
-
-        # 3. The board must hold every initiative of the campaign before anyone scores: the demo's titles,
-        # or for another campaign what the submission service lists.
-        def progress() -> dict[str, Any]:
-            answer: dict[str, Any] = api.get(f"{evaluation}/campaigns/{campaign_id}/progress", secretary).json()
-            return answer
-
-        if campaign_id == demo_campaign(now)["campaign_id"]:
-            titles = {initiative["title"] for initiative in demo.initiatives}
-            board = _wait(progress, lambda p: titles <= {r["title"] for r in p["initiatives"]}, timeout,
-                          f"the demo initiatives of {campaign_id} on the evaluation board")
-        else:
-            listed = api.get(f"{submission}/initiatives?campaign_id={campaign_id}&limit=1000", secretary).json()
-            expected = {i["initiative_id"] for i in listed["items"] if i.get("status") != "withdrawn"}
-            board = _wait(progress, lambda p: expected <= {r["initiative_id"] for r in p["initiatives"]}, timeout,
-                          f"the initiatives of {campaign_id} on the evaluation board")
-        rows = _rows_in_order(board["initiatives"], demo)
-        merit = {r["initiative_id"]: demo.merit.get(r["title"], "good") for r in rows}
+        api = FlowApi(http, settings, commune)
+        flow = _Flow(api, demo, campaign_id, f"{submission_url}/api/v1/communes/{commune}",
+                     f"{evaluation_url}/api/v1/communes/{commune}", evaluation_url,
+                     api.headers(SECRETARY_ID, demo.secretary_name, "secretary"), now,
+                     now.astimezone(VIETNAM).date(), timeout)
+        campaign = _close_submissions(flow, commune)
+        council = _open_scoring(flow)
+        rows = _rows_in_order(_board(flow)["initiatives"], demo)
         open_rows = [r for r in rows if r["outcome"] is None]
-
-        # 4. Every member scores what his or her queue holds (conflicted initiatives are not in it).
-        if open_rows:
-            for index, member in enumerate(council["members"]):
-                roles = ("council_chair",) if member["role"] == "chair" else ("council_member",)
-                queue = api.get(f"{evaluation}/campaigns/{campaign_id}/my-queue",
-                                api.headers(member["user_id"], member["name"], *roles)).json()
-                for item in queue["to_score"]:
-                    initiative_id = item["initiative_id"]
-                    level = merit.get(initiative_id, "good")
-                    api.command(
-                        f"score:{initiative_id}:{member['user_id']}", "PUT",
-                        f"{evaluation}/initiatives/{initiative_id}/scores/me",
-                        api.headers(member["user_id"], member["name"], *roles,
-                                    key=f"demo-flow-{campaign_id}-score-{initiative_id}"),
-                        {"points": points_for(council["rubric"], level, index), "comment": COMMENTS[level]},
-                        done_rules=("finalised_is_fixed", "conflicted_member_cannot_score"),
-                    )
-
-        # 5. The chair finalises each initiative (quorum: 2/3 of the members without a conflict).
-        chair = next(m for m in council["members"] if m["role"] == "chair")
-        for row in open_rows:
-            initiative_id = row["initiative_id"]
-            api.command(f"finalise:{initiative_id}", "POST", f"{evaluation}/initiatives/{initiative_id}/finalise",
-                        api.headers(chair["user_id"], chair["name"], "council_chair",
-                                    key=f"demo-flow-{campaign_id}-finalise-{initiative_id}"),
-                        done_rules=("finalised_once",))
-        ids = {r["initiative_id"] for r in rows}
-        board = _wait(progress, lambda p: all(r["outcome"] is not None for r in p["initiatives"]
-                                              if r["initiative_id"] in ids), timeout,
-                      f"the outcomes of {campaign_id} on the evaluation board")
-        ranked = [r for r in board["initiatives"] if r["initiative_id"] in ids]  # ranking order
-        recognised = [r["initiative_id"] for r in ranked if r["outcome"] == "recognised"]
-        not_recognised = [r["initiative_id"] for r in _rows_in_order(ranked, demo) if r["outcome"] != "recognised"]
-
-        # 6. The chairman signs the recognition decision listing the recognised initiatives.
-        decision = api.get(council_url, secretary).json().get("decision")
-        if decision is None and recognised:
-            api.command("sign_decision", "POST", f"{evaluation}/campaigns/{campaign_id}/decision",
-                        api.headers(chairman_id, chairman_name, "chairman", key=f"demo-flow-{campaign_id}-decision"),
-                        {"decision_number": demo.recognition_decision, "decision_date": today.isoformat(),
-                         "signer": chairman_name, "initiative_ids": recognised})
-            decision = _wait(lambda: api.get(council_url, secretary).json().get("decision"), bool, timeout,
-                             f"the recognition decision of {campaign_id}")
-
-        # 7. The best recognised initiative(s) go to the city.
+        _score(flow, council, rows, open_rows)
+        recognised, not_recognised = _finalise(flow, council, rows, open_rows)
+        decision = _sign_decision(flow, recognised)
         year = int(campaign["year"])
-
-        def nominated() -> list[str]:
-            answer = api.get(f"{evaluation}/nominations?year={year}", secretary).json()
-            return [item["initiative_id"] for item in answer["items"]]
-
-        targets = recognised[:max(0, nominate)]
-        already = nominated()
-        refused: list[str] = []
-        for initiative_id in targets:
-            if initiative_id in already:
-                continue
-            answer = api.command(f"nominate:{initiative_id}", "POST", f"{evaluation}/nominations",
-                                 api.headers(chairman_id, chairman_name, "chairman",
-                                             key=f"demo-flow-{campaign_id}-nominate-{initiative_id}"),
-                                 {"initiative_id": initiative_id},
-                                 done_rules=("nominated_once", "max_nominations_per_year"))
-            if answer.get("refused") == "max_nominations_per_year":
-                refused.append(initiative_id)  # the year's quota was already filled by other nominations
-        wanted = set(targets) - set(refused)
-        active = _wait(nominated, lambda items: wanted <= set(items), timeout, f"the nominations of {year}")
+        active, refused = _nominate(flow, year, recognised[:max(0, nominate)])
 
     return {
         "commune": commune,
@@ -277,3 +152,134 @@ def advance_to_nominations(
         "refused_nominations": refused,
         "actions": api.actions,
     }
+
+
+def _close_submissions(flow: _Flow, commune: str) -> dict[str, Any]:
+    """1. The campaign (read from the stream by the submission service): close submissions early."""
+    api, campaign_id = flow.api, flow.campaign_id
+    found = api.get(f"{flow.submission}/campaigns/{campaign_id}", flow.secretary, ok=(200, 404))
+    if found.status_code == 404:
+        raise DemoFlowError(f"no campaign {campaign_id} in {commune}: load the demo first (load_demo)")
+    campaign: dict[str, Any] = found.json()
+    if campaign["accepting_submissions"]:
+        api.command("close_submissions", "POST", f"{flow.submission}/campaigns/{campaign_id}/close",
+                    flow.as_person(SECRETARY_ID, flow.demo.secretary_name, "secretary", step="close"),
+                    {"reason": "Kết thúc nhận hồ sơ để Hội đồng đánh giá chấm điểm"},
+                    done_rules=("already_closed",))
+    return campaign
+
+
+def _open_scoring(flow: _Flow) -> dict[str, Any]:
+    """2. The council (the demo's, if load_demo ran without the evaluation service), then scoring."""
+    api, council_url = flow.api, flow.council_url
+    if api.get(council_url, flow.secretary, ok=(200, 404)).status_code == 404 and constitute_council(
+            api.http, api.settings, flow.evaluation_url, flow.demo, flow.campaign_id, flow.today):
+        api.actions.append("constitute_council")
+    council: dict[str, Any] = wait_until(lambda: api.get(council_url, flow.secretary, ok=(200, 404)),
+                                         lambda r: r.status_code == 200, flow.timeout,
+                                         f"the council of {flow.campaign_id}").json()
+    api.command("open_scoring", "POST", f"{council_url}/open-scoring", flow.secretary)
+    return council
+
+
+def _board(flow: _Flow) -> dict[str, Any]:
+    """3. The board must hold every initiative of the campaign before anyone scores: the demo's titles,
+    or for another campaign what the submission service lists."""
+    campaign_id = flow.campaign_id
+    if campaign_id == demo_campaign(flow.now)["campaign_id"]:
+        titles = {initiative["title"] for initiative in flow.demo.initiatives}
+        board: dict[str, Any] = wait_until(flow.progress, lambda p: titles <= {r["title"] for r in p["initiatives"]},
+                                           flow.timeout,
+                                           f"the demo initiatives of {campaign_id} on the evaluation board")
+        return board
+    listed = flow.api.get(f"{flow.submission}/initiatives?campaign_id={campaign_id}&limit=1000",
+                          flow.secretary).json()
+    expected = {i["initiative_id"] for i in listed["items"] if i.get("status") != "withdrawn"}
+    board = wait_until(flow.progress, lambda p: expected <= {r["initiative_id"] for r in p["initiatives"]},
+                       flow.timeout, f"the initiatives of {campaign_id} on the evaluation board")
+    return board
+
+
+def _score(flow: _Flow, council: dict[str, Any], rows: list[dict[str, Any]], open_rows: list[dict[str, Any]]
+           ) -> None:
+    """4. Every member scores what his or her queue holds (conflicted initiatives are not in it)."""
+    if not open_rows:
+        return
+    api, evaluation = flow.api, flow.evaluation
+    merit = {r["initiative_id"]: flow.demo.merit.get(r["title"], "good") for r in rows}
+    for index, member in enumerate(council["members"]):
+        roles = ("council_chair",) if member["role"] == "chair" else ("council_member",)
+        queue = api.get(f"{evaluation}/campaigns/{flow.campaign_id}/my-queue",
+                        api.headers(member["user_id"], member["name"], *roles)).json()
+        for item in queue["to_score"]:
+            initiative_id = item["initiative_id"]
+            level = merit.get(initiative_id, "good")
+            api.command(
+                f"score:{initiative_id}:{member['user_id']}", "PUT",
+                f"{evaluation}/initiatives/{initiative_id}/scores/me",
+                flow.as_person(member["user_id"], member["name"], *roles, step=f"score-{initiative_id}"),
+                {"points": points_for(council["rubric"], level, index), "comment": COMMENTS[level]},
+                done_rules=("finalised_is_fixed", "conflicted_member_cannot_score"),
+            )
+
+
+def _finalise(flow: _Flow, council: dict[str, Any], rows: list[dict[str, Any]], open_rows: list[dict[str, Any]]
+              ) -> tuple[list[str], list[str]]:
+    """5. The chair finalises each initiative (quorum: 2/3 of the members without a conflict); the recognised
+    ids in ranking order, and the others in the demo's order."""
+    chair = next(m for m in council["members"] if m["role"] == "chair")
+    for row in open_rows:
+        initiative_id = row["initiative_id"]
+        flow.api.command(f"finalise:{initiative_id}", "POST", f"{flow.evaluation}/initiatives/{initiative_id}/finalise",
+                         flow.as_person(chair["user_id"], chair["name"], "council_chair",
+                                        step=f"finalise-{initiative_id}"),
+                         done_rules=("finalised_once",))
+    ids = {r["initiative_id"] for r in rows}
+    board = wait_until(flow.progress, lambda p: all(r["outcome"] is not None for r in p["initiatives"]
+                                                    if r["initiative_id"] in ids), flow.timeout,
+                       f"the outcomes of {flow.campaign_id} on the evaluation board")
+    ranked = [r for r in board["initiatives"] if r["initiative_id"] in ids]  # ranking order
+    recognised = [r["initiative_id"] for r in ranked if r["outcome"] == "recognised"]
+    not_recognised = [r["initiative_id"] for r in _rows_in_order(ranked, flow.demo) if r["outcome"] != "recognised"]
+    return recognised, not_recognised
+
+
+def _sign_decision(flow: _Flow, recognised: list[str]) -> dict[str, Any] | None:
+    """6. The chairman signs the recognition decision listing the recognised initiatives."""
+    api, council_url, demo = flow.api, flow.council_url, flow.demo
+    decision: dict[str, Any] | None = api.get(council_url, flow.secretary).json().get("decision")
+    if decision is None and recognised:
+        api.command("sign_decision", "POST", f"{flow.evaluation}/campaigns/{flow.campaign_id}/decision",
+                    flow.as_person(demo.chairman["user_id"], demo.chairman["name"], "chairman", step="decision"),
+                    {"decision_number": demo.recognition_decision, "decision_date": flow.today.isoformat(),
+                     "signer": demo.chairman["name"], "initiative_ids": recognised})
+        decision = wait_until(lambda: api.get(council_url, flow.secretary).json().get("decision"), bool,
+                              flow.timeout, f"the recognition decision of {flow.campaign_id}")
+    return decision
+
+
+def _nominate(flow: _Flow, year: int, targets: list[str]) -> tuple[list[str], list[str]]:
+    """7. The best recognised initiative(s) go to the city: every active nomination of the year, and those the
+    year's quota refused."""
+    api, chairman = flow.api, flow.demo.chairman
+
+    def nominated() -> list[str]:
+        answer = api.get(f"{flow.evaluation}/nominations?year={year}", flow.secretary).json()
+        return [item["initiative_id"] for item in answer["items"]]
+
+    already = nominated()
+    refused: list[str] = []
+    for initiative_id in targets:
+        if initiative_id in already:
+            continue
+        answer = api.command(f"nominate:{initiative_id}", "POST", f"{flow.evaluation}/nominations",
+                             flow.as_person(chairman["user_id"], chairman["name"], "chairman",
+                                            step=f"nominate-{initiative_id}"),
+                             {"initiative_id": initiative_id},
+                             done_rules=("nominated_once", "max_nominations_per_year"))
+        if answer.get("refused") == "max_nominations_per_year":
+            refused.append(initiative_id)  # the year's quota was already filled by other nominations
+    wanted = set(targets) - set(refused)
+    active: list[str] = wait_until(nominated, lambda items: wanted <= set(items), flow.timeout,
+                                   f"the nominations of {year}")
+    return active, refused
