@@ -49,6 +49,14 @@ def vn_number(value: float | int | None, decimals: int = 1) -> str:
     return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
 
 
+def vn_points(value: float | int | None) -> str:
+    """Points and totals: up to two decimals, none shown that are zero (77,5; 76,25; 8)."""
+    if value is None:
+        return ""
+    text = vn_number(round(float(value), 2), 2)
+    return text.rstrip("0").rstrip(",") if "," in text else text
+
+
 def parse_vn_date(text: str) -> dt.date | None:
     """dd/mm/yyyy (or the ISO yyyy-mm-dd a date picker sends) to a date; None when it is neither."""
     text = text.strip()

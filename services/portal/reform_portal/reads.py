@@ -57,6 +57,10 @@ class Reads:
         found: dict[str, Any] = await self._get("submission", f"/initiatives/{initiative_id}")
         return found
 
+    async def evaluation(self, rest: str) -> Any:
+        """A read of the evaluation service (the council, a queue, progress, one's own scores)."""
+        return await self._get("evaluation", rest)
+
     async def optional(self, service: Any, rest: str) -> Any | None:
         """A read that may not apply to this user (not on this council, no council yet): None then."""
         try:

@@ -31,6 +31,8 @@ NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("/sang-kien-cua-toi", "Sáng kiến của tôi", ("submitter", "unit_head")),
     ("/thu-ky/dot-phat-dong", "Quản lý đợt phát động", ("secretary",)),
     ("/thu-ky/ho-so", "Sổ hồ sơ", ("secretary",)),
+    ("/cham-diem", "Chấm điểm", ("council_member", "council_chair")),
+    ("/tien-do", "Tiến độ chấm điểm", ("council_chair", "secretary")),
     ("/danh-ba", "Danh bạ", ("secretary", "administrator", "operator")),
 )
 AUTHORS = ("submitter", "unit_head")
@@ -97,7 +99,8 @@ class Portal:
         self.templates = Environment(loader=FileSystemLoader(PACKAGE / "templates"),
                                      autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
         self.templates.filters.update(vn_date=formatting.vn_date, vn_datetime=formatting.vn_datetime,
-                                      vn_number=formatting.vn_number, field_label=formatting.field_label,
+                                      vn_number=formatting.vn_number, vn_points=formatting.vn_points,
+                                      field_label=formatting.field_label,
                                       status_label=formatting.status_label, dom_id=dom_id,
                                       role_label=formatting.role_label, unit_kind_label=formatting.unit_kind_label,
                                       category_label=formatting.category_label,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import re
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -30,7 +31,10 @@ AUTHOR = Person("nguyen-thi-lan", "Nguyễn Thị Lan", ("submitter",), unit_id=
 SECRETARY = Person("tran-van-binh", "Trần Văn Bình", ("secretary",))
 CHAIRMAN = Person("le-van-chu", "Lê Văn Chủ", ("chairman",))
 MEMBER = Person("pham-thi-mai", "Phạm Thị Mai", ("council_member",))
-ACCOUNTS = [AUTHOR, SECRETARY, CHAIRMAN, MEMBER]
+MEMBER_2 = Person("do-van-hai", "Đỗ Văn Hải", ("council_member",))
+MEMBER_3 = Person("vu-thi-thu", "Vũ Thị Thu", ("council_member",))
+CHAIR = Person("hoang-van-an", "Hoàng Văn An", ("council_chair",))
+ACCOUNTS = [AUTHOR, SECRETARY, CHAIRMAN, MEMBER, MEMBER_2, MEMBER_3, CHAIR]
 
 
 @dataclass
@@ -60,6 +64,45 @@ class Stack:
                 "expected_units": [{"unit_id": "vh-xh", "name": "Phòng Văn hóa – Xã hội"}], **terms}
         answer = self.api(SECRETARY, "POST", "submission", "/campaigns", json=body)
         assert answer.status_code == 201, answer.text
+
+
+    def council(self, campaign_id: str, titles: list[str]) -> list[str]:
+        """A campaign whose dossiers are in, its submissions closed, a council of three members and a chair,
+        scoring open: the initiatives' ids, in the order of `titles`."""
+        self.launch(campaign_id)
+        ids = []
+        for title in titles:
+            created = self.api(AUTHOR, "POST", "submission", f"/campaigns/{campaign_id}/initiatives", json={
+                "title": title, "unit": {"unit_id": "vh-xh", "name": "Phòng Văn hóa – Xã hội"}, "field": "g",
+                "authors": [{"user_id": AUTHOR.user_id, "name": AUTHOR.name}],
+                "summary": f"{title}: giảm thời gian chờ của người dân khi làm thủ tục."})
+            assert created.status_code == 201, created.text
+            ids.append(created.json()["id"])
+        closed = self.api(SECRETARY, "POST", "submission", f"/campaigns/{campaign_id}/close", json={"reason": ""})
+        assert closed.status_code == 200, closed.text
+        members = [{"user_id": CHAIR.user_id, "name": CHAIR.name, "role": "chair"},
+                   *({"user_id": p.user_id, "name": p.name} for p in (MEMBER, MEMBER_2, MEMBER_3))]
+        constituted = self.api(SECRETARY, "POST", "evaluation", f"/campaigns/{campaign_id}/council", json={
+            "decision_number": "15/QĐ-UBND", "decision_date": dt.date.today().isoformat(), "members": members})
+        assert constituted.status_code == 201, constituted.text
+        self.eventually(lambda: self.api(SECRETARY, "POST", "evaluation",
+                                         f"/campaigns/{campaign_id}/council/open-scoring"))
+        self.eventually(lambda: self.api(MEMBER, "GET", "evaluation", f"/campaigns/{campaign_id}/my-queue"),
+                        lambda body: len(body["to_score"]) == len(titles))
+        return ids
+
+    @staticmethod
+    def eventually(call: Callable[[], httpx.Response], until: Callable[[Any], bool] = lambda _: True,
+                   seconds: float = 15) -> Any:
+        """The evaluation service learns of dossiers and closings from the stream, a moment later."""
+        deadline = time.monotonic() + seconds
+        while True:
+            answer = call()
+            if answer.status_code < 300 and until(answer.json()):
+                return answer.json()
+            if time.monotonic() > deadline:
+                raise AssertionError(answer.text)
+            time.sleep(0.1)
 
 
 async def _provision(settings: Settings) -> None:
