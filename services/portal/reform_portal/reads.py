@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,10 @@ def closes_at(campaign: dict[str, Any]) -> dt.datetime | None:
 def accepting(campaign: dict[str, Any], now: dt.datetime) -> bool:
     opens, closes = to_moment(campaign.get("submission_opens_at")), closes_at(campaign)
     return bool(opens and closes and opens <= now < closes)
+
+
+APPLY_SECONDS = 5.0
+"""How long a page after a command waits for the read model to show it (normally a few milliseconds)."""
 
 
 class Reads:
@@ -56,6 +61,23 @@ class Reads:
     async def initiative(self, initiative_id: str) -> dict[str, Any]:
         found: dict[str, Any] = await self._get("submission", f"/initiatives/{initiative_id}")
         return found
+
+    async def listed(self, rest: str, key: str, ident: str, answer: Any, params: dict[str, Any] | None = None
+                     ) -> None:
+        """Read your own write in a list: the submission service's lists (campaigns, the register) are projected
+        from the stream a moment after a command, while one campaign or one dossier is read from the record
+        itself. Wait (at most `APPLY_SECONDS`) until the list at `rest` holds the item `key == ident` with the
+        event the command answered with applied (`last_event_seq` reached its `stream_sequence`), so the list
+        the user is sent to shows what they just did; past the bound it shows what there is."""
+        sequence = answer.get("stream_sequence") if isinstance(answer, dict) else None
+        if not isinstance(sequence, int):
+            return
+        for _ in range(int(APPLY_SECONDS / 0.05)):
+            found = await self._get("submission", rest, params)
+            items = found.get("items", []) if isinstance(found, dict) else []
+            if any(item.get(key) == ident and int(item.get("last_event_seq") or 0) >= sequence for item in items):
+                return
+            await asyncio.sleep(0.05)
 
     async def evaluation(self, rest: str) -> Any:
         """A read of the evaluation service (the council, a queue, progress, one's own scores)."""

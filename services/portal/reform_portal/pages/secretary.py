@@ -54,9 +54,10 @@ async def launch(request: Request, portal: PortalDep, form: FormDep,
     errors = dict(parsed.errors)
     if not errors:
         try:
-            await portal.api.command("submission", caller.token, "POST",
-                                     commune_path(caller.account.commune_id, "/campaigns"), parsed.body,
-                                     idempotency_key=values.get("idempotency_key") or None)
+            launched = await portal.api.command("submission", caller.token, "POST",
+                                                commune_path(caller.account.commune_id, "/campaigns"), parsed.body,
+                                                idempotency_key=values.get("idempotency_key") or None)
+            await Reads(portal.api, caller).listed("/campaigns", "campaign_id", str(launched.get("id")), launched)
             return RedirectResponse("/thu-ky/dot-phat-dong?da-phat-dong", status_code=303)
         except ApiRefusal as caught:
             refusal = caught
@@ -78,14 +79,16 @@ async def close(request: Request, portal: PortalDep, form: FormDep, campaign_id:
     values = form_values(form)
     path = commune_path(caller.account.commune_id, f"/campaigns/{campaign_id}/close")
     try:
-        await portal.api.command("submission", caller.token, "POST", path, {"reason": values.get("reason", "")},
-                                 idempotency_key=values.get("idempotency_key") or None)
+        closed = await portal.api.command("submission", caller.token, "POST", path,
+                                          {"reason": values.get("reason", "")},
+                                          idempotency_key=values.get("idempotency_key") or None)
     except ApiRefusal as refusal:
         campaign = await Reads(portal.api, caller).campaign(campaign_id)
         return render(request, "close_campaign.html", {
             "campaign": campaign, "values": values, "refusal": refusal, "idempotency_key": uuid.uuid4().hex,
             "errors": {refusal.field or "reason": {"vi": refusal.message_vi, "en": refusal.message_en}}},
             status=refusal.status)
+    await Reads(portal.api, caller).listed("/campaigns", "campaign_id", campaign_id, closed)
     return RedirectResponse("/thu-ky/dot-phat-dong?da-dong", status_code=303)
 
 
