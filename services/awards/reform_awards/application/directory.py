@@ -13,20 +13,9 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from reform_awards.application.record import Record
-from reform_shared.directory_view import DirectoryView, facts_of, meta_of
-from reform_shared.envelope import EventEnvelope, EventPayload
-from reform_shared.events.directory import DIRECTORY_PAYLOADS
-from reform_shared.projection import Upsert, Write
-from reform_shared.projection.table import WritesOf
+from reform_shared.directory_copy import VIEWS
+from reform_shared.directory_view import DirectoryView
 
-VIEWS = "directory_views"
-
-
-def _facts(e: EventEnvelope, p: EventPayload) -> list[Write]:
-    return [Write(VIEWS, Upsert(e.commune_id, push={"facts": facts_of(p, meta_of(e))}))]
-
-
-DIRECTORY_WRITES: dict[type[EventPayload], WritesOf[Any]] = {payload: _facts for payload in DIRECTORY_PAYLOADS}
 """The writes of every directory event: its facts appended to its commune's document."""
 
 

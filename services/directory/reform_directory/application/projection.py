@@ -7,20 +7,11 @@ the directory keeps the same document the same way.
 
 from __future__ import annotations
 
-from reform_shared.directory_view import facts_of, meta_of
-from reform_shared.envelope import EventEnvelope, EventPayload
-from reform_shared.events.directory import DIRECTORY_PAYLOADS
-from reform_shared.projection import Projection, Upsert, Write, WriteTable
+from reform_shared.directory_copy import DIRECTORY_WRITES, VIEWS
+from reform_shared.projection import Projection, Write, WriteTable
 from reform_shared.store import StoredEvent
 
-VIEWS = "directory_views"
-
-
-def _facts(e: EventEnvelope, p: EventPayload) -> list[Write]:
-    return [Write(VIEWS, Upsert(e.commune_id, push={"facts": facts_of(p, meta_of(e))}))]
-
-
-WRITES = WriteTable({payload: _facts for payload in DIRECTORY_PAYLOADS})
+WRITES = WriteTable(DIRECTORY_WRITES)
 
 
 class DirectoryBook(Projection):

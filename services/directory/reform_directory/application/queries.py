@@ -10,7 +10,7 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from reform_directory.application.projection import VIEWS
+from reform_shared.directory_copy import VIEWS
 from reform_shared.directory_view import DirectoryView, HeadTerm, OfficialRecord, UnitRecord
 from reform_shared.envelope import Actor
 from reform_shared.errors import NotFound

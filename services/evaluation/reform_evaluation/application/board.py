@@ -10,7 +10,7 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
-from reform_evaluation.application.directory import DIRECTORY_WRITES, VIEWS
+from reform_shared.directory_copy import DIRECTORY_WRITES, VIEWS
 from reform_shared.envelope import EventEnvelope
 from reform_shared.events import (
     ConflictDeclared,

@@ -14,13 +14,13 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
+from reform_shared.directory_copy import VIEWS
 from reform_shared.directory_view import DirectoryView, facts_of, meta_of
 from reform_shared.envelope import EventEnvelope, EventPayload
 from reform_shared.events.directory import DIRECTORY_PAYLOADS
 from reform_shared.projection import Projection, Upsert, Write, WriteTable
 from reform_shared.store import StoredEvent
 
-VIEWS = "directory_views"
 KNOWN = "directory_officials"
 
 

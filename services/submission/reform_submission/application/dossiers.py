@@ -7,6 +7,7 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
+from reform_shared.directory_copy import VIEWS
 from reform_shared.events import (
     CampaignAmended,
     CampaignLaunched,
@@ -20,7 +21,7 @@ from reform_shared.events import (
 from reform_shared.projection import Projection, Upsert, Write
 from reform_shared.store import StoredEvent
 from reform_shared.text import fold
-from reform_submission.application.directory import DIRECTORY_WRITES, VIEWS
+from reform_submission.application.directory import DIRECTORY_WRITES
 from reform_submission.domain.campaign import terms_of
 
 CAMPAIGNS = "campaigns"

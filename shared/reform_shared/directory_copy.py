@@ -1,0 +1,34 @@
+"""A service's own copy of the commune's directory: every directory event's dated facts appended to one
+document per commune (`directory_views`), read back as a `DirectoryView` — the same in every service that
+takes rules from the directory (awards, evaluation, submission, identity, the directory's own read model).
+
+Services never read each other's databases: each keeps this copy in its own, with its projection.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from reform_shared.directory_view import DirectoryView, facts_of, meta_of
+from reform_shared.envelope import EventEnvelope, EventPayload
+from reform_shared.events.directory import DIRECTORY_PAYLOADS
+from reform_shared.projection import Upsert, Write
+from reform_shared.projection.table import WritesOf
+
+VIEWS = "directory_views"
+
+
+def facts_written(e: EventEnvelope, p: EventPayload) -> list[Write]:
+    """A directory event's write: its facts appended to its commune's document."""
+    return [Write(VIEWS, Upsert(e.commune_id, push={"facts": facts_of(p, meta_of(e))}))]
+
+
+DIRECTORY_WRITES: dict[type[EventPayload], WritesOf[Any]] = {payload: facts_written for payload in DIRECTORY_PAYLOADS}
+"""The writes of every directory event, to merge into a projection's `WriteTable`."""
+
+
+async def directory_of(db: AsyncDatabase[dict[str, Any]], commune_id: str) -> DirectoryView:
+    """The commune's directory as this service's copy holds it (empty when it has none)."""
+    return DirectoryView.from_dict(await db[VIEWS].find_one({"_id": commune_id}))
