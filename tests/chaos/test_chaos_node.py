@@ -1,6 +1,6 @@
 """Nothing acknowledged is ever lost or answered wrongly: a whole commune node under kill -9 (issue 12).
 
-Real processes only (nats-server, SecantusDB, the four services, as `reform_node` starts them). Under a steady
+Real processes only (nats-server, SecantusDB, every service, as `reform_node` starts them). Under a steady
 load of clients that retry every command with its own Idempotency-Key and the same body until a definitive
 answer, each process kind is killed (SIGKILL) and restarted on the same ports and data, cycling through the
 kinds in an order drawn from a seeded RNG. Then every invariant is checked and every violation reported at
