@@ -14,10 +14,13 @@ from pymongo.asynchronous.database import AsyncDatabase
 from reform_shared.directory_view import DirectoryView, facts_of, meta_of
 from reform_shared.envelope import EventEnvelope, EventPayload
 from reform_shared.events.directory import DIRECTORY_PAYLOADS
+from reform_shared.ports import EventStore
 from reform_shared.projection import Upsert, Write
 from reform_shared.projection.table import WritesOf
 
 VIEWS = "directory_views"
+DIRECTORY_AGGREGATE = ("directory", "main")
+"""(aggregate type, id) of a commune's directory in the record: one aggregate per commune."""
 
 
 def facts_written(e: EventEnvelope, p: EventPayload) -> list[Write]:
@@ -32,3 +35,9 @@ DIRECTORY_WRITES: dict[type[EventPayload], WritesOf[Any]] = {payload: facts_writ
 async def directory_of(db: AsyncDatabase[dict[str, Any]], commune_id: str) -> DirectoryView:
     """The commune's directory as this service's copy holds it (empty when it has none)."""
     return DirectoryView.from_dict(await db[VIEWS].find_one({"_id": commune_id}))
+
+
+async def recorded_directory(store: EventStore, commune_id: str) -> DirectoryView:
+    """The commune's directory folded from the record itself (no lag): what a rule that must not act on a copy
+    behind a change just made reads."""
+    return DirectoryView().applied_envelopes((await store.load(commune_id, *DIRECTORY_AGGREGATE)).envelopes)

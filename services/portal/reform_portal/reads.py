@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +27,16 @@ def accepting(campaign: dict[str, Any], now: dt.datetime) -> bool:
 
 APPLY_SECONDS = 5.0
 """How long a page after a command waits for the read model to show it (normally a few milliseconds)."""
+
+
+async def settled(check: Callable[[], Awaitable[bool]]) -> None:
+    """The services' reads follow their commands a moment later (projected from the stream): wait, at most
+    `APPLY_SECONDS`, until `check` sees what was just done, so the page the user is sent to shows it too; past
+    the bound the page shows what there is."""
+    for _ in range(int(APPLY_SECONDS / 0.05)):
+        if await check():
+            return
+        await asyncio.sleep(0.05)
 
 
 class Reads:
@@ -66,18 +77,18 @@ class Reads:
                      ) -> None:
         """Read your own write in a list: the submission service's lists (campaigns, the register) are projected
         from the stream a moment after a command, while one campaign or one dossier is read from the record
-        itself. Wait (at most `APPLY_SECONDS`) until the list at `rest` holds the item `key == ident` with the
-        event the command answered with applied (`last_event_seq` reached its `stream_sequence`), so the list
-        the user is sent to shows what they just did; past the bound it shows what there is."""
+        itself. Wait (see `settled`) until the list at `rest` holds the item `key == ident` with the event the
+        command answered with applied (`last_event_seq` reached its `stream_sequence`)."""
         sequence = answer.get("stream_sequence") if isinstance(answer, dict) else None
         if not isinstance(sequence, int):
             return
-        for _ in range(int(APPLY_SECONDS / 0.05)):
+
+        async def holds() -> bool:
             found = await self._get("submission", rest, params)
             items = found.get("items", []) if isinstance(found, dict) else []
-            if any(item.get(key) == ident and int(item.get("last_event_seq") or 0) >= sequence for item in items):
-                return
-            await asyncio.sleep(0.05)
+            return any(item.get(key) == ident and int(item.get("last_event_seq") or 0) >= sequence for item in items)
+
+        await settled(holds)
 
     async def evaluation(self, rest: str) -> Any:
         """A read of the evaluation service (the council, a queue, progress, one's own scores)."""

@@ -16,6 +16,7 @@ from reform_awards.domain.commands import GrantAward, ProposeAward, RecordParRan
 from reform_awards.domain.eligibility import Eligibility, Facts, assess
 from reform_awards.domain.sources import campaign_year, content_of, initiative_fact, par_rank
 from reform_shared.commands import CommandBus, CommandContext, Operation, Options, Recovery, Target
+from reform_shared.directory_copy import DIRECTORY_AGGREGATE
 from reform_shared.directory_view import DirectoryView
 from reform_shared.envelope import EventPayload
 from reform_shared.errors import Conflict, NotFound
@@ -102,7 +103,7 @@ class AwardCommands:
         """The commune's directory (this service's copy; the record's own when the copy does not show the
         recipient yet, as right after the directory recorded them)."""
         if self._views is None:
-            return DirectoryView().applied_envelopes(await self._record.load(commune_id, "directory", "main"))
+            return DirectoryView().applied_envelopes(await self._record.load(commune_id, *DIRECTORY_AGGREGATE))
         view = await self._views.view(commune_id)
         if awards.absence(view, recipient, commune_id, on) is None:
             return view

@@ -13,7 +13,7 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from reform_awards.application.record import Record
-from reform_shared.directory_copy import VIEWS
+from reform_shared.directory_copy import DIRECTORY_AGGREGATE, directory_of
 from reform_shared.directory_view import DirectoryView
 
 """The writes of every directory event: its facts appended to its commune's document."""
@@ -27,8 +27,8 @@ class DirectoryViews:
         self._record = record
 
     async def view(self, commune_id: str) -> DirectoryView:
-        return DirectoryView.from_dict(await self._db[VIEWS].find_one({"_id": commune_id}))
+        return await directory_of(self._db, commune_id)
 
     async def recorded(self, commune_id: str) -> DirectoryView:
         """The directory folded from the record itself (no lag)."""
-        return DirectoryView().applied_envelopes(await self._record.load(commune_id, "directory", "main"))
+        return DirectoryView().applied_envelopes(await self._record.load(commune_id, *DIRECTORY_AGGREGATE))

@@ -16,12 +16,13 @@ from reform_directory.domain.commands import DirectoryCommand
 from reform_directory.domain.directory import decide
 from reform_directory.domain.importing import Plan, plan_import
 from reform_shared.commands import CommandBus, CommandContext, Operation, Options, Target
+from reform_shared.directory_copy import DIRECTORY_AGGREGATE
 from reform_shared.directory_view import DirectoryView
 from reform_shared.idempotency import CommandResult
 from reform_shared.ids import new_id
 from reform_shared.ports import AppendOutcome
 
-AGGREGATE_TYPE, AGGREGATE_ID = "directory", "main"
+AGGREGATE_TYPE, AGGREGATE_ID = DIRECTORY_AGGREGATE
 RACING = Options(retries=3)
 """A writer that lost a race decides again on the new state (up to three times)."""
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from reform_shared.directory_copy import VIEWS
+from reform_shared.directory_copy import directory_of
 from reform_shared.directory_view import DirectoryView, HeadTerm, OfficialRecord, UnitRecord
 from reform_shared.envelope import Actor
 from reform_shared.errors import NotFound
@@ -37,7 +37,7 @@ class DirectoryQueries:
         self._db = db
 
     async def view(self, commune_id: str) -> DirectoryView:
-        return DirectoryView.from_dict(await self._db[VIEWS].find_one({"_id": commune_id}))
+        return await directory_of(self._db, commune_id)
 
     def official_doc(self, view: DirectoryView, o: OfficialRecord, on: dt.date, contacts: bool) -> dict[str, Any]:
         doc = {**_plain(o), "active": o.active, "effective_roles": list(view.effective_roles(o.official_id, on)),

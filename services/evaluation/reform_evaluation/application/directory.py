@@ -15,18 +15,15 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from reform_evaluation.domain.conflicts import Heads
-from reform_shared.directory_copy import VIEWS
-from reform_shared.directory_view import DirectoryView
+from reform_shared.directory_copy import directory_of, recorded_directory
 from reform_shared.ports import EventStore
-
-"""The writes of every directory event: its facts appended to its commune's document."""
 
 
 async def copied_heads(db: AsyncDatabase[dict[str, Any]], commune_id: str, on: dt.date) -> Heads:
     """The directory on a day, as the board's copy holds it."""
-    return Heads(DirectoryView.from_dict(await db[VIEWS].find_one({"_id": commune_id})), on)
+    return Heads(await directory_of(db, commune_id), on)
 
 
 async def recorded_heads(store: EventStore, commune_id: str, on: dt.date) -> Heads:
     """The directory on a day, folded from the record."""
-    return Heads(DirectoryView().applied_envelopes((await store.load(commune_id, "directory", "main")).envelopes), on)
+    return Heads(await recorded_directory(store, commune_id), on)

@@ -14,7 +14,7 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
-from reform_shared.directory_copy import VIEWS
+from reform_shared.directory_copy import VIEWS, directory_of
 from reform_shared.directory_view import DirectoryView, facts_of, meta_of
 from reform_shared.envelope import EventEnvelope, EventPayload
 from reform_shared.events.directory import DIRECTORY_PAYLOADS
@@ -52,7 +52,7 @@ class DirectoryReader:
         self._db = db
 
     async def view(self, commune_id: str) -> DirectoryView:
-        return DirectoryView.from_dict(await self._db[VIEWS].find_one({"_id": commune_id}))
+        return await directory_of(self._db, commune_id)
 
     async def communes_knowing(self, official_id: str) -> list[str]:
         found = self._db[KNOWN].find({"official_id": official_id})

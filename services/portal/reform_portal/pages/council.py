@@ -3,10 +3,8 @@ secretary's progress of scoring, and the chair's finalisation of an initiative."
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
@@ -15,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from reform_portal.api import ApiRefusal, commune_path
 from reform_portal.formatting import parse_vn_number, vn_number, vn_points
 from reform_portal.forms import form_values
-from reform_portal.reads import Reads
+from reform_portal.reads import Reads, settled
 from reform_portal.web import Caller, FormDep, PortalDep, for_roles, render
 
 router = APIRouter()
@@ -33,18 +31,6 @@ def notice_of(request: Request) -> str | None:
 async def current_campaigns(reads: Reads) -> list[dict[str, Any]]:
     year = dt.date.today().year
     return [c for c in await reads.campaigns() if c.get("year", 0) >= year - 1]
-
-
-SETTLE_SECONDS = 3.0
-
-
-async def settled(check: Callable[[], Awaitable[bool]]) -> None:
-    """The evaluation service's reads follow its commands a moment later (projected from the stream): wait,
-    briefly, until the read shows what was just done, so the next page shows it too."""
-    for _ in range(int(SETTLE_SECONDS / 0.1)):
-        if await check():
-            return
-        await asyncio.sleep(0.1)
 
 
 async def queue_shows(reads: Reads, campaign_id: str, initiative_id: str, key: str) -> bool:

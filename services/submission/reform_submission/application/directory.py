@@ -13,7 +13,7 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from reform_shared.directory_copy import DIRECTORY_WRITES as SHARED_WRITES
-from reform_shared.directory_copy import VIEWS
+from reform_shared.directory_copy import directory_of, recorded_directory
 from reform_shared.directory_view import DirectoryView
 from reform_shared.ports import EventStore
 from reform_shared.projection import WriteTable
@@ -30,10 +30,10 @@ class DirectoryViews:
     async def copied(self, commune_id: str) -> DirectoryView:
         if self._db is None:
             return DirectoryView()
-        return DirectoryView.from_dict(await self._db[VIEWS].find_one({"_id": commune_id}))
+        return await directory_of(self._db, commune_id)
 
     async def recorded(self, commune_id: str) -> DirectoryView:
-        return DirectoryView().applied_envelopes((await self._store.load(commune_id, "directory", "main")).envelopes)
+        return await recorded_directory(self._store, commune_id)
 
     async def view(self, commune_id: str, enough: Callable[[DirectoryView], bool]) -> DirectoryView:
         """The copy if it is `enough` for the command, else the record's."""
