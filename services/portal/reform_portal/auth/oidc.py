@@ -13,6 +13,8 @@ import httpx
 import jwt
 
 from reform_portal.auth.port import Account, SignInError, TokenSet
+from reform_shared.auth.tokens import JwksClient
+from reform_shared.errors import ServiceUnavailable, Unauthenticated
 
 SIGNING_ALGORITHMS = ["RS256", "ES256", "PS256", "EdDSA"]
 DISCOVERY_TTL_SECONDS = 3600.0
@@ -41,7 +43,9 @@ class OidcSignIn:
         self._http = http
         self._scope = scope
         self._metadata: dict[str, Any] | None = None
-        self._keys: jwt.PyJWKSet | None = None
+        # The services' JWKS client, its keys read from the discovery's jwks_uri; a key unknown once is looked up
+        # again at once (the tokens come from the issuer's own token endpoint, not from whoever calls).
+        self._keys = JwksClient(fetch=self._jwks, min_refresh_seconds=0)
         self._read_at = 0.0
 
     async def metadata(self) -> dict[str, Any]:
@@ -52,7 +56,7 @@ class OidcSignIn:
                                   f"the discovery document names issuer {document.get('issuer')!r}")
             if "S256" not in document.get("code_challenge_methods_supported", ["S256"]):
                 raise SignInError("Máy chủ đăng nhập không hỗ trợ PKCE S256", "the issuer does not support S256")
-            self._metadata, self._keys, self._read_at = document, None, time.monotonic()
+            self._metadata, self._read_at = document, time.monotonic()
         return self._metadata
 
     async def authorization_url(self, *, redirect_uri: str, state: str, code_challenge: str) -> str:
@@ -109,14 +113,14 @@ class OidcSignIn:
             raise SignInError("Mã xác thực nhận được không hợp lệ", f"the access token is invalid: {exc}") from exc
         return claims
 
+    async def _jwks(self) -> dict[str, Any]:
+        return await self._get_json((await self.metadata())["jwks_uri"])
+
     async def _key(self, key_id: str | None) -> jwt.PyJWK:
-        for attempt in range(2):  # a key unknown once: the issuer may have rotated; read the set again
-            if self._keys is None or attempt:
-                self._keys = jwt.PyJWKSet.from_dict(await self._get_json((await self.metadata())["jwks_uri"]))
-            for key in self._keys.keys:
-                if key_id is None or key.key_id == key_id:
-                    return key
-        raise SignInError("Mã xác thực ký bằng khoá không rõ", f"no key {key_id!r} in the issuer's JWKS")
+        try:
+            return await self._keys.key_for(key_id)
+        except (Unauthenticated, ServiceUnavailable) as exc:
+            raise SignInError("Mã xác thực ký bằng khoá không rõ", f"no key {key_id!r} in the issuer's JWKS") from exc
 
     async def _get_json(self, url: str) -> dict[str, Any]:
         try:
