@@ -1,6 +1,6 @@
-"""The portal's test stack: the submission, evaluation and directory services on the session's real nats-server and
-SecantusDB, the test login page, and the portal, each served by uvicorn on a free port (the `stack`
-fixture, registered by this folder's conftest)."""
+"""The portal's test stack: the submission, evaluation, awards, reporting and directory services on the
+session's real nats-server and SecantusDB, the test login page, and the portal, each served by uvicorn on a
+free port (the `stack` fixture, registered by this folder's conftest)."""
 
 from __future__ import annotations
 
@@ -17,10 +17,12 @@ import nats
 from dev_sign_in import DevSignIn, Person
 from portal_live import LiveServer
 
+from reform_awards import bootstrap as awards
 from reform_directory import bootstrap as directory
 from reform_evaluation import bootstrap as evaluation
 from reform_portal.bootstrap import build_app as build_portal
 from reform_portal.settings import PortalSettings
+from reform_reporting import bootstrap as reporting
 from reform_shared.auth.tokens import issue_token
 from reform_shared.provisioning import provision
 from reform_shared.settings import Settings
@@ -125,7 +127,8 @@ def running_stack(settings_for: Callable[..., Settings]) -> Iterator[Stack]:
     services: dict[str, LiveServer] = {}
     started: list[LiveServer] = []
     try:
-        for name, module in (("submission", submission), ("evaluation", evaluation), ("directory", directory)):
+        for name, module in (("submission", submission), ("evaluation", evaluation), ("awards", awards),
+                             ("reporting", reporting), ("directory", directory)):
             settings = base.model_copy(update={"service_name": name, "database": f"{base.database}_{name}"})
             services[name] = LiveServer(name, lambda m=module, s=settings: m.build_app(m.build_runtime(s)))
             started.append(services[name].start())
