@@ -94,6 +94,11 @@ class Reads:
         """A read of the evaluation service (the council, a queue, progress, one's own scores)."""
         return await self._get("evaluation", rest)
 
+    async def officials(self) -> list[dict[str, Any]]:
+        """The commune's active officials (to pick authors from); none when the commune keeps no directory."""
+        found = await self.optional("directory", "/officials")
+        return list(found.get("items", [])) if found else []
+
     async def optional(self, service: Any, rest: str) -> Any | None:
         """A read that may not apply to this user (not on this council, no council yet): None then."""
         try:

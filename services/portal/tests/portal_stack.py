@@ -132,6 +132,7 @@ def running_stack(settings_for: Callable[..., Settings]) -> Iterator[Stack]:
             settings = base.model_copy(update={"service_name": name, "database": f"{base.database}_{name}"})
             services[name] = LiveServer(name, lambda m=module, s=settings: m.build_app(m.build_runtime(s)))
             started.append(services[name].start())
+        seed_directory(services["directory"].url, base)
         sign_in = DevSignIn(base.jwt_secret.get_secret_value(), ACCOUNTS)
         login = LiveServer("login", sign_in.login_app)
         started.append(login.start())
@@ -143,6 +144,21 @@ def running_stack(settings_for: Callable[..., Settings]) -> Iterator[Stack]:
     finally:
         for server in reversed(started):
             server.stop()
+
+
+def seed_directory(directory_url: str, settings: Settings) -> None:
+    """The commune keeps its directory from the start, as a node does (then the services check units and authors
+    against it): the unit vh-xh and every test account, whatever test runs first."""
+    stack = Stack(None, None, {}, None, settings)  # type: ignore[arg-type]  # only its tokens
+    headers = {"Authorization": f"Bearer {stack.token(SECRETARY)}"}
+    url = f"{directory_url}/api/v1/communes/{COMMUNE}/directory"
+    unit = httpx.post(f"{url}/units", json={"unit_id": "vh-xh", "name": "Phòng Văn hóa – Xã hội", "kind": "phong"},
+                      headers=headers, timeout=10)
+    assert unit.status_code == 201, unit.text
+    for person in ACCOUNTS:
+        official = httpx.post(f"{url}/officials", headers=headers, timeout=10, json={
+            "official_id": person.user_id, "full_name": person.name, "unit_id": "vh-xh", "roles": list(person.roles)})
+        assert official.status_code == 201, official.text
 
 
 def sign_in_over_http(client: httpx.Client, portal_url: str, account: Person) -> None:

@@ -8,6 +8,7 @@ import pytest
 
 from reform_portal.formatting import parse_vn_date, parse_vn_number, vn_date, vn_datetime, vn_number
 from reform_portal.forms import campaign_body, initiative_body, initiative_values
+from reform_portal.pages.author import authors_from_directory
 
 pytestmark = pytest.mark.domain
 
@@ -57,3 +58,32 @@ def test_a_campaign_window_is_whole_days_in_vietnam_and_units_one_a_line() -> No
     assert parsed.body["expected_units"][0] == {"unit_id": "vh-xh", "name": "Phòng VH-XH"}
     assert "expected_units" in parsed.errors  # «bad» has no name
     assert parsed.form_field("expected_units.1.name") == "expected_units"
+
+
+OFFICIALS = [{"official_id": "pham-van-duc", "full_name": "Phạm Văn Đức", "position": "Công chức Tư pháp"},
+             {"official_id": "le-thi-hoa", "full_name": "Lê Thị Hoa", "position": "Chuyên viên"},
+             {"official_id": "le-thi-hoa-2", "full_name": "Lê  Thị Hoa", "position": "Kế toán"}]
+
+
+def test_an_author_named_as_in_the_directory_is_that_official_with_his_position() -> None:
+    values = authors_from_directory({"authors.0.user_id": "nguyen-thi-lan", "authors.0.name": "Nguyễn Thị Lan",
+                                     "authors.1.name": " phạm văn  đức "}, OFFICIALS)
+    assert values["authors.0.user_id"] == "nguyen-thi-lan"  # not in this directory: kept as the session said
+    assert values["authors.1.user_id"] == "pham-van-duc"
+    assert values["authors.1.position"] == "Công chức Tư pháp"
+
+
+def test_a_typed_position_is_kept_and_an_outsider_or_a_namesake_gets_no_id() -> None:
+    values = authors_from_directory({"authors.0.name": "Phạm Văn Đức", "authors.0.position": "Tổ trưởng",
+                                     "authors.1.name": "Trần Khách Mời", "authors.2.name": "Lê Thị Hoa"}, OFFICIALS)
+    assert values["authors.0.user_id"] == "pham-van-duc" and values["authors.0.position"] == "Tổ trưởng"
+    assert values.get("authors.1.user_id", "") == ""  # from outside the commune: as typed
+    assert values.get("authors.2.user_id", "") == ""  # two officials share the name: nobody is guessed
+
+
+def test_an_official_whose_name_was_changed_in_the_form_loses_the_id() -> None:
+    values = authors_from_directory({"authors.1.user_id": "pham-van-duc", "authors.1.name": "Phạm Văn Đạt"},
+                                    OFFICIALS)
+    assert values["authors.1.user_id"] == ""
+    kept = authors_from_directory({"authors.1.user_id": "le-thi-hoa-2", "authors.1.name": "Lê Thị Hoa"}, OFFICIALS)
+    assert kept["authors.1.user_id"] == "le-thi-hoa-2"  # picked before: the namesake stays who was picked

@@ -12,6 +12,7 @@ import pytest
 from dev_sign_in import DevSignIn
 from portal_live import LiveServer
 from portal_stack import AUTHOR, SECRETARY, Stack, portal_settings, sign_in_over_http
+from support import ONE_PAGE_PDF
 
 from reform_portal.bootstrap import build_app
 from reform_portal.settings import PortalSettings
@@ -84,6 +85,26 @@ def test_a_refusal_shows_the_service_message_beside_its_field_and_keeps_the_valu
     assert summary_error and "Trường &#39;summary&#39; quá ngắn" in summary_error.group(1)
     assert 'value="Một cửa điện tử tại thôn"' in page.text and 'value="1.234,5"' in page.text
     assert 'value="01/03/2026"' in page.text and 'aria-invalid="true"' in page.text
+
+
+def test_a_form_posted_twice_is_recorded_once(stack: Stack, client: httpx.Client) -> None:
+    """A double click, or a retry after the answer was lost on the line: the form's key gets the first answer."""
+    stack.launch("posted-twice")
+    sign_in_over_http(client, stack.portal.url, AUTHOR)
+    form = client.get(f"{stack.portal.url}/sang-kien/moi", params={"dot": "posted-twice"})
+    key = re.search(r'name="idempotency_key" value="([0-9a-f]+)"', form.text)
+    assert key, form.text
+    data = {"csrf_token": csrf_of(form.text), "idempotency_key": key.group(1), "title": "Tra cứu lịch tiếp dân",
+            "unit.unit_id": "vh-xh", "field": "g", "authors.0.user_id": AUTHOR.user_id, "authors.0.name": AUTHOR.name,
+            "summary": "Người dân xem lịch tiếp dân của lãnh đạo xã trên trang của xã."}
+    files = {"files": ("lich.pdf", ONE_PAGE_PDF, "application/pdf")}
+    first = client.post(f"{stack.portal.url}/sang-kien/moi", params={"dot": "posted-twice"}, data=data, files=files)
+    again = client.post(f"{stack.portal.url}/sang-kien/moi", params={"dot": "posted-twice"}, data=data, files=files)
+    assert first.status_code == again.status_code == 303
+    assert first.headers["location"] == again.headers["location"]  # the same dossier
+    found = stack.eventually(lambda: stack.api(AUTHOR, "GET", "submission", "/initiatives",
+                                               params={"campaign_id": "posted-twice"}), lambda body: body["items"])
+    assert [i["title"] for i in found["items"]] == ["Tra cứu lịch tiếp dân"]
 
 
 def test_an_outage_is_a_calm_page_to_try_again_later(stack: Stack, client: httpx.Client) -> None:

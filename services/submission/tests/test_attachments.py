@@ -20,7 +20,7 @@ from PIL import Image
 from support import ONE_PAGE_PDF as TINY_PDF
 from support import pdf_of_size
 
-from reform_shared.errors import NotFound, RuleViolation
+from reform_shared.errors import Conflict, NotFound, RuleViolation
 from reform_shared.ids import FixedClock, new_id
 from reform_shared.provisioning import provision
 from reform_shared.settings import Settings
@@ -136,6 +136,23 @@ async def test_the_same_bytes_twice_are_two_attachments(store: AttachmentStore) 
     first, second = await save(store, TINY_PDF), await save(store, TINY_PDF)
     assert first.attachment_id != second.attachment_id
     assert first.sha256 == second.sha256
+
+
+async def test_the_same_file_under_one_key_is_the_attachment_stored_first(
+        store: AttachmentStore, js: JetStreamContext, settings: Settings) -> None:
+    """A form retried after its answer was lost sends its files again under the keys it used."""
+    first = await store.save(commune_id="ninh-giang", uploaded_by="user-1", filename="a.pdf", data=TINY_PDF, key="k1")
+    before = await stored_objects(js, settings)
+    again = await store.save(commune_id="ninh-giang", uploaded_by="user-1", filename="a.pdf", data=TINY_PDF, key="k1")
+    assert again == first and await stored_objects(js, settings) == before  # nothing stored twice
+    other_user = await store.save(commune_id="ninh-giang", uploaded_by="user-2", filename="a.pdf", data=TINY_PDF,
+                                  key="k1")
+    assert other_user.attachment_id != first.attachment_id  # a key is its uploader's
+    with pytest.raises(Conflict) as refused:
+        await store.save(commune_id="ninh-giang", uploaded_by="user-1", filename="b.png", data=image("PNG"), key="k1")
+    assert refused.value.rule == "idempotency_key_reused"
+    ref, data = await store.read("ninh-giang", first.attachment_id)
+    assert data == TINY_PDF and ref.filename == "a.pdf"  # never replaced
 
 
 async def test_an_oversized_file_is_refused_and_nothing_stored(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import uuid
 from typing import Annotated, Any
 
@@ -34,8 +35,10 @@ async def my_initiatives(request: Request, portal: PortalDep, caller: Caller = f
 
 
 def form_context(campaign: dict[str, Any], values: dict[str, str], attachments: list[dict[str, str]],
-                 errors: dict[str, dict[str, str]] | None = None, **extra: Any) -> dict[str, Any]:
+                 errors: dict[str, dict[str, str]] | None = None, officials: list[dict[str, Any]] | None = None,
+                 **extra: Any) -> dict[str, Any]:
     return {"campaign": campaign, "values": values, "attachments": attachments, "errors": errors or {},
+            "officials": officials or [],
             "unit_options": [(u["unit_id"], u["name"]) for u in campaign.get("expected_units", [])],
             "field_options": [(code, field_label(code)) for code in campaign.get("fields", [])],
             "sub_area_options": [(area, area) for area in campaign.get("sub_areas", [])],
@@ -49,7 +52,9 @@ async def new_initiative(request: Request, portal: PortalDep, dot: Annotated[str
     campaign = await Reads(portal.api, caller).campaign(dot)
     a = caller.account
     values = initiative_blank(a.user_id, a.name, a.unit_id)
-    return render(request, "initiative_form.html", form_context(campaign, values, [], mode="submit"))
+    officials = await Reads(portal.api, caller).officials()
+    return render(request, "initiative_form.html", form_context(campaign, values, [], officials=officials,
+                                                                mode="submit"))
 
 
 @router.post("/sang-kien/moi", response_class=HTMLResponse)
@@ -70,7 +75,9 @@ async def revise_form(request: Request, portal: PortalDep, initiative_id: Ident,
     values = {**content_values(initiative["content"]), "note": ""}
     attachments = [{"id": a["attachment_id"], "filename": a["filename"]}
                    for a in initiative["content"].get("attachments", [])]
-    return render(request, "initiative_form.html", form_context(campaign, values, attachments, mode="revise",
+    officials = await Reads(portal.api, caller).officials()
+    return render(request, "initiative_form.html", form_context(campaign, values, attachments, officials=officials,
+                                                                mode="revise",
                                                                 initiative=initiative))
 
 
@@ -87,12 +94,15 @@ async def revise_initiative(request: Request, portal: PortalDep, form: FormDep, 
 async def write_initiative(request: Request, portal: Portal, caller: Caller, form: FormData,
                            campaign: dict[str, Any], method: str, rest: str, **extra: Any) -> Response:
     """Upload the chosen files, then submit or revise; on a refusal, the same form with every value kept."""
-    values = form_values(form)
+    officials = await Reads(portal.api, caller).officials()
+    values = authors_from_directory(form_values(form), officials)
     kept = [{"id": str(i), "filename": str(form.get(f"attachment_name.{i}") or i)}
             for i in form.getlist("attachment_ids")]
     commune = caller.account.commune_id
+    extra["officials"] = officials
     try:
-        kept += await upload_all(portal, caller, [f for f in form.getlist("files") if isinstance(f, UploadFile)])
+        kept += await upload_all(portal, caller, [f for f in form.getlist("files") if isinstance(f, UploadFile)],
+                                 values.get("idempotency_key", ""))
     except ApiRefusal as refusal:
         return refused(request, campaign, values, kept, {"files": _first(refusal)}, refusal, **extra)
     units = {u["unit_id"]: u["name"] for u in campaign.get("expected_units", [])}
@@ -110,15 +120,50 @@ async def write_initiative(request: Request, portal: Portal, caller: Caller, for
     return RedirectResponse(f"/ho-so/{created['id']}?{done}", status_code=303)
 
 
-async def upload_all(portal: Portal, caller: Caller, files: list[UploadFile]) -> list[dict[str, str]]:
+def authors_from_directory(values: dict[str, str], officials: list[dict[str, Any]]) -> dict[str, str]:
+    """Each author row whose name is one official's of the commune's directory (picked from the list, or typed)
+    is that official: his id, and his position when none was typed. A name the directory does not hold (an
+    author from outside the commune) is taken as typed, without an id; an id whose name was changed is dropped."""
+    by_name: dict[str, list[dict[str, Any]]] = {}
+    for official in officials:
+        by_name.setdefault(_folded(str(official.get("full_name") or "")), []).append(official)
+    by_id = {str(o.get("official_id")): o for o in officials}
+    out = dict(values)
+    for index in range(AUTHOR_ROWS):
+        name = values.get(f"authors.{index}.name", "").strip()
+        ident = values.get(f"authors.{index}.user_id", "")
+        if not name:
+            out[f"authors.{index}.user_id"] = ""
+            continue
+        same = by_name.get(_folded(name), [])
+        if ident and ident in by_id and _folded(str(by_id[ident].get("full_name") or "")) == _folded(name):
+            continue  # the official already chosen
+        if len(same) == 1:
+            out[f"authors.{index}.user_id"] = str(same[0]["official_id"])
+            if not values.get(f"authors.{index}.position", "").strip():
+                out[f"authors.{index}.position"] = str(same[0].get("position") or "")
+        elif ident in by_id:
+            out[f"authors.{index}.user_id"] = ""
+    return out
+
+
+def _folded(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+async def upload_all(portal: Portal, caller: Caller, files: list[UploadFile], form_key: str
+                     ) -> list[dict[str, str]]:
+    """Each chosen file, under a key of the form's and of its content: the same form sent again (its answer lost
+    on the line) finds the same attachments, so the dossier's body is the same and gets the first answer."""
     stored = []
     path = commune_path(caller.account.commune_id, "/attachments")
     for upload in files:
         if not upload.filename:
             continue  # the file input left empty
         data = await upload.read()
+        key = f"{form_key}.{hashlib.sha256(data).hexdigest()[:32]}" if form_key else None
         ref = await portal.api.upload("submission", caller.token, path, upload.filename, data,
-                                      upload.content_type or "")
+                                      upload.content_type or "", idempotency_key=key)
         stored.append({"id": ref["attachment_id"], "filename": ref["filename"]})
     return stored
 

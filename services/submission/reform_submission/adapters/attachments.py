@@ -26,7 +26,7 @@ from nats.js.errors import BadObjectMetaError, NotFoundError
 from nats.js.object_store import OBJ_CHUNKS_PRE_TEMPLATE, OBJ_STREAM_TEMPLATE, ObjectStore
 
 from reform_shared.envelope import TOKEN_PATTERN
-from reform_shared.errors import NotFound, ServiceUnavailable
+from reform_shared.errors import Conflict, NotFound, ServiceUnavailable
 from reform_shared.events import AttachmentRef
 from reform_shared.ids import Clock, SystemClock, new_id
 from reform_submission.adapters.content import (
@@ -90,6 +90,14 @@ def object_name(commune_id: str, attachment_id: str) -> str | None:
     return f"{commune_id}/{attachment_id}" if canonical and _COMMUNE.match(commune_id) else None
 
 
+KEYED = uuid.UUID("5b1e0a3c-7d42-4c1e-9f0b-2a6d8e4c1f37")
+
+
+def keyed_id(commune_id: str, uploaded_by: str, key: str) -> str:
+    """The attachment id of an upload under an Idempotency-Key (a UUID, as every id of this store)."""
+    return str(uuid.uuid5(KEYED, f"{commune_id}\n{uploaded_by}\n{key}"))
+
+
 def _not_found(attachment_id: str) -> NotFound:
     shown = attachment_id[:64]
     return NotFound(
@@ -125,12 +133,25 @@ class AttachmentStore:
         self.clock: Clock = clock or SystemClock()
         self.ids = ids
 
-    async def save(self, *, commune_id: str, uploaded_by: str, filename: str, data: bytes) -> AttachmentRef:
+    async def save(self, *, commune_id: str, uploaded_by: str, filename: str, data: bytes,
+                   key: str | None = None) -> AttachmentRef:
         """Check size, type and structure, then store; the returned reference goes into the event.
-        It returns once every chunk and the object's metadata are acknowledged, i.e. on disk."""
+        It returns once every chunk and the object's metadata are acknowledged, i.e. on disk.
+
+        With a `key` (the client's Idempotency-Key) the id is the key's, for this uploader: the same file sent
+        again under it (a form retried after its answer was lost) is the attachment stored the first time; another
+        file under a used key is a conflict, never a replacement of what a dossier may already reference."""
         media_type = await asyncio.to_thread(self.check, data)  # parsing 20 MB must not stall the loop
         self._available()
-        attachment_id = self.ids()
+        attachment_id = self.ids() if key is None else keyed_id(commune_id, uploaded_by, key)
+        if key is not None:
+            stored = await self._stored(commune_id, attachment_id)
+            if stored is not None:
+                if stored.sha256 != hashlib.sha256(data).hexdigest():
+                    raise Conflict("Khoá Idempotency-Key này đã dùng cho một tệp khác",
+                                   "this Idempotency-Key was used for another file", field="Idempotency-Key",
+                                   rule="idempotency_key_reused")
+                return stored
         name = object_name(commune_id, attachment_id)
         if name is None:
             raise ValueError(f"cannot store an attachment of commune {commune_id!r} as {attachment_id!r}")
@@ -165,6 +186,12 @@ class AttachmentStore:
         """Refuse at once (503) while NATS is away, rather than after the publish timeout."""
         if not self.js._nc.is_connected:
             raise ServiceUnavailable("nats", "not connected")
+
+    async def _stored(self, commune_id: str, attachment_id: str) -> AttachmentRef | None:
+        try:
+            return _ref(attachment_id, await self._info(commune_id, attachment_id))
+        except NotFound:
+            return None
 
     async def _info(self, commune_id: str, attachment_id: str) -> ObjectInfo:
         name = object_name(commune_id, attachment_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, File, Path, Query, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Header, Path, Query, Response, UploadFile
 from fastapi.responses import Response as RawResponse
 
 from reform_shared.envelope import TOKEN_PATTERN, Actor
@@ -221,13 +221,15 @@ async def dossier(
 # -- attachments -------------------------------------------------------------------------------
 @router.post("/attachments", status_code=201)
 async def upload_attachment(
-    commune_id: CommuneId, actor: ActorDep, service: ServiceDep, file: Annotated[UploadFile, File()]
+    commune_id: CommuneId, actor: ActorDep, service: ServiceDep, file: Annotated[UploadFile, File()],
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
 ) -> dict[str, Any]:
-    """Store a file (PDF, DOCX, XLSX, JPEG, PNG — judged by content); reference its id in a dossier."""
+    """Store a file (PDF, DOCX, XLSX, JPEG, PNG — judged by content); reference its id in a dossier. Under an
+    Idempotency-Key, the same file sent again is the same attachment (409 for another file under that key)."""
     staff_of(actor, commune_id, *WRITERS)
     data = await file.read()
     ref = await service.attachments.save(commune_id=commune_id, uploaded_by=actor.user_id,
-                                         filename=file.filename or "tep-dinh-kem", data=data)
+                                         filename=file.filename or "tep-dinh-kem", data=data, key=idempotency_key)
     return ref.model_dump()
 
 
