@@ -113,6 +113,8 @@ HISTORY_VI = {
     "OfficialMoved": "Chuyển đơn vị", "OfficialRolesChanged": "Thay đổi vai trò", "OfficialLeft": "Thôi công tác",
     "UnitHeadAppointed": "Bổ nhiệm trưởng đơn vị", "UnitHeadVacated": "Thôi làm trưởng đơn vị",
     "DirectoryImported": "Nhập từ bảng tính",
+    "InitiativeSubmitted": "Nộp hồ sơ", "InitiativeRevised": "Sửa, bổ sung hồ sơ",
+    "InitiativeReturned": "Trả lại để bổ sung", "InitiativeWithdrawn": "Rút hồ sơ",
 }
 
 

@@ -96,6 +96,16 @@ def test_submit_return_and_resubmit_in_the_browser(stack: Stack, signed_in: Call
     expect(author.get_by_role("cell", name="12,5")).to_be_visible()
     assert author.url.split("?")[0] == dossier_url
     expect(author.locator("#attachments")).to_contain_text("thuyet-minh.pdf")  # the file kept across versions
+    history = author.locator("#history tbody tr")
+    expect(history).to_have_count(3)  # newest first
+    expect(history.nth(0)).to_contain_text("Sửa, bổ sung hồ sơ (phiên bản 2)")
+    expect(history.nth(1)).to_contain_text("Lý do: Thiếu số liệu sau khi áp dụng ở chỉ tiêu 1")
+    expect(history.nth(1)).to_contain_text(SECRETARY.name)
+    expect(history.nth(2)).to_contain_text("Nộp hồ sơ (phiên bản 1)")
+    with author.expect_download() as first_version:
+        author.get_by_role("link", name="Bản in phiên bản 1 (DOCX)").click()
+    assert first_version.value.suggested_filename.endswith("-phien-ban-1.docx")
+    no_violations(author)
 
 
 def test_every_page_of_the_slice_passes_axe(stack: Stack, signed_in: Callable[[Person], Page]) -> None:

@@ -6,13 +6,13 @@ import uuid
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from reform_portal.api import ApiRefusal, commune_path
 from reform_portal.forms import form_values
 from reform_portal.reads import Reads
-from reform_portal.web import STAFF, Caller, FormDep, PortalDep, for_roles, render
+from reform_portal.web import STAFF, Caller, FormDep, Portal, PortalDep, for_roles, render
 
 router = APIRouter()
 Ident = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
@@ -29,11 +29,14 @@ def may_act(caller: Caller, initiative: dict[str, Any]) -> bool:
     return initiative["status"] != "withdrawn" and (own or heads)
 
 
-async def dossier_page(request: Request, caller: Caller, initiative: dict[str, Any], status: int = 200,
-                       **extra: Any) -> HTMLResponse:
+async def dossier_page(request: Request, portal: Portal, caller: Caller, initiative: dict[str, Any],
+                       status: int = 200, **extra: Any) -> HTMLResponse:
     notice = next((text for key, text in NOTICES.items() if key in request.query_params), None)
+    rest = f"/initiatives/{initiative['initiative_id']}/history"
+    history = await Reads(portal.api, caller).optional("submission", rest)
     return render(request, "dossier.html", {
         "initiative": initiative, "content": initiative["content"], "notice": notice,
+        "history": list(reversed((history or {}).get("events", []))),
         "may_act": may_act(caller, initiative), "may_return": caller.account.has_any("secretary")
         and initiative["status"] == "submitted", "idempotency_key": uuid.uuid4().hex, **extra}, status=status)
 
@@ -41,7 +44,7 @@ async def dossier_page(request: Request, caller: Caller, initiative: dict[str, A
 @router.get("/ho-so/{initiative_id}", response_class=HTMLResponse)
 async def dossier(request: Request, portal: PortalDep, initiative_id: Ident,
                   caller: Caller = for_roles(*STAFF)) -> HTMLResponse:
-    return await dossier_page(request, caller, await Reads(portal.api, caller).initiative(initiative_id))
+    return await dossier_page(request, portal, caller, await Reads(portal.api, caller).initiative(initiative_id))
 
 
 @router.post("/ho-so/{initiative_id}/tra-lai", response_class=HTMLResponse)
@@ -55,7 +58,7 @@ async def return_dossier(request: Request, portal: PortalDep, form: FormDep, ini
     except ApiRefusal as refusal:
         initiative = await Reads(portal.api, caller).initiative(initiative_id)
         errors = {refusal.field or "reason": {"vi": refusal.message_vi, "en": refusal.message_en}}
-        return await dossier_page(request, caller, initiative, status=refusal.status, values=values,
+        return await dossier_page(request, portal, caller, initiative, status=refusal.status, values=values,
                                   errors=errors, refusal=refusal)
     return RedirectResponse(f"/ho-so/{initiative_id}?da-tra-lai", status_code=303)
 
@@ -70,9 +73,11 @@ async def attachment(portal: PortalDep, initiative_id: Ident, attachment_id: Ide
 
 
 @router.get("/ho-so/{initiative_id}/ban-in.docx")
-async def printable(portal: PortalDep, initiative_id: Ident, caller: Caller = for_roles(*STAFF)) -> Response:
+async def printable(portal: PortalDep, initiative_id: Ident, caller: Caller = for_roles(*STAFF),
+                    phien_ban: Annotated[int | None, Query(ge=1, le=1000)] = None) -> Response:
+    """The printable dossier, as it is or as a version of its history was."""
     path = commune_path(caller.account.commune_id, f"/initiatives/{initiative_id}/dossier.docx")
-    answer = await portal.api.download("submission", caller.token, path)
-    filename = quote(f"ho-so-sang-kien-{initiative_id}.docx")
+    answer = await portal.api.download("submission", caller.token, path, {"revision": phien_ban} if phien_ban else None)
+    filename = quote(f"ho-so-sang-kien-{initiative_id}{f'-phien-ban-{phien_ban}' if phien_ban else ''}.docx")
     return Response(answer.content, media_type=answer.headers.get("content-type"),
                     headers={"Content-Disposition": f"attachment; filename*=UTF-8''{filename}"})
