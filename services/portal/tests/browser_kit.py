@@ -63,3 +63,24 @@ def shot(page: Page, name: str) -> None:
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+
+def press_tab_until(page: Page, selector: str, limit: int = 150) -> None:
+    """Tab through the page until `selector` has the focus, as a keyboard user would (on the page that an
+    Enter pressed before may still be loading: it waits for the element first)."""
+    page.wait_for_selector(selector, state="attached")
+    page.wait_for_load_state()
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("s => document.activeElement && document.activeElement.matches(s)", selector):
+            assert focus_is_visible(page), f"{selector} has the focus but no visible focus ring"
+            return
+    raise AssertionError(f"{selector} never got the focus by Tab")
+
+
+def focus_is_visible(page: Page) -> bool:
+    """WCAG 2.4.7: the element with the keyboard's focus shows it (an outline or a ring, not the browser's none)."""
+    return bool(page.evaluate("""() => {
+        const s = getComputedStyle(document.activeElement);
+        return (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2) || s.boxShadow !== 'none';
+    }"""))

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from browser_kit import no_violations, shot
+from browser_kit import no_violations, press_tab_until, shot
 from dev_sign_in import Person
 from playwright.sync_api import Browser, Page, expect
 from portal_stack import AUTHOR, CHAIRMAN, MEMBER, SECRETARY, Stack
@@ -138,16 +138,6 @@ def test_every_page_of_the_slice_passes_axe(stack: Stack, signed_in: Callable[[P
     anonymous.get_by_role("button", name="Đăng xuất").click()
     expect(anonymous.get_by_role("status")).to_have_text("Bạn đã đăng xuất.")
     no_violations(anonymous)
-
-
-def press_tab_until(page: Page, selector: str, limit: int = 150) -> None:
-    """Tab through the page until `selector` has the focus, as a keyboard user would."""
-    page.wait_for_load_state()
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        if page.evaluate("s => document.activeElement && document.activeElement.matches(s)", selector):
-            return
-    raise AssertionError(f"{selector} never got the focus by Tab")
 
 
 def test_the_submit_flow_with_the_keyboard_alone(stack: Stack, browser: Browser, tmp_path: Path) -> None:
