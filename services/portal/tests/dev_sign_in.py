@@ -97,7 +97,7 @@ class DevSignIn:
             buttons = "".join(f'<button name="user_id" value="{a.user_id}">{html.escape(a.name)}</button>'
                               for a in self.accounts.values())
             return (f'<!doctype html><html lang="vi"><head><title>Đăng nhập thử</title>'
-                    '<style>:focus-visible {{ outline: 3px solid #1b1b1b; }}</style></head><body><main>'
+                    '<style>:focus-visible { outline: 3px solid #1b1b1b; }</style></head><body><main>'
                     f'<h1>Chọn tài khoản thử</h1><form method="post" action="/login">{hidden}{buttons}</form>'
                     f'</main></body></html>')
 
