@@ -102,6 +102,10 @@ def test_the_secretary_constitutes_the_council_edits_it_and_opens_scoring(
     opened = opened_scoring(secretary)
     assert "Đã mở chấm điểm cho hội đồng." in opened.text and '<dd id="scoring-state">Đang mở</dd>' in opened.text
     assert "Sửa bộ tiêu chí" not in opened.text
+    unexplained = post(secretary, members, {"members": [MEMBER.user_id, MEMBER_2.user_id], "chair": CHAIR.user_id,
+                                            "reason": ""})
+    assert unexplained.status_code == 422 and 'id="f-reason-error"' in unexplained.text
+    assert "phải nêu lý do" in unexplained.text and f'value="{MEMBER_3.user_id}" checked' not in unexplained.text
 
     for person in (MEMBER, CHAIRMAN, AUTHOR):
         assert as_(stack, clients, person).get("/thu-ky/hoi-dong/dec-council").status_code == 403
