@@ -245,6 +245,12 @@ def test_a_recognised_initiative_is_nominated_with_what_the_city_needs() -> None
     assert event.author_names == ("Nguyễn Thị Lan",) and event.result is not None
 
 
+def test_a_nomination_carries_the_communes_reason() -> None:
+    (event,) = slates.nominate([], CAMPAIGN, CANDIDATE, RECOGNISED, None, SCORING, "  Nhân rộng được toàn thành phố ")
+    assert isinstance(event, Nominated) and event.reason == "Nhân rộng được toàn thành phố"
+    assert nominated("i-7", "Cũ").reason == ""  # a Nominated recorded before the reason existed
+
+
 def test_an_unrecognised_initiative_cannot_be_nominated() -> None:
     with pytest.raises(RuleViolation) as caught:
         slates.nominate([], CAMPAIGN, CANDIDATE, None, None, SCORING)

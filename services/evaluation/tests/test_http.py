@@ -208,12 +208,13 @@ async def test_the_council_concludes_and_the_best_go_to_the_city(council: Counci
                                                  headers=secretary)
     assert unrecognised.status_code == 422 and unrecognised.json()["error"]["rule"] == "nominate_recognised_only"
     for title in (two, one):
-        nominated = await council.evaluation.post(f"{BASE}/nominations", json={"initiative_id": council.ids[title]},
-                                                  headers=secretary)
+        nominated = await council.evaluation.post(f"{BASE}/nominations", headers=secretary, json={
+            "initiative_id": council.ids[title], "reason": f"Tiêu biểu: {title}"})
         assert nominated.status_code == 201, nominated.text
     history = await council.runtime.store.load("ninh-giang", "slate", "2026")  # type: ignore[union-attr]
     first = history.events[0].envelope.payload
     assert (first.title, first.decision_number, first.result.scored) == (two, "250/QĐ-UBND", 3)  # type: ignore[attr-defined]
+    assert first.reason == f"Tiêu biểu: {two}"  # type: ignore[attr-defined]
 
     withdrawn = await council.evaluation.post(f"{BASE}/nominations/{council.ids[one]}/withdraw",
                                               json={"reason": "Ưu tiên sáng kiến khác"}, headers=secretary)

@@ -34,6 +34,9 @@ NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("/cham-diem", "Chấm điểm", ("council_member", "council_chair")),
     ("/tien-do", "Tiến độ chấm điểm", ("council_chair", "secretary")),
     ("/danh-ba", "Danh bạ", ("secretary", "administrator", "operator")),
+    ("/thu-ky/hoi-dong", "Hội đồng đánh giá", ("secretary",)),
+    ("/quyet-dinh", "Quyết định công nhận", ("secretary", "chairman")),
+    ("/de-nghi-thanh-pho", "Đề nghị lên thành phố", ("secretary", "chairman")),
 )
 AUTHORS = ("submitter", "unit_head")
 STAFF = ("submitter", "unit_head", "secretary", "council_member", "council_chair", "chairman", "operator",

@@ -213,6 +213,8 @@ class Nominated(EventPayload):
     mean_score: float | None = None
     decision_number: str | None = None
     decision_date: dt.date | None = None
+    reason: str = ""
+    """Why the commune puts it forward (optional; absent from events recorded before it existed)."""
 
     def aggregate_id(self) -> str:
         return self.slate_id

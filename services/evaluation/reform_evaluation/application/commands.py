@@ -165,7 +165,8 @@ class EvaluationCommands:
             ctx,
             Target(commune_id, "slate", str(campaign.year)),
             Operation(f"nominate:{command.initiative_id}", request_of(command, "initiative_id")),
-            decide=deciding(list, slates.nominate, campaign, candidate, outcome, decision, ctx.clock.now()),
+            decide=deciding(list, slates.nominate, campaign, candidate, outcome, decision, ctx.clock.now(),
+                            command.reason),
             respond=done,
             options=Options(retries=5),
         )

@@ -65,6 +65,7 @@ class SignDecision(Command):
 
 class Nominate(Command):
     initiative_id: str
+    reason: str = ""
 
 
 class WithdrawNomination(Command):

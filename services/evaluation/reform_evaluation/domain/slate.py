@@ -49,6 +49,7 @@ def nominate(
     outcome: EventPayload | None,
     decision: RecognitionDecisionSigned | None,
     now: dt.datetime,
+    reason: str = "",
 ) -> list[EventPayload]:
     if not isinstance(outcome, InitiativeRecognized):
         raise RuleViolation("Chỉ đề nghị thành phố các sáng kiến đã được công nhận",
@@ -72,7 +73,7 @@ def nominate(
         fields=(content.field,), unit_name=content.unit.name, author_names=tuple(a.name for a in content.authors),
         result=outcome.result, mean_score=outcome.result.mean_total,
         decision_number=signed.decision_number if signed else None,
-        decision_date=signed.decision_date if signed else None,
+        decision_date=signed.decision_date if signed else None, reason=reason.strip(),
     )]
 
 

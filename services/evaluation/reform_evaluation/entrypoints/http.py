@@ -203,7 +203,8 @@ async def nominate(
     ctx: CommandContextDep, response: Response) -> dict[str, Any]:
     """Nominate a recognised initiative to the city (at most the campaign's 1–2 a year)."""
     allowed(ctx.actor, commune_id, "secretary", "chairman")
-    return answer(await commands.nominate(ctx, commune_id, Nominate(initiative_id=body.initiative_id)), response)
+    command = Nominate(initiative_id=body.initiative_id, reason=body.reason)
+    return answer(await commands.nominate(ctx, commune_id, command), response)
 
 
 @router.post("/nominations/{initiative_id}/withdraw")

@@ -69,6 +69,7 @@ class DecisionIn(Strict):
 
 class NominationIn(Strict):
     initiative_id: Token
+    reason: Reason = ""
 
 
 class CityScoreIn(Strict):
