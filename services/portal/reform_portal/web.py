@@ -34,6 +34,8 @@ NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("/cham-diem", "Chấm điểm", ("council_member", "council_chair")),
     ("/tien-do", "Tiến độ chấm điểm", ("council_chair", "secretary")),
     ("/danh-ba", "Danh bạ", ("secretary", "administrator", "operator")),
+    ("/khen-thuong", "Khen thưởng", ("secretary", "chairman")),
+    ("/khen-thuong/cua-toi", "Khen thưởng của tôi", ("submitter", "unit_head")),
 )
 AUTHORS = ("submitter", "unit_head")
 STAFF = ("submitter", "unit_head", "secretary", "council_member", "council_chair", "chairman", "operator",
