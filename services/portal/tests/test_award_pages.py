@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from dev_sign_in import Person
-from portal_stack import AUTHOR, CHAIRMAN, MEMBER, SECRETARY, Stack, sign_in_over_http
+from portal_stack import AUTHOR, CHAIRMAN, MEMBER, SECRETARY, Stack, in_directory, sign_in_over_http
 
 pytestmark = pytest.mark.service
 NEXT_YEAR = str(dt.date.today().year + 1)
@@ -43,17 +43,6 @@ def csrf_of(html: str) -> str:
 
 def post(client: httpx.Client, path: str, data: dict[str, str], page: str | None = None) -> httpx.Response:
     return client.post(path, data={"csrf_token": csrf_of(client.get(page or path).text), **data})
-
-
-def in_directory(stack: Stack) -> None:
-    """The author an official of the commune's directory, in her unit (the awards service reads its recipients
-    there; once the commune keeps a directory, the submission service holds dossiers to it too)."""
-    for unit_id, name in (("vh-xh", "Phòng Văn hóa – Xã hội"), ("aw-mot-cua", "Bộ phận một cửa")):
-        added = stack.api(SECRETARY, "POST", "directory", "/directory/units", json={"unit_id": unit_id, "name": name})
-        assert added.status_code in (201, 409), added.text
-    registered = stack.api(SECRETARY, "POST", "directory", "/directory/officials", json={
-        "official_id": AUTHOR.user_id, "full_name": AUTHOR.name, "unit_id": "vh-xh", "roles": ["submitter"]})
-    assert registered.status_code in (201, 409), registered.text
 
 
 def proposal(**extra: str) -> dict[str, str]:
