@@ -12,7 +12,18 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from dev_sign_in import Person
-from portal_stack import AUTHOR, CHAIRMAN, MEMBER, SECRETARY, Stack, in_directory, sign_in_over_http
+from portal_stack import (
+    AUTHOR,
+    CHAIR,
+    CHAIRMAN,
+    MEMBER,
+    MEMBER_2,
+    MEMBER_3,
+    SECRETARY,
+    Stack,
+    in_directory,
+    sign_in_over_http,
+)
 
 pytestmark = pytest.mark.service
 NEXT_YEAR = str(dt.date.today().year + 1)
@@ -146,3 +157,53 @@ def test_the_chairman_grants_rejects_and_revokes_and_the_recipient_downloads(
     after = chairman.get(revoked.headers["location"])
     assert "Đã thu hồi khen thưởng." in after.text and "Quyết định ghi sai người nhận" in after.text
     assert "Tải giấy khen (DOCX)" not in after.text
+
+
+def recognised(stack: Stack, campaign_id: str, title: str) -> str:
+    """A dossier scored well by three members and finalised by the chair: recognised."""
+    [initiative] = stack.council(campaign_id, [title])
+    good = {"novelty": 8, "effectiveness": 8.5, "replicability": 7, "feasibility": 8, "creativity": 6}
+    for member in (MEMBER, MEMBER_2, MEMBER_3):
+        scored = stack.api(member, "PUT", "evaluation", f"/initiatives/{initiative}/scores/me",
+                           json={"points": good, "comment": ""})
+        assert scored.status_code < 300, scored.text
+    finalised = stack.eventually(lambda: stack.api(CHAIR, "POST", "evaluation", f"/initiatives/{initiative}/finalise"))
+    assert finalised["event_type"] == "InitiativeRecognized", finalised
+    return initiative
+
+
+def test_one_achievement_grounds_one_award(stack: Stack, clients: dict[str, httpx.Client]) -> None:
+    in_directory(stack)
+    initiative = recognised(stack, "awards-once", "Tra cứu hồ sơ bằng mã QR")
+    secretary = as_(stack, clients, SECRETARY)
+    unit = {"form": "giay-khen-xa", "year": NEXT_YEAR, "recipient.kind": "collective", "recipient.unit": "vh-xh",
+            "basis.initiative_ids": initiative}
+    checked = post(secretary, "/khen-thuong/de-nghi", {**unit, "action": "kiem-tra"})
+    year = dt.date.today().year
+    assert f"Đạt nhờ sáng kiến «Tra cứu hồ sơ bằng mã QR» (năm {year}) đã được công nhận" in checked.text
+    done = post(secretary, "/khen-thuong/de-nghi", {**unit, "action": "de-nghi"})
+    assert done.status_code == 303, done.text
+
+    twice = post(secretary, "/khen-thuong/de-nghi", {**proposal(), "basis.initiative_ids": initiative,
+                                                     "action": "de-nghi"})
+    assert twice.status_code in (409, 422) and 'id="f-basis-initiative-ids-error"' in twice.text
+    assert "đã là căn cứ của khen thưởng khác" in twice.text
+    assert 'aria-describedby="f-basis-initiative-ids-error"' in twice.text
+    assert f'value="{initiative}" checked' in twice.text  # the choice kept
+
+
+def test_the_register_filters_and_exports(stack: Stack, clients: dict[str, httpx.Client]) -> None:
+    in_directory(stack)
+    secretary = as_(stack, clients, SECRETARY)
+    award_id = propose(secretary, year="2099")
+    empty_year = secretary.get("/khen-thuong", params={"nam": "", "trang_thai": "proposed"})
+    assert empty_year.status_code == 200 and f'id="award-{award_id}"' in empty_year.text
+    other_year = secretary.get("/khen-thuong", params={"nam": NEXT_YEAR, "trang_thai": ""})
+    assert f'id="award-{award_id}"' not in other_year.text
+    page = secretary.get("/khen-thuong", params={"nam": "2099"})
+    assert 'href="/khen-thuong/so-khen-thuong.xlsx?nam=2099"' in page.text and "1 khen thưởng" in page.text
+    sheet = secretary.get("/khen-thuong/so-khen-thuong.csv", params={"nam": "2099"})
+    assert sheet.status_code == 200 and AUTHOR.name in sheet.text and "text/csv" in sheet.headers["content-type"]
+    workbook = secretary.get("/khen-thuong/so-khen-thuong.xlsx", params={"nam": "2099"})
+    assert workbook.status_code == 200 and workbook.content[:2] == b"PK"
+    assert as_(stack, clients, AUTHOR).get("/khen-thuong/so-khen-thuong.csv").status_code == 403

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -29,16 +30,30 @@ def notice_of(request: Request) -> str | None:
     return next((text for key, text in NOTICES.items() if key in request.query_params), None)
 
 
+Year = Annotated[str, Query(pattern=r"^(\d{4})?$")]
+Status = Annotated[str, Query(pattern=r"^(proposed|granted|rejected|revoked)?$")]
+
+
 @router.get("", response_class=HTMLResponse)
-async def register(request: Request, portal: PortalDep, caller: Caller = for_roles(*DECIDERS),
-                   nam: Annotated[int | None, Query(ge=2000, le=2100)] = None,
-                   trang_thai: Annotated[str | None, Query(pattern=r"^(proposed|granted|rejected|revoked)?$")] = None
-                   ) -> HTMLResponse:
+async def register(request: Request, portal: PortalDep, caller: Caller = for_roles(*DECIDERS), nam: Year = "",
+                   trang_thai: Status = "") -> HTMLResponse:
     reads = AwardReads(portal, caller)
-    items = await reads.register(nam, trang_thai or None)
+    items = await reads.register(int(nam) if nam else None, trang_thai or None)
+    filters = {"nam": nam, "trang_thai": trang_thai}
     return render(request, "awards/register.html", {
-        "items": items, "forms": await reads.forms(), "labels": LABELS,
-        "filters": {"nam": str(nam or ""), "trang_thai": trang_thai or ""}, "notice": notice_of(request)})
+        "items": items, "forms": await reads.forms(), "labels": LABELS, "filters": filters,
+        "query": urlencode({k: v for k, v in filters.items() if v}), "notice": notice_of(request)})
+
+
+@router.get("/so-khen-thuong.{fmt}")
+async def export(portal: PortalDep, fmt: Annotated[str, Path(pattern=r"^(xlsx|csv)$")],
+                 caller: Caller = for_roles(*DECIDERS), nam: Year = "", trang_thai: Status = "") -> Response:
+    """The register as the service exports it (XLSX or CSV), with the page's filters."""
+    reads = AwardReads(portal, caller)
+    answer = await portal.api.download("awards", caller.token, reads.path("/awards"),
+                                       {k: v for k, v in (("year", nam), ("status", trang_thai), ("format", fmt)) if v})
+    return Response(answer.content, media_type=answer.headers.get("content-type"),
+                    headers={"Content-Disposition": f'attachment; filename="so-khen-thuong.{fmt}"'})
 
 
 @router.get("/cua-toi", response_class=HTMLResponse)
