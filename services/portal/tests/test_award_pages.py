@@ -107,6 +107,8 @@ def test_the_secretary_sees_why_eligible_before_proposing(stack: Stack, clients:
     listed = secretary.get("/khen-thuong", params={"nam": NEXT_YEAR, "trang_thai": "proposed"})
     assert f'id="award-{award_id}"' in listed.text and AUTHOR.name in listed.text
     assert f'id="award-{award_id}"' not in secretary.get("/khen-thuong", params={"trang_thai": "granted"}).text
+    assert as_(stack, clients, CHAIRMAN).get("/khen-thuong/de-nghi").status_code == 403  # the secretary proposes
+    assert as_(stack, clients, AUTHOR).get("/khen-thuong/de-nghi").status_code == 403
     assert secretary.post(f"/khen-thuong/{award_id}/khen-thuong", data={
         "csrf_token": csrf_of(page.text), "decision_number": "1/QĐ", "decision_date": "01/12/2026",
         "signer": "x"}).status_code == 403  # only the chairman decides
@@ -207,3 +209,17 @@ def test_the_register_filters_and_exports(stack: Stack, clients: dict[str, httpx
     workbook = secretary.get("/khen-thuong/so-khen-thuong.xlsx", params={"nam": "2099"})
     assert workbook.status_code == 200 and workbook.content[:2] == b"PK"
     assert as_(stack, clients, AUTHOR).get("/khen-thuong/so-khen-thuong.csv").status_code == 403
+
+
+def test_a_proposal_sent_twice_is_recorded_once(stack: Stack, clients: dict[str, httpx.Client]) -> None:
+    in_directory(stack)
+    secretary = as_(stack, clients, SECRETARY)
+    form = secretary.get("/khen-thuong/de-nghi").text
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', form)
+    assert key
+    data = {**proposal(**ADVISORY), "year": "2098", "action": "de-nghi", "csrf_token": csrf_of(form),
+            "idempotency_key": key.group(1)}
+    first, second = (secretary.post("/khen-thuong/de-nghi", data=data) for _ in range(2))
+    assert first.status_code == second.status_code == 303
+    assert first.headers["location"] == second.headers["location"]
+    assert "1 khen thưởng" in secretary.get("/khen-thuong", params={"nam": "2098"}).text

@@ -68,8 +68,8 @@ def propose(stack: Stack, signed_in: Callable[[Person], Page]) -> str:
     expect(secretary.get_by_label("Mô tả thành tích 1")).to_have_value(DEED)
     no_violations(secretary)
 
+    expect(secretary.locator("#eligible-verdict")).to_have_text("Đủ điều kiện đề nghị khen thưởng")  # kept
     secretary.get_by_label(re.compile("Năm khen thưởng")).fill(NEXT_YEAR)
-    secretary.get_by_role("button", name="Kiểm tra điều kiện").click()
     secretary.get_by_role("button", name="Gửi đề nghị khen thưởng").click()
     expect(secretary.get_by_role("status")).to_have_text("Đã gửi đề nghị khen thưởng.")
     expect(secretary.locator("#award-status")).to_have_text("Chờ quyết định")

@@ -53,6 +53,7 @@ async def check_or_propose(request: Request, portal: PortalDep, form: FormDep,
     parsed = proposal_body(values, chosen, context)
     if parsed.errors:
         return page(request, context, values, chosen, 422, errors=parsed.errors)
+    checked: dict[str, Any] | None = None
     try:
         checked = await reads.eligibility(parsed.body)
         if values.get("action") != PROPOSE or not checked.get("eligible"):
@@ -61,9 +62,9 @@ async def check_or_propose(request: Request, portal: PortalDep, form: FormDep,
                                             idempotency_key=values.get("idempotency_key") or None)
     except ApiRefusal as refusal:
         errors = {input_of(name, values, parsed): text for name, text in refusal.field_errors().items()}
-        checked = (refusal.error.get("details") or {}).get("conditions")
+        unmet = (refusal.error.get("details") or {}).get("conditions")
         return page(request, context, values, chosen, refusal.status, errors=errors, refusal=refusal,
-                    checked={"eligible": False, "conditions": checked} if checked else None)
+                    checked={"eligible": False, "conditions": unmet} if unmet else checked)
     award_id = str(proposed["award_id"])
     await reads.shows(award_id, "proposed")
     return RedirectResponse(f"/khen-thuong/{award_id}?da-de-nghi", status_code=303)
