@@ -25,6 +25,8 @@ from portal_stack import (
     sign_in_over_http,
 )
 
+from reform_portal.pages.awards_base import input_of, proposal_body
+
 pytestmark = pytest.mark.service
 NEXT_YEAR = str(dt.date.today().year + 1)
 """Commune dossiers close on 20/11 of the award's year: next year's is always open."""
@@ -185,6 +187,8 @@ def test_one_achievement_grounds_one_award(stack: Stack, clients: dict[str, http
     assert f"Đạt nhờ sáng kiến «Tra cứu hồ sơ bằng mã QR» (năm {year}) đã được công nhận" in checked.text
     done = post(secretary, "/khen-thuong/de-nghi", {**unit, "action": "de-nghi"})
     assert done.status_code == 303, done.text
+    shown = secretary.get(done.headers["location"])
+    assert f'<a href="/ho-so/{initiative}">Tra cứu hồ sơ bằng mã QR</a>' in shown.text  # the basis, by its title
 
     twice = post(secretary, "/khen-thuong/de-nghi", {**proposal(), "basis.initiative_ids": initiative,
                                                      "action": "de-nghi"})
@@ -223,3 +227,20 @@ def test_a_proposal_sent_twice_is_recorded_once(stack: Stack, clients: dict[str,
     assert first.status_code == second.status_code == 303
     assert first.headers["location"] == second.headers["location"]
     assert "1 khen thưởng" in secretary.get("/khen-thuong", params={"nam": "2098"}).text
+
+
+def test_the_form_reads_into_the_apis_body_and_its_refusals_land_beside_their_input() -> None:
+    recipients = {"officials": [{"official_id": "lan", "full_name": "Nguyễn Thị Lan", "unit_id": "vh-xh"}],
+                  "units": [("vh-xh", "Phòng Văn hóa – Xã hội"), ("vh-tv", "— Thư viện")]}
+    values = {"form": "giay-khen-xa", "year": "2027", "recipient.kind": "collective", "recipient.unit": "vh-tv",
+              "achievements.1.kind": "advisory", "achievements.1.description": "Tham mưu", "achievements.1.year": "x"}
+    parsed = proposal_body(values, ["i-1"], recipients)
+    assert parsed.body["recipient"] == {"kind": "collective", "recipient_id": "vh-tv", "name": "Thư viện"}
+    assert parsed.body["basis"] == {"initiative_ids": ["i-1"],
+                                    "achievements": [{"kind": "advisory", "description": "Tham mưu"}]}
+    assert set(parsed.errors) == {"achievements.1.year"}
+    assert input_of("basis.achievements.0.description", values, parsed) == "achievements.1.description"
+    assert input_of("recipient.recipient_id", values, parsed) == "recipient.unit"
+    assert input_of("year", values, parsed) == "year" and input_of(None, values, parsed) == "_form"
+    nobody = proposal_body({"recipient.kind": "individual", "year": "2027"}, [], recipients)
+    assert "recipient.official" in nobody.errors

@@ -80,9 +80,10 @@ async def award_page(request: Request, reads: AwardReads, award_id: str, status:
     account = reads.caller.account
     decides = account.has_any("chairman") and form["decided_by"] == "chairman"
     checked = await reads.eligibility(proposal_of(award)) if account.has_any(*DECIDERS) else None
+    dossiers = [await reads.dossier(i) for i in (award.get("basis") or {}).get("initiative_ids", [])]
     values = {"signer": account.name, "decision_date": f"{dt.date.today():%d/%m/%Y}", **extra.pop("values", {})}
     return render(request, "awards/award.html", {
-        "award": award, "form": form, "labels": LABELS, "checked": checked, "decides": decides,
+        "award": award, "form": form, "labels": LABELS, "checked": checked, "decides": decides, "dossiers": dossiers,
         "values": values, "notice": notice_of(request), "idempotency_key": uuid.uuid4().hex, **extra},
         status=status)
 

@@ -76,6 +76,15 @@ class AwardReads:
         items: list[dict[str, Any]] = found["items"]
         return items
 
+    async def dossier(self, initiative_id: str) -> dict[str, Any]:
+        """A dossier of the basis (one this user may not read is shown by its id)."""
+        try:
+            found: dict[str, Any] = await self.portal.api.get("submission", self.caller.token,
+                                                              self.path(f"/initiatives/{initiative_id}"))
+        except ApiRefusal:
+            return {"initiative_id": initiative_id}
+        return found
+
 
 def may_see(caller: Caller, award: Mapping[str, Any]) -> bool:
     account = caller.account
