@@ -203,3 +203,37 @@ def test_grant_then_revoke_and_no_decision_twice() -> None:
     assert revoked["a-1"].status == "revoked"
     with pytest.raises(Conflict):
         awards.revoke(awards.fold([proposal()]), "a-1", "Chưa được khen")
+
+
+# -- why, condition by condition ----------------------------------------------------------------
+def whys(form: str, recipient: Recipient, basis: Basis, f: Facts) -> list[tuple[bool, str]]:
+    return [(bool(c["met"]), str(c["why"])) for c in assess(FORMS[form], recipient, basis, f).explain()]
+
+
+def test_each_condition_says_why_it_is_met_naming_the_initiative_and_its_year() -> None:
+    met = whys("giay-khen-xa", LAN, Basis(initiative_ids=("i-1",)), facts(fact()))
+    assert met == [(True, "Đạt nhờ sáng kiến «Số hóa hồ sơ» (năm 2026) đã được công nhận"),
+                   (False, "Chưa mô tả thành tích tham mưu xuất sắc hoặc tinh thần trách nhiệm cao")]
+
+
+def test_each_condition_says_why_it_is_not_met() -> None:
+    not_hers = whys("giay-khen-xa", LAN, Basis(initiative_ids=("i-1",)),
+                    facts(fact(recognised=False, authors=("hung",))))
+    assert not_hers[0] == (False, "Chưa đạt: «Số hóa hồ sơ»: chưa được công nhận, người nhận không phải tác giả")
+    assert whys("giay-khen-xa", CENTRE, Basis(), facts())[0] == (False, "Chưa chọn sáng kiến nào làm căn cứ")
+    unranked = whys("bang-khen-tp", COMMUNE, Basis(initiative_ids=("i-1",)), facts(fact(replicable=False)))
+    assert unranked == [(False, "Chưa đạt: «Số hóa hồ sơ»: không được đánh giá có khả năng nhân rộng"),
+                        (False, "Chưa đạt: chưa có xếp hạng Chỉ số CCHC của năm này cho đơn vị")]
+    assert whys("bang-khen-tp", COMMUNE, Basis(), facts(rank=7))[1] == (
+        False, "Chưa đạt: hạng 7, ngoài nhóm 5 đứng đầu")
+
+
+def test_period_conditions_count_initiatives_and_years() -> None:
+    one = whys("khen-giai-doan-2026-2030", CENTRE, Basis(initiative_ids=("i-1", "i-2")),
+               facts(fact("i-1"), fact("i-2", year=2025)))
+    assert one[0] == (False, "Chưa đạt: mới có 1 sáng kiến được tính (sáng kiến «Số hóa hồ sơ» (năm 2026) đã được "
+                             "công nhận), cần ít nhất 2; «Số hóa hồ sơ»: thuộc năm 2025, ngoài giai đoạn 2026–2030")
+    two_years = Basis(achievements=tuple(Achievement(kind="direct_reform_work", description="Cán bộ một cửa", year=y)
+                                         for y in (2026, 2027)))
+    assert whys("khen-giai-doan-2026-2030", LAN, two_years, facts())[0] == (
+        False, "Chưa đạt: 2 năm (2026, 2027); cần ít nhất 3 năm của giai đoạn 2026–2030")

@@ -157,6 +157,7 @@ async def test_a_collective_city_award_needs_a_top_par_rank_entered_by_the_city(
     explain = await awards.http.post(f"{BASE}/awards/eligibility", headers=awards.as_("secretary"), json={
         "form": "bang-khen-tp", "recipient": commune, "year": 2026, "basis": {"initiative_ids": ["i-minh"]}})
     assert explain.json()["eligible"] is False and explain.json()["conditions"][1]["met"] is False
+    assert explain.json()["conditions"][1]["why"] == "Chưa đạt: chưa có xếp hạng Chỉ số CCHC của năm này cho đơn vị"
     ranked = await awards.http.post("/api/v1/city/par-rankings", headers=awards.as_("city_officer", commune="city"),
                                     json={"year": 2026, "category": "commune", "ranks": {"ninh-giang": 3}})
     assert ranked.status_code == 201, ranked.text

@@ -30,6 +30,8 @@ from reform_portal.pages import (
     nominations,
     secretary,
 )
+from reform_portal.pages import award_proposal as award_proposal_pages
+from reform_portal.pages import awards as award_pages
 from reform_portal.session import SessionMiddleware
 from reform_portal.settings import PortalSettings
 from reform_portal.web import STATIC, BadCsrf, NeedsSignIn, NotAllowed, Portal, render, session_of, sign_in_location
@@ -63,7 +65,7 @@ def build_app(settings: PortalSettings, sign_in: SignIn | None = None,
     app = FastAPI(title="Cổng thông tin sáng kiến cải cách hành chính", lifespan=lifespan, docs_url=None,
                   redoc_url=None, openapi_url=None)
     for module in (auth_pages, home, author, secretary, dossier, council, directory_import, directory,
-                   campaign_units, council_setup, decision, nominations):
+                   campaign_units, council_setup, decision, nominations, award_proposal_pages, award_pages):
         app.include_router(module.router)
     install_pages_of_errors(app)
     install_basics(app)

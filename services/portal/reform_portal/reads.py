@@ -120,10 +120,12 @@ class Todo:
     to_check_total: int = 0
     to_sign: list[dict[str, Any]] = field(default_factory=list)
     near_deadline: list[dict[str, Any]] = field(default_factory=list)
+    to_decide: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
-        return not (self.returned or self.open_campaigns or self.to_score or self.to_check or self.to_sign)
+        return not (self.returned or self.open_campaigns or self.to_score or self.to_check or self.to_sign
+                    or self.to_decide)
 
 
 async def todo_of(reads: Reads, now: dt.datetime) -> Todo:
@@ -149,4 +151,13 @@ async def todo_of(reads: Reads, now: dt.datetime) -> Todo:
             recognised = [r for r in (progress or {}).get("initiatives", []) if r.get("outcome") == "recognised"]
             if council and not council.get("decision") and recognised:
                 todo.to_sign.append({"campaign": campaign, "recognised": len(recognised)})
+    if account.has_any("chairman"):
+        todo.to_decide = await awards_to_decide(reads)
     return todo
+
+
+async def awards_to_decide(reads: Reads) -> list[dict[str, Any]]:
+    """The commune-level award proposals waiting for the chairman's decision."""
+    found = await reads._get("awards", "/awards", {"status": "proposed", "level": "commune"})
+    items: list[dict[str, Any]] = found["items"]
+    return items

@@ -37,6 +37,8 @@ NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("/thu-ky/hoi-dong", "Hội đồng đánh giá", ("secretary",)),
     ("/quyet-dinh", "Quyết định công nhận", ("secretary", "chairman")),
     ("/de-nghi-thanh-pho", "Đề nghị lên thành phố", ("secretary", "chairman")),
+    ("/khen-thuong", "Khen thưởng", ("secretary", "chairman")),
+    ("/khen-thuong/cua-toi", "Khen thưởng của tôi", ("submitter", "unit_head")),
 )
 AUTHORS = ("submitter", "unit_head")
 STAFF = ("submitter", "unit_head", "secretary", "council_member", "council_chair", "chairman", "operator",

@@ -174,3 +174,14 @@ def sign_in_over_http(client: httpx.Client, portal_url: str, account: Person) ->
     back = client.post(login_url, data={**fields, "user_id": account.user_id})
     done = client.get(back.headers["location"])
     assert done.status_code == 303 and done.headers["location"] == "/", done.text
+
+
+def in_directory(stack: Stack) -> None:
+    """The author an official of the commune's directory, in her unit (the awards service reads its recipients
+    there; once the commune keeps a directory, the submission service holds dossiers to it too)."""
+    for unit_id, name in (("vh-xh", "Phòng Văn hóa – Xã hội"), ("aw-mot-cua", "Bộ phận một cửa")):
+        added = stack.api(SECRETARY, "POST", "directory", "/directory/units", json={"unit_id": unit_id, "name": name})
+        assert added.status_code in (201, 409), added.text
+    registered = stack.api(SECRETARY, "POST", "directory", "/directory/officials", json={
+        "official_id": AUTHOR.user_id, "full_name": AUTHOR.name, "unit_id": "vh-xh", "roles": ["submitter"]})
+    assert registered.status_code in (201, 409), registered.text

@@ -40,6 +40,8 @@ class Condition:
     label: str
     met: bool
     evidence: tuple[str, ...] = ()
+    why: str = ""
+    """Why it is met or not, in words a commune secretary understands (which initiative, which year)."""
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,8 @@ class Eligibility:
     rule: str = field(default="")
 
     def explain(self) -> list[dict[str, object]]:
-        return [{"condition": c.label, "met": c.met, "evidence": list(c.evidence)} for c in self.conditions]
+        return [{"condition": c.label, "met": c.met, "evidence": list(c.evidence), "why": c.why}
+                for c in self.conditions]
 
 
 def _belongs(fact: InitiativeFact, recipient: Recipient, commune_id: str) -> bool:
@@ -76,55 +79,132 @@ def _achieved(basis: Basis, *kinds: str, years: tuple[int, int] | None = None) -
             and (years is None or (a.year is not None and years[0] <= a.year <= years[1]))]
 
 
+ACHIEVEMENT_VI = {"advisory": "tham mưu xuất sắc", "responsibility": "tinh thần trách nhiệm cao",
+                  "outstanding_year": "năm xuất sắc", "direct_reform_work": "trực tiếp làm công tác CCHC",
+                  "movement_leader": "dẫn đầu phong trào", "other": "thành tích khác"}
+
+
+def _not_counted(fact: InitiativeFact, recipient: Recipient, commune_id: str, replicable: bool, effective: bool,
+                 years: tuple[int, int] | None) -> str:
+    """Why one initiative of the basis does not count for this condition."""
+    recognised = fact.recognised or fact.city_recognised
+    reasons = [
+        (not recognised, "chưa được công nhận"),
+        (not _belongs(fact, recipient, commune_id),
+         "người nhận không phải tác giả" if recipient.kind == "individual" else "không phải của tập thể này"),
+        (recognised and replicable and not (fact.replicable or fact.city_recognised),
+         "không được đánh giá có khả năng nhân rộng"),
+        (recognised and effective and not (fact.effective or fact.city_recognised),
+         "chưa được đánh giá áp dụng hiệu quả"),
+        (years is not None and not years[0] <= fact.campaign_year <= years[1],
+         f"thuộc năm {fact.campaign_year}, ngoài giai đoạn {years[0]}–{years[1]}" if years else ""),
+    ]
+    return f"«{fact.title}»: " + ", ".join(text for broken, text in reasons if broken)
+
+
+def _by_initiatives(label: str, facts: Facts, recipient: Recipient, *, replicable: bool = False,
+                    effective: bool = False, years: tuple[int, int] | None = None, at_least: int = 1) -> Condition:
+    """A condition met by the basis's initiatives, with which ones count, or why they do not."""
+    items = _initiatives(facts, recipient, replicable=replicable, effective=effective, years=years)
+    others = [f for f in facts.initiatives if f not in items]
+    met = len(items) >= at_least
+    counted = "; ".join(f"sáng kiến «{f.title}» (năm {f.campaign_year}) đã được công nhận" for f in items)
+    if met:
+        why = f"Đạt nhờ {counted}"
+    elif not facts.initiatives:
+        why = "Chưa chọn sáng kiến nào làm căn cứ"
+    else:
+        short = f"mới có {len(items)} sáng kiến được tính ({counted}), cần ít nhất {at_least}; " if items else ""
+        why = "Chưa đạt: " + short + "; ".join(
+            _not_counted(f, recipient, facts.commune_id, replicable, effective, years) for f in others)
+    return Condition(label, met, _evidence(items), why.rstrip("; "))
+
+
+def _by_achievement(label: str, basis: Basis, *kinds: str) -> Condition:
+    found = [a for a in basis.achievements if a.kind in kinds and a.description.strip()]
+    if found:
+        why = "Đạt: " + "; ".join(f"{ACHIEVEMENT_VI[a.kind]}: {a.description}" for a in found)
+    else:
+        why = "Chưa mô tả thành tích " + " hoặc ".join(ACHIEVEMENT_VI[k] for k in kinds)
+    return Condition(label, bool(found), (), why)
+
+
+def _by_years(label: str, years: set[int], period: tuple[int, int], needed: int = 3) -> Condition:
+    listed = ", ".join(str(y) for y in sorted(years)) or "chưa có năm nào"
+    verdict = "Đạt" if len(years) >= needed else "Chưa đạt"
+    return Condition(label, len(years) >= needed, (),
+                     f"{verdict}: {len(years)} năm ({listed}); cần ít nhất {needed} năm của giai đoạn "
+                     f"{period[0]}–{period[1]}")
+
+
+def _by_par_rank(facts: Facts) -> Condition:
+    top = PAR_TOP.get(facts.par_category, 5)
+    rank = facts.par_rank
+    ranked = rank is not None and rank <= top
+    if rank is None:
+        why = "Chưa đạt: chưa có xếp hạng Chỉ số CCHC của năm này cho đơn vị"
+    else:
+        why = f"{'Đạt' if ranked else 'Chưa đạt'}: hạng {rank}, {'trong' if ranked else 'ngoài'} nhóm {top} đứng đầu"
+    return Condition(f"Và xếp hạng Chỉ số CCHC trong nhóm {top} đứng đầu"
+                     + (f" (hạng {rank})" if rank else " (chưa có xếp hạng)"),
+                     ranked, (facts.par_event_id,) if facts.par_event_id else (), why)
+
+
 def assess(form: AwardForm, recipient: Recipient, basis: Basis, facts: Facts) -> Eligibility:
-    """The conditions of seed 004 for this form and recipient, each met or not."""
-    kind = recipient.kind
+    """The conditions of seed 004 for this form and recipient, each met or not, and why."""
     if form.kind == "adhoc":
-        initiatives = _initiatives(facts, recipient)
-        achieved = _achieved(basis, "advisory", "responsibility", "outstanding_year", "other")
-        c = Condition("Thành tích đột xuất: sáng kiến được công nhận hoặc thành tích được mô tả",
-                      bool(initiatives or achieved), _evidence(initiatives))
-        return Eligibility(c.met, (c,))
+        return _adhoc(recipient, basis, facts)
     if form.kind == "period":
-        assert form.period is not None
-        initiatives = _initiatives(facts, recipient, replicable=True, years=form.period)
-        if kind == "collective":
-            years = set(_achieved(basis, "outstanding_year", years=form.period))
-            conditions: tuple[Condition, ...] = (
-                Condition("Có ít nhất 2 sáng kiến được công nhận, áp dụng và nhân rộng trong giai đoạn",
-                          len(initiatives) >= 2, _evidence(initiatives)),
-                Condition("Hoặc xuất sắc ít nhất 3 năm của giai đoạn", len(years) >= 3),
-                Condition("Hoặc dẫn đầu phong trào", bool(_achieved(basis, "movement_leader"))),
-            )
-            return Eligibility(any(c.met for c in conditions), conditions)
-        years = set(_achieved(basis, "direct_reform_work", years=form.period))
-        years |= {f.campaign_year for f in _initiatives(facts, recipient, years=form.period)}
-        achievement = bool(initiatives or _achieved(basis, "advisory", "responsibility"))
+        return _period(form, recipient, basis, facts)
+    if form.level == "city" and recipient.kind == "collective":
         conditions = (
-            Condition("Trực tiếp làm công tác cải cách hành chính ít nhất 3 năm của giai đoạn", len(years) >= 3),
-            Condition("Và có sáng kiến hoặc thành tích tham mưu, trách nhiệm", achievement, _evidence(initiatives)),
+            _by_initiatives("Có sáng kiến được công nhận và có khả năng nhân rộng (hoặc được thành phố công nhận)",
+                            facts, recipient, replicable=True),
+            _by_par_rank(facts),
         )
         return Eligibility(all(c.met for c in conditions), conditions)
-    if form.level == "city" and kind == "collective":
-        initiatives = _initiatives(facts, recipient, replicable=True)
-        top = PAR_TOP.get(facts.par_category, 5)
-        ranked = facts.par_rank is not None and facts.par_rank <= top
-        conditions = (
-            Condition("Có sáng kiến được công nhận và có khả năng nhân rộng (hoặc được thành phố công nhận)",
-                      bool(initiatives), _evidence(initiatives)),
-            Condition(f"Và xếp hạng Chỉ số CCHC trong nhóm {top} đứng đầu"
-                      + (f" (hạng {facts.par_rank})" if facts.par_rank else " (chưa có xếp hạng)"),
-                      ranked, (facts.par_event_id,) if facts.par_event_id else ()),
-        )
-        return Eligibility(all(c.met for c in conditions), conditions)
-    if kind == "collective":
-        initiatives = _initiatives(facts, recipient, effective=True)
-        c = Condition("Có sáng kiến được công nhận, áp dụng hiệu quả", bool(initiatives), _evidence(initiatives))
+    if recipient.kind == "collective":
+        c = _by_initiatives("Có sáng kiến được công nhận, áp dụng hiệu quả", facts, recipient, effective=True)
         return Eligibility(c.met, (c,))
-    initiatives = _initiatives(facts, recipient)
     conditions = (
-        Condition("Là tác giả sáng kiến được công nhận, áp dụng", bool(initiatives), _evidence(initiatives)),
-        Condition("Hoặc có thành tích tham mưu xuất sắc / tinh thần trách nhiệm cao",
-                  bool(_achieved(basis, "advisory", "responsibility"))),
+        _by_initiatives("Là tác giả sáng kiến được công nhận, áp dụng", facts, recipient),
+        _by_achievement("Hoặc có thành tích tham mưu xuất sắc / tinh thần trách nhiệm cao", basis,
+                        "advisory", "responsibility"),
     )
     return Eligibility(any(c.met for c in conditions), conditions)
+
+
+def _adhoc(recipient: Recipient, basis: Basis, facts: Facts) -> Eligibility:
+    label = "Thành tích đột xuất: sáng kiến được công nhận hoặc thành tích được mô tả"
+    by_initiative = _by_initiatives(label, facts, recipient)
+    by_deed = _by_achievement(label, basis, "advisory", "responsibility", "outstanding_year", "other")
+    chosen = by_initiative if by_initiative.met or not by_deed.met else by_deed
+    why = chosen.why if chosen.met else f"{by_initiative.why}; {by_deed.why[0].lower()}{by_deed.why[1:]}"
+    c = Condition(label, by_initiative.met or by_deed.met, by_initiative.evidence, why)
+    return Eligibility(c.met, (c,))
+
+
+def _period(form: AwardForm, recipient: Recipient, basis: Basis, facts: Facts) -> Eligibility:
+    assert form.period is not None
+    period = form.period
+    if recipient.kind == "collective":
+        conditions: tuple[Condition, ...] = (
+            _by_initiatives("Có ít nhất 2 sáng kiến được công nhận, áp dụng và nhân rộng trong giai đoạn", facts,
+                            recipient, replicable=True, years=period, at_least=2),
+            _by_years("Hoặc xuất sắc ít nhất 3 năm của giai đoạn",
+                      {y for y in _achieved(basis, "outstanding_year", years=period) if y is not None}, period),
+            _by_achievement("Hoặc dẫn đầu phong trào", basis, "movement_leader"),
+        )
+        return Eligibility(any(c.met for c in conditions), conditions)
+    years = {y for y in _achieved(basis, "direct_reform_work", years=period) if y is not None}
+    years |= {f.campaign_year for f in _initiatives(facts, recipient, years=period)}
+    by_initiative = _by_initiatives("Và có sáng kiến hoặc thành tích tham mưu, trách nhiệm", facts, recipient,
+                                    replicable=True, years=period)
+    by_deed = _by_achievement(by_initiative.label, basis, "advisory", "responsibility")
+    achievement = by_initiative if by_initiative.met or not by_deed.met else by_deed
+    conditions = (
+        _by_years("Trực tiếp làm công tác cải cách hành chính ít nhất 3 năm của giai đoạn", years, period),
+        Condition(achievement.label, by_initiative.met or by_deed.met, by_initiative.evidence,
+                  achievement.why if achievement.met else f"{by_initiative.why}; {by_deed.why}"),
+    )
+    return Eligibility(all(c.met for c in conditions), conditions)
