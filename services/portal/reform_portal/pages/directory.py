@@ -70,7 +70,7 @@ async def add_unit(request: Request, portal: PortalDep, form: FormDep, caller: C
         return unit_form("add", await DirectoryReads(portal, caller).unit_options())
 
     return await write(request, portal, caller, form, "POST", "/units", body, "/danh-ba?da-them-don-vi",
-                       "directory/unit_form.html", context, errors)
+                       "directory/unit_form.html", context, errors, probe="/units")
 
 
 @router.get("/don-vi/{unit_id}/sua", response_class=HTMLResponse)
@@ -97,7 +97,7 @@ async def update_unit(request: Request, portal: PortalDep, form: FormDep, unit_i
         return unit_form("edit", options, find_unit(await reads.units(), unit_id) or {"unit_id": unit_id})
 
     return await write(request, portal, caller, form, "PUT", f"/units/{unit_id}", body, "/danh-ba?da-sua-don-vi",
-                       "directory/unit_form.html", context, errors)
+                       "directory/unit_form.html", context, errors, probe="/units")
 
 
 async def head_context(portal: Portal, caller: Caller, unit_id: str) -> dict[str, Any]:
@@ -128,7 +128,7 @@ async def appoint_head(request: Request, portal: PortalDep, form: FormDep, unit_
     effective_of(values, body, errors)
     return await write(request, portal, caller, form, "PUT", f"/units/{unit_id}/head", body,
                        f"/danh-ba?da-bo-nhiem#u-{unit_id}", "directory/head_form.html",
-                       lambda: head_context(portal, caller, unit_id), errors)
+                       lambda: head_context(portal, caller, unit_id), errors, probe="/units")
 
 
 # -- officials --------------------------------------------------------------------------------------------
@@ -184,7 +184,7 @@ async def register_official(request: Request, portal: PortalDep, form: FormDep,
 
     return await write(request, portal, caller, form, "POST", "/officials", body,
                        f"/danh-ba/can-bo/{body['official_id']}?da-dang-ky", "directory/official_form.html", context,
-                       errors)
+                       errors, probe=f"/officials/{body['official_id']}" if body["official_id"] else None)
 
 
 @router.get("/can-bo/{official_id}", response_class=HTMLResponse)
@@ -244,4 +244,5 @@ async def act(request: Request, portal: PortalDep, form: FormDep, official_id: I
 
     return await write(request, portal, caller, form, method, f"/officials/{official_id}{rest}", body,
                        f"/danh-ba/can-bo/{official_id}?{done}",
-                       f"directory/official_{action.replace('-', '_')}.html", context, errors)
+                       f"directory/official_{action.replace('-', '_')}.html", context, errors,
+                       probe=f"/officials/{official_id}")

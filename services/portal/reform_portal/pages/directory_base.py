@@ -14,6 +14,7 @@ from starlette.datastructures import FormData
 from reform_portal.api import ApiRefusal, commune_path
 from reform_portal.formatting import parse_vn_date
 from reform_portal.forms import DATE_FORMAT_VI, form_values
+from reform_portal.reads import settled
 from reform_portal.web import Caller, Portal, render
 
 Ident = Annotated[str, Path(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=64)]
@@ -62,6 +63,18 @@ class DirectoryReads:
         items: list[dict[str, Any]] = (await self.get("/officials", params))["items"]
         return items
 
+    async def probed(self, rest: str) -> Any:
+        """What a read shows now (None: not found yet)."""
+        try:
+            return await self.get(rest)
+        except ApiRefusal as refusal:
+            if refusal.status == 404:
+                return None
+            raise
+
+    async def changed(self, rest: str, before: Any) -> bool:
+        return bool(await self.probed(rest) != before)
+
     async def official(self, official_id: str) -> dict[str, Any]:
         found: dict[str, Any] = await self.get(f"/officials/{official_id}")
         return found
@@ -97,17 +110,22 @@ def input_of(api_field: str) -> str:
 
 async def write(request: Request, portal: Portal, caller: Caller, form: FormData, method: str, rest: str,
                 body: dict[str, Any], done: str, template: str, context: Callable[[], Awaitable[dict[str, Any]]],
-                errors: dict[str, dict[str, str]] | None = None) -> Response:
+                errors: dict[str, dict[str, str]] | None = None, probe: str | None = None) -> Response:
     """Send a command to the directory; on a refusal, the same form with the service's message beside the field
-    it names and every typed value kept."""
+    it names and every typed value kept. `probe`: the read (under /directory) the page sent to shows; it is
+    read before the command and the redirect waits (see `settled`) until it shows the change."""
     values = form_values(form)
     errors = dict(errors or {})
     refusal: ApiRefusal | None = None
     if not errors:
+        reads = DirectoryReads(portal, caller)
+        before = await reads.probed(probe) if probe else None
         try:
             await portal.api.command("directory", caller.token, method, commune_path(
                 caller.account.commune_id, f"/directory{rest}"), body,
                 idempotency_key=values.get("idempotency_key") or None)
+            if probe:
+                await settled(lambda: reads.changed(probe, before))
             return RedirectResponse(done, status_code=303)
         except ApiRefusal as caught:
             if caught.status in (401, 403) and not caught.field:
