@@ -34,6 +34,10 @@ NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("/cham-diem", "Chấm điểm", ("council_member", "council_chair")),
     ("/tien-do", "Tiến độ chấm điểm", ("council_chair", "secretary")),
     ("/danh-ba", "Danh bạ", ("secretary", "administrator", "operator")),
+    ("/van-hanh", "Vận hành", ("operator",)),
+    ("/van-hanh/lien-ket", "Liên kết liên thông", ("operator",)),
+    ("/van-hanh/truy-vet", "Truy vết sáng kiến", ("operator",)),
+    ("/bao-cao", "Báo cáo, thống kê", ("secretary", "city_officer")),
 )
 AUTHORS = ("submitter", "unit_head")
 STAFF = ("submitter", "unit_head", "secretary", "council_member", "council_chair", "chairman", "operator",
