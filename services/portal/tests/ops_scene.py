@@ -5,6 +5,7 @@ tests/test_faults.py parks one)."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import re
 import uuid
@@ -47,7 +48,8 @@ def unknown_event(stack: Stack) -> int:
     marker = uuid.uuid4().hex[:12]
     subject = f"{stack.settings.subject_prefix}.ninh-giang.initiative.{marker}.InitiativeTeleported"
     body = json.dumps({"event_type": "InitiativeTeleported", "payload": {"where": marker}}).encode()
-    return asyncio.run(_publish(stack, subject, body))
+    with concurrent.futures.ThreadPoolExecutor(1) as thread:  # its own loop: Playwright's may be running here
+        return thread.submit(asyncio.run, _publish(stack, subject, body)).result()
 
 
 def csrf_of(html: str) -> str:
