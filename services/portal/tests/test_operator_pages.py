@@ -11,8 +11,12 @@ from typing import Any
 import httpx
 import pytest
 from dev_sign_in import Person
-from ops_scene import post_from, submitted, unknown_event
-from portal_stack import AUTHOR, OPERATOR, SECRETARY, Stack, sign_in_over_http
+from fastapi import FastAPI, Request
+from ops_scene import csrf_of, post_from, submitted, unknown_event
+from portal_live import LiveServer
+from portal_stack import AUTHOR, OPERATOR, SECRETARY, Stack, portal_settings, sign_in_over_http
+
+from reform_portal.bootstrap import build_app
 
 pytestmark = pytest.mark.service
 
@@ -151,3 +155,110 @@ def test_the_trace_of_an_initiative_found_by_its_title_without_diacritics(stack:
     assert events and "InitiativeSubmitted" in events.group(1) and AUTHOR.name in events.group(1)
     assert re.search(r"\d{2}:\d{2} \d{2}/\d{2}/\d{4}", events.group(1))  # Vietnamese time and date
     assert as_(stack, clients, SECRETARY).get(f"/van-hanh/truy-vet/{initiative}").status_code == 200
+
+
+# -- what a healthy test node never shows: a service down, a link lost, a replay that succeeds -------------------
+class FakeNodeOps:
+    """The operators' API of a node in trouble, as the services serve it (reform_shared.http.app.ops_router): a
+    projection behind with a parked event that a fix lets through, a lost federation link."""
+
+    def __init__(self) -> None:
+        self.replayed: list[str] = []
+        self.keys: list[str] = []
+        self.app = FastAPI()
+        self.app.add_api_route("/ops/projections", self.projections)
+        self.app.add_api_route("/ops/projections/pipeline/parked", self.parked)
+        self.app.add_api_route("/ops/projections/pipeline/parked/{parked_id}/replay", self.replay, methods=["POST"])
+        self.app.add_api_route("/ops/federation", self.federation)
+
+    @staticmethod
+    def _signed(request: Request) -> None:
+        assert request.headers["authorization"].startswith("Bearer ")
+
+    async def projections(self, request: Request) -> list[dict[str, Any]]:
+        self._signed(request)
+        return [{"projection": "pipeline", "consumer": "reporting-pipeline", "last_applied_sequence": 12345,
+                 "pending": 7, "in_flight": 0, "lag": 7, "parked": 1 - len(self.replayed), "last_error": None,
+                 "running": True}]
+
+    async def parked(self, request: Request, status: str = "parked") -> list[dict[str, Any]]:
+        self._signed(request)
+        doc = {"_id": "pipeline:41", "projection": "pipeline", "stream_seq": 41, "event_type": "ScoreRecorded",
+               "subject": "reform.an-lao.initiative.x1.ScoreRecorded", "error_kind": "handler_failed",
+               "error": "KeyError: 'weights'", "deliveries": 5, "parked_at": "2026-11-30T19:05:00+00:00",
+               "status": "replayed" if self.replayed else "parked", "replayed_at": "2026-12-01T01:00:00+00:00"}
+        return [doc] if doc["status"] == status else []
+
+    async def replay(self, request: Request, parked_id: str) -> dict[str, Any]:
+        self._signed(request)
+        self.replayed.append(parked_id)
+        self.keys.append(request.headers.get("idempotency-key", ""))
+        return {"parked_id": parked_id, "status": "replayed"}
+
+    async def federation(self, request: Request) -> dict[str, Any]:
+        self._signed(request)
+        return {"node_id": "an-lao-node", "role": "commune", "stream": "REFORM_EVENTS", "messages": 10, "last_seq": 10,
+                "sources": [{"source": "CITY_DECISIONS", "lag": 3, "last_heard_seconds_ago": 3960.2, "alive": False,
+                             "error": "no responders available for request"}]}
+
+
+@pytest.fixture(scope="module")
+def troubled(stack: Stack) -> Iterator[tuple[str, FakeNodeOps]]:
+    """A portal whose reporting service is the node in trouble, and whose awards service does not answer."""
+    fake = FakeNodeOps()
+    ops = LiveServer("fake-node-ops", lambda: fake.app).start()
+    settings = portal_settings(stack.services, stack.settings, reporting_url=ops.url, awards_url="http://127.0.0.1:9")
+    portal = LiveServer("portal-troubled", lambda: build_app(settings, sign_in=stack.sign_in)).start()
+    try:
+        yield portal.url, fake
+    finally:
+        portal.stop()
+        ops.stop()
+
+
+def test_a_service_down_and_a_projection_behind_are_said_plainly(stack: Stack,
+                                                                 troubled: tuple[str, FakeNodeOps]) -> None:
+    url, _ = troubled
+    with httpx.Client(base_url=url, timeout=30) as client:
+        sign_in_over_http(client, url, OPERATOR)
+        page = client.get("/van-hanh")
+    assert page.status_code == 200  # one service down is not a blank page
+    assert re.search(r'id="down-awards">Dịch vụ không trả lời', page.text)
+    assert cell(page.text, "row-reporting-pipeline", "lag") == "7"
+    assert cell(page.text, "row-reporting-pipeline", "position") == "12.345"
+    assert "Có sự kiện bị tạm giữ" in row(page.text, "row-reporting-pipeline")
+    assert 'id="row-submission-dossiers"' in page.text  # the other services as they are
+
+
+def test_a_replay_that_succeeds_takes_the_event_off_the_parked_list(stack: Stack,
+                                                                    troubled: tuple[str, FakeNodeOps]) -> None:
+    url, fake = troubled
+    page = "/van-hanh/reporting/pipeline/tam-giu"
+    with httpx.Client(base_url=url, timeout=30) as client:
+        sign_in_over_http(client, url, OPERATOR)
+        listing = client.get(page)
+        assert "Lỗi khi xử lý" in row(listing.text, "parked-41") and "KeyError" in listing.text
+        assert "02:05 01/12/2026" in row(listing.text, "parked-41")  # parked at, in Vietnam's time
+        key = re.search(r'name="idempotency_key" value="([^"]+)"', listing.text)
+        assert key
+        done = client.post(f"{page}/41/xu-ly-lai", data={"csrf_token": csrf_of(listing.text),
+                                                          "idempotency_key": key.group(1)})
+        assert done.status_code == 303 and done.headers["location"] == f"{page}?da-xu-ly-lai"
+        landed = client.get(done.headers["location"])
+    assert fake.replayed == ["pipeline:41"] and fake.keys == [key.group(1)]
+    assert "Đã xử lý lại sự kiện" in landed.text and 'id="parked-41"' not in landed.text
+    assert 'id="none-parked"' in landed.text
+    assert "Sự kiện số 41 (ScoreRecorded), xử lý lại lúc 08:00 01/12/2026" in landed.text
+
+
+def test_a_lost_federation_link_says_what_to_do(stack: Stack, troubled: tuple[str, FakeNodeOps]) -> None:
+    url, _ = troubled
+    with httpx.Client(base_url=url, timeout=30) as client:
+        sign_in_over_http(client, url, OPERATOR)
+        page = client.get("/van-hanh/lien-ket")
+    assert page.status_code == 200
+    assert re.search(r'id="node-role">Nút xã/phường', page.text)
+    source = row(page.text, "source-1")
+    assert "CITY_DECISIONS" in source and "Mất liên kết" in source and "1 giờ 6 phút trước" in source
+    assert "no responders available for request" in source
+    assert 'id="link-down"' in page.text and "Đừng xây lại projection vì lý do này" in page.text

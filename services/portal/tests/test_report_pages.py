@@ -11,9 +11,12 @@ from typing import Any
 
 import httpx
 import pytest
-from dev_sign_in import Person
+from dev_sign_in import DevSignIn, Person
 from ops_scene import submitted
-from portal_stack import AUTHOR, OPERATOR, SECRETARY, Stack, sign_in_over_http
+from portal_live import LiveServer
+from portal_stack import AUTHOR, OPERATOR, SECRETARY, Stack, portal_settings, sign_in_over_http
+
+from reform_portal.bootstrap import build_app
 
 pytestmark = pytest.mark.service
 YEAR = dt.date.today().year
@@ -139,3 +142,38 @@ def test_the_reports_only_for_the_secretary_and_city_officers(stack: Stack,
             refused = as_(stack, clients, person).get(path)
             assert refused.status_code == 403 and "Không có quyền truy cập" in refused.text, path
     assert 'href="/bao-cao"' in as_(stack, clients, SECRETARY).get("/").text
+
+
+CITY_OFFICER = Person("ly-thi-thanh-pho", "Lý Thị Thành", ("city_officer",), commune_id="city")
+
+
+@pytest.fixture(scope="module")
+def city_portal(stack: Stack) -> Iterator[str]:
+    """A portal whose provider knows a city officer (the stack's accounts are the commune's)."""
+    provider = DevSignIn(stack.sign_in.secret, [CITY_OFFICER])
+    login = LiveServer("login-city", provider.login_app).start()
+    provider.login_url = f"{login.url}/login"
+    settings = portal_settings(stack.services, stack.settings)
+    portal = LiveServer("portal-city", lambda: build_app(settings, sign_in=provider)).start()
+    try:
+        yield portal.url
+    finally:
+        portal.stop()
+        login.stop()
+
+
+def test_a_city_officer_reads_any_communes_report(stack: Stack, city_portal: str) -> None:
+    [initiative] = submitted(stack, "report-city", ["Liên thông đăng ký kết hôn"])
+    with httpx.Client(base_url=city_portal, timeout=30) as client:
+        sign_in_over_http(client, city_portal, CITY_OFFICER)
+        own = client.get("/bao-cao")
+        assert own.status_code == 200 and 'id="no-data"' in own.text  # the city's own node holds no campaign
+        page = client.get("/bao-cao", params={"xa": "ninh-giang"})
+        assert page.status_code == 200 and 'id="f-xa"' in page.text and 'value="ninh-giang"' in page.text
+        assert int(dict(table(page.text, "funnel"))["Đã nộp"].replace(".", "")) >= 1
+        chart = client.get(f"/bao-cao/bieu-do/units.svg?nam={YEAR}&xa=ninh-giang")
+        assert chart.status_code == 200 and "Phòng Văn hóa – Xã hội" in chart.text
+        found = client.get("/bao-cao/sang-kien", params={"xa": "ninh-giang", "q": "dang ky ket hon"})
+        assert [r[0] for r in table(found.text, "initiatives")] == ["Liên thông đăng ký kết hôn"]
+        trace = client.get(f"/van-hanh/truy-vet/{initiative}", params={"xa": "ninh-giang"})
+        assert trace.status_code == 200 and "InitiativeSubmitted" in trace.text
