@@ -123,6 +123,31 @@ def test_a_period_not_yet_begun_is_refused_beside_the_year(stack: Stack, clients
     assert '<table id="funnel">' not in refused.text
 
 
+def test_the_report_as_it_stood_on_a_past_day_with_its_charts_and_files(stack: Stack,
+                                                                         clients: dict[str, httpx.Client]) -> None:
+    submitted(stack, "report-as-of", ["Đặt lịch hẹn làm căn cước"])  # today: not yet there yesterday
+    yesterday = (dt.datetime.now(dt.timezone(dt.timedelta(hours=7))) - dt.timedelta(days=1)).strftime("%d/%m/%Y")
+    secretary = as_(stack, clients, SECRETARY)
+    page = secretary.get("/bao-cao", params={"ngay": yesterday})
+    assert page.status_code == 200, page.text
+    assert dict(table(page.text, "funnel"))["Đã nộp"] == "0"
+    assert "(dựng lại từ nhật ký sự kiện)" in page.text and f'value="{yesterday}"' in page.text
+    src = re.search(r'<img src="([^"]+/funnel\.svg[^"]*)"', page.text)
+    assert src and "ngay=" in src.group(1)
+    chart = secretary.get(src.group(1).replace("&amp;", "&"))
+    assert chart.status_code == 200 and "<svg" in chart.text
+    docx = re.search(r'<a href="(/bao-cao/tai-ve/bao-cao\.docx[^"]*)"', page.text)
+    assert docx and "ngay=" in docx.group(1)
+    assert secretary.get(docx.group(1).replace("&amp;", "&")).content[:2] == b"PK"
+
+    typo = secretary.get("/bao-cao", params={"ngay": "31/02/2026"})
+    assert typo.status_code == 422 and re.search(r'id="f-ngay-error">.*dd/mm/yyyy', typo.text)
+    assert 'value="31/02/2026"' in typo.text
+    tomorrow = (dt.date.today() + dt.timedelta(days=2)).strftime("%d/%m/%Y")
+    future = secretary.get("/bao-cao", params={"ngay": tomorrow})
+    assert future.status_code == 422 and re.search(r'id="f-ngay-error">.*tương lai', future.text)
+
+
 def test_the_initiatives_of_the_report_are_searchable(stack: Stack, clients: dict[str, httpx.Client]) -> None:
     [initiative] = submitted(stack, "report-search", ["Trả lời phản ánh qua cổng Zalo"])
     secretary = as_(stack, clients, SECRETARY)

@@ -8,13 +8,14 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from reform_portal.api import ApiRefusal, commune_path
-from reform_portal.formatting import STAGE_VI
+from reform_portal.formatting import STAGE_VI, parse_vn_date
 from reform_portal.web import Caller, PortalDep, for_roles, render
 from reform_shared.catalog import REFORM_FIELDS
+from reform_shared.ids import VIETNAM
 
 router = APIRouter(prefix="/bao-cao")
 READERS = ("secretary", "city_officer")
@@ -22,6 +23,7 @@ Year = Annotated[int | None, Query(ge=2000, le=2100)]
 Quarter = Annotated[int | None, Query(ge=1, le=4)]
 Commune = Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9_-]*$")]
 Filter = Annotated[str | None, Query(max_length=100)]
+Day = Annotated[str | None, Query(max_length=20)]
 CHARTS = {"funnel": "Phễu sáng kiến", "fields": "Sáng kiến theo lĩnh vực", "units": "Sáng kiến theo đơn vị",
           "years": "Sáng kiến qua các năm"}
 FILES = {"docx": "Báo cáo (Word, DOCX)", "xlsx": "Bảng số liệu (Excel, XLSX)",
@@ -33,10 +35,37 @@ def commune_of(caller: Caller, xa: str | None) -> str:
     return xa if xa and caller.account.has_any("city_officer") else caller.account.commune_id
 
 
-def period_params(nam: int, quy: int | None, commune: str, caller: Caller) -> dict[str, Any]:
+class BadDay(ValueError):
+    """Not a day in dd/mm/yyyy."""
+
+
+def as_of_of(ngay: str | None) -> str | None:
+    """The report as it stood at the end of that day in Vietnam (the service replays its log up to then); today
+    or no day: the live figures."""
+    if not ngay or not ngay.strip():
+        return None
+    day = parse_vn_date(ngay)
+    if day is None:
+        raise BadDay(ngay)
+    if day == dt.datetime.now(VIETNAM).date():
+        return None
+    return dt.datetime.combine(day, dt.time(23, 59, 59), VIETNAM).isoformat()
+
+
+def as_of_or_400(ngay: str | None) -> str | None:
+    try:
+        return as_of_of(ngay)
+    except BadDay:
+        raise HTTPException(400, "the day is not dd/mm/yyyy") from None
+
+
+def period_params(nam: int, quy: int | None, commune: str, caller: Caller, ngay: str | None = None
+                  ) -> dict[str, Any]:
     params: dict[str, Any] = {"nam": nam}
     if quy:
         params["quy"] = quy
+    if ngay:
+        params["ngay"] = ngay.strip()
     if commune != caller.account.commune_id:
         params["xa"] = commune
     return params
@@ -65,21 +94,26 @@ def charts_of(figures: dict[str, Any], params: dict[str, Any]) -> list[dict[str,
 
 @router.get("", response_class=HTMLResponse)
 async def report(request: Request, portal: PortalDep, caller: Caller = for_roles(*READERS), nam: Year = None,
-                 quy: Quarter = None, xa: Commune = None) -> HTMLResponse:
+                 quy: Quarter = None, xa: Commune = None, ngay: Day = None) -> HTMLResponse:
     year = nam or dt.date.today().year
     commune = commune_of(caller, xa)
-    values = {"nam": str(year), "quy": str(quy or ""), "xa": commune}
-    params = period_params(year, quy, commune, caller)
+    values = {"nam": str(year), "quy": str(quy or ""), "xa": commune, "ngay": ngay or ""}
+    params = period_params(year, quy, commune, caller, ngay)
     context: dict[str, Any] = {"values": values, "commune": commune, "query": urlencode(params),
+                               "open_query": urlencode({k: v for k, v in params.items() if k in ("nam", "xa")}),
                                "files": FILES, "figures": None, "stage_labels": STAGE_VI,
                                "city_officer": caller.account.has_any("city_officer")}
     try:
         figures = await portal.api.get("reporting", caller.token, commune_path(commune, f"/reports/{year}"),
-                                       {"quarter": quy})
+                                       {"quarter": quy, "as_of": as_of_of(ngay)})
+    except BadDay:
+        return render(request, "reports/report.html", {**context, "errors": {"ngay": {
+            "vi": "Ngày không hợp lệ: nhập theo dd/mm/yyyy, ví dụ 30/09/2026", "en": "a day as dd/mm/yyyy"}}},
+            status=422)
     except ApiRefusal as refusal:
         if refusal.status == 404:
             return render(request, "reports/report.html", {**context, "no_data": refusal.message_vi})
-        field = {"year": "nam", "quarter": "quy"}.get(refusal.field or "", "nam")
+        field = {"year": "nam", "quarter": "quy", "as_of": "ngay"}.get(refusal.field or "", "nam")
         return render(request, "reports/report.html", {
             **context, "errors": {field: {"vi": refusal.message_vi, "en": refusal.message_en}}}, status=refusal.status)
     return render(request, "reports/report.html", {
@@ -89,11 +123,11 @@ async def report(request: Request, portal: PortalDep, caller: Caller = for_roles
 @router.get("/bieu-do/{name}.svg")
 async def chart(portal: PortalDep, name: Literal["funnel", "fields", "units", "years"],
                 caller: Caller = for_roles(*READERS), nam: Year = None, quy: Quarter = None,
-                xa: Commune = None) -> Response:
+                xa: Commune = None, ngay: Day = None) -> Response:
     commune = commune_of(caller, xa)
+    params = {"year": nam or dt.date.today().year, "quarter": quy, "as_of": as_of_or_400(ngay)}
     answer = await portal.api.download("reporting", caller.token, commune_path(commune, f"/charts/{name}.svg"),
-                                       {k: v for k, v in (("year", nam or dt.date.today().year), ("quarter", quy))
-                                        if v})
+                                       {k: v for k, v in params.items() if v})
     return Response(answer.content, media_type="image/svg+xml", headers={"Cache-Control": "private, no-store"})
 
 
@@ -104,10 +138,11 @@ def passthrough(answer: Any, filename: str) -> Response:
 
 @router.get("/tai-ve/bao-cao.{fmt}")
 async def report_file(portal: PortalDep, fmt: Literal["docx", "xlsx", "csv"], caller: Caller = for_roles(*READERS),
-                      nam: Year = None, quy: Quarter = None, xa: Commune = None) -> Response:
+                      nam: Year = None, quy: Quarter = None, xa: Commune = None, ngay: Day = None) -> Response:
     year, commune = nam or dt.date.today().year, commune_of(caller, xa)
+    params = {"format": fmt, "quarter": quy, "as_of": as_of_or_400(ngay)}
     answer = await portal.api.download("reporting", caller.token, commune_path(commune, f"/reports/{year}"),
-                                       {k: v for k, v in (("format", fmt), ("quarter", quy)) if v})
+                                       {k: v for k, v in params.items() if v})
     return passthrough(answer, f"bao-cao-{commune}-{year}" + (f"-q{quy}" if quy else "") + f".{fmt}")
 
 
