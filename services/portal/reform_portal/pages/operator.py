@@ -3,6 +3,7 @@ replay, a rebuild behind a confirmation, the node's federation links, and the tr
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Annotated, Any
 
@@ -12,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from reform_portal.api import SERVICES, ApiOutage, ApiRefusal, Service, commune_path, ops_path
 from reform_portal.formatting import duration_label, parked_kind_label, projection_state, service_label
 from reform_portal.forms import form_values
-from reform_portal.web import Caller, FormDep, PortalDep, for_roles, render
+from reform_portal.web import Caller, FormDep, Portal, PortalDep, for_roles, render
 
 router = APIRouter(prefix="/van-hanh")
 OPERATOR = ("operator",)
@@ -29,7 +30,7 @@ def notice_of(request: Request) -> str | None:
 
 
 # -- projections -----------------------------------------------------------------------------------------
-async def projections_of(portal: Any, token: str, service: Service) -> dict[str, Any]:
+async def projections_of(portal: Portal, token: str, service: Service) -> dict[str, Any]:
     """One service's projections, or why they could not be read (one service down is not a blank page)."""
     try:
         rows = await portal.api.get(service, token, ops_path("/projections"))
@@ -41,11 +42,11 @@ async def projections_of(portal: Any, token: str, service: Service) -> dict[str,
 
 @router.get("", response_class=HTMLResponse)
 async def projections(request: Request, portal: PortalDep, caller: Caller = for_roles(*OPERATOR)) -> HTMLResponse:
-    services = [await projections_of(portal, caller.token, service) for service in SERVICES]
+    services = await asyncio.gather(*(projections_of(portal, caller.token, service) for service in SERVICES))
     return render(request, "operator/projections.html", {"services": services, "notice": notice_of(request)})
 
 
-async def parked_page(request: Request, portal: Any, caller: Caller, service: Service, name: str,
+async def parked_page(request: Request, portal: Portal, caller: Caller, service: Service, name: str,
                       status: int = 200, **extra: Any) -> HTMLResponse:
     path = ops_path(f"/projections/{name}/parked")
     parked = [{**doc, "kind": parked_kind_label(str(doc.get("error_kind")))}
@@ -90,6 +91,7 @@ async def rebuild(request: Request, portal: PortalDep, form: FormDep, service: S
     """Destructive-looking at 2 a.m.: done only when the operator typed the projection's name."""
     values = form_values(form)
     errors: dict[str, dict[str, str]] = {}
+    status = 422
     if values.get("confirm_name", "").strip() != name:
         errors["confirm_name"] = {"vi": f"Gõ đúng tên projection «{name}» để xác nhận xây lại.",
                                   "en": "type the projection's name to confirm"}
@@ -100,9 +102,10 @@ async def rebuild(request: Request, portal: PortalDep, form: FormDep, service: S
             return RedirectResponse("/van-hanh?da-xay-lai", status_code=303)
         except ApiRefusal as refusal:
             errors = {"confirm_name": {"vi": refusal.message_vi, "en": refusal.message_en}}
+            status = refusal.status
     return render(request, "operator/rebuild.html", {
         "service": service, "service_label": service_label(service), "name": name, "values": values,
-        "errors": errors, "idempotency_key": uuid.uuid4().hex}, status=422)
+        "errors": errors, "idempotency_key": uuid.uuid4().hex}, status=status)
 
 
 # -- federation ------------------------------------------------------------------------------------------
