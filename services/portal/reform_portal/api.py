@@ -100,3 +100,11 @@ class ServiceApi:
 
 def commune_path(commune_id: str, rest: str) -> str:
     return f"/api/v1/communes/{commune_id}{rest}"
+
+
+SERVICES: tuple[Service, ...] = ("submission", "evaluation", "awards", "reporting", "directory")
+
+
+def ops_path(rest: str) -> str:
+    """The operators' endpoints sit at each service's root (projections, parked events, federation)."""
+    return f"/ops{rest}"

@@ -28,6 +28,8 @@ from reform_portal.pages import (
     dossier,
     home,
     nominations,
+    operator,
+    reports,
     secretary,
 )
 from reform_portal.pages import award_proposal as award_proposal_pages
@@ -65,7 +67,8 @@ def build_app(settings: PortalSettings, sign_in: SignIn | None = None,
     app = FastAPI(title="Cổng thông tin sáng kiến cải cách hành chính", lifespan=lifespan, docs_url=None,
                   redoc_url=None, openapi_url=None)
     for module in (auth_pages, home, author, secretary, dossier, council, directory_import, directory,
-                   campaign_units, council_setup, decision, nominations, award_proposal_pages, award_pages):
+                   campaign_units, council_setup, decision, nominations, award_proposal_pages, award_pages,
+                   operator, reports):
         app.include_router(module.router)
     install_pages_of_errors(app)
     install_basics(app)

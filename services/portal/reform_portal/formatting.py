@@ -132,3 +132,49 @@ def category_label(code: str) -> str:
 
 def history_label(kind: str) -> str:
     return HISTORY_VI.get(kind, kind)
+
+
+# -- operations and reports (the operator's and the reports' pages) ---------------------------------------
+SERVICE_VI = {"submission": "Tiếp nhận hồ sơ", "evaluation": "Chấm điểm, công nhận", "awards": "Khen thưởng",
+              "reporting": "Báo cáo, thống kê", "directory": "Danh bạ"}
+PARKED_KIND_VI = {"unknown_event_type": "Loại sự kiện không biết", "unparseable": "Không đọc được",
+                  "handler_failed": "Lỗi khi xử lý", "crash_loop": "Làm dừng tiến trình nhiều lần",
+                  "commune_mismatch": "Sai xã/phường (giả mạo hoặc hỏng)"}
+STAGE_VI = {"submitted": "Đã nộp", "scored": "Đã chấm điểm", "recognised": "Được công nhận",
+            "nominated": "Đề nghị thành phố", "city_recognised": "Thành phố công nhận", "awarded": "Được khen thưởng"}
+
+
+def service_label(code: str) -> str:
+    return SERVICE_VI.get(code, code)
+
+
+def parked_kind_label(code: str) -> str:
+    return PARKED_KIND_VI.get(code, code)
+
+
+def duration_label(seconds: float | int | None) -> str:
+    """A span in words: 45 giây, 12 phút, 3 giờ 5 phút, 2 ngày 4 giờ."""
+    if seconds is None:
+        return "chưa có"
+    whole = round(float(seconds))
+    days, rest = divmod(whole, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days} ngày" + (f" {hours} giờ" if hours else "")
+    if hours:
+        return f"{hours} giờ" + (f" {minutes} phút" if minutes else "")
+    if minutes:
+        return f"{minutes} phút" + (f" {secs} giây" if secs else "")
+    return f"{vn_number(round(float(seconds), 1))} giây"
+
+
+def projection_state(status: dict[str, object]) -> str:
+    """What a projection's row says first: stopped, parked events waiting, behind, or in step."""
+    if not status.get("running"):
+        return "Đã dừng"
+    if int(str(status.get("parked") or 0)):
+        return "Có sự kiện bị tạm giữ"
+    if int(str(status.get("lag") or 0)):
+        return "Đang xử lý"
+    return "Bình thường"

@@ -39,6 +39,10 @@ NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("/de-nghi-thanh-pho", "Đề nghị lên thành phố", ("secretary", "chairman")),
     ("/khen-thuong", "Khen thưởng", ("secretary", "chairman")),
     ("/khen-thuong/cua-toi", "Khen thưởng của tôi", ("submitter", "unit_head")),
+    ("/van-hanh", "Vận hành", ("operator",)),
+    ("/van-hanh/lien-ket", "Liên kết liên thông", ("operator",)),
+    ("/van-hanh/truy-vet", "Truy vết sáng kiến", ("operator",)),
+    ("/bao-cao", "Báo cáo, thống kê", ("secretary", "city_officer")),
 )
 AUTHORS = ("submitter", "unit_head")
 STAFF = ("submitter", "unit_head", "secretary", "council_member", "council_chair", "chairman", "operator",

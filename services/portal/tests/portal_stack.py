@@ -36,7 +36,8 @@ MEMBER = Person("pham-thi-mai", "Phạm Thị Mai", ("council_member",))
 MEMBER_2 = Person("do-van-hai", "Đỗ Văn Hải", ("council_member",))
 MEMBER_3 = Person("vu-thi-thu", "Vũ Thị Thu", ("council_member",))
 CHAIR = Person("hoang-van-an", "Hoàng Văn An", ("council_chair",))
-ACCOUNTS = [AUTHOR, SECRETARY, CHAIRMAN, MEMBER, MEMBER_2, MEMBER_3, CHAIR]
+OPERATOR = Person("ngo-van-hanh", "Ngô Văn Hành", ("operator",))
+ACCOUNTS = [AUTHOR, SECRETARY, CHAIRMAN, MEMBER, MEMBER_2, MEMBER_3, CHAIR, OPERATOR]
 
 
 @dataclass

@@ -244,3 +244,16 @@ async def test_reports_print_as_docx_and_xlsx_and_charts_draw_as_svg(reports: Re
     labels = [el.text.strip() for el in root.iter() if el.tag.endswith("text") and el.text]
     assert any(label.startswith("3") for label in labels), labels  # 3 submitted, written beside the bar
     assert any(label.startswith("2") for label in labels), labels  # 2 recognised
+
+
+async def test_a_chart_as_of_a_past_moment_draws_the_figures_of_that_moment(reports: Reports) -> None:
+    import xml.etree.ElementTree as ET
+
+    url = "/api/v1/communes/ninh-giang/charts/funnel.svg"
+    early = await reports.get(url, year=2026, as_of="2026-09-26T00:00:00+07:00")  # submitted, nothing scored
+    assert early.status_code == 200, early.text
+    labels = [el.text.strip() for el in ET.fromstring(early.text).iter() if el.tag.endswith("text") and el.text]
+    assert any(label.startswith("3") for label in labels), labels
+    assert not any(label.startswith("2") for label in labels), labels  # none recognised yet
+    naive = await reports.get(url, year=2026, as_of="2026-09-26T00:00:00")
+    assert naive.status_code == 422 and naive.json()["error"]["rule"] == "timezone_aware"

@@ -51,6 +51,16 @@ def may_read(actor: Actor, commune_id: str) -> None:
         )
 
 
+AsOf = Annotated[dt.datetime | None, Query(description="ISO 8601 with a timezone: the figures as they stood then")]
+
+
+def timezone_aware(as_of: dt.datetime | None) -> dt.datetime | None:
+    if as_of is not None and as_of.tzinfo is None:
+        raise InvalidInput("as_of cần có múi giờ, ví dụ 2026-09-30T17:00:00+07:00", "as_of needs a timezone",
+                           field="as_of", rule="timezone_aware")
+    return as_of
+
+
 def csv_bytes(rows: list[dict[str, Any]]) -> bytes:
     out = io.StringIO()
     if rows:
@@ -102,16 +112,12 @@ async def trace(commune_id: CommuneId, initiative_id: Annotated[str, Path(patter
 async def report(
     commune_id: CommuneId, year: Year, actor: ActorDep, queries: QueriesDep, clock: ClockDep,
     quarter: Annotated[int | None, Query(ge=1, le=4)] = None,
-    as_of: Annotated[dt.datetime | None, Query(description="ISO 8601 with a timezone: the report as it stood then")
-                     ] = None,
+    as_of: AsOf = None,
     format: Literal["json", "docx", "xlsx", "csv"] = "json",
 ) -> Any:
     """The quarterly or annual report; `as_of` replays the event log up to a past moment."""
     may_read(actor, commune_id)
-    if as_of is not None and as_of.tzinfo is None:
-        raise InvalidInput("as_of cần có múi giờ, ví dụ 2026-09-30T17:00:00+07:00", "as_of needs a timezone",
-                           field="as_of", rule="timezone_aware")
-    figures = await queries.report(commune_id, Period(year, quarter), as_of, clock.now())
+    figures = await queries.report(commune_id, Period(year, quarter), timezone_aware(as_of), clock.now())
     name = f"bao-cao-{commune_id}-{year}" + (f"-q{quarter}" if quarter else "")
     if format == "csv":
         return download(csv_bytes(figures["by_field"] + figures["by_unit"]), "text/csv; charset=utf-8", name + ".csv")
@@ -142,8 +148,9 @@ async def city(year: Year, actor: ActorDep, queries: QueriesDep) -> dict[str, An
 @router.get("/communes/{commune_id}/charts/{name}.svg", response_class=Response, responses=file_responses(SVG))
 async def chart(commune_id: CommuneId, name: Literal["funnel", "fields", "units", "years"], actor: ActorDep,
                 queries: QueriesDep, clock: ClockDep, year: Annotated[int, Query(ge=2000, le=2100)],
-                quarter: Annotated[int | None, Query(ge=1, le=4)] = None) -> Response:
-    """Charts drawn on the server (SVG) with the numbers written beside the bars."""
+                quarter: Annotated[int | None, Query(ge=1, le=4)] = None, as_of: AsOf = None) -> Response:
+    """Charts drawn on the server (SVG) with the numbers written beside the bars; `as_of` as for the report,
+    so a report read as of a past moment shows charts of the same moment."""
     may_read(actor, commune_id)
-    figures = await queries.report(commune_id, Period(year, quarter), None, clock.now())
+    figures = await queries.report(commune_id, Period(year, quarter), timezone_aware(as_of), clock.now())
     return Response(draw(figures, name), media_type="image/svg+xml")
