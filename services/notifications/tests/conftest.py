@@ -13,7 +13,7 @@ import pytest
 
 sys.path.append(str(Path(__file__).parent))
 
-from nt_scene import VN, Mailbox, Writer, directory_events
+from nt_scene import VN, Mailbox, Writer, directory_events, notification_settings
 
 from reform_notifications.bootstrap import build_app
 from reform_notifications.runtime import NotificationsRuntime
@@ -49,11 +49,6 @@ class Service:
     async def tick(self) -> dict[str, int]:
         await self.writer.settled()
         return await self.wiring.dispatcher.tick(self.clock.now())
-
-
-def notification_settings(settings: Settings, mailbox: Mailbox) -> NotificationSettings:
-    return NotificationSettings(**{**settings.model_dump(), "service_name": "notifications"}, smtp_port=mailbox.port,
-                                portal_url="http://portal.test")
 
 
 @pytest.fixture

@@ -15,7 +15,19 @@ from aiosmtpd.controller import Controller
 from nats.js import JetStreamContext
 
 from reform_node.servers import free_port
+from reform_notifications.settings import NotificationSettings
 from reform_shared.envelope import Actor, EventEnvelope, EventPayload
+from reform_shared.events import (
+    AuthorRef,
+    CampaignLaunched,
+    CouncilMember,
+    Criterion,
+    InitiativeContent,
+    InitiativeSubmitted,
+    Rubric,
+    ScoreResult,
+    UnitRef,
+)
 from reform_shared.events.directory import OfficialEntry, OfficialRegistered, UnitAdded, UnitEntry, UnitHeadAppointed
 from reform_shared.provisioning import NOTIFICATIONS_CONSUMER
 from reform_shared.settings import Settings
@@ -116,3 +128,37 @@ def token(user: str, roles: tuple[str, ...] = ("submitter",)) -> dict[str, str]:
     bearer = issue_token(TEST_SECRET, subject=user, name=user, commune_id=COMMUNE, roles=list(roles),
                          issuer="reform-node", audience="reform")
     return {"Authorization": f"Bearer {bearer}"}
+
+
+CAMPAIGN = "cc-2026"
+RESULT = ScoreResult(mean_total=78.5, median_total=78.5, spread=3, scored=2, eligible=2, criterion_means={},
+                     conditions={"novelty": True})
+
+
+def campaign() -> CampaignLaunched:
+    return CampaignLaunched(
+        campaign_id=CAMPAIGN, year=2026, title="Sáng kiến cải cách hành chính năm 2026", fields=("c",),
+        submission_opens_at=dt.datetime(2026, 3, 1, tzinfo=VN),
+        submission_closes_at=dt.datetime(2026, 9, 25, 17, tzinfo=VN),
+        evaluation_deadline=dt.date(2026, 9, 28),
+        expected_units=(UnitRef(unit_id="kinh-te", name="Phòng Kinh tế"),
+                        UnitRef(unit_id="tu-phap", name="Phòng Tư pháp")))
+
+
+def submitted(initiative_id: str, title: str, unit: str, authors: tuple[str, ...]) -> InitiativeSubmitted:
+    kind = "individual" if authors else "collective"
+    return InitiativeSubmitted(initiative_id=initiative_id, campaign_id=CAMPAIGN, content=InitiativeContent(
+        title=title, unit=UnitRef(unit_id=unit, name=unit), author_kind=kind, field="c", summary="Tóm tắt",
+        authors=tuple(AuthorRef(user_id=a, name=a) for a in authors)))
+
+
+def council(*members: str) -> tuple[CouncilMember, ...]:
+    return tuple(CouncilMember(user_id=m, name=m) for m in members)
+
+
+RUBRIC = Rubric(criteria=(Criterion(code="n", label="Tính mới", weight=1, max_points=100),))
+
+
+def notification_settings(settings: Settings, mailbox: Mailbox) -> NotificationSettings:
+    return NotificationSettings(**{**settings.model_dump(), "service_name": "notifications"}, smtp_port=mailbox.port,
+                                portal_url="http://portal.test")

@@ -6,61 +6,23 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from nt_scene import PEOPLE, VN, token
+from nt_scene import CAMPAIGN, PEOPLE, RESULT, RUBRIC, campaign, council, submitted, token
 
 from reform_shared.events import (
-    AuthorRef,
     AwardGranted,
     AwardProposed,
     AwardRejected,
-    CampaignLaunched,
     CouncilConstituted,
-    CouncilMember,
     CouncilMembershipChanged,
-    Criterion,
-    InitiativeContent,
     InitiativeNotRecognized,
     InitiativeRecognized,
     InitiativeReturned,
-    InitiativeSubmitted,
     Nominated,
     Recipient,
-    Rubric,
-    ScoreResult,
     ScoringOpened,
-    UnitRef,
 )
 
 pytestmark = pytest.mark.service
-CAMPAIGN = "cc-2026"
-RESULT = ScoreResult(mean_total=78.5, median_total=78.5, spread=3, scored=2, eligible=2, criterion_means={},
-                     conditions={"novelty": True})
-
-
-def campaign() -> CampaignLaunched:
-    return CampaignLaunched(
-        campaign_id=CAMPAIGN, year=2026, title="Sáng kiến cải cách hành chính năm 2026", fields=("c",),
-        submission_opens_at=dt.datetime(2026, 3, 1, tzinfo=VN),
-        submission_closes_at=dt.datetime(2026, 9, 25, 17, tzinfo=VN),
-        evaluation_deadline=dt.date(2026, 9, 28),
-        expected_units=(UnitRef(unit_id="kinh-te", name="Phòng Kinh tế"),
-                        UnitRef(unit_id="tu-phap", name="Phòng Tư pháp")))
-
-
-def submitted(initiative_id: str, title: str, unit: str, authors: tuple[str, ...]) -> InitiativeSubmitted:
-    kind = "individual" if authors else "collective"
-    return InitiativeSubmitted(initiative_id=initiative_id, campaign_id=CAMPAIGN, content=InitiativeContent(
-        title=title, unit=UnitRef(unit_id=unit, name=unit), author_kind=kind, field="c", summary="Tóm tắt",
-        authors=tuple(AuthorRef(user_id=a, name=a) for a in authors)))
-
-
-def council(*members: str) -> tuple[CouncilMember, ...]:
-    return tuple(CouncilMember(user_id=m, name=m) for m in members)
-
-
-RUBRIC = Rubric(criteria=(Criterion(code="n", label="Tính mới", weight=1, max_points=100),))
-
-
 async def inbox(service: Any, user: str) -> list[dict[str, Any]]:
     response = await service.http.get("/api/v1/notifications/me", headers=token(user))
     assert response.status_code == 200, response.text
