@@ -43,7 +43,10 @@ class SmtpChannel:
 
     async def send(self, message: Message) -> None:
         try:
-            await aiosmtplib.send(mime_of(message, self._sender), hostname=self._host, port=self._port,
+            # Sent as the bytes generated here: aiosmtplib would flatten a message object again with its own
+            # policy, and fold the subject as the bug does.
+            await aiosmtplib.send(mime_of(message, self._sender).as_bytes(), sender=self._sender,
+                                  recipients=[message.to_address], hostname=self._host, port=self._port,
                                   timeout=self._timeout, start_tls=False)
         except (aiosmtplib.SMTPException, OSError) as exc:
             raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from exc
