@@ -135,7 +135,7 @@ def notifications_consumer_config(settings: Settings) -> ConsumerConfig:
     """Every event the node reads, from the start, acknowledged one batch at a time by the handler."""
     return ConsumerConfig(
         durable_name=NOTIFICATIONS_CONSUMER, deliver_policy=DeliverPolicy.ALL, ack_policy=AckPolicy.EXPLICIT,
-        ack_wait=30, max_deliver=-1, max_ack_pending=1000,
+        ack_wait=10, max_deliver=-1, max_ack_pending=1000,
         filter_subjects=[f"{prefix}.>" for prefix in settings.consumed_prefixes],
     )
 

@@ -83,8 +83,9 @@ class Writer:
                               stream=self.settings.stream_name)
 
     async def settled(self) -> None:
-        """Until the notifications' consumer has handled and acknowledged everything written."""
-        for _ in range(1000):
+        """Until the notifications' consumer has handled and acknowledged everything written (a fetch that
+        timed out on a loaded machine loses its messages to the client: redelivered after the ack wait)."""
+        for _ in range(3000):
             info = await self.js.consumer_info(self.settings.stream_name, NOTIFICATIONS_CONSUMER)
             if info.num_pending == 0 and info.num_ack_pending == 0:
                 return

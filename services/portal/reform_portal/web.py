@@ -34,6 +34,7 @@ NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("/cham-diem", "Chấm điểm", ("council_member", "council_chair")),
     ("/tien-do", "Tiến độ chấm điểm", ("council_chair", "secretary")),
     ("/danh-ba", "Danh bạ", ("secretary", "administrator", "operator")),
+    ("/thong-bao", "Thông báo", ()),
 )
 AUTHORS = ("submitter", "unit_head")
 STAFF = ("submitter", "unit_head", "secretary", "council_member", "council_chair", "chairman", "operator",

@@ -32,7 +32,7 @@ def build_broker(settings: NotificationSettings, registry: EventRegistry, intake
 
     @broker.subscriber(
         f"{settings.consumed_prefixes[0]}.>", stream=stream, durable=NOTIFICATIONS_CONSUMER,
-        pull_sub=PullSub(batch_size=settings.consumer_batch_size, timeout=0.2, batch=True),
+        pull_sub=PullSub(batch_size=settings.consumer_batch_size, timeout=0.5, batch=True),
         ack_policy=AckPolicy.MANUAL, title="notifications", description="Every event of the node, for notices.",
     )
     async def on_events(body: list[Any], msg: Annotated[NatsBatchMessage, Context("message")]) -> None:
