@@ -40,9 +40,9 @@ class NotificationsRuntime(ServiceRuntime):
     async def start(self) -> None:
         await super().start()
         c, s = self.connections, self.config
-        memory, outbox = Memory(c.db), Outbox(c.db)
+        memory, outbox = Memory(c.db), Outbox(c.db, email=self._email is not None or s.smtp_host is not None)
         await outbox.ensure_indexes()
-        email = self._email or SmtpChannel(s.smtp_host, s.smtp_port, s.smtp_sender)
+        email = self._email or SmtpChannel(s.smtp_host or "", s.smtp_port, s.smtp_sender)
         intake = Intake(c.db, memory, outbox)
         dispatcher = Dispatcher(c.db, memory, outbox, email, s.portal_url, s.max_attempts)
         self.wiring = NotificationsWiring(Inbox(c.db), outbox, dispatcher, intake, self.clock)

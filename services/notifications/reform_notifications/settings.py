@@ -6,7 +6,8 @@ from reform_shared.settings import Settings
 
 
 class NotificationSettings(Settings):
-    smtp_host: str = "127.0.0.1"
+    smtp_host: str | None = None
+    """The SMTP relay (REFORM_SMTP_HOST); none: no e-mail, the in-app inbox only (the embedded node's default)."""
     smtp_port: int = 1025
     smtp_sender: str = "thong-bao@reform.local"
     portal_url: str = "http://127.0.0.1:8100"

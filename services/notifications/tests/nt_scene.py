@@ -161,5 +161,6 @@ RUBRIC = Rubric(criteria=(Criterion(code="n", label="Tính mới", weight=1, max
 
 
 def notification_settings(settings: Settings, mailbox: Mailbox) -> NotificationSettings:
-    return NotificationSettings(**{**settings.model_dump(), "service_name": "notifications"}, smtp_port=mailbox.port,
+    return NotificationSettings(**{**settings.model_dump(), "service_name": "notifications"}, smtp_host="127.0.0.1",
+                                smtp_port=mailbox.port,
                                 portal_url="http://portal.test")

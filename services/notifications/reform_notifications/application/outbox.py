@@ -28,8 +28,9 @@ def person_key(commune_id: str, user_id: str) -> str:
 
 
 class Outbox:
-    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+    def __init__(self, db: AsyncDatabase[dict[str, Any]], email: bool = True) -> None:
         self._db = db
+        self._email = email
 
     async def ensure_indexes(self) -> None:
         await self._db[INBOX].create_index([("person", 1), ("created_at", -1)])
@@ -51,7 +52,7 @@ class Outbox:
             if not prefs.wants(notice.kind):
                 continue
             new += await self._insert(INBOX, self._inbox_doc(notice, now))
-            if prefs.email and notice.person.email:
+            if self._email and prefs.email and notice.person.email:
                 new += await self._insert(OUTBOX, self._email_doc(notice, now, prefs.digest))
         return new
 
