@@ -14,8 +14,8 @@ pytestmark = pytest.mark.domain
 
 
 def test_the_committed_document_is_the_generated_one() -> None:
-    assert COMMITTED.read_text(encoding="utf-8") == dumps(generate()), (
-        "regenerate: python -m reform_notifications.asyncapi > services/notifications/reform_notifications/asyncapi.json")
+    regenerate = "python -m reform_notifications.asyncapi > services/notifications/reform_notifications/asyncapi.json"
+    assert COMMITTED.read_text(encoding="utf-8") == dumps(generate()), regenerate
 
 
 def test_it_lists_every_event_type_of_the_registry_with_its_envelope_and_version() -> None:
