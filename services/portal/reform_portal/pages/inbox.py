@@ -61,8 +61,7 @@ async def unread_in_header(request: Request, call_next: Callable[[Request], Awai
     if request.method == "GET" and not request.url.path.startswith(("/static", "/health", "/ready", "/thong-bao")):
         session = request.scope.get("session")
         account = account_in(session) if session is not None else None
-        fresh = session is not None and float(session.get("expires_at", 0)) > time.time()
-        if account is not None and fresh:
+        if session is not None and account is not None and float(session.get("expires_at", 0)) > time.time():
             try:
                 answer = await portal_of(request).api.get("notifications", str(session["access_token"]),
                                                           f"{BASE}/me/unread")
