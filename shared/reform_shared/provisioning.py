@@ -132,7 +132,9 @@ NOTIFICATIONS_CONSUMER = "notifications"
 
 
 def notifications_consumer_config(settings: Settings) -> ConsumerConfig:
-    """Every event the node reads, from the start, acknowledged one batch at a time by the handler."""
+    """Every event the node reads, from the start, acknowledged one batch at a time by the handler. A short ack
+    wait: a pull whose client gave up waiting (a loaded machine) leaves its messages unacknowledged until then;
+    the handler is idempotent, so their redelivery after newer ones is harmless."""
     return ConsumerConfig(
         durable_name=NOTIFICATIONS_CONSUMER, deliver_policy=DeliverPolicy.ALL, ack_policy=AckPolicy.EXPLICIT,
         ack_wait=10, max_deliver=-1, max_ack_pending=1000,

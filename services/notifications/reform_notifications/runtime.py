@@ -20,6 +20,7 @@ from reform_notifications.entrypoints.subscriber import build_broker
 from reform_notifications.settings import NotificationSettings
 from reform_notifications.wiring import NotificationsWiring
 from reform_shared.ids import Clock, SystemClock
+from reform_shared.provisioning import NOTIFICATIONS_CONSUMER
 from reform_shared.runtime import ServiceRuntime
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,8 @@ class NotificationsRuntime(ServiceRuntime):
     async def start(self) -> None:
         await super().start()
         c, s = self.connections, self.config
+        # The durable consumer is provisioned, never declared here (FastStream would create one of its own).
+        await self._await_provisioned(NOTIFICATIONS_CONSUMER, lambda name: c.js.consumer_info(s.stream_name, name))
         memory, outbox = Memory(c.db), Outbox(c.db, email=self._email is not None or s.smtp_host is not None)
         await outbox.ensure_indexes()
         email = self._email or SmtpChannel(s.smtp_host or "", s.smtp_port, s.smtp_sender)
