@@ -10,6 +10,7 @@ from reform_notifications.runtime import NotificationsRuntime
 from reform_notifications.settings import NotificationSettings
 from reform_notifications.wiring import NotificationsWiring
 from reform_shared.http.app import create_app
+from reform_shared.ids import Clock
 from reform_shared.runtime import Connections, ServiceRuntime
 from reform_shared.settings import Settings
 
@@ -21,8 +22,10 @@ def build_runtime(settings: Settings, run_projections: bool = True) -> Notificat
     return NotificationsRuntime(NotificationSettings.of(settings))
 
 
-def build_app(runtime: ServiceRuntime) -> FastAPI:
+def build_app(runtime: ServiceRuntime, clock: Clock | None = None) -> FastAPI:
     assert isinstance(runtime, NotificationsRuntime)
+    if clock is not None:
+        runtime.clock = clock
 
     def wire(c: Connections) -> NotificationsWiring:
         assert runtime.wiring is not None

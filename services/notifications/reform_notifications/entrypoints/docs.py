@@ -13,7 +13,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from reform_notifications.adapters.rendering import TEMPLATES
 from reform_notifications.asyncapi import committed
 
-router = APIRouter(tags=["documentation"])
+router = APIRouter(tags=["documentation"], include_in_schema=False)  # documentation, like /docs
 _env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
 
 

@@ -74,7 +74,7 @@ async def set_my_preferences(body: Preferences, actor: ActorDep, w: WiringDep) -
 
 
 @router.get("/kinds")
-async def kinds() -> dict[str, str]:
+async def kinds(actor: ActorDep) -> dict[str, str]:
     """Every kind of notification with its Vietnamese name (the preferences form lists them)."""
     return KINDS
 
