@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
 from reform_notifications.asyncapi import COMMITTED, dumps, generate
@@ -39,6 +41,19 @@ def _refs(node: Any) -> list[str]:
     if isinstance(node, list):
         return [r for v in node for r in _refs(v)]
     return []
+
+
+OFFICIAL = Path(__file__).parent / "asyncapi-3.0.0.schema.json"
+"""AsyncAPI's own JSON Schema of 3.0.0 (npm @asyncapi/specs 6.11.1, schemas/3.0.0-without-$id.json, Apache-2.0)."""
+
+
+def test_it_validates_against_the_official_asyncapi_3_schema() -> None:
+    schema = json.loads(OFFICIAL.read_text(encoding="utf-8"))
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    assert [e.message[:200] for e in validator.iter_errors(generate())] == []
+    broken = generate()
+    broken["operations"]["AwardGranted"]["action"] = "publish"  # AsyncAPI 2's verb: refused by 3.0
+    assert list(validator.iter_errors(broken))
 
 
 def test_it_validates_against_the_asyncapi_3_structure() -> None:
