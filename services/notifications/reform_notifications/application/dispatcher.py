@@ -35,6 +35,8 @@ class Dispatcher:
                  portal_url: str, max_attempts: int = 8) -> None:
         self._db, self._memory, self._outbox, self._email = db, memory, outbox, email
         self._portal_url, self._max_attempts = portal_url, max_attempts
+        self._reminded: set[str] = set()
+        """Reminders already taken by this process: each tick skips them (the outbox's ids stay the guarantee)."""
 
     async def tick(self, now: dt.datetime) -> dict[str, int]:
         return {"reminders": await self.remind(now), "digests": await self.digest(now),
@@ -46,7 +48,10 @@ class Dispatcher:
             notices += campaign_reminders(campaign, await self._memory.directory(campaign.commune_id), now)
         for commune in await self._memory.communes():
             notices += commune_reminders(commune, await self._memory.directory(commune), now)
-        return await self._outbox.take(notices, now)
+        fresh = [n for n in notices if n.key("inbox") not in self._reminded]
+        taken = await self._outbox.take(fresh, now)
+        self._reminded.update(n.key("inbox") for n in fresh)
+        return taken
 
     async def digest(self, now: dt.datetime) -> int:
         """Each person's held e-mails of a day before today, gathered into one pending e-mail."""
