@@ -16,6 +16,7 @@ from reform_awards import bootstrap as awards
 from reform_directory import bootstrap as directory
 from reform_evaluation import bootstrap as evaluation
 from reform_identity import bootstrap as identity
+from reform_notifications import bootstrap as notifications
 from reform_reporting import bootstrap as reporting
 from reform_shared.http.openapi import CSV, DOCX, SVG, XLSX, ErrorBody
 from reform_shared.settings import Settings
@@ -24,7 +25,7 @@ from reform_submission import bootstrap as submission
 pytestmark = pytest.mark.domain
 
 BUILDERS = {"submission": submission, "evaluation": evaluation, "awards": awards, "reporting": reporting,
-            "directory": directory, "identity": identity}
+            "directory": directory, "identity": identity, "notifications": notifications}
 ERROR_REF = "#/components/schemas/ErrorBody"
 OPEN = {"/health", "/ready", "/api/v1/award-forms"}
 EXPORTS: dict[str, dict[str, set[str]]] = {
@@ -50,6 +51,7 @@ EXPORTS: dict[str, dict[str, set[str]]] = {
         "/api/v1/communes/{commune_id}/open-data/{year}": {"application/json", CSV},
         "/api/v1/communes/{commune_id}/charts/{name}.svg": {SVG},
     },
+    "notifications": {},
     "identity": {},  # the OpenID Connect endpoints are documented by its discovery document, not OpenAPI
 }
 

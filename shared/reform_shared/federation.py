@@ -45,8 +45,10 @@ from reform_shared.provisioning import (
     account_of,
     ensure_attachments_bucket,
     ensure_bucket,
+    ensure_consumer,
     ensure_stream,
     event_stream_config,
+    notifications_consumer_config,
 )
 from reform_shared.settings import Settings
 
@@ -270,6 +272,7 @@ async def provision_city(nc: NatsClient, cfg: FederationConfig, settings: Settin
     states = [await ensure_stream(js, city)]
     changed = await ensure_bucket(js, settings)
     changed = await ensure_attachments_bucket(js, settings) or changed  # the city's own submission service
+    changed = await ensure_consumer(js, settings.stream_name, notifications_consumer_config(settings)) or changed
     for node in cfg.nodes:
         node_js = nc.jetstream(prefix=node.api_import, timeout=10)
         states.append(await ensure_stream(node_js, out_stream_config(cfg, node)))

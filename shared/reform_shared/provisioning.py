@@ -11,6 +11,9 @@ from typing import Literal
 
 from nats.js import JetStreamContext
 from nats.js.api import (
+    AckPolicy,
+    ConsumerConfig,
+    DeliverPolicy,
     DiscardPolicy,
     ExternalStream,
     KeyValueConfig,
@@ -124,9 +127,36 @@ async def ensure_attachments_bucket(js: JetStreamContext, settings: Settings) ->
         return True
 
 
+NOTIFICATIONS_CONSUMER = "notifications"
+"""The durable pull consumer of the notifications service (FastStream binds it as it is, never declares it)."""
+
+
+def notifications_consumer_config(settings: Settings) -> ConsumerConfig:
+    """Every event the node reads, from the start, acknowledged one batch at a time by the handler. A short ack
+    wait: a pull whose client gave up waiting (a loaded machine) leaves its messages unacknowledged until then;
+    the handler is idempotent, so their redelivery after newer ones is harmless."""
+    return ConsumerConfig(
+        durable_name=NOTIFICATIONS_CONSUMER, deliver_policy=DeliverPolicy.ALL, ack_policy=AckPolicy.EXPLICIT,
+        ack_wait=10, max_deliver=-1, max_ack_pending=1000,
+        filter_subjects=[f"{prefix}.>" for prefix in settings.consumed_prefixes],
+    )
+
+
+async def ensure_consumer(js: JetStreamContext, stream: str, config: ConsumerConfig) -> bool:
+    """A durable consumer, created if missing (an existing one keeps its position). True if created."""
+    try:
+        await js.consumer_info(stream, config.durable_name or "")
+        return False
+    except NotFoundError:
+        await js.add_consumer(stream, config)
+        return True
+
+
 async def provision(js: JetStreamContext, settings: Settings) -> ProvisionReport:
-    """Create or align the node's event stream, the idempotency and attachments buckets; safe to repeat."""
+    """Create or align the node's event stream, the idempotency and attachments buckets and the notifications'
+    consumer; safe to repeat."""
     stream_created = await ensure_stream(js, event_stream_config(settings)) == "created"
+    await ensure_consumer(js, settings.stream_name, notifications_consumer_config(settings))
     bucket_created = await ensure_bucket(js, settings)
     attachments_created = await ensure_attachments_bucket(js, settings)
     return ProvisionReport(settings.stream_name, stream_created, settings.idempotency_bucket, bucket_created,

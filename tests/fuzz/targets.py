@@ -21,6 +21,7 @@ from reform_directory import bootstrap as directory
 from reform_evaluation import bootstrap as evaluation
 from reform_identity import bootstrap as identity
 from reform_identity.config import IdentityConfig
+from reform_notifications import bootstrap as notifications
 from reform_reporting import bootstrap as reporting
 from reform_shared.envelope import TOKEN_PATTERN
 from reform_shared.runtime import ServiceRuntime
@@ -113,6 +114,7 @@ TARGETS: dict[str, Target] = {
     "reporting": Target(reporting.build_runtime, reporting.build_app),
     "directory": Target(directory.build_runtime, directory.build_app),
     "identity": Target(identity.build_runtime, identity_app),
+    "notifications": Target(notifications.build_runtime, notifications.build_app),
 }
 
 

@@ -40,7 +40,7 @@ def load(name: str) -> schemathesis.BaseSchema:
     return schema
 
 
-submission, evaluation, awards, reporting, directory, identity = (load(name) for name in TARGETS)
+submission, evaluation, awards, reporting, directory, identity, notifications = (load(name) for name in TARGETS)
 
 
 def fuzz(case: schemathesis.Case, node: Node, name: str) -> None:
@@ -81,3 +81,8 @@ def test_directory(case: schemathesis.Case, node: Node) -> None:
 @identity.parametrize()
 def test_identity(case: schemathesis.Case, node: Node) -> None:
     fuzz(case, node, "identity")
+
+
+@notifications.parametrize()
+def test_notifications(case: schemathesis.Case, node: Node) -> None:
+    fuzz(case, node, "notifications")

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 import httpx
 
-Service = Literal["submission", "evaluation", "awards", "reporting", "directory"]
+Service = Literal["submission", "evaluation", "awards", "reporting", "directory", "notifications"]
 
 
 @dataclass

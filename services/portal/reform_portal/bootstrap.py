@@ -27,6 +27,7 @@ from reform_portal.pages import (
     directory_import,
     dossier,
     home,
+    inbox,
     nominations,
     operator,
     reports,
@@ -60,7 +61,7 @@ def build_app(settings: PortalSettings, sign_in: SignIn | None = None,
                 provider = OidcSignIn(settings.oidc_issuer, settings.oidc_client_id, settings.jwt_audience, http)
             urls = {"submission": settings.submission_url, "evaluation": settings.evaluation_url,
                     "awards": settings.awards_url, "reporting": settings.reporting_url,
-                    "directory": settings.directory_url}
+                    "directory": settings.directory_url, "notifications": settings.notifications_url}
             app.state.portal = Portal(settings, ServiceApi(http, urls), provider)
             yield
 
@@ -68,10 +69,11 @@ def build_app(settings: PortalSettings, sign_in: SignIn | None = None,
                   redoc_url=None, openapi_url=None)
     for module in (auth_pages, home, author, secretary, dossier, council, directory_import, directory,
                    campaign_units, council_setup, decision, nominations, award_proposal_pages, award_pages,
-                   operator, reports):
+                   operator, reports, inbox):
         app.include_router(module.router)
     install_pages_of_errors(app)
     install_basics(app)
+    app.middleware("http")(inbox.unread_in_header)  # inside the session middleware (added after it)
     app.add_middleware(SessionMiddleware, secret=settings.cookie_secret(), max_age=settings.session_max_age_seconds)
     return app
 

@@ -31,6 +31,7 @@ class PortalSettings(BaseSettings):
     awards_url: str = "http://127.0.0.1:8103"
     reporting_url: str = "http://127.0.0.1:8104"
     directory_url: str = "http://127.0.0.1:8105"
+    notifications_url: str = "http://127.0.0.1:8107"
     api_timeout_seconds: float = 10.0
 
     oidc_issuer: str | None = None

@@ -43,6 +43,7 @@ NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("/van-hanh/lien-ket", "Liên kết liên thông", ("operator",)),
     ("/van-hanh/truy-vet", "Truy vết sáng kiến", ("operator",)),
     ("/bao-cao", "Báo cáo, thống kê", ("secretary", "city_officer")),
+    ("/thong-bao", "Thông báo", ()),
 )
 AUTHORS = ("submitter", "unit_head")
 STAFF = ("submitter", "unit_head", "secretary", "council_member", "council_chair", "chairman", "operator",

@@ -1,0 +1,91 @@
+"""The event consumer, on FastStream: one durable pull consumer (provisioned beforehand, bound as it is), one
+batch per call in stream order, acknowledged by the handler itself (`AckPolicy.MANUAL`, never the default that
+terminates a failing message).
+
+The batch's bodies are read from `raw_message` (FastStream's validation of `list[bytes]` refuses them) and
+parsed by the shared registry into the typed event models the intake's rules take. An event that cannot be
+read, or whose handling fails for a reason of its own, is parked (operators are told) and the batch goes on.
+An infrastructure failure (the database) is retried in place with backoff, never nacked: a nacked batch would
+come back after newer events, and a notice computed before the facts it needs (a dossier returned before it
+was remembered as submitted) would reach nobody. The intake is idempotent, so events handled before the failure
+are handled again without effect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from typing import Annotated, Any
+
+from faststream import AckPolicy, Context
+from faststream.nats import JStream, NatsBroker, PullSub
+from faststream.nats.message import NatsBatchMessage
+from nats.aio.msg import Msg
+from pymongo.errors import PyMongoError
+
+from reform_notifications.application.intake import Intake
+from reform_notifications.settings import NotificationSettings
+from reform_shared.ids import Clock
+from reform_shared.provisioning import NOTIFICATIONS_CONSUMER
+from reform_shared.registry import EventRegistry, MalformedEvent
+
+log = logging.getLogger(__name__)
+INFRASTRUCTURE = (PyMongoError, OSError)
+
+
+class BatchHandler:
+    def __init__(self, registry: EventRegistry, intake: Intake, clock: Clock, first_delay: float = 0.5,
+                 max_delay: float = 30.0) -> None:
+        self._registry, self._intake, self._clock = registry, intake, clock
+        self._first_delay, self._max_delay = first_delay, max_delay
+
+    async def handle(self, messages: Sequence[Msg]) -> None:
+        """Every message once handled or parked; retried in place while the database fails."""
+        delay = self._first_delay
+        while True:
+            try:
+                for raw in messages:
+                    await self._one(raw)
+                return
+            except INFRASTRUCTURE as exc:
+                log.warning("notifications: batch retried in %.1f s: %s: %s", delay, type(exc).__name__, exc)
+                for raw in messages:
+                    with contextlib.suppress(Exception):  # only extends the ack wait
+                        await raw.in_progress()
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self._max_delay)
+
+    async def _one(self, raw: Msg) -> None:
+        now = self._clock.now()
+        seq = raw.metadata.sequence.stream
+        try:
+            envelope = self._registry.parse(raw.data)
+        except MalformedEvent as exc:
+            await self._intake.park(raw.subject, seq, raw.data, str(exc), now)
+            return
+        try:
+            await self._intake.handle(envelope, now)
+        except INFRASTRUCTURE:
+            raise
+        except Exception as exc:
+            log.exception("notifications: event %s parked", envelope.event_id)
+            await self._intake.park(raw.subject, seq, raw.data, f"{type(exc).__name__}: {exc}", now)
+
+
+def build_broker(settings: NotificationSettings, registry: EventRegistry, intake: Intake, clock: Clock) -> NatsBroker:
+    broker = NatsBroker(settings.nats_url, logger=log, name=f"{settings.node_id}:notifications")
+    stream = JStream(settings.stream_name, declare=False)
+    handler = BatchHandler(registry, intake, clock)
+
+    @broker.subscriber(
+        f"{settings.consumed_prefixes[0]}.>", stream=stream, durable=NOTIFICATIONS_CONSUMER,
+        pull_sub=PullSub(batch_size=settings.consumer_batch_size, timeout=0.5, batch=True),
+        ack_policy=AckPolicy.MANUAL, title="notifications", description="Every event of the node, for notices.",
+    )
+    async def on_events(body: list[Any], msg: Annotated[NatsBatchMessage, Context("message")]) -> None:
+        await handler.handle(msg.raw_message)
+        await msg.ack()
+
+    return broker
