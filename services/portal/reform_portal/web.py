@@ -34,10 +34,14 @@ NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("/cham-diem", "Chấm điểm", ("council_member", "council_chair")),
     ("/tien-do", "Tiến độ chấm điểm", ("council_chair", "secretary")),
     ("/danh-ba", "Danh bạ", ("secretary", "administrator", "operator")),
+    ("/thanh-pho/de-nghi", "Đề nghị của các xã", ("city_officer", "city_council")),
+    ("/thanh-pho/xep-hang-par", "Xếp hạng PAR", ("city_officer",)),
+    ("/thanh-pho/so-noi-vu", "Khen thưởng cấp thành phố", ("city_officer",)),
+    ("/thanh-pho/tong-quan", "Tổng quan các xã", ("city_officer",)),
 )
 AUTHORS = ("submitter", "unit_head")
 STAFF = ("submitter", "unit_head", "secretary", "council_member", "council_chair", "chairman", "operator",
-         "administrator")
+         "administrator", "city_officer", "city_council")
 
 
 class NeedsSignIn(Exception):

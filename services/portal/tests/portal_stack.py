@@ -158,3 +158,11 @@ def sign_in_over_http(client: httpx.Client, portal_url: str, account: Person) ->
     back = client.post(login_url, data={**fields, "user_id": account.user_id})
     done = client.get(back.headers["location"])
     assert done.status_code == 303 and done.headers["location"] == "/", done.text
+
+
+# -- the city's accounts (commune `city`: only a city account may hold a city role) -------------------------
+CITY_OFFICER = Person("le-minh-tuan", "Lê Minh Tuấn", ("city_officer",), commune_id="city")
+CITY_COUNCIL = [Person("pham-thi-mai-anh", "Phạm Thị Mai Anh", ("city_council",), commune_id="city"),
+                Person("ngo-van-duc", "Ngô Văn Đức", ("city_council",), commune_id="city"),
+                Person("bui-thi-hoa", "Bùi Thị Hoa", ("city_council",), commune_id="city")]
+ACCOUNTS.extend([CITY_OFFICER, *CITY_COUNCIL])
