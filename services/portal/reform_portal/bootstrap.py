@@ -17,7 +17,18 @@ from reform_portal.api import ApiOutage, ApiRefusal, ServiceApi
 from reform_portal.auth.oidc import OidcSignIn
 from reform_portal.auth.port import SignIn
 from reform_portal.pages import auth as auth_pages
-from reform_portal.pages import author, city, council, directory, directory_import, dossier, home, secretary
+from reform_portal.pages import (
+    author,
+    city,
+    city_awards,
+    city_overview,
+    council,
+    directory,
+    directory_import,
+    dossier,
+    home,
+    secretary,
+)
 from reform_portal.session import SessionMiddleware
 from reform_portal.settings import PortalSettings
 from reform_portal.web import STATIC, BadCsrf, NeedsSignIn, NotAllowed, Portal, render, session_of, sign_in_location
@@ -50,7 +61,8 @@ def build_app(settings: PortalSettings, sign_in: SignIn | None = None,
 
     app = FastAPI(title="Cổng thông tin sáng kiến cải cách hành chính", lifespan=lifespan, docs_url=None,
                   redoc_url=None, openapi_url=None)
-    for module in (auth_pages, home, author, secretary, dossier, council, directory_import, directory, city):
+    for module in (auth_pages, home, author, secretary, dossier, council, directory_import, directory, city,
+                   city_awards, city_overview):
         app.include_router(module.router)
     install_pages_of_errors(app)
     install_basics(app)

@@ -19,6 +19,7 @@ def people_of(commune: str) -> dict[str, Person]:
     return {"secretary": Person(f"{commune}-thu-ky", "Thư ký xã", ("secretary",), commune_id=commune),
             "author": Person(f"{commune}-tac-gia", "Tác giả xã", ("submitter",), commune_id=commune, unit_id="vh-xh"),
             "chairman": Person(f"{commune}-chu-tich", "Chủ tịch xã", ("chairman",), commune_id=commune),
+            "administrator": Person(f"{commune}-quan-tri", "Quản trị xã", ("administrator",), commune_id=commune),
             "chair": Person(f"{commune}-chu-tri", "Chủ trì hội đồng", ("council_chair",), commune_id=commune),
             **{f"member{i}": Person(f"{commune}-tv{i}", f"Thành viên {i}", ("council_member",), commune_id=commune)
                for i in (1, 2, 3)}}
@@ -86,3 +87,19 @@ def appraised(stack: Stack, commune: str, initiative_id: str, scores: tuple[floa
     for member in CITY_COUNCIL:
         ok(call(stack, member, "PUT", "evaluation", f"/city/appraisals/{commune}/{initiative_id}/scores/me",
                 json={"effectiveness": scores[0], "replicability": scores[1], "comment": "Nhân rộng được"}))
+
+
+def proposed_for_city(stack: Stack, commune: str, initiative_ids: list[str]) -> str:
+    """The author of `initiative_ids` in the commune's directory, and the secretary's proposal of a city
+    chairman's Bằng khen for him on their basis: the award's id."""
+    who, base = people_of(commune), f"/communes/{commune}"
+    author = who["author"]
+    ok(call(stack, who["administrator"], "POST", "directory", f"{base}/directory/units",
+            json={"unit_id": "vh-xh", "name": UNIT["name"], "kind": "phong"}))
+    ok(call(stack, who["administrator"], "POST", "directory", f"{base}/directory/officials", json={
+        "official_id": author.user_id, "full_name": author.name, "unit_id": "vh-xh", "roles": ["submitter"]}))
+    body = {"form": "bang-khen-tp", "year": dt.date.today().year, "basis": {"initiative_ids": initiative_ids},
+            "recipient": {"kind": "individual", "recipient_id": author.user_id, "name": author.name,
+                          "unit_id": "vh-xh"}}
+    answer = stack.eventually(lambda: call(stack, who["secretary"], "POST", "awards", f"{base}/awards", json=body))
+    return str(answer["award_id"])

@@ -5,50 +5,14 @@ decision refused before the quorum then recorded, and each page only for the cit
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections.abc import Iterator
 
 import httpx
 import pytest
+from city_http import as_, clients_fixture, post, text_of  # noqa: F401 - the `clients` fixture
 from city_scene import appraised, nominated
-from dev_sign_in import Person
-from portal_stack import CITY_COUNCIL, CITY_OFFICER, SECRETARY, Stack, sign_in_over_http
+from portal_stack import CITY_COUNCIL, CITY_OFFICER, SECRETARY, Stack
 
 pytestmark = pytest.mark.service
-
-
-@pytest.fixture
-def clients() -> Iterator[dict[str, httpx.Client]]:
-    opened: dict[str, httpx.Client] = {}
-    yield opened
-    for client in opened.values():
-        client.close()
-
-
-def as_(stack: Stack, clients: dict[str, httpx.Client], person: Person) -> httpx.Client:
-    if person.user_id not in clients:
-        clients[person.user_id] = httpx.Client(base_url=stack.portal.url, timeout=15)
-        sign_in_over_http(clients[person.user_id], stack.portal.url, person)
-    return clients[person.user_id]
-
-
-def csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found, html
-    return found.group(1)
-
-
-def post(client: httpx.Client, path: str, data: dict[str, str], form_at: str | None = None) -> httpx.Response:
-    page = client.get(form_at or path).text
-    key = re.search(r'name="idempotency_key" value="([^"]+)"', page)
-    return client.post(path, data={"csrf_token": csrf_of(page), "idempotency_key": key.group(1) if key else "",
-                                   **data})
-
-
-def text_of(html: str, element_id: str) -> str:
-    found = re.search(rf'id="{element_id}"[^>]*>(.*?)</(?:dd|p|td)>', html, re.S)
-    assert found, html
-    return re.sub(r"<[^>]+>", "", found.group(1)).strip()
 
 
 def test_nominations_of_every_commune_with_filters(stack: Stack, clients: dict[str, httpx.Client]) -> None:
