@@ -83,10 +83,13 @@ def nominated(stack: Stack, commune: str, titles: list[str], field: str = "g") -
 
 
 def appraised(stack: Stack, commune: str, initiative_id: str, scores: tuple[float, float] = (8, 7)) -> None:
-    """The city council's quorum of sheets on a nomination."""
+    """The city council's quorum of sheets on a nomination, once the city's read model shows them."""
     for member in CITY_COUNCIL:
         ok(call(stack, member, "PUT", "evaluation", f"/city/appraisals/{commune}/{initiative_id}/scores/me",
                 json={"effectiveness": scores[0], "replicability": scores[1], "comment": "Nhân rộng được"}))
+    stack.eventually(lambda: call(stack, CITY_OFFICER, "GET", "evaluation",
+                                  f"/city/appraisals/{commune}/{initiative_id}"),
+                     lambda body: body["appraisals"] >= len(CITY_COUNCIL))
 
 
 def proposed_for_city(stack: Stack, commune: str, initiative_ids: list[str]) -> str:
