@@ -33,6 +33,12 @@ def sorted_rows(rows: list[dict[str, Any]], key: str, direction: Direction) -> l
     return sorted(rows, key=lambda r: (value(r), r.get("rank", 0)), reverse=direction == "giam")
 
 
+def searchable(row: dict[str, Any]) -> str:
+    """A commune's name and id as a filter reads them: no diacritics, `tien-lang` as `tien lang` too."""
+    commune_id = str(row.get("commune_id", ""))
+    return fold(f"{row.get('commune_name', '')} {commune_id} {commune_id.replace('-', ' ')}")
+
+
 def sort_link(year: int, key: str, current: str, direction: Direction, text: str | None) -> str:
     """The header's link: the other direction on the current column, else the natural one (names A–Z,
     the rank from the first, figures from the largest)."""
@@ -55,7 +61,7 @@ async def overview(request: Request, portal: PortalDep, year: YearQuery = None,
     key = sort if sort in SORTABLE else "rank"
     wanted = fold(text or "").strip()
     rows = [r for r in found["communes"]
-            if not wanted or wanted in fold(f"{r.get('commune_name', '')} {r.get('commune_id', '')}")]
+            if not wanted or wanted in searchable(r)]
     columns = [{"key": k, "label": label, "href": sort_link(chosen, k, key, direction, text),
                 "sort": ("ascending" if direction == "tang" else "descending") if k == key else None}
                for k, label in COLUMNS]
