@@ -94,7 +94,18 @@ class NodeConfig:
             env["REFORM_OIDC_ISSUER"] = self.url("identity")
         if service == "identity":
             env["REFORM_IDENTITY_KEY_FILE"] = str((self.data_dir / "identity" / "signing-keys.json").resolve())
+            if "portal" in self.service_ports:
+                env["REFORM_IDENTITY_CLIENTS"] = json.dumps([self.portal_client()])
         return env
+
+    def portal_client(self) -> dict[str, object]:
+        """The portal as the identity provider's client, at the port this node gives it (the provider's default
+        knows only 8100: a federation's nodes, or a portal on another port, would be refused their sign-in)."""
+        port = self.service_ports["portal"]
+        hosts = (f"http://127.0.0.1:{port}", f"http://localhost:{port}")
+        return {"client_id": "reform-portal", "name": "Cổng cán bộ (officials' portal)",
+                "redirect_uris": [f"{host}/callback" for host in hosts],
+                "post_logout_redirect_uris": [f"{host}/" for host in hosts]}
 
     def settings(self, service: str = "reform") -> Settings:
         return Settings(
