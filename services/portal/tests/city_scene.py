@@ -94,7 +94,7 @@ def appraised(stack: Stack, commune: str, initiative_id: str, scores: tuple[floa
 
 def proposed_for_city(stack: Stack, commune: str, initiative_ids: list[str]) -> str:
     """The author of `initiative_ids` in the commune's directory, and the secretary's proposal of a city
-    chairman's Bằng khen for him on their basis: the award's id."""
+    chairman's Bằng khen for him on their basis: the award's id, once the Home Affairs list holds it."""
     who, base = people_of(commune), f"/communes/{commune}"
     author = who["author"]
     ok(call(stack, who["administrator"], "POST", "directory", f"{base}/directory/units",
@@ -105,4 +105,8 @@ def proposed_for_city(stack: Stack, commune: str, initiative_ids: list[str]) -> 
             "recipient": {"kind": "individual", "recipient_id": author.user_id, "name": author.name,
                           "unit_id": "vh-xh"}}
     answer = stack.eventually(lambda: call(stack, who["secretary"], "POST", "awards", f"{base}/awards", json=body))
-    return str(answer["award_id"])
+    award_id = str(answer["award_id"])
+    stack.eventually(lambda: call(stack, CITY_OFFICER, "GET", "awards", "/city/home-affairs",
+                                  params={"year": body["year"]}),
+                     lambda found: any(a["award_id"] == award_id for c in found["communes"] for a in c["proposals"]))
+    return award_id

@@ -162,7 +162,7 @@ def sign_in_over_http(client: httpx.Client, portal_url: str, account: Person) ->
 
 # -- the city's accounts (commune `city`: only a city account may hold a city role) -------------------------
 CITY_OFFICER = Person("le-minh-tuan", "Lê Minh Tuấn", ("city_officer",), commune_id="city")
-CITY_COUNCIL = [Person("pham-thi-mai-anh", "Phạm Thị Mai Anh", ("city_council",), commune_id="city"),
+CITY_COUNCIL = [Person("trinh-van-khai", "Trịnh Văn Khải", ("city_council",), commune_id="city"),
                 Person("ngo-van-duc", "Ngô Văn Đức", ("city_council",), commune_id="city"),
                 Person("bui-thi-hoa", "Bùi Thị Hoa", ("city_council",), commune_id="city")]
 ACCOUNTS.extend([CITY_OFFICER, *CITY_COUNCIL])

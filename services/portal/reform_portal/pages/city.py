@@ -112,9 +112,9 @@ async def appraise(request: Request, portal: PortalDep, form: FormDep, commune_i
                                      idempotency_key=values.get("idempotency_key") or None)
 
             def shows(found: dict[str, Any]) -> bool:
-                own = own_sheet(found, caller.account.user_id)
-                return bool(own) and own["effectiveness"] == body["effectiveness"] \
-                    and own["replicability"] == body["replicability"]
+                own = own_sheet(found, caller.account.user_id) or {}
+                return (own.get("effectiveness"), own.get("replicability")) == (body["effectiveness"],
+                                                                              body["replicability"])
 
             await reads.appraisal_shows(commune_id, initiative_id, shows)
             return RedirectResponse(f"/thanh-pho/de-nghi/{commune_id}/{initiative_id}?da-cham", status_code=303)

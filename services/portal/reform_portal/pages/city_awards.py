@@ -106,7 +106,7 @@ async def export(portal: PortalDep, commune_id: Ident, year: int = Path(ge=2000,
 # -- the Bằng khen decision -----------------------------------------------------------------------------------
 async def city_award(portal: PortalDep, caller: Caller, commune_id: str, award_id: str) -> dict[str, Any]:
     found = await portal.api.get("awards", caller.token, commune_path(commune_id, "/awards"), {"level": "city"})
-    award = next((a for a in found["items"] if a["award_id"] == award_id), None)
+    award: dict[str, Any] | None = next((a for a in found["items"] if a["award_id"] == award_id), None)
     if award is None:
         raise ApiRefusal(404, {"message_vi": f"Không có đề nghị khen thưởng {award_id} của {commune_id}",
                                "message_en": "no such city-level proposal"})
@@ -149,7 +149,7 @@ async def decide_award(request: Request, portal: PortalDep, form: FormDep, commu
                                      idempotency_key=values.get("idempotency_key") or None)
 
             async def decided() -> bool:
-                return (await city_award(portal, caller, commune_id, award_id))["status"] != "proposed"
+                return bool((await city_award(portal, caller, commune_id, award_id))["status"] != "proposed")
 
             await settled(decided)
             award = await city_award(portal, caller, commune_id, award_id)
