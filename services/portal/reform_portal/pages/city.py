@@ -44,8 +44,14 @@ def notice_of(request: Request) -> str | None:
 @router.get("/de-nghi", response_class=HTMLResponse)
 async def nominations(request: Request, portal: PortalDep, year: YearQuery = None, commune: Filter = None,
                       field: Filter = None, caller: Caller = for_roles(*CITY_ROLES)) -> HTMLResponse:
+    reads = CityReads(portal.api, caller)
     chosen = year_or_now(year)
-    every = await CityReads(portal.api, caller).nominations(chosen)
+    every = await reads.nominations(chosen)
+    if year is None and not every:  # nominations of a campaign year ahead (or just past) when none of this one
+        for near in (chosen + 1, chosen - 1):
+            if found := await reads.nominations(near):
+                chosen, every = near, found
+                break
     communes = sorted({item["commune_id"] for item in every})
     shown = [item for item in every if (not commune or item["commune_id"] == commune)
              and (not field or item.get("field") == field)]
