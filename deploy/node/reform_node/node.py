@@ -24,6 +24,7 @@ from reform_shared.settings import Settings
 SERVICES: dict[str, int] = {"submission": 8101, "evaluation": 8102, "awards": 8103, "reporting": 8104,
                             "directory": 8105, "identity": 8106,
                             "portal": 8100}
+DEFAULT_PORTAL_PORT = SERVICES["portal"]
 
 
 @dataclass
@@ -99,10 +100,10 @@ class NodeConfig:
         return env
 
     def portal_client(self) -> dict[str, object]:
-        """The portal as the identity provider's client, at the port this node gives it (the provider's default
-        knows only 8100: a federation's nodes, or a portal on another port, would be refused their sign-in)."""
-        port = self.service_ports["portal"]
-        hosts = (f"http://127.0.0.1:{port}", f"http://localhost:{port}")
+        """The portal as the identity provider's client, at the port this node gives it too (the provider's
+        default knows only 8100: a federation's nodes, or a portal on another port, were refused their sign-in)."""
+        ports = dict.fromkeys((DEFAULT_PORTAL_PORT, self.service_ports["portal"]))
+        hosts = [f"http://{name}:{port}" for port in ports for name in ("127.0.0.1", "localhost")]
         return {"client_id": "reform-portal", "name": "Cổng cán bộ (officials' portal)",
                 "redirect_uris": [f"{host}/callback" for host in hosts],
                 "post_logout_redirect_uris": [f"{host}/" for host in hosts]}
