@@ -52,12 +52,14 @@ async def nominations(request: Request, portal: PortalDep, year: YearQuery = Non
             if found := await reads.nominations(near):
                 chosen, every = near, found
                 break
-    communes = sorted({item["commune_id"] for item in every})
+    names = await reads.commune_names(chosen)
+    communes = sorted(((c, names.get(c, c)) for c in {item["commune_id"] for item in every}), key=lambda c: c[1])
     shown = [item for item in every if (not commune or item["commune_id"] == commune)
              and (not field or item.get("field") == field)]
     return render(request, "city/nominations.html", {
-        "items": shown, "total": len(every), "year": chosen, "communes": communes, "fields": REFORM_FIELDS,
-        "values": {"nam": str(chosen), "commune": commune or "", "field": field or ""}, "status_vi": STATUS_VI})
+        "items": shown, "total": len(every), "year": chosen, "communes": communes, "names": names,
+        "fields": REFORM_FIELDS, "status_vi": STATUS_VI,
+        "values": {"nam": str(chosen), "commune": commune or "", "field": field or ""}})
 
 
 def own_sheet(appraisal: dict[str, Any], user_id: str) -> dict[str, Any] | None:

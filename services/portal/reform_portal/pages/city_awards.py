@@ -87,10 +87,12 @@ async def record_par(request: Request, portal: PortalDep, form: FormDep,
 async def home_affairs(request: Request, portal: PortalDep, year: YearQuery = None,
                        caller: Caller = for_roles(OFFICER)) -> HTMLResponse:
     chosen = year_or_now(year)
-    found = await CityReads(portal.api, caller).home_affairs(chosen)
+    reads = CityReads(portal.api, caller)
+    found = await reads.home_affairs(chosen)
     notice = next((text for key, text in NOTICES.items() if key in request.query_params), None)
     return render(request, "city/home_affairs.html", {"year": chosen, "communes": found["communes"],
-                                                      "status_vi": AWARD_STATUS_VI, "notice": notice})
+                                                      "status_vi": AWARD_STATUS_VI, "notice": notice,
+                                                      "names": await reads.commune_names(chosen)})
 
 
 @router.get("/so-noi-vu/{commune_id}/{year}.{extension}")

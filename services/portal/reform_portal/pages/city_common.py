@@ -65,3 +65,14 @@ class CityReads:
     async def home_affairs(self, year: int) -> dict[str, Any]:
         found: dict[str, Any] = await self.get("awards", "/home-affairs", {"year": year})
         return found
+
+    async def commune_names(self, year: int) -> dict[str, str]:
+        """Each commune's name as its campaigns give it (the city's overview, read by a city officer); a city
+        council member, who does not read the overview, sees the communes' ids."""
+        try:
+            overview = await self.overview(year)
+        except ApiRefusal as refusal:
+            if refusal.status == 403:
+                return {}
+            raise
+        return {row["commune_id"]: str(row.get("commune_name") or row["commune_id"]) for row in overview["communes"]}
