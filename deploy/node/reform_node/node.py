@@ -24,6 +24,7 @@ from reform_shared.settings import Settings
 SERVICES: dict[str, int] = {"submission": 8101, "evaluation": 8102, "awards": 8103, "reporting": 8104,
                             "directory": 8105, "identity": 8106, "notifications": 8107,
                             "portal": 8100}
+DEFAULT_PORTAL_PORT = SERVICES["portal"]
 
 
 @dataclass
@@ -94,7 +95,18 @@ class NodeConfig:
             env["REFORM_OIDC_ISSUER"] = self.url("identity")
         if service == "identity":
             env["REFORM_IDENTITY_KEY_FILE"] = str((self.data_dir / "identity" / "signing-keys.json").resolve())
+            if "portal" in self.service_ports:
+                env["REFORM_IDENTITY_CLIENTS"] = json.dumps([self.portal_client()])
         return env
+
+    def portal_client(self) -> dict[str, object]:
+        """The portal as the identity provider's client, at the port this node gives it too (the provider's
+        default knows only 8100: a federation's nodes, or a portal on another port, were refused their sign-in)."""
+        ports = dict.fromkeys((DEFAULT_PORTAL_PORT, self.service_ports["portal"]))
+        hosts = [f"http://{name}:{port}" for port in ports for name in ("127.0.0.1", "localhost")]
+        return {"client_id": "reform-portal", "name": "Cổng cán bộ (officials' portal)",
+                "redirect_uris": [f"{host}/callback" for host in hosts],
+                "post_logout_redirect_uris": [f"{host}/" for host in hosts]}
 
     def settings(self, service: str = "reform") -> Settings:
         return Settings(

@@ -20,6 +20,9 @@ from reform_portal.pages import auth as auth_pages
 from reform_portal.pages import (
     author,
     campaign_units,
+    city,
+    city_awards,
+    city_overview,
     council,
     council_setup,
     decision,
@@ -69,7 +72,7 @@ def build_app(settings: PortalSettings, sign_in: SignIn | None = None,
                   redoc_url=None, openapi_url=None)
     for module in (auth_pages, home, author, secretary, dossier, council, directory_import, directory,
                    campaign_units, council_setup, decision, nominations, award_proposal_pages, award_pages,
-                   operator, reports, inbox):
+                   operator, reports, inbox, city, city_awards, city_overview):
         app.include_router(module.router)
     install_pages_of_errors(app)
     install_basics(app)

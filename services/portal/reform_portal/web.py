@@ -26,28 +26,33 @@ STATIC = PACKAGE / "static"
 REFRESH_MARGIN_SECONDS = 60.0
 
 NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    # in the order of the year's cycle, each for whom it is
     ("/", "Việc cần làm", ()),
+    ("/thong-bao", "Thông báo", ()),
     ("/dot-phat-dong", "Đợt phát động", ("submitter", "unit_head")),
     ("/sang-kien-cua-toi", "Sáng kiến của tôi", ("submitter", "unit_head")),
+    ("/khen-thuong/cua-toi", "Khen thưởng của tôi", ("submitter", "unit_head")),
     ("/thu-ky/dot-phat-dong", "Quản lý đợt phát động", ("secretary",)),
     ("/thu-ky/ho-so", "Sổ hồ sơ", ("secretary",)),
+    ("/thu-ky/hoi-dong", "Hội đồng đánh giá", ("secretary",)),
     ("/cham-diem", "Chấm điểm", ("council_member", "council_chair")),
     ("/tien-do", "Tiến độ chấm điểm", ("council_chair", "secretary")),
-    ("/danh-ba", "Danh bạ", ("secretary", "administrator", "operator")),
-    ("/thu-ky/hoi-dong", "Hội đồng đánh giá", ("secretary",)),
     ("/quyet-dinh", "Quyết định công nhận", ("secretary", "chairman")),
     ("/de-nghi-thanh-pho", "Đề nghị lên thành phố", ("secretary", "chairman")),
     ("/khen-thuong", "Khen thưởng", ("secretary", "chairman")),
-    ("/khen-thuong/cua-toi", "Khen thưởng của tôi", ("submitter", "unit_head")),
+    ("/bao-cao", "Báo cáo, thống kê", ("secretary", "city_officer")),
+    ("/thanh-pho/de-nghi", "Đề nghị của các xã", ("city_officer", "city_council")),
+    ("/thanh-pho/xep-hang-par", "Xếp hạng PAR", ("city_officer",)),
+    ("/thanh-pho/so-noi-vu", "Khen thưởng cấp thành phố", ("city_officer",)),
+    ("/thanh-pho/tong-quan", "Tổng quan các xã", ("city_officer",)),
+    ("/danh-ba", "Danh bạ", ("secretary", "administrator", "operator")),
     ("/van-hanh", "Vận hành", ("operator",)),
     ("/van-hanh/lien-ket", "Liên kết liên thông", ("operator",)),
     ("/van-hanh/truy-vet", "Truy vết sáng kiến", ("operator",)),
-    ("/bao-cao", "Báo cáo, thống kê", ("secretary", "city_officer")),
-    ("/thong-bao", "Thông báo", ()),
 )
 AUTHORS = ("submitter", "unit_head")
 STAFF = ("submitter", "unit_head", "secretary", "council_member", "council_chair", "chairman", "operator",
-         "administrator")
+         "administrator", "city_officer", "city_council")
 
 
 class NeedsSignIn(Exception):

@@ -156,7 +156,7 @@ def seed_directory(directory_url: str, settings: Settings) -> None:
     unit = httpx.post(f"{url}/units", json={"unit_id": "vh-xh", "name": "Phòng Văn hóa – Xã hội", "kind": "phong"},
                       headers=headers, timeout=10)
     assert unit.status_code == 201, unit.text
-    for person in ACCOUNTS:
+    for person in (p for p in ACCOUNTS if p.commune_id == COMMUNE):
         official = httpx.post(f"{url}/officials", headers=headers, timeout=10, json={
             "official_id": person.user_id, "full_name": person.name, "unit_id": "vh-xh", "roles": list(person.roles)})
         assert official.status_code == 201, official.text
@@ -186,3 +186,9 @@ def in_directory(stack: Stack) -> None:
     registered = stack.api(SECRETARY, "POST", "directory", "/directory/officials", json={
         "official_id": AUTHOR.user_id, "full_name": AUTHOR.name, "unit_id": "vh-xh", "roles": ["submitter"]})
     assert registered.status_code in (201, 409), registered.text
+# -- the city's accounts (commune `city`: only a city account may hold a city role) -------------------------
+CITY_OFFICER = Person("le-minh-tuan", "Lê Minh Tuấn", ("city_officer",), commune_id="city")
+CITY_COUNCIL = [Person("trinh-van-khai", "Trịnh Văn Khải", ("city_council",), commune_id="city"),
+                Person("ngo-van-duc", "Ngô Văn Đức", ("city_council",), commune_id="city"),
+                Person("bui-thi-hoa", "Bùi Thị Hoa", ("city_council",), commune_id="city")]
+ACCOUNTS.extend([CITY_OFFICER, *CITY_COUNCIL])
