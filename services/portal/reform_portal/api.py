@@ -82,10 +82,19 @@ class ServiceApi:
 
     async def _send(self, service: Service, token: str, method: str, path: str, **kwargs: Any) -> httpx.Response:
         headers = {"Authorization": f"Bearer {token}", **kwargs.pop("headers", {})}
-        try:
-            response = await self._http.request(method, f"{self._urls[service]}{path}", headers=headers, **kwargs)
-        except httpx.HTTPError as exc:
-            raise ApiOutage(service, f"{type(exc).__name__}: {exc}") from exc
+        # A read, or a command under its Idempotency-Key, may be sent again: once, when the connection it went
+        # down was closed by the other side before any answer (a kept-alive connection the server was closing).
+        again = method == "GET" or "Idempotency-Key" in headers
+        for attempt in (1, 2):
+            try:
+                response = await self._http.request(method, f"{self._urls[service]}{path}", headers=headers,
+                                                    **kwargs)
+                break
+            except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
+                if not again or attempt == 2:
+                    raise ApiOutage(service, f"{type(exc).__name__}: {exc}") from exc
+            except httpx.HTTPError as exc:
+                raise ApiOutage(service, f"{type(exc).__name__}: {exc}") from exc
         if response.status_code >= 500:
             raise ApiOutage(service, f"{response.status_code}: {response.text[:200]}",
                             response.headers.get("Retry-After"))

@@ -58,7 +58,11 @@ def build_app(settings: PortalSettings, sign_in: SignIn | None = None,
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with httpx.AsyncClient(timeout=settings.api_timeout_seconds, transport=transport) as http:
+        # Idle connections dropped before the services' servers drop them (uvicorn: after 5 s), so a request is
+        # not sent down a connection the other side is closing.
+        limits = httpx.Limits(keepalive_expiry=2.0)
+        async with httpx.AsyncClient(timeout=settings.api_timeout_seconds, transport=transport,
+                                     limits=limits) as http:
             provider = sign_in
             if provider is None and settings.oidc_issuer:
                 provider = OidcSignIn(settings.oidc_issuer, settings.oidc_client_id, settings.jwt_audience, http)

@@ -96,7 +96,7 @@ class Reads:
 
     async def officials(self) -> list[dict[str, Any]]:
         """The commune's active officials (to pick authors from); none when the commune keeps no directory."""
-        found = await self.optional("directory", "/officials")
+        found = await self.optional("directory", "/directory/officials")
         return list(found.get("items", [])) if found else []
 
     async def optional(self, service: Any, rest: str) -> Any | None:

@@ -123,6 +123,14 @@ def test_a_period_not_yet_begun_is_refused_beside_the_year(stack: Stack, clients
     assert '<table id="funnel">' not in refused.text
 
 
+def test_the_form_sent_as_it_is_reads_the_whole_year(stack: Stack, clients: dict[str, httpx.Client]) -> None:
+    """The period's form sends every field, the quarter "Cả năm" and the day empty: the whole year, as of now."""
+    submitted(stack, "report-whole-year", ["Sổ tay thủ tục cho người dân"])
+    page = as_(stack, clients, SECRETARY).get("/bao-cao", params={"nam": str(YEAR), "quy": "", "ngay": ""})
+    assert page.status_code == 200 and '<table id="funnel">' in page.text
+    assert f"Năm {YEAR}" in page.text
+
+
 def test_the_report_as_it_stood_on_a_past_day_with_its_charts_and_files(stack: Stack,
                                                                          clients: dict[str, httpx.Client]) -> None:
     submitted(stack, "report-as-of", ["Đặt lịch hẹn làm căn cước"])  # today: not yet there yesterday

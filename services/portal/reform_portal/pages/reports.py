@@ -10,6 +10,7 @@ from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from pydantic import BeforeValidator, Field
 
 from reform_portal.api import ApiRefusal, commune_path
 from reform_portal.formatting import STAGE_VI, parse_vn_date
@@ -19,8 +20,10 @@ from reform_shared.ids import VIETNAM
 
 router = APIRouter(prefix="/bao-cao")
 READERS = ("secretary", "city_officer")
-Year = Annotated[int | None, Query(ge=2000, le=2100)]
-Quarter = Annotated[int | None, Query(ge=1, le=4)]
+Blank = BeforeValidator(lambda value: None if isinstance(value, str) and not value.strip() else value)
+"""A field of the period's form left empty (the quarter "Cả năm") is no value, not a malformed one."""
+Year = Annotated[Annotated[int, Field(ge=2000, le=2100)] | None, Blank, Query()]
+Quarter = Annotated[Annotated[int, Field(ge=1, le=4)] | None, Blank, Query()]
 Commune = Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9_-]*$")]
 Filter = Annotated[str | None, Query(max_length=100)]
 Day = Annotated[str | None, Query(max_length=20)]
