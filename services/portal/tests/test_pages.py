@@ -133,3 +133,21 @@ def test_a_token_about_to_expire_is_refreshed(stack: Stack, client: httpx.Client
     finally:
         portal.stop()
         login.stop()
+
+
+def test_the_form_offers_the_communes_officials_as_co_authors_and_names_them_by_id(
+        stack: Stack, client: httpx.Client) -> None:
+    stack.launch("co-authors")
+    sign_in_over_http(client, stack.portal.url, AUTHOR)
+    form = client.get(f"{stack.portal.url}/sang-kien/moi", params={"dot": "co-authors"})
+    assert '<datalist id="officials-list">' in form.text and f'<option value="{SECRETARY.name}">' in form.text
+    assert 'list="officials-list"' in form.text
+    data = {"csrf_token": csrf_of(form.text), "title": "Hẹn lịch làm thủ tục qua Zalo", "unit.unit_id": "vh-xh",
+            "field": "g", "authors.0.user_id": AUTHOR.user_id, "authors.0.name": AUTHOR.name,
+            "authors.1.name": SECRETARY.name.lower(), "summary": "Người dân hẹn giờ làm thủ tục qua Zalo của xã."}
+    done = client.post(f"{stack.portal.url}/sang-kien/moi", params={"dot": "co-authors"}, data=data)
+    assert done.status_code == 303, done.text
+    initiative_id = done.headers["location"].split("?")[0].rsplit("/", 1)[1]
+    initiative = stack.api(AUTHOR, "GET", "submission", f"/initiatives/{initiative_id}")
+    authors = initiative.json()["content"]["authors"]
+    assert [a.get("user_id") for a in authors] == [AUTHOR.user_id, SECRETARY.user_id]  # picked from the directory
