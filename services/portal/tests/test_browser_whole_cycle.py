@@ -118,6 +118,7 @@ def launch(secretary: Page) -> None:
     expect(secretary.get_by_role("status")).to_have_text("Đã phát động đợt mới.")
     expect(secretary.get_by_role("row", name=re.compile(CAMPAIGN_TITLE))).to_contain_text("Đang nhận hồ sơ")
     no_violations(secretary)
+    shot(secretary, "1-campaigns")
 
 
 def submit(author: Page, tmp_path: Path) -> str:
@@ -132,6 +133,7 @@ def submit(author: Page, tmp_path: Path) -> str:
     author.get_by_label("Tên chỉ tiêu 1").fill("Số lượt đi lại của người dân")
     author.get_by_label("Trước khi áp dụng, chỉ tiêu 1").fill("2")
     author.get_by_label("Họ và tên đồng tác giả 1").fill("Nguyễn Văn Tâm")  # picked from the commune's directory
+    shot(author, "2-initiative-form")
     scan = tmp_path / "thuyet-minh-sang-kien.pdf"
     scan.write_bytes(ONE_PAGE_PDF)
     author.get_by_label(re.compile("Thêm tệp")).set_input_files(scan)
@@ -162,6 +164,7 @@ def return_and_resubmit(secretary: Page, author: Page) -> None:
     expect(author.locator("#status")).to_have_text("Đã nộp")
     expect(author.locator("#authors")).to_contain_text("Nguyễn Văn Tâm, Trưởng Thôn Đông")
     no_violations(author)
+    shot(author, "3-dossier-with-history")
 
 
 def council(secretary: Page) -> None:
@@ -201,6 +204,7 @@ def score(cycle: Cycle, initiative: str) -> None:
         page.get_by_role("button", name="Lưu phiếu chấm").click()
         expect(page.get_by_role("status")).to_have_text("Đã lưu phiếu chấm điểm.")
         no_violations(page)
+        shot(page, "4-score-sheet")
         page.context.close()
     conflicted = cycle.commune("tran-van-hung")
     conflicted.goto(f"/cham-diem/{initiative}")
@@ -220,6 +224,7 @@ def conclude(cycle: Cycle, initiative: str) -> None:
     reload_until(chair, lambda: (row.locator(".sheets").text_content() or "") == "2/3")
     expect(row.locator(".conflicted")).to_have_text("1")
     no_violations(chair)
+    shot(chair, "5-council-progress")
     row.get_by_role("link", name=f"Kết luận {TITLE}").click()
     chair.get_by_role("button", name="Xác nhận kết luận").click()
     expect(chair.get_by_role("status")).to_have_text("Đã kết luận sáng kiến.")
@@ -238,6 +243,7 @@ def sign_decision(cycle: Cycle) -> None:
     expect(chairman.get_by_role("status")).to_have_text("Đã ký quyết định công nhận sáng kiến.")
     expect(chairman.locator("#decision-state")).to_contain_text(f"Đã ký: số 298/QĐ-UBND ngày {TODAY}")
     no_violations(chairman)
+    shot(chairman, "6-recognition-decision")
     with chairman.expect_download() as download:
         chairman.get_by_role("link", name="Quyết định công nhận đã ký (.docx)").click()
     assert download.value.suggested_filename == f"quyet-dinh-cong-nhan-{CAMPAIGN}.docx"
@@ -253,6 +259,7 @@ def nominate(secretary: Page) -> None:
     expect(secretary.get_by_role("status")).to_have_text("Đã đề nghị sáng kiến lên thành phố.")
     expect(secretary.locator("#quota")).to_contain_text("1/2")
     no_violations(secretary)
+    shot(secretary, "7-nominations")
 
 
 def city_appraises_and_decides(cycle: Cycle) -> None:
@@ -266,6 +273,7 @@ def city_appraises_and_decides(cycle: Cycle) -> None:
         page.get_by_role("button", name="Lưu phiếu thẩm định").click()
         expect(page.get_by_role("status")).to_have_text("Đã lưu phiếu thẩm định.")
         no_violations(page)
+        shot(page, "8-city-appraisal")
         page.context.close()
     officer = cycle.city(CITY_OFFICER)
     officer.get_by_role("link", name="Đề nghị của các xã").click()
@@ -279,7 +287,7 @@ def city_appraises_and_decides(cycle: Cycle) -> None:
     expect(officer.get_by_role("status")).to_have_text("Đã ghi quyết định của thành phố.")
     expect(officer.locator("#appraisal-status")).to_have_text("Được công nhận cấp thành phố")
     no_violations(officer)
-    shot(officer, "city-decision")
+    shot(officer, "9-city-decision")
     officer.context.close()
 
 
@@ -295,6 +303,7 @@ def award(cycle: Cycle, secretary: Page) -> str:
     expect(secretary.locator("#eligible-verdict")).to_have_text("Đủ điều kiện đề nghị khen thưởng")
     expect(secretary.locator("#conditions-table")).to_contain_text(f"Đạt nhờ sáng kiến «{TITLE}»")
     no_violations(secretary)
+    shot(secretary, "10-award-eligibility")
     secretary.get_by_role("button", name="Gửi đề nghị khen thưởng").click()
     expect(secretary.get_by_role("status")).to_have_text("Đã gửi đề nghị khen thưởng.")
     award_id = secretary.url.split("?")[0].rsplit("/", 1)[1]
@@ -307,6 +316,7 @@ def award(cycle: Cycle, secretary: Page) -> str:
     expect(chairman.get_by_role("status")).to_have_text("Đã quyết định khen thưởng.")
     expect(chairman.locator("#award-status")).to_have_text("Đã khen thưởng")
     no_violations(chairman)
+    shot(chairman, "11-award-granted")
     chairman.context.close()
     return award_id
 
@@ -332,6 +342,7 @@ def annual_report(secretary: Page) -> None:
                  and funnel.get_by_role("row").last.get_by_role("cell").last.text_content() == "1")
     expect(funnel.get_by_role("row").first).to_contain_text("Đã nộp")
     no_violations(secretary)
+    shot(secretary, "12-annual-report")
     with secretary.expect_download() as download:
         secretary.get_by_role("link", name="Báo cáo (Word, DOCX)").click()
     assert download.value.suggested_filename == f"bao-cao-{COMMUNE}-{YEAR}.docx"
@@ -353,3 +364,7 @@ def test_the_whole_cycle_of_a_year_in_the_browser(cycle: Cycle, tmp_path: Path) 
     award_id = award(cycle, secretary)
     certificate(author, award_id)
     annual_report(secretary)
+    secretary.goto("/")
+    expect(secretary.get_by_role("heading", name="Việc cần làm")).to_be_visible()
+    no_violations(secretary)
+    shot(secretary, "0-home-secretary")
