@@ -66,6 +66,8 @@ def staff_steps(reads: Reads, todo: Todo) -> list[tuple[str, Step]]:
         todo.ops_checked = True
     if account.has_any("administrator"):
         steps.append(("Danh bạ của xã", lambda: directory(reads, todo)))
+        if reads.api.serves("identity"):
+            steps.append(("Tài khoản bị khoá", lambda: locked_out(reads, todo)))
     return steps
 
 
@@ -96,3 +98,9 @@ async def directory(reads: Reads, todo: Todo) -> None:
     path = commune_path(reads.commune, "/directory/officials")
     found = await reads.api.get("directory", reads.caller.token, path)
     todo.directory_empty = not found.get("items")
+
+
+async def locked_out(reads: Reads, todo: Todo) -> None:
+    """The officials whose account is locked after failed sign-ins (the identity service's administrator API)."""
+    found = await reads.api.get("identity", reads.caller.token, commune_path(reads.commune, "/accounts"))
+    todo.locked = [a for a in found["items"] if a.get("locked_until")]

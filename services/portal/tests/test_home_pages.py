@@ -259,3 +259,32 @@ def test_a_service_down_leaves_its_section_saying_so_and_the_rest_shown(
     assert page.status_code == 200
     assert "Khen thưởng của tôi: chưa đọc được – dịch vụ Khen thưởng không trả lời" in section(page.text, "unread")
     assert "Đợt sáng kiến home-van-mo" in page.text  # the submission service's sections as they are
+
+
+def test_the_administrator_sees_the_accounts_locked_out(stack: Stack) -> None:
+    """The identity service's administrator API, as a fake of it answers (the session's stack signs in through
+    the test provider, with no identity service); the directory is the real one."""
+    asked: list[str] = []
+    identity = FastAPI()
+
+    @identity.get("/api/v1/communes/{commune_id}/accounts")
+    async def accounts(commune_id: str, request: Request) -> dict[str, Any]:
+        asked.append(f"{commune_id} {request.headers['authorization'][:7]}")
+        return {"count": 2, "items": [
+            {"official_id": "cb-khoa", "full_name": "Cán bộ Bị Khoá", "locked_until": "2026-12-01T03:15:00+00:00"},
+            {"official_id": "cb-mot", "full_name": "Cán bộ Một", "locked_until": None}]}
+
+    fake = LiveServer("fake-identity", lambda: identity).start()
+    settings = portal_settings(stack.services, stack.settings, identity_url=fake.url)
+    portal = LiveServer("portal-home-identity", lambda: build_app(settings, sign_in=stack.sign_in)).start()
+    try:
+        with httpx.Client(base_url=portal.url, timeout=30) as client:
+            sign_in_over_http(client, portal.url, HOME_ADMINISTRATOR)
+            page = client.get("/")
+    finally:
+        portal.stop()
+        fake.stop()
+    locked = section(page.text, "locked")
+    assert "Tài khoản bị khoá do đăng nhập sai (1)" in locked
+    assert "Cán bộ Bị Khoá (cb-khoa) – khoá đến 10:15 01/12/2026" in locked and "Cán bộ Một" not in locked
+    assert asked == [f"{HOME_ADMINISTRATOR.commune_id} Bearer "]
