@@ -86,6 +86,7 @@ def current_of(campaigns: list[Row], now: dt.datetime) -> list[Row]:
 
 def commune_steps(reads: Reads, todo: Todo, campaigns: list[Row], now: dt.datetime) -> list[tuple[str, Step]]:
     account, current = reads.caller.account, current_of(campaigns, now)
+    board = once(lambda: boards(reads, current))  # read once for the secretary, the chair and the chairman
     todo.open_campaigns = [c for c in campaigns if accepting(c, now)]
     todo.near_deadline = [c for c in todo.open_campaigns if (closes_at(c) or now) - now <= NEAR_DEADLINE]
     steps: list[tuple[str, Step]] = []
@@ -96,13 +97,13 @@ def commune_steps(reads: Reads, todo: Todo, campaigns: list[Row], now: dt.dateti
         steps += [("Hồ sơ cần kiểm tra", lambda: to_check(reads, todo)),
                   ("Các hạn sắp đến", lambda: deadlines(reads, todo, current, now)),
                   ("Đơn vị chưa đề xuất", lambda: units_missing(reads, todo, todo.open_campaigns)),
-                  ("Đề nghị lên thành phố", lambda: to_nominate(reads, todo, current, now))]
+                  ("Đề nghị lên thành phố", lambda: to_nominate(reads, todo, board, now))]
     if account.has_any("council_member", "council_chair"):
         steps.append(("Sáng kiến cần chấm điểm", lambda: to_score(reads, todo, current)))
     if account.has_any("council_chair"):
-        steps.append(("Sáng kiến cần kết luận", lambda: to_finalise(reads, todo, current)))
+        steps.append(("Sáng kiến cần kết luận", lambda: to_finalise(todo, board)))
     if account.has_any("chairman"):
-        steps += [("Quyết định công nhận cần ký", lambda: to_sign(reads, todo, current)),
+        steps += [("Quyết định công nhận cần ký", lambda: to_sign(todo, board)),
                   ("Đề nghị khen thưởng cần quyết định", lambda: to_decide(reads, todo))]
     return steps
 
@@ -176,7 +177,23 @@ async def units_missing(reads: Reads, todo: Todo, open_campaigns: list[Row]) -> 
                           for c, r in found if r["missing"]]
 
 
-async def boards(reads: Reads, current: list[Row]) -> list[tuple[Row, Row | None, Row | None]]:
+Board = list[tuple[Row, Row | None, Row | None]]
+Boards = Callable[[], Awaitable[Board]]
+
+
+def once(read: Boards) -> Boards:
+    """`read` run at the first call only; every later call awaits the same answer (or the same outage)."""
+    started: list[asyncio.Future[Board]] = []
+
+    async def shared() -> Board:
+        if not started:
+            started.append(asyncio.ensure_future(read()))
+        return await asyncio.shield(started[0])
+
+    return shared
+
+
+async def boards(reads: Reads, current: list[Row]) -> Board:
     """Each campaign's council and progress (None where there is none yet, or not for this user)."""
 
     async def board(c: Row) -> tuple[Any, Any]:
@@ -191,9 +208,9 @@ def recognised(progress: Row | None) -> list[Row]:
     return [r for r in (progress or {}).get("initiatives", []) if r.get("outcome") == "recognised"]
 
 
-async def to_nominate(reads: Reads, todo: Todo, current: list[Row], now: dt.datetime) -> None:
+async def to_nominate(reads: Reads, todo: Todo, board: Boards, now: dt.datetime) -> None:
     """After the decision: the nominations the commune may still send (quota not used, recognised ones left)."""
-    decided = [(c, p) for c, council, p in await boards(reads, current) if council and council.get("decision")]
+    decided = [(c, p) for c, council, p in await board() if council and council.get("decision")]
     years = sorted({int(c["year"]) for c, _ in decided})
     slates = dict(zip(years, await asyncio.gather(*(reads._get("evaluation", "/nominations", {"year": y})
                                                     for y in years)), strict=True))
@@ -215,15 +232,15 @@ async def to_score(reads: Reads, todo: Todo, current: list[Row]) -> None:
             todo.to_score += [{**item, "campaign_id": c["campaign_id"]} for item in queue["to_score"]]
 
 
-async def to_finalise(reads: Reads, todo: Todo, current: list[Row]) -> None:
+async def to_finalise(todo: Todo, board: Boards) -> None:
     """The chair's: initiatives whose quorum of sheets is in, not yet concluded."""
-    for c, _, progress in await boards(reads, current):
+    for c, _, progress in await board():
         todo.to_finalise += [{**row, "campaign": c} for row in (progress or {}).get("initiatives", [])
                              if row.get("quorum_reached") and not row.get("outcome")]
 
 
-async def to_sign(reads: Reads, todo: Todo, current: list[Row]) -> None:
-    for c, council, progress in await boards(reads, current):
+async def to_sign(todo: Todo, board: Boards) -> None:
+    for c, council, progress in await board():
         if council and not council.get("decision") and recognised(progress):
             todo.to_sign.append({"campaign": c, "recognised": len(recognised(progress))})
 
