@@ -253,7 +253,8 @@ async def test_each_council_member_reads_whether_his_own_sheet_is_in(fed: Federa
     await fed.city.nominations(lambda b: b["items"][0]["appraisals"] == 1)
 
     def listed_for(member: str, *roles: str) -> Any:
-        return fed.city.http.get("/api/v1/city/nominations", params={"year": 2026}, headers=fed.city.as_(member, *roles))
+        return fed.city.http.get("/api/v1/city/nominations", params={"year": 2026},
+                                 headers=fed.city.as_(member, *roles))
 
     scorer = (await listed_for("tp-a", "city_council")).json()["items"][0]
     other = (await listed_for("tp-b", "city_council")).json()["items"][0]
