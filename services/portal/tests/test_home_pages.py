@@ -80,7 +80,8 @@ def test_the_secretary_sees_deadlines_units_not_proposing_and_dossiers_to_check(
     units = section(home.text, "units-missing")
     assert "1 trên 2 đơn vị chưa đề xuất" in units and "Đợt sáng kiến home-han" in units
     assert 'href="/thu-ky/dot-phat-dong/home-han/don-vi-chua-de-xuat"' in home.text
-    assert "Sổ hẹn trả kết quả điện tử" in home.text and "Hồ sơ cần kiểm tra" in home.text
+    assert re.search(r"Hồ sơ cần kiểm tra \(\d+\)", home.text)  # ten shown (the session's others too), all counted
+    assert 'href="/thu-ky/ho-so?trang_thai=submitted"' in home.text
     assert "Không có việc cần làm" not in home.text
 
 
