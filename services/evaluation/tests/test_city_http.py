@@ -243,3 +243,21 @@ async def test_city_actions_need_a_city_account_with_the_right_role(fed: Federat
     assert member_decides.status_code == 403
     anonymous = await fed.city.http.get("/api/v1/city/nominations", params={"year": 2026})
     assert anonymous.status_code == 401
+
+
+async def test_each_council_member_reads_whether_his_own_sheet_is_in(fed: Federation) -> None:
+    await fed.nominate("i-9")
+    await fed.city.nominations(lambda b: b["count"] == 1)
+    scored = await fed.city.score("tp-a", "i-9", 7, 6)
+    assert scored.status_code == 200, scored.text
+    await fed.city.nominations(lambda b: b["items"][0]["appraisals"] == 1)
+
+    def listed_for(member: str, *roles: str) -> Any:
+        return fed.city.http.get("/api/v1/city/nominations", params={"year": 2026},
+                                 headers=fed.city.as_(member, *roles))
+
+    scorer = (await listed_for("tp-a", "city_council")).json()["items"][0]
+    other = (await listed_for("tp-b", "city_council")).json()["items"][0]
+    officer = (await listed_for("tp-officer", "city_officer")).json()["items"][0]
+    assert (scorer["my_sheet"], other["my_sheet"]) == (True, False)
+    assert "my_sheet" not in officer and "sheets" not in other  # the others' sheets stay unnamed

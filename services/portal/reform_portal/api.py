@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 import httpx
 
-Service = Literal["submission", "evaluation", "awards", "reporting", "directory", "notifications"]
+Service = Literal["submission", "evaluation", "awards", "reporting", "directory", "notifications", "identity"]
 
 
 @dataclass
@@ -56,6 +56,10 @@ class ServiceApi:
     def __init__(self, http: httpx.AsyncClient, urls: dict[str, str]) -> None:
         self._http = http
         self._urls = {name: url.rstrip("/") for name, url in urls.items()}
+
+    def serves(self, service: Service) -> bool:
+        """Whether the portal knows where `service` is (the identity service's API only with a real provider)."""
+        return bool(self._urls.get(service))
 
     async def get(self, service: Service, token: str, path: str, params: dict[str, Any] | None = None) -> Any:
         clean = {k: v for k, v in (params or {}).items() if v not in (None, "")}

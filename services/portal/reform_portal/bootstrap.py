@@ -68,7 +68,8 @@ def build_app(settings: PortalSettings, sign_in: SignIn | None = None,
                 provider = OidcSignIn(settings.oidc_issuer, settings.oidc_client_id, settings.jwt_audience, http)
             urls = {"submission": settings.submission_url, "evaluation": settings.evaluation_url,
                     "awards": settings.awards_url, "reporting": settings.reporting_url,
-                    "directory": settings.directory_url, "notifications": settings.notifications_url}
+                    "directory": settings.directory_url, "notifications": settings.notifications_url,
+                    "identity": settings.identity_url or settings.oidc_issuer or ""}
             app.state.portal = Portal(settings, ServiceApi(http, urls), provider)
             yield
 

@@ -178,3 +178,7 @@ def projection_state(status: dict[str, object]) -> str:
     if int(str(status.get("lag") or 0)):
         return "Đang xử lý"
     return "Bình thường"
+
+
+# -- the home page (portal-home) ----------------------------------------------------------------------------
+SERVICE_VI.setdefault("identity", "Tài khoản, đăng nhập")

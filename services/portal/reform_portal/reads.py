@@ -5,14 +5,11 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from reform_portal.api import ApiRefusal, ServiceApi, commune_path
 from reform_portal.formatting import to_moment
 from reform_portal.web import Caller
-
-NEAR_DEADLINE = dt.timedelta(days=7)
 
 
 def closes_at(campaign: dict[str, Any]) -> dt.datetime | None:
@@ -107,57 +104,3 @@ class Reads:
             if refusal.status in (403, 404):
                 return None
             raise
-
-
-@dataclass
-class Todo:
-    """The home page: what the signed-in user has to do now, by role."""
-
-    returned: list[dict[str, Any]] = field(default_factory=list)
-    open_campaigns: list[dict[str, Any]] = field(default_factory=list)
-    to_score: list[dict[str, Any]] = field(default_factory=list)
-    to_check: list[dict[str, Any]] = field(default_factory=list)
-    to_check_total: int = 0
-    to_sign: list[dict[str, Any]] = field(default_factory=list)
-    near_deadline: list[dict[str, Any]] = field(default_factory=list)
-    to_decide: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def empty(self) -> bool:
-        return not (self.returned or self.open_campaigns or self.to_score or self.to_check or self.to_sign
-                    or self.to_decide)
-
-
-async def todo_of(reads: Reads, now: dt.datetime) -> Todo:
-    account, todo = reads.caller.account, Todo()
-    campaigns = await reads.campaigns()
-    current = [c for c in campaigns if c.get("year", 0) >= now.year - 1]
-    todo.open_campaigns = [c for c in campaigns if accepting(c, now)]
-    todo.near_deadline = [c for c in todo.open_campaigns if (closes_at(c) or now) - now <= NEAR_DEADLINE]
-    if account.has_any("submitter", "unit_head"):
-        todo.returned = [i for i in await reads.mine() if i.get("status") == "returned"]
-    if account.has_any("secretary"):
-        checking = await reads.initiatives(status="submitted", limit=10)
-        todo.to_check, todo.to_check_total = checking["items"], checking["total"]
-    for campaign in current:
-        campaign_id = campaign["campaign_id"]
-        if account.has_any("council_member", "council_chair"):
-            queue = await reads.optional("evaluation", f"/campaigns/{campaign_id}/my-queue")
-            if queue and queue.get("scoring_opened"):
-                todo.to_score += [{**item, "campaign_id": campaign_id} for item in queue["to_score"]]
-        if account.has_any("chairman"):
-            council = await reads.optional("evaluation", f"/campaigns/{campaign_id}/council")
-            progress = await reads.optional("evaluation", f"/campaigns/{campaign_id}/progress") if council else None
-            recognised = [r for r in (progress or {}).get("initiatives", []) if r.get("outcome") == "recognised"]
-            if council and not council.get("decision") and recognised:
-                todo.to_sign.append({"campaign": campaign, "recognised": len(recognised)})
-    if account.has_any("chairman"):
-        todo.to_decide = await awards_to_decide(reads)
-    return todo
-
-
-async def awards_to_decide(reads: Reads) -> list[dict[str, Any]]:
-    """The commune-level award proposals waiting for the chairman's decision."""
-    found = await reads._get("awards", "/awards", {"status": "proposed", "level": "commune"})
-    items: list[dict[str, Any]] = found["items"]
-    return items

@@ -192,3 +192,10 @@ CITY_COUNCIL = [Person("trinh-van-khai", "Trịnh Văn Khải", ("city_council",
                 Person("ngo-van-duc", "Ngô Văn Đức", ("city_council",), commune_id="city"),
                 Person("bui-thi-hoa", "Bùi Thị Hoa", ("city_council",), commune_id="city")]
 ACCOUNTS.extend([CITY_OFFICER, *CITY_COUNCIL])
+
+
+# -- the home page's people of communes of their own (the ids city_scene.people_of gives them) -------------
+HOME_SECRETARY = Person("xa-viec-can-lam-thu-ky", "Thư ký xã", ("secretary",), commune_id="xa-viec-can-lam")
+HOME_ADMINISTRATOR = Person("xa-danh-ba-trong-quan-tri", "Quản trị xã", ("administrator",),
+                            commune_id="xa-danh-ba-trong")
+ACCOUNTS.extend([HOME_SECRETARY, HOME_ADMINISTRATOR])

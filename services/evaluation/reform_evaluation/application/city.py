@@ -187,12 +187,21 @@ class CityAppraisals:
             options=Options(retries=5),
         )
 
-    async def nominations(self, year: int, commune_id: str | None = None) -> list[dict[str, Any]]:
+    async def nominations(self, year: int, commune_id: str | None = None, member_id: str | None = None
+                          ) -> list[dict[str, Any]]:
+        """`member_id`: a city council member asking; each item then says whether his or her own sheet is in
+        (`my_sheet`), so a home page needs no read of every appraisal (the others' sheets stay unnamed)."""
         query: dict[str, Any] = {"year": year, "active": True}
         if commune_id is not None:
             query["commune_id"] = commune_id
         cursor = self._db[CITY_NOMINATIONS].find(query).sort([("commune_id", 1), ("nominated_at", 1)])
-        return [appraisal_view(doc, with_sheets=False) async for doc in cursor]
+        items = []
+        async for doc in cursor:
+            view = appraisal_view(doc, with_sheets=False)
+            if member_id is not None:
+                view["my_sheet"] = any(s.get("member_id") == member_id for s in doc.get("sheets", {}).values())
+            items.append(view)
+        return items
 
     async def appraisal(self, commune_id: str, initiative_id: str) -> dict[str, Any]:
         doc = await self._db[CITY_NOMINATIONS].find_one({"_id": f"{commune_id}:{initiative_id}"})

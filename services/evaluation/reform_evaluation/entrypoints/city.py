@@ -84,5 +84,6 @@ async def nominations(actor: ActorDep, appraisals: CityDep, year: Annotated[int,
                       commune_id: Annotated[str | None, Query(pattern=TOKEN_PATTERN)] = None) -> dict[str, Any]:
     """The initiatives every commune nominated for a year, each with where its city appraisal stands."""
     city_account(actor, COUNCIL, OFFICER)
-    items = await appraisals.nominations(year, commune_id)
+    member = actor.user_id if COUNCIL in actor.roles else None
+    items = await appraisals.nominations(year, commune_id, member)
     return {"year": year, "count": len(items), "items": items}
