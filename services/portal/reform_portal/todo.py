@@ -94,7 +94,7 @@ def commune_steps(reads: Reads, todo: Todo, campaigns: list[Row], now: dt.dateti
         steps += [("Hồ sơ bị trả lại", lambda: returned(reads, todo)),
                   ("Khen thưởng của tôi", lambda: my_awards(reads, todo, now))]
     if account.has_any("secretary"):
-        steps += [("Hồ sơ cần kiểm tra", lambda: to_check(reads, todo)),
+        steps += [("Hồ sơ cần kiểm tra", lambda: to_check(reads, todo, todo.open_campaigns)),
                   ("Các hạn sắp đến", lambda: deadlines(reads, todo, current, now)),
                   ("Đơn vị chưa đề xuất", lambda: units_missing(reads, todo, todo.open_campaigns)),
                   ("Đề nghị lên thành phố", lambda: to_nominate(reads, todo, board, now))]
@@ -129,9 +129,13 @@ async def my_awards(reads: Reads, todo: Todo, now: dt.datetime) -> None:
                       and int(a.get("year") or now.year) >= now.year - 1]
 
 
-async def to_check(reads: Reads, todo: Todo) -> None:
-    checking = await reads.initiatives(status="submitted", limit=10)
-    todo.to_check, todo.to_check_total = checking["items"], checking["total"]
+async def to_check(reads: Reads, todo: Todo, accepting_now: list[Row]) -> None:
+    """The dossiers the secretary checks (returns or lets through): those of campaigns still taking them; once
+    submissions close, the dossiers are the council's (their status stays "submitted")."""
+    for campaign in accepting_now:
+        checking = await reads.initiatives(status="submitted", campaign_id=campaign["campaign_id"], limit=10)
+        todo.to_check += checking["items"][: max(0, 10 - len(todo.to_check))]
+        todo.to_check_total += checking["total"]
 
 
 CAMPAIGN_DEADLINES = (("evaluation_deadline", "Hạn chấm điểm, đánh giá", "/tien-do/{id}"),

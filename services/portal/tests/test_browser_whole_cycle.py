@@ -366,5 +366,6 @@ def test_the_whole_cycle_of_a_year_in_the_browser(cycle: Cycle, tmp_path: Path) 
     annual_report(secretary)
     secretary.goto("/")
     expect(secretary.get_by_role("heading", name="Việc cần làm")).to_be_visible()
+    expect(secretary.get_by_role("heading", name=re.compile("Hồ sơ cần kiểm tra"))).to_have_count(0)  # closed
     no_violations(secretary)
     shot(secretary, "0-home-secretary")
