@@ -163,9 +163,19 @@ def award_rejected(e: EventEnvelope, p: AwardRejected, k: Known) -> list[Notice]
                  f"Đề nghị khen thưởng cho {r['name']} không được chấp thuận.", f"Lý do: {p.reason}")
 
 
+def parked_cause(stream_seq: int, service: str | None = None) -> str:
+    """The cause of the notice about a poisoned stream position in one service (None: this one's own consumer):
+    an operator is told once per service that parked the event — each service replays its own, from its own
+    `/ops/projections` — not once per projection of it (the reporting service's audit reads every subject, so
+    what its pipeline parks, the audit mostly parks too)."""
+    return f"parked:seq-{stream_seq}" if service is None else f"parked:{service}:seq-{stream_seq}"
+
+
 def projection_parked(e: EventEnvelope, p: ProjectionParked, k: Known) -> list[Notice]:
     """Another service's projection parked an event: the commune's operators (from the directory copy) are
-    told, else — the commune unknown, or none of its officials an operator — every operator of the node."""
+    told, else — the commune unknown, or none of its officials an operator — every operator of the node.
+    One notice per service and poisoned stream position (`parked_cause`), naming the first projection of the
+    service that reported it; the service's `/ops/projections` lists every projection that parked it."""
     what = p.event_type or "không rõ loại"
     subject = f"Sự kiện bị tạm giữ ở dịch vụ {p.service} ({p.projection})"
     lines = (f"Dịch vụ {p.service} (projection {p.projection}) đã tạm giữ sự kiện {what} "
@@ -173,11 +183,12 @@ def projection_parked(e: EventEnvelope, p: ProjectionParked, k: Known) -> list[N
              f"Loại lỗi: {p.error_kind}. Lỗi: {p.reason}",
              "Sự kiện không được đưa vào dữ liệu cho đến khi người vận hành xử lý lại.")
     link = f"/ops/projections/{p.projection}/parked"
-    own = k.with_role("operator", e.occurred_at.date())
+    cause = parked_cause(p.stream_seq, p.service)
+    own = {person.user_id: person for person in k.with_role("operator", e.occurred_at.date())}
     if own:
-        return _tell(e, "event_parked", own, subject, *lines, link=link)
+        return [Notice("event_parked", cause, e.commune_id, person, subject, lines, link) for person in own.values()]
     # Each told in the inbox of their own commune (an inbox is per commune and person).
-    return [Notice("event_parked", e.event_id, commune, person, subject, lines, link)
+    return [Notice("event_parked", cause, commune, person, subject, lines, link)
             for commune, person in dict(((c, who.user_id), (c, who)) for c, who in k.node_operators).values()]
 
 
