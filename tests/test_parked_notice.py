@@ -186,10 +186,12 @@ async def test_a_park_in_reporting_tells_the_communes_operator_once_and_nobody_e
     events = sorted(await node.ops_events(), key=lambda e: e["payload"]["projection"])
     assert [e["payload"]["projection"] for e in events] == ["event_audit", "pipeline"]
     event = events[1]
-    assert event["_subject"].startswith(f"{node.settings.ops_prefix}.{COMMUNE}.projection.reporting-pipeline-")
+    ops = node.settings.ops_prefix
+    assert event["_subject"] == f"{ops}.{COMMUNE}.projection.reporting-pipeline-{seq}.ProjectionParked"
+    assert (event["event_type"], event["causation_id"]) == ("ProjectionParked", "forged-1")
     assert event["payload"] | {"reason": "…"} == {
         "node_id": node.settings.node_id, "service": "reporting", "projection": "pipeline",
-        "stream_seq": seq, "subject": subject, "event_type": "InitiativeSubmitted", "event_id": "forged-1",
+        "stream_seq": seq, "subject": subject, "parked_type": "InitiativeSubmitted", "parked_event_id": "forged-1",
         "error_kind": "commune_mismatch", "reason": "…", "commune_id": COMMUNE}
 
     await node.settled()

@@ -53,9 +53,9 @@ class ProjectionParked(EventPayload):
     stream_seq: int
     subject: str
     """The subject the parked event was read from."""
-    event_type: str | None = None
+    parked_type: str | None = None
     """The type the parked event names (its header or its subject's last token), even if it is unknown."""
-    event_id: str | None = None
+    parked_event_id: str | None = None
     """The parked event's id, when it could be read."""
     error_kind: str
     """unparseable, unknown_event_type, commune_mismatch, handler_failed, write_failed, crash_loop."""

@@ -45,8 +45,8 @@ def parked_envelope(parked: dict[str, Any], *, node_id: str, service: str, now: 
     commune = commune_of(parked)
     payload = ProjectionParked(
         node_id=node_id, service=service, projection=str(parked["projection"]), stream_seq=int(parked["stream_seq"]),
-        subject=str(parked.get("subject") or ""), event_type=parked.get("event_type"),
-        event_id=parked.get("event_id"), error_kind=str(parked.get("error_kind") or "unknown"),
+        subject=str(parked.get("subject") or ""), parked_type=parked.get("event_type"),
+        parked_event_id=parked.get("event_id"), error_kind=str(parked.get("error_kind") or "unknown"),
         reason=str(parked.get("error") or "")[:REASON_LIMIT], commune_id=commune,
     )
     event_id = parked_event_id(node_id, service, payload.projection, payload.stream_seq)
@@ -56,7 +56,7 @@ def parked_envelope(parked: dict[str, Any], *, node_id: str, service: str, now: 
         commune_id=node_commune, aggregate_type=ProjectionParked.aggregate_type, aggregate_id=payload.aggregate_id(),
         aggregate_version=1, occurred_at=now,
         actor=Actor(user_id=f"service:{service}", name=service, commune_id=node_commune, roles=("service",)),
-        correlation_id=payload.event_id or event_id, causation_id=payload.event_id, payload=payload,
+        correlation_id=payload.parked_event_id or event_id, causation_id=payload.parked_event_id, payload=payload,
     )
 
 

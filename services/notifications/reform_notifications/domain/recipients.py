@@ -176,7 +176,7 @@ def projection_parked(e: EventEnvelope, p: ProjectionParked, k: Known) -> list[N
     told, else — the commune unknown, or none of its officials an operator — every operator of the node.
     One notice per service and poisoned stream position (`parked_cause`), naming the first projection of the
     service that reported it; the service's `/ops/projections` lists every projection that parked it."""
-    what = p.event_type or "không rõ loại"
+    what = p.parked_type or "không rõ loại"
     subject = f"Sự kiện bị tạm giữ ở dịch vụ {p.service} ({p.projection})"
     lines = (f"Dịch vụ {p.service} (projection {p.projection}) đã tạm giữ sự kiện {what} "
              f"ở vị trí {p.stream_seq} (subject {p.subject}).",
