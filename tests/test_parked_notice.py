@@ -318,3 +318,25 @@ def test_the_federation_never_carries_a_communes_operational_events_to_the_city(
         assert _matches(source.filter_subject, f"{COMMUNE_PREFIX}.{source.filter_subject.split('.')[1]}.a.b.C")
     city = Settings(subject_prefix="city", stream_subjects=["city.>"])
     assert city.node_stream_subjects == ["city.>", "city-ops.>"]  # the city's own stay in the city's stream
+
+
+async def test_provisioning_gives_an_existing_notifications_consumer_the_ops_filter_keeping_its_place(
+        settings: Settings, js: JetStreamContext) -> None:
+    """A node provisioned before operational events existed: its consumer gets the new filter, not a new start."""
+    from reform_shared.provisioning import NOTIFICATIONS_CONSUMER, ensure_consumer, notifications_consumer_config
+
+    await js.delete_consumer(settings.stream_name, NOTIFICATIONS_CONSUMER)
+    old = notifications_consumer_config(settings)
+    old.filter_subjects = [f"{settings.subject_prefix}.>"]
+    await js.add_consumer(settings.stream_name, old)
+    for n in range(3):
+        await write_as(js, settings, COMMUNE, directory_events()[n], n + 1)
+    sub = await js.pull_subscribe_bind(NOTIFICATIONS_CONSUMER, settings.stream_name)
+    for msg in await sub.fetch(2, timeout=5):
+        await msg.ack()
+    await sub.unsubscribe()
+    assert await ensure_consumer(js, settings.stream_name, notifications_consumer_config(settings)) is False
+    info = await js.consumer_info(settings.stream_name, NOTIFICATIONS_CONSUMER)
+    assert sorted(info.config.filter_subjects or []) == sorted([f"{settings.subject_prefix}.>",
+                                                                 f"{settings.ops_prefix}.>"])
+    assert info.delivered.stream_seq == 2 and info.num_pending == 1  # its place kept
