@@ -6,7 +6,7 @@ unlike FastStream's declare-on-start, which merges and updates stream configs be
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from nats.js import JetStreamContext
@@ -56,7 +56,7 @@ def event_stream_config(settings: Settings) -> StreamConfig:
     return StreamConfig(
         name=settings.stream_name,
         description="Domain events of the administrative-reform initiative system (the legal record)",
-        subjects=list(settings.stream_subjects),
+        subjects=settings.node_stream_subjects,
         sources=federation_sources(settings) or None,
         retention=RetentionPolicy.LIMITS,
         storage=StorageType.FILE,
@@ -138,18 +138,26 @@ def notifications_consumer_config(settings: Settings) -> ConsumerConfig:
     return ConsumerConfig(
         durable_name=NOTIFICATIONS_CONSUMER, deliver_policy=DeliverPolicy.ALL, ack_policy=AckPolicy.EXPLICIT,
         ack_wait=10, max_deliver=-1, max_ack_pending=1000,
-        filter_subjects=[f"{prefix}.>" for prefix in settings.consumed_prefixes],
+        filter_subjects=[f"{prefix}.>" for prefix in settings.consumed_prefixes] + [f"{settings.ops_prefix}.>"],
     )
 
 
 async def ensure_consumer(js: JetStreamContext, stream: str, config: ConsumerConfig) -> bool:
-    """A durable consumer, created if missing (an existing one keeps its position). True if created."""
+    """A durable consumer, created if missing (an existing one keeps its position). True if created.
+
+    An existing one whose filters differ (the node's operational events added to the notifications' consumer)
+    gets the new filters, keeping its position (nats-server 2.10+ updates a durable's `filter_subjects`)."""
     try:
-        await js.consumer_info(stream, config.durable_name or "")
-        return False
+        info = await js.consumer_info(stream, config.durable_name or "")
     except NotFoundError:
         await js.add_consumer(stream, config)
         return True
+    current = info.config.filter_subjects or ([info.config.filter_subject] if info.config.filter_subject else [])
+    wanted = config.filter_subjects or ([config.filter_subject] if config.filter_subject else [])
+    if sorted(current) != sorted(wanted):
+        updated = replace(info.config, filter_subject=None, filter_subjects=wanted)
+        await js.add_consumer(stream, updated)
+    return False
 
 
 async def provision(js: JetStreamContext, settings: Settings) -> ProvisionReport:

@@ -22,6 +22,7 @@ from reform_shared.events import build_registry
 from reform_shared.idempotency import IdempotencyRecords
 from reform_shared.ports import EventStore
 from reform_shared.projection import Projection, ProjectionRunner
+from reform_shared.projection.announce import StoreAnnouncer
 from reform_shared.registry import EventRegistry
 from reform_shared.settings import Settings
 from reform_shared.store import JetStreamEventStore
@@ -77,6 +78,7 @@ class ServiceRuntime:
         self.mongo: AsyncMongoClient[dict[str, Any]] | None = None
         self.db: AsyncDatabase[dict[str, Any]] | None = None
         self.store: JetStreamEventStore | None = None
+        self.ops_store: JetStreamEventStore | None = None
         self.idempotency: IdempotencyRecords | None = None
         self.runners: dict[str, ProjectionRunner] = {}
         self._failing: set[str] = set()
@@ -98,6 +100,10 @@ class ServiceRuntime:
         self.db = self.mongo[s.database_name]
         self.store = JetStreamEventStore(commands_js, self.registry, s.stream_name, s.subject_prefix,
                                          timeout=s.dependency_timeout_seconds)
+        # The node's operational events (a projection parked an event) go through the same store, under the ops
+        # prefix that no federation source copies (reform_shared.events.operations).
+        self.ops_store = JetStreamEventStore(self.js, self.registry, s.stream_name, s.ops_prefix)
+        announcer = StoreAnnouncer(self.ops_store, node_id=s.node_id, service=s.service_name)
         kv = await self._await_provisioned(s.idempotency_bucket, commands_js.key_value)  # never created here
         self.idempotency = IdempotencyRecords(kv)
         for projection in self._projections:
@@ -113,6 +119,7 @@ class ServiceRuntime:
                 batch_size=s.projection_batch_size,
                 catch_up_batch_size=s.projection_catch_up_batch_size,
                 max_deliver=s.projection_max_deliver,
+                announcer=announcer,
             )
             self.runners[projection.name] = runner
             if self.run_projections:

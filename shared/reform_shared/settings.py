@@ -92,5 +92,18 @@ class Settings(BaseSettings):
         return list(self.read_prefixes) or [self.subject_prefix]
 
     @property
+    def ops_prefix(self) -> str:
+        """The first token of the node's operational events (`reform_shared.events.operations`): `reform-ops`
+        beside `reform`, `city-ops` beside `city`. Derived, never configured: no federation source filters it,
+        so an operational event stays on its node."""
+        return f"{self.subject_prefix}-ops"
+
+    @property
+    def node_stream_subjects(self) -> list[str]:
+        """The stream's subjects: the configured ones and the node's operational events."""
+        ops = f"{self.ops_prefix}.>"
+        return list(self.stream_subjects) + ([] if ops in self.stream_subjects else [ops])
+
+    @property
     def database_name(self) -> str:
         return self.database or f"reform_{self.service_name}"

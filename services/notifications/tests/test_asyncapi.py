@@ -11,6 +11,7 @@ import pytest
 
 from reform_notifications.asyncapi import COMMITTED, dumps, generate
 from reform_shared.events import build_registry
+from reform_shared.events.operations import OPERATIONS_PAYLOADS
 
 pytestmark = pytest.mark.domain
 
@@ -32,7 +33,10 @@ def test_it_lists_every_event_type_of_the_registry_with_its_envelope_and_version
         assert envelope["properties"]["schema_version"]["const"] == model.schema_version
         assert {"event_id", "commune_id", "actor", "occurred_at"} <= set(envelope["required"])
         address = doc["channels"][event_type]["address"]
-        assert address == f"{{prefix}}.{{commune_id}}.{model.aggregate_type}.{{aggregate_id}}.{event_type}"
+        # Operational events travel under the node's ops prefix, which no federation source copies.
+        prefix = "{prefix}-ops" if model in OPERATIONS_PAYLOADS else "{prefix}"
+        assert address == f"{prefix}.{{commune_id}}.{model.aggregate_type}.{{aggregate_id}}.{event_type}"
+    assert doc["channels"]["ProjectionParked"]["address"].startswith("{prefix}-ops.")
 
 
 def _refs(node: Any) -> list[str]:

@@ -36,6 +36,7 @@ from reform_shared.events.evaluation import (
     ScoreResult,
     ScoringOpened,
 )
+from reform_shared.events.operations import OPERATIONS_PAYLOADS, ProjectionParked
 from reform_shared.events.submission import (
     AttachmentRef,
     AuthorRef,
@@ -86,6 +87,7 @@ ALL_PAYLOADS = (
     AwardRevoked,
     BasisClaimed,
     *DIRECTORY_PAYLOADS,
+    *OPERATIONS_PAYLOADS,
 )
 
 
@@ -132,6 +134,7 @@ __all__ = [
     "NominationWithdrawn",
     "Novelty",
     "ParRankingRecorded",
+    "ProjectionParked",
     "Recipient",
     "RecognitionDecisionSigned",
     "Rubric",

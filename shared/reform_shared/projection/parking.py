@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import logging
+from collections.abc import Iterable
 from typing import Any
 
 from nats.aio.msg import Msg
@@ -13,9 +15,12 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from reform_shared.errors import Conflict, NotFound
+from reform_shared.projection.announce import Announcer
 from reform_shared.projection.contracts import NEVER_REPLAYED, PARKED, Projection, by_collection_of
 from reform_shared.registry import EventRegistry
 from reform_shared.store import StoredEvent
+
+log = logging.getLogger("reform_shared.projection")
 
 
 def named_type(msg: Msg) -> str:
@@ -36,7 +41,9 @@ class ParkingLot:
         client: AsyncMongoClient[dict[str, Any]],
         db: AsyncDatabase[dict[str, Any]],
         registry: EventRegistry,
+        announcer: Announcer | None = None,
     ) -> None:
+        self._announcer = announcer
         self._service = service
         self._projection = projection
         self._js = js
@@ -62,6 +69,7 @@ class ParkingLot:
             "stream_seq": seq,
             "subject": msg.subject,
             "event_id": getattr(envelope, "event_id", None),
+            "commune_id": getattr(envelope, "commune_id", None),
             "event_type": getattr(envelope, "event_type", None) or named_type(msg),
             "error_kind": kind,
             "error": error,
@@ -71,6 +79,29 @@ class ParkingLot:
             "parked_at": dt.datetime.now(dt.UTC),
             "status": "parked",
         }
+
+    async def announce(self, docs: Iterable[dict[str, Any]]) -> int:
+        """Tell the node (a `ProjectionParked` on the stream, see `announce.py`) of parked documents already
+        committed; each marked once the stream has it. A failure is logged and left for `announce_pending`
+        (at the next start): the projection goes on meanwhile. Returns how many were announced."""
+        if self._announcer is None:
+            return 0
+        done = 0
+        for doc in docs:
+            try:
+                await self._announcer(doc)
+                await self._db[PARKED].update_one({"_id": doc["_id"], "parked_at": doc["parked_at"]},
+                                                  {"$set": {"announced_at": dt.datetime.now(dt.UTC)}})
+                done += 1
+            except Exception as exc:  # noqa: BLE001 - announced again at the next start
+                log.warning("projection %s: parked event %s not announced yet: %s: %s", self._projection.name,
+                            doc.get("_id"), type(exc).__name__, exc)
+        return done
+
+    async def announce_pending(self) -> int:
+        """Announce every parked document not marked announced (a crash or an outage after its commit)."""
+        query = {"projection": self._projection.name, "status": "parked", "announced_at": None}
+        return await self.announce([doc async for doc in self._db[PARKED].find(query).sort("stream_seq", 1)])
 
     async def create_index(self) -> None:
         await self._db[PARKED].create_index([("projection", 1), ("status", 1)])

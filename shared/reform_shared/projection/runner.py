@@ -14,6 +14,7 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from reform_shared.coalesce import WritePlanner
+from reform_shared.projection.announce import Announcer
 from reform_shared.projection.batches import BatchPreparer
 from reform_shared.projection.contracts import Projection, _Item
 from reform_shared.projection.crashes import CrashLedger
@@ -49,6 +50,7 @@ class ProjectionRunner:
         handler_retries: int = 3,
         retry_base_delay: float = 0.05,
         fetch_timeout: float = 1.0,
+        announcer: Announcer | None = None,
     ) -> None:
         self.service = service
         self.projection = projection
@@ -67,6 +69,8 @@ class ProjectionRunner:
         """Set once the consumer is positioned after the checkpoint (see `prepare`)."""
         self.last_error: str | None = None
         self._tracer = tracer(f"reform.projection.{service}")
+        self._announcer = announcer
+        """Tells the node of each parked event (a `ProjectionParked`, `projection/announce.py`); None: nobody."""
         self._compose(js, client, db, registry, stream)
 
     def _compose(self, js: JetStreamContext, client: AsyncMongoClient[dict[str, Any]],
@@ -80,7 +84,7 @@ class ProjectionRunner:
         self._ledger = CrashLedger(db=db, projection=self.projection.name, consumer=self.consumer,
                                    max_deliver=self.max_deliver)
         self._parking = ParkingLot(service=self.service, projection=self.projection, js=js, stream=stream,
-                                   client=client, db=db, registry=registry)
+                                   client=client, db=db, registry=registry, announcer=self._announcer)
         self._writer = CheckpointedWriter(
             client=client, db=db, projection=self.projection, position=self._position, parking=self._parking,
             planner=self._planner, report=self._report, stopping=lambda: self._life.stopping)
@@ -134,6 +138,7 @@ class ProjectionRunner:
         unclean = info is not None and self._position.has_leftovers(info)
         await self._ledger.count(doc, self._position.checkpoint, unclean)
         await self._position.subscribe(recreate=unclean or (info is not None and self._position.settings_changed(info)))
+        await self._parking.announce_pending()  # parked before a crash or an outage, and not announced yet
         self.prepared.set()
 
     def _redefined(self, info: ConsumerInfo | None, doc: dict[str, Any]) -> bool:

@@ -97,6 +97,9 @@ class CheckpointedWriter:
                 raise
             log.warning("projection %s: batch write failed (%s); retrying event by event", self._position.consumer, exc)
             await self._one_by_one(items)
+        # Committed: the node is told of what this batch parked (after the commit, never before it: an event
+        # that was not parked in the end is never announced; one announced twice is deduplicated).
+        await self._parking.announce(item.parked for item in items if item.parked is not None)
 
     async def _one_by_one(self, items: list[_Item]) -> None:
         for item in items:

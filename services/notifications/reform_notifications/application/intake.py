@@ -13,8 +13,10 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from reform_notifications.application.memory import Memory
 from reform_notifications.application.outbox import Outbox
-from reform_notifications.domain.recipients import Known, notices_of, parked_notices
+from reform_notifications.domain.notice import Person
+from reform_notifications.domain.recipients import Known, notices_of, parked_cause, parked_notices
 from reform_shared.envelope import EventEnvelope
+from reform_shared.events import ProjectionParked
 
 PARKED = "parked_events"
 
@@ -27,11 +29,23 @@ class Intake:
         p = e.payload
         campaign_id = getattr(p, "campaign_id", None)
         award_id = getattr(p, "award_id", None)
+        directory = await self._memory.directory(e.commune_id)
+        node_operators: tuple[tuple[str, Person], ...] = ()
+        if isinstance(p, ProjectionParked) and not Known(directory).with_role("operator", e.occurred_at.date()):
+            node_operators = await self.node_operators(e.occurred_at.date())
         return Known(
-            await self._memory.directory(e.commune_id),
+            directory,
             await self._memory.campaign(e.commune_id, campaign_id) if campaign_id else None,
             await self._memory.award_recipient(e.commune_id, award_id) if award_id else None,
+            node_operators,
         )
+
+    async def node_operators(self, on: dt.date) -> tuple[tuple[str, Person], ...]:
+        """(commune, operator) of every commune whose directory the node's copy holds."""
+        found: list[tuple[str, Person]] = []
+        for commune in sorted(await self._memory.communes()):
+            found += [(commune, p) for p in Known(await self._memory.directory(commune)).with_role("operator", on)]
+        return tuple(found)
 
     async def handle(self, e: EventEnvelope, now: dt.datetime) -> int:
         new = await self._outbox.take(notices_of(e, await self.known(e)), now)
@@ -46,7 +60,7 @@ class Intake:
             "subject": subject, "stream_seq": stream_seq, "data": data.decode("utf-8", "replace"), "error": error,
             "parked_at": now, "commune_id": commune_id}}, upsert=True)
         known = Known(await self._memory.directory(commune_id))
-        notices = parked_notices(commune_id, f"parked:{parked_id}", subject, error, known, now.date())
+        notices = parked_notices(commune_id, parked_cause(stream_seq), subject, error, known, now.date())
         await self._outbox.take(notices, now)
 
     async def parked(self, limit: int = 100) -> list[dict[str, Any]]:

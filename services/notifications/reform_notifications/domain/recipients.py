@@ -26,6 +26,7 @@ from reform_shared.events import (
     InitiativeRecognized,
     InitiativeReturned,
     Nominated,
+    ProjectionParked,
     ScoringOpened,
 )
 
@@ -37,6 +38,9 @@ class Known:
     directory: DirectoryView
     campaign: CampaignFacts | None = None
     award_recipient: dict[str, Any] | None = None
+    node_operators: tuple[tuple[str, Person], ...] = ()
+    """(commune, operator) of every commune on the node (its directory copy): who hears of a parked event whose
+    commune has no operator in the copy (unknown, malformed, or not a commune of this node)."""
 
     def person(self, user_id: str, name: str = "", on: dt.date | None = None) -> Person:
         official = self.directory.official(user_id, on)
@@ -159,6 +163,35 @@ def award_rejected(e: EventEnvelope, p: AwardRejected, k: Known) -> list[Notice]
                  f"Đề nghị khen thưởng cho {r['name']} không được chấp thuận.", f"Lý do: {p.reason}")
 
 
+def parked_cause(stream_seq: int, service: str | None = None) -> str:
+    """The cause of the notice about a poisoned stream position in one service (None: this one's own consumer):
+    an operator is told once per service that parked the event — each service replays its own, from its own
+    `/ops/projections` — not once per projection of it (the reporting service's audit reads every subject, so
+    what its pipeline parks, the audit mostly parks too)."""
+    return f"parked:seq-{stream_seq}" if service is None else f"parked:{service}:seq-{stream_seq}"
+
+
+def projection_parked(e: EventEnvelope, p: ProjectionParked, k: Known) -> list[Notice]:
+    """Another service's projection parked an event: the commune's operators (from the directory copy) are
+    told, else — the commune unknown, or none of its officials an operator — every operator of the node.
+    One notice per service and poisoned stream position (`parked_cause`), naming the first projection of the
+    service that reported it; the service's `/ops/projections` lists every projection that parked it."""
+    what = p.parked_type or "không rõ loại"
+    subject = f"Sự kiện bị tạm giữ ở dịch vụ {p.service} ({p.projection})"
+    lines = (f"Dịch vụ {p.service} (projection {p.projection}) đã tạm giữ sự kiện {what} "
+             f"ở vị trí {p.stream_seq} (subject {p.subject}).",
+             f"Loại lỗi: {p.error_kind}. Lỗi: {p.reason}",
+             "Sự kiện không được đưa vào dữ liệu cho đến khi người vận hành xử lý lại.")
+    link = f"/ops/projections/{p.projection}/parked"
+    cause = parked_cause(p.stream_seq, p.service)
+    own = {person.user_id: person for person in k.with_role("operator", e.occurred_at.date())}
+    if own:
+        return [Notice("event_parked", cause, e.commune_id, person, subject, lines, link) for person in own.values()]
+    # Each told in the inbox of their own commune (an inbox is per commune and person).
+    return [Notice("event_parked", cause, commune, person, subject, lines, link)
+            for commune, person in dict(((c, who.user_id), (c, who)) for c, who in k.node_operators).values()]
+
+
 RULES: dict[type[EventPayload], Rule] = {
     CouncilConstituted: council_assigned,
     CouncilMembershipChanged: council_assigned,
@@ -170,6 +203,7 @@ RULES: dict[type[EventPayload], Rule] = {
     CityRecognitionDecided: city_decision,
     AwardGranted: award_granted,
     AwardRejected: award_rejected,
+    ProjectionParked: projection_parked,
 }
 """The whole flow of what is notified, on one screen."""
 
