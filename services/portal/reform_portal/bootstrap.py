@@ -19,6 +19,7 @@ from reform_portal.auth.port import SignIn
 from reform_portal.pages import auth as auth_pages
 from reform_portal.pages import (
     author,
+    campaign_amend,
     campaign_units,
     city,
     city_awards,
@@ -77,7 +78,7 @@ def build_app(settings: PortalSettings, sign_in: SignIn | None = None,
                   redoc_url=None, openapi_url=None)
     for module in (auth_pages, home, author, secretary, dossier, council, directory_import, directory,
                    campaign_units, council_setup, decision, nominations, award_proposal_pages, award_pages,
-                   operator, reports, inbox, city, city_awards, city_overview):
+                   operator, reports, inbox, city, city_awards, city_overview, campaign_amend):
         app.include_router(module.router)
     install_pages_of_errors(app)
     install_basics(app)

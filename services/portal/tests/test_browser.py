@@ -110,6 +110,9 @@ def test_submit_return_and_resubmit_in_the_browser(stack: Stack, signed_in: Call
 
 def test_every_page_of_the_slice_passes_axe(stack: Stack, signed_in: Callable[[Person], Page]) -> None:
     stack.launch("axe-pages")
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=3)
+    stack.launch("axe-amend", submission_opens_at=later.isoformat(),
+                 submission_closes_at=(later + dt.timedelta(days=9)).isoformat())
     created = stack.api(AUTHOR, "POST", "submission", "/campaigns/axe-pages/initiatives", json={
         "title": "Số hóa sổ theo dõi hồ sơ một cửa", "unit": {"unit_id": "vh-xh", "name": "Phòng Văn hóa – Xã hội"},
         "authors": [{"user_id": AUTHOR.user_id, "name": AUTHOR.name}], "field": "g",
@@ -120,6 +123,7 @@ def test_every_page_of_the_slice_passes_axe(stack: Stack, signed_in: Callable[[P
         AUTHOR: ["/", "/dot-phat-dong", "/sang-kien-cua-toi", "/sang-kien/moi?dot=axe-pages", dossier,
                  f"{dossier}/sua", f"{dossier}/rut", "/thu-ky/ho-so"],
         SECRETARY: ["/", "/thu-ky/dot-phat-dong", "/thu-ky/dot-phat-dong/moi", "/thu-ky/dot-phat-dong/axe-pages/dong",
+                    "/thu-ky/dot-phat-dong/axe-amend/sua",
                     "/thu-ky/ho-so", "/thu-ky/ho-so?q=so%20hoa&trang_thai=submitted", dossier],
         CHAIRMAN: ["/"], MEMBER: ["/"],
     }

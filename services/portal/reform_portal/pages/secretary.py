@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from reform_portal.api import ApiRefusal, commune_path
 from reform_portal.forms import campaign_body, form_values
+from reform_portal.pages.campaign_amend import upcoming
 from reform_portal.reads import Reads, accepting, closes_at
 from reform_portal.web import Caller, FormDep, PortalDep, for_roles, render
 from reform_shared.catalog import REFORM_FIELDS
@@ -19,13 +20,14 @@ router = APIRouter(prefix="/thu-ky")
 Ident = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
 Filter = Annotated[str | None, Query(max_length=100)]
 PAGE = 50
-NOTICES = {"da-phat-dong": "Đã phát động đợt mới.", "da-dong": "Đã khoá nhận hồ sơ của đợt."}
+NOTICES = {"da-phat-dong": "Đã phát động đợt mới.", "da-dong": "Đã khoá nhận hồ sơ của đợt.",
+           "da-sua": "Đã lưu điều kiện đã sửa của đợt."}
 
 
 @router.get("/dot-phat-dong", response_class=HTMLResponse)
 async def campaigns(request: Request, portal: PortalDep, caller: Caller = for_roles("secretary")) -> HTMLResponse:
     now = dt.datetime.now(dt.UTC)
-    items = [{**c, "accepting": accepting(c, now), "closes_at": closes_at(c)}
+    items = [{**c, "accepting": accepting(c, now), "closes_at": closes_at(c), "upcoming": upcoming(c, now)}
              for c in await Reads(portal.api, caller).campaigns()]
     notice = next((text for key, text in NOTICES.items() if key in request.query_params), None)
     return render(request, "campaigns.html", {"campaigns": items, "notice": notice})
