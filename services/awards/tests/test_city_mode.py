@@ -208,7 +208,7 @@ async def test_a_commune_node_refuses_city_level_awards_and_keeps_its_own(commun
     before = await node.events()
     city_officer = node.as_("city_officer", commune="city")
     for action, body in (("grant", DECISION), ("reject", {"reason": "Chưa đủ hồ sơ"}),
-                         ("revoke", {"reason": "Sai phạm"})):
+                         ("revoke", {**DECISION, "reason": "Sai phạm"})):
         response = await node.http.post(f"{BASE}/awards/bktp2026-x/{action}", json=body, headers=city_officer)
         assert response.status_code == 409 and response.json()["error"]["rule"] == "decided_at_city", response.text
     assert await node.events() == before

@@ -62,7 +62,7 @@ def test_a_decision_on_an_award_the_aggregate_does_not_hold_changes_nothing() ->
 
 def test_the_board_reads_the_event_types_its_table_handles_the_directory_s_included() -> None:
     assert AwardBoard.event_types == ("AwardProposed", "AwardGranted", "AwardRejected", "AwardRevoked",
-                                      "CampaignLaunched", "UnitAdded", "UnitUpdated", "UnitClosed",
+                                      "CampaignLaunched", "CampaignAmended", "UnitAdded", "UnitUpdated", "UnitClosed",
                                       "UnitHeadAppointed", "UnitHeadVacated", "OfficialRegistered",
                                       "OfficialUpdated", "OfficialMoved", "OfficialRolesChanged", "OfficialLeft",
                                       "DirectoryImported")

@@ -8,10 +8,11 @@ import pytest
 
 from reform_awards.domain import award as awards
 from reform_awards.domain.catalogue import FORMS
+from reform_awards.domain.commands import RevokeAward
 from reform_awards.domain.eligibility import Facts, InitiativeFact, assess
 from reform_shared.directory_view import DirectoryView
 from reform_shared.errors import Conflict, RuleViolation
-from reform_shared.events import Achievement, AwardProposed, Basis, Recipient
+from reform_shared.events import Achievement, AwardProposed, AwardRevoked, Basis, Recipient
 from reform_shared.events.directory import (
     OfficialEntry,
     OfficialLeft,
@@ -199,10 +200,36 @@ def test_grant_then_revoke_and_no_decision_twice() -> None:
     assert state["a-1"].status == "granted" and state["a-1"].decision_number == "125/QĐ-UBND"
     with pytest.raises(Conflict):
         awards.grant(state, "a-1", "126/QĐ-UBND", dt.date(2026, 11, 26), "Vũ Văn Nam")
-    revoked = awards.fold([proposal(), *granted, *awards.revoke(state, "a-1", "Phát hiện sai phạm")])
+    revocation = revoke_by("140/QĐ-UBND", dt.date(2026, 12, 10))
+    revoked = awards.fold([proposal(), *granted, *awards.revoke(state, revocation)])
     assert revoked["a-1"].status == "revoked"
     with pytest.raises(Conflict):
-        awards.revoke(awards.fold([proposal()]), "a-1", "Chưa được khen")
+        awards.revoke(awards.fold([proposal()]), revocation)
+
+
+def revoke_by(number: str, on: dt.date) -> RevokeAward:
+    return RevokeAward(commune_id="ninh-giang", award_id="a-1", reason="Phát hiện sai phạm", decision_number=number,
+                       decision_date=on, signer="Vũ Văn Nam")
+
+
+def test_a_revocation_is_a_decision_of_its_own_after_the_grant() -> None:
+    granted = awards.grant(awards.fold([proposal()]), "a-1", "125/QĐ-UBND", dt.date(2026, 11, 25), "Vũ Văn Nam")
+    state = awards.fold([proposal(), *granted])
+    [event] = awards.revoke(state, revoke_by("140/QĐ-UBND", dt.date(2026, 12, 10)))
+    assert isinstance(event, AwardRevoked)
+    assert (event.decision_number, event.decision_date, event.signer, event.reason) == (
+        "140/QĐ-UBND", dt.date(2026, 12, 10), "Vũ Văn Nam", "Phát hiện sai phạm")
+    with pytest.raises(RuleViolation) as early:
+        awards.revoke(state, revoke_by("140/QĐ-UBND", dt.date(2026, 11, 24)))
+    assert early.value.rule == "revoked_after_granted" and early.value.field == "decision_date"
+    with pytest.raises(RuleViolation) as same:
+        awards.revoke(state, revoke_by(" 125/qđ-ubnd ", dt.date(2026, 12, 10)))
+    assert same.value.rule == "revocation_is_its_own_decision" and same.value.field == "decision_number"
+
+
+def test_a_revocation_recorded_before_it_carried_its_decision_still_reads() -> None:
+    old = AwardRevoked.model_validate({"award_id": "a-1", "reason": "Phát hiện sai phạm"})
+    assert (old.decision_number, old.decision_date, old.signer) == (None, None, "")
 
 
 # -- why, condition by condition ----------------------------------------------------------------

@@ -156,10 +156,20 @@ def test_the_chairman_grants_rejects_and_revokes_and_the_recipient_downloads(
     rejected = post(chairman, f"{refuse}/tu-choi", {"tu-choi.reason": "Thành tích đã được khen năm trước"}, refuse)
     assert rejected.status_code == 303
     assert 'id="award-status">Không khen thưởng<' in chairman.get(rejected.headers["location"]).text
-    revoked = post(chairman, f"{page}/thu-hoi", {"thu-hoi.reason": "Quyết định ghi sai người nhận"}, page)
-    assert revoked.status_code == 303
+    revocation = {"thu-hoi.decision_number": "140/QĐ-UBND", "thu-hoi.decision_date": "31/02/2026",
+                  "thu-hoi.signer": CHAIRMAN.name, "thu-hoi.reason": "Quyết định ghi sai người nhận"}
+    bad_day = post(chairman, f"{page}/thu-hoi", revocation, page)
+    assert bad_day.status_code == 422 and 'id="f-thu-hoi-decision-date-error"' in bad_day.text
+    assert 'value="140/QĐ-UBND"' in bad_day.text and ">Quyết định ghi sai người nhận</textarea>" in bad_day.text
+    before_grant = post(chairman, f"{page}/thu-hoi", {**revocation, "thu-hoi.decision_date": "30/11/2026"}, page)
+    assert before_grant.status_code == 422 and 'id="f-thu-hoi-decision-date-error"' in before_grant.text
+    assert "không thể trước quyết định khen thưởng" in before_grant.text
+    assert 'aria-describedby="f-thu-hoi-decision-date-hint f-thu-hoi-decision-date-error"' in before_grant.text
+    revoked = post(chairman, f"{page}/thu-hoi", {**revocation, "thu-hoi.decision_date": "10/12/2026"}, page)
+    assert revoked.status_code == 303, revoked.text
     after = chairman.get(revoked.headers["location"])
     assert "Đã thu hồi khen thưởng." in after.text and "Quyết định ghi sai người nhận" in after.text
+    assert f'id="award-revocation">Số 140/QĐ-UBND ngày 10/12/2026, {CHAIRMAN.name}<' in after.text
     assert "Tải giấy khen (DOCX)" not in after.text
 
 

@@ -119,3 +119,23 @@ def test_propose_grant_and_download_a_certificate(stack: Stack, signed_in: Calla
     expect(author.get_by_role("button", name="Thu hồi khen thưởng")).to_have_count(0)
     no_violations(author)
     download_certificate(author, award_id)
+
+    # a revocation is a decision of its own: number, date, signer and the reason, refused beside its field
+    chairman.get_by_role("link", name="Khen thưởng", exact=True).click()
+    chairman.locator(f'a[href="/khen-thuong/{award_id}"]').first.click()
+    expect(chairman.get_by_label(re.compile("Người ký quyết định thu hồi"))).to_have_value(CHAIRMAN.name)
+    no_violations(chairman)
+    chairman.get_by_label(re.compile("Số quyết định thu hồi")).fill("140/QĐ-UBND")
+    chairman.get_by_label(re.compile("Ngày quyết định thu hồi")).fill("30/11/2026")
+    chairman.get_by_label(re.compile("Lý do thu hồi")).fill("Quyết định ghi sai người nhận")
+    chairman.get_by_role("button", name="Thu hồi khen thưởng").click()
+    date = chairman.get_by_label(re.compile("Ngày quyết định thu hồi"))
+    expect(date).to_have_accessible_description(re.compile("không thể trước quyết định khen thưởng"))
+    expect(chairman.get_by_label(re.compile("Số quyết định thu hồi"))).to_have_value("140/QĐ-UBND")
+    no_violations(chairman)
+    date.fill("10/12/2026")
+    date.press("Enter")  # the keyboard submits the form
+    expect(chairman.get_by_role("status")).to_have_text("Đã thu hồi khen thưởng.")
+    expect(chairman.locator("#award-revocation")).to_have_text(f"Số 140/QĐ-UBND ngày 10/12/2026, {CHAIRMAN.name}")
+    expect(chairman.get_by_role("link", name="Tải giấy khen (DOCX)")).to_have_count(0)
+    no_violations(chairman)

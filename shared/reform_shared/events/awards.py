@@ -94,11 +94,16 @@ class AwardRejected(_AwardEvent):
 
 
 class AwardRevoked(_AwardEvent):
-    """A granted award was revoked, with the reason."""
+    """A granted award was revoked by a decision of its own (number, date, signer), with the reason.
+
+    Revocations recorded before they carried their decision have none: the three fields are optional."""
 
     schema_version: ClassVar[int] = 1
 
     reason: str
+    decision_number: str | None = None
+    decision_date: dt.date | None = None
+    signer: str = ""
 
 
 class BasisClaimed(EventPayload):

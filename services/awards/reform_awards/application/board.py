@@ -15,6 +15,7 @@ from reform_shared.events import (
     AwardProposed,
     AwardRejected,
     AwardRevoked,
+    CampaignAmended,
     CampaignLaunched,
 )
 from reform_shared.projection import Projection, Upsert, Write, WriteTable
@@ -32,7 +33,8 @@ def _award(e: EventEnvelope, award_id: str, doc: dict[str, Any]) -> list[Write]:
     return [Write(AWARDS, Upsert(f"{e.commune_id}:{award_id}", doc))]
 
 
-def _launched(e: EventEnvelope, p: CampaignLaunched) -> list[Write]:
+def _launched(e: EventEnvelope, p: CampaignLaunched | CampaignAmended) -> list[Write]:
+    """The commune's name as its latest campaign (or amendment) gives it: what its certificates print."""
     c = e.commune_id
     return [_known(c, "commune", c, p.commune_name)] if p.commune_name else []
 
@@ -55,12 +57,17 @@ def _rejected(e: EventEnvelope, p: AwardRejected) -> list[Write]:
 
 
 def _revoked(e: EventEnvelope, p: AwardRevoked) -> list[Write]:
-    return _award(e, p.award_id, {"status": "revoked", "reason": p.reason})
+    """The revocation's own decision beside the grant's (None for revocations recorded without one)."""
+    revocation = {"decision_number": p.decision_number, "signer": p.signer,
+                  "decision_date": p.decision_date.isoformat() if p.decision_date else None} \
+        if p.decision_number else None
+    return _award(e, p.award_id, {"status": "revoked", "reason": p.reason, "revocation": revocation,
+                                  "revoked_at": e.occurred_at})
 
 
 WRITES = WriteTable({
     AwardProposed: _proposed, AwardGranted: _granted, AwardRejected: _rejected, AwardRevoked: _revoked,
-    CampaignLaunched: _launched, **DIRECTORY_WRITES,
+    CampaignLaunched: _launched, CampaignAmended: _launched, **DIRECTORY_WRITES,
 })
 """The writes of each event type the board reads: its `event_types`, in this order."""
 
@@ -69,8 +76,9 @@ class AwardBoard(Projection):
     name = "awards"
     event_types = WRITES.event_types
     collections = (AWARDS, DIRECTORY, VIEWS)
-    version = 2
-    """2: the directory's facts (recipients come from the directory, no longer from submissions and councils)."""
+    version = 3
+    """2: the directory's facts (recipients come from the directory, no longer from submissions and councils);
+    3: the commune's name from amended campaigns too, and a revocation's decision (number, date, signer)."""
 
     async def create_indexes(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         await db[AWARDS].create_index([("commune_id", ASCENDING), ("year", ASCENDING), ("level", ASCENDING)])

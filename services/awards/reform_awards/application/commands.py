@@ -99,6 +99,19 @@ class AwardCommands:
     async def commune_name(self, commune_id: str) -> str:
         return str(await self._directory.commune_name(commune_id))
 
+    async def unit_name(self, commune_id: str, recipient: Recipient, on: dt.date) -> str:
+        """The unit a certificate prints under the recipient, by its name in the directory on `on`: an
+        individual's unit, a collective's parent unit; "" when the directory has no name for it (never an id)."""
+        view = await self.directory(commune_id, recipient, on)
+        if recipient.kind == "collective":
+            unit = view.unit(recipient.recipient_id, on) or view.unit(recipient.recipient_id)
+            unit_id = unit.parent_id if unit else None
+        else:
+            official = view.official(recipient.recipient_id, on) or view.official(recipient.recipient_id)
+            unit_id = recipient.unit_id or (official.unit_id if official else None)
+        found = (view.unit(unit_id, on) or view.unit(unit_id)) if unit_id else None
+        return found.name if found else ""
+
     async def directory(self, commune_id: str, recipient: Recipient, on: dt.date) -> DirectoryView:
         """The commune's directory (this service's copy; the record's own when the copy does not show the
         recipient yet, as right after the directory recorded them)."""
@@ -204,7 +217,7 @@ class AwardCommands:
 
     async def revoke(self, ctx: CommandContext, command: RevokeAward) -> CommandResult:
         return await self._decide(
-            ctx, command, "revoke", lambda state: awards.revoke(state, command.award_id, command.reason)
+            ctx, command, "revoke", lambda state: awards.revoke(state, command)
         )
 
     async def record_par(self, ctx: CommandContext, command: RecordParRanking) -> CommandResult:

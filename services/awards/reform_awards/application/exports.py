@@ -36,8 +36,9 @@ def export(docs: list[dict[str, Any]], fmt: str, title: str) -> tuple[bytes, str
     return data, MEDIA[fmt], f"so-khen-thuong.{fmt}"
 
 
-def certificate(doc: dict[str, Any], commune_name: str) -> bytes:
-    """The printable Giấy khen / Bằng khen of a granted award."""
+def certificate(doc: dict[str, Any], commune_name: str, unit_name: str) -> bytes:
+    """The printable Giấy khen / Bằng khen of a granted award; names, never ids: `unit_name` is the directory's
+    name of the recipient's unit ("" when it has none)."""
     if doc.get("status") != "granted":
         raise Conflict("Chỉ in giấy khen, bằng khen cho khen thưởng đã có quyết định",
                        "only a granted award has a certificate", rule="certificate_needs_grant")
@@ -46,7 +47,7 @@ def certificate(doc: dict[str, Any], commune_name: str) -> bytes:
     return render_certificate(CertificateView(
         form_code=doc["form"], form_name=FORMS[doc["form"]].name if doc["form"] in FORMS else doc["form"],
         level=doc["level"], recipient_kind=recipient["kind"], recipient_name=recipient["name"],
-        unit_name=recipient.get("unit_id") or "", commune_name=commune_name,
+        unit_name=unit_name, commune_name=commune_name,
         achievement="; ".join(a["description"] for a in achievements), year=doc.get("year"),
         period=doc.get("period"), decision_number=doc["decision_number"],
         decision_date=dt.date.fromisoformat(doc["decision_date"]), signer=doc["signer"],

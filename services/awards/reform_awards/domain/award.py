@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from reform_awards.domain.catalogue import FORMS, AwardForm
-from reform_awards.domain.commands import ProposeAward
+from reform_awards.domain.commands import ProposeAward, RevokeAward
 from reform_awards.domain.eligibility import Eligibility
 from reform_shared.aggregate import Evolver
 from reform_shared.directory_view import DirectoryView
@@ -32,6 +32,7 @@ class AwardState:
     status: str = "proposed"
     decision_number: str | None = None
     reason: str = ""
+    decision_date: dt.date | None = None
 
 
 Awards = dict[str, AwardState]
@@ -55,7 +56,8 @@ def _decided(awards: Awards, award_id: str, change: Callable[[AwardState], Award
 
 @evolver.on(AwardGranted)
 def _granted(awards: Awards, e: AwardGranted) -> Awards:
-    return _decided(awards, e.award_id, lambda a: replace(a, status="granted", decision_number=e.decision_number))
+    return _decided(awards, e.award_id, lambda a: replace(a, status="granted", decision_number=e.decision_number,
+                                                                  decision_date=e.decision_date))
 
 
 @evolver.on(AwardRejected)
@@ -213,13 +215,35 @@ def reject(existing: dict[str, AwardState], award_id: str, reason: str) -> list[
                           reason=reason)]
 
 
-def revoke(existing: dict[str, AwardState], award_id: str, reason: str) -> list[EventPayload]:
-    award = _award(existing, award_id)
+def revoke(existing: dict[str, AwardState], command: RevokeAward) -> list[EventPayload]:
+    """A revocation is a decision of its own: dated on or after the grant, under another number."""
+    award = _award(existing, command.award_id)
     if award.status != "granted":
         raise Conflict("Chỉ thu hồi khen thưởng đã quyết định", "only a granted award can be revoked",
                        rule="revoke_only_granted")
+    revoked_after_granted(award, command.decision_date)
+    revocation_is_its_own_decision(award, command.decision_number)
     return [AwardRevoked(award_id=award.award_id, level=award.level, year=award.year, form=award.form,
-                         reason=reason)]
+                         reason=command.reason, decision_number=command.decision_number,
+                         decision_date=command.decision_date, signer=command.signer)]
+
+
+def revoked_after_granted(award: AwardState, on: dt.date) -> None:
+    if award.decision_date is not None and on < award.decision_date:
+        raise RuleViolation(
+            f"Quyết định thu hồi (ngày {on:%d/%m/%Y}) không thể trước quyết định khen thưởng "
+            f"(ngày {award.decision_date:%d/%m/%Y})",
+            f"the revocation ({on.isoformat()}) cannot precede the grant ({award.decision_date.isoformat()})",
+            field="decision_date", rule="revoked_after_granted",
+            details={"granted_on": award.decision_date.isoformat()})
+
+
+def revocation_is_its_own_decision(award: AwardState, number: str) -> None:
+    if award.decision_number is not None and number.strip().lower() == award.decision_number.strip().lower():
+        raise RuleViolation(
+            f"Số quyết định thu hồi phải khác số quyết định khen thưởng ({award.decision_number})",
+            f"the revocation needs its own decision number, not the grant's ({award.decision_number})",
+            field="decision_number", rule="revocation_is_its_own_decision")
 
 
 def one_award_per_achievement(holder: AwardState | None, initiative_id: str) -> None:

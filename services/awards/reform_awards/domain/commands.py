@@ -60,14 +60,17 @@ class RejectAward(Command):
 
 
 class RevokeAward(Command):
-    """Revoke a granted award, saying why."""
+    """Revoke a granted award by a decision (its number, date and signer), saying why."""
 
     commune_id: str
     award_id: str
     reason: str
+    decision_number: str
+    decision_date: dt.date
+    signer: str
 
     def request(self) -> dict[str, Any]:
-        return {"reason": self.reason}
+        return {"reason": self.reason, "n": self.decision_number, "d": str(self.decision_date), "s": self.signer}
 
 
 class RecordParRanking(Command):

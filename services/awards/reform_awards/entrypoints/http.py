@@ -3,6 +3,7 @@ awards, a city officer city awards; nobody acts across communes (a city officer 
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -13,7 +14,7 @@ from reform_awards.application.exports import certificate, export
 from reform_awards.application.queries import AwardQueries, clean
 from reform_awards.domain.catalogue import FORMS
 from reform_awards.domain.commands import GrantAward, ProposeAward, RecordParRanking, RejectAward, RevokeAward
-from reform_awards.entrypoints.schemas import GrantIn, ParRankingIn, ProposalIn, ReasonIn
+from reform_awards.entrypoints.schemas import GrantIn, ParRankingIn, ProposalIn, ReasonIn, RevokeIn
 from reform_awards.wiring import AwardsWiring
 from reform_shared.envelope import Actor
 from reform_shared.events import Achievement, Basis, Recipient
@@ -117,10 +118,12 @@ async def reject(commune_id: CommuneId, award_id: AwardId, body: ReasonIn, comma
 
 
 @router.post("/communes/{commune_id}/awards/{award_id}/revoke")
-async def revoke(commune_id: CommuneId, award_id: AwardId, body: ReasonIn, commands: CommandsDep,
+async def revoke(commune_id: CommuneId, award_id: AwardId, body: RevokeIn, commands: CommandsDep,
                  ctx: CommandContextDep, response: Response) -> dict[str, Any]:
+    """Revoke a granted award by a decision of its own: number, date, signer and the reason."""
     await may_decide(ctx.actor, commune_id, award_id, commands)
-    command = RevokeAward(commune_id=commune_id, award_id=award_id, reason=body.reason)
+    command = RevokeAward(commune_id=commune_id, award_id=award_id, reason=body.reason,
+                          decision_number=body.decision_number, decision_date=body.decision_date, signer=body.signer)
     return answer(await commands.revoke(ctx, command), response)
 
 
@@ -152,6 +155,8 @@ async def award_certificate(commune_id: CommuneId, award_id: AwardId, actor: Act
     if not actor.has_any("city_officer"):
         require_commune(actor, commune_id)
     doc = await queries.award(commune_id, award_id)
-    data = certificate(doc, await commands.commune_name(commune_id))
+    on = dt.date.fromisoformat(doc["decision_date"]) if doc.get("decision_date") else None
+    unit = await commands.unit_name(commune_id, Recipient(**doc["recipient"]), on) if on else ""
+    data = certificate(doc, await commands.commune_name(commune_id), unit)
     disposition = f'attachment; filename="{award_id}.docx"'
     return RawResponse(data, media_type=DOCX, headers={"Content-Disposition": disposition})

@@ -39,8 +39,20 @@ class ProposalIn(Strict):
     par_category: Literal["commune", "ward", "department"] = "commune"
 
 
+DecisionNumber = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60), Printable]
+
+
 class GrantIn(Strict):
-    decision_number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60), Printable]
+    decision_number: DecisionNumber
+    decision_date: dt.date
+    signer: Text
+
+
+class RevokeIn(Strict):
+    """A revocation is a decision: its number, date and signer, and why."""
+
+    reason: Annotated[Reason, Field(min_length=5)]
+    decision_number: DecisionNumber
     decision_date: dt.date
     signer: Text
 

@@ -19,6 +19,7 @@ from reform_evaluation.documents.council import (
     render_minutes,
     render_score_sheet,
 )
+from reform_evaluation.documents.council.bases import DocumentRef
 from reform_evaluation.domain.council import Council, council_exists
 from reform_evaluation.domain.sources import CampaignView
 from reform_shared.errors import NotFound
@@ -91,4 +92,10 @@ class EvaluationDocuments:
             initiatives=tuple(RecognisedLine(r.initiative, r.result.mean_total if r.result else 0.0) for r in chosen),
             number=signed.decision_number if signed else None,
             decision_date=signed.decision_date if signed else None,
+            campaign_basis=launched_by(campaign),
         ))
+
+
+def launched_by(campaign: CampaignView) -> DocumentRef | None:
+    basis = campaign.legal_basis
+    return DocumentRef(basis.document_number, basis.document_date) if basis else None

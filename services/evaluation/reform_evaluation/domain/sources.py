@@ -15,6 +15,7 @@ from reform_shared.events import (
     InitiativeRevised,
     InitiativeSubmitted,
     InitiativeWithdrawn,
+    LegalBasis,
     SubmissionsClosed,
 )
 
@@ -28,6 +29,7 @@ class CampaignView:
     nomination_deadline: dt.date | None
     max_nominations: int
     commune_name: str = ""
+    legal_basis: LegalBasis | None = None  # the document that launched it: the decision's "Căn cứ"
 
 
 campaign_evolver: Evolver[CampaignView | None] = Evolver(initial=None)
@@ -36,7 +38,7 @@ campaign_evolver: Evolver[CampaignView | None] = Evolver(initial=None)
 @campaign_evolver.on(CampaignLaunched)
 def _launched(view: CampaignView | None, event: CampaignLaunched) -> CampaignView | None:
     return CampaignView(event.campaign_id, event.year, event.submission_closes_at, event.evaluation_deadline,
-                        event.nomination_deadline, event.max_nominations, event.commune_name)
+                        event.nomination_deadline, event.max_nominations, event.commune_name, event.legal_basis)
 
 
 @campaign_evolver.on(CampaignAmended)
@@ -44,7 +46,7 @@ def _amended(view: CampaignView | None, event: CampaignAmended) -> CampaignView 
     return None if view is None else replace(
         view, closes_at=event.submission_closes_at, evaluation_deadline=event.evaluation_deadline,
         nomination_deadline=event.nomination_deadline, max_nominations=event.max_nominations,
-        commune_name=event.commune_name)
+        commune_name=event.commune_name, legal_basis=event.legal_basis)
 
 
 @campaign_evolver.on(SubmissionsClosed)

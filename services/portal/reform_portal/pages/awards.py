@@ -81,7 +81,9 @@ async def award_page(request: Request, reads: AwardReads, award_id: str, status:
     decides = account.has_any("chairman") and form["decided_by"] == "chairman"
     checked = await reads.eligibility(proposal_of(award)) if account.has_any(*DECIDERS) else None
     dossiers = [await reads.dossier(i) for i in (award.get("basis") or {}).get("initiative_ids", [])]
-    values = {"signer": account.name, "decision_date": f"{dt.date.today():%d/%m/%Y}", **extra.pop("values", {})}
+    today = f"{dt.date.today():%d/%m/%Y}"
+    values = {"signer": account.name, "decision_date": today, "thu-hoi.signer": account.name,
+              "thu-hoi.decision_date": today, **extra.pop("values", {})}
     return render(request, "awards/award.html", {
         "award": award, "form": form, "labels": LABELS, "checked": checked, "decides": decides, "dossiers": dossiers,
         "values": values, "notice": notice_of(request), "idempotency_key": uuid.uuid4().hex, **extra},
@@ -94,20 +96,28 @@ async def award(request: Request, portal: PortalDep, award_id: Ident,
     return await award_page(request, AwardReads(portal, caller), award_id)
 
 
+DECIDED = ("decision_number", "decision_date", "signer")
+"""What a decision carries: the grant's, and a revocation's (a decision of its own, its fields `thu-hoi.*`)."""
+
+
 def decision_body(action: str, values: dict[str, str]) -> tuple[dict[str, Any], dict[str, dict[str, str]]]:
-    if action != "khen-thuong":
+    if action == "tu-choi":
         return {"reason": values.get(f"{action}.reason", "")}, {}
-    day = parse_vn_date(values.get("decision_date", ""))
-    errors = {} if day else {"decision_date": {"vi": DATE_FORMAT_VI, "en": "a date reads dd/mm/yyyy"}}
-    body = {"decision_number": values.get("decision_number", ""), "signer": values.get("signer", ""),
+    prefix = "thu-hoi." if action == "thu-hoi" else ""
+    day = parse_vn_date(values.get(f"{prefix}decision_date", ""))
+    errors = {} if day else {f"{prefix}decision_date": {"vi": DATE_FORMAT_VI, "en": "a date reads dd/mm/yyyy"}}
+    body = {"decision_number": values.get(f"{prefix}decision_number", ""), "signer": values.get(f"{prefix}signer", ""),
             "decision_date": day.isoformat() if day else ""}
+    if action == "thu-hoi":
+        body["reason"] = values.get("thu-hoi.reason", "")
     return body, errors
 
 
 def error_field(action: str, api_field: str | None) -> str:
-    if action != "khen-thuong":
+    if action == "tu-choi" or (action == "thu-hoi" and api_field == "reason"):
         return f"{action}.reason"
-    return api_field if api_field in ("decision_number", "decision_date", "signer") else "_form"
+    prefix = "thu-hoi." if action == "thu-hoi" else ""
+    return f"{prefix}{api_field}" if api_field in DECIDED else "_form"
 
 
 @router.post("/{award_id}/{action}", response_class=HTMLResponse)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from docx.document import Document as DocxDocument
 
+from reform_evaluation.documents.council.bases import DocumentRef, campaign_basis, council_basis
 from reform_evaluation.documents.council.views import DecisionView
 from reform_shared.docx_layout import (
     CENTER,
@@ -38,11 +39,22 @@ def render_decision(view: DecisionView) -> bytes:
     return to_bytes(doc)
 
 
+def preamble(view: DecisionView) -> list[str]:
+    """The 'Căn cứ …' lines: the laws given, the campaign's launch document, the council's constituting decision."""
+    council = view.council
+    lines = [*view.legal_bases]
+    if view.campaign_basis is not None:
+        lines.append(campaign_basis(view.campaign_basis, council.commune_name, view.year))
+    lines.append(council_basis(DocumentRef(council.decision_number, council.decision_date), council.commune_name,
+                               view.year))
+    return lines
+
+
 def _decision_bases(doc: DocxDocument, view: DecisionView) -> None:
     minutes = f" tại Biên bản họp ngày {view.minutes_date:%d/%m/%Y}" if view.minutes_date else ""
     proposal = (f"Xét đề nghị của Hội đồng đánh giá sáng kiến (thành lập theo {view.council.constituted_by()})"
                 f"{minutes} và của {view.proposer}.")
-    for basis in view.legal_bases:
+    for basis in preamble(view):
         paragraph(doc, f"{basis.strip().rstrip(';.')};", italic=True, align=JUSTIFY, indent=True)
     paragraph(doc, proposal, italic=True, align=JUSTIFY, indent=True)
     title(doc, "QUYẾT ĐỊNH:")

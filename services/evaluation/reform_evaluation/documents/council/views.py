@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from reform_evaluation.documents.council.bases import DocumentRef
 from reform_shared.catalog import field_label
 from reform_shared.docx_layout import (
     BLANK,
@@ -139,6 +140,7 @@ class DecisionView:
     signer: str  # the commune chairman, or the vice-chairman signing for him (see signer_heading)
     initiatives: tuple[RecognisedLine, ...]
     legal_bases: tuple[str, ...] = ()  # "Căn cứ Luật Tổ chức chính quyền địa phương ...", one per line
+    campaign_basis: DocumentRef | None = None  # the campaign's launch document (CampaignTerms.legal_basis)
     number: str | None = None  # "215" or "215/QĐ-UBND"; None until signed: a draft
     decision_date: dt.date | None = None
     minutes_date: dt.date | None = None
