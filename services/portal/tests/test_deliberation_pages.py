@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from dev_sign_in import Person
-from portal_stack import AUTHOR, CHAIR, MEMBER, MEMBER_2, SECRETARY, Stack, sign_in_over_http
+from portal_stack import AUTHOR, CHAIR, MEMBER, MEMBER_2, OPERATOR, SECRETARY, Stack, sign_in_over_http
 
 pytestmark = pytest.mark.service
 POINTS = {"novelty": 8, "effectiveness": 8, "replicability": 7, "feasibility": 8, "creativity": 6}
