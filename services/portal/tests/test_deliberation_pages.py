@@ -89,6 +89,12 @@ def test_notes_questions_and_reopening_in_the_portal(stack: Stack, clients: dict
     assert "Đã mở lại chấm điểm" in again.text and "Tác giả đã bổ sung số liệu" in again.text
     assert member.get("/thu-ky/hoi-dong/delib-http/kiem-tra-xung-dot").status_code == 403
 
+    stack.eventually(lambda: stack.api(OPERATOR, "GET", "reporting", f"/initiatives/{initiative}/trace"),
+                     lambda body: any(q.get("answered_at") for q in body.get("questions", [])))
+    trace = as_(stack, clients, OPERATOR).get(f"/van-hanh/truy-vet/{initiative}")
+    assert 'id="questions"' in trace.text and "Xin gửi thống kê tin nhắn quý III." in trace.text
+    assert "QuestionAnswered" in trace.text
+
 
 def test_the_precheck_names_conflicts_and_records_the_secretarys_decision(stack: Stack,
                                                                           clients: dict[str, httpx.Client]) -> None:
