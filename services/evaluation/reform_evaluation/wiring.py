@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from reform_evaluation.application.city import CityAppraisals
 from reform_evaluation.application.commands import EvaluationCommands
+from reform_evaluation.application.deliberation import DeliberationCommands
+from reform_evaluation.application.deliberation_views import DeliberationViews
 from reform_evaluation.application.documents import EvaluationDocuments
 from reform_evaluation.application.queries import EvaluationQueries
 
@@ -16,3 +18,5 @@ class EvaluationWiring:
     queries: EvaluationQueries
     documents: EvaluationDocuments
     city: CityAppraisals
+    deliberation: DeliberationCommands
+    deliberation_views: DeliberationViews

@@ -25,6 +25,8 @@ from reform_portal.pages import (
     city_awards,
     city_overview,
     council,
+    council_deliberation,
+    council_precheck,
     council_setup,
     decision,
     directory,
@@ -78,7 +80,8 @@ def build_app(settings: PortalSettings, sign_in: SignIn | None = None,
                   redoc_url=None, openapi_url=None)
     for module in (auth_pages, home, author, secretary, dossier, council, directory_import, directory,
                    campaign_units, council_setup, decision, nominations, award_proposal_pages, award_pages,
-                   operator, reports, inbox, city, city_awards, city_overview, campaign_amend):
+                   operator, reports, inbox, city, city_awards, city_overview, campaign_amend, council_precheck,
+                   council_deliberation):
         app.include_router(module.router)
     install_pages_of_errors(app)
     install_basics(app)

@@ -115,6 +115,7 @@ HISTORY_VI = {
     "DirectoryImported": "Nhập từ bảng tính",
     "InitiativeSubmitted": "Nộp hồ sơ", "InitiativeRevised": "Sửa, bổ sung hồ sơ",
     "InitiativeReturned": "Trả lại để bổ sung", "InitiativeWithdrawn": "Rút hồ sơ",
+    "QuestionAsked": "Hội đồng hỏi tác giả", "QuestionAnswered": "Tác giả trả lời hội đồng",
 }
 
 

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import docx
 import pytest
 from browser_kit import no_violations, shot
 from federation_browser import sign_in_at
@@ -110,6 +111,7 @@ def launch(secretary: Page) -> None:
     secretary.get_by_label("Tên đợt phát động").fill(CAMPAIGN_TITLE)
     secretary.get_by_label(re.compile("^Năm")).fill(str(YEAR))
     secretary.get_by_label("Mã đợt (không bắt buộc)").fill(CAMPAIGN)
+    secretary.get_by_label("Tên xã, phường").fill("xã Ninh Giang")
     secretary.get_by_label("Bắt đầu nhận hồ sơ").fill(TODAY)
     secretary.get_by_label("Hạn nộp hồ sơ").fill((dt.date.today() + dt.timedelta(days=20)).strftime("%d/%m/%Y"))
     secretary.get_by_label("Hạn công nhận").fill(f"31/12/{YEAR}")
@@ -329,7 +331,10 @@ def certificate(author: Page, award_id: str) -> None:
     with author.expect_download() as download:
         author.get_by_role("link", name="Tải giấy khen (DOCX)").click()
     assert download.value.suggested_filename == f"giay-khen-{award_id}.docx"
-    assert Path(download.value.path()).read_bytes()[:2] == b"PK"  # a DOCX (a zip), not an error page
+    text = "\n".join(p.text for p in docx.Document(download.value.path()).paragraphs)
+    assert "Nguyễn Thị Lan" in text and "NINH GIANG" in text.upper()  # names as a person reads them, never ids
+    assert "Trung tâm Phục vụ hành chính công xã" in text
+    assert "tt-phvhcc" not in text and COMMUNE not in text
     no_violations(author)
 
 

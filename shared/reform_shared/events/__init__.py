@@ -16,6 +16,7 @@ from reform_shared.events.awards import (
     ParRankingRecorded,
     Recipient,
 )
+from reform_shared.events.deliberation import DELIBERATION_PAYLOADS
 from reform_shared.events.directory import DIRECTORY_PAYLOADS
 from reform_shared.events.evaluation import (
     CityAppraisalScored,
@@ -88,6 +89,7 @@ ALL_PAYLOADS = (
     BasisClaimed,
     *DIRECTORY_PAYLOADS,
     *OPERATIONS_PAYLOADS,
+    *DELIBERATION_PAYLOADS,
 )
 
 

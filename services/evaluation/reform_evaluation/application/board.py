@@ -29,11 +29,12 @@ from reform_shared.events import (
     ScoreRecorded,
     ScoringOpened,
 )
+from reform_shared.events.deliberation import ProposedMemberConflictDecided, ScoringReopened
 from reform_shared.projection import Projection, Upsert, Write, WriteTable
 from reform_shared.store import StoredEvent
 
-CANDIDATES, COUNCILS, SHEETS, CONFLICTS, OUTCOMES, NOMINATIONS = (
-    "candidates", "councils", "sheets", "conflicts", "outcomes", "nominations")
+CANDIDATES, COUNCILS, SHEETS, CONFLICTS, OUTCOMES, NOMINATIONS, REOPENED = (
+    "candidates", "councils", "sheets", "conflicts", "outcomes", "nominations", "reopened")
 
 
 def _content(content: InitiativeContent) -> dict[str, Any]:
@@ -113,6 +114,23 @@ def _conflict_declared(e: EventEnvelope, p: ConflictDeclared) -> list[Write]:
     return [_upsert(CONFLICTS, f"{e.commune_id}:{p.initiative_id}:{p.member_id}", doc)]
 
 
+@board.on(ProposedMemberConflictDecided)
+def _prechecked(e: EventEnvelope, p: ProposedMemberConflictDecided) -> list[Write]:
+    """An exclusion decided at the pre-check counts as a declared conflict; a member kept is not one."""
+    doc = {**_base(e), "campaign_id": p.campaign_id, "initiative_id": p.initiative_id, "member_id": p.member_id,
+           "reason": f"thư ký loại khi kiểm tra xung đột trước: {p.reason}", "source": "precheck",
+           "kept": p.decision == "keep"}
+    return [_upsert(CONFLICTS, f"{e.commune_id}:{p.initiative_id}:{p.member_id}:precheck", doc)]
+
+
+@board.on(ScoringReopened)
+def _reopened(e: EventEnvelope, p: ScoringReopened) -> list[Write]:
+    """The sheets a reopening set aside (member -> last revision) no longer count."""
+    aside = {f"superseded.{member}": revision for member, revision in p.superseded.items()}
+    doc = {**_base(e), "campaign_id": p.campaign_id, "initiative_id": p.initiative_id, "round": p.round, **aside}
+    return [_upsert(REOPENED, f"{e.commune_id}:{p.initiative_id}", doc)]
+
+
 @board.on(ScoreRecorded)
 def _score_recorded(e: EventEnvelope, p: ScoreRecorded) -> list[Write]:
     doc = {**_base(e), "campaign_id": p.campaign_id, "initiative_id": p.initiative_id, "member_id": p.member_id,
@@ -158,12 +176,12 @@ for _payload, _writes in DIRECTORY_WRITES.items():  # the commune's directory (w
 class Board(Projection):
     name = "board"
     event_types = board.event_types
-    collections = (CANDIDATES, COUNCILS, SHEETS, CONFLICTS, OUTCOMES, NOMINATIONS, VIEWS)
-    version = 2
-    """2: the commune's directory."""
+    collections = (CANDIDATES, COUNCILS, SHEETS, CONFLICTS, OUTCOMES, NOMINATIONS, REOPENED, VIEWS)
+    version = 3
+    """2: the commune's directory; 3: the pre-check's exclusions and the reopenings."""
 
     async def create_indexes(self, db: AsyncDatabase[dict[str, Any]]) -> None:
-        for collection in (CANDIDATES, SHEETS, CONFLICTS, OUTCOMES):
+        for collection in (CANDIDATES, SHEETS, CONFLICTS, OUTCOMES, REOPENED):
             await db[collection].create_index([("commune_id", ASCENDING), ("campaign_id", ASCENDING)])
         await db[NOMINATIONS].create_index([("commune_id", ASCENDING), ("year", ASCENDING)])
 

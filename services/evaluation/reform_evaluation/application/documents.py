@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from reform_evaluation.application.minutes import minutes_parts
 from reform_evaluation.application.queries import EvaluationQueries
 from reform_evaluation.application.record import EvaluationRecord
 from reform_evaluation.documents.council import (
@@ -73,10 +74,12 @@ class EvaluationDocuments:
     async def minutes(self, commune_id: str, campaign_id: str, now: dt.datetime) -> bytes:
         campaign, council = await self._council(commune_id, campaign_id)
         results = await self._results(commune_id, campaign_id)
+        conflicts, discussion = await minutes_parts(
+            self._record, commune_id, council, [r.initiative.initiative_id for r in results], now)
         return render_minutes(MinutesView(
             council=council_ref(commune_id, campaign, council), year=campaign.year, held_at=now,
             venue=f"Trụ sở UBND {campaign.commune_name or commune_id}", present=council.members, absent=(),
-            rubric=council.rubric, results=tuple(results),
+            rubric=council.rubric, results=tuple(results), conflicts=conflicts, discussion=discussion,
         ))
 
     async def decision(self, commune_id: str, campaign_id: str) -> bytes:

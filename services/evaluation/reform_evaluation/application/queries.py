@@ -7,7 +7,15 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from reform_evaluation.application.board import CANDIDATES, CONFLICTS, COUNCILS, NOMINATIONS, OUTCOMES, SHEETS
+from reform_evaluation.application.board import (
+    CANDIDATES,
+    CONFLICTS,
+    COUNCILS,
+    NOMINATIONS,
+    OUTCOMES,
+    REOPENED,
+    SHEETS,
+)
 from reform_evaluation.application.city import CITY_NOMINATIONS, appraisal_view
 from reform_evaluation.application.directory import copied_heads
 from reform_evaluation.domain.conflicts import conflict_of, eligible_members
@@ -45,8 +53,10 @@ class EvaluationQueries:
         council = await self.council(commune_id, campaign_id)
         scope = {"commune_id": commune_id, "campaign_id": campaign_id}
         candidates = [d async for d in self._db[CANDIDATES].find({**scope, "withdrawn": False}).sort("submitted_at")]
-        sheets = [d async for d in self._db[SHEETS].find(scope)]
-        conflicts = [d async for d in self._db[CONFLICTS].find(scope)]
+        aside = {d["initiative_id"]: d.get("superseded", {}) async for d in self._db[REOPENED].find(scope)}
+        sheets = [d async for d in self._db[SHEETS].find(scope)
+                  if d["revision"] > aside.get(d["initiative_id"], {}).get(d["member_id"], 0)]
+        conflicts = [d async for d in self._db[CONFLICTS].find({**scope, "kept": {"$ne": True}})]
         outcomes = {d["initiative_id"]: d async for d in self._db[OUTCOMES].find(scope)}
         return {"council": council, "candidates": candidates, "sheets": sheets, "conflicts": conflicts,
                 "outcomes": outcomes, "members": tuple(CouncilMember(**m) for m in council["members"]),

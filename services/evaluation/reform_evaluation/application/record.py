@@ -16,6 +16,7 @@ from reform_evaluation.domain import evaluation as evaluations
 from reform_evaluation.domain.conflicts import Heads
 from reform_evaluation.domain.scoring import local_date, scoresheet_id
 from reform_evaluation.domain.sources import CampaignView, Candidate, campaign_view, candidate_view
+from reform_shared.envelope import EventEnvelope
 from reform_shared.errors import NotFound
 from reform_shared.events import ScoreRecorded
 from reform_shared.ports import EventStore
@@ -48,6 +49,10 @@ class EvaluationRecord:
 
     async def evaluation(self, commune_id: str, initiative_id: str) -> evaluations.EvaluationState:
         return evaluations.fold((await self._store.load(commune_id, "evaluation", initiative_id)).payloads)
+
+    async def evaluation_envelopes(self, commune_id: str, initiative_id: str) -> list[EventEnvelope]:
+        """The initiative's evaluation record as it was written: who, when, what (the deliberation's views)."""
+        return list((await self._store.load(commune_id, "evaluation", initiative_id)).envelopes)
 
     async def scores(self, commune_id: str, council: councils.Council, initiative_id: str) -> list[ScoreRecorded]:
         histories = await asyncio.gather(*[

@@ -7,9 +7,11 @@ A route builds one from its request schema; the commune it acts in and who sends
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from reform_shared.commands import Command
 from reform_shared.events import CouncilMember, Rubric
+from reform_shared.events.deliberation import ConflictKind
 
 # -- the commune's council ----------------------------------------------------------------------
 
@@ -90,3 +92,44 @@ class DecideCityRecognition(Command):
     decision_date: dt.date
     decided_by: str
     reason: str = ""
+
+
+# -- the council's deliberation on one initiative ----------------------------------------------------
+
+
+class AddNote(Command):
+    initiative_id: str
+    text: str
+    reply_to: str | None = None
+    mentions: tuple[str, ...] = ()
+
+
+class KeepNoteFromMinutes(Command):
+    initiative_id: str
+    note_id: str
+    reason: str = ""
+
+
+class AskAuthor(Command):
+    initiative_id: str
+    text: str
+
+
+class AnswerQuestion(Command):
+    initiative_id: str
+    question_id: str
+    text: str
+
+
+class DecidePrecheck(Command):
+    initiative_id: str
+    member_id: str
+    member_name: str = ""
+    kinds: tuple[ConflictKind, ...] = ()
+    decision: Literal["keep", "exclude"]
+    reason: str
+
+
+class ReopenScoring(Command):
+    initiative_id: str
+    reason: str

@@ -1,4 +1,5 @@
-"""The per-initiative evaluation aggregate: declared conflicts and the final result."""
+"""The per-initiative evaluation aggregate: declared conflicts, the deliberation (notes, questions to the
+author, the pre-check's decisions, reopenings; its rules in `domain.deliberation`) and the final result."""
 
 from __future__ import annotations
 
@@ -13,6 +14,14 @@ from reform_shared.aggregate import Evolver
 from reform_shared.envelope import EventPayload
 from reform_shared.errors import Conflict, Forbidden, RuleViolation
 from reform_shared.events import ConflictDeclared, InitiativeNotRecognized, InitiativeRecognized, ScoreRecorded
+from reform_shared.events.deliberation import (
+    NoteAdded,
+    NoteKeptFromMinutes,
+    ProposedMemberConflictDecided,
+    QuestionAnswered,
+    QuestionAsked,
+    ScoringReopened,
+)
 
 Outcome = InitiativeRecognized | InitiativeNotRecognized
 
@@ -20,7 +29,20 @@ Outcome = InitiativeRecognized | InitiativeNotRecognized
 @dataclass(frozen=True)
 class EvaluationState:
     declared: dict[str, str] = field(default_factory=dict)
+    """Member -> why he or she does not score it: declared, or excluded by the secretary's pre-check."""
     outcome: Outcome | None = None
+    notes: tuple[NoteAdded, ...] = ()
+    kept_from_minutes: frozenset[str] = frozenset()
+    questions: dict[str, QuestionAsked] = field(default_factory=dict)
+    answers: dict[str, QuestionAnswered] = field(default_factory=dict)
+    prechecked: dict[str, ProposedMemberConflictDecided] = field(default_factory=dict)
+    round: int = 1
+    reopen_reasons: tuple[str, ...] = ()
+    superseded: dict[str, int] = field(default_factory=dict)
+    """Member -> the last revision of his or her sheet that a reopening set aside."""
+
+    def note(self, note_id: str) -> NoteAdded | None:
+        return next((n for n in self.notes if n.note_id == note_id), None)
 
 
 evolver: Evolver[EvaluationState] = Evolver(initial=EvaluationState())
@@ -29,6 +51,43 @@ evolver: Evolver[EvaluationState] = Evolver(initial=EvaluationState())
 @evolver.on(ConflictDeclared)
 def _conflict_declared(state: EvaluationState, event: ConflictDeclared) -> EvaluationState:
     return replace(state, declared={**state.declared, event.member_id: event.reason})
+
+
+@evolver.on(NoteAdded)
+def _note_added(state: EvaluationState, event: NoteAdded) -> EvaluationState:
+    return replace(state, notes=(*state.notes, event))
+
+
+@evolver.on(NoteKeptFromMinutes)
+def _note_kept(state: EvaluationState, event: NoteKeptFromMinutes) -> EvaluationState:
+    return replace(state, kept_from_minutes=state.kept_from_minutes | {event.note_id})
+
+
+@evolver.on(QuestionAsked)
+def _asked(state: EvaluationState, event: QuestionAsked) -> EvaluationState:
+    return replace(state, questions={**state.questions, event.question_id: event})
+
+
+@evolver.on(QuestionAnswered)
+def _answered(state: EvaluationState, event: QuestionAnswered) -> EvaluationState:
+    return replace(state, answers={**state.answers, event.question_id: event})
+
+
+@evolver.on(ProposedMemberConflictDecided)
+def _prechecked(state: EvaluationState, event: ProposedMemberConflictDecided) -> EvaluationState:
+    declared = dict(state.declared)
+    earlier = state.prechecked.get(event.member_id)
+    if earlier is not None and earlier.decision == "exclude":
+        declared.pop(event.member_id, None)
+    if event.decision == "exclude":
+        declared.setdefault(event.member_id, f"thư ký loại khi kiểm tra xung đột trước: {event.reason}")
+    return replace(state, declared=declared, prechecked={**state.prechecked, event.member_id: event})
+
+
+@evolver.on(ScoringReopened)
+def _reopened(state: EvaluationState, event: ScoringReopened) -> EvaluationState:
+    return replace(state, round=event.round, superseded={**state.superseded, **event.superseded},
+                   reopen_reasons=(*state.reopen_reasons, event.reason))
 
 
 def _finalised(state: EvaluationState, event: Outcome) -> EvaluationState:
@@ -56,12 +115,14 @@ def declare_conflict(state: EvaluationState, council: Council, candidate: Candid
                              member_id=member_id, reason=reason)]
 
 
-def latest_sheets(scores: list[ScoreRecorded]) -> dict[str, ScoreRecorded]:
-    """Each member's last revision."""
+def latest_sheets(scores: list[ScoreRecorded], superseded: dict[str, int] | None = None
+                  ) -> dict[str, ScoreRecorded]:
+    """Each member's last revision, unless a reopening set it aside (`superseded`)."""
     latest: dict[str, ScoreRecorded] = {}
     for score in scores:
         latest[score.member_id] = score
-    return latest
+    aside = superseded or {}
+    return {m: s for m, s in latest.items() if s.revision > aside.get(m, 0)}
 
 
 def finalise(state: EvaluationState, council: Council, candidate: Candidate, scores: list[ScoreRecorded],
@@ -75,7 +136,7 @@ def finalise(state: EvaluationState, council: Council, candidate: Candidate, sco
         raise Conflict("Sáng kiến đã được rút", "the initiative was withdrawn", rule="withdrawn_not_scored")
     eligible = eligible_members(council.members, candidate, state.declared, heads)
     eligible_ids = {m.user_id for m in eligible}
-    sheets = [Sheet(s.member_id, s.points, s.weighted_total) for s in latest_sheets(scores).values()
+    sheets = [Sheet(s.member_id, s.points, s.weighted_total) for s in latest_sheets(scores, state.superseded).values()
               if s.member_id in eligible_ids]
     needed = quorum_needed(council.rubric, len(eligible))
     if len(sheets) < needed or not sheets:

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from reform_portal.api import ApiRefusal, commune_path
+from reform_portal.formatting import duration_label
 from reform_portal.forms import form_values
 from reform_portal.reads import Reads
 from reform_portal.web import STAFF, Caller, FormDep, Portal, PortalDep, for_roles, render
@@ -17,7 +18,8 @@ from reform_portal.web import STAFF, Caller, FormDep, Portal, PortalDep, for_rol
 router = APIRouter()
 Ident = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
 NOTICES = {"da-nop": "Đã nộp hồ sơ sáng kiến.", "da-sua": "Đã lưu phiên bản mới của hồ sơ.",
-           "da-tra-lai": "Đã trả lại hồ sơ cho tác giả kèm lý do.", "da-rut": "Đã rút hồ sơ sáng kiến."}
+           "da-tra-lai": "Đã trả lại hồ sơ cho tác giả kèm lý do.", "da-rut": "Đã rút hồ sơ sáng kiến.",
+           "da-tra-loi": "Đã gửi câu trả lời cho hội đồng."}
 
 
 def may_act(caller: Caller, initiative: dict[str, Any]) -> bool:
@@ -29,14 +31,25 @@ def may_act(caller: Caller, initiative: dict[str, Any]) -> bool:
     return initiative["status"] != "withdrawn" and (own or heads)
 
 
+def with_taken(item: dict[str, Any]) -> dict[str, Any]:
+    """The time an answer took, in words."""
+    taken = item.get("seconds_taken")
+    return {**item, "taken": duration_label(taken)} if taken is not None else item
+
+
 async def dossier_page(request: Request, portal: Portal, caller: Caller, initiative: dict[str, Any],
                        status: int = 200, **extra: Any) -> HTMLResponse:
     notice = next((text for key, text in NOTICES.items() if key in request.query_params), None)
-    rest = f"/initiatives/{initiative['initiative_id']}/history"
-    history = await Reads(portal.api, caller).optional("submission", rest)
+    rest = f"/initiatives/{initiative['initiative_id']}"
+    reads = Reads(portal.api, caller)
+    history = await reads.optional("submission", f"{rest}/history")
+    asked = await reads.optional("evaluation", f"{rest}/questions")  # the council's, to the authors
+    authors = {x.get("user_id") for x in initiative["content"].get("authors", [])}
     return render(request, "dossier.html", {
         "initiative": initiative, "content": initiative["content"], "notice": notice,
-        "history": list(reversed((history or {}).get("events", []))),
+        "history": [with_taken(e) for e in reversed((history or {}).get("events", []))],
+        "questions": [with_taken(q) for q in (asked or {}).get("questions", [])],
+        "may_answer": caller.account.user_id in authors,
         "may_act": may_act(caller, initiative), "may_return": caller.account.has_any("secretary")
         and initiative["status"] == "submitted", "idempotency_key": uuid.uuid4().hex, **extra}, status=status)
 
@@ -61,6 +74,24 @@ async def return_dossier(request: Request, portal: PortalDep, form: FormDep, ini
         return await dossier_page(request, portal, caller, initiative, status=refusal.status, values=values,
                                   errors=errors, refusal=refusal)
     return RedirectResponse(f"/ho-so/{initiative_id}?da-tra-lai", status_code=303)
+
+
+@router.post("/ho-so/{initiative_id}/tra-loi/{question_id}", response_class=HTMLResponse)
+async def answer(request: Request, portal: PortalDep, form: FormDep, initiative_id: Ident, question_id: Ident,
+                 caller: Caller = for_roles(*STAFF)) -> Response:
+    """The author answers the council's question in the dossier."""
+    values = form_values(form)
+    name = f"answer-{question_id}"
+    path = commune_path(caller.account.commune_id, f"/initiatives/{initiative_id}/questions/{question_id}/answer")
+    try:
+        await portal.api.command("evaluation", caller.token, "POST", path, {"text": values.get(name, "")},
+                                 idempotency_key=values.get("idempotency_key") or None)
+    except ApiRefusal as refusal:
+        initiative = await Reads(portal.api, caller).initiative(initiative_id)
+        errors = {name: {"vi": refusal.message_vi, "en": refusal.message_en}}
+        return await dossier_page(request, portal, caller, initiative, status=refusal.status, values=values,
+                                  answer_errors=errors, answer_refusal=refusal)
+    return RedirectResponse(f"/ho-so/{initiative_id}?da-tra-loi", status_code=303)
 
 
 @router.get("/ho-so/{initiative_id}/tep/{attachment_id}")

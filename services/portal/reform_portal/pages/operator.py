@@ -160,4 +160,7 @@ async def trace(request: Request, portal: PortalDep, initiative_id: Ident, calle
                                  commune_path(commune, f"/initiatives/{initiative_id}/trace"))
     stages = [{**s, "duration": duration_label(s.get("seconds")) if s.get("to") else "đang ở bước này"}
               for s in found["stages"]]
-    return render(request, "operator/trace.html", {"trace": found, "stages": stages, "commune": commune})
+    questions = [{**q, "taken": duration_label(q.get("seconds_taken")) if q.get("answered_at") else "–"}
+                 for q in found.get("questions", [])]
+    return render(request, "operator/trace.html", {"trace": {**found, "questions": questions}, "stages": stages,
+                                                   "commune": commune})

@@ -19,7 +19,7 @@ MILESTONES = (("submitted_at", "Nộp hồ sơ"), ("returned_at", "Trả lại")
 
 
 def public(doc: dict[str, Any]) -> dict[str, Any]:
-    out = {k: v for k, v in doc.items() if k not in ("_id", "title_folded", "events")}
+    out = {k: v for k, v in doc.items() if k not in ("_id", "title_folded", "events", "questions")}
     return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in out.items()}
 
 
@@ -95,7 +95,9 @@ class ReportingQueries:
             end = following[0] if following else None
             stages.append({"stage": label, "from": start.isoformat(), "to": end.isoformat() if end else None,
                            "seconds": (end - start).total_seconds() if end else None})
-        return {"initiative_id": initiative_id, "title": doc.get("title"), "events": events, "stages": stages}
+        questions = [public(q) for q in doc.get("questions", {}).values()]  # the council's, to the author
+        return {"initiative_id": initiative_id, "title": doc.get("title"), "events": events, "stages": stages,
+                "questions": questions}
 
     async def city(self, year: int) -> dict[str, Any]:
         """Every commune this node receives events for, side by side."""

@@ -35,6 +35,7 @@ from reform_shared.events import (
     ScoreRecorded,
     SubmissionsClosed,
 )
+from reform_shared.events.deliberation import QuestionAnswered, QuestionAsked
 from reform_shared.tables import EventTable
 from reform_shared.text import fold
 
@@ -52,7 +53,7 @@ SERVICE_OF = {
     "Campaign": "submission", "Initiative": "submission", "Submissions": "submission", "Title": "submission",
     "Council": "evaluation", "Rubric": "evaluation", "Scoring": "evaluation", "Conflict": "evaluation",
     "Score": "evaluation", "Recognition": "evaluation", "Nominat": "evaluation", "Award": "awards",
-    "Basis": "awards", "Par": "awards", "City": "evaluation",
+    "Basis": "awards", "Par": "awards", "City": "evaluation", "Question": "evaluation",
 }
 
 
@@ -203,6 +204,19 @@ def _scored(e: EventEnvelope, p: ScoreRecorded, seq: int) -> dict[str, Any]:
 def _traced(e: EventEnvelope, p: Any, seq: int) -> dict[str, Any]:
     """An event about the initiative that changes no stage (a declared conflict): traced only."""
     return {}
+
+
+@_stage(QuestionAsked)
+def _asked(e: EventEnvelope, p: QuestionAsked, seq: int) -> dict[str, Any]:
+    """The council's question to the author (through the secretary): traced, and kept until it is answered."""
+    return {f"questions.{field_key(p.question_id)}": {"question_id": p.question_id, "question": p.text,
+                                                      "asked_at": p.asked_at, "asked_by": p.asked_by}}
+
+
+@_stage(QuestionAnswered)
+def _answered(e: EventEnvelope, p: QuestionAnswered, seq: int) -> dict[str, Any]:
+    key = f"questions.{field_key(p.question_id)}"
+    return {f"{key}.answer": p.text, f"{key}.answered_at": p.answered_at, f"{key}.seconds_taken": p.seconds_taken}
 
 
 @_stage(InitiativeRecognized)

@@ -13,9 +13,10 @@ from reform_shared.commands import CommandBus, CommandContext, Decide, Operation
 from reform_shared.envelope import EventPayload
 from reform_shared.errors import RuleViolation
 from reform_shared.events import InitiativeContent, TitleClaimed
+from reform_shared.events.deliberation import QuestionAnswered, QuestionAsked
 from reform_shared.idempotency import CommandResult
 from reform_shared.ids import VIETNAM, new_id
-from reform_shared.store import AggregateHistory, AppendOutcome
+from reform_shared.store import AggregateHistory, AppendOutcome, StoredEvent
 from reform_submission.application.directory import DirectoryViews
 from reform_submission.domain import campaign as campaigns
 from reform_submission.domain import directory as directories
@@ -81,6 +82,12 @@ class SubmissionCommands:
 
     async def initiative_history(self, commune_id: str, initiative_id: str) -> AggregateHistory:
         return await self._store.load(commune_id, "initiative", initiative_id)
+
+    async def council_questions(self, commune_id: str, initiative_id: str) -> list[StoredEvent]:
+        """The council's questions to the author and the answers, from the initiative's evaluation record
+        (the evaluation service's events on the same stream; its private notes are never read here)."""
+        record = await self._store.load(commune_id, "evaluation", initiative_id)
+        return [e for e in record.events if isinstance(e.envelope.payload, QuestionAsked | QuestionAnswered)]
 
     # -- campaigns --------------------------------------------------------------------------
     async def launch_campaign(self, ctx: CommandContext, commune_id: str, command: LaunchCampaign) -> CommandResult:

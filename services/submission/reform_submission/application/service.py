@@ -13,6 +13,7 @@ from reform_shared.events import (
     InitiativeSubmitted,
     InitiativeWithdrawn,
 )
+from reform_shared.events.deliberation import QuestionAnswered, QuestionAsked
 from reform_submission.adapters.attachments import AttachmentStore
 from reform_submission.application.commands import SubmissionCommands
 from reform_submission.application.queries import SubmissionQueries
@@ -73,7 +74,8 @@ class SubmissionService:
         if not history.events:
             raise _missing("sáng kiến", "initiative", initiative_id, "initiative_id")
         events, versions = [], []
-        for stored in history.events:
+        asked = await self.commands.council_questions(commune_id, initiative_id)
+        for stored in sorted([*history.events, *asked], key=lambda e: e.stream_seq):
             envelope, payload = stored.envelope, stored.envelope.payload
             entry: dict[str, Any] = {
                 "event_type": envelope.event_type, "version": envelope.aggregate_version,
@@ -88,6 +90,10 @@ class SubmissionService:
                                  "content": payload.content.model_dump(mode="json")})
             if isinstance(payload, InitiativeReturned | InitiativeWithdrawn):
                 entry["reason"] = payload.reason
+            if isinstance(payload, QuestionAsked):
+                entry["question"] = payload.text
+            if isinstance(payload, QuestionAnswered):
+                entry.update(answer=payload.text, seconds_taken=payload.seconds_taken)
             events.append(entry)
         return {"initiative_id": initiative_id, "events": events, "versions": versions}
 

@@ -18,6 +18,7 @@ from reform_evaluation.documents.council.views import (
     ConflictLine,
     CouncilRef,
     DecisionView,
+    DiscussionLine,
     InitiativeLine,
     MinutesView,
     Outcome,
@@ -27,6 +28,6 @@ from reform_evaluation.documents.council.views import (
 )
 
 __all__ = [
-    "ConflictLine", "CouncilRef", "DecisionView", "InitiativeLine", "MinutesView", "Outcome", "RecognisedLine",
-    "ResultLine", "ScoreSheetView", "render_decision", "render_minutes", "render_score_sheet",
+    "ConflictLine", "CouncilRef", "DecisionView", "DiscussionLine", "InitiativeLine", "MinutesView", "Outcome",
+    "RecognisedLine", "ResultLine", "ScoreSheetView", "render_decision", "render_minutes", "render_score_sheet",
 ]

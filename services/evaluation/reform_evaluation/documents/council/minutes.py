@@ -14,6 +14,7 @@ from reform_evaluation.documents.council.views import (
     ROLE_LABELS,
     SIGN_HERE,
     ConflictLine,
+    DiscussionLine,
     MinutesView,
     ResultLine,
 )
@@ -45,6 +46,7 @@ def render_minutes(view: MinutesView) -> bytes:
     _minutes_results(doc, view.results)
     _minutes_not_recognised(doc, view.results)
     _minutes_conflicts(doc, view.conflicts)
+    _minutes_discussion(doc, view.discussion)
     _minutes_conclusion(doc, view)
     signature_block(doc, ["THƯ KÝ", SIGN_HERE, view.with_role("secretary")],
                       ["CHỦ TỊCH HỘI ĐỒNG", SIGN_HERE, view.with_role("chair")])
@@ -127,6 +129,17 @@ def _minutes_conflicts(doc: DocxDocument, conflicts: Sequence[ConflictLine]) -> 
         return
     rows = [[str(n), c.member_name, c.initiative_title, c.reason] for n, c in enumerate(conflicts, 1)]
     table(doc, ("STT", "Thành viên", "Sáng kiến", "Lý do"), rows, (1.4, 3.8, 5.8, 5.0), centered={0})
+
+
+def _minutes_discussion(doc: DocxDocument, discussion: Sequence[DiscussionLine]) -> None:
+    lead_in(doc, "5. Tóm tắt thảo luận của hội đồng:")
+    if not discussion:
+        paragraph(doc, "Không có ý kiến thảo luận được ghi nhận.")
+        return
+    for line in discussion:
+        paragraph(doc, f"- Sáng kiến “{line.initiative_title}”:", align=JUSTIFY)
+        for point in line.points:
+            paragraph(doc, f"+ {point}", align=JUSTIFY, indent=True)
 
 
 def _minutes_conclusion(doc: DocxDocument, view: MinutesView) -> None:

@@ -104,6 +104,14 @@ class ConflictLine:
 
 
 @dataclass(frozen=True)
+class DiscussionLine:
+    """The council's deliberation on one initiative as the minutes summarise it (private remarks left out)."""
+
+    initiative_title: str
+    points: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class MinutesView:
     """The council's meeting; `results` in the order of the council's ranking (domain.results.ranking)."""
 
@@ -116,6 +124,7 @@ class MinutesView:
     rubric: Rubric
     results: tuple[ResultLine, ...]
     conflicts: tuple[ConflictLine, ...] = ()
+    discussion: tuple[DiscussionLine, ...] = ()
     ended_at: dt.datetime | None = None
 
     def with_role(self, role: str) -> str:
