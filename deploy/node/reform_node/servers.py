@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -13,11 +14,27 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+_HANDED_OUT: set[int] = set()
+LISTEN_PORTS = range(20000, 32000)
+"""Below the kernel's ephemeral range (32768–60999 by default), where every outgoing connection of every process
+takes its local port: a port handed out here and bound a moment later by a server is not taken meanwhile by a
+client's connection, as one from `bind(0)` (drawn from that range) can be on a busy machine."""
+
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A port free now, never handed out before by this process."""
+    for _ in range(1000):
+        port = secrets.choice(LISTEN_PORTS)
+        if port in _HANDED_OUT:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _HANDED_OUT.add(port)
+        return port
+    raise RuntimeError(f"no free port in {LISTEN_PORTS}")
 
 
 def wait_for_port(host: str, port: int, timeout: float, proc: subprocess.Popen[bytes] | None = None) -> None:
