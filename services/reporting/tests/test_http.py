@@ -30,6 +30,7 @@ from reform_shared.events import (
     InitiativeWithdrawn,
     Nominated,
     Recipient,
+    RecognitionDecisionSigned,
     Rubric,
     ScoreRecorded,
     ScoreResult,
@@ -95,6 +96,9 @@ async def story(log: Log) -> None:
     await log.add(c, InitiativeRecognized(initiative_id="i3", campaign_id="cchc-2026", result=RESULT), at(9, 28))
     await log.add(c, InitiativeNotRecognized(initiative_id="i2", campaign_id="cchc-2026", result=RESULT,
                                              reasons=("x",)), at(9, 28))
+    await log.add(c, RecognitionDecisionSigned(campaign_id="cchc-2026", decision_number="150/QĐ-UBND",
+                                               decision_date=dt.date(2026, 9, 29), signer="Chủ tịch",
+                                               initiative_ids=("i3",)), at(9, 29))
     await log.add(c, Nominated(slate_id="2026", initiative_id="i1", campaign_id="cchc-2026", year=2026,
                                title="Sáng kiến i1", summary="", field="c"), at(9, 29))
     lan = Recipient(kind="individual", recipient_id="lan", name="Nguyễn Thị Lan")
@@ -210,13 +214,20 @@ async def test_the_workflow_trace_orders_events_across_services_with_stage_times
     assert first["stage"] == "Nộp hồ sơ" and first["seconds"] == (at(9, 27) - at(7, 10)).total_seconds()
 
 
-async def test_open_data_carries_no_personal_data(reports: Reports) -> None:
-    rows = (await reports.get("/api/v1/communes/ninh-giang/open-data/2026")).json()
-    assert {r["initiative_id"] for r in rows} == {"i1", "i2", "i3"}
+async def test_open_data_is_public_and_holds_published_records_only(reports: Reports) -> None:
+    url = "/api/v1/communes/ninh-giang/open-data/2026"
+    answer = await reports.http.get(url)  # no token: open data is public
+    assert answer.status_code == 200, answer.text
+    rows = answer.json()
+    # i1 nominated and awarded, i3 recognised by the signed decision; i2 not recognised, i4 withdrawn: unpublished
+    assert {r["initiative_id"] for r in rows} == {"i1", "i3"}
+    signed = next(r for r in rows if r["initiative_id"] == "i3")
+    assert signed["recognised"] is True and signed["decision_number"] == "150/QĐ-UBND"
     text = str(rows)
     assert "Nguyễn Thị Lan" not in text and "lan" not in [v for r in rows for v in r.values()]
     assert set(rows[0]) >= {"title", "field", "unit", "recognised", "awarded"}
-    csv_export = await reports.get("/api/v1/communes/ninh-giang/open-data/2026", format="csv")
+    assert not {"authors", "actor", "events", "sheets", "mean_total"} & set(rows[0])
+    csv_export = await reports.http.get(url, params={"format": "csv"})
     assert csv_export.content.decode("utf-8-sig").splitlines()[0].startswith("commune_id,initiative_id")
 
 

@@ -128,10 +128,11 @@ async def report(
 
 
 @router.get("/communes/{commune_id}/open-data/{year}", responses=file_responses(CSV, json=True))
-async def open_data(commune_id: CommuneId, year: Year, actor: ActorDep, queries: QueriesDep,
+async def open_data(commune_id: CommuneId, year: Year, queries: QueriesDep,
                     format: Literal["json", "csv"] = "json") -> Any:
-    """Initiatives of a year without personal data (no authors, no accounts), for publication."""
-    may_read(actor, commune_id)
+    """Public, without a token: the year's published initiatives (recognised by the signed decision, nominated,
+    recognised by the city, or the basis of a granted award), without personal data. Never a draft, a
+    returned or withdrawn dossier, scores, authors or contacts."""
     rows = await queries.open_data(commune_id, year)
     if format == "csv":
         return download(csv_bytes(rows), "text/csv; charset=utf-8", f"du-lieu-mo-{commune_id}-{year}.csv")
