@@ -179,3 +179,13 @@ async def test_units_and_officials_export_as_csv_and_xlsx_and_contacts_only_for_
     plain = await api.http.get(f"{BASE}/officials", params={"format": "csv"}, headers=api.as_("submitter"))
     text = plain.content.decode("utf-8-sig")
     assert "Đỗ Minh" in text and "minh@ninhgiang.gov.vn" not in text and "Thư điện tử" not in text
+
+
+async def test_the_directorys_audit_names_who_imported_it_with_the_trace(api: Api) -> None:
+    assert (await api.upload(workbook(UNITS, OFFICIALS), "danh-ba.xlsx", key="imp-a")).status_code == 201
+    audit = await api.http.get("/api/v1/communes/ninh-giang/audit/directory/main", headers=api.as_("secretary"))
+    assert audit.status_code == 200, audit.text
+    (imported,) = audit.json()["events"]
+    assert imported["what"]["event_type"] == "DirectoryImported" and imported["idempotency_key"]
+    assert imported["who"] == {"user_id": "u", "name": "Nguyễn Văn An", "roles": ["secretary"]}
+    assert imported["when"].startswith("2026-06-01") and imported["correlation_id"]

@@ -268,3 +268,22 @@ async def test_a_chart_as_of_a_past_moment_draws_the_figures_of_that_moment(repo
     assert not any(label.startswith("2") for label in labels), labels  # none recognised yet
     naive = await reports.get(url, year=2026, as_of="2026-09-26T00:00:00")
     assert naive.status_code == 422 and naive.json()["error"]["rule"] == "timezone_aware"
+
+
+async def test_the_audit_of_any_aggregate_says_who_what_when_and_which_trace(reports: Reports) -> None:
+    base = "/api/v1/communes/ninh-giang/audit"
+    award = (await reports.get(f"{base}/award/a1")).json()
+    assert [e["what"]["event_type"] for e in award["events"]] == ["AwardProposed", "AwardGranted"]
+    granted = award["events"][1]
+    assert granted["who"]["user_id"] == "u" and granted["when"].startswith("2026-11-15")
+    assert granted["what"]["facts"]["decision_number"] == "125/QĐ-UBND" and "trace_id" in granted["trace"]
+    assert granted["correlation_id"] == "corr-a1" and "causation_id" in granted
+    for kind, key, first in (("campaign", "cchc-2026", "CampaignLaunched"), ("council", "cchc-2026",
+                             "CouncilConstituted"), ("slate", "2026", "Nominated")):
+        answer = await reports.http.get(f"{base}/{kind}/{key}", headers=reports.as_("operator"))
+        assert answer.status_code == 200 and answer.json()["events"][0]["what"]["event_type"] == first
+    refusals = [(await reports.http.get(f"{base}/award/a1", headers=reports.as_("submitter"))).json(),
+                (await reports.http.get(f"{base}/award/a1", headers=reports.as_("secretary", commune="an-lao"))).json(),
+                (await reports.get(f"{base}/bogus/a1")).json(), (await reports.get(f"{base}/award/khong-co")).json()]
+    assert [r["error"]["rule"] for r in refusals] == [
+        "role_required", "same_commune_only", "known_aggregate_type", "known_aggregate"]
