@@ -17,6 +17,10 @@ from typing import Any
 
 from reform_shared.ids import VIETNAM
 
+OPEN_FIELDS = ("commune_id", "initiative_id", "campaign_id", "title", "field", "unit", "summary", "recognised",
+               "decision_number", "decision_date", "nominated", "city_recognised", "awarded", "submitted_on")
+"""The columns of the open data, in order (the CSV's header, even for a year with nothing published yet)."""
+
 
 def is_published(doc: dict[str, Any], awarded: set[str]) -> bool:
     if doc.get("status") in ("withdrawn", "returned"):
