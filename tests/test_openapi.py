@@ -27,9 +27,11 @@ pytestmark = pytest.mark.domain
 BUILDERS = {"submission": submission, "evaluation": evaluation, "awards": awards, "reporting": reporting,
             "directory": directory, "identity": identity, "notifications": notifications}
 ERROR_REF = "#/components/schemas/ErrorBody"
-OPEN = {"/health", "/ready", "/api/v1/award-forms"}
+OPEN = {"/health", "/ready", "/api/v1/award-forms", "/api/v1/communes/{commune_id}/open-data/{year}"}
+"""Served without a token: open data publishes published records only (reporting's domain/published.py)."""
 EXPORTS: dict[str, dict[str, set[str]]] = {
     "submission": {
+        "/api/v1/communes/{commune_id}/initiatives": {"application/json", CSV, XLSX},
         "/api/v1/communes/{commune_id}/initiatives/{initiative_id}/dossier.docx": {DOCX},
         "/api/v1/communes/{commune_id}/attachments/{attachment_id}": {"application/pdf", DOCX, XLSX, "image/png",
                                                                        "image/jpeg"},
@@ -45,6 +47,8 @@ EXPORTS: dict[str, dict[str, set[str]]] = {
     },
     "directory": {
         "/api/v1/communes/{commune_id}/directory/import/template.xlsx": {XLSX},
+        "/api/v1/communes/{commune_id}/directory/units": {"application/json", CSV, XLSX},
+        "/api/v1/communes/{commune_id}/directory/officials": {"application/json", CSV, XLSX},
     },
     "reporting": {
         "/api/v1/communes/{commune_id}/reports/{year}": {"application/json", DOCX, XLSX, CSV},

@@ -14,6 +14,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import ClassVar, Generic, NoReturn, TypeVar
 
+from reform_shared.causation import follows
 from reform_shared.commands import CommandBus, CommandContext, Options, Target
 from reform_shared.envelope import EventPayload
 from reform_shared.errors import ConcurrencyConflict
@@ -68,7 +69,12 @@ async def claim(bus: CommandBus, ctx: CommandContext, rule: ClaimRule[H], key: s
             if holder is None and ctx.clock.now() - claims[-1].occurred_at < PENDING_CLAIM:
                 rule.refuse_pending()
     try:
-        await bus.decide_and_append(ctx, rule.target, lambda _: rule.decide(holder_id, holder), key=key,
-                                    options=Options(allow_no_change=True), loaded=history)
+        outcome = await bus.decide_and_append(ctx, rule.target, lambda _: rule.decide(holder_id, holder), key=key,
+                                              options=Options(allow_no_change=True), loaded=history)
     except ConcurrencyConflict:
         rule.refuse_lost_race()
+    # What the claimant appends next follows from the claim it made (a claim it already held made nothing new:
+    # a revision keeping its title follows what came before it on its own aggregate).
+    made = [e.envelope for e in outcome.events if isinstance(e.envelope.payload, rule.claimed)]
+    if made:
+        follows(made[-1].event_id)

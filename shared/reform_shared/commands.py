@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Iterator, Sequence
@@ -11,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from reform_shared.causation import cause_of, command_scope
 from reform_shared.envelope import Actor, EventEnvelope, EventPayload
 from reform_shared.errors import ConcurrencyConflict, InvalidInput
 from reform_shared.idempotency import CommandResult, IdempotencyRecords, fingerprint, key_reused, scoped_key
@@ -105,6 +107,11 @@ class CommandContext:
     correlation_id: str
     idempotency_key: str | None = None
     causation_id: str | None = None
+    """The event this command follows from, when its handler knows it (see `causation.py`)."""
+
+    def caused_by(self, event_id: str | None) -> CommandContext:
+        """The same context, its command following from `event_id` (unchanged when None)."""
+        return self if event_id is None else dataclasses.replace(self, causation_id=event_id)
 
 
 Decide = Callable[[AggregateHistory], Sequence[EventPayload]]
@@ -177,7 +184,8 @@ class CommandBus:
         async def execute() -> CommandResult:
             token = _RUNNING.set((key, request_fingerprint) if key else None)
             try:
-                return await run(key)
+                with command_scope():
+                    return await run(key)
             finally:
                 _RUNNING.reset(token)
 
@@ -235,6 +243,7 @@ class CommandBus:
                 return AppendOutcome(())
             raise InvalidInput("Không có thay đổi nào", "the command changes nothing", rule="no_change")
         now = ctx.clock.now()
+        causation_id = cause_of(ctx.causation_id, history)
         envelopes = [
             make_envelope(
                 payload,
@@ -243,7 +252,7 @@ class CommandBus:
                 actor=ctx.actor,
                 occurred_at=now,
                 correlation_id=ctx.correlation_id,
-                causation_id=ctx.causation_id,
+                causation_id=causation_id,
                 idempotency_key=key,
                 command_fingerprint=command_fingerprint,
             )

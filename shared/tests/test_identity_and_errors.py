@@ -80,3 +80,12 @@ def test_a_validation_error_names_the_field_and_rule_in_vietnamese_and_english()
     assert described["rule"] == "string_too_long"
     assert described["message_vi"] == "Trường 'authors.0.name' quá dài (tối đa 300 ký tự)"
     assert "at most 300" in described["message_en"]
+
+
+def test_malformed_json_says_where_the_parser_stopped_and_names_no_field() -> None:
+    described = describe_validation_error(
+        {"type": "json_invalid", "loc": ("body", 10), "msg": "JSON decode error", "ctx": {"error": "Expecting value"}})
+    assert (described["field"], described["rule"]) == ("body", "json_invalid")
+    assert "Trường '10'" not in described["message_vi"] and "field '10'" not in described["message_en"]
+    assert described["message_vi"] == "Nội dung gửi lên không phải JSON hợp lệ (lỗi ở ký tự thứ 10)"
+    assert described["message_en"] == "the request body is not valid JSON (at character 10): Expecting value"

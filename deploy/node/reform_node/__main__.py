@@ -10,11 +10,12 @@ import threading
 import time
 from pathlib import Path
 
+from reform_node.cli import federation_ports, issue, parse
 from reform_node.demo import COMMUNE, load_demo, token
 from reform_node.demo_accounts import demo_accounts, demo_city_accounts, demo_password, print_accounts
 from reform_node.demo_city_directory import load_city_directory
 from reform_node.demo_flow import advance_to_nominations
-from reform_node.federation import LocalFederation, Ports
+from reform_node.federation import LocalFederation
 from reform_node.node import SERVICES, CommuneNode, NodeConfig
 from reform_shared.federation import FederatedNode
 
@@ -101,13 +102,14 @@ FEDERATION_DEMO = [("ninh-giang", "xã Ninh Giang"), ("an-lao", "xã An Lão")]
 def run_federation(args: argparse.Namespace) -> int:
     """A city node and two commune nodes, each with demo data taken to its nominations to the city."""
     stopping = stop_on_signals()
-    fed = LocalFederation(Path(args.data_dir), args.mongo_port, args.leaf_port, Ports.numbered(9))
+    ports = federation_ports(args, len(FEDERATION_DEMO))
+    fed = LocalFederation(Path(args.data_dir), args.mongo_port, args.leaf_port, ports["city"])
     nodes = [FederatedNode(node_id=commune, communes=[commune]) for commune, _ in FEDERATION_DEMO]
     started = time.monotonic()
     print(f"Khởi động liên thông (starting a local federation: the city and {len(nodes)} communes), "
           f"data in {Path(args.data_dir).resolve()} ...", flush=True)
     try:
-        fed.start(nodes, ports={n.node_id: Ports.numbered(i) for i, n in enumerate(nodes)})
+        fed.start(nodes, ports={n.node_id: ports[str(i)] for i, n in enumerate(nodes)})
         assert fed.city is not None
         if not args.no_demo:
             city = fed.city.config
@@ -160,13 +162,6 @@ def run_federation(args: argparse.Namespace) -> int:
         print("Stopped.")
 
 
-def issue(args: argparse.Namespace) -> int:
-    settings = NodeConfig(data_dir=Path(args.data_dir)).settings()
-    roles = [role.strip() for role in args.roles.split(",") if role.strip()]
-    print(token(settings, args.sub, args.name, roles, commune=args.commune, ttl=dt.timedelta(days=args.days)))
-    return 0
-
-
 def identity_console(args: argparse.Namespace) -> int:
     """`reform-identity admin-password|rotate-key` on this node's data (its database and key file)."""
     from reform_identity.config import IdentityConfig
@@ -191,46 +186,7 @@ def directory_console(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="reform-node")
-    parser.add_argument("--data-dir", default="var/node", help="where NATS, the database and logs keep their data")
-    sub = parser.add_subparsers(dest="command", required=True)
-    run_parser = sub.add_parser("run", help="run the commune node in the foreground")
-    run_parser.add_argument("--nats-port", type=int, default=4222)
-    run_parser.add_argument("--nats-http-port", type=int, default=8222)
-    run_parser.add_argument("--mongo-port", type=int, default=27017)
-    for service, port in SERVICES.items():
-        run_parser.add_argument(f"--{service}-port", type=int, default=port)
-    run_parser.add_argument("--otlp-endpoint", default=None, help="e.g. http://127.0.0.1:4318 (Jaeger)")
-    run_parser.add_argument("--no-demo", action="store_true", help="do not load the demo data")
-    fed_parser = sub.add_parser("federation", help="run a local federation: the city node and two commune nodes")
-    fed_parser.add_argument("--mongo-port", type=int, default=27017)
-    fed_parser.add_argument("--leaf-port", type=int, default=7422, help="the city hub's leafnode port")
-    fed_parser.add_argument("--no-demo", action="store_true", help="do not load the demo data")
-    token_parser = sub.add_parser("token", help="issue a token signed with this node's secret")
-    token_parser.add_argument("--sub", required=True)
-    token_parser.add_argument("--name", default="")
-    token_parser.add_argument("--commune", default=COMMUNE)
-    token_parser.add_argument("--roles", required=True, help="comma-separated roles")
-    token_parser.add_argument("--days", type=int, default=30)
-    admin_parser = sub.add_parser("admin-password", help="a one-time password for an administrator of the "
-                                                         "directory (the node's running identity service's store)")
-    admin_parser.add_argument("--official", required=True, help="the official's id in the directory")
-    admin_parser.add_argument("--commune", default=COMMUNE)
-    rotate_parser = sub.add_parser("rotate-key", help="rotate the identity service's signing key")
-    first_parser = sub.add_parser("first-administrator", help="register a commune's first administrator in its "
-                                                              "directory (then admin-password gives them a password)")
-    first_parser.add_argument("--official", required=True, help="their id, which is their user name")
-    first_parser.add_argument("--name", required=True, help="their full name")
-    first_parser.add_argument("--email", default=None)
-    first_parser.add_argument("--commune", default=COMMUNE)
-    for command in (admin_parser, rotate_parser, first_parser):
-        command.add_argument("--nats-port", type=int, default=4222)
-        command.add_argument("--mongo-port", type=int, default=27017)
-    for command in (run_parser, fed_parser, token_parser, admin_parser, rotate_parser, first_parser):  # also after
-        command.add_argument("--data-dir", default=argparse.SUPPRESS, help="as before the command")
-    args = parser.parse_args(argv)
-    if args.command == "federation" and args.data_dir == "var/node":
-        args.data_dir = "var/federation"
+    args = parse(argv)
     commands = {"run": run, "federation": run_federation, "token": issue, "admin-password": identity_console,
                 "rotate-key": identity_console, "first-administrator": directory_console}
     sys.exit(commands[args.command](args))

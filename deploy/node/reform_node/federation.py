@@ -57,6 +57,10 @@ class Ports:
         """Fixed ports for the demo: node i uses 42x2, 82x2 and 81i1–81i4 (the city: index 9)."""
         return cls(4222 + 10 * index, 8222 + 10 * index, {s: 8101 + 10 * index + k for k, s in enumerate(SERVICES)})
 
+    def moved(self, offset: int) -> Ports:
+        """The same ports moved by `offset` (`reform-node federation --port-offset`): beside something else."""
+        return Ports(self.nats + offset, self.nats_http + offset, {s: p + offset for s, p in self.services.items()})
+
 
 @dataclass
 class LocalFederation:

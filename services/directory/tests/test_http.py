@@ -162,3 +162,30 @@ async def test_rules_answer_409_404_422_and_403(api: Api) -> None:
     assert template.status_code == 200 and sheets[:2] == ["Đơn vị", "Cán bộ"]
     huge = await api.upload(b"x" * (1024 * 1024 + 10), "danh-ba.csv")
     assert huge.status_code == 413
+
+
+async def test_units_and_officials_export_as_csv_and_xlsx_and_contacts_only_for_who_sees_them(api: Api) -> None:
+    assert (await api.upload(workbook(UNITS, OFFICIALS), "danh-ba.xlsx", key="imp-x")).status_code == 201
+    await api.eventually("/officials", lambda b: b["count"] == 2)
+    units = await api.http.get(f"{BASE}/units", params={"format": "csv"}, headers=api.as_("secretary"))
+    assert units.status_code == 200 and units.content.startswith(b"\xef\xbb\xbf")
+    lines = units.content.decode("utf-8-sig").split("\r\n")
+    assert lines[0].startswith("Mã đơn vị,Tên đơn vị") and any("Phòng Văn hóa – Xã hội" in li for li in lines)
+    book = await api.http.get(f"{BASE}/officials", params={"format": "xlsx"}, headers=api.as_("secretary"))
+    assert book.status_code == 200 and book.headers["content-type"] == XLSX
+    rows = list(openpyxl.load_workbook(io.BytesIO(book.content)).active.iter_rows(values_only=True))
+    assert rows[1][:2] == ("Mã cán bộ", "Họ và tên") and "Thư điện tử" in rows[1]
+    assert {r[1] for r in rows[2:]} == {"Đỗ Minh", "Hoàng Thị Thu"}
+    plain = await api.http.get(f"{BASE}/officials", params={"format": "csv"}, headers=api.as_("submitter"))
+    text = plain.content.decode("utf-8-sig")
+    assert "Đỗ Minh" in text and "minh@ninhgiang.gov.vn" not in text and "Thư điện tử" not in text
+
+
+async def test_the_directorys_audit_names_who_imported_it_with_the_trace(api: Api) -> None:
+    assert (await api.upload(workbook(UNITS, OFFICIALS), "danh-ba.xlsx", key="imp-a")).status_code == 201
+    audit = await api.http.get("/api/v1/communes/ninh-giang/audit/directory/main", headers=api.as_("secretary"))
+    assert audit.status_code == 200, audit.text
+    (imported,) = audit.json()["events"]
+    assert imported["what"]["event_type"] == "DirectoryImported" and imported["idempotency_key"]
+    assert imported["who"] == {"user_id": "u", "name": "Nguyễn Văn An", "roles": ["secretary"]}
+    assert imported["when"].startswith("2026-06-01") and imported["correlation_id"]

@@ -152,6 +152,11 @@ async def test_the_city_council_appraises_a_nomination_and_the_decision_flows_ba
     prefix = city_prefix_of(fed.settings)
     assert stored.subject == f"{prefix}.{COMMUNE}.cityappraisal.i-1.CityRecognitionDecided"
     assert stored.envelope.commune_id == COMMUNE and stored.envelope.actor.commune_id == "city"
+    # causation: every appraisal follows the commune's Nominated event, the decision the last appraisal
+    appraisal = (await fed.city.runtime.store.load(COMMUNE, "cityappraisal", "i-1")).envelopes  # type: ignore[union-attr]
+    nominated = (await fed.commune_store.load(COMMUNE, "slate", "2026")).envelopes[0]
+    assert [e.causation_id for e in appraisal[:-1]] == [nominated.event_id] * 4
+    assert stored.envelope.causation_id == appraisal[-2].event_id
 
     again = await fed.city.decide("i-1", recognised=False, reason="Xem lại")
     assert again.status_code == 409 and again.json()["error"]["rule"] == "city_decided_once"

@@ -13,6 +13,7 @@ import pytest
 
 from reform_evaluation.bootstrap import build_app as evaluation_app
 from reform_evaluation.bootstrap import build_runtime as evaluation_runtime
+from reform_evaluation.domain.scoring import scoresheet_id
 from reform_shared.commands import make_envelope
 from reform_shared.envelope import Actor, EventPayload
 from reform_shared.events.directory import DirectoryImported, OfficialEntry, UnitEntry, UnitHeadAppointed
@@ -215,6 +216,7 @@ async def test_the_council_concludes_and_the_best_go_to_the_city(council: Counci
     first = history.events[0].envelope.payload
     assert (first.title, first.decision_number, first.result.scored) == (two, "250/QĐ-UBND", 3)  # type: ignore[attr-defined]
     assert first.reason == f"Tiêu biểu: {two}"  # type: ignore[attr-defined]
+    await causes_follow_the_record(council, council.ids[two], history.events[0].envelope)
 
     withdrawn = await council.evaluation.post(f"{BASE}/nominations/{council.ids[one]}/withdraw",
                                               json={"reason": "Ưu tiên sáng kiến khác"}, headers=secretary)
@@ -223,6 +225,21 @@ async def test_the_council_concludes_and_the_best_go_to_the_city(council: Counci
     late = await council.evaluation.post(f"{BASE}/nominations", json={"initiative_id": council.ids[one]},
                                          headers=secretary)
     assert late.status_code == 422 and late.json()["error"]["rule"] == "nomination_deadline"
+
+
+async def causes_follow_the_record(council: Council, initiative_id: str, nominated: Any) -> None:
+    """The conclusion follows the last sheet, the decision the last recognition it lists, the nomination the
+    recognition it proposes (issue 17: no causation id left null where an event follows from another)."""
+    store: Any = council.runtime.store
+    sheets = [e for m in ("chu-tich", "thu-ky", "hung")
+              for e in (await store.load("ninh-giang", "scoresheet", scoresheet_id(initiative_id, m))).events]
+    recognised = (await store.load("ninh-giang", "evaluation", initiative_id)).events[-1].envelope
+    assert recognised.causation_id == max(sheets, key=lambda e: e.stream_seq).envelope.event_id
+    assert nominated.causation_id == recognised.event_id
+    signed = (await store.load("ninh-giang", "council", "cchc-2026")).events[-1]
+    listed = [(await store.load("ninh-giang", "evaluation", i)).events[-1]
+              for i in signed.envelope.payload.initiative_ids]
+    assert signed.envelope.causation_id == max(listed, key=lambda e: e.stream_seq).envelope.event_id
 
 
 async def test_membership_changes_after_scoring_opened_need_a_reason(council: Council) -> None:

@@ -108,10 +108,12 @@ def test_the_report_files_and_the_open_data_download(stack: Stack, clients: dict
     csv = secretary.get(f"/bao-cao/tai-ve/bao-cao.csv?nam={YEAR}")
     assert csv.status_code == 200 and "submitted" in csv.text.splitlines()[0]
     open_csv = secretary.get(f"/bao-cao/tai-ve/du-lieu-mo.csv?nam={YEAR}")
-    assert open_csv.status_code == 200 and "Nhắc lịch tiêm chủng bằng tin nhắn" in open_csv.text
+    assert open_csv.status_code == 200 and open_csv.text.lstrip("\ufeff").startswith("commune_id,initiative_id")
+    # only submitted, not yet recognised by a signed decision: not published (issue 17)
+    assert "Nhắc lịch tiêm chủng bằng tin nhắn" not in open_csv.text
     assert AUTHOR.name not in open_csv.text and AUTHOR.user_id not in open_csv.text  # no personal data
     open_json = secretary.get(f"/bao-cao/tai-ve/du-lieu-mo.json?nam={YEAR}")
-    assert any(row["title"] == "Nhắc lịch tiêm chủng bằng tin nhắn" for row in open_json.json())
+    assert all(row["title"] != "Nhắc lịch tiêm chủng bằng tin nhắn" for row in open_json.json())
 
 
 def test_a_period_not_yet_begun_is_refused_beside_the_year(stack: Stack, clients: dict[str, httpx.Client]) -> None:

@@ -30,6 +30,7 @@ from reform_shared.events import (
     InitiativeWithdrawn,
     Nominated,
     Recipient,
+    RecognitionDecisionSigned,
     Rubric,
     ScoreRecorded,
     ScoreResult,
@@ -95,6 +96,9 @@ async def story(log: Log) -> None:
     await log.add(c, InitiativeRecognized(initiative_id="i3", campaign_id="cchc-2026", result=RESULT), at(9, 28))
     await log.add(c, InitiativeNotRecognized(initiative_id="i2", campaign_id="cchc-2026", result=RESULT,
                                              reasons=("x",)), at(9, 28))
+    await log.add(c, RecognitionDecisionSigned(campaign_id="cchc-2026", decision_number="150/QĐ-UBND",
+                                               decision_date=dt.date(2026, 9, 29), signer="Chủ tịch",
+                                               initiative_ids=("i3",)), at(9, 29))
     await log.add(c, Nominated(slate_id="2026", initiative_id="i1", campaign_id="cchc-2026", year=2026,
                                title="Sáng kiến i1", summary="", field="c"), at(9, 29))
     lan = Recipient(kind="individual", recipient_id="lan", name="Nguyễn Thị Lan")
@@ -210,13 +214,20 @@ async def test_the_workflow_trace_orders_events_across_services_with_stage_times
     assert first["stage"] == "Nộp hồ sơ" and first["seconds"] == (at(9, 27) - at(7, 10)).total_seconds()
 
 
-async def test_open_data_carries_no_personal_data(reports: Reports) -> None:
-    rows = (await reports.get("/api/v1/communes/ninh-giang/open-data/2026")).json()
-    assert {r["initiative_id"] for r in rows} == {"i1", "i2", "i3"}
+async def test_open_data_is_public_and_holds_published_records_only(reports: Reports) -> None:
+    url = "/api/v1/communes/ninh-giang/open-data/2026"
+    answer = await reports.http.get(url)  # no token: open data is public
+    assert answer.status_code == 200, answer.text
+    rows = answer.json()
+    # i1 nominated and awarded, i3 recognised by the signed decision; i2 not recognised, i4 withdrawn: unpublished
+    assert {r["initiative_id"] for r in rows} == {"i1", "i3"}
+    signed = next(r for r in rows if r["initiative_id"] == "i3")
+    assert signed["recognised"] is True and signed["decision_number"] == "150/QĐ-UBND"
     text = str(rows)
     assert "Nguyễn Thị Lan" not in text and "lan" not in [v for r in rows for v in r.values()]
     assert set(rows[0]) >= {"title", "field", "unit", "recognised", "awarded"}
-    csv_export = await reports.get("/api/v1/communes/ninh-giang/open-data/2026", format="csv")
+    assert not {"authors", "actor", "events", "sheets", "mean_total"} & set(rows[0])
+    csv_export = await reports.http.get(url, params={"format": "csv"})
     assert csv_export.content.decode("utf-8-sig").splitlines()[0].startswith("commune_id,initiative_id")
 
 
@@ -257,3 +268,22 @@ async def test_a_chart_as_of_a_past_moment_draws_the_figures_of_that_moment(repo
     assert not any(label.startswith("2") for label in labels), labels  # none recognised yet
     naive = await reports.get(url, year=2026, as_of="2026-09-26T00:00:00")
     assert naive.status_code == 422 and naive.json()["error"]["rule"] == "timezone_aware"
+
+
+async def test_the_audit_of_any_aggregate_says_who_what_when_and_which_trace(reports: Reports) -> None:
+    base = "/api/v1/communes/ninh-giang/audit"
+    award = (await reports.get(f"{base}/award/a1")).json()
+    assert [e["what"]["event_type"] for e in award["events"]] == ["AwardProposed", "AwardGranted"]
+    granted = award["events"][1]
+    assert granted["who"]["user_id"] == "u" and granted["when"].startswith("2026-11-15")
+    assert granted["what"]["facts"]["decision_number"] == "125/QĐ-UBND" and "trace_id" in granted["trace"]
+    assert granted["correlation_id"] == "corr-a1" and "causation_id" in granted
+    for kind, key, first in (("campaign", "cchc-2026", "CampaignLaunched"), ("council", "cchc-2026",
+                             "CouncilConstituted"), ("slate", "2026", "Nominated")):
+        answer = await reports.http.get(f"{base}/{kind}/{key}", headers=reports.as_("operator"))
+        assert answer.status_code == 200 and answer.json()["events"][0]["what"]["event_type"] == first
+    refusals = [(await reports.http.get(f"{base}/award/a1", headers=reports.as_("submitter"))).json(),
+                (await reports.http.get(f"{base}/award/a1", headers=reports.as_("secretary", commune="an-lao"))).json(),
+                (await reports.get(f"{base}/bogus/a1")).json(), (await reports.get(f"{base}/award/khong-co")).json()]
+    assert [r["error"]["rule"] for r in refusals] == [
+        "role_required", "same_commune_only", "known_aggregate_type", "known_aggregate"]

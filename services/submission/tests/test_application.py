@@ -241,3 +241,29 @@ def test_a_keyed_submission_is_fingerprinted_by_the_body_its_author_sent() -> No
     ref = AttachmentRef(attachment_id="a-1", filename="bang.pdf", media_type="application/pdf", size=3, sha256="x")
     resolved = content(attachments=(ref,))
     assert fingerprint(written(resolved)) == fingerprint(body.model_dump(mode="json"))
+
+
+# -- causation -----------------------------------------------------------------------------------
+async def envelopes(app: Submission) -> list[Any]:
+    return [(await app.store.read_at(seq)).envelope for seq in range(1, app.store.last_seq + 1)]
+
+
+async def test_a_submission_follows_its_title_claim_and_a_new_aggregate_follows_nothing(app: Submission) -> None:
+    await app.submit()
+    launched, claimed, submitted = await envelopes(app)
+    assert launched.causation_id is None, "a campaign opens its aggregate: it follows from no event"
+    assert submitted.causation_id == claimed.event_id, "the initiative follows from the claim of its title"
+
+
+async def test_a_return_follows_the_submission_and_the_revision_follows_the_return(app: Submission) -> None:
+    initiative_id = await app.submitted_id()
+    returned = ReturnInitiative(initiative_id=initiative_id, reason="Thiếu số liệu hiệu quả")
+    await app.commands.return_initiative(app.ctx(SECRETARY), COMMUNE, returned)
+    await app.revise(initiative_id, content(summary="Quét, ký số và lưu hồ sơ điện tử."))
+    submitted, sent_back, revised = (await app.commands.initiative_history(COMMUNE, initiative_id)).envelopes
+    assert sent_back.causation_id == submitted.event_id
+    assert revised.causation_id == sent_back.event_id
+    await app.revise(initiative_id, content(title="Số hóa toàn bộ hồ sơ một cửa"))
+    renamed = (await app.commands.initiative_history(COMMUNE, initiative_id)).envelopes[-1]
+    claims = [e for e in await envelopes(app) if e.event_type == "TitleClaimed"]
+    assert renamed.causation_id == claims[-1].event_id, "under a new title, the revision follows its new claim"

@@ -111,6 +111,8 @@ async def test_malformed_json_is_a_400_and_appends_nothing(api: Api) -> None:
                                    headers={**api.auth(["submitter"]), "Content-Type": "application/json"})
     assert response.status_code == 400
     assert error(response)["code"] == "malformed_json"
+    assert error(response)["field"] == "body" and "Trường '" not in error(response)["message_vi"]
+    assert error(response)["message_vi"].startswith("Nội dung gửi lên không phải JSON hợp lệ (lỗi ở ký tự thứ 14)")
     assert await api.events() == 1
 
 

@@ -15,6 +15,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
 from reform_shared.auth.tokens import TokenVerifier
+from reform_shared.http.audit import audit_router
 from reform_shared.http.deps import ActorDep, RuntimeDep, current_actor, require_role
 from reform_shared.http.errors import install_error_handlers
 from reform_shared.http.limits import BodySizeLimit
@@ -132,6 +133,7 @@ def create_app(runtime: ServiceRuntime, routers: Sequence[APIRouter], title: str
         return JSONResponse({"ready": ok, "checks": checks}, status_code=200 if ok else 503)
 
     app.include_router(ops_router())
+    app.include_router(audit_router())
     for router in routers:
         app.include_router(router)
     install_openapi(app, authenticate=current_actor)

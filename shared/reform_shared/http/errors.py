@@ -84,8 +84,22 @@ def _field_name(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+def _malformed_json(error: dict[str, Any]) -> dict[str, Any]:
+    """A body that is not JSON names no field: the number in its location is the character offset where the
+    parser stopped, said as such (never "Trường '10'")."""
+    position = next((part for part in error.get("loc", ()) if isinstance(part, int)), None)
+    where_vi = f" (lỗi ở ký tự thứ {position})" if position is not None else ""
+    where_en = f" (at character {position})" if position is not None else ""
+    reason = (error.get("ctx") or {}).get("error") or "invalid JSON"
+    return {"field": "body", "rule": "json_invalid",
+            "message_vi": f"Nội dung gửi lên không phải JSON hợp lệ{where_vi}",
+            "message_en": f"the request body is not valid JSON{where_en}: {reason}"}
+
+
 def describe_validation_error(error: dict[str, Any]) -> dict[str, Any]:
     rule = str(error.get("type", "invalid"))
+    if rule == "json_invalid":
+        return _malformed_json(error)
     field = _field_name(tuple(error.get("loc", ())))
     template = _RULES_VI.get(rule, "không hợp lệ")
     ctx = {key: str(value) for key, value in (error.get("ctx") or {}).items()}

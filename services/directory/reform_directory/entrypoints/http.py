@@ -7,7 +7,7 @@ units (a city officer reads every commune's); contacts only the secretary, the a
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Path, Query, Response, UploadFile
 from fastapi.responses import Response as RawResponse
@@ -15,6 +15,7 @@ from fastapi.responses import Response as RawResponse
 from reform_directory.adapters.template import template_xlsx
 from reform_directory.application.commands import DirectoryCommands
 from reform_directory.application.queries import DirectoryQueries
+from reform_directory.application.register import UNIT_COLUMNS, flat_units, official_columns
 from reform_directory.domain import commands as c
 from reform_directory.domain import rules
 from reform_directory.entrypoints.schemas import (
@@ -43,14 +44,16 @@ from reform_shared.http.deps import (
     require_commune,
     require_role,
 )
-from reform_shared.http.openapi import XLSX, file_responses
+from reform_shared.http.openapi import CSV, XLSX, file_responses
 from reform_shared.ids import VIETNAM, Clock
+from reform_shared.sheets import register_download
 
 WRITERS = ("secretary", "administrator")
 MAX_IMPORT_BYTES = 1024 * 1024
 CommuneId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
 UnitId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
 OfficialId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
+SheetQuery = Literal["json", "csv", "xlsx"]
 OnQuery = Annotated[dt.date | None, Query(description="the day asked about (today in Vietnam by default)")]
 CommandsDep = Annotated[DirectoryCommands, Depends(part_of(DirectoryWiring, lambda w: w.commands))]
 QueriesDep = Annotated[DirectoryQueries, Depends(part_of(DirectoryWiring, lambda w: w.queries))]
@@ -86,12 +89,17 @@ async def run(commands: DirectoryCommands, ctx: CommandContext, command: c.Direc
 
 
 # -- units ------------------------------------------------------------------------------------------------
-@router.get("/units")
+@router.get("/units", responses=file_responses(CSV, XLSX, json=True))
 async def units(commune_id: CommuneId, actor: ActorDep, clock: ClockDep, queries: QueriesDep, on: OnQuery = None,
-                include_closed: bool = False) -> dict[str, Any]:
-    """The units as a tree, with each one's head and number of officials on that day."""
+                include_closed: bool = False, format: SheetQuery = "json") -> Any:
+    """The units as a tree, with each one's head and number of officials on that day; `format=csv|xlsx`."""
     reader(actor, commune_id)
-    return await queries.units(commune_id, on or today(clock), include_closed)
+    day = on or today(clock)
+    found = await queries.units(commune_id, day, include_closed)
+    if format != "json":
+        return register_download(UNIT_COLUMNS, list(flat_units(found["units"])), format,
+                                 f"don-vi-{commune_id}-{day.isoformat()}", f"Danh sách đơn vị — {commune_id}")
+    return found
 
 
 @router.post("/units", status_code=201)
@@ -144,13 +152,19 @@ async def vacate_head(commune_id: CommuneId, unit_id: UnitId, body: CloseIn, com
 
 
 # -- officials --------------------------------------------------------------------------------------------
-@router.get("/officials")
+@router.get("/officials", responses=file_responses(CSV, XLSX, json=True))
 async def officials(commune_id: CommuneId, actor: ActorDep, clock: ClockDep, queries: QueriesDep,
                     unit_id: Annotated[Slug | None, Query()] = None, active: bool | None = True,
-                    on: OnQuery = None) -> dict[str, Any]:
-    """Officials on that day, by unit, active (default), departed (`active=false`) or all (`active=` empty)."""
+                    on: OnQuery = None, format: SheetQuery = "json") -> Any:
+    """Officials on that day, by unit, active (default), departed (`active=false`) or all (`active=` empty);
+    `format=csv|xlsx` (contacts only for those who see them)."""
     reader(actor, commune_id)
-    return await queries.officials(commune_id, on or today(clock), actor, unit_id, active)
+    day = on or today(clock)
+    found = await queries.officials(commune_id, day, actor, unit_id, active)
+    if format != "json":
+        return register_download(official_columns(found["items"]), found["items"], format,
+                                 f"can-bo-{commune_id}-{day.isoformat()}", f"Danh sách cán bộ — {commune_id}")
+    return found
 
 
 @router.post("/officials", status_code=201)

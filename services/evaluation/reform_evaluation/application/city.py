@@ -49,7 +49,7 @@ def _nominated(e: EventEnvelope, p: Nominated) -> list[Write]:
         "unit_name": p.unit_name, "author_names": list(p.author_names), "commune_mean_score": p.mean_score,
         "commune_decision_number": p.decision_number,
         "commune_decision_date": p.decision_date.isoformat() if p.decision_date else None,
-        "nominated_at": e.occurred_at, "active": True, "withdrawn_reason": ""})
+        "nominated_at": e.occurred_at, "nominated_event_id": e.event_id, "active": True, "withdrawn_reason": ""})
 
 
 @city_board.on(NominationWithdrawn)
@@ -138,17 +138,22 @@ class CityAppraisals:
         self._db = db
 
     async def nomination(self, commune_id: str, initiative_id: str) -> city.Nomination | None:
+        return (await self.nomination_and_event(commune_id, initiative_id))[0]
+
+    async def nomination_and_event(self, commune_id: str, initiative_id: str
+                                   ) -> tuple[city.Nomination | None, str | None]:
+        """The live nomination, and the id of its Nominated event: what the city's appraisals follow from."""
         doc = await self._db[CITY_NOMINATIONS].find_one({"_id": f"{commune_id}:{initiative_id}"})
         if doc is None or "year" not in doc:  # appraisal events alone do not make a nomination
-            return None
+            return None, None
         return city.Nomination(commune_id, initiative_id, doc["campaign_id"], doc["year"], doc.get("title", ""),
-                               bool(doc.get("active")))
+                               bool(doc.get("active"))), doc.get("nominated_event_id")
 
     async def appraise(self, ctx: CommandContext, commune_id: str, command: ScoreCityAppraisal) -> CommandResult:
-        nomination = await self.nomination(commune_id, command.initiative_id)
+        nomination, nominated_event = await self.nomination_and_event(commune_id, command.initiative_id)
         actor = ctx.actor
         return await self._bus.execute(
-            ctx,
+            ctx.caused_by(nominated_event),  # an appraisal follows the nomination it appraises
             Target(commune_id, "cityappraisal", command.initiative_id),
             Operation(f"city_appraise:{command.initiative_id}", request_of(command, "initiative_id")),
             decide=deciding(

@@ -128,10 +128,10 @@ class EvaluationCommands:
         council = councils.council_exists(
             await self._record.council(commune_id, candidate.campaign_id), candidate.campaign_id
         )
-        scores = await self._record.scores(commune_id, council, command.initiative_id)
+        scores, last_sheet = await self._record.scores_and_last(commune_id, council, command.initiative_id)
         heads = await self._record.heads(commune_id, ctx.clock.now())
         return await self._bus.execute(
-            ctx,
+            ctx.caused_by(last_sheet),
             Target(commune_id, "evaluation", command.initiative_id),
             Operation(f"finalise:{command.initiative_id}", request_of(command, "initiative_id")),
             decide=deciding(evaluations.fold, evaluations.finalise, council, candidate, scores, heads),
@@ -141,14 +141,17 @@ class EvaluationCommands:
     # -- recognition decision and nomination ------------------------------------------------
     async def sign_decision(self, ctx: CommandContext, commune_id: str, command: SignDecision) -> CommandResult:
         signed = RecognitionDecisionSigned(**dict(command))
-        outcomes = await asyncio.gather(*[self._record.evaluation(commune_id, i) for i in signed.initiative_ids])
+        outcomes = await asyncio.gather(*[self._record.evaluation_and_outcome(commune_id, i)
+                                          for i in signed.initiative_ids])
         recognised = {
             i
-            for i, state in zip(signed.initiative_ids, outcomes, strict=True)
+            for i, (state, _) in zip(signed.initiative_ids, outcomes, strict=True)
             if state.outcome is not None and state.outcome.event_type == "InitiativeRecognized"
         }
+        # The decision follows from the last recognition it lists.
+        last = max((event for _, event in outcomes if event is not None), key=lambda e: e.stream_seq, default=None)
         return await self._bus.execute(
-            ctx,
+            ctx.caused_by(last.envelope.event_id if last else None),
             Target(commune_id, "council", signed.campaign_id),
             Operation("sign_decision", signed.model_dump(mode="json")),
             decide=deciding(councils.fold, councils.sign_decision, signed, recognised),
@@ -158,11 +161,12 @@ class EvaluationCommands:
     async def nominate(self, ctx: CommandContext, commune_id: str, command: Nominate) -> CommandResult:
         candidate = await self._record.candidate(commune_id, command.initiative_id)
         campaign = await self._record.campaign(commune_id, candidate.campaign_id)
-        outcome = (await self._record.evaluation(commune_id, command.initiative_id)).outcome
+        evaluation, outcome_event = await self._record.evaluation_and_outcome(commune_id, command.initiative_id)
+        outcome = evaluation.outcome
         council = await self._record.council(commune_id, candidate.campaign_id)
         decision = council.decision if council else None
         return await self._bus.execute(
-            ctx,
+            ctx.caused_by(outcome_event.envelope.event_id if outcome_event else None),  # follows the recognition
             Target(commune_id, "slate", str(campaign.year)),
             Operation(f"nominate:{command.initiative_id}", request_of(command, "initiative_id")),
             decide=deciding(list, slates.nominate, campaign, candidate, outcome, decision, ctx.clock.now(),

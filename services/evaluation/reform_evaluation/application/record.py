@@ -19,7 +19,7 @@ from reform_evaluation.domain.sources import CampaignView, Candidate, campaign_v
 from reform_shared.envelope import EventEnvelope
 from reform_shared.errors import NotFound
 from reform_shared.events import ScoreRecorded
-from reform_shared.ports import EventStore
+from reform_shared.ports import EventStore, StoredEvent
 
 
 class EvaluationRecord:
@@ -48,18 +48,34 @@ class EvaluationRecord:
         return await recorded_heads(self._store, commune_id, local_date(now))
 
     async def evaluation(self, commune_id: str, initiative_id: str) -> evaluations.EvaluationState:
-        return evaluations.fold((await self._store.load(commune_id, "evaluation", initiative_id)).payloads)
+        return (await self.evaluation_and_outcome(commune_id, initiative_id))[0]
+
+    async def evaluation_and_outcome(self, commune_id: str, initiative_id: str
+                                     ) -> tuple[evaluations.EvaluationState, StoredEvent | None]:
+        """The evaluation, and the event of its outcome (recognised or not): what a nomination follows from."""
+        history = await self._store.load(commune_id, "evaluation", initiative_id)
+        outcome = next((e for e in reversed(history.events)
+                        if e.envelope.event_type in ("InitiativeRecognized", "InitiativeNotRecognized")), None)
+        return evaluations.fold(history.payloads), outcome
 
     async def evaluation_envelopes(self, commune_id: str, initiative_id: str) -> list[EventEnvelope]:
         """The initiative's evaluation record as it was written: who, when, what (the deliberation's views)."""
         return list((await self._store.load(commune_id, "evaluation", initiative_id)).envelopes)
 
     async def scores(self, commune_id: str, council: councils.Council, initiative_id: str) -> list[ScoreRecorded]:
+        return (await self.scores_and_last(commune_id, council, initiative_id))[0]
+
+    async def scores_and_last(self, commune_id: str, council: councils.Council, initiative_id: str
+                              ) -> tuple[list[ScoreRecorded], str | None]:
+        """The members' sheets, and the id of the last one recorded: what a conclusion follows from."""
         histories = await asyncio.gather(*[
             self._store.load(commune_id, "scoresheet", scoresheet_id(initiative_id, m.user_id))
             for m in council.members
         ])
-        return [p for h in histories for p in h.payloads if isinstance(p, ScoreRecorded)]
+        sheets = [e for h in histories for e in h.events if isinstance(e.envelope.payload, ScoreRecorded)]
+        last = max(sheets, key=lambda e: e.stream_seq, default=None)
+        return [e.envelope.payload for e in sheets if isinstance(e.envelope.payload, ScoreRecorded)], (
+            last.envelope.event_id if last else None)
 
     async def last_score(self, commune_id: str, initiative_id: str, member_id: str
                          ) -> tuple[ScoreRecorded | None, dt.datetime | None]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -20,6 +21,13 @@ router = APIRouter(prefix="/thu-ky")
 Ident = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
 Filter = Annotated[str | None, Query(max_length=100)]
 PAGE = 50
+REGISTERS: dict[str, tuple[Any, str, str]] = {
+    "ho-so": ("submission", "/initiatives", "so-ho-so-sang-kien"),
+    "khen-thuong": ("awards", "/awards", "so-khen-thuong"),
+    "don-vi": ("directory", "/directory/units", "don-vi"),
+    "can-bo": ("directory", "/directory/officials", "can-bo"),
+}
+"""The registers the secretary downloads from the register page: (service, route, file name)."""
 NOTICES = {"da-phat-dong": "Đã phát động đợt mới.", "da-dong": "Đã khoá nhận hồ sơ của đợt.",
            "da-sua": "Đã lưu điều kiện đã sửa của đợt."}
 
@@ -108,3 +116,23 @@ async def register(request: Request, portal: PortalDep, caller: Caller = for_rol
     return render(request, "register.html", {
         "found": found, "filters": filters, "campaigns": await reads.campaigns(), "all_fields": REFORM_FIELDS,
         "page": trang, "pages": pages, "query": {k: v for k, v in filters.items() if v}})
+
+
+@router.get("/so/{name}.{fmt}")
+async def register_file(portal: PortalDep, name: Literal["ho-so", "khen-thuong", "don-vi", "can-bo"],
+                        fmt: Literal["csv", "xlsx"], caller: Caller = for_roles("secretary"),
+                        dot: Filter = None, linh_vuc: Filter = None, trang_thai: Filter = None,
+                        don_vi: Filter = None, tac_gia: Filter = None,
+                        q: Annotated[str | None, Query(max_length=200)] = None) -> Response:
+    """A register as CSV or XLSX, from its service; the dossier register with the page's filters."""
+    service, route, filename = REGISTERS[name]
+    params: dict[str, Any] = {"format": fmt}
+    if name == "ho-so":
+        chosen = {"campaign_id": dot, "field": linh_vuc, "status": trang_thai, "unit_id": don_vi, "author": tac_gia,
+                  "q": q}
+        params |= {k: v for k, v in chosen.items() if v}
+    commune = caller.account.commune_id
+    answer = await portal.api.download(service, caller.token, commune_path(commune, route), params)
+    disposition = f"attachment; filename*=UTF-8''{quote(f'{filename}-{commune}.{fmt}')}"
+    return Response(answer.content, media_type=answer.headers.get("content-type"),
+                    headers={"Content-Disposition": disposition})

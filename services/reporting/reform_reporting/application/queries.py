@@ -9,6 +9,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from reform_reporting.application.asof import replay
 from reform_reporting.domain.pipeline import AWARDS, CAMPAIGNS, PIPELINE
+from reform_reporting.domain.published import is_published, open_record
 from reform_reporting.domain.summary import Period, awarded_initiatives, summarise
 from reform_shared.errors import InvalidInput, NotFound
 from reform_shared.runtime import ServiceRuntime
@@ -125,14 +126,10 @@ class ReportingQueries:
         return {"year": year, "communes": ranked, "totals": totals}
 
     async def open_data(self, commune_id: str, year: int) -> list[dict[str, Any]]:
-        """Initiatives without personal data: no authors, no user ids, no actors."""
+        """The year's published initiatives (`domain/published.py` says which), without personal data."""
         await self.known_commune(commune_id)
         period = Period(year)
         docs = await self._live(commune_id)
         awarded = awarded_initiatives(docs[AWARDS])
-        return [{"commune_id": commune_id, "initiative_id": d["initiative_id"], "campaign_id": d["campaign_id"],
-                 "title": d["title"], "field": d["field"], "unit": d.get("unit_name"), "summary": d.get("summary"),
-                 "status": d.get("status"), "recognised": d.get("recognised"), "nominated": bool(d.get("nominated")),
-                 "city_recognised": d.get("city_recognised") is True, "awarded": d["initiative_id"] in awarded,
-                 "submitted_on": d["submitted_at"].date().isoformat()}
-                for d in docs[PIPELINE] if period.holds(d.get("submitted_at")) and d.get("status") != "withdrawn"]
+        return [open_record(commune_id, d, awarded) for d in docs[PIPELINE]
+                if period.holds(d.get("submitted_at")) and is_published(d, awarded)]

@@ -32,6 +32,7 @@ from reform_shared.events import (
     InitiativeWithdrawn,
     Nominated,
     NominationWithdrawn,
+    RecognitionDecisionSigned,
     ScoreRecorded,
     SubmissionsClosed,
 )
@@ -227,6 +228,16 @@ def _recognised(e: EventEnvelope, p: InitiativeRecognized, seq: int) -> dict[str
 @_stage(InitiativeNotRecognized)
 def _not_recognised(e: EventEnvelope, p: InitiativeNotRecognized, seq: int) -> dict[str, Any]:
     return {"recognised": False, "finalised_at": e.occurred_at, "mean_total": p.result.mean_total}
+
+
+def _decision_signed(e: EventEnvelope, p: RecognitionDecisionSigned, seq: int) -> list[Update]:
+    """The chairman's signed decision makes each initiative it lists public (open data publishes it)."""
+    fields = {"decision_signed": True, "decision_number": p.decision_number,
+              "decision_date": p.decision_date.isoformat()}
+    return [(PIPELINE, f"{e.commune_id}:{iid}", fields, _entry(e, seq)) for iid in p.initiative_ids]
+
+
+_register((RecognitionDecisionSigned,), _decision_signed)
 
 
 @_stage(Nominated)

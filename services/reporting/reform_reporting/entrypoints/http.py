@@ -16,6 +16,7 @@ from fastapi.responses import Response
 from reform_reporting.application.documents import chart as draw
 from reform_reporting.application.documents import render
 from reform_reporting.application.queries import ReportingQueries, public
+from reform_reporting.domain.published import OPEN_FIELDS
 from reform_reporting.domain.summary import Period
 from reform_reporting.wiring import ReportingWiring
 from reform_shared.envelope import TOKEN_PATTERN, Actor
@@ -61,10 +62,10 @@ def timezone_aware(as_of: dt.datetime | None) -> dt.datetime | None:
     return as_of
 
 
-def csv_bytes(rows: list[dict[str, Any]]) -> bytes:
+def csv_bytes(rows: list[dict[str, Any]], fields: tuple[str, ...] = ()) -> bytes:
     out = io.StringIO()
-    if rows:
-        writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\r\n")
+    if rows or fields:
+        writer = csv.DictWriter(out, fieldnames=list(fields or rows[0]), lineterminator="\r\n")
         writer.writeheader()
         writer.writerows(rows)
     return ("\ufeff" + out.getvalue()).encode()
@@ -128,13 +129,14 @@ async def report(
 
 
 @router.get("/communes/{commune_id}/open-data/{year}", responses=file_responses(CSV, json=True))
-async def open_data(commune_id: CommuneId, year: Year, actor: ActorDep, queries: QueriesDep,
+async def open_data(commune_id: CommuneId, year: Year, queries: QueriesDep,
                     format: Literal["json", "csv"] = "json") -> Any:
-    """Initiatives of a year without personal data (no authors, no accounts), for publication."""
-    may_read(actor, commune_id)
+    """Public, without a token: the year's published initiatives (recognised by the signed decision, nominated,
+    recognised by the city, or the basis of a granted award), without personal data. Never a draft, a
+    returned or withdrawn dossier, scores, authors or contacts."""
     rows = await queries.open_data(commune_id, year)
     if format == "csv":
-        return download(csv_bytes(rows), "text/csv; charset=utf-8", f"du-lieu-mo-{commune_id}-{year}.csv")
+        return download(csv_bytes(rows, OPEN_FIELDS), "text/csv; charset=utf-8", f"du-lieu-mo-{commune_id}-{year}.csv")
     return Response(json.dumps(rows, ensure_ascii=False, default=str), media_type="application/json")
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Header, Path, Query, Response, UploadFile
@@ -21,9 +21,11 @@ from reform_shared.http.deps import (
     require_commune,
     require_role,
 )
-from reform_shared.http.openapi import DOCX, file_responses
+from reform_shared.http.openapi import CSV, DOCX, file_responses
 from reform_shared.ids import new_id
+from reform_shared.sheets import register_download
 from reform_submission.adapters.attachments import JPEG, PDF, PNG, XLSX
+from reform_submission.application.register import COLUMNS as REGISTER
 from reform_submission.application.service import SubmissionService
 from reform_submission.domain.commands import (
     AmendCampaign,
@@ -174,19 +176,25 @@ async def withdraw_initiative(
     return answer(await service.commands.withdraw_initiative(ctx, commune_id, command), response)
 
 
-@router.get("/initiatives")
+@router.get("/initiatives", responses=file_responses(CSV, XLSX, json=True))
 async def list_initiatives(
     commune_id: CommuneId, actor: ActorDep, service: ServiceDep,
     campaign_id: Filter = None, field: Filter = None, unit_id: Filter = None,
     status: Filter = None, author: Annotated[str | None, Query(max_length=200)] = None,
     q: Annotated[str | None, Query(max_length=200, description="title or summary, diacritics optional")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200, skip: Annotated[int, Query(ge=0, le=MAX_SKIP)] = 0,
-) -> dict[str, Any]:
+    format: Literal["json", "csv", "xlsx"] = "json",
+) -> Any:
+    """The dossier register, filtered; `format=csv|xlsx` exports every match (no paging) with Vietnamese headers."""
     staff_of(actor, commune_id)
+    every = format != "json"
     total, items = await service.queries.initiatives(
         commune_id, campaign_id=campaign_id, field=field, unit_id=unit_id, status=status, author=author, text=q,
-        limit=limit, skip=skip,
+        limit=0 if every else limit, skip=0 if every else skip,
     )
+    if format != "json":
+        return register_download(REGISTER, items, format, f"so-ho-so-sang-kien-{commune_id}",
+                                 f"Sổ theo dõi hồ sơ sáng kiến — {commune_id}")
     return {"commune_id": commune_id, "total": total, "count": len(items), "items": items}
 
 
