@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from reform_reporting.domain.origin import field_key, service_of
 from reform_shared.envelope import EventEnvelope, EventPayload
 from reform_shared.events import (
     AwardGranted,
@@ -49,25 +50,6 @@ safe because the runner applies each event exactly once (checkpoint in the same 
 
 Fields = Callable[[EventEnvelope, Any, int], dict[str, Any]]
 """The fields one event sets on the document it is about: (envelope, its payload, its stream sequence)."""
-
-SERVICE_OF = {
-    "Campaign": "submission", "Initiative": "submission", "Submissions": "submission", "Title": "submission",
-    "Council": "evaluation", "Rubric": "evaluation", "Scoring": "evaluation", "Conflict": "evaluation",
-    "Score": "evaluation", "Recognition": "evaluation", "Nominat": "evaluation", "Award": "awards",
-    "Basis": "awards", "Par": "awards", "City": "evaluation", "Question": "evaluation",
-}
-
-
-def service_of(event_type: str) -> str:
-    if event_type in ("InitiativeRecognized", "InitiativeNotRecognized"):
-        return "evaluation"
-    return next((s for prefix, s in SERVICE_OF.items() if event_type.startswith(prefix)), "unknown")
-
-
-def field_key(value: str) -> str:
-    """A user id as one MongoDB field name (no dots, no leading $)."""
-    return value.replace("%", "%25").replace(".", "%2E").replace("$", "%24")
-
 
 def _content(content: InitiativeContent) -> dict[str, Any]:
     return {"title": content.title, "title_folded": fold(content.title), "summary": content.summary,
