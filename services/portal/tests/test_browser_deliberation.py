@@ -75,6 +75,7 @@ def test_the_secretary_prechecks_the_proposed_members(stack: Stack, signed_in: C
         secretary.get_by_label(person.name).check()
     secretary.get_by_role("button", name="Kiểm tra xung đột lợi ích của các thành viên đã chọn").click()
     expect(secretary.locator("#findings")).to_contain_text("là tác giả sáng kiến (author)")
+    assert "csrf_token" not in secretary.url  # the set-up form's token never in an address
     no_violations(secretary)
     secretary.get_by_role("button", name="Ghi nhận quyết định").first.click()  # no reason: refused beside it
     expect(secretary.locator(".error").first).to_be_visible()

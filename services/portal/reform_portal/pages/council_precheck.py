@@ -47,6 +47,17 @@ async def precheck(request: Request, portal: PortalDep, campaign_id: Ident, call
     return await precheck_page(request, EvaluationReads(portal, caller), campaign_id, chosen)
 
 
+@router.post("/{campaign_id}/kiem-tra-xung-dot/chon")
+async def chosen_for_precheck(form: FormDep, campaign_id: Ident, caller: Caller = for_roles("secretary")
+                              ) -> RedirectResponse:
+    """The set-up form's pre-check button: posted (its CSRF token never in an address), then the pre-check of the
+    members chosen, by a plain address that may be reloaded or bookmarked."""
+    members = [str(m) for m in form.getlist("members")]
+    chair = str(form.get("chair") or "")
+    query = urlencode([("members", m) for m in members] + ([("chair", chair)] if chair else []))
+    return RedirectResponse(f"/thu-ky/hoi-dong/{campaign_id}/kiem-tra-xung-dot?{query}", status_code=303)
+
+
 @router.post("/{campaign_id}/kiem-tra-xung-dot", response_class=HTMLResponse)
 async def decide(request: Request, portal: PortalDep, form: FormDep, campaign_id: Ident,
                  caller: Caller = for_roles("secretary")) -> Response:
