@@ -7,8 +7,10 @@ from fastapi import FastAPI
 from reform_awards.application.board import AwardBoard, Directory
 from reform_awards.application.commands import AwardCommands
 from reform_awards.application.directory import DirectoryViews
+from reform_awards.application.par import ParRankings
 from reform_awards.application.queries import AwardQueries
 from reform_awards.application.record import Record
+from reform_awards.entrypoints import city_par
 from reform_awards.entrypoints.http import router
 from reform_awards.wiring import AwardsWiring
 from reform_shared.http.app import create_app
@@ -26,7 +28,7 @@ def build_runtime(settings: Settings, run_projections: bool = True) -> ServiceRu
 
 
 def build_app(runtime: ServiceRuntime, clock: Clock | None = None) -> FastAPI:
-    app = create_app(runtime, [router], title="Dịch vụ khen thưởng (awards)", wire=wire)
+    app = create_app(runtime, [router, city_par.router], title="Dịch vụ khen thưởng (awards)", wire=wire)
     app.state.clock = clock or SystemClock()
 
     return app
@@ -38,4 +40,4 @@ def wire(c: Connections) -> AwardsWiring:
               for prefix in dict.fromkeys(s.consumed_prefixes) if prefix != s.subject_prefix]
     record = Record(c.store, others)
     commands = AwardCommands(c.bus(), Directory(c.db), record, s.federation_role, DirectoryViews(c.db, record))
-    return AwardsWiring(commands, AwardQueries(c.db))
+    return AwardsWiring(commands, AwardQueries(c.db), ParRankings(record))

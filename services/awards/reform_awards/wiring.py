@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from reform_awards.application.commands import AwardCommands
+from reform_awards.application.par import ParRankings
 from reform_awards.application.queries import AwardQueries
 
 
@@ -12,3 +13,4 @@ from reform_awards.application.queries import AwardQueries
 class AwardsWiring:
     commands: AwardCommands
     queries: AwardQueries
+    par: ParRankings

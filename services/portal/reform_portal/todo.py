@@ -44,6 +44,8 @@ class Todo:
     city_appraising: list[Row] = field(default_factory=list)
     city_awards: list[Row] = field(default_factory=list)
     to_appraise: list[Row] = field(default_factory=list)
+    par_missing: int | None = None
+    """The year whose PAR Index ranking the city has not recorded yet (the city officer's)."""
     ops_troubles: list[Row] = field(default_factory=list)
     links_down: list[Row] = field(default_factory=list)
     ops_checked: bool = False
@@ -58,7 +60,7 @@ class Todo:
                  self.units_missing, self.to_nominate, self.to_score, self.to_finalise, self.to_sign, self.to_decide,
                  self.city_ready, self.city_appraising, self.city_awards, self.to_appraise, self.ops_troubles,
                  self.links_down, self.locked, self.unread)
-        return not (any(shown) or self.directory_empty)
+        return not (any(shown) or self.directory_empty or self.par_missing)
 
     @property
     def all_healthy(self) -> bool:

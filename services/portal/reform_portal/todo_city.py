@@ -24,7 +24,8 @@ def city_steps(reads: Reads, todo: Todo, now: dt.datetime) -> list[tuple[str, St
     account, steps = reads.caller.account, list[tuple[str, Step]]()
     if account.has_any("city_officer"):
         steps += [("Đề nghị của các xã chờ quyết định", lambda: city_nominations(reads, todo, now)),
-                  ("Đề nghị Bằng khen chờ quyết định", lambda: city_awards(reads, todo, now))]
+                  ("Đề nghị Bằng khen chờ quyết định", lambda: city_awards(reads, todo, now)),
+                  ("Xếp hạng Chỉ số CCHC", lambda: par_ranking(reads, todo, now))]
     if account.has_any("city_council"):
         steps.append(("Sáng kiến cần thẩm định", lambda: to_appraise(reads, todo, now)))
     return steps
@@ -56,6 +57,12 @@ async def city_awards(reads: Reads, todo: Todo, now: dt.datetime) -> None:
     todo.city_awards = [{**proposal, "commune_id": commune["commune_id"]} for answer in found
                         for commune in answer["communes"] for proposal in commune["proposals"]
                         if proposal.get("status") == "proposed"]
+
+
+async def par_ranking(reads: Reads, todo: Todo, now: dt.datetime) -> None:
+    """This year's PAR Index ranking (the basis of the year's collective Bằng khen), when none is recorded yet."""
+    found = await reads.api.get("awards", reads.caller.token, "/api/v1/city/par-rankings", {"year": now.year})
+    todo.par_missing = None if found.get("recorded") else now.year
 
 
 def staff_steps(reads: Reads, todo: Todo) -> list[tuple[str, Step]]:

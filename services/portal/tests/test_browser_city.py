@@ -60,6 +60,8 @@ def test_the_city_appraises_decides_ranks_and_awards(stack: Stack, signed_in: Ca
     officer.get_by_label("Xếp hạng: mỗi dòng một đơn vị, mã đơn vị rồi hạng").fill("xa-trinh-duyet 1\nan-lao 2")
     officer.get_by_role("button", name="Ghi xếp hạng").click()
     expect(officer.get_by_role("status")).to_have_text(f"Đã ghi xếp hạng PAR năm {dt.date.today().year}: 2 đơn vị.")
+    expect(officer.locator("#par-commune tbody tr").first).to_contain_text("xa-trinh-duyet")  # the one in force
+    no_violations(officer)
 
     officer.get_by_role("link", name="Khen thưởng cấp thành phố").click()
     no_violations(officer)

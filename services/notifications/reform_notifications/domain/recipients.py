@@ -29,6 +29,7 @@ from reform_shared.events import (
     ProjectionParked,
     ScoringOpened,
 )
+from reform_shared.events.deliberation import NoteAdded, QuestionAnswered, QuestionAsked
 
 
 @dataclass(frozen=True)
@@ -163,6 +164,39 @@ def award_rejected(e: EventEnvelope, p: AwardRejected, k: Known) -> list[Notice]
                  f"Đề nghị khen thưởng cho {r['name']} không được chấp thuận.", f"Lý do: {p.reason}")
 
 
+def mentioned(e: EventEnvelope, p: NoteAdded, k: Known) -> list[Notice]:
+    """The members a note mentions, never its author; the note's text is not quoted (a member who has not
+    scored yet must not read the deliberation through the inbox): who mentioned him, on which initiative."""
+    day = e.occurred_at.date()
+    council = set(k.campaign.council) if k.campaign and k.campaign.council else None
+    people = [k.person(user, on=day) for user in p.mentions
+              if user != p.member_id and (council is None or user in council)]
+    title = _title(k, p.initiative_id)
+    who = k.person(p.member_id, p.member_name, day).name or p.member_name or p.member_id
+    return _tell(e, "mentioned", people, f"Anh/chị được nhắc đến trong thảo luận: {title}",
+                 f"{who} đã nhắc đến anh/chị trong thảo luận của hội đồng về sáng kiến «{title}».",
+                 "Mở trang thảo luận để xem ý kiến (sau khi anh/chị đã chấm điểm sáng kiến này).",
+                 link=f"/thao-luan/{p.initiative_id}")
+
+
+def question_asked(e: EventEnvelope, p: QuestionAsked, k: Known) -> list[Notice]:
+    title = _title(k, p.initiative_id)
+    return _tell(e, "question_asked", k.authors(p.initiative_id, e.occurred_at.date()),
+                 f"Hội đồng hỏi tác giả về sáng kiến: {title}",
+                 f"Hội đồng đánh giá đề nghị làm rõ hoặc bổ sung hồ sơ sáng kiến «{title}».",
+                 f"Câu hỏi: {p.text}", "Xin trả lời trong hồ sơ sáng kiến.", link=f"/sang-kien/{p.initiative_id}")
+
+
+def question_answered(e: EventEnvelope, p: QuestionAnswered, k: Known) -> list[Notice]:
+    title = _title(k, p.initiative_id)
+    day = e.occurred_at.date()
+    who = k.person(p.answered_by, on=day).name or p.answered_by
+    return _tell(e, "question_answered", k.with_role("secretary", day),
+                 f"Tác giả đã trả lời câu hỏi của hội đồng: {title}",
+                 f"{who} đã trả lời câu hỏi của hội đồng về sáng kiến «{title}».",
+                 f"Trả lời: {p.text}", link=f"/thao-luan/{p.initiative_id}")
+
+
 def parked_cause(stream_seq: int, service: str | None = None) -> str:
     """The cause of the notice about a poisoned stream position in one service (None: this one's own consumer):
     an operator is told once per service that parked the event — each service replays its own, from its own
@@ -204,6 +238,9 @@ RULES: dict[type[EventPayload], Rule] = {
     AwardGranted: award_granted,
     AwardRejected: award_rejected,
     ProjectionParked: projection_parked,
+    NoteAdded: mentioned,
+    QuestionAsked: question_asked,
+    QuestionAnswered: question_answered,
 }
 """The whole flow of what is notified, on one screen."""
 

@@ -11,7 +11,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from reform_portal.api import ApiRefusal, commune_path
+from reform_portal.api import ApiOutage, ApiRefusal, commune_path
 from reform_portal.formatting import parse_vn_date
 from reform_portal.forms import DATE_FORMAT_VI, form_values
 from reform_portal.pages.city_common import OFFICER, CityReads, Ident, YearQuery, city_path, errors_of, year_or_now
@@ -48,16 +48,33 @@ def ranks_of(text: str) -> tuple[dict[str, int], dict[str, dict[str, str]]]:
     return ranks, {}
 
 
-def par_page(request: Request, values: dict[str, str], status: int = 200, **extra: Any) -> HTMLResponse:
-    return render(request, "city/par.html", {"values": values, "categories": CATEGORIES,
-                                             "idempotency_key": uuid.uuid4().hex, **extra}, status=status)
+async def in_force(portal: PortalDep, caller: Caller, year: str) -> dict[str, Any]:
+    """The rankings recorded for the year (the last one of each category counts), or why they are not shown."""
+    if not year.isdigit():
+        return {"year": year, "rankings": []}
+    try:
+        found: dict[str, Any] = await portal.api.get("awards", caller.token, city_path("/par-rankings"),
+                                                     {"year": int(year)})
+    except ApiOutage:
+        return {"year": year, "rankings": [], "unread": "Dịch vụ Khen thưởng không trả lời, vui lòng thử lại sau."}
+    return found
+
+
+async def par_page(request: Request, portal: PortalDep, caller: Caller, values: dict[str, str], status: int = 200,
+                   **extra: Any) -> HTMLResponse:
+    ranking = await in_force(portal, caller, values.get("year", "").strip())
+    return render(request, "city/par.html", {"values": values, "categories": CATEGORIES, "in_force": ranking,
+                                             "category_vi": dict(CATEGORIES), "idempotency_key": uuid.uuid4().hex,
+                                             **extra}, status=status)
 
 
 @router.get("/xep-hang-par", response_class=HTMLResponse)
-async def par_form(request: Request, year: YearQuery = None, caller: Caller = for_roles(OFFICER)) -> HTMLResponse:
+async def par_form(request: Request, portal: PortalDep, year: YearQuery = None,
+                   caller: Caller = for_roles(OFFICER)) -> HTMLResponse:
     recorded = request.query_params.get("da-ghi")
     notice = (f"Đã ghi xếp hạng PAR năm {year}: {recorded} đơn vị." if recorded and recorded.isdigit() else None)
-    return par_page(request, {"year": str(year_or_now(year)), "category": "commune"}, notice=notice)
+    return await par_page(request, portal, caller, {"year": str(year_or_now(year)), "category": "commune"},
+                          notice=notice)
 
 
 @router.post("/xep-hang-par", response_class=HTMLResponse)
@@ -79,7 +96,8 @@ async def record_par(request: Request, portal: PortalDep, form: FormDep,
             refusal = caught
             errors = {("ranks" if name.startswith("ranks") else name if name in ("year", "category") else "_form"):
                       text for name, text in caught.field_errors().items()}
-    return par_page(request, values, status=refusal.status if refusal else 422, errors=errors, refusal=refusal)
+    return await par_page(request, portal, caller, values, status=refusal.status if refusal else 422,
+                          errors=errors, refusal=refusal)
 
 
 # -- the Home Affairs list and its exports --------------------------------------------------------------------
