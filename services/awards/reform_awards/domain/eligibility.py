@@ -42,6 +42,8 @@ class Condition:
     evidence: tuple[str, ...] = ()
     why: str = ""
     """Why it is met or not, in words a commune secretary understands (which initiative, which year)."""
+    rule: str = ""
+    """The rule that will refuse the proposal (its `rule` in the 422), for the rules beside the merits."""
 
 
 @dataclass(frozen=True)
@@ -51,8 +53,8 @@ class Eligibility:
     rule: str = field(default="")
 
     def explain(self) -> list[dict[str, object]]:
-        return [{"condition": c.label, "met": c.met, "evidence": list(c.evidence), "why": c.why}
-                for c in self.conditions]
+        return [{"condition": c.label, "met": c.met, "evidence": list(c.evidence), "why": c.why,
+                 **({"rule": c.rule} if c.rule else {})} for c in self.conditions]
 
 
 def _belongs(fact: InitiativeFact, recipient: Recipient, commune_id: str) -> bool:
