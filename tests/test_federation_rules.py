@@ -63,8 +63,10 @@ def test_the_citys_award_rules_reach_every_commune_node(federation: LocalFederat
     assert set_.status_code == 201, set_.text
     event_id = set_.json()["event_id"]
     for node, commune in (("ninh-giang", "ninh-giang"), ("tien-lang", "tien-lang"), ("tien-lang", "kien-thuy")):
-        read = eventually(lambda: call(federation, node, "GET", ["secretary"], commune, params={"year": 2027}).json(),
-                          lambda r: r["in_force"]["event_id"] == event_id)
+        def rules_of_2027(node: str = node, commune: str = commune) -> Any:
+            return call(federation, node, "GET", ["secretary"], commune, params={"year": 2027}).json()
+
+        read = eventually(rules_of_2027, lambda r: r["in_force"]["event_id"] == event_id)
         assert read["in_force"]["event_id"] == event_id, (node, read)
         (form,) = [f for f in read["in_force"]["forms"] if f["code"] == "giay-khen-xa"]
         assert (form["deadline_day"], form["deadline_month"]) == (5, 12)
