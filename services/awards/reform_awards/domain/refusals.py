@@ -39,8 +39,8 @@ def refusals(form: AwardForm, proposed: AwardProposed, existing: awards.Awards, 
         lambda: awards.within_city_quota(form, existing, proposed),
     )
     found = [refused for refused in (_refusal(check) for check in checks) if refused is not None]
-    return [Condition(LABELS.get(r.rule or "", r.rule or ""), False, (), f"Chưa đạt: {r.message_vi}", r.rule or "")
-            for r in found]
+    return [Condition(LABELS.get(r.rule or "", r.rule or ""), False, (), f"Chưa đạt: {r.message_vi}", r.rule or "",
+                      r.field or "") for r in found]
 
 
 def judged(eligibility: Eligibility, refused: list[Condition]) -> Eligibility:
