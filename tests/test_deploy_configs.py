@@ -257,19 +257,24 @@ async def test_the_deploy_configs_federate(deployed: Deployed, tmp_path: Path) -
     await publish(tl, "reform.kien-thuy.initiative.i2.InitiativeSubmitted")
     await publish(d.city_settings.nats_url, "city.kien-thuy.cityappraisal.i2.CityRecognitionDecided")
     await publish(d.city_settings.nats_url, "city.ninh-giang.cityappraisal.i1.CityRecognitionDecided")
+    rules = "city.city.awardrules.city.AwardRulesSet"  # the city's own data: every node receives it
+    await publish(d.city_settings.nats_url, rules)
+    await publish(d.city_settings.nats_url, "city.city.par.2026-commune.ParRankingRecorded")  # not shared data
 
     async def arrived() -> bool:
         at_city = await subjects(d.city_settings.nats_url, "CITY_EVENTS")
         return ("reform.ninh-giang.initiative.i1.InitiativeSubmitted" in at_city
                 and "reform.kien-thuy.initiative.i2.InitiativeSubmitted" in at_city
                 and "city.kien-thuy.cityappraisal.i2.CityRecognitionDecided" in await subjects(tl, "REFORM_EVENTS")
-                and "city.ninh-giang.cityappraisal.i1.CityRecognitionDecided" in await subjects(ng, "REFORM_EVENTS"))
+                and "city.ninh-giang.cityappraisal.i1.CityRecognitionDecided" in await subjects(ng, "REFORM_EVENTS")
+                and rules in await subjects(ng, "REFORM_EVENTS") and rules in await subjects(tl, "REFORM_EVENTS"))
 
     await until(arrived, keepers)
     assert "reform.kien-thuy.initiative.forged.InitiativeSubmitted" not in await subjects(
         d.city_settings.nats_url, "CITY_EVENTS")
     assert not [s for s in await subjects(tl, "REFORM_EVENTS") if s.startswith("city.ninh-giang.")]
     assert not [s for s in await subjects(ng, "REFORM_EVENTS") if s.startswith("city.kien-thuy.")]
+    assert not [s for s in await subjects(ng, "REFORM_EVENTS") if s.startswith("city.city.par.")]
 
     # The hub goes down and comes back: the keepers re-attach the stalled sources, nothing is lost.
     d.hub.child.stop()

@@ -57,6 +57,14 @@ COMMUNE_PREFIX = "reform"
 """Subjects a commune node writes: reform.<commune>.<aggregate>.<id>.<EventType>."""
 CITY_PREFIX = "city"
 """Subjects the city node writes: city.<commune concerned>.<aggregate>.<id>.<EventType>."""
+CITY_DATA = ("awardrules",)
+"""The city's own data every commune node receives, written under the pseudo-commune `city` (no commune may
+be named so): city.city.<aggregate>.>. The award rules (AwardRulesSet) judge every commune's proposals."""
+
+
+def city_filters(node: FederatedNode) -> list[str]:
+    """What of CITY_EVENTS flows back to a node: the city's decisions about its communes, and the city's data."""
+    return [f"{CITY_PREFIX}.{c}.>" for c in node.communes] + [f"{CITY_PREFIX}.{CITY_PREFIX}.{a}.>" for a in CITY_DATA]
 
 
 class FederatedNode(BaseModel):
@@ -183,9 +191,8 @@ def hub_accounts(cfg: FederationConfig, *, city_password: str | None = None,
         ]
         imports = [
             f'      {{ service: {{ account: CITY, subject: "$JS.API.CONSUMER.CREATE.{cfg.city_stream}.*.'
-            f'{CITY_PREFIX}.{c}.>" }}, to: "$JS.cityev-{node.node_id}.API.CONSUMER.CREATE.{cfg.city_stream}.*.'
-            f'{CITY_PREFIX}.{c}.>" }}'
-            for c in node.communes
+            f'{f}" }}, to: "$JS.cityev-{node.node_id}.API.CONSUMER.CREATE.{cfg.city_stream}.*.{f}" }}'
+            for f in city_filters(node)
         ]
         imports += [
             f'      {{ service: {{ account: CITY, subject: "$JS.FC.{cfg.city_stream}.>" }} }}',
@@ -239,12 +246,12 @@ def fed_stream_config(cfg: FederationConfig, node: FederatedNode) -> StreamConfi
 
 
 def out_stream_config(cfg: FederationConfig, node: FederatedNode) -> StreamConfig:
-    """OUT_<N>, in the node's hub account: the city's decisions about the node's communes."""
+    """OUT_<N>, in the node's hub account: the city's decisions about the node's communes and its data."""
     return _source_only(node.out_stream, f"city decisions for node {node.node_id}", [
-        StreamSource(name=cfg.city_stream, filter_subject=f"{CITY_PREFIX}.{c}.>",
+        StreamSource(name=cfg.city_stream, filter_subject=f,
                      external=ExternalStream(api=f"$JS.cityev-{node.node_id}.API",
                                              deliver=f"deliver.out.{node.node_id}"))
-        for c in node.communes
+        for f in city_filters(node)
     ])
 
 

@@ -12,6 +12,7 @@ from reform_awards.application.queries import AwardQueries
 from reform_awards.application.record import Record
 from reform_awards.entrypoints import city_par
 from reform_awards.entrypoints.http import router
+from reform_awards.entrypoints.rules import router as rules_router
 from reform_awards.wiring import AwardsWiring
 from reform_shared.http.app import create_app
 from reform_shared.ids import Clock, SystemClock
@@ -28,7 +29,8 @@ def build_runtime(settings: Settings, run_projections: bool = True) -> ServiceRu
 
 
 def build_app(runtime: ServiceRuntime, clock: Clock | None = None) -> FastAPI:
-    app = create_app(runtime, [router, city_par.router], title="Dịch vụ khen thưởng (awards)", wire=wire)
+    app = create_app(runtime, [router, city_par.router, rules_router], title="Dịch vụ khen thưởng (awards)",
+                     wire=wire)
     app.state.clock = clock or SystemClock()
 
     return app

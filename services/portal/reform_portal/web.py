@@ -45,6 +45,7 @@ NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("/thanh-pho/xep-hang-par", "Xếp hạng PAR", ("city_officer",)),
     ("/thanh-pho/so-noi-vu", "Khen thưởng cấp thành phố", ("city_officer",)),
     ("/thanh-pho/tong-quan", "Tổng quan các xã", ("city_officer",)),
+    ("/thanh-pho/quy-dinh-khen-thuong", "Quy định khen thưởng", ("city_officer",)),
     ("/danh-ba", "Danh bạ", ("secretary", "administrator", "operator")),
     ("/van-hanh", "Vận hành", ("operator",)),
     ("/van-hanh/lien-ket", "Liên kết liên thông", ("operator",)),

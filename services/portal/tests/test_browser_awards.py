@@ -57,19 +57,23 @@ def propose(stack: Stack, signed_in: Callable[[Person], Page]) -> str:
     secretary.get_by_label("Mô tả thành tích 1").fill(DEED)
     secretary.get_by_label(re.compile("Năm khen thưởng")).fill("2020")
     secretary.get_by_role("button", name="Kiểm tra điều kiện").click()
-    expect(secretary.locator("#eligible-verdict")).to_have_text("Đủ điều kiện đề nghị khen thưởng")
+    # 2020 is past its 20/11 deadline: the check says so (never "eligible", then refused as late)
+    expect(secretary.locator("#eligible-verdict")).to_have_text("Chưa đủ điều kiện khen thưởng")
     condition(table, 2, "Hoặc có thành tích tham mưu xuất sắc / tinh thần trách nhiệm cao", "Đạt",
               f"Đạt: tham mưu xuất sắc: {DEED}")
-    shot(secretary, "award-eligibility")
-    secretary.get_by_role("button", name="Gửi đề nghị khen thưởng").click()  # 2020: past its 20/11 deadline
+    condition(table, 3, "Nộp hồ sơ trước hạn", "Chưa đạt",
+              "Chưa đạt: Đã quá hạn nộp hồ sơ khen thưởng (20/11/2020) cho 'Giấy khen của Chủ tịch UBND xã'")
     expect(secretary.locator("#f-year-error")).to_contain_text("Đã quá hạn nộp hồ sơ khen thưởng (20/11/2020)")
     expect(secretary.get_by_label(re.compile("Năm khen thưởng"))).to_have_accessible_description(
         re.compile("Đã quá hạn"))
     expect(secretary.get_by_label("Mô tả thành tích 1")).to_have_value(DEED)
+    expect(secretary.get_by_role("button", name="Gửi đề nghị khen thưởng")).to_have_count(0)
     no_violations(secretary)
 
-    expect(secretary.locator("#eligible-verdict")).to_have_text("Đủ điều kiện đề nghị khen thưởng")  # kept
     secretary.get_by_label(re.compile("Năm khen thưởng")).fill(NEXT_YEAR)
+    secretary.get_by_role("button", name="Kiểm tra điều kiện").click()
+    expect(secretary.locator("#eligible-verdict")).to_have_text("Đủ điều kiện đề nghị khen thưởng")
+    shot(secretary, "award-eligibility")
     secretary.get_by_role("button", name="Gửi đề nghị khen thưởng").click()
     expect(secretary.get_by_role("status")).to_have_text("Đã gửi đề nghị khen thưởng.")
     expect(secretary.locator("#award-status")).to_have_text("Chờ quyết định")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import ClassVar, Literal
 
+from pydantic import Field
+
 from reform_shared.envelope import Contract, EventPayload
 
 
@@ -118,3 +120,40 @@ class BasisClaimed(EventPayload):
 
     def aggregate_id(self) -> str:
         return self.initiative_id
+
+
+class AwardFormRule(Contract):
+    """One award form as the city sets it: who may receive it, its dossier deadline and its quota."""
+
+    code: str
+    name: str
+    level: Literal["commune", "city"]
+    kind: Literal["annual", "period", "adhoc"]
+    recipients: tuple[Literal["individual", "collective"], ...]
+    decided_by: Literal["chairman", "city_officer"]
+    deadline_month: int | None = None
+    deadline_day: int | None = None
+    deadline_years_after: int = 0
+    """The dossier deadline: before day/month of the award year plus this many years (None: no deadline)."""
+    period: tuple[int, int] | None = None
+    forwarded_month: int | None = None
+    forwarded_day: int | None = None
+    """The Department of Home Affairs proposes the dossiers to the city by this day (deadline's year)."""
+    quota: dict[str, int] = Field(default_factory=dict)
+    """Recipient kind -> at most this many proposals per commune and year (empty: no quota)."""
+
+
+class AwardRulesSet(EventPayload):
+    """The city set the award rules (seed 004): the forms, their recipients, deadlines and quotas, in force
+    from `effective_from`. A proposal is judged by the rules in force for its year; the city's data, it
+    flows back to every commune node."""
+
+    schema_version: ClassVar[int] = 1
+    aggregate_type: ClassVar[str] = "awardrules"
+
+    effective_from: dt.date
+    forms: tuple[AwardFormRule, ...]
+    reason: str = ""
+
+    def aggregate_id(self) -> str:
+        return "city"

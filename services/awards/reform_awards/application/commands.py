@@ -10,10 +10,13 @@ from typing import Any
 from reform_awards.application.basis import BasisClaims
 from reform_awards.application.directory import DirectoryViews
 from reform_awards.application.record import Record, award_aggregate
+from reform_awards.application.rules import AwardRulesBook
 from reform_awards.domain import award as awards
+from reform_awards.domain import rules
 from reform_awards.domain.catalogue import FORMS, AwardForm
 from reform_awards.domain.commands import GrantAward, ProposeAward, RecordParRanking, RejectAward, RevokeAward
 from reform_awards.domain.eligibility import Eligibility, Facts, assess
+from reform_awards.domain.refusals import judged, refusals
 from reform_awards.domain.sources import campaign_year, content_of, initiative_fact, par_rank
 from reform_shared.commands import CommandBus, CommandContext, Operation, Options, Recovery, Target
 from reform_shared.directory_copy import DIRECTORY_AGGREGATE
@@ -65,6 +68,7 @@ class AwardCommands:
         self._views = views
         self._claims = BasisClaims(bus, self._record)
         self._role = federation_role
+        self.rules = AwardRulesBook(bus, self._record, federation_role)
 
     def decided_here(self, form: AwardForm) -> None:
         """A federated commune node proposes and decides commune-level awards only."""
@@ -90,11 +94,21 @@ class AwardCommands:
             rank, event_id = par_rank(par, commune_id)
         return Facts(commune_id, tuple(initiatives), rank, par_category, event_id)
 
-    async def assess(self, command: ProposeAward) -> Eligibility:
-        """Why the proposal is eligible or not, from the record; appends nothing."""
-        proposed = awards.proposal(command)
+    async def forms(self, year: int | None, now: dt.datetime) -> dict[str, AwardForm]:
+        """The forms of the rules in force for the award year (seed 004's constants until the city sets any)."""
+        return (await self.rules.for_year(year, now.astimezone(VIETNAM).date())).forms
+
+    async def assess(self, command: ProposeAward, now: dt.datetime) -> Eligibility:
+        """Why the proposal is eligible or not, from the record and the rules in force for its year, naming
+        every rule that will refuse it (deadline and quota included); appends nothing."""
+        forms = await self.forms(command.year, now)
+        proposed = awards.proposal(command, forms)
+        form = awards.form_of(proposed.form, forms)
         facts = await self.facts(command.commune_id, proposed, command.par_category)
-        return assess(awards.form_of(proposed.form), proposed.recipient, proposed.basis, facts)
+        existing = awards.fold((await self._store.load(command.commune_id, "award",
+                                                       award_aggregate(proposed.award_id))).payloads)
+        return judged(assess(form, proposed.recipient, proposed.basis, facts),
+                      refusals(form, proposed, existing, now, command.commune_id))
 
     async def commune_name(self, commune_id: str) -> str:
         return str(await self._directory.commune_name(commune_id))
@@ -124,16 +138,18 @@ class AwardCommands:
 
     async def propose(self, ctx: CommandContext, command: ProposeAward) -> CommandResult:
         """Once per key: a retry whose first answer was lost finds its award (keyed id) and gets that answer."""
-        proposed = awards.proposal(command)
-        self.decided_here(awards.form_of(proposed.form))
+        forms = await self.forms(command.year, ctx.clock.now())
+        proposed = awards.proposal(command, forms)
+        self.decided_here(awards.form_of(proposed.form, forms))
 
         async def run(key: str | None) -> CommandResult:
-            return await self._propose(ctx, command, keyed(proposed, key), key)
+            return await self._propose(ctx, command, keyed(proposed, key), key, forms)
 
         key = self._bus.key_of(ctx, command.commune_id, "propose_award")
 
         async def answer(outcome: AppendOutcome) -> CommandResult:
-            eligibility = await self.assess(command.model_copy(update={"award_id": keyed(proposed, key).award_id}))
+            eligibility = await self.assess(command.model_copy(update={"award_id": keyed(proposed, key).award_id}),
+                                            ctx.clock.now())
             return CommandResult({**done(outcome), "eligibility": eligibility.explain()}, replayed=True)
 
         recover = Recovery("award", award_aggregate(keyed(proposed, key).award_id), answer) if key else None
@@ -142,18 +158,20 @@ class AwardCommands:
         )
 
     async def _propose(
-        self, ctx: CommandContext, command: ProposeAward, award: AwardProposed, key: str | None
+        self, ctx: CommandContext, command: ProposeAward, award: AwardProposed, key: str | None,
+        forms: dict[str, AwardForm],
     ) -> CommandResult:
         """Assess, refuse before claiming the basis, claim it, then append (deciding again on a lost race)."""
         commune_id = command.commune_id
         facts = await self.facts(commune_id, award, command.par_category)
-        eligibility = assess(awards.form_of(award.form), award.recipient, award.basis, facts)
+        eligibility = assess(awards.form_of(award.form, forms), award.recipient, award.basis, facts)
         now = ctx.clock.now()
         directory = await self.directory(commune_id, award.recipient, now.astimezone(VIETNAM).date())
         aggregate = award_aggregate(award.award_id)
 
         def decide(history: AggregateHistory) -> list[EventPayload]:
-            return awards.propose(awards.fold(history.payloads), award, eligibility, directory, now, commune_id)
+            return awards.propose(awards.fold(history.payloads), award, eligibility, directory, now, commune_id,
+                                  forms)
 
         decide(await self._store.load(commune_id, "award", aggregate))
         await self._claims.claim(ctx, commune_id, award, key)
@@ -189,7 +207,7 @@ class AwardCommands:
             )
         if award_id not in state:
             raise NotFound(f"Không có đề nghị khen thưởng {award_id}", f"no award {award_id}", field="award_id")
-        form = FORMS[state[award_id].form]
+        form = await self.form_decided(state[award_id])
         self.decided_here(form)
         if not here:
             raise Conflict(
@@ -199,6 +217,17 @@ class AwardCommands:
                 rule="decided_on_its_node",
             )
         return form.decided_by
+
+    async def form_decided(self, award: awards.AwardState) -> AwardForm:
+        """The award's form in the rules of its year (a period award: of its period's last year)."""
+        year = award.year if award.year is not None else int(award.period[-4:]) if award.period else None
+        sets = await self.rules.history()
+        found = rules.for_year(sets, year, dt.date(year or 2000, 12, 31)).forms.get(award.form)
+        form = found or FORMS.get(award.form)
+        if form is None:
+            raise NotFound(f"Không có hình thức khen thưởng '{award.form}'", f"no award form '{award.form}'",
+                           field="form", rule="known_form")
+        return form
 
     async def grant(self, ctx: CommandContext, command: GrantAward) -> CommandResult:
         return await self._decide(

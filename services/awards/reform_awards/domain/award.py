@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -74,17 +74,18 @@ def fold(events: Iterable[EventPayload]) -> Awards:
     return evolver.fold(events)
 
 
-def form_of(code: str) -> AwardForm:
-    form = FORMS.get(code)
+def form_of(code: str, forms: Mapping[str, AwardForm] = FORMS) -> AwardForm:
+    """The form of that code in the rules in force (the defaults when none is given)."""
+    form = forms.get(code)
     if form is None:
-        raise RuleViolation(f"Không có hình thức khen thưởng '{code}' (có: {', '.join(FORMS)})",
+        raise RuleViolation(f"Không có hình thức khen thưởng '{code}' (có: {', '.join(forms)})",
                             f"unknown award form '{code}'", field="form", rule="known_form")
     return form
 
 
-def proposal(command: ProposeAward) -> AwardProposed:
+def proposal(command: ProposeAward, forms: Mapping[str, AwardForm] = FORMS) -> AwardProposed:
     """The event a proposal would append, its level that of its form (an unknown form is refused)."""
-    form = form_of(command.form)
+    form = form_of(command.form, forms)
     return AwardProposed(award_id=command.award_id, level=form.level, year=command.year, form=form.code,
                          period=command.period, recipient=command.recipient, basis=command.basis)
 
@@ -95,9 +96,9 @@ def describe(award: AwardState) -> str:
 
 
 def propose(existing: Awards, proposed: AwardProposed, eligibility: Eligibility, directory: DirectoryView,
-            now: dt.datetime, commune_id: str = "") -> list[EventPayload]:
-    """The rules of a proposal, in the order their refusals are given."""
-    form = form_of(proposed.form)
+            now: dt.datetime, commune_id: str = "", forms: Mapping[str, AwardForm] = FORMS) -> list[EventPayload]:
+    """The rules of a proposal (those in force for its year), in the order their refusals are given."""
+    form = form_of(proposed.form, forms)
     form_fits_recipient(form, proposed.recipient, commune_id)
     recipient_in_directory(directory, proposed.recipient, commune_id, now.astimezone(VIETNAM).date())
     dated_for_the_form(form, proposed, now)
@@ -176,17 +177,30 @@ def dated_for_the_form(form: AwardForm, proposed: AwardProposed, now: dt.datetim
                             rule="dossier_deadline", details={"deadline": deadline.date().isoformat()})
 
 
+def quota_taken(form: AwardForm, existing: Awards, proposed: AwardProposed) -> list[AwardState]:
+    """The commune-year's active proposals of this form and recipient kind (the proposal itself not counted)."""
+    return [a for a in existing.values() if a.form == form.code and a.status in ACTIVE
+            and a.recipient.kind == proposed.recipient.kind and a.award_id != proposed.award_id]
+
+
+def quota_text(form: AwardForm) -> str:
+    kinds = {"collective": "tập thể", "individual": "cá nhân"}
+    return " và ".join(f"{n} {kinds.get(k, k)}" for k, n in sorted(form.quota))
+
+
 def within_city_quota(form: AwardForm, existing: Awards, proposed: AwardProposed) -> None:
-    """At most one collective and one individual per commune and year (the commune-year aggregate)."""
-    if not form.quota_per_commune_year:
+    """At most the form's quota (seed 004: 1 collective and 1 individual) per commune and year, held by
+    the commune-year aggregate."""
+    limit = form.quota_for(proposed.recipient.kind)
+    if limit is None:
         return
-    taken = [a for a in existing.values() if a.form == form.code and a.status in ACTIVE
-             and a.recipient.kind == proposed.recipient.kind]
-    if taken:
+    taken = quota_taken(form, existing, proposed)
+    if len(taken) >= limit:
+        already = f"; đã đề nghị: {describe(taken[0])}" if taken else ""
         raise RuleViolation(
-            f"Mỗi xã mỗi năm chỉ đề nghị 1 tập thể và 1 cá nhân nhận {form.name}; đã đề nghị: {describe(taken[0])}",
-            f"at most 1 collective and 1 individual per commune and year; already: {taken[0].award_id}",
-            rule="city_quota", details={"existing_award_id": taken[0].award_id})
+            f"Mỗi xã mỗi năm chỉ đề nghị {quota_text(form)} nhận {form.name}{already}",
+            f"at most {dict(form.quota)} per commune and year; already: {[a.award_id for a in taken]}",
+            rule="city_quota", details={"existing_award_id": taken[0].award_id if taken else None, "quota": limit})
 
 
 def _award(existing: dict[str, AwardState], award_id: str) -> AwardState:

@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any, Literal
 
 from reform_shared.commands import Command
-from reform_shared.events import Basis, Recipient
+from reform_shared.events import AwardFormRule, Basis, Recipient
 
 ParCategory = Literal["commune", "ward", "department"]
 
@@ -79,6 +79,17 @@ class RecordParRanking(Command):
     year: int
     category: ParCategory
     ranks: dict[str, int]
+
+    def request(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+
+class SetAwardRules(Command):
+    """Set the award rules (forms, recipients, deadlines, quotas) in force from a date (the city's data)."""
+
+    effective_from: dt.date
+    forms: tuple[AwardFormRule, ...]
+    reason: str = ""
 
     def request(self) -> dict[str, Any]:
         return self.model_dump(mode="json")

@@ -42,6 +42,10 @@ class Condition:
     evidence: tuple[str, ...] = ()
     why: str = ""
     """Why it is met or not, in words a commune secretary understands (which initiative, which year)."""
+    rule: str = ""
+    """The rule that will refuse the proposal (its `rule` in the 422), for the rules beside the merits."""
+    field: str = ""
+    """The field that rule names (its `field` in the 422), so a form can show it beside that input."""
 
 
 @dataclass(frozen=True)
@@ -51,7 +55,8 @@ class Eligibility:
     rule: str = field(default="")
 
     def explain(self) -> list[dict[str, object]]:
-        return [{"condition": c.label, "met": c.met, "evidence": list(c.evidence), "why": c.why}
+        return [{"condition": c.label, "met": c.met, "evidence": list(c.evidence), "why": c.why,
+                 **({"rule": c.rule} if c.rule else {}), **({"field": c.field} if c.field else {})}
                 for c in self.conditions]
 
 

@@ -20,6 +20,7 @@ from reform_shared.envelope import Actor
 from reform_shared.events import Achievement, Basis, Recipient
 from reform_shared.http.deps import (
     ActorDep,
+    ClockDep,
     CommandContextDep,
     CommuneId,
     PathId,
@@ -74,11 +75,12 @@ async def home_affairs(actor: ActorDep, queries: QueriesDep, year: Annotated[int
 
 
 @router.post("/communes/{commune_id}/awards/eligibility")
-async def eligibility(commune_id: CommuneId, body: ProposalIn, actor: ActorDep, commands: CommandsDep
-                      ) -> dict[str, Any]:
-    """Why eligible or why not: each condition, met or not, with the events that show it. Appends nothing."""
+async def eligibility(commune_id: CommuneId, body: ProposalIn, actor: ActorDep, commands: CommandsDep,
+                      clock: ClockDep) -> dict[str, Any]:
+    """Why eligible or why not: each condition, met or not, with the events that show it, and every rule in
+    force for the proposal's year that will refuse it (deadline, quota). Appends nothing."""
     require_commune(actor, commune_id)
-    result = await commands.assess(propose_award(commune_id, body))
+    result = await commands.assess(propose_award(commune_id, body), clock.now())
     return {"eligible": result.eligible, "conditions": result.explain()}
 
 

@@ -56,8 +56,12 @@ async def check_or_propose(request: Request, portal: PortalDep, form: FormDep,
     checked: dict[str, Any] | None = None
     try:
         checked = await reads.eligibility(parsed.body)
-        if values.get("action") != PROPOSE or not checked.get("eligible"):
-            return page(request, context, values, chosen, checked=checked)
+        # A rule the check names (deadline, quota, form) is refused by the service beside the field it names.
+        by_rule = any(c.get("rule") for c in checked.get("conditions") or [])
+        if values.get("action") != PROPOSE or not (checked.get("eligible") or by_rule):
+            beside = {input_of(c["field"], values, parsed): {"vi": str(c["why"]).removeprefix("Chưa đạt: "), "en": ""}
+                      for c in checked.get("conditions") or [] if c.get("field")}
+            return page(request, context, values, chosen, checked=checked, errors=beside)
         proposed = await portal.api.command("awards", caller.token, "POST", reads.path("/awards"), parsed.body,
                                             idempotency_key=values.get("idempotency_key") or None)
     except ApiRefusal as refusal:
