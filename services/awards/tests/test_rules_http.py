@@ -83,6 +83,10 @@ async def test_the_city_sets_dated_rules_and_a_proposal_follows_those_of_its_yea
     assert [h["effective_from"] for h in read["history"]] == [None, "2026-01-01", "2027-01-01"]
     on = (await awards.http.get(RULES, params={"on": "2027-02-01"}, headers=city)).json()["in_force"]
     assert on["event_id"] == stricter.json()["event_id"]
+    catalogue = {year: {f["code"]: f["deadline"] for f in (await awards.http.get(
+        "/api/v1/award-forms", params={"year": year})).json()} for year in (2025, 2026, 2027)}
+    assert catalogue[2025]["giay-khen-xa"] == [11, 20, 0]  # seed 004's, before the city set anything
+    assert catalogue[2026]["giay-khen-xa"] == [11, 30, 0] and catalogue[2027]["giay-khen-xa"] == [10, 31, 0]
 
     awards.clock.at = dt.datetime(2026, 11, 21, 9, 0, tzinfo=VN)  # late by the constants, in time by 2026's rules
     proposed = await awards.propose("giay-khen-xa", individual("i-lan"), ["i-lan"])

@@ -12,8 +12,8 @@ from fastapi.responses import Response as RawResponse
 from reform_awards.application.commands import AwardCommands, new_award_id
 from reform_awards.application.exports import certificate, export
 from reform_awards.application.queries import AwardQueries, clean
-from reform_awards.domain.catalogue import FORMS
 from reform_awards.domain.commands import GrantAward, ProposeAward, RecordParRanking, RejectAward, RevokeAward
+from reform_awards.entrypoints.rules import RulesDep
 from reform_awards.entrypoints.schemas import GrantIn, ParRankingIn, ProposalIn, ReasonIn, RevokeIn
 from reform_awards.wiring import AwardsWiring
 from reform_shared.envelope import Actor
@@ -30,7 +30,7 @@ from reform_shared.http.deps import (
     require_role,
 )
 from reform_shared.http.openapi import CSV, DOCX, XLSX, file_responses
-from reform_shared.ids import new_id
+from reform_shared.ids import VIETNAM, new_id
 
 AwardId = PathId
 CommandsDep = Annotated[AwardCommands, Depends(part_of(AwardsWiring, lambda w: w.commands))]
@@ -49,11 +49,15 @@ router = APIRouter(prefix="/api/v1", tags=["awards"])
 
 
 @router.get("/award-forms")
-async def award_forms() -> list[dict[str, Any]]:
-    """The catalogue of award forms (seed 004), as data."""
+async def award_forms(book: RulesDep, clock: ClockDep,
+                      year: Annotated[int | None, Query(ge=2000, le=2100, description="default: this year")] = None
+                      ) -> list[dict[str, Any]]:
+    """The award forms in force for an award year: seed 004's until the city sets its own (award rules)."""
+    today = clock.now().astimezone(VIETNAM).date()
+    forms = (await book.for_year(year or today.year, today)).forms
     return [{"code": f.code, "name": f.name, "level": f.level, "kind": f.kind, "recipients": list(f.recipients),
              "decided_by": f.decided_by, "deadline": f.deadline, "period": f.period,
-             "quota_per_commune_year": f.quota_per_commune_year} for f in FORMS.values()]
+             "quota_per_commune_year": f.quota_per_commune_year} for f in forms.values()]
 
 
 @router.post("/city/par-rankings", status_code=201)
