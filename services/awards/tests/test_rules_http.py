@@ -4,8 +4,10 @@ city's rules applied on a commune node (as the federation brings them back under
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -14,12 +16,22 @@ from reform_awards.domain import rules
 from reform_awards.domain.catalogue import FORMS
 from reform_shared.events import AwardRulesSet
 
-sys.path.append(str(Path(__file__).parent))
 
-import test_city_mode as city_mode
-import test_http as single_node
-from test_city_mode import LAN, Node
-from test_http import VN, Awards, individual
+def sibling(name: str) -> ModuleType:
+    """A test module of this folder, loaded under a name of its own: another service's tests import their own
+    `test_http` by that bare name, and the first one imported would otherwise answer for both."""
+    spec = importlib.util.spec_from_file_location(f"awards_tests_{name}", Path(__file__).parent / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = sys.modules.get(spec.name) or importlib.util.module_from_spec(spec)
+    if spec.name not in sys.modules:
+        sys.modules[spec.name] = module
+        spec.loader.exec_module(module)
+    return module
+
+
+city_mode, single_node = sibling("test_city_mode"), sibling("test_http")
+LAN, Node = city_mode.LAN, city_mode.Node
+VN, Awards, individual = single_node.VN, single_node.Awards, single_node.individual
 
 settings = city_mode.settings
 commune_node = city_mode.commune_node
