@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 import nats
-from portal_stack import AUTHOR, SECRETARY, Stack
+from portal_stack import AUTHOR, SECRETARY, Stack, csrf_of
 
 UNIT = {"unit_id": "vh-xh", "name": "Phòng Văn hóa – Xã hội"}
 
@@ -64,12 +64,6 @@ def unknown_event(stack: Stack) -> int:
     body = json.dumps({"event_type": "InitiativeTeleported", "payload": {"where": marker}}).encode()
     with concurrent.futures.ThreadPoolExecutor(1) as thread:  # its own loop: Playwright's may be running here
         return thread.submit(asyncio.run, _publish(stack, subject, body)).result()
-
-
-def csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found, html
-    return found.group(1)
 
 
 def hidden(html: str, name: str) -> str:

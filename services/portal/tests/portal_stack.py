@@ -199,3 +199,18 @@ HOME_SECRETARY = Person("xa-viec-can-lam-thu-ky", "Thư ký xã", ("secretary",)
 HOME_ADMINISTRATOR = Person("xa-danh-ba-trong-quan-tri", "Quản trị xã", ("administrator",),
                             commune_id="xa-danh-ba-trong")
 ACCOUNTS.extend([HOME_SECRETARY, HOME_ADMINISTRATOR])
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token of the page's forms."""
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, html
+    return found.group(1)
+
+
+def as_(stack: Stack, clients: dict[str, httpx.Client], person: Person) -> httpx.Client:
+    """A portal client signed in as `person`, one per person for the test (the `clients` fixture closes them)."""
+    if person.user_id not in clients:
+        clients[person.user_id] = httpx.Client(base_url=stack.portal.url, timeout=15)
+        sign_in_over_http(clients[person.user_id], stack.portal.url, person)
+    return clients[person.user_id]

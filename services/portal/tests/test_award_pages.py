@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 
 import httpx
 import pytest
-from dev_sign_in import Person
 from portal_stack import (
     AUTHOR,
     CHAIR,
@@ -21,8 +19,9 @@ from portal_stack import (
     MEMBER_3,
     SECRETARY,
     Stack,
+    as_,
+    csrf_of,
     in_directory,
-    sign_in_over_http,
 )
 
 from reform_portal.pages.awards_base import input_of, proposal_body
@@ -31,27 +30,6 @@ pytestmark = pytest.mark.service
 NEXT_YEAR = str(dt.date.today().year + 1)
 """Commune dossiers close on 20/11 of the award's year: next year's is always open."""
 ADVISORY = {"achievements.0.kind": "advisory", "achievements.0.description": "Tham mưu đề án số hóa hồ sơ một cửa"}
-
-
-@pytest.fixture
-def clients() -> Iterator[dict[str, httpx.Client]]:
-    opened: dict[str, httpx.Client] = {}
-    yield opened
-    for client in opened.values():
-        client.close()
-
-
-def as_(stack: Stack, clients: dict[str, httpx.Client], person: Person) -> httpx.Client:
-    if person.user_id not in clients:
-        clients[person.user_id] = httpx.Client(base_url=stack.portal.url, timeout=15)
-        sign_in_over_http(clients[person.user_id], stack.portal.url, person)
-    return clients[person.user_id]
-
-
-def csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found, html
-    return found.group(1)
 
 
 def post(client: httpx.Client, path: str, data: dict[str, str], page: str | None = None) -> httpx.Response:

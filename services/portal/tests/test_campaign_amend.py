@@ -5,25 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 
 import httpx
 import pytest
-from portal_stack import SECRETARY, Stack, sign_in_over_http
+from portal_stack import SECRETARY, Stack, csrf_of, sign_in_over_http
 
 pytestmark = pytest.mark.service
-
-
-@pytest.fixture
-def client() -> Iterator[httpx.Client]:
-    with httpx.Client(timeout=15) as http:
-        yield http
-
-
-def csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found, html
-    return found.group(1)
 
 
 def form_of(html: str) -> dict[str, str]:

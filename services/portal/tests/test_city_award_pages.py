@@ -10,9 +10,9 @@ import re
 
 import httpx
 import pytest
-from city_http import as_, clients_fixture, post, text_of  # noqa: F401 - the `clients` fixture
+from city_http import post, text_of
 from city_scene import call, nominated, ok, proposed_for_city
-from portal_stack import CITY_COUNCIL, CITY_OFFICER, Stack
+from portal_stack import CITY_COUNCIL, CITY_OFFICER, Stack, as_
 
 pytestmark = pytest.mark.service
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

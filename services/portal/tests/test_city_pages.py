@@ -8,9 +8,9 @@ import datetime as dt
 
 import httpx
 import pytest
-from city_http import as_, clients_fixture, post, text_of  # noqa: F401 - the `clients` fixture
+from city_http import post, text_of
 from city_scene import appraised, nominated
-from portal_stack import CITY_COUNCIL, CITY_OFFICER, SECRETARY, Stack
+from portal_stack import CITY_COUNCIL, CITY_OFFICER, SECRETARY, Stack, as_
 
 pytestmark = pytest.mark.service
 

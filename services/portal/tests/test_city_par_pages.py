@@ -9,9 +9,9 @@ import re
 
 import httpx
 import pytest
-from city_http import as_, clients_fixture, post  # noqa: F401 - the `clients` fixture
+from city_http import post
 from city_scene import call, ok
-from portal_stack import CITY_OFFICER, Stack
+from portal_stack import CITY_OFFICER, Stack, as_
 
 from reform_portal.pages import home
 

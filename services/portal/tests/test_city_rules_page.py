@@ -7,9 +7,8 @@ import re
 
 import httpx
 import pytest
-from city_http import as_, clients_fixture  # noqa: F401 - the `clients` fixture
 from city_scene import call, ok
-from portal_stack import CITY_COUNCIL, CITY_OFFICER, Stack
+from portal_stack import CITY_COUNCIL, CITY_OFFICER, Stack, as_
 
 from reform_awards.domain import rules
 from reform_awards.domain.catalogue import FORMS

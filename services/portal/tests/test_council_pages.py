@@ -5,37 +5,14 @@ and each page only for its roles."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import httpx
 import pytest
-from dev_sign_in import Person
-from portal_stack import AUTHOR, CHAIR, MEMBER, MEMBER_2, MEMBER_3, SECRETARY, Stack, sign_in_over_http
+from portal_stack import AUTHOR, CHAIR, MEMBER, MEMBER_2, MEMBER_3, SECRETARY, Stack, as_, csrf_of
 
 pytestmark = pytest.mark.service
 GOOD = {"novelty": "8", "effectiveness": "8,5", "replicability": "7", "feasibility": "8", "creativity": "6"}
 LOW = {"novelty": "3", "effectiveness": "3", "replicability": "2", "feasibility": "3", "creativity": "2"}
-
-
-@pytest.fixture
-def clients() -> Iterator[dict[str, httpx.Client]]:
-    opened: dict[str, httpx.Client] = {}
-    yield opened
-    for client in opened.values():
-        client.close()
-
-
-def as_(stack: Stack, clients: dict[str, httpx.Client], person: Person) -> httpx.Client:
-    if person.user_id not in clients:
-        clients[person.user_id] = httpx.Client(base_url=stack.portal.url, timeout=15)
-        sign_in_over_http(clients[person.user_id], stack.portal.url, person)
-    return clients[person.user_id]
-
-
-def csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found, html
-    return found.group(1)
 
 
 def post(client: httpx.Client, path: str, data: dict[str, str]) -> httpx.Response:

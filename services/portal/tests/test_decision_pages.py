@@ -5,37 +5,25 @@ kept, read-your-writes after each command, the documents downloaded, and each pa
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import httpx
 import pytest
 from decision_scene import HIGH, LOW, finalised, in_directory, submitted
-from dev_sign_in import Person
-from portal_stack import AUTHOR, CHAIR, CHAIRMAN, MEMBER, MEMBER_2, MEMBER_3, SECRETARY, Stack, sign_in_over_http
+from portal_stack import (
+    AUTHOR,
+    CHAIR,
+    CHAIRMAN,
+    MEMBER,
+    MEMBER_2,
+    MEMBER_3,
+    SECRETARY,
+    Stack,
+    as_,
+    csrf_of,
+)
 
 pytestmark = pytest.mark.service
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-
-@pytest.fixture
-def clients(stack: Stack) -> Iterator[dict[str, httpx.Client]]:
-    opened: dict[str, httpx.Client] = {}
-    yield opened
-    for client in opened.values():
-        client.close()
-
-
-def as_(stack: Stack, clients: dict[str, httpx.Client], person: Person) -> httpx.Client:
-    if person.user_id not in clients:
-        clients[person.user_id] = httpx.Client(base_url=stack.portal.url, timeout=15)
-        sign_in_over_http(clients[person.user_id], stack.portal.url, person)
-    return clients[person.user_id]
-
-
-def csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found, html
-    return found.group(1)
 
 
 def post(client: httpx.Client, path: str, data: dict[str, str | list[str]], form_at: str | None = None

@@ -5,31 +5,14 @@ dossier with the time taken, the chair's mark and reopening, and the conflict pr
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import httpx
 import pytest
-from dev_sign_in import Person
-from portal_stack import AUTHOR, CHAIR, MEMBER, MEMBER_2, OPERATOR, SECRETARY, Stack, sign_in_over_http
+from portal_stack import AUTHOR, CHAIR, MEMBER, MEMBER_2, OPERATOR, SECRETARY, Stack, as_
 
 pytestmark = pytest.mark.service
 POINTS = {"novelty": 8, "effectiveness": 8, "replicability": 7, "feasibility": 8, "creativity": 6}
 TITLE = "Nhắc lịch hẹn trả kết quả qua tin nhắn"
-
-
-@pytest.fixture
-def clients() -> Iterator[dict[str, httpx.Client]]:
-    opened: dict[str, httpx.Client] = {}
-    yield opened
-    for client in opened.values():
-        client.close()
-
-
-def as_(stack: Stack, clients: dict[str, httpx.Client], person: Person) -> httpx.Client:
-    if person.user_id not in clients:
-        clients[person.user_id] = httpx.Client(base_url=stack.portal.url, timeout=15)
-        sign_in_over_http(clients[person.user_id], stack.portal.url, person)
-    return clients[person.user_id]
 
 
 def send(client: httpx.Client, page: str, action: str, data: dict[str, str | list[str]]) -> httpx.Response:

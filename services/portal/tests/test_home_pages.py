@@ -11,7 +11,6 @@ from typing import Any
 
 import httpx
 import pytest
-from city_http import as_, clients_fixture  # noqa: F401 - the `clients` fixture
 from city_scene import appraised, call, nominated, ok, proposed_for_city
 from fastapi import FastAPI, Request
 from portal_live import LiveServer
@@ -29,6 +28,7 @@ from portal_stack import (
     OPERATOR,
     SECRETARY,
     Stack,
+    as_,
     in_directory,
     portal_settings,
     sign_in_over_http,

@@ -8,15 +8,9 @@ import re
 import httpx
 import pytest
 from inbox_stack import InboxStack, inbox_stack, returned  # noqa: F401 - the module's fixture
-from portal_stack import AUTHOR, SECRETARY, sign_in_over_http
+from portal_stack import AUTHOR, SECRETARY, csrf_of, sign_in_over_http
 
 pytestmark = pytest.mark.system
-
-
-def csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found, html
-    return found.group(1)
 
 
 def test_the_inbox_shows_my_notifications_marks_them_read_and_keeps_my_preferences(

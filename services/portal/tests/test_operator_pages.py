@@ -21,14 +21,6 @@ from reform_portal.bootstrap import build_app
 pytestmark = pytest.mark.service
 
 
-@pytest.fixture
-def clients() -> Iterator[dict[str, httpx.Client]]:
-    opened: dict[str, httpx.Client] = {}
-    yield opened
-    for client in opened.values():
-        client.close()
-
-
 def as_(stack: Stack, clients: dict[str, httpx.Client], person: Person) -> httpx.Client:
     if person.user_id not in clients:
         clients[person.user_id] = httpx.Client(base_url=stack.portal.url, timeout=30)

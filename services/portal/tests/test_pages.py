@@ -5,31 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 
 import httpx
 import pytest
 from dev_sign_in import DevSignIn
 from portal_live import LiveServer
-from portal_stack import AUTHOR, SECRETARY, Stack, portal_settings, sign_in_over_http
+from portal_stack import AUTHOR, SECRETARY, Stack, csrf_of, portal_settings, sign_in_over_http
 from support import ONE_PAGE_PDF
 
 from reform_portal.bootstrap import build_app
 from reform_portal.settings import PortalSettings
 
 pytestmark = pytest.mark.service
-
-
-@pytest.fixture
-def client() -> Iterator[httpx.Client]:
-    with httpx.Client(timeout=15) as http:
-        yield http
-
-
-def csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found, html
-    return found.group(1)
 
 
 def test_a_page_asks_to_sign_in_and_the_cookie_is_httponly_and_lax(stack: Stack, client: httpx.Client) -> None:

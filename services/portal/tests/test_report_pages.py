@@ -23,14 +23,6 @@ YEAR = dt.date.today().year
 LONELY_UNIT = {"unit_id": "to-dan-pho-9-bc", "name": "Tổ dân phố số 9 (báo cáo)"}
 
 
-@pytest.fixture
-def clients() -> Iterator[dict[str, httpx.Client]]:
-    opened: dict[str, httpx.Client] = {}
-    yield opened
-    for client in opened.values():
-        client.close()
-
-
 def as_(stack: Stack, clients: dict[str, httpx.Client], person: Person) -> httpx.Client:
     if person.user_id not in clients:
         clients[person.user_id] = httpx.Client(base_url=stack.portal.url, timeout=30)
