@@ -16,6 +16,7 @@ from reform_shared.events.awards import (
     Basis,
     BasisClaimed,
     ParRankingRecorded,
+    QuotaPlaceClaimed,
     Recipient,
 )
 from reform_shared.events.deliberation import DELIBERATION_PAYLOADS
@@ -90,6 +91,7 @@ ALL_PAYLOADS = (
     AwardRejected,
     AwardRevoked,
     BasisClaimed,
+    QuotaPlaceClaimed,
     *DIRECTORY_PAYLOADS,
     *OPERATIONS_PAYLOADS,
     *DELIBERATION_PAYLOADS,
@@ -142,6 +144,7 @@ __all__ = [
     "Novelty",
     "ParRankingRecorded",
     "ProjectionParked",
+    "QuotaPlaceClaimed",
     "Recipient",
     "RecognitionDecisionSigned",
     "Rubric",
