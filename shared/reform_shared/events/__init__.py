@@ -40,6 +40,7 @@ from reform_shared.events.evaluation import (
     ScoringOpened,
 )
 from reform_shared.events.operations import OPERATIONS_PAYLOADS, ProjectionParked
+from reform_shared.events.profile import PROFILE_PAYLOADS
 from reform_shared.events.submission import (
     AttachmentRef,
     AuthorRef,
@@ -91,6 +92,7 @@ ALL_PAYLOADS = (
     AwardRevoked,
     BasisClaimed,
     *DIRECTORY_PAYLOADS,
+    *PROFILE_PAYLOADS,
     *OPERATIONS_PAYLOADS,
     *DELIBERATION_PAYLOADS,
 )
