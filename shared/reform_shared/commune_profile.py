@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from reform_shared.envelope import EventEnvelope, EventPayload
+from reform_shared.errors import Conflict
 from reform_shared.events.profile import (
     LEVEL_LABELS,
     CommuneProfileSet,
@@ -135,6 +136,21 @@ class ProfileView:
 def _end(terms: tuple[Term, ...], term: Term, first_day_out: dt.date) -> tuple[Term, ...]:
     closed = Term(term.signer, term.since, first_day_out - dt.timedelta(days=1))
     return tuple(closed if t is term else t for t in terms)
+
+
+def require_signer(view: ProfileView, name: str, day: dt.date, field: str = "signer") -> Term | None:
+    """The term of the person signing on `day`; a commune that records its signers refuses anyone else (409
+    `signer_in_office`: a chairman replaced in June signs nothing after June). None when it records none."""
+    if not view.terms:
+        return None
+    term = view.signer_on(name, day)
+    if term is None:
+        holders = ", ".join(f"{t.signer.full_name} ({t.title})" for t in view.signers_on(day)) or "không ai (nobody)"
+        raise Conflict(
+            f"'{name}' không giữ chức vụ ký văn bản của UBND vào ngày {day:%d/%m/%Y}; người ký ngày đó: {holders}",
+            f"'{name}' held no signing office on {day.isoformat()}; who signs that day: {holders}",
+            field=field, rule="signer_in_office")
+    return term
 
 
 async def recorded_profile(store: EventStore, commune_id: str) -> ProfileView:

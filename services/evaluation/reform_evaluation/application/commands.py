@@ -23,6 +23,7 @@ from reform_evaluation.domain.commands import (
 )
 from reform_evaluation.domain.scoring import record_score, scoresheet_id
 from reform_shared.commands import CommandBus, CommandContext, Operation, Options, Target
+from reform_shared.commune_profile import require_signer
 from reform_shared.events import CouncilConstituted, CouncilMembershipChanged, RecognitionDecisionSigned
 from reform_shared.idempotency import CommandResult
 
@@ -141,6 +142,7 @@ class EvaluationCommands:
     # -- recognition decision and nomination ------------------------------------------------
     async def sign_decision(self, ctx: CommandContext, commune_id: str, command: SignDecision) -> CommandResult:
         signed = RecognitionDecisionSigned(**dict(command))
+        require_signer(await self._record.profile(commune_id), signed.signer, signed.decision_date)
         outcomes = await asyncio.gather(*[self._record.evaluation_and_outcome(commune_id, i)
                                           for i in signed.initiative_ids])
         recognised = {

@@ -39,6 +39,7 @@ def report_data(figures: dict[str, Any]) -> ReportData:
         withdrawn=figures["withdrawn"],
         awards_granted=tuple((FORM_NAMES.get(form, form), n) for form, n in figures["awards_granted"].items()),
         by_year=tuple((y, s, r) for y, s, r in figures["by_year"]),
+        signer=figures.get("signer", ""),
     )
 
 
