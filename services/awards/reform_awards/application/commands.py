@@ -116,9 +116,11 @@ class AwardCommands:
         profile = await recorded_profile(self._store, commune_id)
         return profile.title_on(on, str(await self._directory.commune_name(commune_id)))
 
-    async def signer_in_office(self, commune_id: str, signer: str, on: dt.date) -> None:
-        """A commune decision's signer held office on its date (when the commune records its signers)."""
-        require_signer(await recorded_profile(self._store, commune_id), signer, on)
+    async def signer_in_office(self, commune_id: str, signer: str, on: dt.date) -> str:
+        """A commune decision's signer held office on its date (when the commune records its signers): their
+        name as the profile writes it."""
+        term = require_signer(await recorded_profile(self._store, commune_id), signer, on)
+        return term.signer.full_name if term else signer
 
     async def unit_name(self, commune_id: str, recipient: Recipient, on: dt.date) -> str:
         """The unit a certificate prints under the recipient, by its name in the directory on `on`: an

@@ -108,18 +108,20 @@ async def may_decide(actor: Actor, commune_id: str, award_id: str, commands: Awa
 
 
 async def may_sign(actor: Actor, commune_id: str, award_id: str, commands: AwardCommands, signer: str,
-                   on: dt.date) -> None:
-    """May decide, and a commune decision is signed by someone holding office on its date (the profile's)."""
+                   on: dt.date) -> str:
+    """May decide, and a commune decision is signed by someone holding office on its date (the profile's): the
+    signer's name as the profile writes it."""
     if await may_decide(actor, commune_id, award_id, commands) != "city_officer":
-        await commands.signer_in_office(commune_id, signer, on)
+        return await commands.signer_in_office(commune_id, signer, on)
+    return signer
 
 
 @router.post("/communes/{commune_id}/awards/{award_id}/grant")
 async def grant(commune_id: CommuneId, award_id: AwardId, body: GrantIn, commands: CommandsDep,
                 ctx: CommandContextDep, response: Response) -> dict[str, Any]:
-    await may_sign(ctx.actor, commune_id, award_id, commands, body.signer, body.decision_date)
+    signer = await may_sign(ctx.actor, commune_id, award_id, commands, body.signer, body.decision_date)
     command = GrantAward(commune_id=commune_id, award_id=award_id, decision_number=body.decision_number,
-                         decision_date=body.decision_date, signer=body.signer)
+                         decision_date=body.decision_date, signer=signer)
     return answer(await commands.grant(ctx, command), response)
 
 
@@ -135,9 +137,9 @@ async def reject(commune_id: CommuneId, award_id: AwardId, body: ReasonIn, comma
 async def revoke(commune_id: CommuneId, award_id: AwardId, body: RevokeIn, commands: CommandsDep,
                  ctx: CommandContextDep, response: Response) -> dict[str, Any]:
     """Revoke a granted award by a decision of its own: number, date, signer and the reason."""
-    await may_sign(ctx.actor, commune_id, award_id, commands, body.signer, body.decision_date)
+    signer = await may_sign(ctx.actor, commune_id, award_id, commands, body.signer, body.decision_date)
     command = RevokeAward(commune_id=commune_id, award_id=award_id, reason=body.reason,
-                          decision_number=body.decision_number, decision_date=body.decision_date, signer=body.signer)
+                          decision_number=body.decision_number, decision_date=body.decision_date, signer=signer)
     return answer(await commands.revoke(ctx, command), response)
 
 

@@ -141,8 +141,9 @@ class EvaluationCommands:
 
     # -- recognition decision and nomination ------------------------------------------------
     async def sign_decision(self, ctx: CommandContext, commune_id: str, command: SignDecision) -> CommandResult:
-        signed = RecognitionDecisionSigned(**dict(command))
-        require_signer(await self._record.profile(commune_id), signed.signer, signed.decision_date)
+        term = require_signer(await self._record.profile(commune_id), command.signer, command.decision_date)
+        signed = RecognitionDecisionSigned(**{**dict(command), "signer": term.signer.full_name if term else
+                                              command.signer})  # the name as the commune's profile writes it
         outcomes = await asyncio.gather(*[self._record.evaluation_and_outcome(commune_id, i)
                                           for i in signed.initiative_ids])
         recognised = {
