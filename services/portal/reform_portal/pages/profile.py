@@ -172,6 +172,24 @@ async def end_term(request: Request, portal: PortalDep, form: FormDep, signer_id
                       "/thong-tin-xa?da-thoi", "profile/end_form.html", context, errors)
 
 
+CAMPAIGN_FIELDS = {"submission_deadline": "submission_closes_at", "evaluation_deadline": "evaluation_deadline",
+                   "recognition_deadline": "recognition_deadline", "nomination_deadline": "nomination_deadline"}
+
+
+async def campaign_defaults(portal: Portal, caller: Caller, year: int) -> dict[str, str]:
+    """What the campaign form is prefilled with from the profile: the commune's name and its usual deadlines
+    in `year` (dd/mm/yyyy); nothing when the commune has no profile or it cannot be read now."""
+    try:
+        found = await profile_of(portal, caller)
+    except (ApiOutage, ApiRefusal) as exc:
+        log.debug("no campaign defaults: %s", exc)
+        return {}
+    entry = found.get("profile") or {}
+    values = {field: f"{day_month(entry['deadlines'][name])}/{year}"
+              for name, field in CAMPAIGN_FIELDS.items() if entry.get("deadlines", {}).get(name)}
+    return {**values, **({"commune_name": found["commune_name"]} if found.get("commune_name") else {})}
+
+
 async def letterhead_in_header(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
     """The signed-in person's commune as its profile names it ("UBND xã Ninh Giang"), for the header of a page
     (`request.state.letterhead`); kept a few seconds per commune."""
