@@ -37,6 +37,7 @@ from reform_portal.pages import (
     inbox,
     nominations,
     operator,
+    profile,
     reports,
     secretary,
 )
@@ -82,11 +83,12 @@ def build_app(settings: PortalSettings, sign_in: SignIn | None = None,
     for module in (auth_pages, home, author, secretary, dossier, council, directory_import, directory,
                    campaign_units, council_setup, decision, nominations, award_proposal_pages, award_pages,
                    operator, reports, inbox, city, city_awards, city_overview, campaign_amend, council_precheck,
-                   council_deliberation, city_rules):
+                   council_deliberation, city_rules, profile):
         app.include_router(module.router)
     install_pages_of_errors(app)
     install_basics(app)
     app.middleware("http")(inbox.unread_in_header)  # inside the session middleware (added after it)
+    app.middleware("http")(profile.letterhead_in_header)
     app.add_middleware(SessionMiddleware, secret=settings.cookie_secret(), max_age=settings.session_max_age_seconds)
     return app
 

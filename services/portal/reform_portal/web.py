@@ -47,6 +47,7 @@ NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("/thanh-pho/tong-quan", "Tổng quan các xã", ("city_officer",)),
     ("/thanh-pho/quy-dinh-khen-thuong", "Quy định khen thưởng", ("city_officer",)),
     ("/danh-ba", "Danh bạ", ("secretary", "administrator", "operator")),
+    ("/thong-tin-xa", "Thông tin xã", ("administrator", "secretary")),
     ("/van-hanh", "Vận hành", ("operator",)),
     ("/van-hanh/lien-ket", "Liên kết liên thông", ("operator",)),
     ("/van-hanh/truy-vet", "Truy vết sáng kiến", ("operator",)),

@@ -41,6 +41,7 @@ from reform_shared.events.evaluation import (
     ScoringOpened,
 )
 from reform_shared.events.operations import OPERATIONS_PAYLOADS, ProjectionParked
+from reform_shared.events.profile import PROFILE_PAYLOADS
 from reform_shared.events.submission import (
     AttachmentRef,
     AuthorRef,
@@ -93,6 +94,7 @@ ALL_PAYLOADS = (
     BasisClaimed,
     QuotaPlaceClaimed,
     *DIRECTORY_PAYLOADS,
+    *PROFILE_PAYLOADS,
     *OPERATIONS_PAYLOADS,
     *DELIBERATION_PAYLOADS,
 )

@@ -20,6 +20,7 @@ from reform_awards.domain.eligibility import Eligibility, Facts, assess
 from reform_awards.domain.refusals import judged, refusals
 from reform_awards.domain.sources import campaign_year, content_of, initiative_fact, par_rank
 from reform_shared.commands import CommandBus, CommandContext, Operation, Options, Recovery, Target
+from reform_shared.commune_profile import recorded_profile, require_signer
 from reform_shared.directory_copy import DIRECTORY_AGGREGATE
 from reform_shared.directory_view import DirectoryView
 from reform_shared.envelope import EventPayload
@@ -113,8 +114,16 @@ class AwardCommands:
         return judged(assess(form, proposed.recipient, proposed.basis, facts),
                       refusals(form, proposed, existing, now, command.commune_id))
 
-    async def commune_name(self, commune_id: str) -> str:
-        return str(await self._directory.commune_name(commune_id))
+    async def commune_name(self, commune_id: str, on: dt.date | None = None) -> str:
+        """The commune's name in its profile in force on `on`, else as the campaigns named it, else its id."""
+        profile = await recorded_profile(self._store, commune_id)
+        return profile.title_on(on, str(await self._directory.commune_name(commune_id)))
+
+    async def signer_in_office(self, commune_id: str, signer: str, on: dt.date) -> str:
+        """A commune decision's signer held office on its date (when the commune records its signers): their
+        name as the profile writes it."""
+        term = require_signer(await recorded_profile(self._store, commune_id), signer, on)
+        return term.signer.full_name if term else signer
 
     async def unit_name(self, commune_id: str, recipient: Recipient, on: dt.date) -> str:
         """The unit a certificate prints under the recipient, by its name in the directory on `on`: an

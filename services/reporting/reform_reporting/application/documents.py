@@ -40,6 +40,7 @@ def report_data(figures: dict[str, Any]) -> ReportData:
         awards_granted=tuple((figures.get("award_form_names", {}).get(form) or FORM_NAMES.get(form, form), n)
                              for form, n in figures["awards_granted"].items()),
         by_year=tuple((y, s, r) for y, s, r in figures["by_year"]),
+        signer=figures.get("signer", ""),
     )
 
 
