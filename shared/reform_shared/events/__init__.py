@@ -40,6 +40,7 @@ from reform_shared.events.evaluation import (
     ScoringOpened,
 )
 from reform_shared.events.operations import OPERATIONS_PAYLOADS, ProjectionParked
+from reform_shared.events.replication import REPLICATION_PAYLOADS
 from reform_shared.events.submission import (
     AttachmentRef,
     AuthorRef,
@@ -93,6 +94,7 @@ ALL_PAYLOADS = (
     *DIRECTORY_PAYLOADS,
     *OPERATIONS_PAYLOADS,
     *DELIBERATION_PAYLOADS,
+    *REPLICATION_PAYLOADS,
 )
 
 
