@@ -1,5 +1,6 @@
 """Adoption and results on the in-memory store: once per commune and initiative, retries answered once,
-refusals naming the field and the rule, nothing appended when refused."""
+refusals naming the field and the rule, nothing appended when refused; the city's relay publishing an entry's
+revision once and never an older one."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ from typing import Any
 import pytest
 
 from reform_replication.application.commands import ReplicationCommands
+from reform_replication.application.relay import Relay
 from reform_replication.domain.adoption import AdoptInitiative, ReportResults
+from reform_replication.domain.catalogue import entry_of, public_content
 from reform_shared.commands import CommandBus, CommandContext
 from reform_shared.envelope import Actor
 from reform_shared.errors import Conflict, RuleViolation
 from reform_shared.events import build_registry
-from reform_shared.events.submission import Indicator, UnitRef
+from reform_shared.events.submission import Indicator, InitiativeContent, UnitRef
 from reform_shared.idempotency import IdempotencyRecords
 from reform_shared.ids import FixedClock, new_id
 from reform_shared.memory_store import InMemoryEventStore, InMemoryRecordBucket
@@ -111,10 +114,27 @@ async def test_results_use_the_originals_indicators_measured_after_the_adoption(
     refusals = [(results(name="Số cây xanh"), "indicators[0].name", "same_indicators_as_original"),
                 (results(after=None), "indicators[0].after", "measured_before_and_after"),
                 (results(on=dt.date(2026, 10, 1)), "measured_on", "measured_after_adoption")]
-    for command, field, rule in refusals:
+    for command, named, rule in refusals:
         with pytest.raises(RuleViolation) as refused:
             await r.commands.report(r.ctx(), command)
-        assert (refused.value.field, refused.value.rule) == (field, rule)
+        assert (refused.value.field, refused.value.rule) == (named, rule)
     reported = await r.commands.report(r.ctx("r1"), results())
     assert reported.body["event_type"] == "AdoptionResultsReported"
     assert await r.events() == ["InitiativeAdopted", "AdoptionResultsReported"]
+
+
+async def test_the_relay_publishes_each_revision_once_and_never_an_older_one() -> None:
+    r = Replication()
+    relay = Relay(None, CommandBus(r.store, IdempotencyRecords(r.records)),  # type: ignore[arg-type]
+                  FixedClock(dt.datetime(2026, 12, 1, tzinfo=VN)))
+    content = InitiativeContent(title="Số hóa hồ sơ", unit=UnitRef(unit_id="u", name="Một cửa"),
+                                author_kind="collective", field="c", summary="Số hóa")
+    source = {"_id": ENTRY["entry_id"], "origin_commune_id": A, "initiative_id": "i1",
+              "content": public_content(content), "recognition_number": "15/QĐ-UBND"}
+    third, second = entry_of({**source, "revision": 3}), entry_of({**source, "revision": 2})
+    assert third is not None and second is not None
+    assert await relay.publish(third) is True
+    assert await relay.publish(third) is False  # a relay run again, or restarted
+    assert await relay.publish(second) is False  # a projection being rebuilt counts up from zero again
+    history = await r.store.load("city", "catalogue", str(ENTRY["entry_id"]))
+    assert [e.envelope.payload.revision for e in history.events] == [3]  # type: ignore[attr-defined]
