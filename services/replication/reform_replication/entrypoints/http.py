@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from reform_replication.application.commands import ReplicationCommands
 from reform_replication.application.evidence import EvidencePacks
 from reform_replication.application.queries import ReplicationQueries
+from reform_replication.documents.chart import chart_of
 from reform_replication.documents.report import replication_docx, replication_xlsx
 from reform_replication.domain.adoption import AdoptInitiative, ReportResults
 from reform_replication.entrypoints.schemas import AdoptionIn, ResultsIn
@@ -28,7 +29,7 @@ from reform_shared.http.deps import (
     require_commune,
     require_role,
 )
-from reform_shared.http.openapi import DOCX, XLSX, file_responses
+from reform_shared.http.openapi import DOCX, SVG, XLSX, file_responses
 from reform_shared.ids import VIETNAM
 
 ZIP = "application/zip"
@@ -116,6 +117,14 @@ async def city_view(actor: ActorDep, queries: QueriesDep, clock: ClockDep,
     if format == "xlsx":
         return download(replication_xlsx(view), XLSX, name + ".xlsx")
     return view
+
+
+@router.get("/city/replication/charts/{name}.svg", responses=file_responses(SVG))
+async def city_chart(name: Literal["most-adopted", "communes"], actor: ActorDep, queries: QueriesDep,
+                     year: Annotated[int | None, Query(ge=2000, le=2100)] = None) -> Response:
+    """The city view's charts, drawn on the server, every count beside its bar."""
+    require_role(actor, "city_officer", "city_council")
+    return Response(chart_of(name, await queries.view(year)), media_type=SVG)
 
 
 @router.get("/communes/{commune_id}/evidence/{year}", responses=file_responses(ZIP, json=True))
