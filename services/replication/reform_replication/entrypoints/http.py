@@ -119,7 +119,7 @@ async def city_view(actor: ActorDep, queries: QueriesDep, clock: ClockDep,
     return view
 
 
-@router.get("/city/replication/charts/{name}.svg", responses=file_responses(SVG))
+@router.get("/city/replication/charts/{name}.svg", response_class=Response, responses=file_responses(SVG))
 async def city_chart(name: Literal["most-adopted", "communes"], actor: ActorDep, queries: QueriesDep,
                      year: Annotated[int | None, Query(ge=2000, le=2100)] = None) -> Response:
     """The city view's charts, drawn on the server, every count beside its bar."""
