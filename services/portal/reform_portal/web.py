@@ -144,8 +144,17 @@ def session_of(request: Request) -> Session:
     return session
 
 
-PortalDep = Annotated[Portal, Depends(portal_of)]
-SessionDep = Annotated[Session, Depends(session_of)]
+async def _portal(request: Request) -> Portal:
+    """As a dependency: `async`, so FastAPI does not hand it to its thread pool."""
+    return portal_of(request)
+
+
+async def _session(request: Request) -> Session:
+    return session_of(request)
+
+
+PortalDep = Annotated[Portal, Depends(_portal)]
+SessionDep = Annotated[Session, Depends(_session)]
 
 
 def keep_tokens(session: Session, tokens: TokenSet) -> None:

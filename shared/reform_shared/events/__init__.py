@@ -16,6 +16,7 @@ from reform_shared.events.awards import (
     Basis,
     BasisClaimed,
     ParRankingRecorded,
+    QuotaPlaceClaimed,
     Recipient,
 )
 from reform_shared.events.deliberation import DELIBERATION_PAYLOADS
@@ -91,6 +92,7 @@ ALL_PAYLOADS = (
     AwardRejected,
     AwardRevoked,
     BasisClaimed,
+    QuotaPlaceClaimed,
     *DIRECTORY_PAYLOADS,
     *OPERATIONS_PAYLOADS,
     *DELIBERATION_PAYLOADS,
@@ -144,6 +146,7 @@ __all__ = [
     "Novelty",
     "ParRankingRecorded",
     "ProjectionParked",
+    "QuotaPlaceClaimed",
     "Recipient",
     "RecognitionDecisionSigned",
     "Rubric",

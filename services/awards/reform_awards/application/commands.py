@@ -9,6 +9,7 @@ from typing import Any
 
 from reform_awards.application.basis import BasisClaims
 from reform_awards.application.directory import DirectoryViews
+from reform_awards.application.quota import QuotaPlaces, held_by_places
 from reform_awards.application.record import Record, award_aggregate
 from reform_awards.application.rules import AwardRulesBook
 from reform_awards.domain import award as awards
@@ -68,6 +69,7 @@ class AwardCommands:
         self._record = record or Record(bus.store)
         self._views = views
         self._claims = BasisClaims(bus, self._record)
+        self._quota = QuotaPlaces(bus)
         self._role = federation_role
         self.rules = AwardRulesBook(bus, self._record, federation_role)
 
@@ -108,8 +110,9 @@ class AwardCommands:
         proposed = awards.proposal(command, forms)
         form = awards.form_of(proposed.form, forms)
         facts = await self.facts(command.commune_id, proposed, command.par_category)
-        existing = awards.fold((await self._store.load(command.commune_id, "award",
-                                                       award_aggregate(proposed.award_id))).payloads)
+        existing = await self._quota.holders(command.commune_id, form, proposed, now) if held_by_places(form) \
+            else awards.fold((await self._store.load(command.commune_id, "award",
+                                                     award_aggregate(proposed.award_id))).payloads)
         return judged(assess(form, proposed.recipient, proposed.basis, facts),
                       refusals(form, proposed, existing, now, command.commune_id))
 
@@ -171,13 +174,18 @@ class AwardCommands:
         now = ctx.clock.now()
         directory = await self.directory(commune_id, award.recipient, now.astimezone(VIETNAM).date())
         aggregate = award_aggregate(award.award_id)
+        form = awards.form_of(award.form, forms)
+        by_places = held_by_places(form)
+        holders = await self._quota.holders(commune_id, form, award, now) if by_places else None
 
         def decide(history: AggregateHistory) -> list[EventPayload]:
             return awards.propose(awards.fold(history.payloads), award, eligibility, directory, now, commune_id,
-                                  forms)
+                                  forms, quota_holders=holders)
 
         decide(await self._store.load(commune_id, "award", aggregate))
         await self._claims.claim(ctx, commune_id, award, key)
+        if by_places:
+            await self._quota.claim(ctx, commune_id, form, award, key)
         outcome = await self._bus.decide_and_append(
             ctx, Target(commune_id, "award", aggregate), decide, key=key, options=Options(retries=5)
         )
