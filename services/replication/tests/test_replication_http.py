@@ -7,6 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
+import io
+import json
+import uuid
+import zipfile
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -18,13 +23,16 @@ from reform_replication.bootstrap import build_app, build_runtime
 from reform_shared.commands import make_envelope
 from reform_shared.envelope import Actor, EventPayload
 from reform_shared.events import (
+    AttachmentRef,
     AuthorRef,
     CampaignLaunched,
     Effectiveness,
     Indicator,
     InitiativeContent,
+    InitiativeRecognized,
     InitiativeSubmitted,
     RecognitionDecisionSigned,
+    ScoreResult,
     UnitRef,
     build_registry,
 )
@@ -43,6 +51,9 @@ CONTENT = InitiativeContent(
     author_kind="individual", authors=(AuthorRef(user_id="lan", name="Nguyễn Thị Lan"),), field="c",
     summary="Số hóa", problem="Người dân chờ lâu", solution="Kho dữ liệu số",
     effectiveness=Effectiveness(indicators=(Indicator(name="Thời gian tra cứu", unit="giờ", before=16, after=4),)))
+
+RESULT = ScoreResult(mean_total=70, median_total=70, spread=4, scored=3, eligible=3,
+                     criterion_means={"novelty": 8, "effectiveness": 7}, conditions={"novelty": True})
 
 
 class Node:
@@ -123,3 +134,30 @@ async def test_the_relay_publishes_each_revision_once_and_a_rebuild_publishes_no
     c = node.runtime.connections
     assert await Relay(c.db, c.bus(), FixedClock(NOW)).run_once() == 0  # a relay round after the rebuild
     assert again == shown and await node.catalogue_events() == published
+
+
+async def test_the_evidence_pack_bundles_the_recognised_initiatives_files_and_names_those_missing(
+        node: Node) -> None:
+    data = b"%PDF-1.4 minh chung"
+    present, missing = str(uuid.uuid4()), str(uuid.uuid4())
+    store = await node.js.object_store(node.settings.attachments_bucket)
+    await store.put(f"{A}/{present}", data)
+    refs = (AttachmentRef(attachment_id=present, filename="bao-cao.pdf", media_type="application/pdf",
+                          size=len(data), sha256=hashlib.sha256(data).hexdigest()),
+            AttachmentRef(attachment_id=missing, filename="anh.png", media_type="image/png", size=3, sha256="0" * 64))
+    await node.add(CampaignLaunched(campaign_id="cchc-2027", year=2027, title="Phát động", fields=("c",),
+                                    submission_opens_at=NOW, submission_closes_at=NOW + dt.timedelta(days=9)))
+    await node.add(InitiativeSubmitted(initiative_id="i1", campaign_id="cchc-2027",
+                                       content=CONTENT.model_copy(update={"attachments": refs})))
+    await node.add(InitiativeRecognized(initiative_id="i1", campaign_id="cchc-2027", result=RESULT))
+    path = f"/api/v1/communes/{A}/evidence/2027"
+    figures = (await node.http.get(path, headers=node.as_("secretary", commune=A))).json()
+    assert figures["proposed_per_unit"] == {"Trung tâm PVHCC": 1} and figures["recognised_by_council"] == 1
+    other = await node.http.get(path, headers=node.as_("secretary", commune=B))
+    assert other.status_code == 403 and other.json()["error"]["rule"] == "same_commune_or_city"
+    zipped = await node.http.get(path, params={"format": "zip"}, headers=node.as_("secretary", commune=A))
+    assert zipped.status_code == 200 and zipped.headers["content-type"] == "application/zip"
+    bundle = zipfile.ZipFile(io.BytesIO(zipped.content))
+    assert bundle.read(f"tai-lieu/i1/{present}-bao-cao.pdf") == data
+    manifest = {d["attachment_id"]: d["included"] for d in json.loads(bundle.read("so-lieu.json"))["documents"]}
+    assert manifest == {present: True, missing: False}
