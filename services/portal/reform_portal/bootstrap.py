@@ -38,6 +38,7 @@ from reform_portal.pages import (
     nominations,
     operator,
     profile,
+    replication,
     reports,
     secretary,
 )
@@ -74,6 +75,7 @@ def build_app(settings: PortalSettings, sign_in: SignIn | None = None,
             urls = {"submission": settings.submission_url, "evaluation": settings.evaluation_url,
                     "awards": settings.awards_url, "reporting": settings.reporting_url,
                     "directory": settings.directory_url, "notifications": settings.notifications_url,
+                    "replication": settings.replication_url,
                     "identity": settings.identity_url or settings.oidc_issuer or ""}
             app.state.portal = Portal(settings, ServiceApi(http, urls), provider)
             yield
@@ -83,7 +85,7 @@ def build_app(settings: PortalSettings, sign_in: SignIn | None = None,
     for module in (auth_pages, home, author, secretary, dossier, council, directory_import, directory,
                    campaign_units, council_setup, decision, nominations, award_proposal_pages, award_pages,
                    operator, reports, inbox, city, city_awards, city_overview, campaign_amend, council_precheck,
-                   council_deliberation, city_rules, profile):
+                   council_deliberation, city_rules, profile, replication):
         app.include_router(module.router)
     install_pages_of_errors(app)
     install_basics(app)

@@ -42,6 +42,7 @@ from reform_shared.events.evaluation import (
 )
 from reform_shared.events.operations import OPERATIONS_PAYLOADS, ProjectionParked
 from reform_shared.events.profile import PROFILE_PAYLOADS
+from reform_shared.events.replication import REPLICATION_PAYLOADS
 from reform_shared.events.submission import (
     AttachmentRef,
     AuthorRef,
@@ -97,6 +98,7 @@ ALL_PAYLOADS = (
     *PROFILE_PAYLOADS,
     *OPERATIONS_PAYLOADS,
     *DELIBERATION_PAYLOADS,
+    *REPLICATION_PAYLOADS,
 )
 
 

@@ -26,6 +26,7 @@ from reform_shared.directory_view import DirectoryView
 from reform_shared.envelope import EventPayload
 from reform_shared.errors import Conflict, NotFound
 from reform_shared.events import AwardProposed, ParRankingRecorded, Recipient
+from reform_shared.events.replication import entry_id_of
 from reform_shared.idempotency import CommandResult
 from reform_shared.ids import VIETNAM
 from reform_shared.ports import AggregateHistory, AppendOutcome
@@ -87,9 +88,11 @@ class AwardCommands:
                                field="basis.initiative_ids", rule="known_initiative")
             campaign = await self._record.load(commune_id, "campaign", campaign_id)
             year = campaign_year([e.payload for e in campaign])
-            evaluation, city = await asyncio.gather(self._record.load(commune_id, "evaluation", initiative_id),
-                                                    self._record.load(commune_id, "cityappraisal", initiative_id))
-            initiatives.append(initiative_fact(initiative_id, content, year or 0, ids, evaluation, city))
+            evaluation, city, catalogue = await asyncio.gather(
+                self._record.load(commune_id, "evaluation", initiative_id),
+                self._record.load(commune_id, "cityappraisal", initiative_id),
+                self._record.load(CITY, "catalogue", entry_id_of(commune_id, initiative_id)))
+            initiatives.append(initiative_fact(initiative_id, content, year or 0, ids, evaluation, city, catalogue))
         rank, event_id = None, None
         par_year = proposed.basis.par_year or proposed.year
         if par_year is not None:
