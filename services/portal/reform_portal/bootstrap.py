@@ -16,8 +16,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from reform_portal.api import ApiOutage, ApiRefusal, ServiceApi
 from reform_portal.auth.oidc import OidcSignIn
 from reform_portal.auth.port import SignIn
-from reform_portal.pages import auth as auth_pages
 from reform_portal.pages import (
+    accounts,
     author,
     campaign_amend,
     campaign_units,
@@ -42,6 +42,7 @@ from reform_portal.pages import (
     reports,
     secretary,
 )
+from reform_portal.pages import auth as auth_pages
 from reform_portal.pages import award_proposal as award_proposal_pages
 from reform_portal.pages import awards as award_pages
 from reform_portal.session import SessionMiddleware
@@ -85,7 +86,7 @@ def build_app(settings: PortalSettings, sign_in: SignIn | None = None,
     for module in (auth_pages, home, author, secretary, dossier, council, directory_import, directory,
                    campaign_units, council_setup, decision, nominations, award_proposal_pages, award_pages,
                    operator, reports, inbox, city, city_awards, city_overview, campaign_amend, council_precheck,
-                   council_deliberation, city_rules, profile, replication):
+                   council_deliberation, city_rules, profile, replication, accounts):
         app.include_router(module.router)
     install_pages_of_errors(app)
     install_basics(app)

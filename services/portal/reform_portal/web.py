@@ -50,6 +50,7 @@ NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("/thanh-pho/nhan-rong", "Nhân rộng trong thành phố", ("city_officer", "city_council")),
     ("/danh-ba", "Danh bạ", ("secretary", "administrator", "operator")),
     ("/thong-tin-xa", "Thông tin xã", ("administrator", "secretary")),
+    ("/quan-tri/tai-khoan", "Tài khoản đăng nhập", ("administrator",)),
     ("/van-hanh", "Vận hành", ("operator",)),
     ("/van-hanh/lien-ket", "Liên kết liên thông", ("operator",)),
     ("/van-hanh/truy-vet", "Truy vết sáng kiến", ("operator",)),

@@ -2,7 +2,8 @@
 commune file, then its first administrator, in the browser only, through the real identity service: the
 one-time password changed, the profile completed (a bad deadline refused beside its field, the commune's name
 in every page's header), its chairman recorded, the directory imported from a spreadsheet, and the first
-campaign launched from a form prefilled with the profile's name and deadlines. Every page passes axe."""
+campaign launched from a form prefilled with the profile's name and deadlines; then an imported official
+given a one-time password on the accounts page signs in with it and chooses her own. Every page passes axe."""
 
 from __future__ import annotations
 
@@ -120,5 +121,21 @@ def test_the_first_start_in_the_browser(node: Node, browser: Browser, tmp_path: 
         page.get_by_role("button", name="Phát động").click()
         expect(page.get_by_text("Đã phát động đợt mới.")).to_be_visible()
         no_violations(page)
+
+        # The officials imported have no password yet: the administrator gives one a one-time password.
+        page.get_by_role("link", name="Tài khoản đăng nhập").click()
+        expect(page.locator("#account-nguyen-thi-lan")).to_contain_text("Chưa có mật khẩu")
+        expect(page.locator("#account-nguyen-thi-lan")).to_contain_text("Phòng Văn hóa - Xã hội")
+        no_violations(page)
+        page.get_by_role("button", name=re.compile("^Cấp mật khẩu dùng một lần.*Nguyễn Thị Lan$")).click()
+        expect(page.get_by_role("heading", name="Mật khẩu dùng một lần cho Nguyễn Thị Lan")).to_be_visible()
+        given = page.locator("#one-time-password").inner_text()
+        assert len(given) >= 12, given
+        no_violations(page)
+        page.get_by_role("link", name="Quay lại danh sách tài khoản").click()
+        expect(page.locator("#account-nguyen-thi-lan")).to_contain_text("Có mật khẩu dùng một lần, chưa đổi")
+        page.get_by_role("button", name="Đăng xuất").click()
+        sign_in(page, "nguyen-thi-lan", given, "Lan-Vinh-Bao-2026!")  # she must choose her own at once
+        expect(page.get_by_role("link", name="Tài khoản đăng nhập")).to_have_count(0)  # the administrator's only
     finally:
         context.close()
