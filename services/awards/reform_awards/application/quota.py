@@ -12,11 +12,12 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import NoReturn
 
+from reform_awards.application.basis import AwardClaim
 from reform_awards.application.record import award_aggregate
 from reform_awards.domain import award as awards
 from reform_awards.domain.catalogue import AwardForm
 from reform_awards.domain.rules import SHARED_QUOTA_FORMS
-from reform_shared.claims import ClaimRule, claim
+from reform_shared.claims import claim
 from reform_shared.commands import CommandBus, CommandContext, Target
 from reform_shared.envelope import EventPayload
 from reform_shared.errors import RuleViolation
@@ -86,23 +87,13 @@ class QuotaPlaces:
                            ).get(award_id)
 
 
-class QuotaPlace(ClaimRule[awards.AwardState]):
+class QuotaPlace(AwardClaim):
     """One place of a form's quota, claimed by the proposal that takes it."""
 
     claimed = QuotaPlaceClaimed
 
     def __init__(self, store: EventStore, commune_id: str, place_id: str, award: AwardProposed) -> None:
-        super().__init__(Target(commune_id, "quota", place_id), award.award_id)
-        self._store = store
-        self._award = award
-
-    def holder_in(self, event: EventPayload) -> str:
-        assert isinstance(event, QuotaPlaceClaimed)
-        return event.award_id
-
-    async def load_holder(self, holder_id: str) -> awards.AwardState | None:
-        history = await self._store.load(self.target.commune_id, "award", award_aggregate(holder_id))
-        return awards.fold(history.payloads).get(holder_id)
+        super().__init__(store, Target(commune_id, "quota", place_id), award)
 
     def decide(self, holder_id: str | None, holder: awards.AwardState | None) -> Sequence[EventPayload]:
         if holder_id == self.claimant_id:

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from reform_awards.domain.catalogue import FORMS, AwardForm
-from reform_shared import dated
+from reform_shared.dated import in_force as latest_in_force
 from reform_shared.envelope import EventEnvelope
 from reform_shared.errors import RuleViolation
 from reform_shared.events import AwardFormRule, AwardRulesSet
@@ -62,7 +62,7 @@ def history(envelopes: Iterable[EventEnvelope]) -> list[AwardRules]:
 
 def in_force(sets: list[AwardRules], on: dt.date) -> AwardRules:
     """The rules in force on a day: the latest effective on or before it (the last set wins a tie)."""
-    return dated.in_force(sets, on, lambda r: r.effective_from) or DEFAULT_RULES
+    return latest_in_force(sets, on, lambda r: r.effective_from) or DEFAULT_RULES
 
 
 def for_year(sets: list[AwardRules], year: int | None, today: dt.date) -> AwardRules:

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from reform_shared import dated
+from reform_shared.dated import in_force
 from reform_shared.events import AwardRulesSet
 
 
@@ -57,4 +57,4 @@ def rules_of(doc: dict[str, Any]) -> DossierRules:
 
 def for_year(sets: list[DossierRules], year: int) -> DossierRules:
     """The rules a year's proposals are judged by: those in force on its last day (as the awards service does)."""
-    return dated.in_force(sets, dt.date(year, 12, 31), lambda r: r.effective_from) or SEED_004
+    return in_force(sets, dt.date(year, 12, 31), lambda r: r.effective_from) or SEED_004
