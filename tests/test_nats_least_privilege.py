@@ -1,0 +1,194 @@
+"""A node's NATS against real connections: nothing anonymous, each service writes only its own aggregates'
+subjects, uses only its own consumers and buckets (reform_shared.nats_auth), identities kept in the data folder."""
+
+from __future__ import annotations
+
+import asyncio
+import stat
+from collections.abc import Iterator
+from typing import Any
+
+import nats
+import pytest
+from nats.errors import Error as NatsError
+from nats.js.errors import NotFoundError
+
+from reform_node.node import CommuneNode, NodeConfig
+from reform_node.servers import free_port
+from reform_shared.events import build_registry
+from reform_shared.nats_auth import PROJECTIONS, connect_options, durables
+from reform_shared.provisioning import NOTIFICATIONS_CONSUMER
+from reform_shared.settings import Settings
+from reform_shared.store import JetStreamEventStore
+from tests.support import submitted
+
+COMMUNE = "ninh-giang"
+
+
+@pytest.fixture(scope="module")
+def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CommuneNode]:
+    config = NodeConfig(data_dir=tmp_path_factory.mktemp("least-privilege"), nats_port=free_port(),
+                        nats_http_port=free_port(), service_ports={})
+    commune = CommuneNode(config)
+    commune.start_nats()
+    commune.provision()
+    yield commune
+    commune.stop()
+
+
+async def _connect(node: CommuneNode, service: str) -> tuple[Any, list[Exception]]:
+    errors: list[Exception] = []
+
+    async def collect(exc: Exception) -> None:
+        errors.append(exc)
+
+    settings = node.config.settings(service)
+    nc = await nats.connect(settings.nats_url, error_cb=collect, allow_reconnect=False,
+                            **connect_options(settings))
+    return nc, errors
+
+
+async def _in_stream(node: CommuneNode, subject: str) -> bool:
+    nc = await nats.connect(node.config.nats_url)
+    try:
+        await nc.jetstream().get_last_msg(node.config.stream_name, subject)
+        return True
+    except NotFoundError:
+        return False
+    finally:
+        await nc.close()
+
+
+def test_nothing_connects_anonymously_or_with_a_wrong_password(node: CommuneNode) -> None:
+    async def attempt(url: str) -> str:
+        try:
+            nc = await nats.connect(url, allow_reconnect=False, max_reconnect_attempts=0, connect_timeout=2)
+        except Exception as exc:  # noqa: BLE001 - the refusal is what is asserted
+            return str(exc)
+        await nc.close()
+        return "connected"
+
+    port = node.config.nats_port
+    assert "authorization violation" in asyncio.run(attempt(f"nats://127.0.0.1:{port}")).lower()
+    assert "authorization violation" in asyncio.run(attempt(f"nats://operator:wrong@127.0.0.1:{port}")).lower()
+    assert "no_auth_user" not in (node.config.data_dir / "nats" / "nats-server.conf").read_text()
+
+
+def test_a_service_writes_its_own_aggregates_and_not_anothers(node: CommuneNode) -> None:
+    async def scenario() -> tuple[str, str, list[Exception]]:
+        own = submitted(title="Sáng kiến của dịch vụ tiếp nhận", commune=COMMUNE)
+        forged = submitted(title="Sáng kiến do dịch vụ khác ghi", commune=COMMUNE)
+        submission, _ = await _connect(node, "submission")
+        evaluation, errors = await _connect(node, "evaluation")
+        try:
+            store = JetStreamEventStore(submission.jetstream(timeout=5), build_registry(), "REFORM_EVENTS", "reform")
+            await store.append(await store.load(COMMUNE, "initiative", own.aggregate_id), [own])
+            rogue = JetStreamEventStore(evaluation.jetstream(timeout=2), build_registry(), "REFORM_EVENTS", "reform")
+            with pytest.raises(Exception):  # noqa: B017,PT011 - no PubAck ever comes: the server dropped it
+                await rogue.append(await rogue.load(COMMUNE, "initiative", forged.aggregate_id), [forged])
+        finally:
+            await submission.close()
+            await evaluation.close()
+        return own.aggregate_id, forged.aggregate_id, errors
+
+    own, forged, errors = asyncio.run(scenario())
+    assert asyncio.run(_in_stream(node, f"reform.{COMMUNE}.initiative.{own}.*"))
+    assert not asyncio.run(_in_stream(node, f"reform.{COMMUNE}.initiative.{forged}.*"))
+    assert any("permissions violation" in str(e).lower() and f"reform.{COMMUNE}.initiative.{forged}" in str(e) for e in errors), errors
+
+
+def test_a_service_cannot_read_another_services_consumer(node: CommuneNode) -> None:
+    async def scenario() -> tuple[int, list[Exception]]:
+        operator = await nats.connect(node.config.nats_url)
+        try:  # the notifications' consumer exists (provisioned); evaluation tries to take its messages
+            js = operator.jetstream()
+            event = submitted(commune=COMMUNE)
+            await js.publish(f"reform.{COMMUNE}.initiative.{event.aggregate_id}.InitiativeSubmitted",
+                             event.model_dump_json().encode(), headers={"Nats-Msg-Id": event.event_id})
+        finally:
+            await operator.close()
+        evaluation, errors = await _connect(node, "evaluation")
+        got = 0
+        try:
+            ejs = evaluation.jetstream(timeout=2)
+            with pytest.raises(NatsError):
+                await ejs.consumer_info(node.config.stream_name, NOTIFICATIONS_CONSUMER)
+            with pytest.raises(NatsError):
+                await ejs.delete_consumer(node.config.stream_name, NOTIFICATIONS_CONSUMER)
+            sub = await evaluation.subscribe(evaluation.new_inbox())
+            await evaluation.publish(f"$JS.API.CONSUMER.MSG.NEXT.{node.config.stream_name}.{NOTIFICATIONS_CONSUMER}",
+                                     b'{"batch": 10, "expires": 1000000000}', reply=sub.subject)
+            with pytest.raises(NatsError):
+                await sub.next_msg(timeout=2)
+            got = sub.pending_msgs
+        finally:
+            await evaluation.close()
+        return got, errors
+
+    got, errors = asyncio.run(scenario())
+    assert got == 0
+    assert any("permissions violation" in str(e).lower() and "consumer.msg.next.reform_events.notifications" in str(e) for e in errors), errors
+    info = asyncio.run(_consumer_pending(node, NOTIFICATIONS_CONSUMER))
+    assert info >= 1  # still there, nothing taken
+
+
+async def _consumer_pending(node: CommuneNode, durable: str) -> int:
+    nc = await nats.connect(node.config.nats_url)
+    try:
+        info = await nc.jetstream().consumer_info(node.config.stream_name, durable)
+        return int(info.num_pending or 0) + int(info.num_ack_pending or 0)
+    finally:
+        await nc.close()
+
+
+def test_buckets_are_open_to_their_users_only(node: CommuneNode) -> None:
+    async def scenario() -> list[Exception]:
+        submission, _ = await _connect(node, "submission")
+        reporting, errors = await _connect(node, "reporting")
+        try:
+            kv = await submission.jetstream(timeout=5).key_value("REFORM_IDEMPOTENCY")
+            await kv.put("kprobe", b"first")
+            attachments = await submission.jetstream(timeout=5).object_store("REFORM_ATTACHMENTS")
+            await attachments.put("probe.txt", "minh chứng".encode())
+            assert (await attachments.get("probe.txt")).data == "minh chứng".encode()
+            with pytest.raises(Exception):  # noqa: B017,PT011 - refused by the server's permissions
+                await reporting.jetstream(timeout=2).object_store("REFORM_ATTACHMENTS")
+        finally:
+            await submission.close()
+            await reporting.close()
+        return errors
+
+    errors = asyncio.run(scenario())
+    assert any("permissions violation" in str(e).lower() and "obj_reform_attachments" in str(e) for e in errors), errors
+
+
+def test_identities_are_kept_private_and_reused(node: CommuneNode) -> None:
+    folder = node.config.data_dir / "nats-credentials"
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    files = sorted(folder.iterdir())
+    assert {f.name for f in files} >= {"operator-password", "submission.nk", "notifications.nk"}
+    assert all(stat.S_IMODE(f.stat().st_mode) == 0o600 for f in files)
+    assert stat.S_IMODE((node.config.data_dir / "nats" / "nats-server.conf").stat().st_mode) == 0o600
+    again = NodeConfig(data_dir=node.config.data_dir)
+    assert again.credentials.public_key("awards") == node.config.credentials.public_key("awards")
+    seed = (folder / "awards.nk").read_text()
+    assert seed.startswith("SU") and seed.strip() not in (node.config.data_dir / "nats" / "nats-server.conf").read_text()
+
+
+def test_the_permissions_name_every_projection_a_service_runs() -> None:
+    from reform_awards.bootstrap import build_runtime as awards
+    from reform_directory.bootstrap import build_runtime as directory
+    from reform_evaluation.bootstrap import build_runtime as evaluation
+    from reform_identity.bootstrap import build_runtime as identity
+    from reform_reporting.bootstrap import build_runtime as reporting
+    from reform_submission.bootstrap import build_runtime as submission
+
+    from reform_notifications.bootstrap import build_runtime as notifications
+
+    builders = {"awards": awards, "directory": directory, "evaluation": evaluation, "identity": identity,
+                "reporting": reporting, "submission": submission, "notifications": notifications}
+    for service, build in builders.items():
+        runtime = build(Settings(service_name=service), run_projections=False)
+        assert sorted(p.name for p in runtime._projections) == sorted(PROJECTIONS[service]), service
+    assert durables("notifications") == [NOTIFICATIONS_CONSUMER]
+    assert durables("reporting") == ["reporting-pipeline", "reporting-event_audit"]
