@@ -144,7 +144,8 @@ class NodeConfig:
         own = service in NATS_IDENTITIES
         return Settings(
             nats_url=self.service_nats_url if own else self.nats_url,
-            nats_nkey_seed_file=self.credentials.seed_file(service) if own else None, mongo_url=self.mongo_url, jwt_secret=SecretStr(self.secret()), node_id=self.node_id,
+            nats_nkey_seed_file=self.credentials.seed_file(service) if own else None, mongo_url=self.mongo_url,
+            jwt_secret=SecretStr(self.secret()), node_id=self.node_id,
             service_name=service, federation_role=self.role,
             stream_name=self.stream_name, stream_subjects=[f"{self.subject_prefix}.>"],
             subject_prefix=self.subject_prefix, read_prefixes=self.read_prefixes, database=self.database(service),

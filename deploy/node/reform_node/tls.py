@@ -117,3 +117,28 @@ class CertificateAuthority:
         _write_private(files.key, _key_pem(key))
         files.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
         return files
+
+
+class FederationPki:
+    """The local federation's certificates, in the city's data folder (`<city>/pki`): the CA, the hub's
+    server certificate and each node's leaf certificate (in production a node makes its key and sends the
+    city a signing request; here the city issues both, once)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.ca = CertificateAuthority(folder / "ca")
+
+    def hub(self) -> CertFiles:
+        return self.ca.issue(self.folder / "hub", "city-hub", server=True)
+
+    def leaf(self, node_id: str) -> CertFiles:
+        return self.ca.issue(self.folder / "nodes" / node_id, f"leaf-{node_id}", server=False)
+
+    def hub_leafnodes(self, listen: str) -> str:
+        """The hub's `leafnodes` block: TLS only, a client certificate of this CA required, its subject the user."""
+        return f'leafnodes {{ listen: "{listen}", {self.hub().block(verify_and_map=True)} }}\n'
+
+    def leaf_remote(self, node_id: str, hub: str) -> str:
+        """A node's `leafnodes` block: to the hub over TLS, the hub verified against the CA, its own certificate."""
+        return (f'leafnodes {{ reconnect: "1s", remotes: [ {{ url: "tls://{hub}", '
+                f"{self.leaf(node_id).block()} }} ] }}\n")
