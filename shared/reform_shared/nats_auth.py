@@ -140,3 +140,29 @@ def redact(url: str) -> str:
         return url
     netloc = f"{parts.username}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
     return urlunsplit(parts._replace(netloc=netloc))
+
+
+def nkey_variable(service: str, scope_name: str = "") -> str:
+    """The environment variable a deployed server reads a service's NKEY public key from: NKEY_SUBMISSION
+    on a commune node, CITY_NKEY_SUBMISSION on the city hub."""
+    return f"{scope_name}NKEY_{service.upper()}"
+
+
+def env_service_users(scope: Scope, scope_name: str = "") -> list[str]:
+    """The services' users with their public keys as unquoted $ENV references (deploy/nats)."""
+    return service_users({s: f"${nkey_variable(s, scope_name)}" for s in SERVICES}, scope)
+
+
+COMMUNE_SCOPE = Scope(prefix="reform", stream="REFORM_EVENTS", kv_bucket="REFORM_IDEMPOTENCY",
+                      object_bucket="REFORM_ATTACHMENTS")
+CITY_SCOPE = Scope(prefix="city", stream="CITY_EVENTS", kv_bucket="REFORM_IDEMPOTENCY",
+                   object_bucket="REFORM_ATTACHMENTS")
+
+
+def commune_accounts() -> str:
+    """The `accounts` block of a deployed commune node (deploy/nats/commune-accounts.conf): the operator `reform`
+    ($REFORM_NATS_PASSWORD) and one NKEY user per service ($NKEY_<SERVICE>), all in account REFORM, which the
+    leafnode remote binds to the node's account at the hub."""
+    users = ["{ user: reform, password: $REFORM_NATS_PASSWORD }", *env_service_users(COMMUNE_SCOPE)]
+    return ("accounts {\n  REFORM {\n    jetstream: enabled\n    users: [\n      "
+            + "\n      ".join(users) + "\n    ]\n  }\n}\n")
