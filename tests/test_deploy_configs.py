@@ -29,12 +29,11 @@ import nats
 import pytest
 from nats.js.errors import NotFoundError
 
-from reform_node.credentials import new_user_seed
 from reform_node.servers import ChildProcess, free_port, wait_for_port
 from reform_node.tls import CertFiles, CertificateAuthority
 from reform_shared import provision_cli
 from reform_shared.federation import FederationConfig
-from reform_shared.nats_auth import SERVICES, nkey_variable
+from reform_shared.nats_auth import SERVICES, new_user_seed, nkey_variable, public_key
 from reform_shared.provision_cli import (
     ENV_REFERENCE,
     Keeper,
@@ -69,12 +68,6 @@ def conf_env_vars(path: Path) -> list[str]:
 
 SEEDS = {service: new_user_seed() for service in SERVICES}
 """The services' NKEY seeds of the deployed nodes of these tests (one set: the city's services and the nodes')."""
-
-
-def public_key(seed: str) -> str:
-    import nkeys
-
-    return str(nkeys.from_seed(seed.encode()).public_key.decode())
 
 
 def nkey_env(scope_name: str = "") -> dict[str, str]:
@@ -116,6 +109,16 @@ def test_accounts_conf_is_generated_from_the_example() -> None:
     assert (NATS / "accounts.conf").read_text(encoding="utf-8") == accounts_file(example(), EXAMPLE.name), (
         "regenerate: python -m reform_shared.provision_cli hub-accounts "
         "--federation deploy/federation.example.json --output deploy/nats/accounts.conf")
+
+
+def test_the_cli_makes_a_service_identity(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    seed = tmp_path / "awards.nk"
+    provision_cli.main(["nkey", "--seed-file", str(seed)])
+    printed = capsys.readouterr().out.strip()
+    assert printed.startswith("U") and printed == public_key(seed.read_text())
+    assert oct(seed.stat().st_mode & 0o777) == "0o600"
+    with pytest.raises(SystemExit, match="never overwritten"):
+        provision_cli.main(["nkey", "--seed-file", str(seed)])
 
 
 def test_commune_accounts_conf_is_generated() -> None:

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import nkeys
+
 from reform_shared.audit import AUDIT
 from reform_shared.provisioning import NOTIFICATIONS_CONSUMER
 from reform_shared.settings import Settings
@@ -121,6 +123,18 @@ def service_users(public_keys: Mapping[str, str], scope: Scope) -> list[str]:
     """The services' users of a node, one per service in `public_keys` (service -> NKEY public key)."""
     return [f"# {service}\n      " + user_entry(key, service_permissions(service, scope))
             for service, key in public_keys.items()]
+
+
+def new_user_seed() -> str:
+    """A fresh NKEY user seed (`SU...`): the identity of one service."""
+    from nacl.signing import SigningKey  # pynacl, which nkeys (nats-py[nkeys]) depends on
+
+    return str(nkeys.encode_seed(bytes(SigningKey.generate()), nkeys.PREFIX_BYTE_USER).decode())
+
+
+def public_key(seed: str) -> str:
+    """The NKEY public key (`U...`) of a user seed: what the server's config names."""
+    return str(nkeys.from_seed(seed.strip().encode()).public_key.decode())
 
 
 def connect_options(settings: Settings) -> dict[str, Any]:

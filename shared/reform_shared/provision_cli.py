@@ -10,6 +10,8 @@ Federation (reform_shared.federation, deploy/README.md):
         $ENV references, each node's leaf user named by its certificate), or the variables it needs
     provision_cli commune-accounts [--output commune-accounts.conf]
         a commune node's `accounts { ... }` block: the operator and the services' NKEY users
+    provision_cli nkey --seed-file secrets/submission.nk
+        a new service identity: its NKEY seed into the file (0600), its public key (NKEY_SUBMISSION) printed
     provision_cli --federation federation.json
         on the city node (REFORM_STREAM_NAME=CITY_EVENTS, REFORM_SUBJECT_PREFIX=city, ...): the city
         stream with a source per node, the idempotency bucket, each node account's FED_/OUT_ streams
@@ -39,7 +41,7 @@ from reform_shared.federation import (
     FederationConfig,
     hub_accounts,
 )
-from reform_shared.nats_auth import CITY_SCOPE, commune_accounts, env_service_users
+from reform_shared.nats_auth import CITY_SCOPE, commune_accounts, env_service_users, new_user_seed, public_key
 from reform_shared.provision_runs import (
     DEFAULT_WAIT_SECONDS,
     Keeper,
@@ -111,6 +113,18 @@ def write_atomically(path: Path, text: str) -> None:
 
 
 # -- command line ---------------------------------------------------------------------------------------
+def _nkey(seed_file: Path) -> None:
+    """A new service identity: its seed into `seed_file` (0600, never overwritten), its public key printed."""
+    seed = new_user_seed()
+    try:
+        fd = os.open(seed_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        sys.exit(f"{seed_file} exists: a service's seed is never overwritten (rotate: delete it first)")
+    with os.fdopen(fd, "w") as out:
+        out.write(seed + "\n")
+    print(public_key(seed))
+
+
 def _hub_accounts(args: argparse.Namespace) -> None:
     try:
         cfg = FederationConfig.load(args.federation)
@@ -142,7 +156,9 @@ def main(argv: list[str] | None = None) -> None:
                         help="keep running: provision and re-attach stalled sources every SECONDS")
     parser.add_argument("--ready-file", type=Path, metavar="PATH",
                         help="with --watch: touched after every successful cycle (a container healthcheck)")
-    commands = parser.add_subparsers(dest="command", metavar="{hub-accounts,commune-accounts}")
+    commands = parser.add_subparsers(dest="command", metavar="{hub-accounts,commune-accounts,nkey}")
+    nkey = commands.add_parser("nkey", help="a new service NKEY: the seed into a file (0600), its public key printed")
+    nkey.add_argument("--seed-file", type=Path, required=True, metavar="PATH")
     node = commands.add_parser("commune-accounts",
                                help="print a commune node's accounts block (deploy/nats/commune-accounts.conf)")
     node.add_argument("--output", type=Path, help="write the file (atomically) instead of printing it")
@@ -155,6 +171,9 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.command == "hub-accounts":
         _hub_accounts(args)
+        return
+    if args.command == "nkey":
+        _nkey(args.seed_file)
         return
     if args.command == "commune-accounts":
         if args.output is None:

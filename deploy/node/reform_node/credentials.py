@@ -10,22 +10,20 @@ import secrets
 from pathlib import Path
 
 import nkeys
-from nacl.signing import SigningKey
+
+from reform_shared.nats_auth import new_user_seed
 
 OPERATOR = "operator"
 """The node's operator user: provisioning, the keeper, `reform-node` commands, backups, tests."""
+
+
+__all__ = ["OPERATOR", "NodeCredentials", "new_user_seed"]
 
 
 def _write_private(path: Path, text: str) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(text)
-
-
-def new_user_seed() -> str:
-    """A fresh NKEY user seed (`SU...`)."""
-    raw = bytes(SigningKey.generate())
-    return str(nkeys.encode_seed(raw, nkeys.PREFIX_BYTE_USER).decode())
 
 
 class NodeCredentials:
