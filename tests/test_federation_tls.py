@@ -20,6 +20,8 @@ from reform_node.servers import ChildProcess, free_port, start_nats
 from reform_node.tls import CertFiles, CertificateAuthority
 from reform_shared.federation import FederatedNode, FederationConfig
 
+pytestmark = pytest.mark.system
+
 NODES = [FederatedNode(node_id="ninh-giang", communes=["ninh-giang"]),
          FederatedNode(node_id="an-lao", communes=["an-lao"])]
 

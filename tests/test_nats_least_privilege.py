@@ -4,8 +4,11 @@ subjects, uses only its own consumers and buckets (reform_shared.nats_auth), ide
 from __future__ import annotations
 
 import asyncio
+import json
 import stat
+import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import nats
@@ -21,6 +24,8 @@ from reform_shared.provisioning import NOTIFICATIONS_CONSUMER
 from reform_shared.settings import Settings
 from reform_shared.store import JetStreamEventStore
 from tests.support import submitted
+
+pytestmark = pytest.mark.system
 
 COMMUNE = "ninh-giang"
 
@@ -120,6 +125,12 @@ def test_a_service_cannot_read_another_services_consumer(node: CommuneNode) -> N
                 await ejs.consumer_info(node.config.stream_name, NOTIFICATIONS_CONSUMER)
             with pytest.raises(NatsError):
                 await ejs.delete_consumer(node.config.stream_name, NOTIFICATIONS_CONSUMER)
+            # Nor rewrite it through the unnamed create, whose body names the consumer (its filter would change).
+            hijack = {"stream_name": node.config.stream_name, "config": {
+                "name": NOTIFICATIONS_CONSUMER, "ack_policy": "explicit", "filter_subject": "reform.nowhere.>"}}
+            with pytest.raises(NatsError):
+                await evaluation.request(f"$JS.API.CONSUMER.CREATE.{node.config.stream_name}",
+                                         json.dumps(hijack).encode(), timeout=2)
             sub = await evaluation.subscribe(evaluation.new_inbox())
             await evaluation.publish(f"$JS.API.CONSUMER.MSG.NEXT.{node.config.stream_name}.{NOTIFICATIONS_CONSUMER}",
                                      b'{"batch": 10, "expires": 1000000000}', reply=sub.subject)
@@ -133,8 +144,10 @@ def test_a_service_cannot_read_another_services_consumer(node: CommuneNode) -> N
     got, errors = asyncio.run(scenario())
     assert got == 0
     assert refusals(errors, "$js.api.consumer.msg.next.reform_events.notifications"), errors
+    assert refusals(errors, "$js.api.consumer.create.reform_events"), errors
     info = asyncio.run(_consumer_pending(node, NOTIFICATIONS_CONSUMER))
     assert info >= 1  # still there, nothing taken
+    assert asyncio.run(_consumer_filters(node, NOTIFICATIONS_CONSUMER)) == ["reform.>", "reform-ops.>"]
 
 
 async def _consumer_pending(node: CommuneNode, durable: str) -> int:
@@ -142,6 +155,15 @@ async def _consumer_pending(node: CommuneNode, durable: str) -> int:
     try:
         info = await nc.jetstream().consumer_info(node.config.stream_name, durable)
         return int(info.num_pending or 0) + int(info.num_ack_pending or 0)
+    finally:
+        await nc.close()
+
+
+async def _consumer_filters(node: CommuneNode, durable: str) -> list[str]:
+    nc = await nats.connect(node.config.nats_url)
+    try:
+        config = (await nc.jetstream().consumer_info(node.config.stream_name, durable)).config
+        return list(config.filter_subjects or [config.filter_subject or ""])
     finally:
         await nc.close()
 
@@ -179,6 +201,29 @@ def test_identities_are_kept_private_and_reused(node: CommuneNode) -> None:
     seed = (folder / "awards.nk").read_text()
     assert seed.startswith("SU")
     assert seed.strip() not in (node.config.data_dir / "nats" / "nats-server.conf").read_text()
+
+
+def test_a_rotated_key_works_after_a_reload_and_the_old_one_no_more(node: CommuneNode, tmp_path: Path) -> None:
+    """Rotation as the README says: a new seed, the server's config written anew and reloaded (SIGHUP)."""
+    old = tmp_path / "old.nk"
+    old.write_text(node.config.credentials.seed_file("identity").read_text())
+    new = node.config.credentials.rotate("identity")
+    node.reload_nats()
+
+    async def signs_in(seed: Path) -> bool:
+        try:
+            nc = await nats.connect(node.config.service_nats_url, nkeys_seed=str(seed), allow_reconnect=False,
+                                    max_reconnect_attempts=0, connect_timeout=2)
+        except Exception:  # noqa: BLE001 - refused
+            return False
+        await nc.close()
+        return True
+
+    deadline = time.monotonic() + 20
+    while asyncio.run(signs_in(old)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not asyncio.run(signs_in(old))
+    assert asyncio.run(signs_in(new))
 
 
 def test_the_permissions_name_every_projection_a_service_runs() -> None:

@@ -75,10 +75,14 @@ class Scope:
                    settings.attachments_bucket)
 
 
-def _consumers_of(stream: str, own: list[str]) -> list[str]:
-    """Short-lived consumers on `stream` (any name the server gives) and the service's own durables."""
+def _consumers_of(stream: str, own: list[str], *, unnamed: bool = False) -> list[str]:
+    """Short-lived consumers on `stream` (named in the subject: nats-py names them) and the service's own durables.
+
+    The unnamed `CONSUMER.CREATE.<stream>` carries the consumer's name in its body only, where no subject
+    permission sees it: through it a service rewrote another service's durable (its filters). It is allowed
+    only where no other service has a consumer (`unnamed`: the attachments' object store)."""
     api = "$JS.API.CONSUMER"
-    return [f"{api}.CREATE.{stream}", f"{api}.CREATE.{stream}.>", f"{api}.INFO.{stream}.*",
+    return [*([f"{api}.CREATE.{stream}"] if unnamed else []), f"{api}.CREATE.{stream}.>", f"{api}.INFO.{stream}.*",
             f"{api}.DELETE.{stream}.*", f"{api}.MSG.NEXT.{stream}.*",
             *[f"{api}.DURABLE.CREATE.{stream}.{d}" for d in own],
             *[s for d in own for s in (f"$JS.ACK.{stream}.{d}.>", f"$JS.ACK.*.*.{stream}.{d}.>")]]
@@ -106,7 +110,7 @@ def service_permissions(service: str, scope: Scope) -> dict[str, Any]:
     publish += [f"$KV.{scope.kv_bucket}.>", *_reads(kv)]
     if service in OBJECT_BUCKET_USERS:
         obj = f"OBJ_{scope.object_bucket}"
-        publish += [f"$O.{scope.object_bucket}.>", *_reads(obj), *_consumers_of(obj, []),
+        publish += [f"$O.{scope.object_bucket}.>", *_reads(obj), *_consumers_of(obj, [], unnamed=True),
                     f"$JS.API.STREAM.PURGE.{obj}", f"$JS.FC.{obj}.>"]
     return {"publish": {"allow": publish, "deny": _foreign(s, others)}, "subscribe": {"allow": ["_INBOX.>"]}}
 
