@@ -174,7 +174,11 @@ def test_buckets_are_open_to_their_users_only(node: CommuneNode) -> None:
         reporting, errors = await _connect(node, "reporting")
         try:
             kv = await submission.jetstream(timeout=5).key_value("REFORM_IDEMPOTENCY")
-            await kv.put("kprobe", b"first")
+            await kv.put("submission.kprobe", b"first")  # its own records (JetStreamRecordBucket's scope)
+            planted = await reporting.jetstream(timeout=2).key_value("REFORM_IDEMPOTENCY")
+            with pytest.raises(Exception):  # noqa: B017 - no PubAck: the server dropped the put
+                await planted.put("submission.kprobe", b"a forged first answer")
+            assert (await kv.get("submission.kprobe")).value == b"first"
             attachments = await submission.jetstream(timeout=5).object_store("REFORM_ATTACHMENTS")
             await attachments.put("probe.txt", "minh chứng".encode())
             assert (await attachments.get("probe.txt")).data == "minh chứng".encode()
@@ -187,6 +191,7 @@ def test_buckets_are_open_to_their_users_only(node: CommuneNode) -> None:
 
     errors = asyncio.run(scenario())
     assert refusals(errors, "$js.api.stream.info.obj_reform_attachments"), errors
+    assert refusals(errors, "$kv.reform_idempotency.submission.kprobe"), errors
 
 
 def test_identities_are_kept_private_and_reused(node: CommuneNode) -> None:

@@ -2,8 +2,9 @@
 
 Each service publishes the subjects of the aggregates it owns (`<prefix>.<commune>.<aggregate>.>`: a
 JetStream publish is a plain publish the stream captures, its PubAck comes back on an `_INBOX.` reply),
-the node's operational events (a projection parked an event), and of the JetStream API only what its
-store, its projections' durable consumers and its buckets need. Reading the stream is open to every
+the node's operational events (a projection parked an event), its own idempotency records
+(`$KV.<bucket>.<service>.>`), and of the JetStream API only what its store, its projections' durable consumers
+and its buckets need. Reading the stream is open to every
 service (aggregates are loaded through short-lived consumers, projections read other services' events);
 using another service's durable consumer is not: its name is denied in every consumer subject
 (`$JS.API.CONSUMER.<op>.<stream>.<durable>`, `...MSG.NEXT...`, `$JS.ACK.<stream>.<durable>.>`).
@@ -107,7 +108,7 @@ def service_permissions(service: str, scope: Scope) -> dict[str, Any]:
     publish = [f"{p}.*.{aggregate}.>" for aggregate in OWNED_AGGREGATES[service]]
     publish += [f"{p}-ops.*.projection.>", "$JS.API.INFO", "$JS.API.STREAM.NAMES", *_reads(s), *_consumers_of(s, own)]
     kv = f"KV_{scope.kv_bucket}"
-    publish += [f"$KV.{scope.kv_bucket}.>", *_reads(kv)]
+    publish += [f"$KV.{scope.kv_bucket}.{service}.>", *_reads(kv)]  # its own records only (idempotency.py)
     if service in OBJECT_BUCKET_USERS:
         obj = f"OBJ_{scope.object_bucket}"
         publish += [f"$O.{scope.object_bucket}.>", *_reads(obj), *_consumers_of(obj, [], unnamed=True),

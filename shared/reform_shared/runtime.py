@@ -19,7 +19,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from reform_shared.commands import CommandBus
 from reform_shared.errors import NotFound
 from reform_shared.events import build_registry
-from reform_shared.idempotency import IdempotencyRecords
+from reform_shared.idempotency import IdempotencyRecords, JetStreamRecordBucket
 from reform_shared.nats_auth import connect_options, redact
 from reform_shared.ports import EventStore
 from reform_shared.projection import Projection, ProjectionRunner
@@ -106,7 +106,7 @@ class ServiceRuntime:
         self.ops_store = JetStreamEventStore(self.js, self.registry, s.stream_name, s.ops_prefix)
         announcer = StoreAnnouncer(self.ops_store, node_id=s.node_id, service=s.service_name)
         kv = await self._await_provisioned(s.idempotency_bucket, commands_js.key_value)  # never created here
-        self.idempotency = IdempotencyRecords(kv)
+        self.idempotency = IdempotencyRecords(JetStreamRecordBucket(kv, scope=s.service_name))
         for projection in self._projections:
             runner = ProjectionRunner(
                 service=s.service_name,
