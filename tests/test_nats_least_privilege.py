@@ -237,13 +237,36 @@ def test_the_permissions_name_every_projection_a_service_runs() -> None:
     from reform_evaluation.bootstrap import build_runtime as evaluation
     from reform_identity.bootstrap import build_runtime as identity
     from reform_notifications.bootstrap import build_runtime as notifications
+    from reform_replication.bootstrap import build_runtime as replication
     from reform_reporting.bootstrap import build_runtime as reporting
     from reform_submission.bootstrap import build_runtime as submission
 
     builders = {"awards": awards, "directory": directory, "evaluation": evaluation, "identity": identity,
-                "reporting": reporting, "submission": submission, "notifications": notifications}
+                "reporting": reporting, "submission": submission, "notifications": notifications,
+                "replication": replication}
     for service, build in builders.items():
         runtime = build(Settings(service_name=service), run_projections=False)
         assert sorted(p.name for p in runtime._projections) == sorted(PROJECTIONS[service]), service
     assert durables("notifications") == [NOTIFICATIONS_CONSUMER]
     assert durables("reporting") == ["reporting-pipeline", "reporting-event_audit"]
+
+
+def test_every_aggregate_has_one_owner_and_every_service_an_identity() -> None:
+    """A new aggregate type or a new service must be given its place in reform_shared.nats_auth, or its
+    events are refused on every node (their publish has no allow)."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import reform_shared.events as events
+    from reform_node.node import SERVICES as NODE_SERVICES
+    from reform_shared.nats_auth import OWNED_AGGREGATES, SERVICES
+
+    types = set()
+    for module in pkgutil.iter_modules(events.__path__):
+        loaded = importlib.import_module(f"{events.__name__}.{module.name}")
+        types |= {cls.aggregate_type for _, cls in inspect.getmembers(loaded, inspect.isclass)
+                  if isinstance(getattr(cls, "aggregate_type", None), str) and cls.__module__ == loaded.__name__}
+    owned = [aggregate for aggregates in OWNED_AGGREGATES.values() for aggregate in aggregates]
+    assert sorted(owned) == sorted(types - {"projection"})  # the parked notices: every service, under <prefix>-ops
+    assert set(SERVICES) == set(NODE_SERVICES) - {"portal"}  # the portal never connects to NATS

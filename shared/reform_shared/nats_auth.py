@@ -30,8 +30,9 @@ from reform_shared.settings import Settings
 OWNED_AGGREGATES: dict[str, tuple[str, ...]] = {
     "submission": ("campaign", "initiative", "title"),
     "evaluation": ("council", "evaluation", "scoresheet", "slate", "cityappraisal"),
-    "awards": ("par", "award", "basis", "awardrules"),
-    "directory": ("directory",),
+    "awards": ("par", "award", "basis", "awardrules", "quota"),
+    "directory": ("directory", "profile"),
+    "replication": ("adoption", "catalogue"),
     "reporting": (),
     "identity": (),
     "notifications": (),
@@ -46,11 +47,14 @@ PROJECTIONS: dict[str, tuple[str, ...]] = {
     "reporting": ("pipeline", AUDIT),
     "identity": ("identity_directory_view",),
     "notifications": (),
+    "replication": ("replication",),
 }
 """The projections each service runs (its bootstrap): their durable consumers are its own."""
 
-OBJECT_BUCKET_USERS = ("submission",)
-"""The services that read and write the attachments' object store."""
+OBJECT_BUCKET_WRITERS = ("submission",)
+"""The service that writes the attachments' object store (and reads it)."""
+OBJECT_BUCKET_READERS = ("replication",)
+"""The services that only read it (the PAR evidence pack holds the recognised initiatives' files)."""
 
 SERVICES = tuple(OWNED_AGGREGATES)
 
@@ -109,10 +113,11 @@ def service_permissions(service: str, scope: Scope) -> dict[str, Any]:
     publish += [f"{p}-ops.*.projection.>", "$JS.API.INFO", "$JS.API.STREAM.NAMES", *_reads(s), *_consumers_of(s, own)]
     kv = f"KV_{scope.kv_bucket}"
     publish += [f"$KV.{scope.kv_bucket}.{service}.>", *_reads(kv)]  # its own records only (idempotency.py)
-    if service in OBJECT_BUCKET_USERS:
+    if service in OBJECT_BUCKET_WRITERS + OBJECT_BUCKET_READERS:
         obj = f"OBJ_{scope.object_bucket}"
-        publish += [f"$O.{scope.object_bucket}.>", *_reads(obj), *_consumers_of(obj, [], unnamed=True),
-                    f"$JS.API.STREAM.PURGE.{obj}", f"$JS.FC.{obj}.>"]
+        publish += [*_reads(obj), *_consumers_of(obj, [], unnamed=True), f"$JS.FC.{obj}.>"]
+        if service in OBJECT_BUCKET_WRITERS:
+            publish += [f"$O.{scope.object_bucket}.>", f"$JS.API.STREAM.PURGE.{obj}"]
     return {"publish": {"allow": publish, "deny": _foreign(s, others)}, "subscribe": {"allow": ["_INBOX.>"]}}
 
 
