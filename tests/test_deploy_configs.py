@@ -13,9 +13,11 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -28,9 +30,18 @@ import pytest
 from nats.js.errors import NotFoundError
 
 from reform_node.servers import ChildProcess, free_port, wait_for_port
+from reform_node.tls import CertFiles, CertificateAuthority
 from reform_shared import provision_cli
 from reform_shared.federation import FederationConfig
-from reform_shared.provision_cli import ENV_REFERENCE, Keeper, accounts_file, ensure_city, hub_env_vars
+from reform_shared.nats_auth import SERVICES, new_user_seed, nkey_variable, public_key
+from reform_shared.provision_cli import (
+    ENV_REFERENCE,
+    Keeper,
+    accounts_file,
+    commune_accounts_file,
+    ensure_city,
+    hub_env_vars,
+)
 from reform_shared.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,8 +66,40 @@ def conf_env_vars(path: Path) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+SEEDS = {service: new_user_seed() for service in SERVICES}
+"""The services' NKEY seeds of the deployed nodes of these tests (one set: the city's services and the nodes')."""
+
+
+def nkey_env(scope_name: str = "") -> dict[str, str]:
+    return {nkey_variable(service, scope_name): public_key(seed) for service, seed in SEEDS.items()}
+
+
+@dataclasses.dataclass(frozen=True)
+class Pki:
+    """The city's CA, the hub's certificate and the nodes' leaf certificates, as deploy/README.md says."""
+
+    ca: CertificateAuthority
+    hub: CertFiles
+    leaves: dict[str, CertFiles]
+
+    @classmethod
+    def make(cls, folder: Path) -> Pki:
+        ca = CertificateAuthority(folder / "ca")
+        return cls(ca, ca.issue(folder / "hub", "city-hub", server=True),
+                   {n: ca.issue(folder / n, f"leaf-{n}", server=False) for n in ("ninh-giang", "tien-lang")})
+
+    def hub_env(self) -> dict[str, str]:
+        return {"HUB_TLS_CERT": str(self.hub.cert), "HUB_TLS_KEY": str(self.hub.key),
+                "CITY_CA_FILE": str(self.ca.cert_path)}
+
+    def leaf_env(self, node_id: str) -> dict[str, str]:
+        leaf = self.leaves[node_id]
+        return {"LEAF_TLS_CERT": str(leaf.cert), "LEAF_TLS_KEY": str(leaf.key), "CITY_CA_FILE": str(self.ca.cert_path)}
+
+
 def nats_test(conf: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not re.fullmatch(r"(CITY|LEAF|NODE|REFORM)_\w*|NODE_ID", k)}
+    clean = {k: v for k, v in os.environ.items()
+             if not re.fullmatch(r"(CITY|LEAF|NODE|REFORM|NKEY|HUB)_\w*|NODE_ID", k)}
     return subprocess.run([NATS_SERVER, "-c", str(conf), "-t"], env={**clean, **env}, capture_output=True,
                           text=True, timeout=30, check=False)
 
@@ -68,10 +111,27 @@ def test_accounts_conf_is_generated_from_the_example() -> None:
         "--federation deploy/federation.example.json --output deploy/nats/accounts.conf")
 
 
-def test_the_hub_needs_a_password_per_node_and_the_city(capsys: pytest.CaptureFixture[str]) -> None:
-    assert hub_env_vars(example()) == ["CITY_NATS_PASSWORD", "LEAF_NINH_GIANG_PASSWORD", "LEAF_AN_LAO_PASSWORD",
-                                       "LEAF_TIEN_LANG_PASSWORD"]
-    assert conf_env_vars(NATS / "city.conf") == hub_env_vars(example())
+def test_the_cli_makes_a_service_identity(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    seed = tmp_path / "awards.nk"
+    provision_cli.main(["nkey", "--seed-file", str(seed)])
+    printed = capsys.readouterr().out.strip()
+    assert printed.startswith("U") and printed == public_key(seed.read_text())
+    assert oct(seed.stat().st_mode & 0o777) == "0o600"
+    with pytest.raises(SystemExit, match="never overwritten"):
+        provision_cli.main(["nkey", "--seed-file", str(seed)])
+
+
+def test_commune_accounts_conf_is_generated() -> None:
+    assert (NATS / "commune-accounts.conf").read_text(encoding="utf-8") == commune_accounts_file(), (
+        "regenerate: python -m reform_shared.provision_cli commune-accounts --output deploy/nats/commune-accounts.conf")
+
+
+def test_the_hub_needs_the_city_password_its_services_keys_and_its_certificate(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # No leaf passwords: a node's leaf certificate is its identity (verify_and_map).
+    assert hub_env_vars(example()) == ["CITY_NATS_PASSWORD", *nkey_env("CITY_")]
+    assert conf_env_vars(NATS / "city.conf") == [*hub_env_vars(example()), "HUB_TLS_CERT", "HUB_TLS_KEY",
+                                                 "CITY_CA_FILE"]
     provision_cli.main(["hub-accounts", "--federation", str(EXAMPLE), "--env-vars"])
     assert capsys.readouterr().out.split() == hub_env_vars(example())
     provision_cli.main(["hub-accounts", "--federation", str(EXAMPLE)])
@@ -85,19 +145,22 @@ def test_the_cli_writes_the_accounts_file(tmp_path: Path) -> None:
     assert [p.name for p in out.parent.iterdir()] == ["accounts.conf"]
 
 
-def test_city_conf_validates_with_its_variables_and_not_without() -> None:
-    names = conf_env_vars(NATS / "city.conf")
-    ok = nats_test(NATS / "city.conf", dict.fromkeys(names, "secret"))
+def test_city_conf_validates_with_its_variables_and_not_without(tmp_path: Path) -> None:
+    env = {"CITY_NATS_PASSWORD": "secret", **nkey_env("CITY_"), **Pki.make(tmp_path).hub_env()}
+    assert sorted(conf_env_vars(NATS / "city.conf")) == sorted(env)
+    ok = nats_test(NATS / "city.conf", env)
     assert ok.returncode == 0, ok.stderr + ok.stdout
-    for missing in names:
-        refused = nats_test(NATS / "city.conf", {n: "secret" for n in names if n != missing})
+    for missing in env:
+        refused = nats_test(NATS / "city.conf", {k: v for k, v in env.items() if k != missing})
         assert refused.returncode != 0 and missing in refused.stderr + refused.stdout
+    wrong_key = nats_test(NATS / "city.conf", {**env, "CITY_NKEY_AWARDS": "not-a-key"})
+    assert wrong_key.returncode != 0
 
 
-def test_commune_conf_validates_with_its_variables_and_not_without() -> None:
-    env = {"NODE_ID": "tien-lang", "REFORM_NATS_PASSWORD": "secret",
-           "CITY_HUB_URL": "nats-leaf://leaf-tien-lang:secret@city-hub.example.vn:7422"}
-    assert conf_env_vars(NATS / "commune.conf") == ["NODE_ID", "REFORM_NATS_PASSWORD", "CITY_HUB_URL"]
+def test_commune_conf_validates_with_its_variables_and_not_without(tmp_path: Path) -> None:
+    env = {"NODE_ID": "tien-lang", "REFORM_NATS_PASSWORD": "secret", **nkey_env(),
+           "CITY_HUB_URL": "tls://city-hub.example.vn:7422", **Pki.make(tmp_path).leaf_env("tien-lang")}
+    assert sorted(conf_env_vars(NATS / "commune.conf")) == sorted(env)
     ok = nats_test(NATS / "commune.conf", env)
     assert ok.returncode == 0, ok.stderr + ok.stdout
     for missing in env:
@@ -137,23 +200,24 @@ class Deployed:
     tien-lang of commune.conf (an-lao is in the example but not running: its source stays stalled)."""
 
     def __init__(self, tmp: Path, cfg: FederationConfig | None = None) -> None:
-        self.passwords = {name: f"pw-{name.lower().replace('_', '-')}" for name in hub_env_vars(example())}
+        self.passwords = {"CITY_NATS_PASSWORD": "pw-city"}
+        pki = Pki.make(tmp / "pki")
         self.hub_port, self.leaf_port = free_port(), free_port()
         self.hub_dir = tmp / "hub"
         hub_conf = local_copy(NATS / "city.conf", self.hub_dir, {
             **ports(self.hub_dir, self.hub_port, free_port()), "port: 7422": f'listen: "127.0.0.1:{self.leaf_port}"'})
         self.federation = tmp / "federation.json"
         self.join(cfg or example())
-        self.hub = Server("hub", hub_conf, self.passwords, self.hub_port)
+        self.hub = Server("hub", hub_conf, {**self.passwords, **nkey_env("CITY_"), **pki.hub_env()}, self.hub_port)
         self.nodes: dict[str, Server] = {}
         for node_id in ("ninh-giang", "tien-lang"):
             node_dir, port = tmp / node_id, free_port()
-            leaf = self.passwords[f"LEAF_{node_id.upper().replace('-', '_')}_PASSWORD"]
             conf = local_copy(NATS / "commune.conf", node_dir, {**ports(node_dir, port, free_port()),
                                                                 'reconnect: "10s"': 'reconnect: "1s"'})
+            shutil.copy(NATS / "commune-accounts.conf", node_dir)
             self.nodes[node_id] = Server(node_id, conf, {
-                "NODE_ID": node_id, "REFORM_NATS_PASSWORD": "pw-reform",
-                "CITY_HUB_URL": f"nats-leaf://leaf-{node_id}:{leaf}@127.0.0.1:{self.leaf_port}"}, port)
+                "NODE_ID": node_id, "REFORM_NATS_PASSWORD": "pw-reform", **nkey_env(), **pki.leaf_env(node_id),
+                "CITY_HUB_URL": f"tls://127.0.0.1:{self.leaf_port}"}, port)
 
     def join(self, cfg: FederationConfig) -> None:
         """What deploy/README.md says to do: federation.json, then the hub's accounts.conf from it."""
@@ -292,6 +356,21 @@ async def test_the_deploy_configs_federate(deployed: Deployed, tmp_path: Path) -
     assert time.monotonic() - started < 30
     at_city = await subjects(d.city_settings.nats_url, "CITY_EVENTS")
     assert len(at_city) == len(set(at_city))
+
+
+@pytest.mark.system
+async def test_the_deployed_services_sign_in_with_their_keys_and_nothing_anonymous(deployed: Deployed,
+                                                                                  tmp_path: Path) -> None:
+    port = deployed.nodes["ninh-giang"].port
+    seed = tmp_path / "awards.nk"
+    seed.write_text(SEEDS["awards"])
+    awards = await nats.connect(f"nats://127.0.0.1:{port}", nkeys_seed=str(seed), allow_reconnect=False)
+    try:
+        assert awards.is_connected
+    finally:
+        await awards.close()
+    with pytest.raises(Exception, match=r"(?i)authorization"):
+        await nats.connect(f"nats://127.0.0.1:{port}", allow_reconnect=False, max_reconnect_attempts=0)
 
 
 @pytest.mark.system
@@ -450,9 +529,25 @@ def test_compose_needs_its_secrets(paths: list[Path]) -> None:
             load_compose(paths, {k: v for k, v in env.items() if k != name})
 
 
+def stand_ins(env: dict[str, str], pki: Pki) -> dict[str, str]:
+    """The compose's values with real NKEY public keys and certificate files in place of the secrets."""
+    files = {"leaf-cert": pki.leaves["ninh-giang"].cert, "leaf-key": pki.leaves["ninh-giang"].key,
+             "hub-cert": pki.hub.cert, "hub-key": pki.hub.key, "city-ca": pki.ca.cert_path}
+    keys = {v: k for k, v in nkey_env().items()}
+    out = dict(env)
+    for name, value in env.items():
+        if "NKEY_" in name:
+            out[name] = nkey_env()[f"NKEY_{name.split('NKEY_', 1)[1]}"]
+        elif value.startswith("/run/secrets/"):
+            out[name] = str(files[value.removeprefix("/run/secrets/")])
+    assert keys
+    return out
+
+
 @pytest.mark.parametrize("paths", COMPOSE.values(), ids=COMPOSE.keys())
-def test_compose_nats_containers_get_every_variable_of_their_config(paths: list[Path]) -> None:
+def test_compose_nats_containers_get_every_variable_of_their_config(paths: list[Path], tmp_path: Path) -> None:
     compose = load_compose(paths)
+    pki = Pki.make(tmp_path)
     project_dir = paths[0].parent
     checked = 0
     for name, service in compose["services"].items():
@@ -463,7 +558,10 @@ def test_compose_nats_containers_get_every_variable_of_their_config(paths: list[
         environment = service.get("environment", {})
         missing = [v for v in conf_env_vars(conf) if not environment.get(v)]
         assert not missing, f"{name} lacks {missing} for {conf.name}"
-        result = nats_test(conf, {k: str(v) for k, v in environment.items()})
+        mounted = set(compose.get("secrets", {}))
+        for secret in service.get("secrets", []):  # every file the config names is one of the compose's secrets
+            assert (secret["source"] if isinstance(secret, dict) else secret) in mounted, (name, secret)
+        result = nats_test(conf, stand_ins({k: str(v) for k, v in environment.items()}, pki))
         assert result.returncode == 0, f"{name}: {result.stderr}{result.stdout}"
         checked += 1
     assert checked == len(paths) * 2 - 1  # a node; the hub; the hub and two nodes
@@ -525,7 +623,8 @@ def test_the_federation_compose_sets_the_roles() -> None:
         if env["REFORM_FEDERATION_ROLE"] == "city":
             assert env["REFORM_SUBJECT_PREFIX"] == "city" and env["REFORM_STREAM_NAME"] == cfg.city_stream, name
             assert json.loads(env["REFORM_STREAM_SUBJECTS"]) == ["city.>"], name
-            assert env["REFORM_NATS_URL"].startswith("nats://city:"), name
+            # the keeper is the city's operator; a service signs in with its own seed, no password in its URL
+            assert env["REFORM_NATS_URL"].startswith("nats://city:" if "keeper" in name else "nats://nats:"), name
             assert service["networks"] == ["city"], name
         else:
             assert env["REFORM_FEDERATION_ROLE"] == "commune", name
@@ -535,9 +634,14 @@ def test_the_federation_compose_sets_the_roles() -> None:
             nats_service = f"{node.node_id}-nats"
             assert services[nats_service]["environment"]["NODE_ID"] == node.node_id
             url = services[nats_service]["environment"]["CITY_HUB_URL"]
-            password = f"LEAF_{node.account}_PASSWORD"
-            assert url.startswith(f"nats-leaf://leaf-{node.node_id}:") and "@city-hub:7422" in url
-            assert services["city-nats"]["environment"][password] in url
+            assert url == "tls://city-hub:7422"  # the node's leaf certificate is its identity, no password
+            leaf = {s["source"] for s in services[nats_service]["secrets"]}
+            assert leaf == {f"{node.node_id}-leaf-cert", f"{node.node_id}-leaf-key", "city-ca"}
+        service_name = next((s for s in SERVICES if name.endswith(f"-{s}")), None)
+        if service_name is not None:
+            assert env["REFORM_NATS_NKEY_SEED_FILE"] == f"/run/secrets/nats-{service_name}", name
+            (secret,) = service["secrets"]
+            assert (secret["target"] if isinstance(secret, dict) else secret) == f"nats-{service_name}", name
     assert roles == {"city", "commune"}
     keepers = {n: s["command"] for n, s in services.items() if "--watch" in (s.get("command") or [])}
     assert sorted(keepers) == ["city-keeper", "ninh-giang-keeper", "tien-lang-keeper"]

@@ -266,12 +266,12 @@ def test_a_node_can_neither_write_nor_read_another_communes_events(federation: L
     titles = [i.get("title") for i in (report["items"] if isinstance(report, dict) else report)]
     assert "Thân sự kiện mạo danh" not in titles and "Sáng kiến giả mạo của xã khác" not in titles
 
-    # A rogue server joining the hub with an-lao's leaf credentials reaches only an-lao's account.
-    password = federation._secrets()["an-lao"]
+    # A rogue server joining the hub with an-lao's leaf credentials (its certificate and key) reaches only
+    # an-lao's account.
+    stolen = federation.pki.leaf("an-lao")
     rogue_dir = tmp_path_factory.mktemp("rogue")
     port = free_port()
-    remote = (f'leafnodes {{ remotes: [ {{ url: "nats-leaf://leaf-an-lao:{password}@127.0.0.1:'
-              f'{federation.leaf_port}" }} ] }}\n')
+    remote = (f'leafnodes {{ remotes: [ {{ url: "tls://127.0.0.1:{federation.leaf_port}", {stolen.block()} }} ] }}\n')
     rogue = start_nats(rogue_dir, port, free_port(), "rogue", domain="rogue", extra=remote)
     try:
         time.sleep(1.0)

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from nats.aio.client import Client as NatsClient
@@ -168,10 +168,15 @@ LEAF_DENIED = [
 
 
 def hub_accounts(cfg: FederationConfig, *, city_password: str | None = None,
-                 leaf_passwords: Mapping[str, str] | None = None) -> str:
+                 leaf_passwords: Mapping[str, str] | None = None, city_users: Sequence[str] = (),
+                 leaf_users: Mapping[str, str] | None = None) -> str:
     """The `accounts { ... }` block of the city hub. Passwords given are written in; missing ones
-    become $CITY_NATS_PASSWORD / $LEAF_<ACCOUNT>_PASSWORD environment references."""
+    become $CITY_NATS_PASSWORD / $LEAF_<ACCOUNT>_PASSWORD environment references. `city_users`: more
+    users of the CITY account (the city services' NKEY users, reform_shared.nats_auth); `leaf_users`:
+    a node's leaf user named otherwise, without a password (its TLS certificate's subject, which the
+    hub's `verify_and_map` matches)."""
     leaf_passwords = leaf_passwords or {}
+    leaf_users = leaf_users or {}
     # The city's exports do not list the importing accounts: adding a node must not change them
     # (a reload did not rewire a new account's import of a changed export). Only this file's
     # imports, which the city alone writes, decide what each node account may reach.
@@ -199,13 +204,15 @@ def hub_accounts(cfg: FederationConfig, *, city_password: str | None = None,
             f'      {{ stream: {{ account: CITY, subject: "deliver.out.{node.node_id}.>" }} }}',
         ]
         denied = ", ".join(json.dumps(s) for s in LEAF_DENIED)
-        password = _secret(leaf_passwords.get(node.node_id), f"LEAF_{acc}_PASSWORD")
+        mapped = leaf_users.get(node.node_id)
+        credential = (f"user: {json.dumps(mapped)}" if mapped is not None else f"user: {leaf_user(node)}, password: "
+                      + _secret(leaf_passwords.get(node.node_id), f"LEAF_{acc}_PASSWORD"))
         blocks.append(
             f"  # node {node.node_id}: communes {', '.join(node.communes)}\n"
             f"  {acc} {{\n"
             "    jetstream: enabled\n"
             f"    users: [\n"
-            f"      {{ user: {leaf_user(node)}, password: {password}, allowed_connection_types: [\"LEAFNODE\"],\n"
+            f"      {{ {credential}, allowed_connection_types: [\"LEAFNODE\"],\n"
             f"        permissions: {{ publish: {{ deny: [{denied}] }} }} }}\n"
             "    ]\n"
             "    exports: [\n"
@@ -219,7 +226,8 @@ def hub_accounts(cfg: FederationConfig, *, city_password: str | None = None,
     city = (
         "  CITY {\n"
         "    jetstream: enabled\n"
-        f"    users: [ {{ user: city, password: {_secret(city_password, 'CITY_NATS_PASSWORD')} }} ]\n"
+        f"    users: [ {{ user: city, password: {_secret(city_password, 'CITY_NATS_PASSWORD')} }}"
+        + "".join(f"\n      {user}" for user in city_users) + " ]\n"
         "    exports: [\n" + "\n".join(city_exports) + "\n    ]\n"
         "    imports: [\n" + "\n".join(city_imports) + "\n    ]\n"
         "  }\n"

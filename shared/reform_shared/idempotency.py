@@ -52,20 +52,25 @@ def fingerprint(body: Any) -> str:
 
 
 class JetStreamRecordBucket:
-    """The `RecordBucket` port on a JetStream KV bucket (its TTL ends the records)."""
+    """The `RecordBucket` port on a JetStream KV bucket (its TTL ends the records).
 
-    def __init__(self, kv: KeyValue) -> None:
+    With a `scope` (the service's name) the keys are `<scope>.<key>`: a service's NATS identity may write
+    only `$KV.<bucket>.<its name>.>` (reform_shared.nats_auth), so no service can plant a first answer that
+    another service would give to a retry."""
+
+    def __init__(self, kv: KeyValue, scope: str | None = None) -> None:
         self._kv = kv
+        self._prefix = f"{scope}." if scope else ""
 
     async def get(self, key: str) -> bytes | None:
         try:
-            entry = await self._kv.get(key)
+            entry = await self._kv.get(self._prefix + key)
         except KeyNotFoundError:
             return None
         return entry.value
 
     async def put(self, key: str, value: bytes) -> None:
-        await self._kv.put(key, value)
+        await self._kv.put(self._prefix + key, value)
 
 
 class IdempotencyRecords:

@@ -14,7 +14,6 @@ import signal
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import nats
 from nats.aio.client import Client as NatsClient
@@ -25,6 +24,7 @@ from reform_shared.federation import (
     FederationConfig,
     provision_city,
 )
+from reform_shared.nats_auth import connect_options, redact
 from reform_shared.provisioning import ProvisionReport, provision
 from reform_shared.settings import Settings
 from reform_shared.source_keeper import keep_city_sources, restart_stalled_sources
@@ -34,21 +34,14 @@ log = logging.getLogger("reform_shared.provision")
 DEFAULT_WAIT_SECONDS = 60.0
 
 
-def redact(url: str) -> str:
-    """The URL without its password, fit for a log line."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = f"{parts.username}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
-
-
 async def _quiet(exc: Exception) -> None:
     log.debug("nats: %r", exc)
 
 
-async def connect_with_retry(url: str, wait_seconds: float, interval: float = 1.0) -> NatsClient:
-    """Connect to NATS, retrying any failure until `wait_seconds` have passed."""
+async def connect_with_retry(url: str, wait_seconds: float, interval: float = 1.0,
+                             options: dict[str, Any] | None = None) -> NatsClient:
+    """Connect to NATS, retrying any failure until `wait_seconds` have passed (`options`: the identity's,
+    `nats_auth.connect_options`)."""
     deadline = time.monotonic() + wait_seconds
     attempt = 0
     while True:
@@ -61,6 +54,7 @@ async def connect_with_retry(url: str, wait_seconds: float, interval: float = 1.
                 max_reconnect_attempts=1,
                 reconnect_time_wait=interval,
                 error_cb=_quiet,
+                **(options or {}),
             )
         except Exception as exc:  # every failure to connect is retried until the deadline
             remaining = deadline - time.monotonic()
@@ -73,7 +67,7 @@ async def connect_with_retry(url: str, wait_seconds: float, interval: float = 1.
 
 
 async def run(settings: Settings, wait_seconds: float = DEFAULT_WAIT_SECONDS) -> ProvisionReport:
-    nc = await connect_with_retry(settings.nats_url, wait_seconds)
+    nc = await connect_with_retry(settings.nats_url, wait_seconds, options=connect_options(settings))
     try:
         return await provision(nc.jetstream(timeout=10), settings)
     finally:
@@ -117,7 +111,7 @@ async def city_report(nc: NatsClient, cfg: FederationConfig, provisioned: bool) 
 async def run_city(settings: Settings, federation: Path, wait_seconds: float) -> dict[str, Any]:
     cfg = FederationConfig.load(federation)
     check_city_settings(cfg, settings)
-    nc = await connect_with_retry(settings.nats_url, wait_seconds)
+    nc = await connect_with_retry(settings.nats_url, wait_seconds, options=connect_options(settings))
     try:
         provisioned = await ensure_city(nc, cfg, settings)
         return await city_report(nc, cfg, provisioned)
@@ -157,7 +151,8 @@ class Keeper:
 
     async def cycle(self) -> list[str]:
         cfg = self._federation()
-        nc = await connect_with_retry(self.settings.nats_url, self.wait_seconds if self.cycles == 0 else 0)
+        nc = await connect_with_retry(self.settings.nats_url, self.wait_seconds if self.cycles == 0 else 0,
+                                      options=connect_options(self.settings))
         try:
             if cfg is not None:
                 if await ensure_city(nc, cfg, self.settings):

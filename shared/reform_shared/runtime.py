@@ -19,7 +19,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 from reform_shared.commands import CommandBus
 from reform_shared.errors import NotFound
 from reform_shared.events import build_registry
-from reform_shared.idempotency import IdempotencyRecords
+from reform_shared.idempotency import IdempotencyRecords, JetStreamRecordBucket
+from reform_shared.nats_auth import connect_options, redact
 from reform_shared.ports import EventStore
 from reform_shared.projection import Projection, ProjectionRunner
 from reform_shared.projection.announce import StoreAnnouncer
@@ -105,7 +106,7 @@ class ServiceRuntime:
         self.ops_store = JetStreamEventStore(self.js, self.registry, s.stream_name, s.ops_prefix)
         announcer = StoreAnnouncer(self.ops_store, node_id=s.node_id, service=s.service_name)
         kv = await self._await_provisioned(s.idempotency_bucket, commands_js.key_value)  # never created here
-        self.idempotency = IdempotencyRecords(kv)
+        self.idempotency = IdempotencyRecords(JetStreamRecordBucket(kv, scope=s.service_name))
         for projection in self._projections:
             runner = ProjectionRunner(
                 service=s.service_name,
@@ -150,13 +151,13 @@ class ServiceRuntime:
                     s.nats_url, name=f"{s.node_id}:{s.service_name}", max_reconnect_attempts=-1,
                     reconnect_time_wait=1, connect_timeout=2, allow_reconnect=True,
                     error_cb=self._nats_error, disconnected_cb=self._nats_disconnected,
-                    reconnected_cb=self._nats_reconnected,
+                    reconnected_cb=self._nats_reconnected, **connect_options(s),
                 )
             except Exception:  # noqa: BLE001 - not up yet
                 if attempt == 0:
-                    log.warning("waiting for NATS at %s", s.nats_url)
+                    log.warning("waiting for NATS at %s", redact(s.nats_url))
                 await asyncio.sleep(1)
-        raise RuntimeError(f"NATS at {s.nats_url} did not answer for a minute")
+        raise RuntimeError(f"NATS at {redact(s.nats_url)} did not answer for a minute")
 
     # One line each, not nats-py's traceback per reconnect attempt: an outage is an operator's news, not a bug.
     async def _nats_error(self, exc: Exception) -> None:
@@ -168,7 +169,7 @@ class ServiceRuntime:
     async def _nats_disconnected(self) -> None:
         if not self._nats_down:
             log.warning("NATS disconnected from %s; reconnecting every second (commands answer 503 meanwhile)",
-                        self.settings.nats_url)
+                        redact(self.settings.nats_url))
         self._nats_down = True
 
     async def _nats_reconnected(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import SecretStr, model_validator
@@ -22,6 +23,12 @@ class Settings(BaseSettings):
     port: int = 8000
 
     nats_url: str = "nats://127.0.0.1:4222"
+    nats_nkey_seed_file: Path | None = None
+    """The process's NATS identity: a file holding its NKEY seed (REFORM_NATS_NKEY_SEED_FILE, 0600, from a secret
+    in production); the server knows only the public key. Without it (and without `nats_creds`), the URL's user
+    and password are used (the node's operator)."""
+    nats_creds: Path | None = None
+    """A NATS credentials file (REFORM_NATS_CREDS: JWT and seed) for servers in operator (JWT) mode."""
     stream_name: str = "REFORM_EVENTS"
     subject_prefix: str = "reform"
     """The first token of the subjects this node's services write: `reform` at a commune node,

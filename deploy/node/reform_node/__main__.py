@@ -19,6 +19,7 @@ from reform_node.federation import LocalFederation
 from reform_node.node import SERVICES, CommuneNode, NodeConfig
 from reform_node.onboarding import CommuneSetup, SetupError, add_commune, hosted, print_added, print_hosted
 from reform_shared.federation import FederatedNode
+from reform_shared.nats_auth import redact
 
 
 def _config(args: argparse.Namespace) -> NodeConfig:
@@ -84,7 +85,9 @@ def run(args: argparse.Namespace) -> int:
             if args.no_demo:
                 print_hosted(config)
         print("\nServices (APIs for scripts and operators):")
-        print(f"  NATS (JetStream)     {config.nats_url}   monitoring http://127.0.0.1:{config.nats_http_port}")
+        print(f"  NATS (JetStream)     {redact(config.nats_url)}   monitoring http://127.0.0.1:{config.nats_http_port}")
+        print(f"                       operator password in {config.credentials.folder / 'operator-password'}; "
+              "each service signs in with its own NKEY there")
         print(f"  MongoDB wire (SecantusDB) {config.mongo_url}")
         for service in config.service_ports:
             docs = "" if service == "portal" else f"   docs {config.url(service)}/docs"
@@ -180,7 +183,7 @@ def run_federation(args: argparse.Namespace) -> int:
                            portal_url=hub.url("portal") if "portal" in hub.service_ports else None)
         for commune, name in FEDERATION_DEMO:
             node = fed.nodes[commune].config
-            print(f"\n{name} (commune node {commune}): NATS {node.nats_url} (JetStream domain {commune})")
+            print(f"\n{name} (commune node {commune}): NATS {redact(node.nats_url)} (JetStream domain {commune})")
             for service in node.service_ports:
                 print(f"  {service:<12} {node.url(service)}")
             secretary = token(node.settings(), "demo-secretary", "Thư ký", ["secretary", "operator"],

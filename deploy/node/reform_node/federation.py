@@ -22,6 +22,7 @@ import nats
 
 from reform_node.node import SERVICES, CommuneNode, NodeConfig, wait_ready
 from reform_node.servers import ChildProcess, free_port, start_mongo
+from reform_node.tls import FederationPki, leaf_subject
 from reform_shared.federation import (
     CITY_PREFIX,
     COMMUNE_PREFIX,
@@ -87,10 +88,16 @@ class LocalFederation:
     def federation(self) -> FederationConfig:
         return FederationConfig.load(self.config_path) if self.config_path.exists() else FederationConfig()
 
+    @property
+    def pki(self) -> FederationPki:
+        """The city's CA and the federation's certificates (reform_node.tls), made at first start."""
+        return FederationPki(self.data_dir / "city" / "pki")
+
     def _secrets(self) -> dict[str, str]:
+        """The city operator's password (the leafnodes sign in with their certificates)."""
         path = self.data_dir / "city" / "nats-passwords.json"
         known: dict[str, str] = dict(json.loads(path.read_text())) if path.exists() else {}
-        names = ["city", *(n.node_id for n in self.federation().nodes)]
+        names = ["city"]
         if any(name not in known for name in names):
             for name in names:
                 known.setdefault(name, secrets.token_urlsafe(24))
@@ -102,22 +109,21 @@ class LocalFederation:
     def city_config(self) -> NodeConfig:
         p = self.city_ports
         cfg, passwords = self.federation(), self._secrets()
-        hub = (f'leafnodes {{ listen: "127.0.0.1:{self.leaf_port}" }}\n'
-               + hub_accounts(cfg, city_password=passwords["city"],
-                              leaf_passwords={n.node_id: passwords[n.node_id] for n in cfg.nodes}))
-        return NodeConfig(
+        city = NodeConfig(
             data_dir=self.data_dir / "city", node_id="city-hub", nats_port=p.nats, nats_http_port=p.nats_http,
             mongo_port=self.mongo_port, service_ports=dict(p.services), environment=self.environment,
-            role="city", domain="city", nats_extra=hub, nats_user="city", nats_password=passwords["city"],
+            role="city", domain="city", nats_user="city", nats_password=passwords["city"],
             stream_name=cfg.city_stream, subject_prefix=CITY_PREFIX, read_prefixes=READ_BOTH, federation=cfg,
             own_mongo=False, database_prefix="city",
         )
+        city.nats_extra = (self.pki.hub_leafnodes(f"127.0.0.1:{self.leaf_port}")
+                           + hub_accounts(cfg, city_password=passwords["city"], city_users=city.service_users(),
+                                          leaf_users={n.node_id: leaf_subject(n.node_id) for n in cfg.nodes}))
+        return city
 
     def node_config(self, node: FederatedNode) -> NodeConfig:
         p = self.node_ports[node.node_id]
-        password = self._secrets()[node.node_id]
-        remote = (f'leafnodes {{ reconnect: "1s", remotes: [ {{ url: '
-                  f'"nats-leaf://leaf-{node.node_id}:{password}@127.0.0.1:{self.leaf_port}" }} ] }}\n')
+        remote = self.pki.leaf_remote(node.node_id, f"127.0.0.1:{self.leaf_port}")
         return NodeConfig(
             data_dir=self.data_dir / node.node_id, node_id=node.node_id, nats_port=p.nats, nats_http_port=p.nats_http,
             mongo_port=self.mongo_port, service_ports=dict(p.services), environment=self.environment,
@@ -172,7 +178,7 @@ class LocalFederation:
                 link_came_back(name)  # a leafnode (re)connected: re-attach now, not after the spacing
             self._links[name] = links
             try:
-                nc = await nats.connect(config.nats_url, allow_reconnect=False, connect_timeout=1,
+                nc = await nats.connect(config.nats_url, allow_reconnect=False, connect_timeout=1,  # the operator
                                         error_cb=_quiet)
             except Exception:  # noqa: BLE001 - that node's server is down: nothing to re-attach there
                 continue

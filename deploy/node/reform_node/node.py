@@ -16,8 +16,11 @@ import httpx
 import nats
 from pydantic import SecretStr
 
+from reform_node.credentials import OPERATOR, NodeCredentials
 from reform_node.servers import ChildProcess, mongo_url, start_mongo, start_nats, write_nats_config
 from reform_shared.federation import FederationConfig, provision_city
+from reform_shared.nats_auth import SERVICES as NATS_IDENTITIES
+from reform_shared.nats_auth import Scope, connect_options, service_users
 from reform_shared.provisioning import provision
 from reform_shared.settings import Settings
 
@@ -53,8 +56,33 @@ class NodeConfig:
 
     @property
     def nats_url(self) -> str:
-        auth = f"{self.nats_user}:{self.nats_password}@" if self.nats_user else ""
-        return f"nats://{auth}127.0.0.1:{self.nats_port}"
+        """The operator's URL (its user and password in it): provisioning, the keeper, commands and tests."""
+        user = self.nats_user or OPERATOR
+        password = self.nats_password or self.credentials.operator_password()
+        return f"nats://{user}:{password}@127.0.0.1:{self.nats_port}"
+
+    @property
+    def service_nats_url(self) -> str:
+        """A service's URL: no password in it, the service signs in with its NKEY seed file."""
+        return f"nats://127.0.0.1:{self.nats_port}"
+
+    @property
+    def credentials(self) -> NodeCredentials:
+        return NodeCredentials(self.data_dir / "nats-credentials")
+
+    def service_users(self) -> list[str]:
+        """The services' NKEY users with their permissions (reform_shared.nats_auth)."""
+        keys = {service: self.credentials.public_key(service) for service in NATS_IDENTITIES}
+        return service_users(keys, Scope.of(self.settings()))
+
+    def nats_auth(self) -> str:
+        """The node's `authorization` block: the operator and every service; nothing anonymous. The city hub
+        puts its users in its CITY account instead (reform_node.federation)."""
+        if self.role == "city":
+            return ""
+        operator = f"{{ user: {OPERATOR}, password: {json.dumps(self.credentials.operator_password())} }}"
+        users = [f"# {OPERATOR}: provisioning, keeper, commands\n      " + operator, *self.service_users()]
+        return "authorization {\n  users: [\n      " + "\n      ".join(users) + "\n  ]\n}\n"
 
     def database(self, service: str) -> str:
         return f"{self.database_prefix}_{service}" if self.database_prefix else f"reform_{service}"
@@ -77,7 +105,7 @@ class NodeConfig:
             "REFORM_ENVIRONMENT": self.environment,
             "REFORM_NODE_ID": self.node_id,
             "REFORM_PORT": str(self.service_ports[service]),
-            "REFORM_NATS_URL": self.nats_url,
+            "REFORM_NATS_URL": self.service_nats_url,
             "REFORM_MONGO_URL": self.mongo_url,
             "REFORM_JWT_SECRET": self.secret(),
             "REFORM_FEDERATION_ROLE": self.role,
@@ -88,6 +116,8 @@ class NodeConfig:
             "REFORM_DATABASE": self.database(service),
             **{f"REFORM_{name.upper()}_URL": self.url(name) for name in self.service_ports},
         }
+        if service in NATS_IDENTITIES:
+            env["REFORM_NATS_NKEY_SEED_FILE"] = str(self.credentials.seed_file(service))
         if self.otlp_endpoint:
             env["REFORM_OTLP_ENDPOINT"] = self.otlp_endpoint
         if "identity" in self.service_ports:
@@ -110,8 +140,12 @@ class NodeConfig:
                 "post_logout_redirect_uris": [f"{host}/" for host in hosts]}
 
     def settings(self, service: str = "reform") -> Settings:
+        """A process's settings on this node: a service's own NATS identity, or the operator's."""
+        own = service in NATS_IDENTITIES
         return Settings(
-            nats_url=self.nats_url, mongo_url=self.mongo_url, jwt_secret=SecretStr(self.secret()), node_id=self.node_id,
+            nats_url=self.service_nats_url if own else self.nats_url,
+            nats_nkey_seed_file=self.credentials.seed_file(service) if own else None, mongo_url=self.mongo_url,
+            jwt_secret=SecretStr(self.secret()), node_id=self.node_id,
             service_name=service, federation_role=self.role,
             stream_name=self.stream_name, stream_subjects=[f"{self.subject_prefix}.>"],
             subject_prefix=self.subject_prefix, read_prefixes=self.read_prefixes, database=self.database(service),
@@ -123,7 +157,7 @@ class NodeConfig:
 
 async def provision_node(settings: Settings, federation: FederationConfig | None = None,
                          linked: set[str] | None = None) -> None:
-    nc = await nats.connect(settings.nats_url)
+    nc = await nats.connect(settings.nats_url, **connect_options(settings))
     try:
         if federation is not None:
             await provision_city(nc, federation, settings, linked)
@@ -162,13 +196,13 @@ class CommuneNode:
     def start_nats(self) -> None:
         cfg = self.config
         self.nats = start_nats(cfg.data_dir / "nats", cfg.nats_port, cfg.nats_http_port, cfg.node_id,
-                               domain=cfg.domain, extra=cfg.nats_extra)
+                               domain=cfg.domain, extra=cfg.nats_extra + cfg.nats_auth())
 
     def reload_nats(self) -> None:
         """Rewrite the server's config and make it reload (SIGHUP): accounts change, nothing restarts."""
         cfg = self.config
         write_nats_config(cfg.data_dir / "nats", cfg.nats_port, cfg.nats_http_port, cfg.node_id,
-                          domain=cfg.domain, extra=cfg.nats_extra)
+                          domain=cfg.domain, extra=cfg.nats_extra + cfg.nats_auth())
         assert self.nats is not None and self.nats.proc is not None
         self.nats.proc.send_signal(signal.SIGHUP)
 

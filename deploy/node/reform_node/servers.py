@@ -121,6 +121,8 @@ def write_nats_config(data_dir: Path, port: int, http_port: int, server_name: st
                       extra: str = "") -> Path:
     data_dir.mkdir(parents=True, exist_ok=True)
     conf = data_dir / "nats-server.conf"
+    conf.touch(mode=0o600)
+    conf.chmod(0o600)  # it names the node's operator password
     conf.write_text(nats_config(port, http_port, data_dir / "jetstream", server_name, domain=domain, extra=extra))
     return conf
 

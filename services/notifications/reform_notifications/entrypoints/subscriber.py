@@ -28,6 +28,7 @@ from pymongo.errors import PyMongoError
 from reform_notifications.application.intake import Intake
 from reform_notifications.settings import NotificationSettings
 from reform_shared.ids import Clock
+from reform_shared.nats_auth import connect_options
 from reform_shared.provisioning import NOTIFICATIONS_CONSUMER
 from reform_shared.registry import EventRegistry, MalformedEvent
 
@@ -75,7 +76,8 @@ class BatchHandler:
 
 
 def build_broker(settings: NotificationSettings, registry: EventRegistry, intake: Intake, clock: Clock) -> NatsBroker:
-    broker = NatsBroker(settings.nats_url, logger=log, name=f"{settings.node_id}:notifications")
+    broker = NatsBroker(settings.nats_url, logger=log, name=f"{settings.node_id}:notifications",
+                        **connect_options(settings))
     stream = JStream(settings.stream_name, declare=False)
     handler = BatchHandler(registry, intake, clock)
 
