@@ -262,10 +262,12 @@ async def test_membership_changes_after_scoring_opened_need_a_reason(council: Co
 async def test_a_member_sees_what_is_left_to_score(council: Council) -> None:
     await open_scoring(council)
     assert (await council.score("lan", "Một cửa điện tử", GOOD)).status_code == 200
-    for _ in range(500):  # the projection applies the score in the background: wait for it, up to 10 s
-        queue = (await council.evaluation.get(f"{BASE}/campaigns/cchc-2026/my-queue",
-                                              headers=council.as_("lan", "council_member"))).json()
-        if queue["scored"]:
+    for _ in range(500):  # the projection applies the council and the score in the background: up to 10 s
+        answer = await council.evaluation.get(f"{BASE}/campaigns/cchc-2026/my-queue",
+                                              headers=council.as_("lan", "council_member"))
+        queue = answer.json()
+        assert answer.status_code in (200, 404), queue  # 404: the council not projected yet
+        if answer.status_code == 200 and queue["scored"]:
             break
         await asyncio.sleep(0.02)
     assert [i["title"] for i in queue["scored"]] == ["Một cửa điện tử"]
