@@ -19,10 +19,12 @@ import logging
 from collections.abc import Sequence
 from typing import Annotated, Any
 
+import nats.errors
 from faststream import AckPolicy, Context
 from faststream.nats import JStream, NatsBroker, PullSub
 from faststream.nats.message import NatsBatchMessage
 from nats.aio.msg import Msg
+from nats.js import JetStreamContext
 from pymongo.errors import PyMongoError
 
 from reform_notifications.application.intake import Intake
@@ -75,7 +77,30 @@ class BatchHandler:
             await self._intake.park(raw.subject, seq, raw.data, f"{type(exc).__name__}: {exc}", now)
 
 
+def _fetch_timeouts_typed() -> None:
+    """nats-py 2.16's `fetch` raises a bare `asyncio.TimeoutError` when its deadline runs out between its two pull
+    requests (nats.py #934), where it raised `nats.errors.TimeoutError` before; FastStream's pull loop catches
+    only the latter, so the bare one escaped as an ERROR with a traceback in the log at every quiet start, and
+    FastStream's supervisor restarted the loop. Here the bare timeout is the typed one again (both mean "nothing
+    new"); the patch is idempotent and made once per process."""
+    if getattr(JetStreamContext.PullSubscription.fetch, "_typed_timeouts", False):
+        return
+    untyped = JetStreamContext.PullSubscription.fetch
+
+    async def fetch(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await untyped(self, *args, **kwargs)
+        except nats.errors.TimeoutError:
+            raise
+        except TimeoutError as exc:
+            raise nats.errors.TimeoutError from exc
+
+    fetch._typed_timeouts = True  # type: ignore[attr-defined]
+    JetStreamContext.PullSubscription.fetch = fetch  # type: ignore[method-assign]
+
+
 def build_broker(settings: NotificationSettings, registry: EventRegistry, intake: Intake, clock: Clock) -> NatsBroker:
+    _fetch_timeouts_typed()
     broker = NatsBroker(settings.nats_url, logger=log, name=f"{settings.node_id}:notifications",
                         **connect_options(settings))
     stream = JStream(settings.stream_name, declare=False)
