@@ -7,6 +7,8 @@ from typing import Literal
 from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from reform_shared.replicas import servers_of
+
 DEVELOPMENT_SECRET = "development-only-secret-change-me-0123456789"
 
 
@@ -22,6 +24,9 @@ class Settings(BaseSettings):
     port: int = 8000
 
     nats_url: str = "nats://127.0.0.1:4222"
+    """The node's NATS; several servers (a cluster) comma-separated (`nats_servers`)."""
+    stream_replicas: int = 0
+    """Replicas of the streams and buckets provisioning creates; 0: 3 on a JetStream cluster, 1 on one server."""
     stream_name: str = "REFORM_EVENTS"
     subject_prefix: str = "reform"
     """The first token of the subjects this node's services write: `reform` at a commune node,
@@ -86,6 +91,10 @@ class Settings(BaseSettings):
     def accepts_hs256(self) -> bool:
         """Tokens of the node secret: scripts and tests, never production."""
         return self.environment != "production"
+
+    @property
+    def nats_servers(self) -> list[str]:
+        return servers_of(self.nats_url)
 
     @property
     def consumed_prefixes(self) -> list[str]:

@@ -43,6 +43,8 @@ class NodeConfig:
     nats_extra: str = ""
     nats_user: str | None = None
     nats_password: str | None = None
+    more_nats_ports: list[int] = field(default_factory=list)
+    """The other servers of the node's NATS when it is a cluster (the city hub): every URL goes to the services."""
     stream_name: str = "REFORM_EVENTS"
     subject_prefix: str = "reform"
     read_prefixes: list[str] = field(default_factory=list)
@@ -53,7 +55,7 @@ class NodeConfig:
     @property
     def nats_url(self) -> str:
         auth = f"{self.nats_user}:{self.nats_password}@" if self.nats_user else ""
-        return f"nats://{auth}127.0.0.1:{self.nats_port}"
+        return ",".join(f"nats://{auth}127.0.0.1:{port}" for port in [self.nats_port, *self.more_nats_ports])
 
     def database(self, service: str) -> str:
         return f"{self.database_prefix}_{service}" if self.database_prefix else f"reform_{service}"
@@ -122,7 +124,7 @@ class NodeConfig:
 
 async def provision_node(settings: Settings, federation: FederationConfig | None = None,
                          linked: set[str] | None = None) -> None:
-    nc = await nats.connect(settings.nats_url)
+    nc = await nats.connect(settings.nats_servers)
     try:
         if federation is not None:
             await provision_city(nc, federation, settings, linked)
