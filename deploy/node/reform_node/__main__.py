@@ -10,6 +10,7 @@ import threading
 import time
 from pathlib import Path
 
+from reform_node.backup_cli import backup_command, restore_command
 from reform_node.cli import federation_ports, issue, parse
 from reform_node.demo import COMMUNE, load_demo, token
 from reform_node.demo_accounts import demo_accounts, demo_city_accounts, demo_password, print_accounts
@@ -188,7 +189,8 @@ def directory_console(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> None:
     args = parse(argv)
     commands = {"run": run, "federation": run_federation, "token": issue, "admin-password": identity_console,
-                "rotate-key": identity_console, "first-administrator": directory_console}
+                "rotate-key": identity_console, "first-administrator": directory_console,
+                "backup": backup_command, "restore": restore_command}
     sys.exit(commands[args.command](args))
 
 

@@ -14,6 +14,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
+from reform_node.backup_cli import add_parsers
 from reform_node.demo import COMMUNE, token
 from reform_node.federation import Ports
 from reform_node.node import SERVICES, NodeConfig
@@ -63,7 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     for command in (admin_parser, rotate_parser, first_parser):
         command.add_argument("--nats-port", type=int, default=4222)
         command.add_argument("--mongo-port", type=int, default=27017)
-    for command in (run_parser, fed_parser, token_parser, admin_parser, rotate_parser, first_parser):  # also after
+    backups = add_parsers(sub)
+    for command in (run_parser, fed_parser, token_parser, admin_parser, rotate_parser, first_parser, *backups):
         command.add_argument("--data-dir", default=argparse.SUPPRESS, help="as before the command")
     return parser
 

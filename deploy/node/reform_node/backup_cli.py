@@ -1,0 +1,105 @@
+"""`reform-node backup` and `reform-node restore`: the commands around reform_node.backup and restore."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import nats
+from nats.aio.client import Client as NatsClient
+
+from reform_node.backup import run_backup
+from reform_node.backup_file import BackupError
+from reform_node.node import NodeConfig
+from reform_node.restore import restore
+from reform_node.servers import free_port, start_nats
+from reform_shared.replicas import servers_of
+from reform_shared.settings import Settings
+
+LISTEN = re.compile(r'^listen:\s*"?([^"\s]+)"?', re.M)
+
+
+def add_parsers(sub: Any) -> list[argparse.ArgumentParser]:
+    backup = sub.add_parser("backup", help="back up the running node's event stream, idempotency and attachments "
+                                           "buckets into one file (the node keeps running)")
+    backup.add_argument("--out", required=True, help="the backup file to write (FILE.partial until complete)")
+    backup.add_argument("--nats-url", default=None, help="the node's NATS (default: read from the data folder's "
+                                                         "nats-server.conf)")
+    restore_parser = sub.add_parser("restore", help="restore a backup file into an empty data folder, then start "
+                                                    "the node there (run --no-demo): projections rebuild")
+    restore_parser.add_argument("--from", dest="source", required=True, help="the backup file")
+    return [backup, restore_parser]
+
+
+def node_nats_url(data_dir: Path) -> str:
+    """The running node's NATS, as its data folder's nats-server.conf says it listens."""
+    conf = data_dir / "nats" / "nats-server.conf"
+    found = LISTEN.search(conf.read_text(encoding="utf-8")) if conf.is_file() else None
+    if found is None:
+        raise BackupError(f"Không thấy cấu hình NATS của nút tại {conf} — no node NATS config at {conf}: "
+                          "pass the node's --data-dir, or --nats-url")
+    return f"nats://{found.group(1)}"
+
+
+def backup_command(args: argparse.Namespace) -> int:
+    settings = Settings()
+    url = args.nats_url or node_nats_url(Path(args.data_dir))
+
+    async def connect() -> NatsClient:
+        return await nats.connect(servers_of(url), connect_timeout=5, allow_reconnect=False)
+    try:
+        summary = run_backup(settings, Path(args.out), connect)
+    except (BackupError, OSError) as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(f"Đã sao lưu (backed up) {Path(args.out).resolve()}: {summary['messages']}, "
+          f"{summary['bytes']:,} bytes in {summary['seconds']:.1f}s")
+    return 0
+
+
+def _refuse_used_databases(data_dir: Path) -> None:
+    mongo = data_dir / "mongo"
+    if mongo.is_dir() and any(mongo.iterdir()):
+        raise BackupError(
+            f"Từ chối khôi phục: {mongo} đã có cơ sở dữ liệu. Hãy khôi phục vào một thư mục dữ liệu mới, trống.\n"
+            f"Restore refused: {mongo} already holds databases (their projections would not match the restored "
+            "stream). Restore into a new, empty data folder; nothing was changed.")
+
+
+def restore_command(args: argparse.Namespace) -> int:
+    """Start the data folder's nats-server alone (on free ports), refill it from the file, stop it."""
+    data_dir, source = Path(args.data_dir), Path(args.source)
+    started = time.monotonic()
+    server = None
+    try:
+        if not source.is_file():
+            raise BackupError(f"Không có tệp sao lưu {source} — no backup file {source}")
+        _refuse_used_databases(data_dir)
+        config = NodeConfig(data_dir=data_dir)
+        port = free_port()
+        server = start_nats(data_dir / "nats", port, free_port(), config.node_id)
+        summary = asyncio.run(_restore(f"nats://127.0.0.1:{port}", source))
+    except (BackupError, OSError) as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    finally:
+        if server is not None:
+            server.stop()
+    print(f"Đã khôi phục (restored) into {data_dir.resolve()}: {summary['messages']} in "
+          f"{time.monotonic() - started:.1f}s (backup of {summary['created_at']}).\n"
+          f"Start the node: reform-node run --data-dir {data_dir} --no-demo (its projections rebuild from the "
+          "restored stream)")
+    return 0
+
+
+async def _restore(url: str, source: Path) -> dict[str, Any]:
+    nc = await nats.connect(url, connect_timeout=5)
+    try:
+        return await restore(nc, source)
+    finally:
+        await nc.close()
