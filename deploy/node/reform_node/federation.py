@@ -76,6 +76,8 @@ class LocalFederation:
     """Servers of the city hub: 1, or a JetStream cluster (reform_node.hub_cluster; 3 in `reform-node federation`)."""
     hub_ports: list[HubServer] = field(default_factory=list)
     hub: HubCluster | None = None
+    services: list[str] = field(default_factory=lambda: list(SERVICES))
+    """The services every node runs (all of them; a test may run fewer)."""
 
     @property
     def hub_servers(self) -> list[HubServer]:
@@ -177,13 +179,13 @@ class LocalFederation:
         self.city = CommuneNode(self.city_config())
         self.start_hub()
         self.city.provision(linked=set())
-        for service in SERVICES:
+        for service in self.services:
             self.city.start_service(service)
 
     def start_node(self, node: FederatedNode) -> CommuneNode:
         commune = CommuneNode(self.node_config(node))
         commune.start_infrastructure()
-        for service in SERVICES:
+        for service in self.services:
             commune.start_service(service)
         self.nodes[node.node_id] = commune
         return commune
