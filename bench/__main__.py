@@ -46,7 +46,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no-tracing", action="store_true",
                         help="do not install the SDK tracer provider the services install (spans become no-ops)")
     parser.add_argument("--no-diagnostics", action="store_true", help="only the headline figures, no breakdown")
-    parser.add_argument("--only", choices=("appends", "projection", "reporting", "federation", "durability"),
+    parser.add_argument("--only", choices=("appends", "projection", "reporting", "federation", "durability",
+                                           "replicas"),
                         help="run one section only")
     args = parser.parse_args(argv)
     args.reporting_rounds = args.rounds or DEFAULT_REPORTING_ROUNDS
@@ -146,6 +147,14 @@ async def run(args: argparse.Namespace) -> None:
             print()
             print(render("5. The embedded database's durability — projection-like transactions (upserts + "
                          "checkpoint), with and without --sync-on-commit", await durability.run()))
+        if args.only in (None, "replicas"):
+            from bench.replicas import ReplicaBench
+
+            replicas = ReplicaBench(env, args.appends, args.rounds)
+            rows = await replicas.run()
+            print()
+            print(render(f"6. Three replicas — load() + append() of one event, sequential, {replicas.events:,} per "
+                         "round, the city hub's cluster of three nats-servers on this machine", rows))
     print(f"\nDone in {time.perf_counter() - started:.0f}s; servers stopped, temporary folder removed.")
 
 

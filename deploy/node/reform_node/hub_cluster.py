@@ -43,11 +43,11 @@ class HubServer:
 
 def hub_servers(size: int, port: int, http_port: int, leaf_port: int, *, numbered: bool = False) -> list[HubServer]:
     """The first server on the given ports; the others on the next ports (`numbered`, the demo's fixed ports:
-    4313, 8313, 7423 …) or on free ones (tests). Route ports: 6312 + i when numbered, else free."""
-    servers = [HubServer(0, port, http_port, 6312 if numbered else free_port(), leaf_port)]
+    4313, 8313, 7423 …) or on free ones (tests). Route ports: the client port + 2000 (6312 …) when numbered."""
+    servers = [HubServer(0, port, http_port, port + 2000 if numbered else free_port(), leaf_port)]
     for i in range(1, size):
         if numbered:
-            servers.append(HubServer(i, port + i, http_port + i, 6312 + i, leaf_port + i))
+            servers.append(HubServer(i, port + i, http_port + i, port + 2000 + i, leaf_port + i))
         else:
             servers.append(HubServer(i, free_port(), free_port(), free_port(), free_port()))
     return servers
@@ -82,7 +82,7 @@ class HubCluster:
 
     data_dir: Path
     servers: list[HubServer]
-    domain: str
+    domain: str | None
     accounts: str
     processes: dict[int, ChildProcess] = field(default_factory=dict)
 
