@@ -82,8 +82,13 @@ def restore_command(args: argparse.Namespace) -> int:
         _refuse_used_databases(data_dir)
         config = NodeConfig(data_dir=data_dir)
         port = free_port()
-        server = start_nats(data_dir / "nats", port, free_port(), config.node_id)
+        # Flushed once, when the server stops cleanly, rather than fsync'd message by message (ten times faster
+        # here): nothing is acknowledged to anyone before that; a restore cut short is simply done again.
+        server = start_nats(data_dir / "nats", port, free_port(), config.node_id, sync_always=False)
         summary = asyncio.run(_restore(f"nats://127.0.0.1:{port}", source))
+        server.stop()
+        server = start_nats(data_dir / "nats", port, free_port(), config.node_id)  # as the node will
+        asyncio.run(_check(f"nats://127.0.0.1:{port}", summary["messages"]))
     except (BackupError, OSError) as exc:
         print(exc, file=sys.stderr)
         return 2
@@ -95,6 +100,18 @@ def restore_command(args: argparse.Namespace) -> int:
           f"Start the node: reform-node run --data-dir {data_dir} --no-demo (its projections rebuild from the "
           "restored stream)")
     return 0
+
+
+async def _check(url: str, counts: dict[str, int]) -> None:
+    """After the restart: every stream holds what was restored (the clean stop flushed it all)."""
+    nc = await nats.connect(url, connect_timeout=5)
+    try:
+        for name, count in counts.items():
+            held = (await nc.jetstream(timeout=10).stream_info(name)).state.messages
+            if held != count:
+                raise BackupError(f"{name}: {held} messages after the restart, {count} restored")
+    finally:
+        await nc.close()
 
 
 async def _restore(url: str, source: Path) -> dict[str, Any]:

@@ -45,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     fed_parser.add_argument("--no-demo", action="store_true", help="do not load the demo data")
     fed_parser.add_argument("--hub-servers", type=int, choices=(1, 3), default=3,
                             help="nats-servers of the city hub: 3, a JetStream cluster (the others on the next "
-                                 "NATS, monitoring and leafnode ports; routes on the NATS ports + 2000, 6312–6314), or 1")
+                                 "NATS, monitoring and leafnode ports; routes on the NATS ports + 2000), or 1")
     token_parser = sub.add_parser("token", help="issue a token signed with the running node's secret (its data "
                                                 "folder's; refused when that folder has none)")
     token_parser.add_argument("--sub", required=True, help="the user id recorded as the actor")
