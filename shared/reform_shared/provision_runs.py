@@ -36,7 +36,10 @@ DEFAULT_WAIT_SECONDS = 60.0
 
 
 def redact(url: str) -> str:
-    """The URL without its password, fit for a log line."""
+    """The URL without its password, fit for a log line (each of a comma-separated list of servers)."""
+    servers = servers_of(url)
+    if len(servers) > 1:
+        return ",".join(map(redact, servers))
     parts = urlsplit(url)
     if parts.password is None:
         return url

@@ -18,6 +18,7 @@ from reform_node.backup_file import BackupError
 from reform_node.node import NodeConfig
 from reform_node.restore import restore
 from reform_node.servers import free_port, start_nats
+from reform_shared.provision_runs import redact
 from reform_shared.replicas import servers_of
 from reform_shared.settings import Settings
 
@@ -33,6 +34,9 @@ def add_parsers(sub: Any) -> list[argparse.ArgumentParser]:
     restore_parser = sub.add_parser("restore", help="restore a backup file into an empty data folder, then start "
                                                     "the node there (run --no-demo): projections rebuild")
     restore_parser.add_argument("--from", dest="source", required=True, help="the backup file")
+    restore_parser.add_argument("--nats-url", default=None, help="restore into this running nats-server instead "
+                                                                 "(production: its streams absent or empty, before "
+                                                                 "provisioning and the services)")
     return [backup, restore_parser]
 
 
@@ -79,6 +83,12 @@ def restore_command(args: argparse.Namespace) -> int:
     try:
         if not source.is_file():
             raise BackupError(f"Không có tệp sao lưu {source} — no backup file {source}")
+        if args.nats_url:
+            summary = asyncio.run(_restore(args.nats_url, source))
+            print(f"Đã khôi phục (restored) into {redact(args.nats_url)}: {summary['messages']} in "
+                  f"{time.monotonic() - started:.1f}s. Start provisioning and the services; rebuild every "
+                  "projection whose database was kept (python -m reform_<service> rebuild all).")
+            return 0
         _refuse_used_databases(data_dir)
         config = NodeConfig(data_dir=data_dir)
         port = free_port()
@@ -115,7 +125,7 @@ async def _check(url: str, counts: dict[str, int]) -> None:
 
 
 async def _restore(url: str, source: Path) -> dict[str, Any]:
-    nc = await nats.connect(url, connect_timeout=5)
+    nc = await nats.connect(servers_of(url), connect_timeout=5)
     try:
         return await restore(nc, source)
     finally:
