@@ -75,7 +75,7 @@ class BatchHandler:
 
 
 def build_broker(settings: NotificationSettings, registry: EventRegistry, intake: Intake, clock: Clock) -> NatsBroker:
-    broker = NatsBroker(settings.nats_url, logger=log, name=f"{settings.node_id}:notifications")
+    broker = NatsBroker(settings.nats_servers, logger=log, name=f"{settings.node_id}:notifications")
     stream = JStream(settings.stream_name, declare=False)
     handler = BatchHandler(registry, intake, clock)
 
