@@ -160,6 +160,27 @@ def city_lag(fed: LocalFederation) -> int:
     return sum(p.get("lag", 0) or 0 for p in answer.json()) if answer.status_code == 200 else -1
 
 
+async def replicas(url: str, streams: dict[str, str]) -> dict[str, int]:
+    """Replicas of each stream, read through the JetStream API prefix given beside its name."""
+    nc = await nats.connect(servers_of(url))
+    try:
+        return {name: (await nc.jetstream(prefix=prefix, timeout=10).stream_info(name)).config.num_replicas
+                for name, prefix in streams.items()}
+    finally:
+        await nc.close()
+
+
+def test_the_city_streams_have_three_replicas_and_the_communes_one(federation: LocalFederation) -> None:
+    assert federation.city is not None
+    city = {name: "$JS.API" for name in ("CITY_EVENTS", "KV_REFORM_IDEMPOTENCY", "OBJ_REFORM_ATTACHMENTS")}
+    for node in NODES:
+        city |= {node.fed_stream: node.api_import, node.out_stream: node.api_import}
+    assert set(asyncio.run(replicas(federation.city.config.nats_url, city)).values()) == {3}
+    for member in federation.nodes.values():  # a commune node is one server: one replica
+        assert asyncio.run(replicas(member.config.nats_url, {member.config.stream_name: "$JS.API"})) == {
+            member.config.stream_name: 1}
+
+
 def test_a_lost_hub_server_loses_nothing(federation: LocalFederation) -> None:
     assert federation.city is not None and federation.hub is not None
     appended, victims = asyncio.run(load_with_lost_servers(federation))

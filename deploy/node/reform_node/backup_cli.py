@@ -31,6 +31,8 @@ def add_parsers(sub: Any) -> list[argparse.ArgumentParser]:
     backup.add_argument("--out", required=True, help="the backup file to write (FILE.partial until complete)")
     backup.add_argument("--nats-url", default=None, help="the node's NATS (default: read from the data folder's "
                                                          "nats-server.conf)")
+    backup.add_argument("--stream", default=None, help="the event stream (default REFORM_STREAM_NAME, else "
+                                                       "REFORM_EVENTS; the city: CITY_EVENTS)")
     restore_parser = sub.add_parser("restore", help="restore a backup file into an empty data folder, then start "
                                                     "the node there (run --no-demo): projections rebuild")
     restore_parser.add_argument("--from", dest="source", required=True, help="the backup file")
@@ -52,6 +54,8 @@ def node_nats_url(data_dir: Path) -> str:
 
 def backup_command(args: argparse.Namespace) -> int:
     settings = Settings()
+    if args.stream:
+        settings = settings.model_copy(update={"stream_name": args.stream})
     url = args.nats_url or node_nats_url(Path(args.data_dir))
 
     async def connect() -> NatsClient:

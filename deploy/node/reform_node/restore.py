@@ -24,6 +24,7 @@ from nats.js.api import PubAck
 
 from reform_node.backup import stream_info
 from reform_node.backup_file import BackupError, data_of, records, verify
+from reform_shared.replicas import connected_replicas
 
 WINDOW = 256
 DROPPED_HEADERS = ("Nats-Expected-",)
@@ -58,10 +59,11 @@ def matches(subject: str, pattern: str) -> bool:
 class StreamRestore:
     """One stream being refilled; `keep_sequences` for the event stream."""
 
-    def __init__(self, nc: NatsClient, section: dict[str, Any], extra_subjects: set[str]) -> None:
+    def __init__(self, nc: NatsClient, section: dict[str, Any], extra_subjects: set[str], replicas: int) -> None:
         self.nc, self.section = nc, section
         self.name: str = section["stream"]
-        self.config: dict[str, Any] = section["config"]
+        # The target's replicas, as provisioning would make them (a city hub's backup into one server: 1).
+        self.config: dict[str, Any] = {**section["config"], "num_replicas": replicas}
         self.keep_sequences = section["role"] == "events"
         self.js: JetStreamContext = nc.jetstream(timeout=30, publish_async_max_pending=WINDOW * 2)
         self.pending: list[tuple[int, asyncio.Future[PubAck]]] = []
@@ -147,6 +149,7 @@ async def restore(nc: NatsClient, path: Path) -> dict[str, Any]:
     header = next(items)
     await refuse_unless_empty(nc, list(header["streams"]))
     extra = outside_subjects(path)
+    replicas = connected_replicas(nc)
     counts: dict[str, int] = {}
     current: StreamRestore | None = None
     for record in items:
@@ -154,7 +157,8 @@ async def restore(nc: NatsClient, path: Path) -> dict[str, Any]:
             if current is not None:
                 await current.finish()
                 counts[current.name] = current.count
-            current = None if record.get("absent") else StreamRestore(nc, record, extra.get(record["stream"], set()))
+            current = None if record.get("absent") else StreamRestore(nc, record, extra.get(record["stream"], set()),
+                                                                      replicas)
             if current is not None:
                 await current.begin()
         elif current is not None:
