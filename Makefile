@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat shared/pyproject.toml services/*/pyproject.toml deploy/node/pyproject.toml requirements-dev.txt | cksum | cut -d' ' -f1)
-PACKAGES := -e shared -e services/submission -e services/evaluation -e services/awards -e services/reporting -e services/directory -e services/identity -e services/notifications -e deploy/node -e services/portal
+PACKAGES := -e shared -e services/submission -e services/evaluation -e services/awards -e services/reporting -e services/directory -e services/identity -e services/notifications -e services/replication -e deploy/node -e services/portal
 
 CHROMIUM := /usr/bin/chromium
 

@@ -21,6 +21,8 @@ DEFAULT_REPORTING_ROUNDS = 1
 DEFAULT_BACKLOG = 10_000
 QUICK_BACKLOG = 1000
 DEFAULT_LAG_SECONDS = 15.0
+DEFAULT_COMMANDS = 300
+QUICK_COMMANDS = 60
 QUICK_LAG_SECONDS = 5.0
 
 
@@ -47,7 +49,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="do not install the SDK tracer provider the services install (spans become no-ops)")
     parser.add_argument("--no-diagnostics", action="store_true", help="only the headline figures, no breakdown")
     parser.add_argument("--only", choices=("appends", "projection", "reporting", "federation", "durability",
-                                           "replicas"),
+                                           "commands", "replicas"),
                         help="run one section only")
     args = parser.parse_args(argv)
     args.reporting_rounds = args.rounds or DEFAULT_REPORTING_ROUNDS
@@ -57,14 +59,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.reporting = QUICK_REPORTING
         args.backlog = QUICK_BACKLOG
         args.lag_seconds = QUICK_LAG_SECONDS
+        args.commands = QUICK_COMMANDS
         args.rounds = args.rounds or 1
     elif args.events is not None:
         if args.events < 1:
             parser.error("--events must be at least 1")
         args.appends = args.projection = args.reporting = args.backlog = args.events
+        args.commands = DEFAULT_COMMANDS
     else:
         args.appends, args.projection, args.reporting = DEFAULT_APPENDS, DEFAULT_PROJECTION, DEFAULT_REPORTING
         args.backlog = DEFAULT_BACKLOG
+        args.commands = DEFAULT_COMMANDS
     args.rounds = args.rounds or 3
     if args.rounds < 1 or args.reporting_rounds < 1:
         parser.error("--rounds must be at least 1")
@@ -147,13 +152,25 @@ async def run(args: argparse.Namespace) -> None:
             print()
             print(render("5. The embedded database's durability — projection-like transactions (upserts + "
                          "checkpoint), with and without --sync-on-commit", await durability.run()))
+        if args.only in (None, "commands"):
+            from bench.commands import LEVELS, CommandBench
+
+            commands = CommandBench(env, args.commands, diagnostics)
+            section_started = time.perf_counter()
+            await commands.run()
+            print()
+            print(f"6. Commands through HTTP — a whole node as processes, new initiatives each with an "
+                  f"Idempotency-Key, {args.commands:,} per level by {', '.join(map(str, LEVELS))} concurrent clients")
+            print("\n".join(commands.lines))
+            print("\n".join(f"  * {note}" for note in commands.notes))
+            print(f"  section run time {time.perf_counter() - section_started:.0f}s")
         if args.only in (None, "replicas"):
             from bench.replicas import ReplicaBench
 
             replicas = ReplicaBench(env, args.appends, args.rounds)
             rows = await replicas.run()
             print()
-            print(render(f"6. Three replicas — load() + append() of one event, sequential, {replicas.events:,} per "
+            print(render(f"7. Three replicas — load() + append() of one event, sequential, {replicas.events:,} per "
                          "round, the city hub's cluster of three nats-servers on this machine", rows))
     print(f"\nDone in {time.perf_counter() - started:.0f}s; servers stopped, temporary folder removed.")
 

@@ -17,6 +17,7 @@ from reform_directory import bootstrap as directory
 from reform_evaluation import bootstrap as evaluation
 from reform_identity import bootstrap as identity
 from reform_notifications import bootstrap as notifications
+from reform_replication import bootstrap as replication
 from reform_reporting import bootstrap as reporting
 from reform_shared.http.openapi import CSV, DOCX, SVG, XLSX, ErrorBody
 from reform_shared.settings import Settings
@@ -25,7 +26,7 @@ from reform_submission import bootstrap as submission
 pytestmark = pytest.mark.domain
 
 BUILDERS = {"submission": submission, "evaluation": evaluation, "awards": awards, "reporting": reporting,
-            "directory": directory, "identity": identity, "notifications": notifications}
+            "directory": directory, "identity": identity, "notifications": notifications, "replication": replication}
 ERROR_REF = "#/components/schemas/ErrorBody"
 OPEN = {"/health", "/ready", "/api/v1/award-forms", "/api/v1/communes/{commune_id}/open-data/{year}"}
 """Served without a token: open data publishes published records only (reporting's domain/published.py)."""
@@ -56,6 +57,11 @@ EXPORTS: dict[str, dict[str, set[str]]] = {
         "/api/v1/communes/{commune_id}/charts/{name}.svg": {SVG},
     },
     "notifications": {},
+    "replication": {
+        "/api/v1/city/replication": {"application/json", DOCX, XLSX},
+        "/api/v1/city/replication/charts/{name}.svg": {SVG},
+        "/api/v1/communes/{commune_id}/evidence/{year}": {"application/json", "application/zip"},
+    },
     "identity": {},  # the OpenID Connect endpoints are documented by its discovery document, not OpenAPI
 }
 

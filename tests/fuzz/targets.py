@@ -22,6 +22,7 @@ from reform_evaluation import bootstrap as evaluation
 from reform_identity import bootstrap as identity
 from reform_identity.config import IdentityConfig
 from reform_notifications import bootstrap as notifications
+from reform_replication import bootstrap as replication
 from reform_reporting import bootstrap as reporting
 from reform_shared.envelope import TOKEN_PATTERN
 from reform_shared.runtime import ServiceRuntime
@@ -115,6 +116,7 @@ TARGETS: dict[str, Target] = {
     "directory": Target(directory.build_runtime, directory.build_app),
     "identity": Target(identity.build_runtime, identity_app),
     "notifications": Target(notifications.build_runtime, notifications.build_app),
+    "replication": Target(replication.build_runtime, replication.build_app),
 }
 
 

@@ -40,7 +40,8 @@ def load(name: str) -> schemathesis.BaseSchema:
     return schema
 
 
-submission, evaluation, awards, reporting, directory, identity, notifications = (load(name) for name in TARGETS)
+submission, evaluation, awards, reporting, directory, identity, notifications, replication = (
+    load(name) for name in TARGETS)
 
 
 def fuzz(case: schemathesis.Case, node: Node, name: str) -> None:
@@ -86,3 +87,8 @@ def test_identity(case: schemathesis.Case, node: Node) -> None:
 @notifications.parametrize()
 def test_notifications(case: schemathesis.Case, node: Node) -> None:
     fuzz(case, node, "notifications")
+
+
+@replication.parametrize()
+def test_replication(case: schemathesis.Case, node: Node) -> None:
+    fuzz(case, node, "replication")

@@ -19,6 +19,7 @@ from reform_node.demo_flow import advance_to_nominations
 from reform_node.federation import LocalFederation
 from reform_node.hub_cluster import hub_servers
 from reform_node.node import SERVICES, CommuneNode, NodeConfig
+from reform_node.onboarding import CommuneSetup, SetupError, add_commune, hosted, print_added, print_hosted
 from reform_shared.federation import FederatedNode
 
 
@@ -73,6 +74,8 @@ def run(args: argparse.Namespace) -> int:
                                directory_url=config.url("directory"))
             state = "loaded" if report["loaded"] else "already present"
             print(f"Demo data ({COMMUNE}, campaign {report['campaign_id']}): {state}")
+        else:
+            first_start(config, args.commune_file)
         print(f"\nReady in {time.monotonic() - started:.1f}s.")
         if "portal" in config.service_ports:
             print(f"\n  ➜ Mở trình duyệt (open in a browser): {config.url('portal')}   "
@@ -80,6 +83,8 @@ def run(args: argparse.Namespace) -> int:
         if "identity" in config.service_ports:
             accounts = [] if args.no_demo else demo_accounts(config)
             print_accounts(accounts, config.url("identity"), demo_password(config.data_dir), COMMUNE)
+            if args.no_demo:
+                print_hosted(config)
         print("\nServices (APIs for scripts and operators):")
         print(f"  NATS (JetStream)     {config.nats_url}   monitoring http://127.0.0.1:{config.nats_http_port}")
         print(f"  MongoDB wire (SecantusDB) {config.mongo_url}")
@@ -92,10 +97,45 @@ def run(args: argparse.Namespace) -> int:
               f"{config.url('reporting')}/api/v1/communes/{COMMUNE}/initiatives")
         print("\nCtrl-C to stop (data is kept).", flush=True)
         return serve_until_stopped(stopping, [node])
+    except SetupError as exc:
+        print(f"\n{exc}", file=sys.stderr)
+        return 2
     finally:
         print("\nĐang dừng (stopping) ...", flush=True)
         node.stop()
         print("Stopped.")
+
+
+def first_start(config: NodeConfig, commune_file: str | None) -> None:
+    """Without demo data: the commune of `--commune-file`, or asked on a terminal when the node hosts none."""
+    if commune_file is None and (hosted(config.data_dir) or not sys.stdin.isatty()):
+        return
+    print("\nLần khởi động đầu (first start): thông tin xã và quản trị viên đầu tiên "
+          "(the commune and its first administrator)")
+    setup = CommuneSetup.from_file(Path(commune_file)) if commune_file else CommuneSetup.asked(input)
+    if any(c["commune_id"] == setup.commune_id for c in hosted(config.data_dir)):
+        print(f"{setup.commune_id}: đã có trên nút (already on this node)")
+        return
+    print_added(add_commune(config, setup), config)
+
+
+def add_commune_command(args: argparse.Namespace) -> int:
+    """`reform-node add-commune`: another commune on the running node (its data folder's secret)."""
+    ports = {**SERVICES, "directory": args.directory_port, "identity": args.identity_port, "portal": args.portal_port}
+    config = NodeConfig(data_dir=Path(args.data_dir), service_ports=ports)
+    if not (config.data_dir / "node-secret").is_file():
+        print(f"Không tìm thấy nút tại {config.data_dir.resolve()} (no node there): start it first (make run), "
+              "or pass its --data-dir", file=sys.stderr)
+        return 2
+    try:
+        setup = CommuneSetup.from_file(Path(args.file)) if args.file else CommuneSetup.asked(input)
+        if any(c["commune_id"] == setup.commune_id for c in hosted(config.data_dir)):
+            raise SetupError(f"{setup.commune_id}: đã có trên nút (already on this node)")
+        print_added(add_commune(config, setup), config)
+    except SetupError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    return 0
 
 
 FEDERATION_DEMO = [("ninh-giang", "xã Ninh Giang"), ("an-lao", "xã An Lão")]
@@ -193,7 +233,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parse(argv)
     commands = {"run": run, "federation": run_federation, "token": issue, "admin-password": identity_console,
                 "rotate-key": identity_console, "first-administrator": directory_console,
-                "backup": backup_command, "restore": restore_command}
+                "add-commune": add_commune_command, "backup": backup_command, "restore": restore_command}
     sys.exit(commands[args.command](args))
 
 

@@ -35,6 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
         run_parser.add_argument(f"--{service}-port", type=int, default=port)
     run_parser.add_argument("--otlp-endpoint", default=None, help="e.g. http://127.0.0.1:4318 (Jaeger)")
     run_parser.add_argument("--no-demo", action="store_true", help="do not load the demo data")
+    run_parser.add_argument("--commune-file", default=None,
+                            help="with --no-demo: the commune and its first administrator as JSON (see README, "
+                                 "'A commune starts its own node'); without it the first start asks for them")
     fed_parser = sub.add_parser("federation", help="run a local federation: the city node and two commune nodes")
     fed_parser.add_argument("--mongo-port", type=int, default=27017)
     fed_parser.add_argument("--leaf-port", type=int, default=7422, help="the city hub's leafnode port")
@@ -64,11 +67,18 @@ def build_parser() -> argparse.ArgumentParser:
     first_parser.add_argument("--name", required=True, help="their full name")
     first_parser.add_argument("--email", default=None)
     first_parser.add_argument("--commune", default=COMMUNE)
+    add_parser = sub.add_parser("add-commune", help="add a commune to the running node: its profile (name, level) "
+                                                     "and first administrator, with a one-time password")
+    add_parser.add_argument("--file", default=None, help="the commune as JSON (else the questions are asked)")
+    add_parser.add_argument("--directory-port", type=int, default=SERVICES["directory"])
+    add_parser.add_argument("--identity-port", type=int, default=SERVICES["identity"])
+    add_parser.add_argument("--portal-port", type=int, default=SERVICES["portal"])
     for command in (admin_parser, rotate_parser, first_parser):
         command.add_argument("--nats-port", type=int, default=4222)
         command.add_argument("--mongo-port", type=int, default=27017)
     backups = add_parsers(sub)
-    for command in (run_parser, fed_parser, token_parser, admin_parser, rotate_parser, first_parser, *backups):
+    for command in (run_parser, fed_parser, token_parser, admin_parser, rotate_parser, first_parser,
+                    add_parser, *backups):  # also after
         command.add_argument("--data-dir", default=argparse.SUPPRESS, help="as before the command")
     return parser
 

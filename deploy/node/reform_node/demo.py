@@ -110,10 +110,12 @@ def load_demo(
     demo = demo_commune(commune, commune_name)
     campaign = demo_campaign(now, demo.commune_name, demo.units)
     campaign_id = campaign["campaign_id"]
-    if directory_url:  # the directory first: the people and units the rest names
+    if directory_url:  # the directory and the profile first: the people, units and names the rest uses
         from reform_node.demo_directory import load_directory
+        from reform_node.demo_profile import load_profile
 
         load_directory(settings, directory_url, demo, now)
+        load_profile(settings, directory_url, demo)
     secretary = bearer(token(settings, SECRETARY_ID, demo.secretary_name, ["secretary"], commune=commune))
     base = f"{submission_url}/api/v1/communes/{commune}"
     with httpx.Client(timeout=10) as http:

@@ -20,6 +20,8 @@ DEMO_COMMUNES: dict[str, str] = {
 """The demo communes (id -> name), for a city node and its commune nodes."""
 
 SECRETARY_ID = "vhxh-thu-ky"
+SEED_000_SIGNER = "Nguyễn Thị Huê"
+"""Who signs seed 000 (Chủ tịch UBND xã Ninh Giang): the demo chairman of Ninh Giang."""
 
 
 def _units(village_id: str, village: str) -> list[dict[str, Any]]:
@@ -244,8 +246,9 @@ def _seed_000(commune: str, name: str) -> DemoCommune:
     novelty = dict(initiatives[0]["novelty"])
     novelty["where"] = f"Trung tâm Phục vụ hành chính công {name}"
     initiatives[0]["novelty"] = novelty
-    return DemoCommune(commune, name, UNITS, initiatives, COUNCIL,
-                       {"user_id": "chu-tich-ubnd", "name": "Nguyễn Hữu Thành"}, "298/QĐ-UBND",
+    chairman = SEED_000_SIGNER if commune == COMMUNE else "Nguyễn Hữu Thành"
+    return DemoCommune(commune, name, UNITS, initiatives, COUNCIL, {"user_id": "chu-tich-ubnd", "name": chairman},
+                       "298/QĐ-UBND",
                        dict(zip([i["title"] for i in initiatives], ["high", "good", "weak"], strict=True)))
 
 

@@ -23,7 +23,8 @@ from reform_shared.settings import Settings
 
 SERVICES: dict[str, int] = {"submission": 8101, "evaluation": 8102, "awards": 8103, "reporting": 8104,
                             "directory": 8105, "identity": 8106, "notifications": 8107,
-                            "portal": 8100}
+                            "portal": 8100,
+                            "replication": 8108}
 DEFAULT_PORTAL_PORT = SERVICES["portal"]
 
 

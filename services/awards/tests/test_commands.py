@@ -50,7 +50,8 @@ def test_the_proposed_event_takes_its_level_from_the_form() -> None:
                            basis=Basis(initiative_ids=("i-1",)))
     assert awards.proposal(command) == AwardProposed(award_id="bktp2026-x", level="city", year=2026,
                                                      form="bang-khen-tp", recipient=LAN,
-                                                     basis=Basis(initiative_ids=("i-1",)))
+                                                     basis=Basis(initiative_ids=("i-1",)),
+                                                     form_name="Bằng khen của Chủ tịch UBND thành phố")
 
 
 def test_a_decision_on_an_award_the_aggregate_does_not_hold_changes_nothing() -> None:

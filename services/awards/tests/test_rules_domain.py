@@ -99,7 +99,7 @@ def test_a_form_the_city_closes_to_collectives_refuses_them() -> None:
 
 
 @pytest.mark.parametrize(("forms", "rule"), [
-    (changed("giay-khen-xa", quota={"individual": 1}), "quota_on_shared_form"),
+    (changed("giay-khen-xa", quota={"individual": -1}), "quota_by_kind"),
     (changed("giay-khen-xa", deadline_month=2, deadline_day=30), "real_day"),
     (changed("khen-giai-doan-2026-2030", period=None), "period_form_has_period"),
     (changed("giay-khen-xa", recipients=()), "form_has_recipients"),

@@ -3,13 +3,17 @@ city's rules applied on a commune node (as the federation brings them back under
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import importlib.util
+import io
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import docx
 import pytest
 
 from reform_awards.domain import rules
@@ -87,8 +91,8 @@ async def test_the_city_sets_dated_rules_and_a_proposal_follows_those_of_its_yea
         "effective_from": "2027-01-01", "forms": forms(deadline_month=10, deadline_day=31)})
     assert stricter.status_code == 201, stricter.text
     nonsense = await awards.http.put(RULES, headers=city, json={
-        "effective_from": "2027-01-01", "forms": forms(quota={"individual": 1})})
-    assert nonsense.status_code == 422 and nonsense.json()["error"]["rule"] == "quota_on_shared_form"
+        "effective_from": "2027-01-01", "forms": forms(quota={"members": 1})})
+    assert nonsense.status_code == 422 and nonsense.json()["error"]["rule"] == "quota_by_kind"
 
     read = (await awards.http.get(RULES, params={"year": 2026}, headers=awards.as_("secretary"))).json()
     assert read["in_force"]["event_id"] == later.json()["event_id"]
@@ -125,3 +129,84 @@ async def test_a_commune_node_judges_by_the_rules_the_city_set_and_cannot_set_th
     assert [c["rule"] for c in explained["conditions"] if "rule" in c] == ["form_fits_recipient"]
     proposed = await node.propose("giay-khen-xa", LAN.model_dump(), ["i-1"])
     assert proposed.status_code == 422 and proposed.json()["error"]["rule"] == "form_fits_recipient"
+
+
+async def shown(awards: Awards, params: dict[str, str], done: Callable[[list[dict[str, Any]]], bool]
+                ) -> list[dict[str, Any]]:
+    """The register once it shows what `done` waits for (it is a projection: it applies the events after them)."""
+    items: list[dict[str, Any]] = []
+    for _ in range(100):
+        found = await awards.http.get(f"{BASE}/awards", params=params, headers=awards.as_("secretary"))
+        items = found.json()["items"]
+        if done(items):
+            break
+        await asyncio.sleep(0.1)
+    return items
+
+
+async def test_a_quota_the_city_sets_on_a_giay_khen_holds_and_frees_its_place_on_a_rejection(awards: Awards) -> None:
+    """Quotas per form and year, not Bằng khen's only: one individual Giấy khen a year, held by its place."""
+    city = awards.as_("city_officer", commune="city")
+    set_ = await awards.http.put(RULES, headers=city, json={
+        "effective_from": "2026-01-01", "forms": forms(quota={"individual": 1}), "reason": "Chỉ tiêu năm 2026"})
+    assert set_.status_code == 201, set_.text
+    key = {"Idempotency-Key": "quota-first"}
+    body = {"form": "giay-khen-xa", "recipient": individual("i-lan"), "year": 2026,
+            "basis": {"initiative_ids": ["i-lan"]}}
+    first = await awards.http.post(f"{BASE}/awards", json=body, headers={**awards.as_("secretary"), **key})
+    assert first.status_code == 201, first.text
+    again = await awards.http.post(f"{BASE}/awards", json=body, headers={**awards.as_("secretary"), **key})
+    assert again.json()["award_id"] == first.json()["award_id"]  # a retry keeps its place, takes no second
+
+    hung = {**body, "recipient": individual("i-hung"), "basis": {"initiative_ids": ["i-hung"]}}
+    explained = (await awards.http.post(f"{BASE}/awards/eligibility", json=hung,
+                                        headers=awards.as_("secretary"))).json()
+    assert explained["eligible"] is False
+    assert [c["rule"] for c in explained["conditions"] if "rule" in c] == ["city_quota"]
+    assert "Nguyễn Thị Lan" in explained["conditions"][-1]["why"]
+    refused = await awards.http.post(f"{BASE}/awards", json=hung, headers=awards.as_("secretary"))
+    assert refused.status_code == 422 and refused.json()["error"]["rule"] == "city_quota"
+    collective = {**hung, "recipient": {"kind": "collective", "recipient_id": "kinh-te", "name": "Phòng Kinh tế"},
+                  "basis": {"initiative_ids": ["i-minh"]}}
+    unit = await awards.http.post(f"{BASE}/awards", json=collective, headers=awards.as_("secretary"))
+    assert unit.status_code == 201, unit.text  # no quota on collectives
+
+    rejected = await awards.http.post(f"{BASE}/awards/{first.json()['award_id']}/reject",
+                                      json={"reason": "Hồ sơ chưa đủ"}, headers=awards.as_("chairman"))
+    assert rejected.status_code == 200, rejected.text
+    taken = await awards.http.post(f"{BASE}/awards", json=hung, headers=awards.as_("secretary"))
+    assert taken.status_code == 201, taken.text  # the rejected proposal's place is free again
+    proposed = await shown(awards, {"status": "proposed"}, lambda items: len(items) == 2)
+    assert {a["recipient"]["name"] for a in proposed} == {"Trần Văn Hùng", "Phòng Kinh tế"}
+
+
+async def test_concurrent_proposals_share_a_quota_of_one_and_exactly_one_wins(awards: Awards) -> None:
+    city = awards.as_("city_officer", commune="city")
+    assert (await awards.http.put(RULES, headers=city, json={
+        "effective_from": "2026-01-01", "forms": forms(quota={"individual": 1})})).status_code == 201
+    answers = await asyncio.gather(*[awards.propose("giay-khen-xa", individual(i), [i])
+                                     for i in ("i-lan", "i-hung", "i-minh")])
+    assert sorted(a.status_code for a in answers) == [201, 422, 422], [a.text for a in answers]
+    assert {a.json()["error"]["rule"] for a in answers if a.status_code == 422} == {"city_quota"}
+
+
+async def test_a_form_the_city_adds_prints_its_name_not_its_code(awards: Awards) -> None:
+    city = awards.as_("city_officer", commune="city")
+    new_form = {**forms()[0], "code": "giay-khen-ccvc", "name": "Giấy khen công chức tiêu biểu",
+                "deadline_month": None, "deadline_day": None, "quota": {}}
+    assert (await awards.http.put(RULES, headers=city, json={
+        "effective_from": "2026-01-01", "forms": [*forms(), new_form]})).status_code == 201
+    proposed = await awards.propose("giay-khen-ccvc", individual("i-lan"), ["i-lan"])
+    assert proposed.status_code == 201, proposed.text
+    award_id = proposed.json()["award_id"]
+    assert (await awards.http.post(f"{BASE}/awards/{award_id}/grant", headers=awards.as_("chairman"), json={
+        "decision_number": "12/QĐ-UBND", "decision_date": "2026-11-06", "signer": "Nguyễn Thị Huê"})).status_code == 200
+    await shown(awards, {"status": "granted"}, lambda items: [a["award_id"] for a in items] == [award_id])
+    register = (await awards.http.get(f"{BASE}/awards", params={"format": "csv"},
+                                      headers=awards.as_("secretary"))).text
+    assert "Giấy khen công chức tiêu biểu" in register
+    certificate = await awards.http.get(f"{BASE}/awards/{award_id}/certificate.docx",
+                                        headers=awards.as_("secretary"))
+    assert certificate.status_code == 200, certificate.text
+    text = "\n".join(p.text for p in docx.Document(io.BytesIO(certificate.content)).paragraphs)
+    assert "GIẤY KHEN" in text and "Nguyễn Thị Lan" in text and "giay-khen-ccvc" not in text

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from reform_directory.application.commands import DirectoryCommands
+from reform_directory.application.profile import ProfileCommands
 from reform_directory.application.queries import DirectoryQueries
 
 
@@ -12,3 +13,4 @@ from reform_directory.application.queries import DirectoryQueries
 class DirectoryWiring:
     commands: DirectoryCommands
     queries: DirectoryQueries
+    profile: ProfileCommands

@@ -65,12 +65,13 @@ class Writer:
     settings: Settings
     versions: dict[tuple[str, str], int] = field(default_factory=dict)
 
-    async def write(self, payload: EventPayload, at: dt.datetime | None = None) -> EventEnvelope:
+    async def write(self, payload: EventPayload, at: dt.datetime | None = None, commune: str = COMMUNE
+                    ) -> EventEnvelope:
         key = (payload.aggregate_type, payload.aggregate_id())
         self.versions[key] = self.versions.get(key, 0) + 1
         envelope = EventEnvelope(
             event_id=uuid.uuid4().hex, event_type=payload.event_type, schema_version=payload.schema_version,
-            commune_id=COMMUNE, aggregate_type=key[0], aggregate_id=key[1], aggregate_version=self.versions[key],
+            commune_id=commune, aggregate_type=key[0], aggregate_id=key[1], aggregate_version=self.versions[key],
             occurred_at=at or dt.datetime(2026, 6, 1, 9, tzinfo=VN),
             actor=Actor(user_id="lan", name="Nguyễn Thị Lan", commune_id=COMMUNE, roles=("secretary",)),
             correlation_id=uuid.uuid4().hex, payload=payload)

@@ -9,7 +9,14 @@ from typing import Any
 import pytest
 from nt_scene import CAMPAIGN, RUBRIC, VN, campaign, council, submitted, token
 
-from reform_shared.events import CouncilConstituted, InitiativeReturned, ScoreRecorded, ScoringOpened
+from reform_shared.events import (
+    AwardFormRule,
+    AwardRulesSet,
+    CouncilConstituted,
+    InitiativeReturned,
+    ScoreRecorded,
+    ScoringOpened,
+)
 
 pytestmark = pytest.mark.service
 SECRETARY = "lan@ninhgiang.gov.vn"
@@ -72,12 +79,34 @@ async def test_award_dossier_and_report_dates_remind_the_secretary_once_each(ser
     assert await reminders_to(service, "lan") == [
         "Hạn báo cáo cải cách hành chính năm 2026",
         "Hạn báo cáo cải cách hành chính quý 4/2026",
-        "Hạn hồ sơ khen thưởng cấp xã năm 2026",
+        "Hạn hồ sơ khen thưởng cấp xã năm 2026: Giấy khen của Chủ tịch UBND xã",
     ]
     assert await reminders_to(service, "an") == []
     await at(service, dt.datetime(2027, 3, 3, 0, 0, tzinfo=VN))
-    assert "Hạn hồ sơ khen thưởng cấp thành phố năm 2026" in await reminders_to(service, "lan")
+    assert "Hạn hồ sơ khen thưởng cấp thành phố năm 2026: Bằng khen của Chủ tịch UBND thành phố" in \
+        await reminders_to(service, "lan")
     assert "Hạn báo cáo cải cách hành chính quý 1/2027" not in await reminders_to(service, "lan")  # from 7/3
+
+
+async def test_award_dossier_reminders_follow_the_rules_the_city_set_for_the_year(service: Any) -> None:
+    """The city moved 2026's Giấy khen deadline to 30/11 and added a form with its own deadline: the reminders
+    name those days (the awards service judges by them), not seed 004's 20/11."""
+    later = AwardFormRule(code="giay-khen-xa", name="Giấy khen của Chủ tịch UBND xã", level="commune",
+                          kind="annual", recipients=("individual", "collective"), decided_by="chairman",
+                          deadline_month=11, deadline_day=30)
+    added = later.model_copy(update={"code": "giay-khen-ccvc", "name": "Giấy khen công chức tiêu biểu",
+                                     "deadline_month": 12, "deadline_day": 5})
+    await service.writer.write(AwardRulesSet(effective_from=dt.date(2026, 1, 1), forms=(later, added)),
+                               commune="city")
+    await at(service, dt.datetime(2026, 11, 13, 0, 0, tzinfo=VN))  # seed 004's 7 days before 20/11: nothing now
+    assert not [s for s in await reminders_to(service, "lan") if s.startswith("Hạn hồ sơ")]
+    await at(service, dt.datetime(2026, 11, 23, 0, 0, tzinfo=VN))  # 7 days before the end of 29/11
+    assert [s for s in await reminders_to(service, "lan") if s.startswith("Hạn hồ sơ")] == [
+        "Hạn hồ sơ khen thưởng cấp xã năm 2026: Giấy khen của Chủ tịch UBND xã"]
+    await at(service, dt.datetime(2026, 11, 28, 0, 0, tzinfo=VN))
+    assert "Hạn hồ sơ khen thưởng cấp xã năm 2026: Giấy khen công chức tiêu biểu" in await reminders_to(service, "lan")
+    inbox = (await service.http.get("/api/v1/notifications/me", headers=token("lan"))).json()
+    assert any("trước ngày 30/11/2026" in " ".join(n.get("lines", [])) for n in inbox), inbox
 
 
 async def test_the_digest_gathers_a_days_emails_into_one_sent_the_next_day(service: Any) -> None:

@@ -8,7 +8,8 @@ from typing import Any, Literal
 
 import httpx
 
-Service = Literal["submission", "evaluation", "awards", "reporting", "directory", "notifications", "identity"]
+Service = Literal["submission", "evaluation", "awards", "reporting", "directory", "notifications", "identity",
+                  "replication"]
 
 
 @dataclass

@@ -16,8 +16,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from reform_portal.api import ApiOutage, ApiRefusal, ServiceApi
 from reform_portal.auth.oidc import OidcSignIn
 from reform_portal.auth.port import SignIn
-from reform_portal.pages import auth as auth_pages
 from reform_portal.pages import (
+    accounts,
     author,
     campaign_amend,
     campaign_units,
@@ -37,9 +37,12 @@ from reform_portal.pages import (
     inbox,
     nominations,
     operator,
+    profile,
+    replication,
     reports,
     secretary,
 )
+from reform_portal.pages import auth as auth_pages
 from reform_portal.pages import award_proposal as award_proposal_pages
 from reform_portal.pages import awards as award_pages
 from reform_portal.session import SessionMiddleware
@@ -73,6 +76,7 @@ def build_app(settings: PortalSettings, sign_in: SignIn | None = None,
             urls = {"submission": settings.submission_url, "evaluation": settings.evaluation_url,
                     "awards": settings.awards_url, "reporting": settings.reporting_url,
                     "directory": settings.directory_url, "notifications": settings.notifications_url,
+                    "replication": settings.replication_url,
                     "identity": settings.identity_url or settings.oidc_issuer or ""}
             app.state.portal = Portal(settings, ServiceApi(http, urls), provider)
             yield
@@ -82,11 +86,12 @@ def build_app(settings: PortalSettings, sign_in: SignIn | None = None,
     for module in (auth_pages, home, author, secretary, dossier, council, directory_import, directory,
                    campaign_units, council_setup, decision, nominations, award_proposal_pages, award_pages,
                    operator, reports, inbox, city, city_awards, city_overview, campaign_amend, council_precheck,
-                   council_deliberation, city_rules):
+                   council_deliberation, city_rules, profile, replication, accounts):
         app.include_router(module.router)
     install_pages_of_errors(app)
     install_basics(app)
     app.middleware("http")(inbox.unread_in_header)  # inside the session middleware (added after it)
+    app.middleware("http")(profile.letterhead_in_header)
     app.add_middleware(SessionMiddleware, secret=settings.cookie_secret(), max_age=settings.session_max_age_seconds)
     return app
 

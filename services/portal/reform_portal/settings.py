@@ -32,6 +32,7 @@ class PortalSettings(BaseSettings):
     reporting_url: str = "http://127.0.0.1:8104"
     directory_url: str = "http://127.0.0.1:8105"
     notifications_url: str = "http://127.0.0.1:8107"
+    replication_url: str = "http://127.0.0.1:8108"
     identity_url: str | None = None
     """The identity service's administrator API (accounts locked out); by default at the OIDC issuer's address.
     Neither set (a test provider): the portal reads no accounts."""

@@ -41,12 +41,16 @@ NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("/de-nghi-thanh-pho", "Đề nghị lên thành phố", ("secretary", "chairman")),
     ("/khen-thuong", "Khen thưởng", ("secretary", "chairman")),
     ("/bao-cao", "Báo cáo, thống kê", ("secretary", "city_officer")),
+    ("/nhan-rong", "Nhân rộng sáng kiến", ("secretary", "chairman", "submitter", "unit_head")),
     ("/thanh-pho/de-nghi", "Đề nghị của các xã", ("city_officer", "city_council")),
     ("/thanh-pho/xep-hang-par", "Xếp hạng PAR", ("city_officer",)),
     ("/thanh-pho/so-noi-vu", "Khen thưởng cấp thành phố", ("city_officer",)),
     ("/thanh-pho/tong-quan", "Tổng quan các xã", ("city_officer",)),
     ("/thanh-pho/quy-dinh-khen-thuong", "Quy định khen thưởng", ("city_officer",)),
+    ("/thanh-pho/nhan-rong", "Nhân rộng trong thành phố", ("city_officer", "city_council")),
     ("/danh-ba", "Danh bạ", ("secretary", "administrator", "operator")),
+    ("/thong-tin-xa", "Thông tin xã", ("administrator", "secretary")),
+    ("/quan-tri/tai-khoan", "Tài khoản đăng nhập", ("administrator",)),
     ("/van-hanh", "Vận hành", ("operator",)),
     ("/van-hanh/lien-ket", "Liên kết liên thông", ("operator",)),
     ("/van-hanh/truy-vet", "Truy vết sáng kiến", ("operator",)),
@@ -142,8 +146,17 @@ def session_of(request: Request) -> Session:
     return session
 
 
-PortalDep = Annotated[Portal, Depends(portal_of)]
-SessionDep = Annotated[Session, Depends(session_of)]
+async def _portal(request: Request) -> Portal:
+    """As a dependency: `async`, so FastAPI does not hand it to its thread pool."""
+    return portal_of(request)
+
+
+async def _session(request: Request) -> Session:
+    return session_of(request)
+
+
+PortalDep = Annotated[Portal, Depends(_portal)]
+SessionDep = Annotated[Session, Depends(_session)]
 
 
 def keep_tokens(session: Session, tokens: TokenSet) -> None:

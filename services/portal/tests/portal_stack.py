@@ -22,6 +22,7 @@ from reform_directory import bootstrap as directory
 from reform_evaluation import bootstrap as evaluation
 from reform_portal.bootstrap import build_app as build_portal
 from reform_portal.settings import PortalSettings
+from reform_replication import bootstrap as replication
 from reform_reporting import bootstrap as reporting
 from reform_shared.auth.tokens import issue_token
 from reform_shared.provisioning import provision
@@ -129,7 +130,7 @@ def running_stack(settings_for: Callable[..., Settings]) -> Iterator[Stack]:
     started: list[LiveServer] = []
     try:
         for name, module in (("submission", submission), ("evaluation", evaluation), ("awards", awards),
-                             ("reporting", reporting), ("directory", directory)):
+                             ("reporting", reporting), ("directory", directory), ("replication", replication)):
             settings = base.model_copy(update={"service_name": name, "database": f"{base.database}_{name}"})
             services[name] = LiveServer(name, lambda m=module, s=settings: m.build_app(m.build_runtime(s)))
             started.append(services[name].start())

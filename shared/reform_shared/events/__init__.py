@@ -16,6 +16,7 @@ from reform_shared.events.awards import (
     Basis,
     BasisClaimed,
     ParRankingRecorded,
+    QuotaPlaceClaimed,
     Recipient,
 )
 from reform_shared.events.deliberation import DELIBERATION_PAYLOADS
@@ -40,6 +41,8 @@ from reform_shared.events.evaluation import (
     ScoringOpened,
 )
 from reform_shared.events.operations import OPERATIONS_PAYLOADS, ProjectionParked
+from reform_shared.events.profile import PROFILE_PAYLOADS
+from reform_shared.events.replication import REPLICATION_PAYLOADS
 from reform_shared.events.submission import (
     AttachmentRef,
     AuthorRef,
@@ -90,9 +93,12 @@ ALL_PAYLOADS = (
     AwardRejected,
     AwardRevoked,
     BasisClaimed,
+    QuotaPlaceClaimed,
     *DIRECTORY_PAYLOADS,
+    *PROFILE_PAYLOADS,
     *OPERATIONS_PAYLOADS,
     *DELIBERATION_PAYLOADS,
+    *REPLICATION_PAYLOADS,
 )
 
 
@@ -142,6 +148,7 @@ __all__ = [
     "Novelty",
     "ParRankingRecorded",
     "ProjectionParked",
+    "QuotaPlaceClaimed",
     "Recipient",
     "RecognitionDecisionSigned",
     "Rubric",

@@ -73,6 +73,9 @@ class AwardProposed(_AwardEvent):
     recipient: Recipient
     period: str | None = None
     basis: Basis = Basis()
+    form_name: str = ""
+    """The form's name in the rules the proposal was judged by: what its certificate and the registers print
+    (a form the city added has no name in the code; "" in proposals recorded before the name was)."""
 
 
 class AwardGranted(_AwardEvent):
@@ -120,6 +123,22 @@ class BasisClaimed(EventPayload):
 
     def aggregate_id(self) -> str:
         return self.initiative_id
+
+
+class QuotaPlaceClaimed(EventPayload):
+    """A proposal took one place of its form's quota for a commune and year (aggregate `quota`, one per place):
+    the quota of a form whose proposals do not share an aggregate is held by its places."""
+
+    schema_version: ClassVar[int] = 1
+    aggregate_type: ClassVar[str] = "quota"
+
+    place_id: str
+    """<form>.<year or period>.<recipient kind>.<n> with '.' as '_': e.g. giay-khen-xa_2026_individual_3."""
+    award_id: str
+    form: str
+
+    def aggregate_id(self) -> str:
+        return self.place_id
 
 
 class AwardFormRule(Contract):

@@ -41,23 +41,31 @@ class BasisClaims:
         awards.one_award_per_achievement(holder, initiative_id)
 
 
-class BasisClaim(ClaimRule[awards.AwardState]):
+class AwardClaim(ClaimRule[awards.AwardState]):
+    """A claim an award holds: its claim event names the award, and the holder is that award as the record has it
+    (the basis of an award, a place of a form's quota)."""
+
+    def __init__(self, store: EventStore, target: Target, award: AwardProposed) -> None:
+        super().__init__(target, award.award_id)
+        self._store = store
+        self._award = award
+
+    def holder_in(self, event: EventPayload) -> str:
+        assert isinstance(event, self.claimed)
+        return str(getattr(event, "award_id"))  # noqa: B009 - every award claim event names its award
+
+    async def load_holder(self, holder_id: str) -> awards.AwardState | None:
+        history = await self._store.load(self.target.commune_id, "award", award_aggregate(holder_id))
+        return awards.fold(history.payloads).get(holder_id)
+
+
+class BasisClaim(AwardClaim):
     """One initiative of a basis, claimed by the award it grounds."""
 
     claimed = BasisClaimed
 
     def __init__(self, store: EventStore, commune_id: str, initiative_id: str, award: AwardProposed) -> None:
-        super().__init__(Target(commune_id, "basis", initiative_id), award.award_id)
-        self._store = store
-        self._award = award
-
-    def holder_in(self, event: EventPayload) -> str:
-        assert isinstance(event, BasisClaimed)
-        return event.award_id
-
-    async def load_holder(self, holder_id: str) -> awards.AwardState | None:
-        history = await self._store.load(self.target.commune_id, "award", award_aggregate(holder_id))
-        return awards.fold(history.payloads).get(holder_id)
+        super().__init__(store, Target(commune_id, "basis", initiative_id), award)
 
     def decide(self, holder_id: str | None, holder: awards.AwardState | None) -> Sequence[EventPayload]:
         if holder_id == self.claimant_id:

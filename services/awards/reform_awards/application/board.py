@@ -41,7 +41,8 @@ def _launched(e: EventEnvelope, p: CampaignLaunched | CampaignAmended) -> list[W
 
 def _proposed(e: EventEnvelope, p: AwardProposed) -> list[Write]:
     return _award(e, p.award_id, {
-        "commune_id": e.commune_id, "award_id": p.award_id, "form": p.form, "level": p.level, "year": p.year,
+        "commune_id": e.commune_id, "award_id": p.award_id, "form": p.form, "form_name": p.form_name,
+        "level": p.level, "year": p.year,
         "period": p.period, "recipient": p.recipient.model_dump(), "basis": p.basis.model_dump(),
         "status": "proposed", "proposed_at": e.occurred_at, "proposed_by": e.actor.user_id})
 

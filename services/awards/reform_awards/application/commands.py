@@ -9,6 +9,7 @@ from typing import Any
 
 from reform_awards.application.basis import BasisClaims
 from reform_awards.application.directory import DirectoryViews
+from reform_awards.application.quota import QuotaPlaces, held_by_places
 from reform_awards.application.record import Record, award_aggregate
 from reform_awards.application.rules import AwardRulesBook
 from reform_awards.domain import award as awards
@@ -19,11 +20,13 @@ from reform_awards.domain.eligibility import Eligibility, Facts, assess
 from reform_awards.domain.refusals import judged, refusals
 from reform_awards.domain.sources import campaign_year, content_of, initiative_fact, par_rank
 from reform_shared.commands import CommandBus, CommandContext, Operation, Options, Recovery, Target
+from reform_shared.commune_profile import recorded_profile, require_signer
 from reform_shared.directory_copy import DIRECTORY_AGGREGATE
 from reform_shared.directory_view import DirectoryView
 from reform_shared.envelope import EventPayload
 from reform_shared.errors import Conflict, NotFound
 from reform_shared.events import AwardProposed, ParRankingRecorded, Recipient
+from reform_shared.events.replication import entry_id_of
 from reform_shared.idempotency import CommandResult
 from reform_shared.ids import VIETNAM
 from reform_shared.ports import AggregateHistory, AppendOutcome
@@ -67,6 +70,7 @@ class AwardCommands:
         self._record = record or Record(bus.store)
         self._views = views
         self._claims = BasisClaims(bus, self._record)
+        self._quota = QuotaPlaces(bus)
         self._role = federation_role
         self.rules = AwardRulesBook(bus, self._record, federation_role)
 
@@ -84,9 +88,11 @@ class AwardCommands:
                                field="basis.initiative_ids", rule="known_initiative")
             campaign = await self._record.load(commune_id, "campaign", campaign_id)
             year = campaign_year([e.payload for e in campaign])
-            evaluation, city = await asyncio.gather(self._record.load(commune_id, "evaluation", initiative_id),
-                                                    self._record.load(commune_id, "cityappraisal", initiative_id))
-            initiatives.append(initiative_fact(initiative_id, content, year or 0, ids, evaluation, city))
+            evaluation, city, catalogue = await asyncio.gather(
+                self._record.load(commune_id, "evaluation", initiative_id),
+                self._record.load(commune_id, "cityappraisal", initiative_id),
+                self._record.load(CITY, "catalogue", entry_id_of(commune_id, initiative_id)))
+            initiatives.append(initiative_fact(initiative_id, content, year or 0, ids, evaluation, city, catalogue))
         rank, event_id = None, None
         par_year = proposed.basis.par_year or proposed.year
         if par_year is not None:
@@ -105,13 +111,22 @@ class AwardCommands:
         proposed = awards.proposal(command, forms)
         form = awards.form_of(proposed.form, forms)
         facts = await self.facts(command.commune_id, proposed, command.par_category)
-        existing = awards.fold((await self._store.load(command.commune_id, "award",
-                                                       award_aggregate(proposed.award_id))).payloads)
+        existing = await self._quota.holders(command.commune_id, form, proposed, now) if held_by_places(form) \
+            else awards.fold((await self._store.load(command.commune_id, "award",
+                                                     award_aggregate(proposed.award_id))).payloads)
         return judged(assess(form, proposed.recipient, proposed.basis, facts),
                       refusals(form, proposed, existing, now, command.commune_id))
 
-    async def commune_name(self, commune_id: str) -> str:
-        return str(await self._directory.commune_name(commune_id))
+    async def commune_name(self, commune_id: str, on: dt.date | None = None) -> str:
+        """The commune's name in its profile in force on `on`, else as the campaigns named it, else its id."""
+        profile = await recorded_profile(self._store, commune_id)
+        return profile.title_on(on, str(await self._directory.commune_name(commune_id)))
+
+    async def signer_in_office(self, commune_id: str, signer: str, on: dt.date) -> str:
+        """A commune decision's signer held office on its date (when the commune records its signers): their
+        name as the profile writes it."""
+        term = require_signer(await recorded_profile(self._store, commune_id), signer, on)
+        return term.signer.full_name if term else signer
 
     async def unit_name(self, commune_id: str, recipient: Recipient, on: dt.date) -> str:
         """The unit a certificate prints under the recipient, by its name in the directory on `on`: an
@@ -168,13 +183,18 @@ class AwardCommands:
         now = ctx.clock.now()
         directory = await self.directory(commune_id, award.recipient, now.astimezone(VIETNAM).date())
         aggregate = award_aggregate(award.award_id)
+        form = awards.form_of(award.form, forms)
+        by_places = held_by_places(form)
+        holders = await self._quota.holders(commune_id, form, award, now) if by_places else None
 
         def decide(history: AggregateHistory) -> list[EventPayload]:
             return awards.propose(awards.fold(history.payloads), award, eligibility, directory, now, commune_id,
-                                  forms)
+                                  forms, quota_holders=holders)
 
         decide(await self._store.load(commune_id, "award", aggregate))
         await self._claims.claim(ctx, commune_id, award, key)
+        if by_places:
+            await self._quota.claim(ctx, commune_id, form, award, key)
         outcome = await self._bus.decide_and_append(
             ctx, Target(commune_id, "award", aggregate), decide, key=key, options=Options(retries=5)
         )

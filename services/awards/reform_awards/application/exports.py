@@ -7,7 +7,7 @@ from typing import Any
 
 from reform_awards.documents.certificate import CertificateView, render_certificate
 from reform_awards.documents.exports import RegisterRow, register_csv, register_xlsx
-from reform_awards.domain.catalogue import FORMS
+from reform_awards.domain.award import form_name
 from reform_shared.errors import Conflict
 
 MEDIA = {"csv": "text/csv; charset=utf-8",
@@ -20,7 +20,7 @@ def row_of(doc: dict[str, Any]) -> RegisterRow:
     decided = doc.get("decision_date")
     return RegisterRow(
         commune_id=doc["commune_id"], award_id=doc["award_id"], form=doc["form"],
-        form_name=FORMS[doc["form"]].name if doc["form"] in FORMS else "", level=doc["level"], year=doc.get("year"),
+        form_name=form_name(doc["form"], doc.get("form_name", "")), level=doc["level"], year=doc.get("year"),
         period=doc.get("period"), recipient_kind=recipient["kind"], recipient_name=recipient["name"],
         unit_id=recipient.get("unit_id"), status=doc["status"], proposed_at=doc.get("proposed_at"),
         decision_number=doc.get("decision_number"),
@@ -45,7 +45,7 @@ def certificate(doc: dict[str, Any], commune_name: str, unit_name: str) -> bytes
     recipient = doc["recipient"]
     achievements = (doc.get("basis") or {}).get("achievements", ())
     return render_certificate(CertificateView(
-        form_code=doc["form"], form_name=FORMS[doc["form"]].name if doc["form"] in FORMS else doc["form"],
+        form_code=doc["form"], form_name=form_name(doc["form"], doc.get("form_name", "")),
         level=doc["level"], recipient_kind=recipient["kind"], recipient_name=recipient["name"],
         unit_name=unit_name, commune_name=commune_name,
         achievement="; ".join(a["description"] for a in achievements), year=doc.get("year"),

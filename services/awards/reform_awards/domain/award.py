@@ -33,6 +33,7 @@ class AwardState:
     decision_number: str | None = None
     reason: str = ""
     decision_date: dt.date | None = None
+    form_name: str = ""
 
 
 Awards = dict[str, AwardState]
@@ -44,7 +45,8 @@ evolver: Evolver[Awards] = Evolver(initial={})
 
 @evolver.on(AwardProposed)
 def _proposed(awards: Awards, e: AwardProposed) -> Awards:
-    return {**awards, e.award_id: AwardState(e.award_id, e.form, e.level, e.year, e.period, e.recipient, e.basis)}
+    return {**awards, e.award_id: AwardState(e.award_id, e.form, e.level, e.year, e.period, e.recipient, e.basis,
+                                             form_name=e.form_name)}
 
 
 def _decided(awards: Awards, award_id: str, change: Callable[[AwardState], AwardState]) -> Awards:
@@ -87,22 +89,29 @@ def proposal(command: ProposeAward, forms: Mapping[str, AwardForm] = FORMS) -> A
     """The event a proposal would append, its level that of its form (an unknown form is refused)."""
     form = form_of(command.form, forms)
     return AwardProposed(award_id=command.award_id, level=form.level, year=command.year, form=form.code,
-                         period=command.period, recipient=command.recipient, basis=command.basis)
+                         period=command.period, recipient=command.recipient, basis=command.basis,
+                         form_name=form.name)
+
+
+def form_name(code: str, recorded: str = "") -> str:
+    """A form's name as the proposal recorded it, else seed 004's, else its code."""
+    return recorded or (FORMS[code].name if code in FORMS else code)
 
 
 def describe(award: AwardState) -> str:
-    return f"{FORMS[award.form].name if award.form in FORMS else award.form} cho {award.recipient.name} " \
-           f"(mã {award.award_id}, {award.status})"
+    return f"{form_name(award.form, award.form_name)} cho {award.recipient.name} (mã {award.award_id}, {award.status})"
 
 
 def propose(existing: Awards, proposed: AwardProposed, eligibility: Eligibility, directory: DirectoryView,
-            now: dt.datetime, commune_id: str = "", forms: Mapping[str, AwardForm] = FORMS) -> list[EventPayload]:
-    """The rules of a proposal (those in force for its year), in the order their refusals are given."""
+            now: dt.datetime, commune_id: str = "", forms: Mapping[str, AwardForm] = FORMS,
+            quota_holders: Awards | None = None) -> list[EventPayload]:
+    """The rules of a proposal (those in force for its year), in the order their refusals are given. The quota
+    counts `quota_holders` (the places' holders) for a form whose quota is held by places, else `existing`."""
     form = form_of(proposed.form, forms)
     form_fits_recipient(form, proposed.recipient, commune_id)
     recipient_in_directory(directory, proposed.recipient, commune_id, now.astimezone(VIETNAM).date())
     dated_for_the_form(form, proposed, now)
-    within_city_quota(form, existing, proposed)
+    within_city_quota(form, existing if quota_holders is None else quota_holders, proposed)
     if proposed.award_id in existing:
         raise Conflict("Đề nghị khen thưởng này đã có", "this proposal already exists", rule="award_unique")
     if not eligibility.eligible:
@@ -196,11 +205,16 @@ def within_city_quota(form: AwardForm, existing: Awards, proposed: AwardProposed
         return
     taken = quota_taken(form, existing, proposed)
     if len(taken) >= limit:
-        already = f"; đã đề nghị: {describe(taken[0])}" if taken else ""
-        raise RuleViolation(
-            f"Mỗi xã mỗi năm chỉ đề nghị {quota_text(form)} nhận {form.name}{already}",
-            f"at most {dict(form.quota)} per commune and year; already: {[a.award_id for a in taken]}",
-            rule="city_quota", details={"existing_award_id": taken[0].award_id if taken else None, "quota": limit})
+        raise quota_refusal(form, taken, proposed)
+
+
+def quota_refusal(form: AwardForm, taken: list[AwardState], proposed: AwardProposed) -> RuleViolation:
+    already = f"; đã đề nghị: {describe(taken[0])}" if taken else ""
+    return RuleViolation(
+        f"Mỗi xã mỗi năm chỉ đề nghị {quota_text(form)} nhận {form.name}{already}",
+        f"at most {dict(form.quota)} per commune and year; already: {[a.award_id for a in taken]}",
+        rule="city_quota", details={"existing_award_id": taken[0].award_id if taken else None,
+                                    "quota": form.quota_for(proposed.recipient.kind)})
 
 
 def _award(existing: dict[str, AwardState], award_id: str) -> AwardState:

@@ -24,6 +24,8 @@ class InitiativeFact:
     city_recognised: bool = False
     """The city recognised it at city level after its council appraised applied effectiveness and
     replicability (CityRecognitionDecided): it counts as recognised, effective and replicable."""
+    adoptions: int = 0
+    """How many other communes adopted it (the city's catalogue): one is proof it is replicable."""
 
 
 @dataclass(frozen=True)
@@ -113,7 +115,8 @@ def _by_initiatives(label: str, facts: Facts, recipient: Recipient, *, replicabl
     items = _initiatives(facts, recipient, replicable=replicable, effective=effective, years=years)
     others = [f for f in facts.initiatives if f not in items]
     met = len(items) >= at_least
-    counted = "; ".join(f"sáng kiến «{f.title}» (năm {f.campaign_year}) đã được công nhận" for f in items)
+    counted = "; ".join(f"sáng kiến «{f.title}» (năm {f.campaign_year}) đã được công nhận"
+                        + (f", được {f.adoptions} xã/phường khác áp dụng" if f.adoptions else "") for f in items)
     if met:
         why = f"Đạt nhờ {counted}"
     elif not facts.initiatives:

@@ -10,12 +10,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from reform_awards.domain.catalogue import FORMS, AwardForm
+from reform_shared.dated import in_force as latest_in_force
 from reform_shared.envelope import EventEnvelope
 from reform_shared.errors import RuleViolation
 from reform_shared.events import AwardFormRule, AwardRulesSet
 
 SHARED_QUOTA_FORMS = ("bang-khen-tp",)
-"""Forms whose proposals of a commune-year share one aggregate: the only ones a quota can be enforced on."""
+"""Forms whose proposals of a commune-year share one aggregate, which holds their quota; every other form's
+quota is held by places of its own (application/quota.py)."""
 
 
 @dataclass(frozen=True)
@@ -60,8 +62,7 @@ def history(envelopes: Iterable[EventEnvelope]) -> list[AwardRules]:
 
 def in_force(sets: list[AwardRules], on: dt.date) -> AwardRules:
     """The rules in force on a day: the latest effective on or before it (the last set wins a tie)."""
-    dated = [(r.effective_from, i, r) for i, r in enumerate(sets) if r.effective_from and r.effective_from <= on]
-    return max(dated, key=lambda t: (t[0], t[1]))[2] if dated else DEFAULT_RULES
+    return latest_in_force(sets, on, lambda r: r.effective_from) or DEFAULT_RULES
 
 
 def for_year(sets: list[AwardRules], year: int | None, today: dt.date) -> AwardRules:
@@ -75,8 +76,8 @@ def _refuse(vi: str, en: str, field: str, rule: str) -> RuleViolation:
 
 
 def valid_rules(command: AwardRulesSet) -> None:
-    """What the city sets must make sense: known kinds, real dates, a period for a period form, quotas
-    only where the record can hold them."""
+    """What the city sets must make sense: known kinds, real dates, a period for a period form, quotas by
+    recipient kind."""
     if not command.forms:
         raise _refuse("Cần ít nhất một hình thức khen thưởng", "at least one award form", "forms", "rules_have_forms")
     codes = [f.code for f in command.forms]
@@ -96,10 +97,6 @@ def valid_rules(command: AwardRulesSet) -> None:
         if f.kind == "period" and (f.period is None or f.period[0] > f.period[1]):
             raise _refuse(f"Hình thức giai đoạn '{f.name}' cần giai đoạn (năm đầu ≤ năm cuối)",
                           "a period form needs its period", f"{where}.period", "period_form_has_period")
-        if f.quota and f.code not in SHARED_QUOTA_FORMS:
-            raise _refuse(f"Chỉ tiêu số lượng chỉ áp dụng được cho {', '.join(SHARED_QUOTA_FORMS)}",
-                          f"a quota can only be held for {', '.join(SHARED_QUOTA_FORMS)}", f"{where}.quota",
-                          "quota_on_shared_form")
         if any(k not in ("individual", "collective") or n < 0 for k, n in f.quota.items()):
             raise _refuse("Chỉ tiêu: cá nhân/tập thể, số không âm", "quota: individual/collective, not negative",
                           f"{where}.quota", "quota_by_kind")

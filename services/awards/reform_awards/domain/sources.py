@@ -15,6 +15,7 @@ from reform_shared.events import (
     InitiativeSubmitted,
     ParRankingRecorded,
 )
+from reform_shared.events.replication import CatalogueEntryPublished
 
 REPLICABLE_SHARE = 0.5
 
@@ -39,10 +40,18 @@ def city_decision(appraisal: Sequence[EventEnvelope]) -> EventEnvelope | None:
     return next((e for e in reversed(appraisal) if isinstance(e.payload, CityRecognitionDecided)), None)
 
 
+def adopted_elsewhere(catalogue: Sequence[EventEnvelope]) -> tuple[int, EventEnvelope | None]:
+    """How many other communes adopted the initiative, by the city's last catalogue entry of it (and that entry)."""
+    last = next((e for e in reversed(catalogue) if isinstance(e.payload, CatalogueEntryPublished)), None)
+    return (len(last.payload.adoptions), last) if last is not None and isinstance(
+        last.payload, CatalogueEntryPublished) else (0, None)
+
+
 def initiative_fact(initiative_id: str, content: InitiativeContent, year: int, submitted_ids: tuple[str, ...],
-                    evaluation: list[EventEnvelope], city_appraisal: Sequence[EventEnvelope] = ()
-                    ) -> InitiativeFact:
-    """The commune's result, and the city's decision when there is one (city appraisal aggregate)."""
+                    evaluation: list[EventEnvelope], city_appraisal: Sequence[EventEnvelope] = (),
+                    catalogue: Sequence[EventEnvelope] = ()) -> InitiativeFact:
+    """The commune's result, the city's decision when there is one (city appraisal aggregate), and its adoptions
+    by other communes (the city's catalogue): an initiative applied elsewhere has shown it is replicable."""
     recognised = next((e for e in evaluation if isinstance(e.payload, InitiativeRecognized)), None)
     decision = city_decision(city_appraisal)
     at_city = decision if decision is not None and getattr(decision.payload, "recognised", False) else None
@@ -53,13 +62,14 @@ def initiative_fact(initiative_id: str, content: InitiativeContent, year: int, s
         replicable = result.conditions.get(
             "replicability", result.criterion_means.get("replicability", 0.0) >= 10 * REPLICABLE_SHARE)
         effective = result.conditions.get("effectiveness", True)
+    adoptions, entry = adopted_elsewhere(catalogue)
     return InitiativeFact(
         initiative_id=initiative_id, title=content.title, unit_id=content.unit.unit_id,
         author_ids=tuple(a.user_id for a in content.authors if a.user_id), campaign_year=year,
-        recognised=recognised is not None, replicable=replicable, effective=effective,
+        recognised=recognised is not None, replicable=replicable or adoptions > 0, effective=effective,
         event_ids=submitted_ids[-1:] + ((recognised.event_id,) if recognised else ())
-        + ((at_city.event_id,) if at_city else ()),
-        city_recognised=at_city is not None,
+        + ((at_city.event_id,) if at_city else ()) + ((entry.event_id,) if entry is not None and adoptions else ()),
+        city_recognised=at_city is not None, adoptions=adoptions,
     )
 
 

@@ -97,21 +97,31 @@ async def propose(
     return answer(await commands.propose(ctx, propose_award(commune_id, body)), response)
 
 
-async def may_decide(actor: Actor, commune_id: str, award_id: str, commands: AwardCommands) -> None:
+async def may_decide(actor: Actor, commune_id: str, award_id: str, commands: AwardCommands) -> str:
     decided_by = await commands.level_of(commune_id, award_id)
     if decided_by == "city_officer":
         require_role(actor, "city_officer")  # the city decides for every commune
     else:
         require_commune(actor, commune_id)
         require_role(actor, decided_by)
+    return decided_by
+
+
+async def may_sign(actor: Actor, commune_id: str, award_id: str, commands: AwardCommands, signer: str,
+                   on: dt.date) -> str:
+    """May decide, and a commune decision is signed by someone holding office on its date (the profile's): the
+    signer's name as the profile writes it."""
+    if await may_decide(actor, commune_id, award_id, commands) != "city_officer":
+        return await commands.signer_in_office(commune_id, signer, on)
+    return signer
 
 
 @router.post("/communes/{commune_id}/awards/{award_id}/grant")
 async def grant(commune_id: CommuneId, award_id: AwardId, body: GrantIn, commands: CommandsDep,
                 ctx: CommandContextDep, response: Response) -> dict[str, Any]:
-    await may_decide(ctx.actor, commune_id, award_id, commands)
+    signer = await may_sign(ctx.actor, commune_id, award_id, commands, body.signer, body.decision_date)
     command = GrantAward(commune_id=commune_id, award_id=award_id, decision_number=body.decision_number,
-                         decision_date=body.decision_date, signer=body.signer)
+                         decision_date=body.decision_date, signer=signer)
     return answer(await commands.grant(ctx, command), response)
 
 
@@ -127,9 +137,9 @@ async def reject(commune_id: CommuneId, award_id: AwardId, body: ReasonIn, comma
 async def revoke(commune_id: CommuneId, award_id: AwardId, body: RevokeIn, commands: CommandsDep,
                  ctx: CommandContextDep, response: Response) -> dict[str, Any]:
     """Revoke a granted award by a decision of its own: number, date, signer and the reason."""
-    await may_decide(ctx.actor, commune_id, award_id, commands)
+    signer = await may_sign(ctx.actor, commune_id, award_id, commands, body.signer, body.decision_date)
     command = RevokeAward(commune_id=commune_id, award_id=award_id, reason=body.reason,
-                          decision_number=body.decision_number, decision_date=body.decision_date, signer=body.signer)
+                          decision_number=body.decision_number, decision_date=body.decision_date, signer=signer)
     return answer(await commands.revoke(ctx, command), response)
 
 
@@ -163,6 +173,6 @@ async def award_certificate(commune_id: CommuneId, award_id: AwardId, actor: Act
     doc = await queries.award(commune_id, award_id)
     on = dt.date.fromisoformat(doc["decision_date"]) if doc.get("decision_date") else None
     unit = await commands.unit_name(commune_id, Recipient(**doc["recipient"]), on) if on else ""
-    data = certificate(doc, await commands.commune_name(commune_id), unit)
+    data = certificate(doc, await commands.commune_name(commune_id, on), unit)
     disposition = f'attachment; filename="{award_id}.docx"'
     return RawResponse(data, media_type=DOCX, headers={"Content-Disposition": disposition})

@@ -23,6 +23,7 @@ from reform_evaluation.domain.commands import (
 )
 from reform_evaluation.domain.scoring import record_score, scoresheet_id
 from reform_shared.commands import CommandBus, CommandContext, Operation, Options, Target
+from reform_shared.commune_profile import require_signer
 from reform_shared.events import CouncilConstituted, CouncilMembershipChanged, RecognitionDecisionSigned
 from reform_shared.idempotency import CommandResult
 
@@ -140,7 +141,9 @@ class EvaluationCommands:
 
     # -- recognition decision and nomination ------------------------------------------------
     async def sign_decision(self, ctx: CommandContext, commune_id: str, command: SignDecision) -> CommandResult:
-        signed = RecognitionDecisionSigned(**dict(command))
+        term = require_signer(await self._record.profile(commune_id), command.signer, command.decision_date)
+        signed = RecognitionDecisionSigned(**{**dict(command), "signer": term.signer.full_name if term else
+                                              command.signer})  # the name as the commune's profile writes it
         outcomes = await asyncio.gather(*[self._record.evaluation_and_outcome(commune_id, i)
                                           for i in signed.initiative_ids])
         recognised = {

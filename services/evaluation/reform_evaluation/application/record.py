@@ -16,6 +16,7 @@ from reform_evaluation.domain import evaluation as evaluations
 from reform_evaluation.domain.conflicts import Heads
 from reform_evaluation.domain.scoring import local_date, scoresheet_id
 from reform_evaluation.domain.sources import CampaignView, Candidate, campaign_view, candidate_view
+from reform_shared.commune_profile import ProfileView, recorded_profile
 from reform_shared.envelope import EventEnvelope
 from reform_shared.errors import NotFound
 from reform_shared.events import ScoreRecorded
@@ -39,6 +40,10 @@ class EvaluationRecord:
             raise NotFound(f"Không tìm thấy sáng kiến {initiative_id}", f"no initiative {initiative_id}",
                            field="initiative_id")
         return view
+
+    async def profile(self, commune_id: str) -> ProfileView:
+        """The commune's profile (names and signers, dated) from the record."""
+        return await recorded_profile(self._store, commune_id)
 
     async def council(self, commune_id: str, campaign_id: str) -> councils.Council | None:
         return councils.fold((await self._store.load(commune_id, "council", campaign_id)).payloads)

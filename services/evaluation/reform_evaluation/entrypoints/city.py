@@ -31,7 +31,7 @@ CityDep = Annotated[CityAppraisals, Depends(part_of(EvaluationWiring, lambda w: 
 COUNCIL, OFFICER = "city_council", "city_officer"
 
 
-def on_the_city_node(runtime: RuntimeDep) -> None:
+async def on_the_city_node(runtime: RuntimeDep) -> None:
     """A federated commune node does not take the city's decisions: they arrive from the city node."""
     if runtime.settings.federation_role == "commune":
         raise Conflict(

@@ -236,12 +236,13 @@ def docx(data: bytes, filename: str) -> RawResponse:
 @router.get("/initiatives/{initiative_id}/score-sheets/{member_id}.docx", response_class=RawResponse,
             responses=file_responses(DOCX))
 async def score_sheet(commune_id: CommuneId, initiative_id: InitiativeId, member_id: Annotated[
-        str, Path(pattern=TOKEN_PATTERN)], actor: ActorDep, documents: DocumentsDep) -> RawResponse:
+        str, Path(pattern=TOKEN_PATTERN)], actor: ActorDep, documents: DocumentsDep, clock: ClockDep) -> RawResponse:
     """A member's score sheet (phiếu chấm điểm); blank when not scored yet, to fill by hand."""
     allowed(actor, commune_id)
     if actor.user_id != member_id:
         require_role(actor, "secretary", "council_chair", "chairman")
-    return docx(await documents.score_sheet(commune_id, initiative_id, member_id), f"phieu-cham-{member_id}.docx")
+    data = await documents.score_sheet(commune_id, initiative_id, member_id, clock.now())
+    return docx(data, f"phieu-cham-{member_id}.docx")
 
 
 @router.get("/campaigns/{campaign_id}/minutes.docx", response_class=RawResponse, responses=file_responses(DOCX))
@@ -253,8 +254,8 @@ async def minutes(commune_id: CommuneId, campaign_id: CampaignId, actor: ActorDe
 
 
 @router.get("/campaigns/{campaign_id}/decision.docx", response_class=RawResponse, responses=file_responses(DOCX))
-async def decision(commune_id: CommuneId, campaign_id: CampaignId, actor: ActorDep, documents: DocumentsDep
-                   ) -> RawResponse:
+async def decision(commune_id: CommuneId, campaign_id: CampaignId, actor: ActorDep, documents: DocumentsDep,
+                   clock: ClockDep) -> RawResponse:
     """The recognition decision with its annex: a draft until the chairman signs it."""
     allowed(actor, commune_id, "secretary", "chairman")
-    return docx(await documents.decision(commune_id, campaign_id), f"quyet-dinh-{campaign_id}.docx")
+    return docx(await documents.decision(commune_id, campaign_id, clock.now()), f"quyet-dinh-{campaign_id}.docx")

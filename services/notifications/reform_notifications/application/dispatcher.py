@@ -46,8 +46,9 @@ class Dispatcher:
         notices: list[Notice] = []
         for campaign in await self._memory.campaigns():
             notices += campaign_reminders(campaign, await self._memory.directory(campaign.commune_id), now)
+        rule_sets = await self._memory.award_rules()
         for commune in await self._memory.communes():
-            notices += commune_reminders(commune, await self._memory.directory(commune), now)
+            notices += commune_reminders(commune, await self._memory.directory(commune), now, rule_sets)
         fresh = [n for n in notices if n.key("inbox") not in self._reminded]
         taken = await self._outbox.take(fresh, now)
         self._reminded.update(n.key("inbox") for n in fresh)

@@ -13,12 +13,14 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from reform_notifications.domain.dossiers import DossierRules, rules_doc, rules_of
 from reform_notifications.domain.facts import CampaignFacts
 from reform_shared.directory_copy import VIEWS, directory_of
 from reform_shared.directory_view import DirectoryView, facts_of, meta_of
 from reform_shared.envelope import EventEnvelope
 from reform_shared.events import (
     AwardProposed,
+    AwardRulesSet,
     CampaignAmended,
     CampaignLaunched,
     ConflictDeclared,
@@ -36,6 +38,7 @@ from reform_shared.events.directory import DIRECTORY_PAYLOADS
 
 CAMPAIGNS = "campaigns"
 AWARDS = "awards"
+AWARD_RULES = "award_rules"
 Update = dict[str, Any]
 
 
@@ -82,6 +85,9 @@ class Memory:
         p = e.payload
         if isinstance(p, DIRECTORY_PAYLOADS):
             await self._directory_facts(e)
+        elif isinstance(p, AwardRulesSet):
+            doc = rules_doc(e.event_id, e.occurred_at, p)
+            await self._db[AWARD_RULES].replace_one({"_id": e.event_id}, doc, upsert=True)
         elif isinstance(p, AwardProposed):
             await self._db[AWARDS].update_one({"_id": f"{e.commune_id}:{p.award_id}"},
                                               {"$set": {"recipient": p.recipient.model_dump(mode="json")}},
@@ -115,6 +121,10 @@ class Memory:
     async def award_recipient(self, commune_id: str, award_id: str) -> dict[str, Any] | None:
         doc = await self._db[AWARDS].find_one({"_id": f"{commune_id}:{award_id}"})
         return doc["recipient"] if doc else None
+
+    async def award_rules(self) -> list[DossierRules]:
+        """Every set of award rules the city recorded, in the order it set them."""
+        return [rules_of(d) async for d in self._db[AWARD_RULES].find({}).sort([("occurred_at", 1), ("_id", 1)])]
 
     async def directory(self, commune_id: str) -> DirectoryView:
         return await directory_of(self._db, commune_id)

@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from reform_notifications.domain.dossiers import DossierRules, for_year
 from reform_notifications.domain.facts import CampaignFacts
 from reform_notifications.domain.notice import Notice, Person
 from reform_notifications.domain.recipients import Known
@@ -21,10 +22,8 @@ VIETNAM = dt.timezone(dt.timedelta(hours=7))
 DAY = dt.timedelta(days=1)
 SHORT_LEADS = (3, 1)
 DOSSIER_LEADS = (7, 1)
-COMMUNE_AWARD_DOSSIERS = (11, 20)
-"""Commune-level annual award dossiers before 20/11 (seed 004)."""
-CITY_AWARD_DOSSIERS = (3, 10)
-"""City-level award dossiers before 10/3 of the next year (seed 004)."""
+LEGACY_NAMES = {"giay-khen-xa": "commune_award_dossiers", "bang-khen-tp": "city_award_dossiers"}
+"""The reminders' names of seed 004's two forms (a reminder sent before the rules were data is not sent again)."""
 RECOGNITION_AND_NOMINATION = (9, 30)
 """Recognition decision and nomination to the city by 30/9 when the campaign names no date (seeds 000, 001)."""
 REPORT_DAY = 10
@@ -98,22 +97,27 @@ def _decision_reminders(c: CampaignFacts, k: Known, today: dt.date, now: dt.date
     return found
 
 
-def commune_reminders(commune_id: str, directory: DirectoryView, now: dt.datetime) -> list[Notice]:
-    """Award dossiers and reports: the same dates every year, for the commune's secretaries."""
+def dossier_deadlines(rules: DossierRules, year: int) -> list[Deadline]:
+    """A deadline per annual form of the year's rules: its dossiers are due by the end of the day before."""
+    found = []
+    for form in rules.forms:
+        day = form.day(year)
+        level = "cấp xã" if form.level == "commune" else "cấp thành phố"
+        name = LEGACY_NAMES.get(form.code, f"award_dossiers_{form.code}")
+        found.append(Deadline(name, str(year), end_of(day - DAY), DOSSIER_LEADS,
+                              f"Hạn hồ sơ khen thưởng {level} năm {year}: {form.name}",
+                              f"Hồ sơ đề nghị {form.name} năm {year} cần gửi trước ngày {day:%d/%m/%Y}."))
+    return found
+
+
+def commune_reminders(commune_id: str, directory: DirectoryView, now: dt.datetime,
+                      rule_sets: Iterable[DossierRules] = ()) -> list[Notice]:
+    """Award dossiers (by the award rules in force for each year) and reports, for the commune's secretaries."""
     today = now.astimezone(VIETNAM).date()
     secretaries = Known(directory).with_role("secretary", today)
     found: list[Notice] = []
     for year in (today.year - 1, today.year):
-        commune_day = dt.date(year, *COMMUNE_AWARD_DOSSIERS)
-        city_day = dt.date(year + 1, *CITY_AWARD_DOSSIERS)
-        for d in (
-            Deadline("commune_award_dossiers", str(year), end_of(commune_day - DAY), DOSSIER_LEADS,
-                     f"Hạn hồ sơ khen thưởng cấp xã năm {year}",
-                     f"Hồ sơ đề nghị Giấy khen năm {year} cần hoàn thành trước ngày {commune_day:%d/%m/%Y}."),
-            Deadline("city_award_dossiers", str(year), end_of(city_day - DAY), DOSSIER_LEADS,
-                     f"Hạn hồ sơ khen thưởng cấp thành phố năm {year}",
-                     f"Hồ sơ đề nghị Bằng khen năm {year} cần gửi trước ngày {city_day:%d/%m/%Y}."),
-        ):
+        for d in dossier_deadlines(for_year(list(rule_sets), year), year):
             found += _notices(commune_id, d, secretaries, now)
     for quarter in range(1, 5):
         day = dt.date(today.year, quarter * 3, REPORT_DAY)

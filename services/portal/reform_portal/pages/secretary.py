@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from reform_portal.api import ApiRefusal, commune_path
 from reform_portal.forms import campaign_body, form_values
 from reform_portal.pages.campaign_amend import upcoming
+from reform_portal.pages.profile import campaign_defaults
 from reform_portal.reads import Reads, accepting, closes_at
 from reform_portal.web import Caller, FormDep, PortalDep, for_roles, render
 from reform_shared.catalog import REFORM_FIELDS
@@ -47,10 +48,11 @@ def launch_context(values: dict[str, str], fields: list[str], **extra: Any) -> d
 
 
 @router.get("/dot-phat-dong/moi", response_class=HTMLResponse)
-async def launch_form(request: Request, caller: Caller = for_roles("secretary")) -> HTMLResponse:
+async def launch_form(request: Request, portal: PortalDep, caller: Caller = for_roles("secretary")) -> HTMLResponse:
     year = dt.date.today().year
     values = {"year": str(year), "max_nominations": "2",
-              "title": f"Phát động phong trào thi đua sáng kiến cải cách hành chính năm {year}"}
+              "title": f"Phát động phong trào thi đua sáng kiến cải cách hành chính năm {year}",
+              **await campaign_defaults(portal, caller, year)}  # the commune's profile: its name, usual deadlines
     return render(request, "campaign_form.html", launch_context(values, list(REFORM_FIELDS)))
 
 

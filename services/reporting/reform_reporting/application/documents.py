@@ -37,8 +37,10 @@ def report_data(figures: dict[str, Any]) -> ReportData:
         units_without_initiatives=tuple((u["unit_id"], u["name"]) for u in figures["units_without_initiatives"]),
         on_time=figures["on_time"], late=figures["late"], returned=figures["returned"],
         withdrawn=figures["withdrawn"],
-        awards_granted=tuple((FORM_NAMES.get(form, form), n) for form, n in figures["awards_granted"].items()),
+        awards_granted=tuple((figures.get("award_form_names", {}).get(form) or FORM_NAMES.get(form, form), n)
+                             for form, n in figures["awards_granted"].items()),
         by_year=tuple((y, s, r) for y, s, r in figures["by_year"]),
+        signer=figures.get("signer", ""),
     )
 
 

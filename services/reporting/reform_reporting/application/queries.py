@@ -11,7 +11,9 @@ from reform_reporting.application.asof import replay
 from reform_reporting.domain.pipeline import AWARDS, CAMPAIGNS, PIPELINE
 from reform_reporting.domain.published import is_published, open_record
 from reform_reporting.domain.summary import Period, awarded_initiatives, summarise
+from reform_shared.commune_profile import recorded_profile
 from reform_shared.errors import InvalidInput, NotFound
+from reform_shared.ids import VIETNAM
 from reform_shared.runtime import ServiceRuntime
 
 MILESTONES = (("submitted_at", "Nộp hồ sơ"), ("returned_at", "Trả lại"), ("last_submitted_at", "Nộp lại/hoàn thiện"),
@@ -62,9 +64,20 @@ class ReportingQueries:
             docs = await replay(rt.js, rt.registry, rt.settings.stream_name, rt.settings.consumed_prefixes, commune_id,
                                 as_of)
         figures = summarise(docs.get(PIPELINE, []), docs.get(CAMPAIGNS, []), docs.get(AWARDS, []), period)
-        return {"commune_id": commune_id, "commune_name": campaign.get("commune_name") or commune_id,
+        name, signer = await self.letterhead(commune_id, min(period.end, (as_of or now).astimezone(VIETNAM).date()),
+                                             campaign.get("commune_name") or commune_id)
+        return {"commune_id": commune_id, "commune_name": name, "signer": signer,
                 "as_of": (as_of or now).isoformat(), "source": "event log replay" if as_of else "live projection",
                 **figures}
+
+    async def letterhead(self, commune_id: str, on: dt.date, fallback: str) -> tuple[str, str]:
+        """The commune's name and chairman in its profile in force on the report's date (the record's), else
+        `fallback` and no signer."""
+        if self._runtime.store is None:
+            return fallback, ""
+        profile = await recorded_profile(self._runtime.store, commune_id)
+        chairman = profile.chairman_on(on)
+        return profile.title_on(on, fallback), chairman.signer.full_name if chairman else ""
 
     async def initiatives(self, commune_id: str, query: dict[str, Any], limit: int) -> list[dict[str, Any]]:
         cursor = self._db[PIPELINE].find({"commune_id": commune_id, **query}).sort("submitted_at", 1).limit(limit)

@@ -253,8 +253,9 @@ def _city_decided(e: EventEnvelope, p: CityRecognitionDecided, seq: int) -> dict
 
 @_award(AwardProposed)
 def _proposed(e: EventEnvelope, p: AwardProposed, seq: int) -> dict[str, Any]:
-    return {"commune_id": e.commune_id, "award_id": p.award_id, "form": p.form, "level": p.level, "year": p.year,
-            "status": "proposed", "initiative_ids": list(p.basis.initiative_ids), "proposed_at": e.occurred_at,
+    return {"commune_id": e.commune_id, "award_id": p.award_id, "form": p.form, "form_name": p.form_name,
+            "level": p.level, "year": p.year, "status": "proposed", "initiative_ids": list(p.basis.initiative_ids),
+            "proposed_at": e.occurred_at,
             "recipient_kind": p.recipient.kind}
 
 

@@ -90,9 +90,11 @@ def summarise(
     missing = {u["unit_id"]: u["name"] for c in year_campaigns for u in c.get("expected_units", ())
                if u["unit_id"] not in proposing}
     granted: dict[str, int] = defaultdict(int)
+    names: dict[str, str] = {}
     for award in awards:
         if award.get("status") == "granted" and period.holds(award.get("granted_at")):
             granted[award["form"]] += 1
+            names[award["form"]] = award.get("form_name") or names.get(award["form"], "")
     years: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     for d in pipeline:
         if d.get("status") != "withdrawn" and d.get("submitted_at"):
@@ -118,5 +120,6 @@ def summarise(
         "returned": sum(1 for d in docs if d.get("was_returned")),
         "withdrawn": sum(1 for d in docs if d.get("status") == "withdrawn"),
         "awards_granted": dict(sorted(granted.items())),
+        "award_form_names": {form: name for form, name in sorted(names.items()) if name},
         "by_year": [[y, s, r] for y, (s, r) in sorted(years.items())],
     }

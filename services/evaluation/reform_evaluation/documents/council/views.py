@@ -22,6 +22,7 @@ ROLE_LABELS: dict[str, str] = {"chair": "Chủ tịch hội đồng", "secretary
 SIGN_HERE = "(Ký, ghi rõ họ tên)"
 COUNCIL_NAME = "HỘI ĐỒNG ĐÁNH GIÁ SÁNG KIẾN"
 DASH = "–"
+PROPOSER = "Trưởng phòng Văn hóa - Xã hội"
 
 
 @dataclass(frozen=True)
@@ -153,7 +154,8 @@ class DecisionView:
     number: str | None = None  # "215" or "215/QĐ-UBND"; None until signed: a draft
     decision_date: dt.date | None = None
     minutes_date: dt.date | None = None
-    proposer: str = "Trưởng phòng Văn hóa - Xã hội"
+    proposer: str = PROPOSER
+    number_suffix: str = "QĐ-UBND"  # the commune's profile's (reform_shared.events.profile.ProfileEntry)
     executors: tuple[str, ...] = ()
     recipients: tuple[str, ...] = ()
     signer_heading: tuple[str, ...] = ("CHỦ TỊCH",)  # ("KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH") when a deputy signs
@@ -165,7 +167,7 @@ class DecisionView:
     @property
     def number_ref(self) -> str:
         number = (self.number or "").strip() or BLANK
-        return number if "/" in number else f"{number}/QĐ-UBND"
+        return number if "/" in number else f"{number}/{self.number_suffix}"
 
     @property
     def date_ref(self) -> str:

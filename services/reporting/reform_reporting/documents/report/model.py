@@ -94,6 +94,7 @@ class ReportData:
     withdrawn: int
     awards_granted: tuple[tuple[str, int], ...]  # (form name, count)
     by_year: tuple[tuple[int, int, int], ...] = ()  # (year, submitted, recognised), for the trend chart
+    signer: str = ""  # the chairman in office on the report's date (the commune's profile); "" to fill by hand
 
     def __post_init__(self) -> None:
         if self.as_of.utcoffset() is None:

@@ -61,7 +61,7 @@ def render_report_docx(data: ReportData) -> bytes:
     closing = paragraph(doc, f"Trên đây là báo cáo kết quả thực hiện sáng kiến cải cách hành chính "
                              f"{data.period_label} của UBND {data.commune_name}./.", align=JUSTIFY, indent=True)
     closing.paragraph_format.space_before = Pt(6)
-    signature_block(doc, None, SIGNER, recipients=_recipients(data))
+    signature_block(doc, None, (*SIGNER[:2], data.signer), recipients=_recipients(data))
     return to_bytes(doc)
 
 

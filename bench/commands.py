@@ -1,0 +1,196 @@
+"""6. Commands through HTTP on a whole node: what a person waits for, beside the record's own ceiling.
+
+A commune node as `make run` starts it (NATS with fsync on every write, SecantusDB, every service as its own
+process) with the demo data; new initiatives are posted to the submission service, each with its own
+Idempotency-Key, by 1, 10 and 50 concurrent clients. Each command's HTTP latency is timed by its client; its
+"visible" latency runs from the request's start until the reporting service's pipeline projection has applied
+its stream sequence (one poller reads `/ops/projections` every 10 ms: the figure is at most 10 ms late).
+
+The baselines, measured in the same run on the node's own nats-server: a raw `js.publish` of a 1 KB event one
+at a time, and pipelined (every publish in flight at once, then every ack awaited).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import nats
+
+from bench.environment import Environment
+from reform_node.demo import COMMUNE, INITIATIVES, load_demo, token
+from reform_node.node import SERVICES, CommuneNode, NodeConfig
+from reform_node.servers import free_port
+
+LEVELS = (1, 10, 50)
+POLL_SECONDS = 0.01
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))] if ordered else 0.0
+
+
+@dataclass
+class Level:
+    clients: int
+    commands: int
+    seconds: float = 0.0
+    http_ms: list[float] = field(default_factory=list)
+    visible_ms: list[float] = field(default_factory=list)
+    refused: int = 0
+
+    @property
+    def rate(self) -> float:
+        return self.commands / self.seconds if self.seconds else 0.0
+
+    def line(self, raw_pipelined: float) -> str:
+        h, v = self.http_ms, self.visible_ms
+        share = f"{self.rate / raw_pipelined:.1%}" if raw_pipelined else "—"
+        return (f"  {self.clients:>3} client(s): {self.rate:7,.1f} commands/s ({share} of pipelined publish); "
+                f"HTTP p50 {percentile(h, 50):6.1f} ms, p99 {percentile(h, 99):7.1f} ms; visible in reporting "
+                f"p50 {percentile(v, 50):6.1f} ms, p99 {percentile(v, 99):7.1f} ms"
+                + (f"; {self.refused} refused" if self.refused else ""))
+
+
+class Visibility:
+    """Watches the reporting pipeline's last applied sequence; resolves a waiter once it reaches its sequence."""
+
+    def __init__(self, http: httpx.AsyncClient, url: str, headers: dict[str, str]) -> None:
+        self._http, self._url, self._headers = http, url, headers
+        self._waiters: list[tuple[int, asyncio.Future[float]]] = []
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._poll())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+
+    def wait(self, seq: int) -> asyncio.Future[float]:
+        future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        self._waiters.append((seq, future))
+        return future
+
+    async def _poll(self) -> None:
+        while True:
+            try:
+                rows = (await self._http.get(self._url, headers=self._headers)).json()
+                applied = next(int(r.get("last_applied_sequence") or 0) for r in rows if r["projection"] == "pipeline")
+            except (httpx.HTTPError, StopIteration, ValueError, KeyError):
+                applied = 0
+            now = time.perf_counter()
+            keep = []
+            for seq, future in self._waiters:
+                if seq <= applied and not future.done():
+                    future.set_result(now)
+                elif not future.done():
+                    keep.append((seq, future))
+            self._waiters = keep
+            await asyncio.sleep(POLL_SECONDS)
+
+
+class CommandBench:
+    def __init__(self, env: Environment, commands: int, diagnostics: bool) -> None:
+        self.env, self.commands, self.diagnostics = env, commands, diagnostics
+        self.lines: list[str] = []
+        self.notes: list[str] = []
+        self._serial = 0
+
+    async def run(self) -> None:
+        config = NodeConfig(data_dir=self.env.base / "command-node", node_id="bench-node", nats_port=free_port(),
+                            nats_http_port=free_port(), mongo_port=free_port(),
+                            service_ports={s: free_port() for s in SERVICES})
+        node = CommuneNode(config)
+        started = time.perf_counter()
+        await asyncio.to_thread(node.start)
+        try:
+            demo = await asyncio.to_thread(load_demo, config.settings(), config.url("submission"),
+                                           evaluation_url=config.url("evaluation"),
+                                           directory_url=config.url("directory"))
+            self.notes.append(f"node started and demo loaded in {time.perf_counter() - started:.1f} s")
+            raw_one, raw_pipelined = await self._raw(config)
+            self.lines.append(f"  raw js.publish on the node's nats-server (fsync always, 1 KB): "
+                              f"{raw_one:,.0f}/s one at a time, {raw_pipelined:,.0f}/s pipelined")
+            for clients in LEVELS:
+                level = await self._level(config, demo["campaign_id"], clients)
+                self.lines.append(level.line(raw_pipelined))
+        finally:
+            await asyncio.to_thread(node.stop)
+
+    async def _raw(self, config: NodeConfig) -> tuple[float, float]:
+        nc = await nats.connect(config.nats_url)
+        try:
+            js = nc.jetstream()
+            await js.add_stream(name="BENCH_RAW", subjects=["benchraw.>"])
+            body = b"x" * 1024
+            n = max(200, self.commands)
+            t0 = time.perf_counter()
+            for i in range(n):
+                await js.publish(f"benchraw.one.{i}", body)
+            one = n / (time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            acks = [await js.publish_async(f"benchraw.many.{i}", body) for i in range(n * 5)]
+            await asyncio.gather(*acks)
+            pipelined = n * 5 / (time.perf_counter() - t0)
+            await js.delete_stream("BENCH_RAW")
+            return one, pipelined
+        finally:
+            await nc.close()
+
+    def _body(self) -> dict[str, Any]:
+        self._serial += 1
+        template = dict(INITIATIVES[0])
+        template["title"] = f"Sáng kiến đo tải số {self._serial} ({uuid.uuid4().hex[:6]})"
+        return template
+
+    async def _level(self, config: NodeConfig, campaign_id: str, clients: int) -> Level:
+        settings = config.settings()
+        author = INITIATIVES[0]["authors"][0]
+        writer = {"Authorization": "Bearer " + token(settings, author["user_id"], author["name"], ["submitter"],
+                                                     ttl=dt.timedelta(hours=2))}
+        operator = {"Authorization": "Bearer " + token(settings, "bench-ops", "Bench", ["operator"],
+                                                       ttl=dt.timedelta(hours=2))}
+        url = f"{config.url('submission')}/api/v1/communes/{COMMUNE}/campaigns/{campaign_id}/initiatives"
+        level = Level(clients, self.commands)
+        limits = httpx.Limits(max_connections=clients + 2, max_keepalive_connections=clients + 2)
+        async with httpx.AsyncClient(timeout=60, limits=limits) as http:
+            visibility = Visibility(http, f"{config.url('reporting')}/ops/projections", operator)
+            visibility.start()
+            queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+            for _ in range(self.commands):
+                queue.put_nowait(self._body())
+            seen: list[asyncio.Task[None]] = []
+
+            async def client() -> None:
+                while not queue.empty():
+                    body = queue.get_nowait()
+                    t0 = time.perf_counter()
+                    response = await http.post(url, content=json.dumps(body),
+                                               headers={**writer, "Content-Type": "application/json",
+                                                        "Idempotency-Key": f"bench-{uuid.uuid4()}"})
+                    level.http_ms.append((time.perf_counter() - t0) * 1000)
+                    if response.status_code != 201:
+                        level.refused += 1
+                        continue
+                    seen.append(asyncio.create_task(self._visible(visibility, response.json(), t0, level)))
+
+            t0 = time.perf_counter()
+            await asyncio.gather(*[client() for _ in range(clients)])
+            level.seconds = time.perf_counter() - t0
+            await asyncio.wait_for(asyncio.gather(*seen), timeout=120)
+            await visibility.stop()
+        return level
+
+    @staticmethod
+    async def _visible(visibility: Visibility, answer: dict[str, Any], t0: float, level: Level) -> None:
+        at = await visibility.wait(int(answer["stream_sequence"]))
+        level.visible_ms.append((at - t0) * 1000)
+

@@ -1,0 +1,98 @@
+"""The PAR evidence pack: the commune's events replayed from the node's stream up to the moment asked (its
+own subjects under every prefix the node reads, and the city's catalogue), folded (`domain/evidence.py`),
+and bundled as one ZIP with the report (DOCX, XLSX), the figures (JSON) and the recognised initiatives' files
+read from the node's attachments store, each checked against its SHA-256 (a file that is not on this node
+is listed in the manifest as missing, never silently left out)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import io
+import json
+import zipfile
+from collections.abc import Sequence
+from typing import Any
+
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import Error as JetStreamError
+
+from reform_replication.documents.report import evidence_docx, evidence_xlsx
+from reform_replication.domain.evidence import EVIDENCE_TYPES, evidence
+from reform_shared.envelope import EventEnvelope
+from reform_shared.registry import EventRegistry, MalformedEvent
+
+FILE_TIMEOUT = 10.0
+
+
+async def replay(js: JetStreamContext, registry: EventRegistry, stream: str, prefixes: Sequence[str],
+                 commune_id: str, as_of: dt.datetime) -> list[EventEnvelope]:
+    filters = [f"{p}.{commune_id}.>" for p in prefixes] + [f"{p}.city.catalogue.>" for p in prefixes]
+    sub = await js.pull_subscribe("", stream=stream, config=ConsumerConfig(
+        filter_subjects=filters, ack_policy=AckPolicy.NONE, deliver_policy=DeliverPolicy.ALL,
+        inactive_threshold=30.0, mem_storage=True))
+    found: list[EventEnvelope] = []
+    try:
+        info = await sub.consumer_info()
+        pending = info.num_pending or 0
+        while pending > 0:
+            for msg in await sub.fetch(min(pending, 1000), timeout=10):
+                pending = msg.metadata.num_pending or 0
+                if (msg.headers or {}).get("Reform-Event-Type") not in EVIDENCE_TYPES:
+                    continue
+                try:
+                    envelope = registry.parse(msg.data)
+                except MalformedEvent:
+                    continue  # parked by the live projection; the pack counts what can be read
+                if envelope.occurred_at <= as_of:
+                    found.append(envelope)
+        await js.delete_consumer(stream, info.name)
+    finally:
+        await sub.unsubscribe()
+    return found
+
+
+async def read_file(js: JetStreamContext, bucket: str, commune_id: str, ref: dict[str, Any]) -> bytes | None:
+    """An attachment's bytes from the node's object store, or None when absent here or not its checksum."""
+    try:
+        store = await js.object_store(bucket)
+        result = await asyncio.wait_for(store.get(f"{commune_id}/{ref['attachment_id']}"), FILE_TIMEOUT)
+    except (JetStreamError, TimeoutError):
+        return None
+    data = result.data or b""
+    return data if hashlib.sha256(data).hexdigest() == ref["sha256"] else None
+
+
+class EvidencePacks:
+    def __init__(self, js: JetStreamContext, registry: EventRegistry, stream: str, prefixes: Sequence[str],
+                 bucket: str) -> None:
+        self._js, self._registry, self._stream, self._prefixes, self._bucket = js, registry, stream, prefixes, bucket
+
+    async def figures(self, commune_id: str, year: int, as_of: dt.datetime) -> tuple[dict[str, Any],
+                                                                                      list[dict[str, Any]]]:
+        events = await replay(self._js, self._registry, self._stream, self._prefixes, commune_id, as_of)
+        figures, documents = evidence(commune_id, year, events)
+        return {**figures, "as_of": as_of.isoformat(), "events_replayed": len(events)}, documents
+
+    async def bundle(self, commune_id: str, year: int, as_of: dt.datetime) -> bytes:
+        figures, documents = await self.figures(commune_id, year, as_of)
+        stamp = as_of.timetuple()[:6]
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bundle:
+            def put(name: str, data: bytes) -> None:
+                bundle.writestr(zipfile.ZipInfo(name, date_time=stamp), data)
+
+            put("bao-cao-minh-chung.docx", evidence_docx(figures, as_of))
+            put("so-lieu-minh-chung.xlsx", evidence_xlsx(figures))
+            manifest = []
+            for doc in documents:
+                data = await read_file(self._js, self._bucket, commune_id, doc)
+                name = f"tai-lieu/{doc['initiative_id']}/{doc['attachment_id']}-{doc['filename']}"
+                if data is not None:
+                    put(name, data)
+                manifest.append({**doc, "path": name if data is not None else None, "included": data is not None})
+            put("so-lieu.json", json.dumps({**figures, "documents": manifest}, ensure_ascii=False, indent=2,
+                                           sort_keys=True).encode())
+        return out.getvalue()

@@ -1,0 +1,127 @@
+"""The replication service's read model, one projection of four collections:
+
+- `sources`: per initiative of any commune, what this node received of it (content, the signed decision,
+  the city's decision, other communes' adoptions and results) and a revision counting those facts. On the
+  city node the relay (`relay.py`) publishes each recognised source's next revision to the catalogue.
+- `catalogue`: the city's published entries (`CatalogueEntryPublished`), as every node receives them:
+  what a commune reads, offline, from its own database.
+- `adoptions`: the adoptions this node knows (its communes' own at once, every commune's on the city node).
+- `communes`: every commune this node saw launch a campaign (the city's view of who adopts nothing), and
+  `campaigns` the year of each (an entry's year is its campaign's).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo import ReplaceOne, UpdateOne
+
+from reform_replication.domain.catalogue import public_content, search_text
+from reform_shared.envelope import EventEnvelope
+from reform_shared.events import (
+    CampaignLaunched,
+    CityRecognitionDecided,
+    InitiativeRevised,
+    InitiativeSubmitted,
+    RecognitionDecisionSigned,
+)
+from reform_shared.events.replication import (
+    AdoptionResultsReported,
+    CatalogueEntryPublished,
+    InitiativeAdopted,
+    entry_id_of,
+)
+from reform_shared.projection import Projection, Write, WriteTable
+from reform_shared.store import StoredEvent
+from reform_shared.text import fold
+
+SOURCES, CATALOGUE, ADOPTIONS, COMMUNES, CAMPAIGNS = "sources", "catalogue", "adoptions", "communes", "campaigns"
+WRITES = WriteTable()
+
+
+def _source(key: str, set_: dict[str, Any], bump: bool = True) -> Write:
+    update: dict[str, Any] = {"$set": set_}
+    if bump:
+        update["$inc"] = {"revision": 1}
+    return Write(SOURCES, UpdateOne({"_id": key}, update, upsert=True))
+
+
+def _content(envelope: EventEnvelope, p: InitiativeSubmitted | InitiativeRevised) -> list[Write]:
+    key = entry_id_of(envelope.commune_id, p.initiative_id)
+    return [_source(key, {"origin_commune_id": envelope.commune_id, "initiative_id": p.initiative_id,
+                          "campaign_id": p.campaign_id, "content": public_content(p.content)})]
+
+
+@WRITES.on(InitiativeSubmitted)
+def _submitted(envelope: EventEnvelope, p: InitiativeSubmitted) -> list[Write]:
+    return _content(envelope, p)
+
+
+@WRITES.on(InitiativeRevised)
+def _revised(envelope: EventEnvelope, p: InitiativeRevised) -> list[Write]:
+    return _content(envelope, p)
+
+
+@WRITES.on(RecognitionDecisionSigned)
+def _signed(envelope: EventEnvelope, p: RecognitionDecisionSigned) -> list[Write]:
+    decided = {"recognition_number": p.decision_number, "recognition_date": p.decision_date.isoformat(),
+               "year": p.decision_date.year}
+    return [_source(entry_id_of(envelope.commune_id, i), {"origin_commune_id": envelope.commune_id,
+                                                           "initiative_id": i, **decided})
+            for i in p.initiative_ids]
+
+
+@WRITES.on(CityRecognitionDecided)
+def _city(envelope: EventEnvelope, p: CityRecognitionDecided) -> list[Write]:
+    return [_source(entry_id_of(envelope.commune_id, p.initiative_id), {
+        "origin_commune_id": envelope.commune_id, "initiative_id": p.initiative_id, "city_recognised": p.recognised,
+        "city_decision_number": p.decision_number, "city_decision_date": p.decision_date.isoformat(),
+        "city_year": p.year})]
+
+
+@WRITES.on(InitiativeAdopted)
+def _adopted(envelope: EventEnvelope, p: InitiativeAdopted) -> list[Write]:
+    adoption: dict[str, Any] = {"adoption_id": p.adoption_id, "commune_id": envelope.commune_id,
+                "unit": p.unit.model_dump(mode="json"), "responsible": p.responsible, "since": p.since.isoformat(),
+                "adaptation": p.adaptation, "indicators": [], "measured_on": None}
+    mine = {**adoption, "origin_commune_id": p.origin_commune_id, "origin_initiative_id": p.origin_initiative_id,
+            "title": p.title, "decision_number": p.decision_number, "reports": []}
+    return [_source(p.adoption_id, {f"adoptions.{envelope.commune_id}": adoption}),
+            Write(ADOPTIONS, ReplaceOne({"_id": f"{envelope.commune_id}:{p.adoption_id}"}, mine, upsert=True)),
+            Write(COMMUNES, UpdateOne({"_id": envelope.commune_id}, {"$set": {"seen": True}}, upsert=True))]
+
+
+@WRITES.on(AdoptionResultsReported)
+def _results(envelope: EventEnvelope, p: AdoptionResultsReported) -> list[Write]:
+    measured = {"measured_on": p.measured_on.isoformat(),
+                "indicators": [i.model_dump(mode="json") for i in p.indicators]}
+    at = f"adoptions.{envelope.commune_id}"
+    return [_source(p.adoption_id, {f"{at}.{k}": v for k, v in measured.items()}),
+            Write(ADOPTIONS, UpdateOne({"_id": f"{envelope.commune_id}:{p.adoption_id}"},
+                                       {"$set": measured, "$push": {"reports": {**measured, "note": p.note}}}))]
+
+
+@WRITES.on(CatalogueEntryPublished)
+def _published(envelope: EventEnvelope, p: CatalogueEntryPublished) -> list[Write]:
+    doc = {**p.model_dump(mode="json"), "_id": p.entry_id, "search_text": search_text(p),
+           "problem_text": fold(p.problem), "adoption_count": len(p.adoptions),
+           "published_at": envelope.occurred_at.isoformat()}
+    return [Write(CATALOGUE, ReplaceOne({"_id": p.entry_id}, doc, upsert=True)),
+            Write(SOURCES, UpdateOne({"_id": p.entry_id}, {"$max": {"published_revision": p.revision}},
+                                     upsert=True))]
+
+
+@WRITES.on(CampaignLaunched)
+def _commune(envelope: EventEnvelope, p: CampaignLaunched) -> list[Write]:
+    return [Write(COMMUNES, UpdateOne({"_id": envelope.commune_id}, {"$set": {"seen": True}}, upsert=True)),
+            Write(CAMPAIGNS, ReplaceOne({"_id": f"{envelope.commune_id}:{p.campaign_id}"}, {"year": p.year},
+                                        upsert=True))]
+
+
+class ReplicationBook(Projection):
+    name = "replication"
+    event_types = WRITES.event_types
+    collections = (SOURCES, CATALOGUE, ADOPTIONS, COMMUNES, CAMPAIGNS)
+
+    def apply(self, event: StoredEvent) -> list[Write]:
+        return WRITES.writes(event.envelope)

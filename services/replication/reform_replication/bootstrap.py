@@ -1,0 +1,67 @@
+"""Wires the replication service: its projection, the city's relay, commands, queries and routes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from fastapi import FastAPI
+
+from reform_replication.application.commands import ReplicationCommands
+from reform_replication.application.evidence import EvidencePacks
+from reform_replication.application.projection import ReplicationBook
+from reform_replication.application.queries import ReplicationQueries
+from reform_replication.application.relay import Relay
+from reform_replication.entrypoints.http import router
+from reform_replication.wiring import ReplicationWiring
+from reform_shared.http.app import create_app
+from reform_shared.ids import Clock, SystemClock
+from reform_shared.runtime import Connections, ServiceRuntime
+from reform_shared.settings import Settings
+
+SERVICE = "replication"
+DEFAULT_PORT = 8108
+RELAY_INTERVAL_SECONDS = 1.0
+
+
+class ReplicationRuntime(ServiceRuntime):
+    """The shared runtime, plus the relay publishing the catalogue where the catalogue is made: on the city
+    node and on a standalone node (a commune node only receives it)."""
+
+    def __init__(self, settings: Settings, run_projections: bool = True) -> None:
+        super().__init__(settings, projections=(ReplicationBook(),), run_projections=run_projections)
+        self.clock: Clock = SystemClock()
+        self._relay: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await super().start()
+        if self.run_projections and self.settings.federation_role != "commune":
+            c = self.connections
+            relay = Relay(c.db, c.bus(), self.clock)
+            self._relay = asyncio.create_task(relay.run_forever(RELAY_INTERVAL_SECONDS))
+
+    async def stop(self) -> None:
+        if self._relay is not None:
+            self._relay.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._relay
+        await super().stop()
+
+
+def build_runtime(settings: Settings, run_projections: bool = True) -> ServiceRuntime:
+    return ReplicationRuntime(settings, run_projections)
+
+
+def build_app(runtime: ServiceRuntime, clock: Clock | None = None) -> FastAPI:
+    app = create_app(runtime, [router], title="Dịch vụ nhân rộng sáng kiến (replication)", wire=wire)
+    app.state.clock = clock or SystemClock()
+    if clock is not None and isinstance(runtime, ReplicationRuntime):
+        runtime.clock = clock
+    return app
+
+
+def wire(c: Connections) -> ReplicationWiring:
+    s = c.settings
+    queries = ReplicationQueries(c.db)
+    packs = EvidencePacks(c.js, c.registry, s.stream_name, s.consumed_prefixes, s.attachments_bucket)
+    return ReplicationWiring(ReplicationCommands(c.bus(), queries), queries, packs)
