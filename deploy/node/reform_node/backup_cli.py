@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import re
+import socket
 import sys
 import time
 from pathlib import Path
@@ -79,6 +80,22 @@ def _refuse_used_databases(data_dir: Path) -> None:
             "stream). Restore into a new, empty data folder; nothing was changed.")
 
 
+def _refuse_running_node(data_dir: Path) -> None:
+    """A nats-server that still answers at the folder's address: the node runs (a second server on the same
+    store is not refused by nats-server itself)."""
+    try:
+        host, port = node_nats_url(data_dir).removeprefix("nats://").rsplit(":", 1)
+    except BackupError:
+        return  # no config there: no node ever ran in this folder
+    with socket.socket() as sock:
+        sock.settimeout(1)
+        if sock.connect_ex((host, int(port))) == 0:
+            raise BackupError(
+                f"Từ chối khôi phục: nút ở {data_dir} đang chạy (NATS trả lời ở {host}:{port}). Hãy dừng nút.\n"
+                f"Restore refused: the node of {data_dir} is running (its NATS answers at {host}:{port}); "
+                "nothing was changed.")
+
+
 def restore_command(args: argparse.Namespace) -> int:
     """Start the data folder's nats-server alone (on free ports), refill it from the file, stop it."""
     data_dir, source = Path(args.data_dir), Path(args.source)
@@ -93,6 +110,7 @@ def restore_command(args: argparse.Namespace) -> int:
                   f"{time.monotonic() - started:.1f}s. Start provisioning and the services; rebuild every "
                   "projection whose database was kept (python -m reform_<service> rebuild all).")
             return 0
+        _refuse_running_node(data_dir)
         _refuse_used_databases(data_dir)
         config = NodeConfig(data_dir=data_dir)
         port = free_port()
