@@ -83,14 +83,31 @@ async def steady_appends(node: CommuneNode, commune: str, stop: asyncio.Event) -
         await nc.close()
 
 
-def attached_server(fed: LocalFederation, node_id: str) -> int:
-    """The hub server the node's leafnode is attached to now."""
+def attached_to(fed: LocalFederation, node_id: str) -> int | None:
+    """The running hub server the node's leafnode is attached to now, if any."""
     assert fed.hub is not None
-    for server in fed.hub.servers:
-        leafz = httpx.get(f"http://127.0.0.1:{server.http_port}/leafz", timeout=5).json()
+    for index in list(fed.hub.processes):
+        leafz = httpx.get(f"http://127.0.0.1:{fed.hub.servers[index].http_port}/leafz", timeout=5).json()
         if any(leaf.get("name") == node_id for leaf in leafz.get("leafs") or []):
-            return server.index
-    raise AssertionError(f"{node_id}: no leafnode at any hub server")
+            return index
+    return None
+
+
+def attached_server(fed: LocalFederation, node_id: str) -> int:
+    index = attached_to(fed, node_id)
+    assert index is not None, f"{node_id}: no leafnode at any hub server"
+    return index
+
+
+async def reattached(fed: LocalFederation, node_id: str, within: float) -> int | None:
+    """The server the node's leafnode moved to while one was down (None if not within `within` seconds)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        index = await asyncio.to_thread(attached_to, fed, node_id)
+        if index is not None:
+            return index
+        await asyncio.sleep(0.1)
+    return None
 
 
 def stream_leader(fed: LocalFederation) -> int:
@@ -106,22 +123,30 @@ def stream_leader(fed: LocalFederation) -> int:
     raise AssertionError("CITY_EVENTS has no leader")
 
 
-async def load_with_lost_servers(fed: LocalFederation) -> tuple[dict[str, tuple[list[str], list[str]]], list[int]]:
-    """The load, and meanwhile two kills (one server down at a time): ninh-giang's hub server, the stream leader."""
+Appended = dict[str, tuple[list[str], list[str]]]
+
+
+async def load_with_lost_servers(fed: LocalFederation) -> tuple[Appended, list[int], int | None]:
+    """The load, and meanwhile two kills (one server down at a time): ninh-giang's hub server, the stream leader.
+    Also returns the server ninh-giang's leafnode moved to while its own was down."""
     stop = asyncio.Event()
     tasks = {n.node_id: asyncio.create_task(steady_appends(fed.nodes[n.node_id], n.communes[0], stop))
              for n in NODES}
-    victims = []
+    victims: list[int] = []
+    moved_to: int | None = None
     for choose in (lambda: attached_server(fed, "ninh-giang"), lambda: stream_leader(fed)):
         await asyncio.sleep(DOWN)
         victim = await asyncio.to_thread(choose)
         await asyncio.to_thread(fed.stop_hub, True, victim)  # SIGKILL
+        started = time.monotonic()
+        if not victims:
+            moved_to = await reattached(fed, "ninh-giang", UP)
         victims.append(victim)
-        await asyncio.sleep(UP)
+        await asyncio.sleep(max(0.0, UP - (time.monotonic() - started)))
         await asyncio.to_thread(fed.start_hub, victim)
     await asyncio.sleep(max(0.0, LOAD_FOR - 2 * (DOWN + UP)))
     stop.set()
-    return {name: await task for name, task in tasks.items()}, victims
+    return {name: await task for name, task in tasks.items()}, victims, moved_to
 
 
 async def city_event_ids(url: str, stream: str) -> list[str] | None:
@@ -193,8 +218,10 @@ def test_the_city_streams_have_three_replicas_and_the_communes_one(federation: L
 
 def test_a_lost_hub_server_loses_nothing(federation: LocalFederation) -> None:
     assert federation.city is not None and federation.hub is not None
-    appended, victims = asyncio.run(load_with_lost_servers(federation))
-    print(f"killed hub servers {victims} (ninh-giang's, then the stream leader)")
+    appended, victims, moved_to = asyncio.run(load_with_lost_servers(federation))
+    print(f"killed hub servers {victims} (ninh-giang's, then the stream leader); ninh-giang's leafnode moved to "
+          f"{moved_to} meanwhile")
+    assert moved_to is not None and moved_to != victims[0], "the leafnode reconnected to another hub server"
     for node_id, (ids, failures) in appended.items():
         assert failures == [], f"{node_id}: appends failed while a hub server was down"
         assert len(ids) > RATE * LOAD_FOR / 2, node_id
