@@ -49,7 +49,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="do not install the SDK tracer provider the services install (spans become no-ops)")
     parser.add_argument("--no-diagnostics", action="store_true", help="only the headline figures, no breakdown")
     parser.add_argument("--only", choices=("appends", "projection", "reporting", "federation", "durability",
-                                           "commands"),
+                                           "commands", "replicas"),
                         help="run one section only")
     args = parser.parse_args(argv)
     args.reporting_rounds = args.rounds or DEFAULT_REPORTING_ROUNDS
@@ -164,6 +164,14 @@ async def run(args: argparse.Namespace) -> None:
             print("\n".join(commands.lines))
             print("\n".join(f"  * {note}" for note in commands.notes))
             print(f"  section run time {time.perf_counter() - section_started:.0f}s")
+        if args.only in (None, "replicas"):
+            from bench.replicas import ReplicaBench
+
+            replicas = ReplicaBench(env, args.appends, args.rounds)
+            rows = await replicas.run()
+            print()
+            print(render(f"7. Three replicas — load() + append() of one event, sequential, {replicas.events:,} per "
+                         "round, the city hub's cluster of three nats-servers on this machine", rows))
     print(f"\nDone in {time.perf_counter() - started:.0f}s; servers stopped, temporary folder removed.")
 
 

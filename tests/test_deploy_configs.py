@@ -2,9 +2,9 @@
 
 - deploy/nats/accounts.conf is what `provision_cli hub-accounts` makes of deploy/federation.example.json;
 - city.conf and commune.conf pass `nats-server -t` with the variables they name, and not without;
-- a hub started from city.conf and two nodes started from commune.conf (ports and data folder changed,
-  nothing else), provisioned and kept by the CLI's keeper, carry a node's events to CITY_EVENTS and
-  the city's decisions back to the node hosting the commune, and to no other;
+- a hub of three servers started from city.conf and two nodes started from commune.conf (ports, routes and
+  data folders changed, nothing else), provisioned and kept by the CLI's keeper, carry a node's events to
+  CITY_EVENTS (three replicas) and the city's decisions back to the node hosting the commune, and to no other;
 - the compose files (docker-compose.yml, deploy/docker-compose.federation.yml) parse once interpolated,
   give every nats container the variables its config reads, and the services the federation settings
   (needs PyYAML, skipped without it).
@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import json
 import os
@@ -21,11 +22,13 @@ import shutil
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import nats
+import nats.errors
 import pytest
 from nats.js.errors import NotFoundError
 
@@ -42,6 +45,7 @@ from reform_shared.provision_cli import (
     ensure_city,
     hub_env_vars,
 )
+from reform_shared.replicas import servers_of
 from reform_shared.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,6 +53,11 @@ DEPLOY = ROOT / "deploy"
 NATS = DEPLOY / "nats"
 EXAMPLE = DEPLOY / "federation.example.json"
 NATS_SERVER = str(Path(sys.executable).parent / "nats-server")
+
+
+HUB = ["city-nats-1", "city-nats-2", "city-nats-3"]
+HUB_URLS = ["CITY_HUB_URL", "CITY_HUB_URL_2", "CITY_HUB_URL_3"]
+"""The hub's three servers (city.conf's routes) and the variables a node's leafnode remote lists them by."""
 
 
 def example() -> FederationConfig:
@@ -130,8 +139,8 @@ def test_the_hub_needs_the_city_password_its_services_keys_and_its_certificate(
         capsys: pytest.CaptureFixture[str]) -> None:
     # No leaf passwords: a node's leaf certificate is its identity (verify_and_map).
     assert hub_env_vars(example()) == ["CITY_NATS_PASSWORD", *nkey_env("CITY_")]
-    assert conf_env_vars(NATS / "city.conf") == [*hub_env_vars(example()), "HUB_TLS_CERT", "HUB_TLS_KEY",
-                                                 "CITY_CA_FILE"]
+    assert conf_env_vars(NATS / "city.conf") == ["HUB_SERVER_NAME", *hub_env_vars(example()), "HUB_TLS_CERT",
+                                                 "HUB_TLS_KEY", "CITY_CA_FILE"]
     provision_cli.main(["hub-accounts", "--federation", str(EXAMPLE), "--env-vars"])
     assert capsys.readouterr().out.split() == hub_env_vars(example())
     provision_cli.main(["hub-accounts", "--federation", str(EXAMPLE)])
@@ -146,7 +155,8 @@ def test_the_cli_writes_the_accounts_file(tmp_path: Path) -> None:
 
 
 def test_city_conf_validates_with_its_variables_and_not_without(tmp_path: Path) -> None:
-    env = {"CITY_NATS_PASSWORD": "secret", **nkey_env("CITY_"), **Pki.make(tmp_path).hub_env()}
+    env = {"HUB_SERVER_NAME": "city-nats-1", "CITY_NATS_PASSWORD": "secret", **nkey_env("CITY_"),
+           **Pki.make(tmp_path).hub_env()}  # one file for the hub's three servers, each named by its variable
     assert sorted(conf_env_vars(NATS / "city.conf")) == sorted(env)
     ok = nats_test(NATS / "city.conf", env)
     assert ok.returncode == 0, ok.stderr + ok.stdout
@@ -159,7 +169,8 @@ def test_city_conf_validates_with_its_variables_and_not_without(tmp_path: Path) 
 
 def test_commune_conf_validates_with_its_variables_and_not_without(tmp_path: Path) -> None:
     env = {"NODE_ID": "tien-lang", "REFORM_NATS_PASSWORD": "secret", **nkey_env(),
-           "CITY_HUB_URL": "tls://city-hub.example.vn:7422", **Pki.make(tmp_path).leaf_env("tien-lang")}
+           **{name: f"tls://city-hub-{i}.example.vn:7422" for i, name in enumerate(HUB_URLS, 1)},
+           **Pki.make(tmp_path).leaf_env("tien-lang")}
     assert sorted(conf_env_vars(NATS / "commune.conf")) == sorted(env)
     ok = nats_test(NATS / "commune.conf", env)
     assert ok.returncode == 0, ok.stderr + ok.stdout
@@ -195,20 +206,64 @@ def ports(dest: Path, port: int, http: int) -> dict[str, str]:
             'store_dir: "/data"': f'store_dir: "{dest / "data"}"'}
 
 
+class Hub:
+    """The three servers of city.conf, each in a folder of its own (its accounts.conf beside its city.conf)."""
+
+    def __init__(self, tmp: Path, env: dict[str, str]) -> None:
+        self.ports = [(free_port(), free_port(), free_port(), free_port()) for _ in HUB]  # client, http, route, leaf
+        self.dirs = [tmp / name for name in HUB]
+        self.servers: list[Server] = []
+        for name, folder, (port, http, route, leaf) in zip(HUB, self.dirs, self.ports, strict=True):
+            routes = {f"nats-route://{other}:6222": f"nats-route://127.0.0.1:{p[2]}"
+                      for other, p in zip(HUB, self.ports, strict=True)}
+            conf = local_copy(NATS / "city.conf", folder, {
+                **ports(folder, port, http), "port: 7422": f'listen: "127.0.0.1:{leaf}"',
+                "listen: 0.0.0.0:6222": f"listen: 127.0.0.1:{route}", **routes})
+            self.servers.append(Server(name, conf, {**env, "HUB_SERVER_NAME": name}, port))
+
+    def start(self) -> None:
+        for server in self.servers:
+            server.start()
+        self.wait_for_quorum()
+
+    def stop(self) -> None:
+        for server in self.servers:
+            server.child.stop()
+
+    def restart(self) -> None:
+        """As the README says after a new node's account: each server in turn, the hub stays up."""
+        for server in self.servers:
+            server.child.stop()
+            server.start()
+            self.wait_for_quorum()
+
+    def wait_for_quorum(self, within: float = 30) -> None:
+        """Until a JetStream meta leader has every other server as a current peer (streams of 3 can be placed)."""
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            for _, http, _, _ in self.ports:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{http}/jsz", timeout=2) as answer:
+                        meta = json.load(answer).get("meta_cluster") or {}
+                except OSError:
+                    continue
+                if meta.get("leader") and len([p for p in meta.get("replicas") or [] if p.get("current")]) == 2:
+                    return
+            time.sleep(0.2)
+        raise AssertionError("the hub's three servers formed no JetStream cluster")
+
+
 class Deployed:
-    """The hub of city.conf with the accounts of `cfg` (the example's by default), and nodes ninh-giang and
-    tien-lang of commune.conf (an-lao is in the example but not running: its source stays stalled)."""
+    """The hub of city.conf (three servers) with the accounts of `cfg` (the example's by default), and nodes
+    ninh-giang and tien-lang of commune.conf (an-lao is in the example but not running: its source stays
+    stalled)."""
 
     def __init__(self, tmp: Path, cfg: FederationConfig | None = None) -> None:
         self.passwords = {"CITY_NATS_PASSWORD": "pw-city"}
         pki = Pki.make(tmp / "pki")
-        self.hub_port, self.leaf_port = free_port(), free_port()
-        self.hub_dir = tmp / "hub"
-        hub_conf = local_copy(NATS / "city.conf", self.hub_dir, {
-            **ports(self.hub_dir, self.hub_port, free_port()), "port: 7422": f'listen: "127.0.0.1:{self.leaf_port}"'})
+        self.hub = Hub(tmp / "hub", {**self.passwords, **nkey_env("CITY_"), **pki.hub_env()})
         self.federation = tmp / "federation.json"
         self.join(cfg or example())
-        self.hub = Server("hub", hub_conf, {**self.passwords, **nkey_env("CITY_"), **pki.hub_env()}, self.hub_port)
         self.nodes: dict[str, Server] = {}
         for node_id in ("ninh-giang", "tien-lang"):
             node_dir, port = tmp / node_id, free_port()
@@ -217,17 +272,19 @@ class Deployed:
             shutil.copy(NATS / "commune-accounts.conf", node_dir)
             self.nodes[node_id] = Server(node_id, conf, {
                 "NODE_ID": node_id, "REFORM_NATS_PASSWORD": "pw-reform", **nkey_env(), **pki.leaf_env(node_id),
-                "CITY_HUB_URL": f"tls://127.0.0.1:{self.leaf_port}"}, port)
+                **{name: f"tls://127.0.0.1:{p[3]}" for name, p in zip(HUB_URLS, self.hub.ports, strict=True)}}, port)
 
     def join(self, cfg: FederationConfig) -> None:
         """What deploy/README.md says to do: federation.json, then the hub's accounts.conf from it."""
         cfg.save(self.federation)
-        provision_cli.main(["hub-accounts", "--federation", str(self.federation),
-                            "--output", str(self.hub_dir / "accounts.conf")])
+        for folder in self.hub.dirs:
+            provision_cli.main(["hub-accounts", "--federation", str(self.federation),
+                                "--output", str(folder / "accounts.conf")])
 
     @property
     def city_settings(self) -> Settings:
-        return Settings(nats_url=f"nats://city:{self.passwords['CITY_NATS_PASSWORD']}@127.0.0.1:{self.hub_port}",
+        password = self.passwords["CITY_NATS_PASSWORD"]
+        return Settings(nats_url=",".join(f"nats://city:{password}@127.0.0.1:{p[0]}" for p in self.hub.ports),
                         federation_role="city", stream_name="CITY_EVENTS", stream_subjects=["city.>"],
                         subject_prefix="city", read_prefixes=["reform", "city"], node_id="city")
 
@@ -245,8 +302,9 @@ class Deployed:
             node.start()
 
     def stop(self) -> None:
-        for server in [*self.nodes.values(), self.hub]:
+        for server in self.nodes.values():
             server.child.stop()
+        self.hub.stop()
 
 
 @pytest.fixture
@@ -260,7 +318,7 @@ def deployed(tmp_path: Path) -> Iterator[Deployed]:
 
 
 async def subjects(url: str, stream: str) -> list[str]:
-    nc = await nats.connect(url)
+    nc = await nats.connect(servers_of(url))
     try:
         js = nc.jetstream()
         info = await js.stream_info(stream)
@@ -277,21 +335,45 @@ async def subjects(url: str, stream: str) -> list[str]:
         await nc.close()
 
 
-async def publish(url: str, subject: str) -> None:
-    nc = await nats.connect(url)
+async def publish(url: str, subject: str, within: float = 30) -> None:
+    """Acknowledged, retried while the hub's streams elect their leaders after a restart (the id dedups)."""
+    nc = await nats.connect(servers_of(url))
+    deadline = time.monotonic() + within
     try:
-        await nc.jetstream().publish(subject, b"{}", headers={"Nats-Msg-Id": subject})
+        while True:
+            try:
+                await nc.jetstream().publish(subject, b"{}", headers={"Nats-Msg-Id": subject})
+                return
+            except (nats.errors.TimeoutError, nats.errors.NoRespondersError):
+                if time.monotonic() > deadline:
+                    raise
+                await asyncio.sleep(0.2)
     finally:
         await nc.close()
 
 
+async def reached(check: Callable[[], Awaitable[bool]]) -> bool:
+    """The check, or False while the hub answers nothing yet (its streams elect their leaders after a restart)."""
+    try:
+        return await check()
+    except (nats.errors.Error, TimeoutError):
+        return False
+
+
+async def cycle(keeper: Keeper) -> None:
+    """One cycle, which may fail while the hub's streams elect their leaders: the keeper's loop (`Keeper.run`)
+    logs it and tries again at the next."""
+    with contextlib.suppress(nats.errors.Error, TimeoutError, ConnectionError):
+        await keeper.cycle()
+
+
 async def until(check: Callable[[], Awaitable[bool]], keepers: list[Keeper], within: float = 60) -> None:
     deadline = time.monotonic() + within
-    while not await check():
+    while not await reached(check):
         if time.monotonic() > deadline:
             raise AssertionError("not reached")
         for keeper in keepers:
-            await keeper.cycle()
+            await cycle(keeper)
         await asyncio.sleep(0.3)
 
 
@@ -306,8 +388,9 @@ async def test_the_deploy_configs_federate(deployed: Deployed, tmp_path: Path) -
     assert (tmp_path / "city.ok").exists()
 
     # The keeper's check agrees with what provision_city made: the next cycle changes nothing.
-    nc = await nats.connect(d.city_settings.nats_url)
+    nc = await nats.connect(d.city_settings.nats_servers)
     try:
+        assert (await nc.jetstream().stream_info("CITY_EVENTS")).config.num_replicas == 3  # a cluster: R3
         assert not await ensure_city(nc, example(), d.city_settings)
         report = await provision_cli.city_report(nc, example(), provisioned=False)
     finally:
@@ -340,11 +423,12 @@ async def test_the_deploy_configs_federate(deployed: Deployed, tmp_path: Path) -
     assert not [s for s in await subjects(ng, "REFORM_EVENTS") if s.startswith("city.kien-thuy.")]
     assert not [s for s in await subjects(ng, "REFORM_EVENTS") if s.startswith("city.city.par.")]
 
-    # The hub goes down and comes back: the keepers re-attach the stalled sources, nothing is lost.
-    d.hub.child.stop()
+    # The hub (its three servers) goes down and comes back: the keepers re-attach the stalled sources,
+    # nothing is lost.
+    d.hub.stop()
     await publish(ng, "reform.ninh-giang.initiative.i3.InitiativeSubmitted")
     for keeper in nodes:
-        await keeper.cycle()
+        await cycle(keeper)
     d.hub.start()
 
     async def caught_up() -> bool:
@@ -396,9 +480,8 @@ async def test_a_node_joins_as_the_readme_says(tmp_path: Path) -> None:
         # tien-lang joins: federation.json and accounts.conf, a restart of the hub (a new account),
         # and the keeper, which reads federation.json again, provisions the rest.
         d.join(full.model_copy(update={"nodes": [full.node("ninh-giang"), full.node("tien-lang")]}))
-        d.hub.child.stop()
-        d.hub.start()
-        await keepers[-1].cycle()
+        d.hub.restart()
+        await cycle(keepers[-1])
         await publish(city, "city.kien-thuy.cityappraisal.i2.CityRecognitionDecided")
         await until(await at_city("reform.kien-thuy.initiative.i2.InitiativeSubmitted"), keepers)
 
@@ -514,6 +597,15 @@ def load_compose(paths: list[Path], env: dict[str, str] | None = None) -> dict[s
     return result
 
 
+def hosts_of(url: str) -> list[str]:
+    """The hosts of a server list (nats://u:p@a:4222,nats://u:p@b:4222) or a seed list (mongodb://a:1,b:1/?…)."""
+    hosts = []
+    for part in url.split(","):
+        part = part.split("://")[-1].split("/")[0].split("?")[0].split("@")[-1]
+        hosts.append(part.split(":")[0])
+    return hosts
+
+
 def networks_of(service: dict[str, Any]) -> dict[str, Any]:
     networks = service.get("networks") or {}
     return dict.fromkeys(networks, None) if isinstance(networks, list) else networks
@@ -564,7 +656,8 @@ def test_compose_nats_containers_get_every_variable_of_their_config(paths: list[
         result = nats_test(conf, stand_ins({k: str(v) for k, v in environment.items()}, pki))
         assert result.returncode == 0, f"{name}: {result.stderr}{result.stdout}"
         checked += 1
-    assert checked == len(paths) * 2 - 1  # a node; the hub; the hub and two nodes
+    key = next(k for k, v in COMPOSE.items() if v == paths)
+    assert checked == {"node": 1, "city": 3, "federation": 5}[key]  # a node; the hub's three; and two nodes
 
 
 @pytest.mark.parametrize("paths", COMPOSE.values(), ids=COMPOSE.keys())
@@ -599,12 +692,14 @@ def test_compose_references_are_consistent(paths: list[Path]) -> None:
             host_of = {"nats": service["environment"]["REFORM_NATS_URL"],
                        "mongo": service["environment"]["REFORM_MONGO_URL"]}
             for alias, url in host_of.items():
-                assert url.split("@")[-1].split("//")[-1].startswith(f"{alias}:"), (name, url)
-                if networks:
-                    (network,) = networks
-                    owners = [other for other, s in services.items()
-                              if alias in (networks_of(s).get(network) or {}).get("aliases", [])]
-                    assert len(owners) == 1, (name, alias, owners)
+                for host in hosts_of(url):  # the hub's three servers, the replica set's three members
+                    assert host == alias or host.startswith(f"{alias}-"), (name, url)
+                    if networks:
+                        (network,) = networks
+                        owners = [other for other, s in services.items()
+                                  if host in (networks_of(s).get(network) or {}).get("aliases", [])
+                                  or (host == other and network in networks_of(s))]
+                        assert len(owners) == 1, (name, host, owners)
     ports = [p.rsplit(":", 1)[0] for s in services.values() for p in s.get("ports", [])]
     assert len(ports) == len(set(ports)), "a host port published twice"
 
@@ -633,8 +728,9 @@ def test_the_federation_compose_sets_the_roles() -> None:
             assert service["networks"] == [node.node_id], name
             nats_service = f"{node.node_id}-nats"
             assert services[nats_service]["environment"]["NODE_ID"] == node.node_id
-            url = services[nats_service]["environment"]["CITY_HUB_URL"]
-            assert url == "tls://city-hub:7422"  # the node's leaf certificate is its identity, no password
+            for i, variable in enumerate(HUB_URLS, 1):  # the node's leafnode lists the hub's three servers
+                url = services[nats_service]["environment"][variable]
+                assert url == f"tls://city-hub-{i}:7422"  # the node's leaf certificate is its identity, no password
             leaf = {s["source"] for s in services[nats_service]["secrets"]}
             assert leaf == {f"{node.node_id}-leaf-cert", f"{node.node_id}-leaf-key", "city-ca"}
         service_name = next((s for s in SERVICES if name.endswith(f"-{s}")), None)
@@ -646,7 +742,9 @@ def test_the_federation_compose_sets_the_roles() -> None:
     keepers = {n: s["command"] for n, s in services.items() if "--watch" in (s.get("command") or [])}
     assert sorted(keepers) == ["city-keeper", "ninh-giang-keeper", "tien-lang-keeper"]
     assert [n for n, command in keepers.items() if "--federation" in command] == ["city-keeper"]
-    assert "city-hub" in services["city-nats"]["networks"]["federation"]["aliases"]
+    for i, server in enumerate(HUB, 1):
+        assert f"city-hub-{i}" in services[server]["networks"]["federation"]["aliases"]
+        assert services[server]["environment"]["HUB_SERVER_NAME"] == server
 
 
 def test_the_node_compose_is_standalone_unless_told() -> None:

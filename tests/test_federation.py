@@ -26,6 +26,7 @@ from reform_node.node import CommuneNode
 from reform_node.servers import free_port, start_nats
 from reform_shared.events import build_registry
 from reform_shared.federation import FederatedNode
+from reform_shared.replicas import servers_of
 from reform_shared.store import JetStreamEventStore
 
 pytestmark = pytest.mark.system
@@ -165,7 +166,7 @@ def test_the_city_recognises_and_awards_and_the_commune_sees_it(federation: Loca
 
 async def _city_has(fed: LocalFederation, subject: str) -> bool:
     assert fed.city is not None
-    nc = await nats.connect(fed.city.config.nats_url)
+    nc = await nats.connect(servers_of(fed.city.config.nats_url))  # the hub's servers (one, or three)
     try:
         await nc.jetstream().get_last_msg(fed.city.config.stream_name, subject)
         return True
@@ -305,7 +306,7 @@ def city_snapshot(fed: LocalFederation) -> dict[str, Any]:
 
 
 async def _event_ids(url: str, stream: str) -> list[str]:
-    nc = await nats.connect(url)
+    nc = await nats.connect(servers_of(url))
     try:
         js = nc.jetstream()
         sub = await js.pull_subscribe("", stream=stream, config=ConsumerConfig(

@@ -49,6 +49,7 @@ from reform_shared.provisioning import (
     ensure_stream,
     event_stream_config,
     notifications_consumer_config,
+    with_replicas,
 )
 from reform_shared.settings import Settings
 
@@ -236,31 +237,31 @@ def hub_accounts(cfg: FederationConfig, *, city_password: str | None = None,
 
 
 # -- streams ------------------------------------------------------------------------------------------
-def _source_only(name: str, description: str, sources: list[StreamSource]) -> StreamConfig:
+def _source_only(name: str, description: str, sources: list[StreamSource], replicas: int = 1) -> StreamConfig:
     return StreamConfig(
         name=name, description=description, subjects=[], sources=sources, retention=RetentionPolicy.LIMITS,
         storage=StorageType.FILE, discard=DiscardPolicy.OLD, max_msgs=-1, max_bytes=-1, max_age=0,
-        duplicate_window=120.0, deny_delete=True, deny_purge=True, num_replicas=1,
+        duplicate_window=120.0, deny_delete=True, deny_purge=True, num_replicas=replicas,
     )
 
 
-def fed_stream_config(cfg: FederationConfig, node: FederatedNode) -> StreamConfig:
+def fed_stream_config(cfg: FederationConfig, node: FederatedNode, replicas: int = 1) -> StreamConfig:
     """FED_<N>, in the node's hub account: the node's own communes' events, through its domain."""
     return _source_only(node.fed_stream, f"events of node {node.node_id} ({', '.join(node.communes)})", [
         StreamSource(name=cfg.node_stream, filter_subject=f"{COMMUNE_PREFIX}.{c}.>",
                      external=ExternalStream(api=f"$JS.{node.node_id}.API"))
         for c in node.communes
-    ])
+    ], replicas)
 
 
-def out_stream_config(cfg: FederationConfig, node: FederatedNode) -> StreamConfig:
+def out_stream_config(cfg: FederationConfig, node: FederatedNode, replicas: int = 1) -> StreamConfig:
     """OUT_<N>, in the node's hub account: the city's decisions about the node's communes and its data."""
     return _source_only(node.out_stream, f"city decisions for node {node.node_id}", [
         StreamSource(name=cfg.city_stream, filter_subject=f,
                      external=ExternalStream(api=f"$JS.cityev-{node.node_id}.API",
                                              deliver=f"deliver.out.{node.node_id}"))
         for f in city_filters(node)
-    ])
+    ], replicas)
 
 
 def city_sources(cfg: FederationConfig) -> list[StreamSource]:
@@ -280,6 +281,8 @@ async def provision_city(nc: NatsClient, cfg: FederationConfig, settings: Settin
     is not there yet fails and nats-server then backs off (10 s, 20 s, ... up to 2 min) before it
     tries again, so a new node's FED_ stream is best created once its leafnode is up."""
     js = nc.jetstream(timeout=10)
+    settings = with_replicas(js, settings)  # three replicas of everything on the hub's cluster
+    replicas = settings.stream_replicas
     # The city stream's own subjects and its sources in one alignment (aligning without the sources
     # first would detach and re-attach every source).
     city = event_stream_config(settings)
@@ -290,7 +293,7 @@ async def provision_city(nc: NatsClient, cfg: FederationConfig, settings: Settin
     changed = await ensure_consumer(js, settings.stream_name, notifications_consumer_config(settings)) or changed
     for node in cfg.nodes:
         node_js = nc.jetstream(prefix=node.api_import, timeout=10)
-        states.append(await ensure_stream(node_js, out_stream_config(cfg, node)))
+        states.append(await ensure_stream(node_js, out_stream_config(cfg, node, replicas)))
         if linked is None or node.node_id in linked:
-            states.append(await ensure_stream(node_js, fed_stream_config(cfg, node)))
+            states.append(await ensure_stream(node_js, fed_stream_config(cfg, node, replicas)))
     return changed or any(state != "unchanged" for state in states)

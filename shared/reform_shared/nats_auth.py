@@ -158,7 +158,9 @@ def connect_options(settings: Settings) -> dict[str, Any]:
 
 
 def redact(url: str) -> str:
-    """The URL without its password, fit for a log line."""
+    """The URL without its password, fit for a log line (each of a comma-separated list of servers)."""
+    if "," in url:
+        return ",".join(redact(server.strip()) for server in url.split(",") if server.strip())
     parts = urlsplit(url)
     if parts.password is None:
         return url

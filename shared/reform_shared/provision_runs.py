@@ -26,6 +26,7 @@ from reform_shared.federation import (
 )
 from reform_shared.nats_auth import connect_options, redact
 from reform_shared.provisioning import ProvisionReport, provision
+from reform_shared.replicas import servers_of
 from reform_shared.settings import Settings
 from reform_shared.source_keeper import keep_city_sources, restart_stalled_sources
 
@@ -48,7 +49,7 @@ async def connect_with_retry(url: str, wait_seconds: float, interval: float = 1.
         attempt += 1
         try:
             return await nats.connect(
-                url,
+                servers_of(url),
                 connect_timeout=2,
                 allow_reconnect=False,
                 max_reconnect_attempts=1,

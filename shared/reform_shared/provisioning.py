@@ -25,6 +25,7 @@ from nats.js.api import (
 )
 from nats.js.errors import BadRequestError, BucketNotFoundError, NotFoundError
 
+from reform_shared.replicas import connected_replicas
 from reform_shared.settings import Settings
 
 
@@ -68,8 +69,15 @@ def event_stream_config(settings: Settings) -> StreamConfig:
         allow_direct=True,
         deny_delete=True,
         deny_purge=True,
-        num_replicas=1,
+        num_replicas=max(1, settings.stream_replicas),
     )
+
+
+def with_replicas(js: JetStreamContext, settings: Settings) -> Settings:
+    """`settings` with the replicas of the server `js` reached: 3 on the city's cluster, 1 on a single server."""
+    replicas = connected_replicas(getattr(js, "_nc", None), settings.stream_replicas)
+    return settings if replicas == settings.stream_replicas else settings.model_copy(
+        update={"stream_replicas": replicas})
 
 
 def _source_key(source: StreamSource) -> tuple[str, str | None, str | None]:
@@ -86,7 +94,8 @@ async def ensure_stream(js: JetStreamContext, config: StreamConfig) -> Literal["
     current = info.config
     same_subjects = sorted(current.subjects or []) == sorted(config.subjects or [])
     same_sources = sorted(map(_source_key, current.sources or [])) == sorted(map(_source_key, config.sources or []))
-    if same_subjects and same_sources and current.duplicate_window == config.duplicate_window:
+    same_replicas = (current.num_replicas or 1) == (config.num_replicas or 1)  # a hub grown into a cluster: R1 -> R3
+    if same_subjects and same_sources and same_replicas and current.duplicate_window == config.duplicate_window:
         return "unchanged"
     await js.update_stream(config)
     return "updated"
@@ -105,6 +114,7 @@ async def ensure_bucket(js: JetStreamContext, settings: Settings) -> bool:
                 history=1,
                 ttl=settings.idempotency_ttl_seconds,
                 storage=StorageType.FILE,
+                replicas=max(1, settings.stream_replicas),
             )
         )
         return True
@@ -122,7 +132,7 @@ async def ensure_attachments_bucket(js: JetStreamContext, settings: Settings) ->
         await js.create_object_store(
             settings.attachments_bucket,
             ObjectStoreConfig(description="Attachments of initiative dossiers (the evidence beside the events)",
-                              storage=StorageType.FILE),
+                              storage=StorageType.FILE, replicas=max(1, settings.stream_replicas)),
         )
         return True
 
@@ -162,7 +172,8 @@ async def ensure_consumer(js: JetStreamContext, stream: str, config: ConsumerCon
 
 async def provision(js: JetStreamContext, settings: Settings) -> ProvisionReport:
     """Create or align the node's event stream, the idempotency and attachments buckets and the notifications'
-    consumer; safe to repeat."""
+    consumer; safe to repeat. Three replicas of each on a JetStream cluster, one on a single server."""
+    settings = with_replicas(js, settings)
     stream_created = await ensure_stream(js, event_stream_config(settings)) == "created"
     await ensure_consumer(js, settings.stream_name, notifications_consumer_config(settings))
     bucket_created = await ensure_bucket(js, settings)

@@ -148,7 +148,7 @@ class ServiceRuntime:
         for attempt in range(60):
             try:
                 return await nats.connect(
-                    s.nats_url, name=f"{s.node_id}:{s.service_name}", max_reconnect_attempts=-1,
+                    s.nats_servers, name=f"{s.node_id}:{s.service_name}", max_reconnect_attempts=-1,
                     reconnect_time_wait=1, connect_timeout=2, allow_reconnect=True,
                     error_cb=self._nats_error, disconnected_cb=self._nats_disconnected,
                     reconnected_cb=self._nats_reconnected, **connect_options(s),

@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from reform_shared.replicas import servers_of
+
 DEVELOPMENT_SECRET = "development-only-secret-change-me-0123456789"
 
 
@@ -23,12 +25,15 @@ class Settings(BaseSettings):
     port: int = 8000
 
     nats_url: str = "nats://127.0.0.1:4222"
+    """The node's NATS; several servers (a cluster) comma-separated (`nats_servers`)."""
     nats_nkey_seed_file: Path | None = None
     """The process's NATS identity: a file holding its NKEY seed (REFORM_NATS_NKEY_SEED_FILE, 0600, from a secret
     in production); the server knows only the public key. Without it (and without `nats_creds`), the URL's user
     and password are used (the node's operator)."""
     nats_creds: Path | None = None
     """A NATS credentials file (REFORM_NATS_CREDS: JWT and seed) for servers in operator (JWT) mode."""
+    stream_replicas: int = 0
+    """Replicas of the streams and buckets provisioning creates; 0: 3 on a JetStream cluster, 1 on one server."""
     stream_name: str = "REFORM_EVENTS"
     subject_prefix: str = "reform"
     """The first token of the subjects this node's services write: `reform` at a commune node,
@@ -93,6 +98,10 @@ class Settings(BaseSettings):
     def accepts_hs256(self) -> bool:
         """Tokens of the node secret: scripts and tests, never production."""
         return self.environment != "production"
+
+    @property
+    def nats_servers(self) -> list[str]:
+        return servers_of(self.nats_url)
 
     @property
     def consumed_prefixes(self) -> list[str]:

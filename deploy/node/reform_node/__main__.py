@@ -10,12 +10,14 @@ import threading
 import time
 from pathlib import Path
 
+from reform_node.backup_cli import backup_command, restore_command
 from reform_node.cli import federation_ports, issue, parse
 from reform_node.demo import COMMUNE, load_demo, token
 from reform_node.demo_accounts import demo_accounts, demo_city_accounts, demo_password, print_accounts
 from reform_node.demo_city_directory import load_city_directory
 from reform_node.demo_flow import advance_to_nominations
 from reform_node.federation import LocalFederation
+from reform_node.hub_cluster import hub_servers
 from reform_node.node import SERVICES, CommuneNode, NodeConfig
 from reform_node.onboarding import CommuneSetup, SetupError, add_commune, hosted, print_added, print_hosted
 from reform_shared.federation import FederatedNode
@@ -146,7 +148,9 @@ def run_federation(args: argparse.Namespace) -> int:
     """A city node and two commune nodes, each with demo data taken to its nominations to the city."""
     stopping = stop_on_signals()
     ports = federation_ports(args, len(FEDERATION_DEMO))
-    fed = LocalFederation(Path(args.data_dir), args.mongo_port, args.leaf_port, ports["city"])
+    at = ports["city"]
+    fed = LocalFederation(Path(args.data_dir), args.mongo_port, args.leaf_port, at, hub_size=args.hub_servers,
+                          hub_ports=hub_servers(args.hub_servers, at.nats, at.nats_http, args.leaf_port, numbered=True))
     nodes = [FederatedNode(node_id=commune, communes=[commune]) for commune, _ in FEDERATION_DEMO]
     started = time.monotonic()
     print(f"Khởi động liên thông (starting a local federation: the city and {len(nodes)} communes), "
@@ -169,8 +173,8 @@ def run_federation(args: argparse.Namespace) -> int:
         print(f"\nReady in {time.monotonic() - started:.1f}s.")
         assert fed.city is not None
         hub = fed.city.config
-        print(f"\nThành phố (city node): NATS hub {hub.nats_url.split('@')[-1]} (JetStream domain city, "
-              f"leafnodes 127.0.0.1:{fed.leaf_port})")
+        servers = ", ".join(f"{s.name} 127.0.0.1:{s.port} (leafnodes {s.leaf_port})" for s in fed.hub_servers)
+        print(f"\nThành phố (city node): NATS hub {servers}, JetStream domain city")
         for service in hub.service_ports:
             docs = "" if service == "portal" else f"   docs {hub.url(service)}/docs"
             print(f"  {service:<12} {hub.url(service)}{docs}")
@@ -232,7 +236,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parse(argv)
     commands = {"run": run, "federation": run_federation, "token": issue, "admin-password": identity_console,
                 "rotate-key": identity_console, "first-administrator": directory_console,
-                "add-commune": add_commune_command}
+                "add-commune": add_commune_command, "backup": backup_command, "restore": restore_command}
     sys.exit(commands[args.command](args))
 
 

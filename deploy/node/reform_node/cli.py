@@ -14,6 +14,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
+from reform_node.backup_cli import add_parsers
 from reform_node.demo import COMMUNE, token
 from reform_node.federation import Ports
 from reform_node.node import SERVICES, NodeConfig
@@ -45,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
                                  "(e.g. 1000: the city's NATS on 5312, its portal on 9198); the leafnode and "
                                  "database ports have their own options")
     fed_parser.add_argument("--no-demo", action="store_true", help="do not load the demo data")
+    fed_parser.add_argument("--hub-servers", type=int, choices=(1, 3), default=3,
+                            help="nats-servers of the city hub: 3, a JetStream cluster (the others on the next "
+                                 "NATS, monitoring and leafnode ports; routes on the NATS ports + 2000), or 1")
     token_parser = sub.add_parser("token", help="issue a token signed with the running node's secret (its data "
                                                 "folder's; refused when that folder has none)")
     token_parser.add_argument("--sub", required=True, help="the user id recorded as the actor")
@@ -72,8 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     for command in (admin_parser, rotate_parser, first_parser):
         command.add_argument("--nats-port", type=int, default=4222)
         command.add_argument("--mongo-port", type=int, default=27017)
+    backups = add_parsers(sub)
     for command in (run_parser, fed_parser, token_parser, admin_parser, rotate_parser, first_parser,
-                    add_parser):  # also after
+                    add_parser, *backups):  # also after
         command.add_argument("--data-dir", default=argparse.SUPPRESS, help="as before the command")
     return parser
 

@@ -18,8 +18,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import nats
-
+from reform_node.federation_keeper import Member, keep_members
+from reform_node.hub_cluster import HubCluster, HubServer, hub_servers
 from reform_node.node import SERVICES, CommuneNode, NodeConfig, wait_ready
 from reform_node.servers import ChildProcess, free_port, start_mongo
 from reform_node.tls import FederationPki, leaf_subject
@@ -30,17 +30,11 @@ from reform_shared.federation import (
     FederationConfig,
     hub_accounts,
 )
-from reform_shared.source_keeper import keep_city_sources, link_came_back, restart_stalled_sources
 
 log = logging.getLogger("reform.federation")
 
 CITY_NODE = "city"
 READ_BOTH = [COMMUNE_PREFIX, CITY_PREFIX]
-
-
-async def _quiet(exc: Exception) -> None:
-    """A server that is down is what the keeper waits out: not an error worth a traceback."""
-    log.debug("federation keeper: %r", exc)
 
 
 @dataclass
@@ -79,6 +73,20 @@ class LocalFederation:
     _stopping: threading.Event = field(default_factory=threading.Event)
     restarted_sources: list[str] = field(default_factory=list)
     _links: dict[str, int] = field(default_factory=dict)
+    hub_size: int = 1
+    """Servers of the city hub: 1, or a JetStream cluster (reform_node.hub_cluster; 3 in `reform-node federation`)."""
+    hub_ports: list[HubServer] = field(default_factory=list)
+    hub: HubCluster | None = None
+    services: list[str] = field(default_factory=lambda: list(SERVICES))
+    """The services every node runs (all of them; a test may run fewer)."""
+
+    @property
+    def hub_servers(self) -> list[HubServer]:
+        """The hub's servers, fixed once (the first on `city_ports` and `leaf_port`, the others on free ports)."""
+        if not self.hub_ports:
+            p = self.city_ports
+            self.hub_ports = hub_servers(self.hub_size, p.nats, p.nats_http, self.leaf_port)
+        return self.hub_ports
 
     # -- configuration kept in the city's data folder ----------------------------------------------
     @property
@@ -114,16 +122,17 @@ class LocalFederation:
             mongo_port=self.mongo_port, service_ports=dict(p.services), environment=self.environment,
             role="city", domain="city", nats_user="city", nats_password=passwords["city"],
             stream_name=cfg.city_stream, subject_prefix=CITY_PREFIX, read_prefixes=READ_BOTH, federation=cfg,
-            own_mongo=False, database_prefix="city",
+            own_mongo=False, database_prefix="city", more_nats_ports=[s.port for s in self.hub_servers[1:]],
         )
-        city.nats_extra = (self.pki.hub_leafnodes(f"127.0.0.1:{self.leaf_port}")
+        single = len(self.hub_servers) == 1  # a cluster's servers each get their leafnode port (HubCluster.extra)
+        city.nats_extra = ((self.pki.hub_leafnodes(f"127.0.0.1:{self.leaf_port}") if single else "")
                            + hub_accounts(cfg, city_password=passwords["city"], city_users=city.service_users(),
                                           leaf_users={n.node_id: leaf_subject(n.node_id) for n in cfg.nodes}))
         return city
 
     def node_config(self, node: FederatedNode) -> NodeConfig:
         p = self.node_ports[node.node_id]
-        remote = self.pki.leaf_remote(node.node_id, f"127.0.0.1:{self.leaf_port}")
+        remote = self.pki.leaf_remote(node.node_id, [f"127.0.0.1:{s.leaf_port}" for s in self.hub_servers])
         return NodeConfig(
             data_dir=self.data_dir / node.node_id, node_id=node.node_id, nats_port=p.nats, nats_http_port=p.nats_http,
             mongo_port=self.mongo_port, service_ports=dict(p.services), environment=self.environment,
@@ -167,47 +176,23 @@ class LocalFederation:
             await asyncio.sleep(self.keep_interval)
 
     async def keep_once(self) -> list[str]:
-        restarted: list[str] = []
-        members = [(m, m.config.node_id) for m in list(self.nodes.values())]
+        members: list[Member] = [(m, m.config.node_id, m.leafnodes) for m in list(self.nodes.values())]
         if self.city is not None:
-            members.append((self.city, "city"))
-        for member, name in members:
-            config = member.config
-            links = await asyncio.to_thread(member.leafnodes)
-            if links > self._links.get(name, 0):
-                link_came_back(name)  # a leafnode (re)connected: re-attach now, not after the spacing
-            self._links[name] = links
-            try:
-                nc = await nats.connect(config.nats_url, allow_reconnect=False, connect_timeout=1,  # the operator
-                                        error_cb=_quiet)
-            except Exception:  # noqa: BLE001 - that node's server is down: nothing to re-attach there
-                continue
-            try:
-                if name == "city":
-                    restarted += await keep_city_sources(nc, self.federation())
-                else:
-                    restarted += [f"{name}:{s}" for s in await restart_stalled_sources(
-                        nc.jetstream(timeout=5), config.stream_name, scope=name)]
-            except Exception as exc:  # noqa: BLE001
-                log.debug("federation keeper on %s: %s", name, exc)
-            finally:
-                await nc.close()
-        if restarted:
-            log.info("re-attached stalled sources: %s", ", ".join(restarted))
-        return restarted
+            members.append((self.city, "city", self.hub.leafnodes if self.hub else self.city.leafnodes))
+        return await keep_members(members, self._links, self.federation())
 
     def start_city(self) -> None:
         """The hub and its city streams (FED_ streams wait for their node: see `link`), then the services."""
         self.city = CommuneNode(self.city_config())
-        self.city.start_nats()
+        self.start_hub()
         self.city.provision(linked=set())
-        for service in SERVICES:
+        for service in self.services:
             self.city.start_service(service)
 
     def start_node(self, node: FederatedNode) -> CommuneNode:
         commune = CommuneNode(self.node_config(node))
         commune.start_infrastructure()
-        for service in SERVICES:
+        for service in self.services:
             commune.start_service(service)
         self.nodes[node.node_id] = commune
         return commune
@@ -223,20 +208,32 @@ class LocalFederation:
         self._provision_city()
 
     def restart_hub(self) -> None:
-        """The hub's nats-server stops and starts again: same config file (rewritten), same data."""
-        self.stop_hub()
-        self.start_hub()
-
-    def stop_hub(self, kill: bool = False) -> None:
-        assert self.city is not None and self.city.nats is not None
-        if kill:
-            self.city.nats.kill()
+        """The hub's nats-server stops and starts again: same config file (rewritten), same data; a cluster's
+        servers one at a time (the hub stays up)."""
+        if self.hub is not None and self.city is not None:
+            self.hub.accounts = self.city.config.nats_extra
+            self.hub.restart()
         else:
-            self.city.nats.stop()
+            self.stop_hub()
+            self.start_hub()
 
-    def start_hub(self) -> None:
+    def stop_hub(self, kill: bool = False, server: int | None = None) -> None:
+        """The hub's nats-server stops (killed: SIGKILL); of a cluster, `server` (0, 1, 2) or every one."""
         assert self.city is not None
-        self.city.start_nats()
+        child = self.city.nats
+        if self.hub is not None:
+            self.hub.stop_servers(server, kill)
+        elif child is not None:
+            child.kill() if kill else child.stop()
+
+    def start_hub(self, server: int | None = None) -> None:
+        assert self.city is not None
+        if len(self.hub_servers) == 1:
+            self.city.start_nats()
+            return
+        self.hub = self.hub or HubCluster(self.data_dir / "city", self.hub_servers, "city", self.city.config.nats_extra,
+                                          leafnodes_block=self.pki.hub_leafnodes)
+        self.hub.start(server)
 
     def wait_ready(self, timeout: float = 90) -> None:
         for member in [self.city, *self.nodes.values()]:
@@ -285,6 +282,9 @@ class LocalFederation:
                 member.stop()
         self.nodes.clear()
         self.city = None
+        if self.hub is not None:
+            self.hub.stop()
+            self.hub = None
         if self.mongo is not None:
             self.mongo.stop()
             self.mongo = None

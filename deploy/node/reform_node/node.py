@@ -47,6 +47,8 @@ class NodeConfig:
     nats_extra: str = ""
     nats_user: str | None = None
     nats_password: str | None = None
+    more_nats_ports: list[int] = field(default_factory=list)
+    """The other servers of the node's NATS when it is a cluster (the city hub): every URL goes to the services."""
     stream_name: str = "REFORM_EVENTS"
     subject_prefix: str = "reform"
     read_prefixes: list[str] = field(default_factory=list)
@@ -56,15 +58,20 @@ class NodeConfig:
 
     @property
     def nats_url(self) -> str:
-        """The operator's URL (its user and password in it): provisioning, the keeper, commands and tests."""
+        """The operator's URL (its user and password in it): provisioning, the keeper, commands and tests; a hub
+        cluster's servers comma-separated."""
         user = self.nats_user or OPERATOR
         password = self.nats_password or self.credentials.operator_password()
-        return f"nats://{user}:{password}@127.0.0.1:{self.nats_port}"
+        return ",".join(f"nats://{user}:{password}@127.0.0.1:{port}" for port in self.nats_ports)
+
+    @property
+    def nats_ports(self) -> list[int]:
+        return [self.nats_port, *self.more_nats_ports]
 
     @property
     def service_nats_url(self) -> str:
-        """A service's URL: no password in it, the service signs in with its NKEY seed file."""
-        return f"nats://127.0.0.1:{self.nats_port}"
+        """A service's URL(s): no password in it, the service signs in with its NKEY seed file."""
+        return ",".join(f"nats://127.0.0.1:{port}" for port in self.nats_ports)
 
     @property
     def credentials(self) -> NodeCredentials:
@@ -157,7 +164,7 @@ class NodeConfig:
 
 async def provision_node(settings: Settings, federation: FederationConfig | None = None,
                          linked: set[str] | None = None) -> None:
-    nc = await nats.connect(settings.nats_url, **connect_options(settings))
+    nc = await nats.connect(settings.nats_servers, **connect_options(settings))
     try:
         if federation is not None:
             await provision_city(nc, federation, settings, linked)

@@ -99,9 +99,11 @@ class ChildProcess:
 
 
 def nats_config(port: int, http_port: int, store_dir: Path, server_name: str, host: str = "127.0.0.1",
-                domain: str | None = None, extra: str = "") -> str:
+                domain: str | None = None, extra: str = "", sync_always: bool = True) -> str:
     """The embedded node's nats-server config: JetStream on disk, fsync on every write; a federated
-    node adds its JetStream domain and its leafnode / accounts blocks (`extra`)."""
+    node adds its JetStream domain and its leafnode / accounts blocks (`extra`). Without `sync_always` (a
+    restore, which acknowledges nothing to anyone until its server has stopped cleanly and flushed) the
+    server's default flush."""
     return (
         f'server_name: "{server_name}"\n'
         f'listen: "{host}:{port}"\n'
@@ -110,26 +112,27 @@ def nats_config(port: int, http_port: int, store_dir: Path, server_name: str, ho
         "jetstream {\n"
         f'  store_dir: "{store_dir}"\n'
         + (f'  domain: "{domain}"\n' if domain else "")
-        + "  # Acknowledged events are the legal record: flush each write to disk before the ack.\n"
-        "  sync_interval: always\n"
-        "}\n"
+        + ("  # Acknowledged events are the legal record: flush each write to disk before the ack.\n"
+           "  sync_interval: always\n" if sync_always else "")
+        + "}\n"
         + extra
     )
 
 
 def write_nats_config(data_dir: Path, port: int, http_port: int, server_name: str, domain: str | None = None,
-                      extra: str = "") -> Path:
+                      extra: str = "", sync_always: bool = True) -> Path:
     data_dir.mkdir(parents=True, exist_ok=True)
     conf = data_dir / "nats-server.conf"
     conf.touch(mode=0o600)
     conf.chmod(0o600)  # it names the node's operator password
-    conf.write_text(nats_config(port, http_port, data_dir / "jetstream", server_name, domain=domain, extra=extra))
+    conf.write_text(nats_config(port, http_port, data_dir / "jetstream", server_name, domain=domain, extra=extra,
+                                sync_always=sync_always))
     return conf
 
 
 def start_nats(data_dir: Path, port: int, http_port: int, server_name: str = "commune-node",
-               domain: str | None = None, extra: str = "") -> ChildProcess:
-    conf = write_nats_config(data_dir, port, http_port, server_name, domain, extra)
+               domain: str | None = None, extra: str = "", sync_always: bool = True) -> ChildProcess:
+    conf = write_nats_config(data_dir, port, http_port, server_name, domain, extra, sync_always)
     child = ChildProcess("nats", [_binary("nats-server"), "-c", str(conf)], data_dir / "nats-server.log")
     child.start()
     assert child.proc is not None

@@ -138,7 +138,9 @@ class FederationPki:
         """The hub's `leafnodes` block: TLS only, a client certificate of this CA required, its subject the user."""
         return f'leafnodes {{ listen: "{listen}", {self.hub().block(verify_and_map=True)} }}\n'
 
-    def leaf_remote(self, node_id: str, hub: str) -> str:
-        """A node's `leafnodes` block: to the hub over TLS, the hub verified against the CA, its own certificate."""
-        return (f'leafnodes {{ reconnect: "1s", remotes: [ {{ url: "tls://{hub}", '
+    def leaf_remote(self, node_id: str, hubs: list[str]) -> str:
+        """A node's `leafnodes` block: to the hub over TLS (any of its servers), the hub verified against the CA,
+        its own certificate."""
+        urls = ", ".join(f'"tls://{hub}"' for hub in hubs)
+        return (f'leafnodes {{ reconnect: "1s", remotes: [ {{ urls: [ {urls} ], '
                 f"{self.leaf(node_id).block()} }} ] }}\n")

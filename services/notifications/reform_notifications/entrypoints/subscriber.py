@@ -101,7 +101,7 @@ def _fetch_timeouts_typed() -> None:
 
 def build_broker(settings: NotificationSettings, registry: EventRegistry, intake: Intake, clock: Clock) -> NatsBroker:
     _fetch_timeouts_typed()
-    broker = NatsBroker(settings.nats_url, logger=log, name=f"{settings.node_id}:notifications",
+    broker = NatsBroker(settings.nats_servers, logger=log, name=f"{settings.node_id}:notifications",
                         **connect_options(settings))
     stream = JStream(settings.stream_name, declare=False)
     handler = BatchHandler(registry, intake, clock)

@@ -1,0 +1,55 @@
+"""One round of the local federation's keeper: re-attach every member's stalled JetStream sources
+(reform_shared.source_keeper), at once for a member whose leafnode link just came back."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+import nats
+
+from reform_node.node import CommuneNode
+from reform_shared.federation import FederationConfig
+from reform_shared.replicas import servers_of
+from reform_shared.source_keeper import keep_city_sources, link_came_back, restart_stalled_sources
+
+log = logging.getLogger("reform.federation")
+
+Member = tuple[CommuneNode, str, Callable[[], int]]
+"""A node, its name (`city` for the city node) and how to count its leafnode connections."""
+
+
+async def _quiet(exc: Exception) -> None:
+    """A server that is down is what the keeper waits out: not an error worth a traceback."""
+    log.debug("federation keeper: %r", exc)
+
+
+async def keep_members(members: list[Member], links: dict[str, int], cfg: FederationConfig) -> list[str]:
+    """Re-attach the stalled sources of every member (the city's: every node's FED_/OUT_ and CITY_EVENTS);
+    `links` keeps each member's leafnode count between rounds. Returns what was re-attached."""
+    restarted: list[str] = []
+    for member, name, leafnodes in members:
+        config = member.config
+        count = await asyncio.to_thread(leafnodes)
+        if count > links.get(name, 0):
+            link_came_back(name)  # a leafnode (re)connected: re-attach now, not after the spacing
+        links[name] = count
+        try:
+            nc = await nats.connect(servers_of(config.nats_url), allow_reconnect=False, connect_timeout=1,
+                                    error_cb=_quiet)
+        except Exception:  # noqa: BLE001 - that node's server is down: nothing to re-attach there
+            continue
+        try:
+            if name == "city":
+                restarted += await keep_city_sources(nc, cfg)
+            else:
+                restarted += [f"{name}:{s}" for s in await restart_stalled_sources(
+                    nc.jetstream(timeout=5), config.stream_name, scope=name)]
+        except Exception as exc:  # noqa: BLE001
+            log.debug("federation keeper on %s: %s", name, exc)
+        finally:
+            await nc.close()
+    if restarted:
+        log.info("re-attached stalled sources: %s", ", ".join(restarted))
+    return restarted
