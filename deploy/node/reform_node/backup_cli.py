@@ -16,6 +16,7 @@ from nats.aio.client import Client as NatsClient
 
 from reform_node.backup import run_backup
 from reform_node.backup_file import BackupError
+from reform_node.credentials import OPERATOR
 from reform_node.node import NodeConfig
 from reform_node.restore import restore
 from reform_node.servers import free_port, start_nats
@@ -44,13 +45,16 @@ def add_parsers(sub: Any) -> list[argparse.ArgumentParser]:
 
 
 def node_nats_url(data_dir: Path) -> str:
-    """The running node's NATS, as its data folder's nats-server.conf says it listens."""
+    """The running node's NATS, as its data folder's nats-server.conf says it listens, signed in as the node's
+    operator (its password in the data folder's nats-credentials)."""
     conf = data_dir / "nats" / "nats-server.conf"
     found = LISTEN.search(conf.read_text(encoding="utf-8")) if conf.is_file() else None
     if found is None:
         raise BackupError(f"Không thấy cấu hình NATS của nút tại {conf} — no node NATS config at {conf}: "
                           "pass the node's --data-dir, or --nats-url")
-    return f"nats://{found.group(1)}"
+    password = data_dir / "nats-credentials" / f"{OPERATOR}-password"  # never made here: only read
+    operator = f"{OPERATOR}:{password.read_text().strip()}@" if password.is_file() else ""
+    return f"nats://{operator}{found.group(1)}"  # the node's operator: it reads every stream and bucket
 
 
 def backup_command(args: argparse.Namespace) -> int:
@@ -84,7 +88,7 @@ def _refuse_running_node(data_dir: Path) -> None:
     """A nats-server that still answers at the folder's address: the node runs (a second server on the same
     store is not refused by nats-server itself)."""
     try:
-        host, port = node_nats_url(data_dir).removeprefix("nats://").rsplit(":", 1)
+        host, port = node_nats_url(data_dir).removeprefix("nats://").rsplit("@", 1)[-1].rsplit(":", 1)
     except BackupError:
         return  # no config there: no node ever ran in this folder
     with socket.socket() as sock:
