@@ -7,6 +7,9 @@ appended through the project's store to the node's own stream by concurrent writ
 projections run live; the time from the last append's ack until every projection of every service reports no
 lag is the catch-up; then the memory is read again.
 
+Every durable consumer of the node's stream is watched (NATS consumer info): a runner acknowledges a batch once
+committed, so nothing pending or unacknowledged means applied; the notifications service's consumer is shown apart.
+
 The baseline, measured in the same run on the node's own SecantusDB: the catch-up's lower bound for one
 projection — the same number of small upserts by raw `bulk_write`, 500 per transaction with a checkpoint (what
 one projection would write, had it nothing to read, parse or decide; the node runs several, on the same two cores).
@@ -15,20 +18,20 @@ one projection would write, had it nothing to read, parse or decide; the node ru
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import os
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 import nats
+from nats.js import JetStreamContext
 from pymongo import AsyncMongoClient, UpdateOne
 
 from bench.environment import Environment
 from bench.events import submitted
-from reform_node.demo import load_demo, token
+from reform_node.demo import load_demo
 from reform_node.node import SERVICES, CommuneNode, NodeConfig
 from reform_node.servers import free_port
 from reform_shared.events import build_registry
@@ -36,6 +39,8 @@ from reform_shared.store import AggregateHistory, JetStreamEventStore
 
 WRITERS = 16
 BATCH = 500
+PROGRESS = bool(os.environ.get("REFORM_BENCH_PROGRESS"))
+"""Print each consumer's lag to stderr every half second while waiting."""
 
 
 def rss_mb(pid: int) -> float:
@@ -99,40 +104,46 @@ class MemoryBench:
             await asyncio.to_thread(node.stop)
 
     async def _settle(self, config: NodeConfig, timeout: float = 120.0) -> None:  # noqa: ASYNC109
-        await self._caught_up(config, time.perf_counter() + timeout)
+        nc = await nats.connect(config.nats_url)
+        try:
+            await self._caught_up(nc.jetstream(), config.stream_name, time.perf_counter() + timeout)
+        finally:
+            await nc.close()
         await asyncio.sleep(2)
 
     async def _backlog(self, config: NodeConfig, node: CommuneNode, campaign_id: str) -> None:
-        before = await self._projections(config)
         nc = await nats.connect(config.nats_url)
         try:
-            store = JetStreamEventStore(nc.jetstream(timeout=30), build_registry(), config.stream_name,
-                                        config.subject_prefix)
+            js = nc.jetstream(timeout=30)
+            store = JetStreamEventStore(js, build_registry(), config.stream_name, config.subject_prefix)
             t0 = time.perf_counter()
             await asyncio.gather(*[self._writer(store, w, campaign_id) for w in range(WRITERS)])
             appended = time.perf_counter() - t0
+            rate = self.events / appended
+            self.lines.append(f"  appended {self.events:,} events in {appended:.1f} s ({rate:,.0f}/s)")
+            backlog = {c.name: (c.num_pending or 0) + (c.num_ack_pending or 0)
+                       for c in await js.consumers_info(config.stream_name)}
+            t1 = time.perf_counter()
+            per = await self._caught_up(js, config.stream_name, t1 + 3600)
         finally:
             await nc.close()
-        self.lines.append(f"  appended {self.events:,} events in {appended:.1f} s ({self.events / appended:,.0f}/s)")
-        backlog = await self._projections(config)
-        t1 = time.perf_counter()
-        per = await self._caught_up(config, t1 + 3600)
-        caught = time.perf_counter() - t1
-        moved = [name for name, row in backlog.items()
-                 if row["last_applied_sequence"] != before.get(name, {}).get("last_applied_sequence")
-                 or row["lag"]]
-        self.lines.append(f"  caught up {caught:.1f} s after the last append ({len(moved)} projections read the "
-                          f"events; backlog at the last append: "
-                          f"{max((row['lag'] for row in backlog.values()), default=0):,} at most)")
+        behind = {name: lag for name, lag in backlog.items() if lag}
+        runners = {name: seconds for name, seconds in per.items() if name != "notifications"}
+        self.lines.append(f"  caught up {max(runners.values(), default=0):.1f} s after the last append: every "
+                          f"projection runner ({len(runners)} consumers; backlog at the last append "
+                          f"{max((behind.get(n, 0) for n in runners), default=0):,} at most)")
+        if "notifications" in per:
+            self.lines.append(f"  the notifications service's consumer (FastStream, one event at a time, reads Mongo "
+                              f"per event): {per['notifications']:.1f} s (backlog {behind.get('notifications', 0):,})")
         if self.diagnostics:
-            slowest = sorted(per.items(), key=lambda kv: -kv[1])[:6]
-            self.lines.append("  each projection caught up after (s): "
+            slowest = sorted(((n, s) for n, s in per.items() if n in behind), key=lambda kv: -kv[1])
+            self.lines.append("  each consumer caught up after (s): "
                               + ", ".join(f"{name} {seconds:.1f}" for name, seconds in slowest))
         self.lines.append(self._snapshot(node, f"after {self.events:,} events, caught up").line())
         raw = await self._raw_baseline(config)
         self.lines.append(f"  baseline (same run, the node's database): {self.events:,} small upserts by raw "
-                          f"bulk_write, "
-                          f"{BATCH} per transaction with a checkpoint: {raw:.1f} s ({self.events / raw:,.0f}/s)")
+                          f"bulk_write, {BATCH} per transaction with a checkpoint: {raw:.1f} s "
+                          f"({self.events / raw:,.0f}/s)")
 
     async def _writer(self, store: JetStreamEventStore, writer: int, campaign_id: str) -> None:
         for index in range(writer, self.events, WRITERS):
@@ -140,37 +151,25 @@ class MemoryBench:
             await store.append(AggregateHistory(envelope.commune_id, envelope.aggregate_type,
                                                 envelope.aggregate_id), [envelope])
 
-    async def _projections(self, config: NodeConfig) -> dict[str, dict[str, Any]]:
-        settings = config.settings()
-        headers = {"Authorization": "Bearer " + token(settings, "bench-ops", "Bench", ["operator"],
-                                                      ttl=dt.timedelta(hours=2))}
-        rows: dict[str, dict[str, Any]] = {}
-        async with httpx.AsyncClient(timeout=30) as http:
-            for service in config.service_ports:
-                try:
-                    answer = await http.get(f"{config.url(service)}/ops/projections", headers=headers)
-                except httpx.HTTPError:
-                    continue
-                if answer.status_code == 200:
-                    for row in answer.json():
-                        rows[f"{service}.{row['projection']}"] = row
-        return rows
-
-    async def _caught_up(self, config: NodeConfig, deadline: float) -> dict[str, float]:
-        """Polls every projection until none has a lag; returns when each was first seen without one."""
+    async def _caught_up(self, js: JetStreamContext, stream: str, deadline: float) -> dict[str, float]:
+        """Polls every durable consumer of the node's stream until none has anything pending or unacknowledged
+        (a projection runner acknowledges a batch once committed); returns when each was last seen behind."""
         t0 = time.perf_counter()
         done: dict[str, float] = {}
         while time.perf_counter() < deadline:
-            rows = await self._projections(config)
-            for name, row in rows.items():
-                if row["lag"] == 0 and name not in done:
-                    done[name] = time.perf_counter() - t0
-                elif row["lag"]:
-                    done.pop(name, None)
-            if rows and len(done) == len(rows):
+            infos = await js.consumers_info(stream)
+            for info in infos:
+                if (info.num_pending or 0) + (info.num_ack_pending or 0) == 0:
+                    done.setdefault(info.name, time.perf_counter() - t0)
+                else:
+                    done.pop(info.name, None)
+            if infos and len(done) == len(infos):
                 return done
+            if PROGRESS:
+                print("    behind:", {i.name: (i.num_pending or 0) + (i.num_ack_pending or 0) for i in infos
+                                      if i.name not in done}, file=sys.stderr, flush=True)
             await asyncio.sleep(0.5)
-        raise TimeoutError(f"projections not caught up: {sorted(set(rows) - set(done))}")
+        raise TimeoutError(f"consumers not caught up: {sorted(i.name for i in infos if i.name not in done)}")
 
     async def _raw_baseline(self, config: NodeConfig) -> float:
         client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(config.mongo_url, tz_aware=True)

@@ -138,7 +138,7 @@ def start_nats(data_dir: Path, port: int, http_port: int, server_name: str = "co
 def mongo_argv(data_dir: Path, port: int, durable: bool = True) -> list[str]:
     """SecantusDB through `reform_node.secantus` (its daemon, with expired transactions reaped)."""
     argv = [sys.executable, "-m", "reform_node.secantus", "--host", "127.0.0.1", "--port", str(port),
-            "--storage-path", str(data_dir), "--log-level", "WARNING", "--standalone", "--cache-size", "128M"]
+            "--storage-path", str(data_dir), "--log-level", "WARNING", "--standalone"]
     # --sync-on-commit: a commit is on disk before it is acknowledged. Without it a kill -9 lost 1-3 of
     # 20-30 acknowledged writes, and projections lost committed batches with their checkpoint.
     # --standalone: no oplog (nothing here reads change streams; transactions work the same), so a
