@@ -32,7 +32,7 @@ from pymongo import AsyncMongoClient, UpdateOne
 from bench.environment import Environment
 from bench.events import submitted
 from reform_node.demo import load_demo
-from reform_node.node import SERVICES, CommuneNode, NodeConfig
+from reform_node.node import SERVICES, CommuneNode, NodeConfig, wait_ready
 from reform_node.servers import free_port
 from reform_shared.events import build_registry
 from reform_shared.store import AggregateHistory, JetStreamEventStore
@@ -43,8 +43,10 @@ CAMPAIGN_SIZE = 200
 """Initiatives per campaign: a commune's campaign holds tens to hundreds, not the whole backlog (the notifications
 service keeps one document per campaign with every initiative in it, rewritten on each event: 100,000 initiatives
 in one campaign would measure that document's growth, not the node)."""
-NOTIFICATIONS_WAIT = 900.0
+NOTIFICATIONS_WAIT = 300.0
 """How long the notifications consumer is waited for once every projection runner has caught up."""
+OFFLINE = ("submission", "evaluation", "reporting")
+"""The services whose projections read these events: stopped for the backlog, started again once it is written."""
 PROGRESS = bool(os.environ.get("REFORM_BENCH_PROGRESS"))
 """Print each consumer's lag to stderr every half second while waiting."""
 
@@ -106,6 +108,7 @@ class MemoryBench:
             await self._settle(config)
             self.lines.append(self._snapshot(node, "idle with the demo").line())
             await self._backlog(config, node, demo["campaign_id"])
+            await self._offline_backlog(config, node, demo["campaign_id"])
         finally:
             await asyncio.to_thread(node.stop)
 
@@ -162,8 +165,38 @@ class MemoryBench:
                           f"bulk_write, {BATCH} per transaction with a checkpoint: {raw:.1f} s "
                           f"({self.events / raw:,.0f}/s)")
 
-    async def _writer(self, store: JetStreamEventStore, writer: int, campaign_id: str) -> None:
-        for index in range(writer, self.events, WRITERS):
+    async def _offline_backlog(self, config: NodeConfig, node: CommuneNode, campaign_id: str) -> None:
+        """A true backlog: the services that project these events stopped, N more appended, then started again."""
+        for service in OFFLINE:
+            await asyncio.to_thread(node.services[service].stop)
+        nc = await nats.connect(config.nats_url)
+        try:
+            js = nc.jetstream(timeout=30)
+            store = JetStreamEventStore(js, build_registry(), config.stream_name, config.subject_prefix)
+            await asyncio.gather(*[self._writer(store, w, campaign_id, start=self.events) for w in range(WRITERS)])
+            backlog = {c.name: (c.num_pending or 0) + (c.num_ack_pending or 0)
+                       for c in await js.consumers_info(config.stream_name) if c.name != "notifications"}
+            t0 = time.perf_counter()
+            for service in OFFLINE:
+                node.start_service(service)
+            for service in OFFLINE:
+                await asyncio.to_thread(wait_ready, config.url(service), 120, node.services[service])
+            ready = time.perf_counter() - t0
+            per = await self._caught_up(js, config.stream_name, t0, t0 + 3600, skip={"notifications"})
+        finally:
+            await nc.close()
+        behind = {name: lag for name, lag in backlog.items() if lag}
+        self.lines.append(f"  backlog: {', '.join(OFFLINE)} stopped, {self.events:,} more events appended "
+                          f"({max(behind.values(), default=0):,} behind at most), started again: ready in "
+                          f"{ready:.1f} s, every projection caught up "
+                          f"{max((per[n] for n in behind), default=0.0):.1f} s after the restart")
+        if self.diagnostics:
+            self.lines.append("  each consumer caught up after (s): "
+                              + ", ".join(f"{n} {per[n]:.1f}" for n in sorted(behind, key=lambda n: -per[n])))
+        self.lines.append(self._snapshot(node, f"after {2 * self.events:,} events, the backlog caught up").line())
+
+    async def _writer(self, store: JetStreamEventStore, writer: int, campaign_id: str, start: int = 0) -> None:
+        for index in range(start + writer, start + self.events, WRITERS):
             envelope = submitted(index, f"{campaign_id}-{index // CAMPAIGN_SIZE}")
             await store.append(AggregateHistory(envelope.commune_id, envelope.aggregate_type,
                                                 envelope.aggregate_id), [envelope])
