@@ -22,6 +22,8 @@ DEFAULT_BACKLOG = 10_000
 QUICK_BACKLOG = 1000
 DEFAULT_LAG_SECONDS = 15.0
 DEFAULT_COMMANDS = 300
+DEFAULT_MEMORY = 100_000
+QUICK_MEMORY = 5000
 QUICK_COMMANDS = 60
 QUICK_LAG_SECONDS = 5.0
 
@@ -49,7 +51,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="do not install the SDK tracer provider the services install (spans become no-ops)")
     parser.add_argument("--no-diagnostics", action="store_true", help="only the headline figures, no breakdown")
     parser.add_argument("--only", choices=("appends", "projection", "reporting", "federation", "durability",
-                                           "commands", "replicas"),
+                                           "commands", "replicas", "memory"),
                         help="run one section only")
     args = parser.parse_args(argv)
     args.reporting_rounds = args.rounds or DEFAULT_REPORTING_ROUNDS
@@ -60,16 +62,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.backlog = QUICK_BACKLOG
         args.lag_seconds = QUICK_LAG_SECONDS
         args.commands = QUICK_COMMANDS
+        args.memory = QUICK_MEMORY
         args.rounds = args.rounds or 1
     elif args.events is not None:
         if args.events < 1:
             parser.error("--events must be at least 1")
-        args.appends = args.projection = args.reporting = args.backlog = args.events
+        args.appends = args.projection = args.reporting = args.backlog = args.memory = args.events
         args.commands = DEFAULT_COMMANDS
     else:
         args.appends, args.projection, args.reporting = DEFAULT_APPENDS, DEFAULT_PROJECTION, DEFAULT_REPORTING
         args.backlog = DEFAULT_BACKLOG
         args.commands = DEFAULT_COMMANDS
+        args.memory = DEFAULT_MEMORY
     args.rounds = args.rounds or 3
     if args.rounds < 1 or args.reporting_rounds < 1:
         parser.error("--rounds must be at least 1")
@@ -172,6 +176,18 @@ async def run(args: argparse.Namespace) -> None:
             print()
             print(render(f"7. Three replicas — load() + append() of one event, sequential, {replicas.events:,} per "
                          "round, the city hub's cluster of three nats-servers on this machine", rows))
+        if args.only in (None, "memory"):
+            from bench.memory import MemoryBench
+
+            memory = MemoryBench(env, args.memory, diagnostics)
+            section_started = time.perf_counter()
+            await memory.run()
+            print()
+            print(f"8. A node's memory and its live projections keeping up — a whole node as processes with the demo, "
+                  f"{args.memory:,} events appended while its projections run")
+            print("\n".join(memory.lines))
+            print("\n".join(f"  * {note}" for note in memory.notes))
+            print(f"  section run time {time.perf_counter() - section_started:.0f}s")
     print(f"\nDone in {time.perf_counter() - started:.0f}s; servers stopped, temporary folder removed.")
 
 

@@ -19,10 +19,10 @@ FIELDS = "abcdefg"
 _tracer = trace.get_tracer("bench")
 
 
-def submitted(index: int) -> EventEnvelope:
+def submitted(index: int, campaign_id: str = "cchc-2026") -> EventEnvelope:
     payload = InitiativeSubmitted(
         initiative_id=new_id(),
-        campaign_id="cchc-2026",
+        campaign_id=campaign_id,
         content=InitiativeContent(
             title=f"Số hóa hồ sơ một cửa – sáng kiến {index}",
             unit=UnitRef(unit_id="vh-xh", name="Phòng Văn hóa – Xã hội"),

@@ -1,8 +1,9 @@
-"""Planning a batch's writes: merged upserts, in-memory inserts while rebuilding, same end state.
+"""Planning a batch's writes: merged upserts, in-memory inserts while rebuilding or of documents known absent,
+same end state.
 
 The pure rules first, then the property that matters, on a real Mongo-wire server: random batches of
 upserts (overlapping paths, embedded documents, appends) leave the same documents whether applied
-one operation each, planned, or planned from empty collections.
+one operation each, planned, planned from empty collections, or planned after reading which documents exist.
 """
 
 from __future__ import annotations
@@ -77,6 +78,20 @@ def test_from_empty_collections_new_documents_are_built_in_memory_and_inserted()
     assert ops_of(second) == [("update", ("a", {"$set": {"status": "recognised"}})), ("insert", {"_id": "b", "n": 1})]
     planner.stop_inserting()
     assert ops_of(planner.plan([("c", Upsert("z", {"n": 1}))])) == [("update", ("z", {"$set": {"n": 1}}))]
+
+
+@pytest.mark.domain
+def test_documents_known_absent_are_inserted_and_the_others_updated() -> None:
+    planned = WritePlanner().plan([
+        ("c", Upsert("new", {"status": "submitted"}, {"events": [1]})),
+        ("c", Upsert("old", {"status": "scored"})),
+        ("c", Upsert("new", {"status": "scored"}, {"events": [2]})),
+        ("c", DeleteOne({"_id": "later"})),
+        ("c", Upsert("later", {"n": 1})),  # absent at the start, but after an operation the planner cannot read
+    ], absent={"c": {"new", "later"}})
+    assert ops_of(planned) == [("insert", {"_id": "new", "status": "scored", "events": [1, 2]}),
+                               ("update", ("old", {"$set": {"status": "scored"}})), ("DeleteOne", None),
+                               ("update", ("later", {"$set": {"n": 1}}))]
 
 
 @pytest.mark.domain
@@ -176,20 +191,25 @@ async def test_planned_writes_leave_the_same_documents_as_one_write_each(setting
         expected = await documents(one_each)
         assert len(expected) == len(KEYS)
 
-        for mode in ("updates", "inserts"):
+        for mode in ("updates", "inserts", "looked-up"):
             db = client[f"{settings.database_name}_{mode}"]
             planner = WritePlanner()
             if mode == "inserts":
                 planner.start_from_empty(["c"])
             writes = 0
             for batch in batches:
-                planned = planner.plan([("c", upsert) for upsert in batch])
-                writes += len(planned["c"])
                 async with client.start_session() as session, await session.start_transaction():
+                    absent = None
+                    if mode == "looked-up":  # as the writer does for a large batch: existence read in the transaction
+                        keys = {upsert.key for upsert in batch}
+                        found = {d["_id"] async for d in db["c"].find({"_id": {"$in": list(keys)}}, session=session)}
+                        absent = {"c": keys - found}
+                    planned = planner.plan([("c", upsert) for upsert in batch], absent)
+                    writes += len(planned["c"])
                     await db["c"].bulk_write(planned["c"], ordered=True, session=session)
             assert await documents(db) == expected, mode
             assert writes < len(upserts) / 2, mode  # the point of it
     finally:
-        for suffix in ("one", "updates", "inserts"):
+        for suffix in ("one", "updates", "inserts", "looked-up"):
             await client.drop_database(f"{settings.database_name}_{suffix}")
         await client.close()

@@ -245,8 +245,8 @@ async def test_a_commit_whose_answer_was_lost_is_not_applied_again(js, mongo, se
     commit = runner._writer._commit
     lost = []
 
-    async def commit_then_lose_the_answer(items, by_collection):  # type: ignore[no-untyped-def]
-        await commit(items, by_collection)
+    async def commit_then_lose_the_answer(items, *planned):  # type: ignore[no-untyped-def]
+        await commit(items, *planned)
         if not lost:
             lost.append(items[-1].seq)
             raise ConnectionFailure("connection closed before the commit's answer")
@@ -257,6 +257,39 @@ async def test_a_commit_whose_answer_was_lost_is_not_applied_again(js, mongo, se
     assert lost == [6]
     titles = (await mongo[settings.database_name].by_field.find_one({"_id": "a"}))["titles"]
     assert titles == [f"Sáng kiến {i}" for i in range(6)]  # each appended once
+
+
+async def test_a_large_live_batch_inserts_the_documents_it_creates_and_updates_those_that_exist(
+        js, mongo, settings) -> None:
+    """A backlog worked off outside a rebuild: the writer reads which documents of the batch exist, inserts the
+    others built in memory, and the documents are those one write per event would leave."""
+    published = [(f"Sáng kiến {i}", "a") for i in range(5)]
+    await publish(js, settings, published)
+    runner = runner_for(js, mongo, settings, TitleIndex(), batch_size=100)
+    await runner.prepare()
+    await runner.run_until_caught_up(timeout=30)  # `a` and five initiatives exist now
+    more = [(f"Sáng kiến {i}", "ab"[i % 2]) for i in range(5, 85)]
+    await publish(js, settings, more)
+    looked_up: list[int] = []
+    absent_of = runner._writer._absent
+
+    async def counted(session, lookups):  # type: ignore[no-untyped-def]
+        absent = await absent_of(session, lookups)
+        looked_up.extend(len(keys) for keys in (absent or {}).values())
+        return absent
+
+    runner._writer._absent = counted  # type: ignore[method-assign]
+    await runner.run_until_caught_up(timeout=30)
+
+    # The new initiatives were read absent (one query per batch of at least 50; the 2 field documents: too few).
+    assert looked_up and sum(looked_up) <= 80
+    db = mongo[settings.database_name]
+    for field in "ab":
+        doc = await db.by_field.find_one({"_id": field})
+        assert doc["titles"] == [t for t, f in [*published, *more] if f == field]
+        assert doc["last_title"] == [t for t, f in [*published, *more] if f == field][-1]
+    titles = sorted([doc["title"] async for doc in db.initiatives.find()])
+    assert titles == sorted(t for t, _ in [*published, *more])
 
 
 class IndexedCounter(CounterProjection):

@@ -180,7 +180,14 @@ class WritePlanner:
         """Someone else may write the collections from now on (or the rebuild has caught up)."""
         self._written = None
 
-    def plan(self, writes: Iterable[tuple[str, MongoOp | Upsert]]) -> dict[str, list[MongoOp]]:
+    def inserting(self, collection: str) -> bool:
+        """Rebuilding from empty: the planner itself knows which documents of `collection` are new."""
+        return self._written is not None and collection in self._written
+
+    def plan(self, writes: Iterable[tuple[str, MongoOp | Upsert]],
+             absent: Mapping[str, set[Hashable]] | None = None) -> dict[str, list[MongoOp]]:
+        """The batch's operations per collection; `absent`: keys known not to exist at the batch's start."""
+        absent = {collection: set(keys) for collection, keys in (absent or {}).items()}
         entries: dict[str, list[_Entry]] = {}
         open_: dict[str, dict[Hashable, _Merged | _New]] = {}
         for collection, op in writes:
@@ -189,6 +196,7 @@ class WritePlanner:
             if not isinstance(op, Upsert):
                 out.append(op)
                 pending.clear()  # an operation we cannot read: nothing before it moves after it
+                absent.pop(collection, None)
                 if self._written is not None:
                     self._written.pop(collection, None)
                 continue
@@ -202,18 +210,20 @@ class WritePlanner:
             elif isinstance(entry, _Merged) and entry.absorb(op):
                 continue
             written = self._written.get(collection) if self._written is not None else None
-            if entry is None and written is not None and op.key not in written:
+            known_new = absent.get(collection, set())
+            is_new = entry is None and (op.key in known_new or (written is not None and op.key not in written))
+            known_new.discard(op.key)
+            if written is not None:
+                written.add(op.key)
+            if is_new:
                 try:
                     new = _New(apply_upsert({"_id": op.key}, op))
                 except Unsupported:
                     new = None
                 if new is not None:
-                    written.add(op.key)
                     out.append(new)
                     pending[op.key] = new
                     continue
-            if written is not None:
-                written.add(op.key)
             merged = _Merged.of(op)
             out.append(merged)
             pending[op.key] = merged

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
-import unicodedata
 from collections.abc import Collection, Iterable, Sequence
 from typing import cast
 
@@ -25,40 +23,19 @@ from docx.styles.style import ParagraphStyle
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
+from reform_shared.document_text import BLANK as BLANK  # the text helpers, re-exported
+from reform_shared.document_text import XML_ILLEGAL as XML_ILLEGAL
+from reform_shared.document_text import nfc as nfc
+from reform_shared.document_text import vn_blank_date as vn_blank_date
+from reform_shared.document_text import vn_date as vn_date
+from reform_shared.document_text import vn_number as vn_number
+
 FONT = "Times New Roman"
 TEXT_WIDTH_CM = 16.0  # A4 210 mm minus the left (3 cm) and right (2 cm) margins
-BLANK = "      "  # room for a number or a day written by hand: a draft's "Số:      /QĐ-UBND"
 SIGNATURE_ROOM = Pt(50)  # the blank space a handwritten signature (and the seal) needs above the name
 Container = DocxDocument | _Cell
 Align = WD_ALIGN_PARAGRAPH
 CENTER, RIGHT, JUSTIFY = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.RIGHT, WD_ALIGN_PARAGRAPH.JUSTIFY
-
-
-XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-"""Characters XML 1.0 cannot hold: a stored text carrying one (a name pasted with a control character)
-made lxml refuse the whole document, a 500 for every export that prints it."""
-
-
-def nfc(text: str) -> str:
-    """The text as a document may print it: NFC, without the characters XML cannot hold."""
-    return XML_ILLEGAL.sub("", unicodedata.normalize("NFC", text))
-
-
-def vn_date(date: dt.date) -> str:
-    """'ngày 05 tháng 09 năm 2026': day and month on two digits, as on the seeds' date lines."""
-    return f"ngày {date:%d} tháng {date:%m} năm {date:%Y}"
-
-
-def vn_blank_date(year: int | None = None) -> str:
-    """The date of a draft, filled in by hand when it is signed: 'ngày      tháng      năm 2026'."""
-    return f"ngày{BLANK}tháng{BLANK}năm {year if year is not None else BLANK}"
-
-
-def vn_number(value: float, digits: int = 2) -> str:
-    """Vietnamese number format: ',' before decimals and '.' between thousands (1.234,5); no trailing zeros."""
-    text = f"{round(value, digits):,.{digits}f}"
-    text = text.rstrip("0").rstrip(".") if digits else text
-    return text.translate(str.maketrans(",.", ".,"))
 
 
 def new_document() -> DocxDocument:

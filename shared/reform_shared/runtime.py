@@ -95,7 +95,7 @@ class ServiceRuntime:
         commands_js = self.nc.jetstream(timeout=s.dependency_timeout_seconds)
         timeout_ms = int(s.dependency_timeout_seconds * 1000)
         self.mongo = AsyncMongoClient(
-            s.mongo_url, tz_aware=True, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms,
+            s.mongo_url, tz_aware=True, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=max(timeout_ms, 20_000),
             maxIdleTimeMS=s.mongo_max_idle_ms,
         )
         self.db = self.mongo[s.database_name]

@@ -17,20 +17,18 @@ import io
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from fastapi.responses import Response
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from reform_shared.http.openapi import CSV, XLSX
 
 Cell = str | int | float | dt.date | None
 SheetFormat = Literal["csv", "xlsx"]
 FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
-HEADER_FILL = PatternFill(fill_type="solid", start_color="DDEBF7", end_color="DDEBF7")
+HEADER_COLOR = "DDEBF7"
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 
 @dataclass(frozen=True)
@@ -90,7 +88,16 @@ def register_csv(columns: Sequence[Column], rows: Iterable[dict[str, Any]]) -> b
 
 
 def register_xlsx(columns: Sequence[Column], rows: Iterable[dict[str, Any]], title: str, sheet_name: str) -> bytes:
-    """The register as a workbook: the title (row 1), the headers (row 2, frozen, filtered), a row per record."""
+    """The register as a workbook: the title (row 1), the headers (row 2, frozen, filtered), a row per record.
+
+    openpyxl is imported here, not at start-up: with numpy (its compat module imports it) it holds ~23 MB in
+    every process that imports it; the first workbook of a process pays ~0.3 s once."""
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    header_fill = PatternFill(fill_type="solid", start_color=HEADER_COLOR, end_color=HEADER_COLOR)
     workbook = Workbook()
     sheet: Any = workbook.active
     sheet.title = sheet_name[:31]
@@ -101,7 +108,7 @@ def register_xlsx(columns: Sequence[Column], rows: Iterable[dict[str, Any]], tit
     sheet.merge_cells(f"A1:{last}1")
     for index, column in enumerate(columns, 1):
         cell = sheet.cell(row=2, column=index, value=column.header)
-        cell.font, cell.fill = Font(bold=True), HEADER_FILL
+        cell.font, cell.fill = Font(bold=True), header_fill
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         sheet.column_dimensions[get_column_letter(index)].width = column.width
     count = 0
@@ -115,7 +122,10 @@ def register_xlsx(columns: Sequence[Column], rows: Iterable[dict[str, Any]], tit
     return out.getvalue()
 
 
-def _put(sheet: Any, row: int, column: int, value: Cell) -> None:
+def _put(sheet: Worksheet, row: int, column: int, value: Cell) -> None:
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Alignment
+
     if isinstance(value, str):
         value = ILLEGAL_CHARACTERS_RE.sub("", value) or None
     cell = sheet.cell(row=row, column=column, value=value)

@@ -227,7 +227,7 @@ class CommuneNode:
         cfg = self.config
         self.start_nats()
         if cfg.own_mongo:
-            self.mongo = start_mongo(cfg.data_dir / "mongo", cfg.mongo_port)
+            self.mongo = start_mongo(cfg.data_dir / "mongo", cfg.mongo_port, env={"MALLOC_ARENA_MAX": "2"})
         self.provision()
 
     def start_service(self, service: str) -> ChildProcess:

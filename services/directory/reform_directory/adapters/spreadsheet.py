@@ -9,8 +9,6 @@ import io
 import zipfile
 from dataclasses import dataclass
 
-import openpyxl
-
 from reform_shared.errors import RuleViolation
 
 XLSX_MAGIC = b"PK\x03\x04"
@@ -50,6 +48,8 @@ def _sheet(name: str, lines: list[list[object]]) -> Sheet | None:
 
 
 def read_xlsx(data: bytes) -> list[Sheet]:
+    import openpyxl  # here, not at start-up: ~23 MB (numpy with it) in a process that never reads a workbook
+
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:

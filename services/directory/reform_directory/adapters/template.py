@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import io
 
-import openpyxl
-from openpyxl.styles import Font
-
 from reform_directory.domain.columns import CATEGORIES, ROLE_LABELS, TEMPLATE_OFFICIALS, TEMPLATE_UNITS, UNIT_KINDS
 
 EXAMPLE_UNIT = ("vh-xh", "Phòng Văn hóa – Xã hội", "Phòng", "")
@@ -16,6 +13,9 @@ EXAMPLE_OFFICIAL = ("", "Đỗ Minh", "Trưởng phòng", "Công chức", "vh-xh
 
 
 def template_xlsx() -> bytes:
+    import openpyxl  # here, not at start-up (see adapters/spreadsheet.py)
+    from openpyxl.styles import Font
+
     workbook = openpyxl.Workbook()
     units = workbook.active
     units.title = "Đơn vị"

@@ -7,7 +7,10 @@ import datetime as dt
 from reform_evaluation.application.minutes import minutes_parts
 from reform_evaluation.application.queries import EvaluationQueries
 from reform_evaluation.application.record import EvaluationRecord
-from reform_evaluation.documents.council import (
+from reform_evaluation.documents import council as printed  # its renderers import python-docx on first use
+from reform_evaluation.documents.council.bases import DocumentRef
+from reform_evaluation.documents.council.views import (
+    PROPOSER,
     CouncilRef,
     DecisionView,
     InitiativeLine,
@@ -16,12 +19,7 @@ from reform_evaluation.documents.council import (
     RecognisedLine,
     ResultLine,
     ScoreSheetView,
-    render_decision,
-    render_minutes,
-    render_score_sheet,
 )
-from reform_evaluation.documents.council.bases import DocumentRef
-from reform_evaluation.documents.council.views import PROPOSER
 from reform_evaluation.domain.council import Council, council_exists
 from reform_evaluation.domain.sources import CampaignView
 from reform_shared.commune_profile import ProfileView, commune_title
@@ -74,7 +72,7 @@ class EvaluationDocuments:
         last, scored_at = await self._record.last_score(commune_id, initiative_id, member_id)
         on = (scored_at or now).astimezone(VIETNAM).date()
         ref = council_ref(commune_id, campaign, council, await self._record.profile(commune_id), on)
-        return render_score_sheet(ScoreSheetView(
+        return printed.render_score_sheet(ScoreSheetView(
             council=ref, campaign_title=f"Sáng kiến năm {campaign.year}",
             initiative=InitiativeLine.of(initiative_id, candidate.content), member=member, rubric=council.rubric,
             points=last.points if last else None, comment=last.comment if last else "",
@@ -100,7 +98,7 @@ class EvaluationDocuments:
             self._record, commune_id, council, [r.initiative.initiative_id for r in results], now)
         ref = council_ref(commune_id, campaign, council, await self._record.profile(commune_id),
                           now.astimezone(VIETNAM).date())
-        return render_minutes(MinutesView(
+        return printed.render_minutes(MinutesView(
             council=ref, year=campaign.year, held_at=now, venue=f"Trụ sở UBND {ref.commune_name}",
             present=council.members, absent=(),
             rubric=council.rubric, results=tuple(results), conflicts=conflicts, discussion=discussion,
@@ -117,7 +115,7 @@ class EvaluationDocuments:
         on = signed.decision_date if signed else now.astimezone(VIETNAM).date()
         signer, heading = signed_by(profile, signed.signer if signed else "", on)
         entry = profile.on(on)
-        return render_decision(DecisionView(
+        return printed.render_decision(DecisionView(
             council=council_ref(commune_id, campaign, council, profile, on), year=campaign.year,
             signer=signer, signer_heading=heading,
             number_suffix=entry.decision_suffix if entry else "QĐ-UBND",

@@ -5,15 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from reform_reporting.documents.report import (
-    Breakdown,
-    ReportData,
-    bars_svg,
-    funnel_svg,
-    render_report_docx,
-    render_report_xlsx,
-    trend_svg,
-)
+from reform_reporting.documents.report.charts import bars_svg, funnel_svg, trend_svg
+from reform_reporting.documents.report.model import Breakdown, ReportData
 
 MEDIA = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
@@ -45,6 +38,11 @@ def report_data(figures: dict[str, Any]) -> ReportData:
 
 
 def render(figures: dict[str, Any], fmt: str) -> tuple[bytes, str]:
+    # python-docx and openpyxl are imported with the first report of the process (~0.3 s once), not at start-up:
+    # together with lxml and numpy they held ~34 MB in a process that may never print one.
+    from reform_reporting.documents.report.sheets import render_report_xlsx
+    from reform_reporting.documents.report.word import render_report_docx
+
     data = report_data(figures)
     return (render_report_docx(data) if fmt == "docx" else render_report_xlsx(data)), MEDIA[fmt]
 

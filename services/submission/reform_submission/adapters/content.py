@@ -11,9 +11,6 @@ from __future__ import annotations
 import io
 import warnings
 
-from PIL import Image
-from pypdf import PdfReader
-
 from reform_shared.errors import RuleViolation
 from reform_submission.adapters.ooxml import DOCX, XLSX, Defect, office_defect, sniff_office
 
@@ -64,6 +61,8 @@ def _pdf_defect(data: bytes) -> Defect | None:
     if b"%%EOF" not in data[-_PDF_EOF_WINDOW:]:
         return Defect("tệp bị cắt cụt hoặc có dữ liệu lạ sau phần kết thúc",
                       "truncated, or foreign bytes after its end")
+    from pypdf import PdfReader  # here, not at start-up: ~7 MB in a process that is never sent a PDF
+
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted and not reader.decrypt(""):
@@ -77,6 +76,8 @@ def _pdf_defect(data: bytes) -> Defect | None:
 
 
 def _image_defect(data: bytes, expected: str) -> Defect | None:
+    from PIL import Image  # here, not at start-up (as pypdf above)
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)  # above ~89 megapixels: refused

@@ -17,7 +17,6 @@ from reform_shared.events.deliberation import QuestionAnswered, QuestionAsked
 from reform_submission.adapters.attachments import AttachmentStore
 from reform_submission.application.commands import SubmissionCommands
 from reform_submission.application.queries import SubmissionQueries
-from reform_submission.documents.dossier import DossierView, render_dossier_docx
 from reform_submission.domain.initiative import STATUS_LABELS, Initiative
 
 
@@ -98,6 +97,9 @@ class SubmissionService:
         return {"initiative_id": initiative_id, "events": events, "versions": versions}
 
     async def dossier_docx(self, commune_id: str, initiative_id: str, revision: int | None) -> tuple[bytes, str]:
+        # python-docx with the first dossier of the process (~0.3 s once), not at start-up (~15 MB with lxml)
+        from reform_submission.documents.dossier import DossierView, render_dossier_docx
+
         state = await self._initiative(commune_id, initiative_id)
         content = state.content
         if revision is not None and revision != state.revision:

@@ -11,9 +11,9 @@ One module each: `views`, `layout` (the shared pieces), `sheet`, `minutes`, `dec
 
 from __future__ import annotations
 
-from reform_evaluation.documents.council.decision import render_decision
-from reform_evaluation.documents.council.minutes import render_minutes
-from reform_evaluation.documents.council.sheet import render_score_sheet
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from reform_evaluation.documents.council.views import (
     ConflictLine,
     CouncilRef,
@@ -26,6 +26,21 @@ from reform_evaluation.documents.council.views import (
     ResultLine,
     ScoreSheetView,
 )
+
+if TYPE_CHECKING:
+    from reform_evaluation.documents.council.decision import render_decision
+    from reform_evaluation.documents.council.minutes import render_minutes
+    from reform_evaluation.documents.council.sheet import render_score_sheet
+
+_RENDERERS = {"render_decision": "decision", "render_minutes": "minutes", "render_score_sheet": "sheet"}
+"""Imported on first use (python-docx and lxml with them), not with the package: the service starts without them."""
+
+
+def __getattr__(name: str) -> Any:
+    if name in _RENDERERS:
+        return getattr(importlib.import_module(f"{__name__}.{_RENDERERS[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ConflictLine", "CouncilRef", "DecisionView", "DiscussionLine", "InitiativeLine", "MinutesView", "Outcome",

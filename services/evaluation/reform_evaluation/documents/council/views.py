@@ -9,9 +9,7 @@ from typing import Literal
 
 from reform_evaluation.documents.council.bases import DocumentRef
 from reform_shared.catalog import field_label
-from reform_shared.docx_layout import (
-    BLANK,
-)
+from reform_shared.document_text import BLANK
 from reform_shared.events import CouncilMember, InitiativeContent, Rubric, ScoreResult
 
 Outcome = Literal["recognised", "not_recognised", "pending"]

@@ -16,10 +16,25 @@ from the report's total is refused when the data is built.
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from reform_reporting.documents.report.charts import bars_svg, funnel_svg, trend_svg
 from reform_reporting.documents.report.model import STAGES, Breakdown, ReportData, sum_rows
-from reform_reporting.documents.report.sheets import render_report_xlsx
-from reform_reporting.documents.report.word import TABLE_WIDTHS, render_report_docx
+
+if TYPE_CHECKING:
+    from reform_reporting.documents.report.sheets import render_report_xlsx
+    from reform_reporting.documents.report.word import TABLE_WIDTHS, render_report_docx
+
+_LAZY = {"render_report_xlsx": "sheets", "render_report_docx": "word", "TABLE_WIDTHS": "word"}
+"""Imported on first use (python-docx, openpyxl, lxml, numpy with them), not with the package."""
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "STAGES", "TABLE_WIDTHS", "Breakdown", "ReportData", "bars_svg", "funnel_svg", "render_report_docx",

@@ -9,9 +9,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from reform_shared.docx_layout import (
-    vn_number,
-)
+from reform_shared.document_text import vn_number
 from reform_shared.ids import VIETNAM
 
 STAGES: tuple[str, ...] = ("submitted", "scored", "recognised", "nominated", "city_recognised", "awarded")

@@ -1,0 +1,239 @@
+"""7. A node's memory, and its live projections keeping up with a backlog.
+
+A commune node as `make run` starts it (NATS with fsync on every write, SecantusDB, every service as its own
+process) with the demo data. Each process's resident memory (VmRSS, its children included) is read idle; then
+N events of the real contracts (`InitiativeSubmitted` into the demo's campaign, one new aggregate each) are
+appended through the project's store to the node's own stream by concurrent writers, while the services'
+projections run live; the time from the last append's ack until every projection of every service reports no
+lag is the catch-up; then the memory is read again.
+
+Every durable consumer of the node's stream is watched (NATS consumer info): a runner acknowledges a batch once
+committed, so nothing pending or unacknowledged means applied; the notifications service's consumer is shown apart.
+
+The baseline, measured in the same run on the node's own SecantusDB: the catch-up's lower bound for one
+projection — the same number of small upserts by raw `bulk_write`, 500 per transaction with a checkpoint (what
+one projection would write, had it nothing to read, parse or decide; the node runs several, on the same two cores).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nats
+from nats.js import JetStreamContext
+from pymongo import AsyncMongoClient, UpdateOne
+
+from bench.environment import Environment
+from bench.events import submitted
+from reform_node.demo import load_demo
+from reform_node.node import SERVICES, CommuneNode, NodeConfig, wait_ready
+from reform_node.servers import free_port
+from reform_shared.events import build_registry
+from reform_shared.store import AggregateHistory, JetStreamEventStore
+
+WRITERS = 16
+BATCH = 500
+CAMPAIGN_SIZE = 200
+"""Initiatives per campaign: a commune's campaign holds tens to hundreds, not the whole backlog (the notifications
+service keeps one document per campaign with every initiative in it, rewritten on each event: 100,000 initiatives
+in one campaign would measure that document's growth, not the node)."""
+NOTIFICATIONS_WAIT = 300.0
+"""How long the notifications consumer is waited for once every projection runner has caught up."""
+OFFLINE = ("submission", "evaluation", "reporting")
+"""The services whose projections read these events: stopped for the backlog, started again once it is written."""
+PROGRESS = bool(os.environ.get("REFORM_BENCH_PROGRESS"))
+"""Print each consumer's lag to stderr every half second while waiting."""
+
+
+def rss_mb(pid: int) -> float:
+    """VmRSS of a process and its descendants, in MB (0 once it is gone)."""
+    total = 0
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+        total = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            for child in (task / "children").read_text().split():
+                total += int(rss_mb(int(child)) * 1024)
+    except (OSError, StopIteration, ValueError):
+        return 0.0
+    return total / 1024
+
+
+@dataclass
+class Snapshot:
+    label: str
+    rss: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def total(self) -> float:
+        return sum(self.rss.values())
+
+    def line(self) -> str:
+        parts = ", ".join(f"{name} {mb:,.0f}" for name, mb in self.rss.items())
+        return f"  RSS {self.label}: total {self.total:,.0f} MB ({parts})"
+
+
+class MemoryBench:
+    def __init__(self, env: Environment, events: int, diagnostics: bool) -> None:
+        self.env, self.events, self.diagnostics = env, events, diagnostics
+        self.lines: list[str] = []
+        self.notes: list[str] = []
+
+    def _snapshot(self, node: CommuneNode, label: str) -> Snapshot:
+        shot = Snapshot(label)
+        for name, child in [("nats", node.nats), ("secantusdb", node.mongo), *node.services.items()]:
+            if child is not None and child.proc is not None:
+                shot.rss[name] = rss_mb(child.proc.pid)
+        return shot
+
+    async def run(self) -> None:
+        config = NodeConfig(data_dir=self.env.base / "memory-node", node_id="bench-memory", nats_port=free_port(),
+                            nats_http_port=free_port(), mongo_port=free_port(),
+                            service_ports={s: free_port() for s in SERVICES})
+        node = CommuneNode(config)
+        started = time.perf_counter()
+        await asyncio.to_thread(node.start)
+        try:
+            demo = await asyncio.to_thread(load_demo, config.settings(), config.url("submission"),
+                                           evaluation_url=config.url("evaluation"),
+                                           directory_url=config.url("directory"))
+            self.notes.append(f"node started and demo loaded in {time.perf_counter() - started:.1f} s; "
+                              f"{WRITERS} concurrent writers through JetStreamEventStore.append")
+            await self._settle(config)
+            self.lines.append(self._snapshot(node, "idle with the demo").line())
+            await self._backlog(config, node, demo["campaign_id"])
+            await self._offline_backlog(config, node, demo["campaign_id"])
+        finally:
+            await asyncio.to_thread(node.stop)
+
+    async def _settle(self, config: NodeConfig, timeout: float = 120.0) -> None:  # noqa: ASYNC109
+        nc = await nats.connect(config.nats_url)
+        try:
+            now = time.perf_counter()
+            await self._caught_up(nc.jetstream(), config.stream_name, now, now + timeout)
+        finally:
+            await nc.close()
+        await asyncio.sleep(2)
+
+    async def _backlog(self, config: NodeConfig, node: CommuneNode, campaign_id: str) -> None:
+        nc = await nats.connect(config.nats_url)
+        try:
+            js = nc.jetstream(timeout=30)
+            store = JetStreamEventStore(js, build_registry(), config.stream_name, config.subject_prefix)
+            t0 = time.perf_counter()
+            await asyncio.gather(*[self._writer(store, w, campaign_id) for w in range(WRITERS)])
+            appended = time.perf_counter() - t0
+            rate = self.events / appended
+            self.lines.append(f"  appended {self.events:,} events in {appended:.1f} s ({rate:,.0f}/s)")
+            backlog = {c.name: (c.num_pending or 0) + (c.num_ack_pending or 0)
+                       for c in await js.consumers_info(config.stream_name)}
+            t1 = time.perf_counter()
+            per = await self._caught_up(js, config.stream_name, t1, t1 + 3600, skip={"notifications"})
+            self.lines.append(self._snapshot(node, f"after {self.events:,} events, projections caught up").line())
+            try:
+                per.update(await self._caught_up(js, config.stream_name, t1, t1 + NOTIFICATIONS_WAIT, skip=set(per)))
+            except TimeoutError:
+                left = (await js.consumer_info(config.stream_name, "notifications")).num_pending or 0
+                per["notifications"] = -float(left)
+        finally:
+            await nc.close()
+        behind = {name: lag for name, lag in backlog.items() if lag}
+        runners = {name: seconds for name, seconds in per.items() if name != "notifications"}
+        self.lines.append(f"  caught up {max(runners.values(), default=0):.1f} s after the last append: every "
+                          f"projection runner ({len(runners)} consumers; backlog at the last append "
+                          f"{max((behind.get(n, 0) for n in runners), default=0):,} at most)")
+        if per.get("notifications", 0) < 0:
+            self.lines.append(f"  the notifications service's consumer (FastStream, one event at a time, reads Mongo "
+                              f"per event): {-per.pop('notifications'):,.0f} of {behind.get('notifications', 0):,} "
+                              f"still pending {NOTIFICATIONS_WAIT:.0f} s after the last append")
+        elif "notifications" in per:
+            self.lines.append(f"  the notifications service's consumer (FastStream, one event at a time, reads Mongo "
+                              f"per event): {per['notifications']:.1f} s (backlog {behind.get('notifications', 0):,})")
+        if self.diagnostics:
+            slowest = sorted(((n, s) for n, s in per.items() if n in behind), key=lambda kv: -kv[1])
+            self.lines.append("  each consumer caught up after (s): "
+                              + ", ".join(f"{name} {seconds:.1f}" for name, seconds in slowest))
+        self.lines.append(self._snapshot(node, f"after {self.events:,} events, all caught up").line())
+        raw = await self._raw_baseline(config)
+        self.lines.append(f"  baseline (same run, the node's database): {self.events:,} small upserts by raw "
+                          f"bulk_write, {BATCH} per transaction with a checkpoint: {raw:.1f} s "
+                          f"({self.events / raw:,.0f}/s)")
+
+    async def _offline_backlog(self, config: NodeConfig, node: CommuneNode, campaign_id: str) -> None:
+        """A true backlog: the services that project these events stopped, N more appended, then started again."""
+        for service in OFFLINE:
+            await asyncio.to_thread(node.services[service].stop)
+        nc = await nats.connect(config.nats_url)
+        try:
+            js = nc.jetstream(timeout=30)
+            store = JetStreamEventStore(js, build_registry(), config.stream_name, config.subject_prefix)
+            await asyncio.gather(*[self._writer(store, w, campaign_id, start=self.events) for w in range(WRITERS)])
+            backlog = {c.name: (c.num_pending or 0) + (c.num_ack_pending or 0)
+                       for c in await js.consumers_info(config.stream_name) if c.name != "notifications"}
+            t0 = time.perf_counter()
+            for service in OFFLINE:
+                node.start_service(service)
+            for service in OFFLINE:
+                await asyncio.to_thread(wait_ready, config.url(service), 120, node.services[service])
+            ready = time.perf_counter() - t0
+            per = await self._caught_up(js, config.stream_name, t0, t0 + 3600, skip={"notifications"})
+        finally:
+            await nc.close()
+        behind = {name: lag for name, lag in backlog.items() if lag}
+        self.lines.append(f"  backlog: {', '.join(OFFLINE)} stopped, {self.events:,} more events appended "
+                          f"({max(behind.values(), default=0):,} behind at most), started again: ready in "
+                          f"{ready:.1f} s, every projection caught up "
+                          f"{max((per[n] for n in behind), default=0.0):.1f} s after the restart")
+        if self.diagnostics:
+            self.lines.append("  each consumer caught up after (s): "
+                              + ", ".join(f"{n} {per[n]:.1f}" for n in sorted(behind, key=lambda n: -per[n])))
+        self.lines.append(self._snapshot(node, f"after {2 * self.events:,} events, the backlog caught up").line())
+
+    async def _writer(self, store: JetStreamEventStore, writer: int, campaign_id: str, start: int = 0) -> None:
+        for index in range(start + writer, start + self.events, WRITERS):
+            envelope = submitted(index, f"{campaign_id}-{index // CAMPAIGN_SIZE}")
+            await store.append(AggregateHistory(envelope.commune_id, envelope.aggregate_type,
+                                                envelope.aggregate_id), [envelope])
+
+    async def _caught_up(self, js: JetStreamContext, stream: str, t0: float, deadline: float,
+                         skip: set[str] | frozenset[str] = frozenset()) -> dict[str, float]:
+        """Polls every durable consumer of the node's stream until none has anything pending or unacknowledged
+        (a projection runner acknowledges a batch once committed); returns when each was last seen behind."""
+        done: dict[str, float] = {}
+        while time.perf_counter() < deadline:
+            infos = [info for info in await js.consumers_info(stream) if info.name not in skip]
+            for info in infos:
+                if (info.num_pending or 0) + (info.num_ack_pending or 0) == 0:
+                    done.setdefault(info.name, time.perf_counter() - t0)
+                else:
+                    done.pop(info.name, None)
+            if infos and len(done) == len(infos):
+                return done
+            if PROGRESS:
+                print("    behind:", {i.name: (i.num_pending or 0) + (i.num_ack_pending or 0) for i in infos
+                                      if i.name not in done}, file=sys.stderr, flush=True)
+            await asyncio.sleep(0.5)
+        raise TimeoutError(f"consumers not caught up: {sorted(i.name for i in infos if i.name not in done)}")
+
+    async def _raw_baseline(self, config: NodeConfig) -> float:
+        client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(config.mongo_url, tz_aware=True)
+        db = client[f"bench_raw_{os.getpid()}"]
+        try:
+            t0 = time.perf_counter()
+            for start in range(0, self.events, BATCH):
+                ops = [UpdateOne({"_id": f"i{n}"}, {"$set": {"status": "submitted", "seq": n}}, upsert=True)
+                       for n in range(start, min(self.events, start + BATCH))]
+                async with client.start_session() as session, await session.start_transaction():
+                    await db.raw.bulk_write(ops, ordered=True, session=session)
+                    await db.checkpoints.update_one({"_id": "raw"}, {"$set": {"seq": start}}, upsert=True,
+                                                    session=session)
+            return time.perf_counter() - t0
+        finally:
+            await client.drop_database(db.name)
+            await client.close()
