@@ -24,9 +24,9 @@ import httpx
 import nats
 
 from bench.environment import Environment
-from reform_node.demo import COMMUNE, INITIATIVES, load_demo, token
-from reform_node.node import SERVICES, CommuneNode, NodeConfig
-from reform_node.servers import free_port
+from bench.node import demo_node
+from reform_node.demo import COMMUNE, INITIATIVES, token
+from reform_node.node import NodeConfig
 
 LEVELS = (1, 10, 50)
 POLL_SECONDS = 0.01
@@ -105,25 +105,15 @@ class CommandBench:
         self._serial = 0
 
     async def run(self) -> None:
-        config = NodeConfig(data_dir=self.env.base / "command-node", node_id="bench-node", nats_port=free_port(),
-                            nats_http_port=free_port(), mongo_port=free_port(),
-                            service_ports={s: free_port() for s in SERVICES})
-        node = CommuneNode(config)
-        started = time.perf_counter()
-        await asyncio.to_thread(node.start)
-        try:
-            demo = await asyncio.to_thread(load_demo, config.settings(), config.url("submission"),
-                                           evaluation_url=config.url("evaluation"),
-                                           directory_url=config.url("directory"))
-            self.notes.append(f"node started and demo loaded in {time.perf_counter() - started:.1f} s")
+        async with demo_node(self.env, "command-node", "bench-node") as running:
+            config = running.config
+            self.notes.append(f"node started and demo loaded in {running.started_in:.1f} s")
             raw_one, raw_pipelined = await self._raw(config)
             self.lines.append(f"  raw js.publish on the node's nats-server (fsync always, 1 KB): "
                               f"{raw_one:,.0f}/s one at a time, {raw_pipelined:,.0f}/s pipelined")
             for clients in LEVELS:
-                level = await self._level(config, demo["campaign_id"], clients)
+                level = await self._level(config, running.demo["campaign_id"], clients)
                 self.lines.append(level.line(raw_pipelined))
-        finally:
-            await asyncio.to_thread(node.stop)
 
     async def _raw(self, config: NodeConfig) -> tuple[float, float]:
         nc = await nats.connect(config.nats_url)

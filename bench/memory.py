@@ -31,9 +31,8 @@ from pymongo import AsyncMongoClient, UpdateOne
 
 from bench.environment import Environment
 from bench.events import submitted
-from reform_node.demo import load_demo
-from reform_node.node import SERVICES, CommuneNode, NodeConfig, wait_ready
-from reform_node.servers import free_port
+from bench.node import demo_node
+from reform_node.node import CommuneNode, NodeConfig, wait_ready
 from reform_shared.events import build_registry
 from reform_shared.store import AggregateHistory, JetStreamEventStore
 
@@ -93,24 +92,14 @@ class MemoryBench:
         return shot
 
     async def run(self) -> None:
-        config = NodeConfig(data_dir=self.env.base / "memory-node", node_id="bench-memory", nats_port=free_port(),
-                            nats_http_port=free_port(), mongo_port=free_port(),
-                            service_ports={s: free_port() for s in SERVICES})
-        node = CommuneNode(config)
-        started = time.perf_counter()
-        await asyncio.to_thread(node.start)
-        try:
-            demo = await asyncio.to_thread(load_demo, config.settings(), config.url("submission"),
-                                           evaluation_url=config.url("evaluation"),
-                                           directory_url=config.url("directory"))
-            self.notes.append(f"node started and demo loaded in {time.perf_counter() - started:.1f} s; "
+        async with demo_node(self.env, "memory-node", "bench-memory") as running:
+            config, node, demo = running.config, running.node, running.demo
+            self.notes.append(f"node started and demo loaded in {running.started_in:.1f} s; "
                               f"{WRITERS} concurrent writers through JetStreamEventStore.append")
             await self._settle(config)
             self.lines.append(self._snapshot(node, "idle with the demo").line())
             await self._backlog(config, node, demo["campaign_id"])
             await self._offline_backlog(config, node, demo["campaign_id"])
-        finally:
-            await asyncio.to_thread(node.stop)
 
     async def _settle(self, config: NodeConfig, timeout: float = 120.0) -> None:  # noqa: ASYNC109
         nc = await nats.connect(config.nats_url)

@@ -16,13 +16,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import Error as JetStreamError
 
 from reform_replication.documents.report import evidence_docx, evidence_xlsx
 from reform_replication.domain.evidence import EVIDENCE_TYPES, evidence
+from reform_shared.asof import events_as_of
 from reform_shared.envelope import EventEnvelope
-from reform_shared.registry import EventRegistry, MalformedEvent
+from reform_shared.registry import EventRegistry
 
 FILE_TIMEOUT = 10.0
 
@@ -30,28 +30,7 @@ FILE_TIMEOUT = 10.0
 async def replay(js: JetStreamContext, registry: EventRegistry, stream: str, prefixes: Sequence[str],
                  commune_id: str, as_of: dt.datetime) -> list[EventEnvelope]:
     filters = [f"{p}.{commune_id}.>" for p in prefixes] + [f"{p}.city.catalogue.>" for p in prefixes]
-    sub = await js.pull_subscribe("", stream=stream, config=ConsumerConfig(
-        filter_subjects=filters, ack_policy=AckPolicy.NONE, deliver_policy=DeliverPolicy.ALL,
-        inactive_threshold=30.0, mem_storage=True))
-    found: list[EventEnvelope] = []
-    try:
-        info = await sub.consumer_info()
-        pending = info.num_pending or 0
-        while pending > 0:
-            for msg in await sub.fetch(min(pending, 1000), timeout=10):
-                pending = msg.metadata.num_pending or 0
-                if (msg.headers or {}).get("Reform-Event-Type") not in EVIDENCE_TYPES:
-                    continue
-                try:
-                    envelope = registry.parse(msg.data)
-                except MalformedEvent:
-                    continue  # parked by the live projection; the pack counts what can be read
-                if envelope.occurred_at <= as_of:
-                    found.append(envelope)
-        await js.delete_consumer(stream, info.name)
-    finally:
-        await sub.unsubscribe()
-    return found
+    return [envelope async for envelope, _ in events_as_of(js, registry, stream, filters, EVIDENCE_TYPES, as_of)]
 
 
 async def read_file(js: JetStreamContext, bucket: str, commune_id: str, ref: dict[str, Any]) -> bytes | None:
