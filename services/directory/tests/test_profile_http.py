@@ -82,3 +82,19 @@ async def test_refusals_name_the_field_and_the_rule(http: tuple[httpx.AsyncClien
     assert (await client.put(BASE, json=PROFILE, headers=admin)).status_code == 200
     nobody = await client.post(f"{BASE}/signers/nobody/end", json={}, headers=admin)
     assert nobody.status_code == 409 and nobody.json()["error"]["field"] == "signer_id"
+
+
+async def test_names_longer_than_the_record_keeps_are_refused_naming_their_field(
+        http: tuple[httpx.AsyncClient, Any]) -> None:
+    """Found by the fuzz tier (a 500): the request took 200 characters where the profile's contract keeps 120."""
+    client, token_for = http
+    long = "0" * 121
+    for path, body, field in (
+            (BASE, {**PROFILE, "secretariat": long}, "secretariat"),
+            (BASE, {**PROFILE, "name": long}, "name"),
+            (f"{BASE}/signers", {"effective": "2026-01-01", "signer_id": "nguyen-thi-hue",
+                                 "full_name": "Nguyễn Thị Huê", "title": long}, "title")):
+        method = client.put if path == BASE else client.post
+        refused = await method(path, json=body, headers=as_(token_for, "administrator"))
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["error"]["field"].endswith(field), refused.json()

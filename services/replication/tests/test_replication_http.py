@@ -161,3 +161,8 @@ async def test_the_evidence_pack_bundles_the_recognised_initiatives_files_and_na
     assert bundle.read(f"tai-lieu/i1/{present}-bao-cao.pdf") == data
     manifest = {d["attachment_id"]: d["included"] for d in json.loads(bundle.read("so-lieu.json"))["documents"]}
     assert manifest == {present: True, missing: False}
+    for moment in ("1970-01-01T00:00:00+00:00", "1999-12-31T23:59:59+07:00"):  # found by the fuzz tier: a 500
+        early = await node.http.get(path, params={"format": "zip", "as_of": moment},
+                                    headers=node.as_("secretary", commune=A))
+        assert early.status_code == 422 and early.json()["error"]["field"] == "as_of", early.text
+        assert early.json()["error"]["rule"] == "as_of_in_range"

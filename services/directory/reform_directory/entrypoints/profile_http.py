@@ -15,17 +15,22 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 from reform_directory.application.profile import ProfileCommands, profile_json
 from reform_directory.domain.profile import AppointSigner, EndSignerTerm, ProfileCommand, SetProfile
 from reform_directory.entrypoints.http import dated, reader, today
-from reform_directory.entrypoints.schemas import Name, Reason, Short, Slug
+from reform_directory.entrypoints.schemas import Reason, Slug
 from reform_directory.wiring import DirectoryWiring
 from reform_shared.commands import CommandContext
 from reform_shared.envelope import TOKEN_PATTERN
 from reform_shared.events.profile import CommuneLevel, DefaultDeadlines, ProfileEntry, SignerEntry, SignerRole
 from reform_shared.http.deps import ActorDep, ClockDep, CommandContextDep, answer, part_of
+from reform_shared.text import Printable
 
 CommuneId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
 SignerId = Annotated[str, Path(pattern=TOKEN_PATTERN)]
 Suffix = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40,
                                           pattern=r"^[A-ZĐ0-9][A-ZĐ0-9.-]*$")]
+Name120 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120), Printable]
+"""As long as the profile's contract keeps (ProfileEntry, SignerEntry): a longer one is a 422 naming its field."""
+Short120 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=120), Printable]
+Address = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300), Printable]
 ProfileDep = Annotated[ProfileCommands, Depends(part_of(DirectoryWiring, lambda w: w.profile))]
 
 router = APIRouter(prefix="/api/v1/communes/{commune_id}/profile", tags=["profile"])
@@ -39,10 +44,10 @@ class _Dated(BaseModel):
 class ProfileIn(_Dated):
     """The whole profile from `effective` (today when left out)."""
 
-    name: Name
+    name: Name120
     level: CommuneLevel = "xa"
-    address: Short = ""
-    secretariat: Name = "Phòng Văn hóa - Xã hội"
+    address: Address = ""
+    secretariat: Name120 = "Phòng Văn hóa - Xã hội"
     decision_suffix: Suffix = "QĐ-UBND"
     letter_suffix: Suffix = "UBND-VHXH"
     deadlines: DefaultDeadlines = DefaultDeadlines()
@@ -50,9 +55,9 @@ class ProfileIn(_Dated):
 
 class SignerIn(_Dated):
     signer_id: Slug
-    full_name: Name
+    full_name: Name120
     role: SignerRole = "chairman"
-    title: Short = ""
+    title: Short120 = ""
 
 
 class TermEndIn(_Dated):

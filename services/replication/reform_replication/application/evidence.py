@@ -57,7 +57,7 @@ class EvidencePacks:
 
     async def bundle(self, commune_id: str, year: int, as_of: dt.datetime) -> bytes:
         figures, documents = await self.figures(commune_id, year, as_of)
-        stamp = as_of.timetuple()[:6]
+        stamp = max((1980, 1, 1, 0, 0, 0), min(as_of.timetuple()[:6], (2107, 12, 31, 23, 59, 58)))  # ZIP's range
         out = io.BytesIO()
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bundle:
             def put(name: str, data: bytes) -> None:

@@ -127,6 +127,10 @@ async def city_chart(name: Literal["most-adopted", "communes"], actor: ActorDep,
     return Response(chart_of(name, await queries.view(year)), media_type=SVG)
 
 
+EARLIEST_YEAR = 2000
+"""No record is older (award years start there too); a ZIP cannot even date its files before 1980."""
+
+
 @router.get("/communes/{commune_id}/evidence/{year}", responses=file_responses(ZIP, json=True))
 async def evidence_pack(commune_id: CommuneId, year: Year, actor: ActorDep, packs: PacksDep, clock: ClockDep,
                         as_of: Annotated[dt.datetime | None, Query(description="ISO 8601 with a timezone")] = None,
@@ -138,6 +142,9 @@ async def evidence_pack(commune_id: CommuneId, year: Year, actor: ActorDep, pack
     if as_of is not None and as_of.tzinfo is None:
         raise InvalidInput("as_of cần có múi giờ, ví dụ 2027-09-30T17:00:00+07:00", "as_of needs a timezone",
                            field="as_of", rule="timezone_aware")
+    if as_of is not None and as_of.year < EARLIEST_YEAR:
+        raise InvalidInput(f"Thời điểm số liệu phải từ năm {EARLIEST_YEAR} trở đi",
+                           f"as_of must be in {EARLIEST_YEAR} or later", field="as_of", rule="as_of_in_range")
     if as_of is not None and as_of > now:
         raise InvalidInput("Thời điểm số liệu không được ở tương lai", "as_of cannot be in the future",
                            field="as_of", rule="as_of_not_in_future")
