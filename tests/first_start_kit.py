@@ -80,6 +80,12 @@ def one_time_password(printed: str) -> str:
 def sign_in(identity_url: str, user: str, password: str, new_password: str | None = None) -> str:
     """The authorization code flow as the portal runs it (PKCE S256), changing a one-time password on the way:
     the access token."""
+    return str(sign_in_tokens(identity_url, user, password, new_password)["access_token"])
+
+
+def sign_in_tokens(identity_url: str, user: str, password: str, new_password: str | None = None
+                   ) -> dict[str, Any]:
+    """The same flow: the whole token response (access, ID and refresh tokens)."""
     verifier = secrets.token_urlsafe(48)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
     redirect = PORTAL.redirect_uris[0]
@@ -101,7 +107,8 @@ def sign_in(identity_url: str, user: str, password: str, new_password: str | Non
                                               "redirect_uri": redirect, "client_id": PORTAL.client_id,
                                               "code_verifier": verifier})
     assert tokens.status_code == 200, tokens.text
-    return str(tokens.json()["access_token"])
+    body: dict[str, Any] = tokens.json()
+    return body
 
 
 def bearer(access: str, key: str | None = None) -> dict[str, str]:

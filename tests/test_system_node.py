@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import os
-import re
-import secrets
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from first_start_kit import sign_in_tokens as sign_in
 
-from reform_identity.config import PORTAL
 from reform_node.demo import COMMUNE, load_demo, token
 from reform_node.demo_accounts import demo_accounts, demo_password, print_accounts
 from reform_node.node import SERVICES, CommuneNode, NodeConfig, wait_ready
@@ -86,29 +81,6 @@ def test_demo_data_loads_and_every_service_is_ready(node: CommuneNode) -> None:
     assert len(wait_for(lambda: httpx.get(
         f"{node.config.url('reporting')}/api/v1/communes/{COMMUNE}/initiatives/{report['initiatives'][-1]}",
         headers=auth(node, ["secretary"]))).json()["title"]) > 0
-
-
-def sign_in(identity_url: str, user: str, password: str) -> dict[str, Any]:
-    """The authorization code flow as a browser and the portal would run it (PKCE S256): the tokens."""
-    verifier = secrets.token_urlsafe(48)
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
-    redirect = PORTAL.redirect_uris[0]
-    with httpx.Client(base_url=identity_url, follow_redirects=False, timeout=10) as browser:
-        page = browser.get("/authorize", params={
-            "client_id": PORTAL.client_id, "redirect_uri": redirect, "response_type": "code", "scope": "openid",
-            "state": "s-1", "code_challenge": challenge, "code_challenge_method": "S256"})
-        assert page.status_code == 200, page.text
-        form = {name: re.search(rf'name="{name}" value="([^"]*)"', page.text).group(1)  # type: ignore[union-attr]
-                for name in ("request_id", "csrf")}
-        signed = browser.post("/authorize", data={**form, "username": user, "password": password})
-        assert signed.status_code == 303, signed.text
-        code = parse_qs(urlsplit(signed.headers["location"]).query)["code"][0]
-        tokens = browser.post("/token", data={"grant_type": "authorization_code", "code": code,
-                                              "redirect_uri": redirect, "client_id": PORTAL.client_id,
-                                              "code_verifier": verifier})
-    assert tokens.status_code == 200, tokens.text
-    body: dict[str, Any] = tokens.json()
-    return body
 
 
 def test_make_run_prints_one_account_per_role_and_a_printed_one_signs_in(
