@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
+from collections.abc import Callable
 from typing import Any
 
 from pymongo import UpdateOne
@@ -102,3 +104,16 @@ def _padded_pdf(padding: int) -> bytes:
     xref = b"".join(b"%010d 00000 n \n" % (offset - 9 + len(head)) for offset in (9, 52, 101))
     table = b"xref\n0 4\n0000000000 65535 f \n" + xref + b"trailer<</Size 4/Root 1 0 R>>\n"
     return head + body + table + b"startxref\n%d\n%%%%EOF\n" % (len(head) + len(body))
+
+
+def eventually(fetch: Callable[[], Any], until: Callable[[Any], bool], timeout: float = 60.0,
+               interval: float = 0.2) -> Any:
+    """`fetch()` again until `until` holds of what it returned (a projection, a federation: eventually)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = fetch()
+        if until(value):
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not reached after {timeout}s; last value: {str(value)[:2000]}")
+        time.sleep(interval)

@@ -9,7 +9,7 @@ import asyncio
 import json
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -17,7 +17,7 @@ import nats
 import pytest
 from nats.js.api import AckPolicy, ConsumerConfig
 from nats.js.errors import NotFoundError
-from support import submitted
+from support import eventually, submitted
 
 from reform_node.demo import load_demo, token
 from reform_node.demo_flow import advance_to_nominations
@@ -39,15 +39,6 @@ NODES = [
 COMMUNES = [c for node in NODES for c in node.communes]
 
 
-def eventually(fetch: Callable[[], Any], until: Callable[[Any], bool], timeout: float = 60.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = fetch()
-        if until(value):
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not reached after {timeout}s; last value: {str(value)[:2000]}")
-        time.sleep(0.2)
 
 
 @pytest.fixture(scope="module")

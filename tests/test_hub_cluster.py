@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -22,7 +22,7 @@ import nats.errors
 import pytest
 from nats.aio.client import Client as NatsClient
 from nats.js.api import AckPolicy, ConsumerConfig
-from support import submitted
+from support import eventually, submitted
 
 from reform_node.demo import token
 from reform_node.federation import LocalFederation, Ports
@@ -41,15 +41,6 @@ RATE = 25.0  # appends per second at each commune node
 DOWN, UP, LOAD_FOR = 3.0, 3.0, 14.0  # seconds: before each kill, down, and the whole load
 
 
-def eventually(fetch: Callable[[], Any], until: Callable[[Any], bool], timeout: float = 60.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = fetch()
-        if until(value):
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not reached after {timeout}s; last value: {str(value)[:2000]}")
-        time.sleep(0.2)
 
 
 @pytest.fixture(scope="module")
