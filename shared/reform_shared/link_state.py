@@ -16,7 +16,6 @@ The portal reads these without any NATS credentials (the monitoring port is read
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -142,7 +141,3 @@ def city_rows(leafzs: list[dict[str, Any]], jszs: list[dict[str, Any]], now: dt.
                                                last_event_at=last_event, backlog=int(source.get("lag") or 0))
     return sorted(rows.values(), key=lambda row: row.commune_id)
 
-
-def loads(text: str) -> dict[str, Any]:
-    value = json.loads(text)
-    return value if isinstance(value, dict) else {}

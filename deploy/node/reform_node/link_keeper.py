@@ -74,7 +74,7 @@ async def record_once(config: NodeConfig, package: JoinPackage, previous: Keeper
     connected = int(leafz.get("leafnodes") or 0) > 0
     record = previous or KeeperRecord(node_id=package.node.node_id, communes=package.node.communes,
                                       checked_at=now, connected=connected, since=now)
-    if record.connected != connected:
+    if record.connected != connected or record.since is None:
         record = record.model_copy(update={"connected": connected, "since": now})
         if connected:
             link_came_back(config.node_id)
@@ -114,6 +114,9 @@ class LinkKeeper:
 
     async def _loop(self) -> None:
         folder = federation_folder(self.config.data_dir)
+        kept = KeeperRecord.load(folder)
+        if kept is not None:  # the city's last confirmed position stands; the link's "since" is this run's
+            kept.model_copy(update={"since": None}).save(folder)
         while not self._stopping.is_set():
             try:
                 now = dt.datetime.now(dt.UTC)
