@@ -90,7 +90,11 @@ class JoinWatch:
 
     def _keeper(self) -> LinkKeeper | None:
         package = applied_package(federation_folder(self.base.data_dir))
-        return LinkKeeper(self.node.config, package).start() if package else None
+        if package is None:
+            return None
+        print(f"Liên thông với thành phố (federated): nút {package.node.node_id}, hub {', '.join(package.hub_urls)}; "
+              "tình trạng kết nối ở trang Liên thông xã – thành phố (/lien-thong)", flush=True)
+        return LinkKeeper(self.node.config, package).start()
 
     def tick(self) -> None:
         if self._held() == self.fingerprint:
