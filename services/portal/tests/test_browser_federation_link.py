@@ -64,7 +64,7 @@ def portals(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
 
 def open_link_page(browser: Browser, url: str, person: Person) -> Page:
     context = browser.new_context(base_url=url, locale="vi-VN")
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(20_000)
     page = context.new_page()
     page.goto("/lien-thong")
     expect(page).to_have_url(re.compile(r"/dang-nhap"))
