@@ -215,7 +215,8 @@ def test_a_lost_hub_server_loses_nothing(federation: LocalFederation) -> None:
     assert moved_to is not None and moved_to != victims[0], "the leafnode reconnected to another hub server"
     for node_id, (ids, failures) in appended.items():
         assert failures == [], f"{node_id}: appends failed while a hub server was down"
-        assert len(ids) > RATE * LOAD_FOR / 2, node_id
+        # the load really ran through both kills (on a loaded machine an append takes longer than its 1/RATE)
+        assert len(ids) > RATE * LOAD_FOR / 4, node_id
     sent = sorted(i for ids, _ in appended.values() for i in ids)
 
     city = federation.city.config

@@ -114,6 +114,8 @@ class Load:
     uploads: list[Upload] = field(default_factory=list)
     stop_new: asyncio.Event = field(default_factory=asyncio.Event)
     give_up_at: float = float("inf")
+    patience: float | None = None
+    """When set, each request is sent until this many seconds after its first attempt, whatever give_up_at says."""
 
     @property
     def base(self) -> str:
@@ -141,7 +143,8 @@ class Load:
     async def until_definitive(self, operation: str, attempts: list[Attempt], send: Any) -> bool:
         """Send (the same request) until a definitive answer; False when the clients gave up first."""
         backoff = 0.1
-        while time.monotonic() < self.give_up_at:
+        give_up_at = self.give_up_at if self.patience is None else time.monotonic() + self.patience
+        while time.monotonic() < give_up_at:
             attempt = await self._attempt(operation, send)
             attempts.append(attempt)
             if attempt.status is not None and definitive(attempt.status):
