@@ -21,9 +21,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if "[" in item.name and item.nodeid != wanted and item.nodeid.startswith("tests/fuzz/"):
             try:  # pytest 9 keeps the id structured; schemathesis 4.32 still sets pytest 8's string
                 from _pytest.nodeid import NodeId
-                item._id = NodeId.parse(wanted)  # type: ignore[attr-defined]  # noqa: SLF001
+                item._id = NodeId.parse(wanted)  # type: ignore[attr-defined]
             except ImportError:
-                item._nodeid = wanted  # noqa: SLF001
+                item._nodeid = wanted
 
 
 @pytest.hookimpl(hookwrapper=True)
