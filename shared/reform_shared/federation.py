@@ -58,7 +58,7 @@ COMMUNE_PREFIX = "reform"
 """Subjects a commune node writes: reform.<commune>.<aggregate>.<id>.<EventType>."""
 CITY_PREFIX = "city"
 """Subjects the city node writes: city.<commune concerned>.<aggregate>.<id>.<EventType>."""
-CITY_DATA = ("awardrules", "catalogue")
+CITY_DATA = ("awardrules", "catalogue", "catalogfile")
 """The city's own data every commune node receives, written under the pseudo-commune `city` (no commune may
 be named so): city.city.<aggregate>.>. The award rules (AwardRulesSet) judge every commune's proposals."""
 

@@ -32,7 +32,7 @@ OWNED_AGGREGATES: dict[str, tuple[str, ...]] = {
     "evaluation": ("council", "evaluation", "scoresheet", "slate", "cityappraisal"),
     "awards": ("par", "award", "basis", "awardrules", "quota"),
     "directory": ("directory", "profile"),
-    "replication": ("adoption", "catalogue"),
+    "replication": ("adoption", "catalogue", "catalogfile"),
     "reporting": (),
     "identity": (),
     "notifications": (),

@@ -13,6 +13,8 @@ import datetime as dt
 import hashlib
 from typing import ClassVar
 
+from pydantic import Field
+
 from reform_shared.envelope import Contract, EventPayload, is_subject_token
 from reform_shared.events.submission import AttachmentRef, Indicator, Novelty, UnitRef
 
@@ -111,4 +113,43 @@ class CatalogueEntryPublished(EventPayload):
         return self.entry_id
 
 
-REPLICATION_PAYLOADS = (InitiativeAdopted, AdoptionResultsReported, CatalogueEntryPublished)
+def file_id_of(commune_id: str, attachment_id: str) -> str:
+    """The id of a catalogue file's aggregate (`catalogfile`): the originating commune's attachment."""
+    return entry_id_of(commune_id, attachment_id)
+
+
+class CatalogueFileChunk(EventPayload):
+    """One piece of a recognised initiative's attachment on its way to every node (`data`: base64, at most
+    `CHUNK_BYTES` decoded). Written by the originating commune (`reform.<origin>.catalogfile.<file>`), then by
+    the city once it checked the whole file against the catalogue's SHA-256 (`city.city.catalogfile.<file>`)."""
+
+    schema_version: ClassVar[int] = 1
+    aggregate_type: ClassVar[str] = "catalogfile"
+
+    file_id: str
+    index: int = Field(ge=0)
+    data: str
+
+    def aggregate_id(self) -> str:
+        return self.file_id
+
+
+class CatalogueFileSent(EventPayload):
+    """Every chunk of the file is in the record before this: what it is (the catalogue's reference) and how
+    many chunks hold it. The last event of a `catalogfile` aggregate; the only one projections read."""
+
+    schema_version: ClassVar[int] = 1
+    aggregate_type: ClassVar[str] = "catalogfile"
+
+    file_id: str
+    entry_id: str
+    origin_commune_id: str
+    attachment: AttachmentRef
+    chunks: int = Field(ge=0)
+
+    def aggregate_id(self) -> str:
+        return self.file_id
+
+
+REPLICATION_PAYLOADS = (InitiativeAdopted, AdoptionResultsReported, CatalogueEntryPublished, CatalogueFileChunk,
+                        CatalogueFileSent)
