@@ -308,6 +308,9 @@ def test_b_adopts_and_reports_while_the_hub_is_down_and_the_city_and_a_see_it_on
 def test_the_replication_report_equals_a_rebuild(federation: LocalFederation) -> None:
     live = city_view(federation)
     assert live["totals"]["adoptions"] == 1
+    entry_id = f"{A}--{FILES['initiative']}"
+    documents = files_of(federation, None, entry_id)
+    assert list(documents.values()) == [True, False]  # the checked file here, the tampered one refused
     rebuilt = call(federation, None, "POST", "/ops/projections/replication/rebuild", roles=("operator",))
     assert rebuilt.status_code == 202, rebuilt.text
 
@@ -317,6 +320,7 @@ def test_the_replication_report_equals_a_rebuild(federation: LocalFederation) ->
 
     eventually(status, lambda s: s.get("lag") == 0 and s.get("running"))
     assert eventually(lambda: city_view(federation), lambda v: v == live, timeout=30) == live
+    assert files_of(federation, None, entry_id) == documents
 
 
 def test_the_evidence_pack_as_of_a_past_moment_is_reproducible(federation: LocalFederation) -> None:

@@ -60,7 +60,9 @@ CITY_PREFIX = "city"
 """Subjects the city node writes: city.<commune concerned>.<aggregate>.<id>.<EventType>."""
 CITY_DATA = ("awardrules", "catalogue", "catalogfile")
 """The city's own data every commune node receives, written under the pseudo-commune `city` (no commune may
-be named so): city.city.<aggregate>.>. The award rules (AwardRulesSet) judge every commune's proposals."""
+be named so): city.city.<aggregate>.>. The award rules (AwardRulesSet) judge every commune's proposals; the catalogue
+(CatalogueEntryPublished) and its documents, checked by the city (`catalogfile`: CatalogueFileChunk, CatalogueFileSent)
+reach every node."""
 
 
 def city_filters(node: FederatedNode) -> list[str]:

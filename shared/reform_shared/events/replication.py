@@ -4,7 +4,9 @@ reports what it measured; the city publishes its catalogue of recognised initiat
 An adoption is written by the adopting commune (`reform.<adopter>.adoption.<id>`), reaches the city like
 every commune event, and comes back to every node inside the city's catalogue entry of the initiative
 (`city.city.catalogue.<entry>`, one of `reform_shared.federation.CITY_DATA`): the originating commune sees
-where its initiative is applied and with what effect, and every commune reads the catalogue offline.
+where its initiative is applied and with what effect, and every commune reads the catalogue offline. The entry's
+documents follow as `catalogfile` aggregates: chunks then a marker, written by the originating commune and again by
+the city once it checked them against the entry's SHA-256 (`reform_replication.application.files`).
 """
 
 from __future__ import annotations
