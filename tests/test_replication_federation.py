@@ -171,7 +171,7 @@ def forge(fed: LocalFederation, ref: dict[str, Any], entry_id: str) -> None:
     async def run() -> None:
         nc = await nats.connect(member_of(fed, A).config.nats_url)
         try:
-            store = JetStreamEventStore(nc.jetstream(), build_registry(), "REFORM_EVENTS", "reform")
+            store = JetStreamEventStore(nc.jetstream(), build_registry(), "REFORM_EVENTS", "reform-files")
             file_id = file_id_of(A, ref["attachment_id"])
             payloads = to_send(file_id, entry_id, A, AttachmentRef(**ref), b"%PDF-1.4 forged" * 100, [])
             actor = Actor(user_id="forger", name="Forger", commune_id=A, roles=("service",))
@@ -239,16 +239,17 @@ def test_the_documents_sent_while_the_hub_is_down_reach_every_node_once_checked(
         assert got.content == pdf_of_size(good["size"]) and hashlib.sha256(got.content).hexdigest() == good["sha256"]
         assert got.headers["x-checksum-sha256"] == good["sha256"]
     chunks = ["CatalogueFileChunk"] * 3 + ["CatalogueFileSent"]  # 700 kB in chunks of 256 KiB, once
-    assert copies(federation, None, "reform", A, good) == chunks  # A's copy at the city
-    assert copies(federation, None, "city", "city", good) == chunks  # the city's, checked
+    assert copies(federation, None, "reform-files", A, good) == chunks  # A's copy at the city
+    assert copies(federation, None, "city-files", "city", good) == chunks  # the city's, checked
     for commune in (B, C, A):
-        assert copies(federation, commune, "city", "city", good) == chunks
+        assert copies(federation, commune, "city-files", "city", good) == chunks
     # The tampered file was refused at the city: relayed nowhere, never served.
-    assert copies(federation, None, "city", "city", tampered) == []
+    assert copies(federation, None, "city-files", "city", tampered) == []
     assert files_of(federation, B, entry_id)[tampered["attachment_id"]] is False
     assert download(federation, C, entry_id, tampered).json()["error"]["rule"] == "not_yet_on_this_node"
     # The withdrawn dossier's file never left A (nor was it written as a catalogue file there).
-    assert copies(federation, A, "reform", A, home) == [] and copies(federation, None, "reform", A, home) == []
+    assert copies(federation, A, "reform-files", A, home) == []
+    assert copies(federation, None, "reform-files", A, home) == []
 
 
 def test_b_adopts_and_reports_while_the_hub_is_down_and_the_city_and_a_see_it_once(

@@ -15,10 +15,12 @@ from reform_replication.application.queries import ReplicationQueries
 from reform_replication.application.relay import Relay
 from reform_replication.entrypoints.http import router
 from reform_replication.wiring import ReplicationWiring
+from reform_shared.commands import CommandBus
 from reform_shared.http.app import create_app
 from reform_shared.ids import Clock, SystemClock
 from reform_shared.runtime import Connections, ServiceRuntime
 from reform_shared.settings import Settings
+from reform_shared.store import JetStreamEventStore
 
 SERVICE = "replication"
 DEFAULT_PORT = 8108
@@ -57,9 +59,11 @@ class ReplicationRuntime(ServiceRuntime):
 
 
 def catalogue_files(c: Connections, clock: Clock) -> CatalogueFiles:
+    """The catalogue's files, appended under the node's files prefix (`reform-files`, beside its events)."""
     s = c.settings
-    return CatalogueFiles(c.db, c.js, c.registry, c.bus(), clock, stream=s.stream_name, bucket=s.attachments_bucket,
-                          max_bytes=s.max_upload_bytes)
+    bus = CommandBus(JetStreamEventStore(c.js, c.registry, s.stream_name, s.files_prefix), c.idempotency)
+    return CatalogueFiles(c.db, c.js, c.registry, bus, clock, stream=s.stream_name, bucket=s.attachments_bucket,
+                          max_bytes=s.max_upload_bytes, own_prefix=s.files_prefix)
 
 
 def build_runtime(settings: Settings, run_projections: bool = True) -> ServiceRuntime:

@@ -122,8 +122,8 @@ def file_id_of(commune_id: str, attachment_id: str) -> str:
 
 class CatalogueFileChunk(EventPayload):
     """One piece of a recognised initiative's attachment on its way to every node (`data`: base64, at most
-    `CHUNK_BYTES` decoded). Written by the originating commune (`reform.<origin>.catalogfile.<file>`), then by
-    the city once it checked the whole file against the catalogue's SHA-256 (`city.city.catalogfile.<file>`)."""
+    `CHUNK_BYTES` decoded). Written by the originating commune (`reform-files.<origin>.catalogfile.<file>`), then by
+    the city once it checked the whole file against the catalogue's SHA-256 (`city-files.city.catalogfile.<file>`)."""
 
     schema_version: ClassVar[int] = 1
     aggregate_type: ClassVar[str] = "catalogfile"

@@ -1,16 +1,17 @@
 """The catalogue's documents on every node: the bytes of a recognised initiative's attachments, origin → city → all.
 
-    origin node                              city node                                 every node
-    REFORM_ATTACHMENTS <c>/<attachment>      reform.<c>.catalogfile.<file> (via FED_)   city.city.catalogfile.<file>
-      │ the sender: recognised sources only    │ the relay: the catalogue lists it and     (via OUT_, like the
-      ▼ (checked against their SHA-256)        ▼ every byte matches its SHA-256 and size    catalogue) → `files`.here
-    reform.<c>.catalogfile.<file> ───────▶   city.city.catalogfile.<file> ────────────▶ read on GET …/files/{id}
+    origin node                           city node                                every node
+    REFORM_ATTACHMENTS <c>/<attachment>   reform-files.<c>.catalogfile.<file>       city-files.city.catalogfile.<file>
+      │ the sender: recognised only,        (via FED_) │ the relay: the catalogue     (via OUT_) → `files`.here,
+      ▼ checked against their SHA-256                  ▼ lists it, every byte matches  read on GET …/files/{id}
+    reform-files.<c>.catalogfile.<file> ──▶ city-files.city.catalogfile.<file> ──────▶
 
-The files travel as events of the record (`CatalogueFileChunk`, then `CatalogueFileSent`) over the links the
-federation already keeps: durable once appended (sync_interval: always), store-and-forward across a hub outage
-(the JetStream sources resume), and decided on the aggregate's own history, so a round that restarts, runs twice
-or stopped half-way appends each chunk once. Projections read only the small marker (server-filtered); the reader
-reassembles the chunks from the stream and checks them again, so a file that does not match is never served.
+The files travel as events (`CatalogueFileChunk`, then `CatalogueFileSent`) in the nodes' streams, under the files
+prefix (`<prefix>-files`, Settings.files_prefix) that no consumer of events reads, over sources the federation keeps
+beside the events' (reform_shared.federation): durable once appended (sync_interval: always), store-and-forward
+across a hub outage, and decided on the aggregate's own history, so a round that restarts, runs twice or stopped
+half-way appends each chunk once. Projections read only the marker; the reader reassembles the chunks from the
+stream and checks them again, so a file that does not match is never served.
 """
 
 from __future__ import annotations
@@ -60,9 +61,9 @@ class CatalogueFiles:
     """The sender (every node), the city's relay of checked files, and the reader (every node)."""
 
     def __init__(self, db: AsyncDatabase[dict[str, Any]], js: JetStreamContext, registry: EventRegistry,
-                 bus: CommandBus, clock: Clock, *, stream: str, bucket: str, max_bytes: int) -> None:
+                 bus: CommandBus, clock: Clock, *, stream: str, bucket: str, max_bytes: int, own_prefix: str) -> None:
         self._db, self._js, self._registry, self._bus, self._clock = db, js, registry, bus, clock
-        self._stream, self._bucket, self._max = stream, bucket, max_bytes
+        self._stream, self._bucket, self._max, self._own = stream, bucket, max_bytes, own_prefix
         self._absent: dict[str, dt.datetime] = {}
         self._refused: set[str] = set()
 
@@ -159,9 +160,15 @@ class CatalogueFiles:
         refs = [AttachmentRef.model_validate(r) for r in entry.get("attachments") or ()]
         ids = [file_id_of(entry["origin_commune_id"], r.attachment_id) for r in refs]
         docs = {d["_id"]: d async for d in self._db[FILES].find({"_id": {"$in": ids}})}
-        return [{**r.model_dump(mode="json"), "on_this_node": bool(docs.get(i, {}).get("here") or
-                                                                   docs.get(i, {}).get("origin"))}
+        return [{**r.model_dump(mode="json"), "on_this_node": self._servable(docs.get(i, {})) is not None}
                 for r, i in zip(refs, ids, strict=True)]
+
+    def _servable(self, doc: dict[str, Any]) -> dict[str, Any] | None:
+        """The copy a reader gets: the one the city checked, else this node's own (the originating node's), never a
+        commune's copy the city holds unchecked."""
+        origin = doc.get("origin")
+        own = origin if origin is not None and origin.get("prefix") == self._own else None
+        return doc.get("here") or own
 
     async def read(self, entry: dict[str, Any], attachment_id: str) -> tuple[AttachmentRef, bytes]:
         ref = listed(entry, attachment_id)
@@ -169,8 +176,7 @@ class CatalogueFiles:
             raise NotFound("Sáng kiến này không có tài liệu đó", "the entry lists no such document",
                            field="attachment_id", rule="listed_in_entry")
         file_id = file_id_of(entry["origin_commune_id"], attachment_id)
-        doc = await self._db[FILES].find_one({"_id": file_id}) or {}
-        copy = doc.get("here") or doc.get("origin")
+        copy = self._servable(await self._db[FILES].find_one({"_id": file_id}) or {})
         if copy is None:
             raise NotFound("Tài liệu chưa về đến xã, xin thử lại sau", "the document is not yet on this node",
                            field="attachment_id", rule="not_yet_on_this_node")

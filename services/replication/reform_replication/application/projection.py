@@ -6,9 +6,9 @@
 - `catalogue`: the city's published entries (`CatalogueEntryPublished`), as every node receives them:
   what a commune reads, offline, from its own database.
 - `adoptions`: the adoptions this node knows (its communes' own at once, every commune's on the city node).
-- `files`: the catalogue files whose every chunk this node holds (`CatalogueFileSent`; the chunks themselves
-  stay in the stream, read by `files.py`): `origin`, the originating commune's copy (on its own node and on
-  the city), and `here`, the copy the city checked and relayed to every node.
+- `files`: the catalogue files whose every chunk this node holds (`CatalogueFileSent`, read under the files
+  prefix `<prefix>-files`; the chunks stay in the stream, read by `files.py`): `origin`, the originating
+  commune's copy (on its own node and on the city), and `here`, the copy the city checked and relayed.
 - `communes`: every commune this node saw launch a campaign (the city's view of who adopts nothing), and
   `campaigns` the year of each (an entry's year is its campaign's).
 """
@@ -35,8 +35,10 @@ from reform_shared.events.replication import (
     InitiativeAdopted,
     entry_id_of,
 )
+from reform_shared.federation import FILES as FILES_SUFFIX
 from reform_shared.projection import Projection, Write, WriteTable
 from reform_shared.store import StoredEvent
+from reform_shared.subjects import event_type_filter
 from reform_shared.text import fold
 
 SOURCES, CATALOGUE, ADOPTIONS, COMMUNES, CAMPAIGNS = "sources", "catalogue", "adoptions", "communes", "campaigns"
@@ -137,6 +139,12 @@ class ReplicationBook(Projection):
     name = "replication"
     event_types = WRITES.event_types
     collections = (SOURCES, CATALOGUE, ADOPTIONS, COMMUNES, CAMPAIGNS, FILES)
+
+    def subject_filters(self, prefix: str) -> list[str]:
+        """Its event types under `prefix`; the catalogue files' marker under the files prefix beside it."""
+        marker = CatalogueFileSent.event_type
+        return [f for f in super().subject_filters(prefix) if f != event_type_filter(prefix, marker)] + [
+            event_type_filter(prefix + FILES_SUFFIX, marker)]
 
     def apply(self, event: StoredEvent) -> list[Write]:
         writes = WRITES.writes(event.envelope)
