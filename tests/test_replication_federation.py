@@ -247,6 +247,14 @@ def test_the_documents_sent_while_the_hub_is_down_reach_every_node_once_checked(
     assert copies(federation, None, "city-files", "city", tampered) == []
     assert files_of(federation, B, entry_id)[tampered["attachment_id"]] is False
     assert download(federation, C, entry_id, tampered).json()["error"]["rule"] == "not_yet_on_this_node"
+    # The city's evidence pack of A now holds the file it checked; the tampered one is missing, said so.
+    pack = call(federation, None, "GET", f"/api/v1/communes/{A}/evidence/{entry['year']}", roles=("city_officer",),
+                params={"format": "zip"})
+    assert pack.status_code == 200, pack.text
+    bundle = zipfile.ZipFile(io.BytesIO(pack.content))
+    manifest = {d["attachment_id"]: d for d in json.loads(bundle.read("so-lieu.json"))["documents"]}
+    assert bundle.read(manifest[good["attachment_id"]]["path"]) == pdf_of_size(good["size"])
+    assert manifest[tampered["attachment_id"]]["included"] is False
     # The withdrawn dossier's file never left A (nor was it written as a catalogue file there).
     assert copies(federation, A, "reform-files", A, home) == []
     assert copies(federation, None, "reform-files", A, home) == []

@@ -81,5 +81,7 @@ def build_app(runtime: ServiceRuntime, clock: Clock | None = None) -> FastAPI:
 def wire(c: Connections) -> ReplicationWiring:
     s = c.settings
     queries = ReplicationQueries(c.db)
-    packs = EvidencePacks(c.js, c.registry, s.stream_name, s.consumed_prefixes, s.attachments_bucket)
-    return ReplicationWiring(ReplicationCommands(c.bus(), queries), queries, packs, catalogue_files(c, SystemClock()))
+    files = catalogue_files(c, SystemClock())
+    packs = EvidencePacks(c.js, c.registry, s.stream_name, s.consumed_prefixes, s.attachments_bucket,
+                          copy_of=files.checked_copy)
+    return ReplicationWiring(ReplicationCommands(c.bus(), queries), queries, packs, files)

@@ -170,6 +170,19 @@ class CatalogueFiles:
         own = origin if origin is not None and origin.get("prefix") == self._own else None
         return doc.get("here") or own
 
+    async def checked_copy(self, origin: str, ref: dict[str, Any]) -> bytes | None:
+        """A commune's recognised file as this node holds it in its record (the copy the city checked, or its own),
+        None when absent or not its SHA-256: the evidence pack's files on the city."""
+        file_id = file_id_of(origin, ref["attachment_id"])
+        copy = self._servable(await self._db[FILES].find_one({"_id": file_id}) or {})
+        if copy is None:
+            return None
+        try:
+            return await self._bytes(copy, file_id, AttachmentRef.model_validate(
+                {name: ref[name] for name in AttachmentRef.model_fields}))
+        except FileRefused:
+            return None
+
     async def read(self, entry: dict[str, Any], attachment_id: str) -> tuple[AttachmentRef, bytes]:
         ref = listed(entry, attachment_id)
         if ref is None:
