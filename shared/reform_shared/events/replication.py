@@ -153,5 +153,7 @@ class CatalogueFileSent(EventPayload):
         return self.file_id
 
 
+FILE_PAYLOADS = (CatalogueFileChunk, CatalogueFileSent)
+"""Published under the node's files prefix (`reform-files`, `city-files`: Settings.files_prefix), not its events'."""
 REPLICATION_PAYLOADS = (InitiativeAdopted, AdoptionResultsReported, CatalogueEntryPublished, CatalogueFileChunk,
                         CatalogueFileSent)
