@@ -330,6 +330,7 @@ def test_the_replication_report_equals_a_rebuild(federation: LocalFederation) ->
     eventually(status, lambda s: s.get("lag") == 0 and s.get("running"))
     assert eventually(lambda: city_view(federation), lambda v: v == live, timeout=30) == live
     assert files_of(federation, None, entry_id) == documents
+    assert download(federation, None, entry_id, FILES["good"]).content == pdf_of_size(FILES["good"]["size"])
 
 
 def test_the_evidence_pack_as_of_a_past_moment_is_reproducible(federation: LocalFederation) -> None:

@@ -134,7 +134,7 @@ class CatalogueFiles:
         return relayed
 
     async def _bytes(self, copy: dict[str, Any], file_id: str, ref: AttachmentRef) -> bytes:
-        history = await self._store(copy.get("prefix") or "reform").load(copy["commune_id"], AGGREGATE, file_id)
+        history = await self._store(copy["prefix"]).load(copy["commune_id"], AGGREGATE, file_id)
         return assemble(history.payloads, ref, self._max)
 
     async def run_once(self, relay: bool) -> int:
