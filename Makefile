@@ -33,8 +33,18 @@ typecheck: $(STAMP)
 $(CHROMIUM):
 	apt-get update -qq && apt-get install -y -qq chromium
 
+# The suite in two runs: every tier but chaos on TEST_WORKERS pytest-xdist workers (a test module stays on one
+# worker, so its module-scoped node or federation starts once), then the chaos tier alone: it kills a node's
+# processes under load and times their return. `make test PYTEST_ARGS="..."` runs one pytest with those.
+TEST_WORKERS ?= 3
+
 test: $(STAMP) $(CHROMIUM) lint typecheck
+ifeq ($(strip $(PYTEST_ARGS)),)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not chaos"
+	$(BIN)/python -m pytest -m chaos
+else
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+endif
 
 bench: $(STAMP)
 	$(BIN)/python -m bench $(ARGS)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import os
 import sys
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -16,12 +17,42 @@ from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 from pydantic import SecretStr
 
-from reform_node.servers import free_port, mongo_url, start_mongo, start_nats
+from reform_node.servers import LISTEN_PORTS, PORTS_ENV, free_port, mongo_url, start_mongo, start_nats
 from reform_shared.auth.tokens import issue_token
 from reform_shared.provisioning import provision
 from reform_shared.settings import Settings
 
 sys.path.insert(0, str(Path(__file__).parent / "tests"))
+
+
+def _worker_ports() -> None:
+    """Under pytest-xdist each worker (and every process it starts) hands out ports of its own slice."""
+    worker, count = os.environ.get("PYTEST_XDIST_WORKER", ""), os.environ.get("PYTEST_XDIST_WORKER_COUNT", "")
+    if worker.startswith("gw") and count:
+        width = len(LISTEN_PORTS) // int(count)
+        first = LISTEN_PORTS.start + int(worker[2:]) * width
+        os.environ[PORTS_ENV] = f"{first}-{first + width - 1}"
+
+
+_worker_ports()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The fuzz tier's responses by service, summed from its tests' reports (tests/fuzz/conftest.py), in the
+    process that prints the run's summary: pytest itself, or pytest-xdist's controller."""
+    from fuzz.live import FUZZ_PROPERTY, Stats
+
+    stats = Stats()
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            for name, rows in getattr(report, "user_properties", ()):
+                if name == FUZZ_PROPERTY:
+                    stats.add([tuple(row) for row in rows])
+    if stats.statuses:
+        terminalreporter.section("fuzz tier")
+        for line in stats.lines():
+            terminalreporter.write_line(line)
+
 
 TEST_SECRET = "test-secret-0123456789-0123456789-0123456789"
 

@@ -7,17 +7,33 @@ import asyncio
 from collections.abc import Callable, Iterator
 
 import pytest
-from fuzz.live import STATS, LiveService, Node, delete_stream, provision_stream
+from fuzz.live import FUZZ_PROPERTY, STATS, LiveService, Node, delete_stream, provision_stream
 from fuzz.targets import COMMUNE, COMMUNE_ROLES, TARGETS
 
 from reform_shared.settings import Settings
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if STATS.statuses:
-        terminalreporter.section("fuzz tier")
-        for line in STATS.lines():
-            terminalreporter.write_line(line)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Schemathesis names every operation's test `test_x[GET /path]` but gives them all the function's node id;
+    pytest-xdist schedules by node id, so it would run one operation per service. Each gets its name as id."""
+    for item in items:
+        wanted = f"{item.parent.nodeid}::{item.name}" if item.parent else item.nodeid
+        if "[" in item.name and item.nodeid != wanted and item.nodeid.startswith("tests/fuzz/"):
+            try:  # pytest 9 keeps the id structured; schemathesis 4.32 still sets pytest 8's string
+                from _pytest.nodeid import NodeId
+                item._id = NodeId.parse(wanted)  # type: ignore[attr-defined]  # noqa: SLF001
+            except ImportError:
+                item._nodeid = wanted  # noqa: SLF001
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Each fuzz test's responses ride on its report, so the run's summary (the root conftest's) sums them up
+    in the process that prints it: the test process itself, or xdist's controller."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if report.when == "teardown" and STATS.statuses:
+        report.user_properties.append((FUZZ_PROPERTY, STATS.take()))
 
 
 @pytest.fixture(scope="module")

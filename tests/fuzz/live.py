@@ -36,6 +36,17 @@ class Stats:
     def record(self, service: str, operation: str, status: int) -> None:
         self.statuses.setdefault((service, operation), Counter())[status] += 1
 
+    def take(self) -> list[tuple[str, str, int, int]]:
+        """What was recorded since the last take, as plain rows a test report carries (to xdist's controller)."""
+        rows = [(service, operation, status, n) for (service, operation), counter in self.statuses.items()
+                for status, n in counter.items()]
+        self.statuses.clear()
+        return rows
+
+    def add(self, rows: list[tuple[str, str, int, int]]) -> None:
+        for service, operation, status, n in rows:
+            self.statuses.setdefault((service, operation), Counter())[status] += n
+
     def lines(self) -> list[str]:
         by_service: dict[str, Counter[int]] = {}
         for (service, _), counter in self.statuses.items():
@@ -49,6 +60,8 @@ class Stats:
 
 
 STATS = Stats()
+FUZZ_PROPERTY = "fuzz_statuses"
+"""The name under which a fuzz test's report carries its responses (`Stats.take`)."""
 
 
 @dataclass

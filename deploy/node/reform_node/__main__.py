@@ -8,6 +8,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from reform_node.backup_cli import backup_command, restore_command
@@ -18,6 +19,8 @@ from reform_node.demo_city_directory import load_city_directory
 from reform_node.demo_flow import advance_to_nominations
 from reform_node.federation import LocalFederation
 from reform_node.hub_cluster import hub_servers
+from reform_node.join_cli import JoinWatch, join_command, join_package_command
+from reform_node.joining import joined_config
 from reform_node.node import SERVICES, CommuneNode, NodeConfig
 from reform_node.onboarding import CommuneSetup, SetupError, add_commune, hosted, print_added, print_hosted
 from reform_shared.federation import FederatedNode
@@ -48,9 +51,13 @@ def stop_on_signals() -> threading.Event:
     return stopping
 
 
-def serve_until_stopped(stopping: threading.Event, nodes: list[CommuneNode]) -> int:
-    """Wait for a stop signal; 1 as soon as any service process of any node exits by itself."""
+def serve_until_stopped(stopping: threading.Event, nodes: list[CommuneNode], tick: Callable[[], None] | None = None
+                        ) -> int:
+    """Wait for a stop signal; 1 as soon as any service process of any node exits by itself. `tick`: between
+    looks (a join package applied meanwhile)."""
     while not stopping.is_set():
+        if tick is not None:
+            tick()
         for node in nodes:
             for name, child in node.services.items():
                 if child.proc is not None and child.proc.poll() is not None:
@@ -62,8 +69,10 @@ def serve_until_stopped(stopping: threading.Event, nodes: list[CommuneNode]) -> 
 
 
 def run(args: argparse.Namespace) -> int:
-    config = _config(args)
+    base = _config(args)
+    config = joined_config(base)  # a join package applied: a federated commune node (reform_node.joining)
     node = CommuneNode(config)
+    watch: JoinWatch | None = None
     stopping = stop_on_signals()
     started = time.monotonic()
     print(f"Khởi động nút xã (starting the commune node), data in {config.data_dir.resolve()} ...", flush=True)
@@ -99,12 +108,15 @@ def run(args: argparse.Namespace) -> int:
         print("Try:\n  curl -H \"Authorization: Bearer $TOKEN\" "
               f"{config.url('reporting')}/api/v1/communes/{COMMUNE}/initiatives")
         print("\nCtrl-C to stop (data is kept).", flush=True)
-        return serve_until_stopped(stopping, [node])
+        watch = JoinWatch(node, base)
+        return serve_until_stopped(stopping, [node], tick=watch.tick)
     except SetupError as exc:
         print(f"\n{exc}", file=sys.stderr)
         return 2
     finally:
         print("\nĐang dừng (stopping) ...", flush=True)
+        if watch is not None:
+            watch.stop()
         node.stop()
         print("Stopped.")
 
@@ -232,11 +244,18 @@ def directory_console(args: argparse.Namespace) -> int:
     return console(argv, config.settings("directory"))
 
 
+def city_command(args: argparse.Namespace) -> int:
+    from reform_node.city_cli import run_city
+
+    return run_city(args)
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse(argv)
     commands = {"run": run, "federation": run_federation, "token": issue, "admin-password": identity_console,
                 "rotate-key": identity_console, "first-administrator": directory_console,
-                "add-commune": add_commune_command, "backup": backup_command, "restore": restore_command}
+                "add-commune": add_commune_command, "backup": backup_command, "restore": restore_command,
+                "city": city_command, "join-package": join_package_command, "join": join_command}
     sys.exit(commands[args.command](args))
 
 

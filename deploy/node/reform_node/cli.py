@@ -17,6 +17,7 @@ from pathlib import Path
 from reform_node.backup_cli import add_parsers
 from reform_node.demo import COMMUNE, token
 from reform_node.federation import Ports
+from reform_node.join_cli import add_join_parsers
 from reform_node.node import SERVICES, NodeConfig
 
 MAX_PORT = 65535
@@ -76,9 +77,15 @@ def build_parser() -> argparse.ArgumentParser:
     for command in (admin_parser, rotate_parser, first_parser):
         command.add_argument("--nats-port", type=int, default=4222)
         command.add_argument("--mongo-port", type=int, default=27017)
-    backups = add_parsers(sub)
+    city_parser = sub.add_parser("city", help="run the city node alone (the hub, the city's services): commune "
+                                              "nodes join it with join packages (reform-node join-package)")
+    city_parser.add_argument("--mongo-port", type=int, default=27017)
+    city_parser.add_argument("--leaf-port", type=int, default=7422, help="the city hub's leafnode port")
+    city_parser.add_argument("--port-offset", type=int, default=0, help="as `federation`'s")
+    city_parser.add_argument("--hub-servers", type=int, choices=(1, 3), default=3, help="as `federation`'s")
+    backups = add_parsers(sub) + add_join_parsers(sub)
     for command in (run_parser, fed_parser, token_parser, admin_parser, rotate_parser, first_parser,
-                    add_parser, *backups):  # also after
+                    add_parser, city_parser, *backups):  # also after
         command.add_argument("--data-dir", default=argparse.SUPPRESS, help="as before the command")
     return parser
 
@@ -86,9 +93,11 @@ def build_parser() -> argparse.ArgumentParser:
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command == "federation":
+    if args.command in ("federation", "city", "join-package"):
         if args.data_dir == "var/node":
             args.data_dir = "var/federation"
+        if args.command == "join-package":
+            return args
         used = [port for p in federation_ports(args).values() for port in (p.nats, p.nats_http, *p.services.values())]
         if min(used) < 1 or max(used) > MAX_PORT:
             parser.error(f"--port-offset {args.port_offset} moves a port outside 1–{MAX_PORT}")

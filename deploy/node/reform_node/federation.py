@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from reform_node.city_admission import admit_new, write_hub_file
 from reform_node.federation_keeper import Member, keep_members
 from reform_node.hub_cluster import HubCluster, HubServer, hub_servers
 from reform_node.node import SERVICES, CommuneNode, NodeConfig, wait_ready
@@ -79,6 +80,9 @@ class LocalFederation:
     hub: HubCluster | None = None
     services: list[str] = field(default_factory=lambda: list(SERVICES))
     """The services every node runs (all of them; a test may run fewer)."""
+    city_only: bool = False
+    """The city alone (`reform-node city`): its nodes run elsewhere and join with packages (city_admission)."""
+    fed_ready: set[str] = field(default_factory=set)  # nodes whose FED_ stream (their events' source) exists
 
     @property
     def hub_servers(self) -> list[HubServer]:
@@ -123,6 +127,7 @@ class LocalFederation:
             role="city", domain="city", nats_user="city", nats_password=passwords["city"],
             stream_name=cfg.city_stream, subject_prefix=CITY_PREFIX, read_prefixes=READ_BOTH, federation=cfg,
             own_mongo=False, database_prefix="city", more_nats_ports=[s.port for s in self.hub_servers[1:]],
+            monitor_urls=[f"http://127.0.0.1:{s.http_port}" for s in self.hub_servers],
         )
         single = len(self.hub_servers) == 1  # a cluster's servers each get their leafnode port (HubCluster.extra)
         city.nats_extra = ((self.pki.hub_leafnodes(f"127.0.0.1:{self.leaf_port}") if single else "")
@@ -152,9 +157,11 @@ class LocalFederation:
             self.node_ports.setdefault(node.node_id, (ports or {}).get(node.node_id) or Ports.free())
         self.mongo = start_mongo(self.data_dir / "mongo", self.mongo_port)
         self.start_city()
-        for node in cfg.nodes:
+        write_hub_file(self)
+        for node in [] if self.city_only else cfg.nodes:
             self.start_node(node)
-        self.link()
+        if not self.city_only:
+            self.link()
         self.wait_ready()
         self.start_keeper()
 
@@ -176,6 +183,8 @@ class LocalFederation:
             await asyncio.sleep(self.keep_interval)
 
     async def keep_once(self) -> list[str]:
+        if self.city_only:
+            await asyncio.to_thread(admit_new, self)
         members: list[Member] = [(m, m.config.node_id, m.leafnodes) for m in list(self.nodes.values())]
         if self.city is not None:
             members.append((self.city, "city", self.hub.leafnodes if self.hub else self.city.leafnodes))
@@ -205,7 +214,8 @@ class LocalFederation:
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"node {node_id}: no leafnode connection to the city hub")
                 time.sleep(0.1)
-        self._provision_city()
+        self.provision_city()
+        self.fed_ready |= {n.node_id for n in self.federation().nodes}
 
     def restart_hub(self) -> None:
         """The hub's nats-server stops and starts again: same config file (rewritten), same data; a cluster's
@@ -254,14 +264,14 @@ class LocalFederation:
         # second. The city's services keep running and reconnect; the commune nodes keep working
         # and their leafnodes reconnect; JetStream sources resume where they stopped.
         self.restart_hub()
-        self._provision_city(linked=set(self.nodes))  # the new node's OUT_ stream; its FED_ once linked
+        self.provision_city(linked=set(self.nodes))  # the new node's OUT_ stream; its FED_ once linked
         commune = self.start_node(node)
         self.link()
         for service, child in commune.services.items():
             wait_ready(commune.config.url(service), 90, child)
         return commune
 
-    def _provision_city(self, linked: set[str] | None = None, attempts: int = 50) -> None:
+    def provision_city(self, linked: set[str] | None = None, attempts: int = 50) -> None:
         assert self.city is not None
         for attempt in range(attempts):
             try:

@@ -55,6 +55,8 @@ class NodeConfig:
     federation: FederationConfig | None = None
     own_mongo: bool = True
     database_prefix: str | None = None
+    monitor_urls: list[str] = field(default_factory=list)
+    """The node's nats-server monitoring (a hub cluster: every server's); by default its own `nats_http_port`."""
 
     @property
     def nats_url(self) -> str:
@@ -131,6 +133,10 @@ class NodeConfig:
             # Every service verifies the node's identity provider's RS256 tokens through its JWKS (discovered
             # from the issuer); the node secret's HS256 stays for scripts and tests (never in production).
             env["REFORM_OIDC_ISSUER"] = self.url("identity")
+        if service == "portal":  # the link with the city, read-only (issue 22): monitoring and the keeper's record
+            env["REFORM_NATS_MONITOR_URLS"] = json.dumps(self.monitor_urls or [f"http://127.0.0.1:{self.nats_http_port}"])
+            env["REFORM_FEDERATION_FOLDER"] = str((self.data_dir / "federation").resolve())
+            env["REFORM_COMMUNES_FILE"] = str((self.data_dir / "communes.json").resolve())
         if service == "identity":
             env["REFORM_IDENTITY_KEY_FILE"] = str((self.data_dir / "identity" / "signing-keys.json").resolve())
             if "portal" in self.service_ports:

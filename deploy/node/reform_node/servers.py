@@ -19,12 +19,24 @@ LISTEN_PORTS = range(20000, 32000)
 """Below the kernel's ephemeral range (32768–60999 by default), where every outgoing connection of every process
 takes its local port: a port handed out here and bound a moment later by a server is not taken meanwhile by a
 client's connection, as one from `bind(0)` (drawn from that range) can be on a busy machine."""
+PORTS_ENV = "REFORM_LISTEN_PORTS"
+"""`first-last` (within LISTEN_PORTS): the ports this process and its children hand out, so that processes
+started side by side (the test suite's parallel workers) never hand out the same port."""
+
+
+def listen_ports() -> range:
+    spec = os.environ.get(PORTS_ENV, "")
+    if not spec:
+        return LISTEN_PORTS
+    first, _, last = spec.partition("-")
+    return range(int(first), int(last) + 1)
 
 
 def free_port() -> int:
     """A port free now, never handed out before by this process."""
+    ports = listen_ports()
     for _ in range(1000):
-        port = secrets.choice(LISTEN_PORTS)
+        port = secrets.choice(ports)
         if port in _HANDED_OUT:
             continue
         with socket.socket() as sock:
@@ -34,7 +46,7 @@ def free_port() -> int:
                 continue
         _HANDED_OUT.add(port)
         return port
-    raise RuntimeError(f"no free port in {LISTEN_PORTS}")
+    raise RuntimeError(f"no free port in {ports}")
 
 
 def wait_for_port(host: str, port: int, timeout: float, proc: subprocess.Popen[bytes] | None = None) -> None:

@@ -33,6 +33,7 @@ from reform_portal.pages import (
     directory,
     directory_import,
     dossier,
+    federation_link,
     home,
     inbox,
     nominations,
@@ -86,7 +87,7 @@ def build_app(settings: PortalSettings, sign_in: SignIn | None = None,
     for module in (auth_pages, home, author, secretary, dossier, council, directory_import, directory,
                    campaign_units, council_setup, decision, nominations, award_proposal_pages, award_pages,
                    operator, reports, inbox, city, city_awards, city_overview, campaign_amend, council_precheck,
-                   council_deliberation, city_rules, profile, replication, accounts):
+                   council_deliberation, city_rules, profile, replication, accounts, federation_link):
         app.include_router(module.router)
     install_pages_of_errors(app)
     install_basics(app)

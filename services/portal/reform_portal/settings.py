@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from pathlib import Path
 from typing import Literal
 
 from pydantic import SecretStr, model_validator
@@ -37,6 +38,15 @@ class PortalSettings(BaseSettings):
     """The identity service's administrator API (accounts locked out); by default at the OIDC issuer's address.
     Neither set (a test provider): the portal reads no accounts."""
     api_timeout_seconds: float = 10.0
+
+    # The link with the city (issue 22), read without NATS credentials: the node's nats-server monitoring, and
+    # the folder where the node keeps its join package and its keeper's record of the link.
+    federation_role: Literal["standalone", "commune", "city"] = "standalone"
+    nats_monitor_urls: list[str] = ["http://127.0.0.1:8222"]
+    federation_folder: Path | None = None
+    """`<data>/federation`: the join package an administrator applies here is written there (0600)."""
+    communes_file: Path | None = None
+    """`<data>/communes.json`: the communes the node hosts (a package must be for them)."""
 
     oidc_issuer: str | None = None
     """The identity service's issuer (discovery at `<issuer>/.well-known/openid-configuration`)."""

@@ -51,6 +51,8 @@ NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("/danh-ba", "Danh bạ", ("secretary", "administrator", "operator")),
     ("/thong-tin-xa", "Thông tin xã", ("administrator", "secretary")),
     ("/quan-tri/tai-khoan", "Tài khoản đăng nhập", ("administrator",)),
+    ("/lien-thong", "Liên thông xã – thành phố", ("administrator", "secretary", "chairman", "city_officer",
+                                                   "city_council")),
     ("/van-hanh", "Vận hành", ("operator",)),
     ("/van-hanh/lien-ket", "Liên kết liên thông", ("operator",)),
     ("/van-hanh/truy-vet", "Truy vết sáng kiến", ("operator",)),

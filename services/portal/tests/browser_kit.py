@@ -19,6 +19,10 @@ CHROMIUM = os.environ.get("REFORM_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 AXE = Axe()  # axe-core's axe.min.js, from the axe-playwright-python wheel: no network
+WAIT_MS = 20_000
+"""How long an action or an `expect` waits for the page: the suite's workers share two cores with Chromium and
+every server, so a page that answers in 100 ms alone may take seconds (Playwright's `expect` waits 5 s)."""
+expect.set_options(timeout=WAIT_MS)
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +41,7 @@ def signed_in(browser: Browser, stack: Stack) -> Iterator[Callable[[Person], Pag
 
     def open_as(account: Person) -> Page:
         context = browser.new_context(base_url=stack.portal.url, locale="vi-VN")
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(WAIT_MS)
         contexts.append(context)
         page = context.new_page()
         page.goto("/")

@@ -106,7 +106,7 @@ def eventually(fetch: Callable[[], Any], until: Callable[[Any], bool], timeout: 
 def sign_in_at(browser: Browser, portal_url: str, user_id: str, password: str) -> Page:
     """A page of `portal_url` signed in through the node's own identity provider, as a person does."""
     context = browser.new_context(base_url=portal_url, locale="vi-VN")
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(20_000)
     page = context.new_page()
     page.goto("/")
     page.get_by_role("button", name="Đăng nhập bằng tài khoản cán bộ").click()

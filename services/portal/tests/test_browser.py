@@ -147,7 +147,7 @@ def test_every_page_of_the_slice_passes_axe(stack: Stack, signed_in: Callable[[P
 def test_the_submit_flow_with_the_keyboard_alone(stack: Stack, browser: Browser, tmp_path: Path) -> None:
     stack.launch("keyboard-only")
     context = browser.new_context(base_url=stack.portal.url, locale="vi-VN")
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(20_000)
     page = context.new_page()
     try:
         page.goto("/dang-nhap?next=/dot-phat-dong")

@@ -73,7 +73,7 @@ def sign_in(page: Page, user: str, password: str, new_password: str | None = Non
 def test_the_first_start_in_the_browser(node: Node, browser: Browser, tmp_path: Path) -> None:
     printed = "".join(node.lines)
     context = browser.new_context(base_url=node.config.url("portal"), locale="vi-VN")
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(20_000)
     try:
         page = context.new_page()
         sign_in(page, "quan-tri-vb", one_time_password(printed), NEW_PASSWORD)

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def author_page(browser: Browser, inbox_stack: InboxStack) -> Iterator[Page]:  # noqa: F811
     context = browser.new_context(base_url=inbox_stack.portal.url, locale="vi-VN")
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(20_000)
     page = context.new_page()
     page.goto("/thong-bao")
     expect(page).to_have_url(re.compile(r"/dang-nhap"))

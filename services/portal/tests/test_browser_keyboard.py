@@ -17,7 +17,7 @@ SCORES = {"novelty": "8", "effectiveness": "7,5", "replicability": "7", "feasibi
 def test_a_member_scores_with_the_keyboard_alone(stack: Stack, browser: Browser) -> None:
     [initiative] = stack.council("keyboard-council", [TITLE])
     context = browser.new_context(base_url=stack.portal.url, locale="vi-VN")
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(20_000)
     page = context.new_page()
     try:
         page.goto("/dang-nhap?next=/cham-diem")

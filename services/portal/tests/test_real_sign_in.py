@@ -50,7 +50,7 @@ def test_sign_in_through_the_identity_service_and_out(oidc_stack: IdentityStack,
               "expected_units": [{"unit_id": "tt-phvhcc", "name": "Trung tâm Phục vụ hành chính công"}]})
     assert launched.status_code == 201, launched.text
     context = browser.new_context(base_url=oidc_stack.portal.url, locale="vi-VN")
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(20_000)
     try:
         page = context.new_page()
         sign_in_through_identity(page, AUTHOR.user_id)
@@ -78,7 +78,7 @@ def test_sign_in_through_the_identity_service_and_out(oidc_stack: IdentityStack,
 def test_the_secretary_s_home_and_refreshes_of_a_rotating_provider(
         oidc_stack: IdentityStack, browser: Browser) -> None:
     context = browser.new_context(base_url=oidc_stack.portal.url, locale="vi-VN")
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(20_000)
     try:
         page = context.new_page()
         sign_in_through_identity(page, SECRETARY.user_id)
