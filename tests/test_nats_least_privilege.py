@@ -260,13 +260,14 @@ def test_every_aggregate_has_one_owner_and_every_service_an_identity() -> None:
 
     import reform_shared.events as events
     from reform_node.node import SERVICES as NODE_SERVICES
-    from reform_shared.nats_auth import OWNED_AGGREGATES, SERVICES
+    from reform_shared.nats_auth import FILE_AGGREGATES, OWNED_AGGREGATES, SERVICES
 
     types = set()
     for module in pkgutil.iter_modules(events.__path__):
         loaded = importlib.import_module(f"{events.__name__}.{module.name}")
         types |= {cls.aggregate_type for _, cls in inspect.getmembers(loaded, inspect.isclass)
                   if isinstance(getattr(cls, "aggregate_type", None), str) and cls.__module__ == loaded.__name__}
-    owned = [aggregate for aggregates in OWNED_AGGREGATES.values() for aggregate in aggregates]
+    owned = [aggregate for owner in (OWNED_AGGREGATES, FILE_AGGREGATES) for aggregates in owner.values()
+             for aggregate in aggregates]  # the catalogue's files under <prefix>-files
     assert sorted(owned) == sorted(types - {"projection"})  # the parked notices: every service, under <prefix>-ops
     assert set(SERVICES) == set(NODE_SERVICES) - {"portal"}  # the portal never connects to NATS

@@ -61,6 +61,8 @@ EXPORTS: dict[str, dict[str, set[str]]] = {
         "/api/v1/city/replication": {"application/json", DOCX, XLSX},
         "/api/v1/city/replication/charts/{name}.svg": {SVG},
         "/api/v1/communes/{commune_id}/evidence/{year}": {"application/json", "application/zip"},
+        "/api/v1/catalogue/{entry_id}/files/{attachment_id}": {"application/pdf", DOCX, XLSX, "image/png",
+                                                               "image/jpeg"},
     },
     "identity": {},  # the OpenID Connect endpoints are documented by its discovery document, not OpenAPI
 }

@@ -315,9 +315,11 @@ def test_the_federation_never_carries_a_communes_operational_events_to_the_city(
     for source in fed.sources or []:
         assert source.filter_subject is not None
         assert not _matches(source.filter_subject, f"{ops}.ninh-giang.projection.x-1.ProjectionParked")
-        assert _matches(source.filter_subject, f"{COMMUNE_PREFIX}.{source.filter_subject.split('.')[1]}.a.b.C")
+        prefix, commune = source.filter_subject.split(".")[:2]  # its events, and its catalogue files
+        assert prefix in (COMMUNE_PREFIX, f"{COMMUNE_PREFIX}-files") and commune in node.communes
+        assert _matches(source.filter_subject, f"{prefix}.{commune}.a.b.C")
     city = Settings(subject_prefix="city", stream_subjects=["city.>"])
-    assert city.node_stream_subjects == ["city.>", "city-ops.>"]  # the city's own stay in the city's stream
+    assert city.node_stream_subjects == ["city.>", "city-ops.>", "city-files.>"]  # the city's own stay there
 
 
 async def test_provisioning_gives_an_existing_notifications_consumer_the_ops_filter_keeping_its_place(

@@ -61,11 +61,17 @@ CITY_PREFIX = "city"
 CITY_DATA = ("awardrules", "catalogue")
 """The city's own data every commune node receives, written under the pseudo-commune `city` (no commune may
 be named so): city.city.<aggregate>.>. The award rules (AwardRulesSet) judge every commune's proposals."""
+FILES = "-files"
+"""The catalogue's documents travel under `<prefix>-files.<commune>.catalogfile.>` (Settings.files_prefix): each node's
+recognised initiatives' files to the city (`reform-files.<c>.>` in FED_), the city's checked copies to every node
+(`city-files.city.>` in OUT_), outside the subjects every consumer of events reads."""
 
 
 def city_filters(node: FederatedNode) -> list[str]:
-    """What of CITY_EVENTS flows back to a node: the city's decisions about its communes, and the city's data."""
-    return [f"{CITY_PREFIX}.{c}.>" for c in node.communes] + [f"{CITY_PREFIX}.{CITY_PREFIX}.{a}.>" for a in CITY_DATA]
+    """What of CITY_EVENTS flows back to a node: the city's decisions about its communes, the city's data and the
+    catalogue's documents the city checked."""
+    return [f"{CITY_PREFIX}.{c}.>" for c in node.communes] + [f"{CITY_PREFIX}.{CITY_PREFIX}.{a}.>" for a in CITY_DATA] \
+        + [f"{CITY_PREFIX}{FILES}.{CITY_PREFIX}.>"]
 
 
 class FederatedNode(BaseModel):
@@ -164,7 +170,7 @@ LEAF_DENIED = [
     "$JS.*.API.STREAM.PURGE.>", "$JS.*.API.STREAM.MSG.DELETE.>", "$JS.*.API.STREAM.RESTORE.>",
     "$JS.API.>",
     # Events travel by JetStream sources only, never as plain publishes into the hub.
-    f"{COMMUNE_PREFIX}.>", f"{CITY_PREFIX}.>",
+    f"{COMMUNE_PREFIX}.>", f"{CITY_PREFIX}.>", f"{COMMUNE_PREFIX}{FILES}.>", f"{CITY_PREFIX}{FILES}.>",
 ]
 
 
@@ -184,6 +190,7 @@ def hub_accounts(cfg: FederationConfig, *, city_password: str | None = None,
     city_exports = [
         f'      {{ service: "$JS.FC.{cfg.city_stream}.>" }}',
         f'      {{ service: "$JS.API.CONSUMER.CREATE.{cfg.city_stream}.*.{CITY_PREFIX}.*.>" }}',
+        f'      {{ service: "$JS.API.CONSUMER.CREATE.{cfg.city_stream}.*.{CITY_PREFIX}{FILES}.{CITY_PREFIX}.>" }}',
         '      { stream: "deliver.out.*.>" }',
     ]
     city_imports = []
@@ -246,11 +253,11 @@ def _source_only(name: str, description: str, sources: list[StreamSource], repli
 
 
 def fed_stream_config(cfg: FederationConfig, node: FederatedNode, replicas: int = 1) -> StreamConfig:
-    """FED_<N>, in the node's hub account: the node's own communes' events, through its domain."""
+    """FED_<N>, in the node's hub account: the node's own communes' events and catalogue files, through its domain."""
     return _source_only(node.fed_stream, f"events of node {node.node_id} ({', '.join(node.communes)})", [
-        StreamSource(name=cfg.node_stream, filter_subject=f"{COMMUNE_PREFIX}.{c}.>",
+        StreamSource(name=cfg.node_stream, filter_subject=f"{prefix}.{c}.>",
                      external=ExternalStream(api=f"$JS.{node.node_id}.API"))
-        for c in node.communes
+        for prefix in (COMMUNE_PREFIX, COMMUNE_PREFIX + FILES) for c in node.communes
     ], replicas)
 
 

@@ -22,6 +22,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
+EVENTS_PREFIX = "reform"
+"""The commune nodes' events (reform_shared.federation.COMMUNE_PREFIX): FED_'s other sources carry the catalogue's
+files (`reform-files.<c>.>`), which say nothing of the link's backlog."""
+
 LINK_FILE = "link.json"
 STALE_AFTER = dt.timedelta(seconds=30)
 """A keeper's record older than this is not trusted for the backlog (the keeper is not running)."""
@@ -130,9 +134,9 @@ def city_rows(leafzs: list[dict[str, Any]], jszs: list[dict[str, Any]], now: dt.
                     continue
                 last_event = parse_time((stream.get("state") or {}).get("last_ts"))
                 for source in stream["sources"]:
-                    commune = str(source.get("filter_subject", "")).split(".")[1:2]
-                    if not commune:
-                        continue
+                    prefix, *commune = str(source.get("filter_subject", "")).split(".")[:2]
+                    if prefix != EVENTS_PREFIX or not commune:
+                        continue  # the catalogue's files (`reform-files.<c>.>`) are not the commune's events
                     active = source.get("active")
                     heard = isinstance(active, int) and active >= 0
                     contact = now - dt.timedelta(microseconds=active / 1000) if heard else None

@@ -38,6 +38,9 @@ OWNED_AGGREGATES: dict[str, tuple[str, ...]] = {
     "notifications": (),
 }
 """The aggregate types whose events each service appends (shared/reform_shared/events/*): nobody else may."""
+FILE_AGGREGATES: dict[str, tuple[str, ...]] = {"replication": ("catalogfile",)}
+"""The aggregate types a service appends under the node's files prefix (`reform-files`, Settings.files_prefix): the
+catalogue's documents in transit, outside the subjects of events (reform_replication.application.files)."""
 
 PROJECTIONS: dict[str, tuple[str, ...]] = {
     "submission": ("dossiers",),
@@ -110,6 +113,7 @@ def service_permissions(service: str, scope: Scope) -> dict[str, Any]:
     own = durables(service)
     others = [d for name in SERVICES if name != service for d in durables(name)]
     publish = [f"{p}.*.{aggregate}.>" for aggregate in OWNED_AGGREGATES[service]]
+    publish += [f"{p}-files.*.{aggregate}.>" for aggregate in FILE_AGGREGATES.get(service, ())]
     publish += [f"{p}-ops.*.projection.>", "$JS.API.INFO", "$JS.API.STREAM.NAMES", *_reads(s), *_consumers_of(s, own)]
     kv = f"KV_{scope.kv_bucket}"
     publish += [f"$KV.{scope.kv_bucket}.{service}.>", *_reads(kv)]  # its own records only (idempotency.py)

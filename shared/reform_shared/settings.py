@@ -115,10 +115,17 @@ class Settings(BaseSettings):
         return f"{self.subject_prefix}-ops"
 
     @property
+    def files_prefix(self) -> str:
+        """The first token of the catalogue's documents in transit (`reform-files` beside `reform`, `city-files`
+        beside `city`): chunks of file bytes, in the same stream but outside every consumer reading `<prefix>.>`
+        (the audit, notifications, replays as of a date); the federation sources them on their own filters."""
+        return f"{self.subject_prefix}-files"
+
+    @property
     def node_stream_subjects(self) -> list[str]:
-        """The stream's subjects: the configured ones and the node's operational events."""
-        ops = f"{self.ops_prefix}.>"
-        return list(self.stream_subjects) + ([] if ops in self.stream_subjects else [ops])
+        """The stream's subjects: the configured ones, the node's operational events and its catalogue files."""
+        extra = [f"{self.ops_prefix}.>", f"{self.files_prefix}.>"]
+        return list(self.stream_subjects) + [s for s in extra if s not in self.stream_subjects]
 
     @property
     def database_name(self) -> str:

@@ -63,7 +63,7 @@ def _positions(copy: dict[str, Any]) -> dict[str, int]:
     found: dict[str, int] = {}
     for source in copy.get("sources") or []:
         parts = str(source.get("filter_subject", "")).split(".")
-        if len(parts) > 1:
+        if len(parts) > 1 and parts[0] == COMMUNE_PREFIX:  # not the catalogue's files (`reform-files.<c>.>`)
             found[parts[1]] = int(source.get("seq") or 0)
     return found
 

@@ -24,11 +24,12 @@ from pydantic import create_model
 from reform_shared.envelope import EventEnvelope, EventPayload
 from reform_shared.events import ALL_PAYLOADS
 from reform_shared.events.operations import OPERATIONS_PAYLOADS
+from reform_shared.events.replication import FILE_PAYLOADS
 
 COMMITTED = Path(__file__).resolve().parent / "asyncapi.json"
 PARAMETERS = {
     "prefix": "The node's subject prefix: `reform` at a commune node, `city` at the city node (operational events: "
-              "`<prefix>-ops`, which stays on the node).",
+              "`<prefix>-ops`, which stays on the node; the catalogue's documents in transit: `<prefix>-files`).",
     "commune_id": "The commune (xã, phường) the event belongs to.",
     "aggregate_id": "The aggregate's id (campaign, initiative, council, award, …).",
 }
@@ -46,7 +47,8 @@ def envelope_of(payload: type[EventPayload]) -> type[EventEnvelope]:
 def publishers() -> NatsBroker:
     broker = NatsBroker("nats://127.0.0.1:4222")
     for payload in ALL_PAYLOADS:
-        prefix = "{prefix}-ops" if payload in OPERATIONS_PAYLOADS else "{prefix}"  # see Settings.ops_prefix
+        prefix = "{prefix}-ops" if payload in OPERATIONS_PAYLOADS else \
+            "{prefix}-files" if payload in FILE_PAYLOADS else "{prefix}"  # Settings.ops_prefix, files_prefix
         subject = f"{prefix}.{{commune_id}}.{payload.aggregate_type}.{{aggregate_id}}.{payload.event_type}"
         broker.publisher(subject, schema=envelope_of(payload), title=payload.event_type,
                          description=f"{(payload.__doc__ or '').strip()} (schema version {payload.schema_version})")

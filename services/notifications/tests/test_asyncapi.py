@@ -12,6 +12,7 @@ import pytest
 from reform_notifications.asyncapi import COMMITTED, dumps, generate
 from reform_shared.events import build_registry
 from reform_shared.events.operations import OPERATIONS_PAYLOADS
+from reform_shared.events.replication import FILE_PAYLOADS
 
 pytestmark = pytest.mark.domain
 
@@ -33,10 +34,13 @@ def test_it_lists_every_event_type_of_the_registry_with_its_envelope_and_version
         assert envelope["properties"]["schema_version"]["const"] == model.schema_version
         assert {"event_id", "commune_id", "actor", "occurred_at"} <= set(envelope["required"])
         address = doc["channels"][event_type]["address"]
-        # Operational events travel under the node's ops prefix, which no federation source copies.
-        prefix = "{prefix}-ops" if model in OPERATIONS_PAYLOADS else "{prefix}"
+        # Operational events travel under the node's ops prefix, which no federation source copies; the
+        # catalogue's documents under its files prefix, which no consumer of events reads.
+        prefix = "{prefix}-ops" if model in OPERATIONS_PAYLOADS else \
+            "{prefix}-files" if model in FILE_PAYLOADS else "{prefix}"
         assert address == f"{prefix}.{{commune_id}}.{model.aggregate_type}.{{aggregate_id}}.{event_type}"
     assert doc["channels"]["ProjectionParked"]["address"].startswith("{prefix}-ops.")
+    assert doc["channels"]["CatalogueFileChunk"]["address"].startswith("{prefix}-files.")
 
 
 def _refs(node: Any) -> list[str]:

@@ -36,9 +36,11 @@ def ok(answer: httpx.Response) -> Any:
     return answer.json()
 
 
-def nominated(stack: Stack, commune: str, titles: list[str], field: str = "g") -> list[str]:
-    """`titles` submitted in `commune`, scored well, recognised by the chairman's decision and nominated to the
-    city (at most two a year): the initiatives' ids, once the city's list holds them."""
+def nominated(stack: Stack, commune: str, titles: list[str], field: str = "g",
+              attachments: dict[str, list[str]] | None = None) -> list[str]:
+    """`titles` submitted in `commune` (with the `attachments` ids given for a title), scored well, recognised by
+    the chairman's decision and nominated to the city (at most two a year): the initiatives' ids, once the city's
+    list holds them."""
     who, base = people_of(commune), f"/communes/{commune}"
     now = dt.datetime.now(dt.UTC)
     campaign_id = f"{commune}-{now.year}"
@@ -49,7 +51,8 @@ def nominated(stack: Stack, commune: str, titles: list[str], field: str = "g") -
     ids = [ok(call(stack, who["author"], "POST", "submission", f"{base}/campaigns/{campaign_id}/initiatives", json={
         "title": title, "unit": UNIT, "field": field, "authors": [{"user_id": who["author"].user_id,
                                                                   "name": who["author"].name}],
-        "summary": f"{title}: giảm thời gian chờ của người dân khi làm thủ tục."}))["id"] for title in titles]
+        "summary": f"{title}: giảm thời gian chờ của người dân khi làm thủ tục.",
+        "attachment_ids": (attachments or {}).get(title, [])}))["id"] for title in titles]
     ok(call(stack, who["secretary"], "POST", "submission", f"{base}/campaigns/{campaign_id}/close",
             json={"reason": ""}))
     members = [{"user_id": who["chair"].user_id, "name": who["chair"].name, "role": "chair"},

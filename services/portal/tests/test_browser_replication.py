@@ -8,10 +8,11 @@ from collections.abc import Callable
 
 import pytest
 from browser_kit import no_violations
-from city_scene import nominated
+from city_scene import call, nominated, ok, people_of
 from dev_sign_in import Person
 from playwright.sync_api import Page, expect
 from portal_stack import CITY_OFFICER, SECRETARY, Stack
+from support import ONE_PAGE_PDF
 
 pytestmark = pytest.mark.browser
 
@@ -20,7 +21,10 @@ TITLE = "Một cửa lưu động cho thôn vùng sâu"
 
 def test_the_catalogue_an_adoption_and_the_citys_view_pass_axe(stack: Stack,
                                                                  signed_in: Callable[[Person], Page]) -> None:
-    nominated(stack, "xa-nhan-rong-trinh-duyet", [TITLE])
+    origin = "xa-nhan-rong-trinh-duyet"
+    document = ok(call(stack, people_of(origin)["author"], "POST", "submission", f"/communes/{origin}/attachments",
+                       files={"file": ("Quy trình lưu động.pdf", ONE_PAGE_PDF, "application/pdf")}))
+    nominated(stack, origin, [TITLE], attachments={TITLE: [document["attachment_id"]]})
     secretary = signed_in(SECRETARY)
     secretary.get_by_role("link", name="Nhân rộng sáng kiến").click()
     expect(secretary.get_by_role("heading", level=1)).to_contain_text("Danh mục sáng kiến")
@@ -30,6 +34,13 @@ def test_the_catalogue_an_adoption_and_the_citys_view_pass_axe(stack: Stack,
     no_violations(secretary)
     secretary.get_by_role("link", name=TITLE).click()
     expect(secretary.get_by_role("heading", level=1)).to_have_text(TITLE)
+    for _ in range(100):  # the document comes through the record: linked once it is on this node
+        if secretary.get_by_role("link", name="Quy trình lưu động.pdf").count():
+            break
+        expect(secretary.locator("#documents")).to_contain_text("chưa về đến xã")
+        secretary.wait_for_timeout(300)
+        secretary.reload()
+    expect(secretary.get_by_role("link", name="Quy trình lưu động.pdf")).to_be_visible()
     no_violations(secretary)
     secretary.get_by_label("Đơn vị áp dụng").select_option("vh-xh")
     secretary.get_by_label("Người phụ trách (họ tên, chức vụ)").fill("Phó Chủ tịch UBND xã")

@@ -12,8 +12,9 @@ from typing import Any
 
 import httpx
 import pytest
-from city_scene import nominated
+from city_scene import call, nominated, ok, people_of
 from portal_stack import CITY_OFFICER, SECRETARY, Stack, as_, csrf_of
+from support import ONE_PAGE_PDF
 
 pytestmark = pytest.mark.service
 
@@ -42,13 +43,27 @@ def post(portal: httpx.Client, path: str, page: str, **fields: Any) -> httpx.Res
 
 def test_a_commune_finds_adopts_and_reports_and_the_city_sees_it(stack: Stack,
                                                                  clients: dict[str, httpx.Client]) -> None:
-    nominated(stack, ORIGIN, [TITLE])
+    document = ok(call(stack, people_of(ORIGIN)["author"], "POST", "submission", f"/communes/{ORIGIN}/attachments",
+                       files={"file": ("Quy trình chứng thực.pdf", ONE_PAGE_PDF, "application/pdf")}))
+    nominated(stack, ORIGIN, [TITLE], attachments={TITLE: [document["attachment_id"]]})
     secretary = as_(stack, clients, SECRETARY)
     entry_id = found_in_catalogue(secretary, "thu tuc chung thuc")
     assert found_in_catalogue(secretary, "THỦ TỤC") == entry_id
     page = secretary.get(f"/nhan-rong/sang-kien/{entry_id}").text
     assert "Quyết định công nhận của xã" in page and "88/QĐ-UBND" in page
     assert "Tác giả xã" not in page  # no author's name in the catalogue
+    link = f"/nhan-rong/sang-kien/{entry_id}/tai-lieu/{document['attachment_id']}"
+    deadline = time.monotonic() + 30  # the file comes through the record: the page links it once it is here
+    while f'href="{link}"' not in page:
+        assert "chưa về đến xã" in page and time.monotonic() < deadline, page
+        time.sleep(0.3)
+        page = secretary.get(f"/nhan-rong/sang-kien/{entry_id}").text
+    opened = secretary.get(link)
+    assert opened.status_code == 200 and opened.content == ONE_PAGE_PDF
+    assert opened.headers["content-type"] == "application/pdf" and opened.headers["x-checksum-sha256"] == \
+        document["sha256"]
+    missing = secretary.get(f"/nhan-rong/sang-kien/{entry_id}/tai-lieu/khong-co")
+    assert missing.status_code == 404 and "không có tài liệu đó" in missing.text
 
     refused = post(secretary, f"/nhan-rong/sang-kien/{entry_id}/ap-dung", page, unit_id="vh-xh",
                    responsible="Phó Chủ tịch UBND xã", since="01/01/2090", adaptation="Cho bộ phận một cửa")

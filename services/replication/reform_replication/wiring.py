@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from reform_replication.application.commands import ReplicationCommands
 from reform_replication.application.evidence import EvidencePacks
+from reform_replication.application.files import CatalogueFiles
 from reform_replication.application.queries import ReplicationQueries
 
 
@@ -14,3 +15,4 @@ class ReplicationWiring:
     commands: ReplicationCommands
     queries: ReplicationQueries
     evidence: EvidencePacks
+    files: CatalogueFiles

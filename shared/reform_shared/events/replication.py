@@ -4,7 +4,9 @@ reports what it measured; the city publishes its catalogue of recognised initiat
 An adoption is written by the adopting commune (`reform.<adopter>.adoption.<id>`), reaches the city like
 every commune event, and comes back to every node inside the city's catalogue entry of the initiative
 (`city.city.catalogue.<entry>`, one of `reform_shared.federation.CITY_DATA`): the originating commune sees
-where its initiative is applied and with what effect, and every commune reads the catalogue offline.
+where its initiative is applied and with what effect, and every commune reads the catalogue offline. The entry's
+documents follow as `catalogfile` aggregates: chunks then a marker, written by the originating commune and again by
+the city once it checked them against the entry's SHA-256 (`reform_replication.application.files`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from typing import ClassVar
+
+from pydantic import Field
 
 from reform_shared.envelope import Contract, EventPayload, is_subject_token
 from reform_shared.events.submission import AttachmentRef, Indicator, Novelty, UnitRef
@@ -111,4 +115,45 @@ class CatalogueEntryPublished(EventPayload):
         return self.entry_id
 
 
-REPLICATION_PAYLOADS = (InitiativeAdopted, AdoptionResultsReported, CatalogueEntryPublished)
+def file_id_of(commune_id: str, attachment_id: str) -> str:
+    """The id of a catalogue file's aggregate (`catalogfile`): the originating commune's attachment."""
+    return entry_id_of(commune_id, attachment_id)
+
+
+class CatalogueFileChunk(EventPayload):
+    """One piece of a recognised initiative's attachment on its way to every node (`data`: base64, at most
+    `CHUNK_BYTES` decoded). Written by the originating commune (`reform-files.<origin>.catalogfile.<file>`), then by
+    the city once it checked the whole file against the catalogue's SHA-256 (`city-files.city.catalogfile.<file>`)."""
+
+    schema_version: ClassVar[int] = 1
+    aggregate_type: ClassVar[str] = "catalogfile"
+
+    file_id: str
+    index: int = Field(ge=0)
+    data: str
+
+    def aggregate_id(self) -> str:
+        return self.file_id
+
+
+class CatalogueFileSent(EventPayload):
+    """Every chunk of the file is in the record before this: what it is (the catalogue's reference) and how
+    many chunks hold it. The last event of a `catalogfile` aggregate; the only one projections read."""
+
+    schema_version: ClassVar[int] = 1
+    aggregate_type: ClassVar[str] = "catalogfile"
+
+    file_id: str
+    entry_id: str
+    origin_commune_id: str
+    attachment: AttachmentRef
+    chunks: int = Field(ge=0)
+
+    def aggregate_id(self) -> str:
+        return self.file_id
+
+
+FILE_PAYLOADS = (CatalogueFileChunk, CatalogueFileSent)
+"""Published under the node's files prefix (`reform-files`, `city-files`: Settings.files_prefix), not its events'."""
+REPLICATION_PAYLOADS = (InitiativeAdopted, AdoptionResultsReported, CatalogueEntryPublished, CatalogueFileChunk,
+                        CatalogueFileSent)

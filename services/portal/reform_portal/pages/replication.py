@@ -69,8 +69,10 @@ async def entry_page(request: Request, portal: Any, caller: Caller, entry_id: st
     own = await own_adoption(portal, caller, entry_id) if caller.account.has_any(*DECIDERS) else None
     may_adopt = caller.account.has_any(*DECIDERS) and entry["origin_commune_id"] != commune and own is None
     units = await DirectoryReads(portal, caller).unit_options() if may_adopt else []
+    files = (await get(portal, caller, f"/api/v1/catalogue/{entry_id}/files"))["files"] if entry.get("attachments") \
+        else []
     return render(request, "replication/entry.html", {
-        "entry": entry, "mine": mine or own, "may_adopt": may_adopt, "units": units,
+        "entry": entry, "files": files, "mine": mine or own, "may_adopt": may_adopt, "units": units,
         "may_report": own is not None, "rows": indicator_rows(entry), "notice": notice(request),
         "idempotency_key": uuid.uuid4().hex,
         "field_label": dict(FIELDS).get(entry.get("field", ""), entry.get("field", "")), **extra}, status=status)
@@ -86,6 +88,21 @@ async def own_adoption(portal: Any, caller: Caller, entry_id: str) -> dict[str, 
 async def entry(request: Request, portal: PortalDep, entry_id: EntryId,
                 caller: Caller = for_roles(*READERS)) -> HTMLResponse:
     return await entry_page(request, portal, caller, entry_id)
+
+
+@router.get("/nhan-rong/sang-kien/{entry_id}/tai-lieu/{attachment_id}", response_class=HTMLResponse)
+async def document(request: Request, portal: PortalDep, entry_id: EntryId, attachment_id: EntryId,
+                   caller: Caller = for_roles(*READERS)) -> Response:
+    """A document of the entry, from this node's own copy (checked there against the catalogue's SHA-256); while
+    it is still on its way, or when what arrived does not match, the entry page says so."""
+    try:
+        answer = await portal.api.download("replication", caller.token,
+                                           f"/api/v1/catalogue/{entry_id}/files/{attachment_id}")
+    except ApiRefusal as refusal:
+        return await entry_page(request, portal, caller, entry_id, refusal.status, refusal=refusal)
+    return Response(answer.content, media_type=answer.headers.get("content-type"), headers={
+        "Content-Disposition": answer.headers.get("content-disposition", "attachment"),
+        "X-Checksum-SHA256": answer.headers.get("x-checksum-sha256", ""), "Cache-Control": "private, no-store"})
 
 
 def adoption_body(values: dict[str, str], units: dict[str, str], entry_id: str

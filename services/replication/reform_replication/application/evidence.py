@@ -1,8 +1,9 @@
 """The PAR evidence pack: the commune's events replayed from the node's stream up to the moment asked (its
 own subjects under every prefix the node reads, and the city's catalogue), folded (`domain/evidence.py`),
 and bundled as one ZIP with the report (DOCX, XLSX), the figures (JSON) and the recognised initiatives' files
-read from the node's attachments store, each checked against its SHA-256 (a file that is not on this node
-is listed in the manifest as missing, never silently left out)."""
+read from the node's attachments store, or else from the catalogue's checked copies in its record (on the city),
+each checked against its SHA-256 (a file that is not on this node is listed in the manifest as missing, never
+silently left out)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import hashlib
 import io
 import json
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from nats.js import JetStreamContext
@@ -44,10 +45,15 @@ async def read_file(js: JetStreamContext, bucket: str, commune_id: str, ref: dic
     return data if hashlib.sha256(data).hexdigest() == ref["sha256"] else None
 
 
+CopyOf = Callable[[str, dict[str, Any]], Awaitable[bytes | None]]
+"""A commune's recognised file from the catalogue's copies in the node's record (application/files.py)."""
+
+
 class EvidencePacks:
     def __init__(self, js: JetStreamContext, registry: EventRegistry, stream: str, prefixes: Sequence[str],
-                 bucket: str) -> None:
+                 bucket: str, copy_of: CopyOf | None = None) -> None:
         self._js, self._registry, self._stream, self._prefixes, self._bucket = js, registry, stream, prefixes, bucket
+        self._copy_of = copy_of
 
     async def figures(self, commune_id: str, year: int, as_of: dt.datetime) -> tuple[dict[str, Any],
                                                                                       list[dict[str, Any]]]:
@@ -68,6 +74,8 @@ class EvidencePacks:
             manifest = []
             for doc in documents:
                 data = await read_file(self._js, self._bucket, commune_id, doc)
+                if data is None and self._copy_of is not None:  # on the city: the copy it checked
+                    data = await self._copy_of(commune_id, doc)
                 name = f"tai-lieu/{doc['initiative_id']}/{doc['attachment_id']}-{doc['filename']}"
                 if data is not None:
                     put(name, data)

@@ -6,6 +6,9 @@
 - `catalogue`: the city's published entries (`CatalogueEntryPublished`), as every node receives them:
   what a commune reads, offline, from its own database.
 - `adoptions`: the adoptions this node knows (its communes' own at once, every commune's on the city node).
+- `files`: the catalogue files whose every chunk this node holds (`CatalogueFileSent`, read under the files
+  prefix `<prefix>-files`; the chunks stay in the stream, read by `files.py`): `origin`, the originating
+  commune's copy (on its own node and on the city), and `here`, the copy the city checked and relayed.
 - `communes`: every commune this node saw launch a campaign (the city's view of who adopts nothing), and
   `campaigns` the year of each (an entry's year is its campaign's).
 """
@@ -28,14 +31,20 @@ from reform_shared.events import (
 from reform_shared.events.replication import (
     AdoptionResultsReported,
     CatalogueEntryPublished,
+    CatalogueFileSent,
     InitiativeAdopted,
     entry_id_of,
 )
+from reform_shared.federation import FILES as FILES_SUFFIX
 from reform_shared.projection import Projection, Write, WriteTable
 from reform_shared.store import StoredEvent
+from reform_shared.subjects import event_type_filter
 from reform_shared.text import fold
 
 SOURCES, CATALOGUE, ADOPTIONS, COMMUNES, CAMPAIGNS = "sources", "catalogue", "adoptions", "communes", "campaigns"
+FILES = "files"
+RELAYED_BY = "city"
+"""The pseudo-commune of the city's data: a `catalogfile` under it is the copy the city checked and relayed."""
 WRITES = WriteTable()
 
 
@@ -111,6 +120,14 @@ def _published(envelope: EventEnvelope, p: CatalogueEntryPublished) -> list[Writ
                                      upsert=True))]
 
 
+@WRITES.on(CatalogueFileSent)
+def _file(envelope: EventEnvelope, p: CatalogueFileSent) -> list[Write]:
+    copy = "here" if envelope.commune_id == RELAYED_BY else "origin"
+    held = {"entry_id": p.entry_id, "origin_commune_id": p.origin_commune_id, "chunks": p.chunks,
+            "attachment": p.attachment.model_dump(mode="json"), "commune_id": envelope.commune_id}
+    return [Write(FILES, UpdateOne({"_id": p.file_id}, {"$set": {copy: held}}, upsert=True))]
+
+
 @WRITES.on(CampaignLaunched)
 def _commune(envelope: EventEnvelope, p: CampaignLaunched) -> list[Write]:
     return [Write(COMMUNES, UpdateOne({"_id": envelope.commune_id}, {"$set": {"seen": True}}, upsert=True)),
@@ -121,7 +138,18 @@ def _commune(envelope: EventEnvelope, p: CampaignLaunched) -> list[Write]:
 class ReplicationBook(Projection):
     name = "replication"
     event_types = WRITES.event_types
-    collections = (SOURCES, CATALOGUE, ADOPTIONS, COMMUNES, CAMPAIGNS)
+    collections = (SOURCES, CATALOGUE, ADOPTIONS, COMMUNES, CAMPAIGNS, FILES)
+
+    def subject_filters(self, prefix: str) -> list[str]:
+        """Its event types under `prefix`; the catalogue files' marker under the files prefix beside it."""
+        marker = CatalogueFileSent.event_type
+        return [f for f in super().subject_filters(prefix) if f != event_type_filter(prefix, marker)] + [
+            event_type_filter(prefix + FILES_SUFFIX, marker)]
 
     def apply(self, event: StoredEvent) -> list[Write]:
-        return WRITES.writes(event.envelope)
+        writes = WRITES.writes(event.envelope)
+        if isinstance(event.envelope.payload, CatalogueFileSent):  # where its chunks are: the subject's prefix
+            copy = "here" if event.envelope.commune_id == RELAYED_BY else "origin"
+            writes.append(Write(FILES, UpdateOne({"_id": event.envelope.payload.file_id},
+                                                 {"$set": {f"{copy}.prefix": event.subject.split(".")[0]}})))
+        return writes

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 
 from reform_replication.application.commands import ReplicationCommands
 from reform_replication.application.evidence import EvidencePacks
+from reform_replication.application.files import CatalogueFiles
 from reform_replication.application.queries import ReplicationQueries
 from reform_replication.documents.chart import chart_of
 from reform_replication.documents.report import replication_docx, replication_xlsx
@@ -40,6 +42,9 @@ Words = Annotated[str | None, Query(max_length=200, description="words, case and
 CommandsDep = Annotated[ReplicationCommands, Depends(part_of(ReplicationWiring, lambda w: w.commands))]
 QueriesDep = Annotated[ReplicationQueries, Depends(part_of(ReplicationWiring, lambda w: w.queries))]
 PacksDep = Annotated[EvidencePacks, Depends(part_of(ReplicationWiring, lambda w: w.evidence))]
+FilesDep = Annotated[CatalogueFiles, Depends(part_of(ReplicationWiring, lambda w: w.files))]
+ATTACHMENT_TYPES = ("application/pdf", DOCX, XLSX, "image/jpeg", "image/png")
+"""What an upload may be (the submission service's judge): what a catalogue file is served as."""
 router = APIRouter(prefix="/api/v1", tags=["replication"])
 
 
@@ -73,6 +78,24 @@ async def catalogue(actor: ActorDep, queries: QueriesDep, q: Words = None, probl
 @router.get("/catalogue/{entry_id}")
 async def entry(entry_id: EntryId, actor: ActorDep, queries: QueriesDep) -> dict[str, Any]:
     return await queries.entry(entry_id)
+
+
+@router.get("/catalogue/{entry_id}/files")
+async def entry_files(entry_id: EntryId, actor: ActorDep, queries: QueriesDep, files: FilesDep) -> dict[str, Any]:
+    """The entry's documents and whether each is on this node yet (it comes from the originating commune
+    through the city; `on_this_node` false: still on its way)."""
+    return {"entry_id": entry_id, "files": await files.availability(await queries.entry(entry_id))}
+
+
+@router.get("/catalogue/{entry_id}/files/{attachment_id}", response_class=Response,
+            responses=file_responses(*ATTACHMENT_TYPES))
+async def entry_file(entry_id: EntryId, attachment_id: Annotated[str, Path(pattern=TOKEN_PATTERN)],
+                     actor: ActorDep, queries: QueriesDep, files: FilesDep) -> Response:
+    """One document of an entry, read from this node's own copy and checked against the catalogue's SHA-256
+    (404 `not_yet_on_this_node` while it travels; 409 `checksum_matches` when what arrived does not match)."""
+    ref, data = await files.read(await queries.entry(entry_id), attachment_id)
+    return Response(data, media_type=ref.media_type, headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(ref.filename)}", "X-Checksum-SHA256": ref.sha256})
 
 
 @router.post("/communes/{commune_id}/adoptions", status_code=201)
