@@ -56,7 +56,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="do not install the SDK tracer provider the services install (spans become no-ops)")
     parser.add_argument("--no-diagnostics", action="store_true", help="only the headline figures, no breakdown")
     parser.add_argument("--only", choices=("appends", "projection", "reporting", "federation", "durability",
-                                           "commands", "replicas", "memory", "peer"),
+                                           "commands", "replicas", "memory", "peer", "scale"),
                         help="run one section only")
     parser.add_argument("--communes", type=int, default=None,
                         help=f"commune nodes on the city hub in the scale section (default {DEFAULT_COMMUNES}, "
@@ -209,6 +209,17 @@ async def run(args: argparse.Namespace) -> None:
             print()
             print("9. Against the peer — the eventsourcing library, the same work in the same run, one after the other")
             print(peer.render())
+            print(f"  section run time {time.perf_counter() - section_started:.0f}s")
+        if args.only in (None, "scale"):
+            from bench.scale import ScaleBench
+
+            scale = ScaleBench(env, args.communes, args.quick)
+            section_started = time.perf_counter()
+            await scale.run()
+            print()
+            print(f"10. Hải Phòng's scale — a city hub with {args.communes} commune nats-servers as TLS leafnodes, "
+                  "the city's reporting projection applying their appends")
+            print(scale.render())
             print(f"  section run time {time.perf_counter() - section_started:.0f}s")
     print(f"\nDone in {time.perf_counter() - started:.0f}s; servers stopped, temporary folder removed.")
 
