@@ -20,13 +20,28 @@ from reform_node.node import CommuneNode
 from reform_node.servers import ChildProcess, free_port
 from reform_shared.federation import FederatedNode
 
-STARTERS = 4
+STARTERS = 3
 """Commune servers started (and provisioned) at once."""
+PROVISION_ATTEMPTS = 3
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def commune_names(count: int) -> list[str]:
     return [f"xa-{i:03d}" for i in range(1, count + 1)]
+
+
+def _start_commune(commune: CommuneNode) -> None:
+    """Its nats-server and stream; provisioning tried again if the server, listening, did not answer in time
+    (a machine at load average 25 made one start fail)."""
+    commune.start_nats()
+    for attempt in range(PROVISION_ATTEMPTS):
+        try:
+            commune.provision()
+            return
+        except Exception:
+            if attempt == PROVISION_ATTEMPTS - 1:
+                raise
+            time.sleep(1)
 
 
 class ScaleFederation(BenchFederation):
@@ -55,7 +70,7 @@ class ScaleFederation(BenchFederation):
         self.city.provision(linked=set())  # FED_ streams once the leafnodes are up (link)
         communes = [CommuneNode(self.node_config(node)) for node in nodes]  # certificates issued here, in order
         with ThreadPoolExecutor(STARTERS) as pool:
-            list(pool.map(CommuneNode.start_infrastructure, communes))
+            list(pool.map(_start_commune, communes))
         self.nodes.update({c.config.node_id: c for c in communes})
         self.link(timeout=300)
         self.start_keeper()
