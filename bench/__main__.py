@@ -1,4 +1,5 @@
-"""`python -m bench [--quick | --events N] [--rounds R] [--only SECTION] [--no-tracing] [--no-diagnostics]`."""
+"""`python -m bench [--quick | --events N] [--rounds R] [--only SECTION] [--communes N] [--no-tracing]
+[--no-diagnostics]`."""
 
 from __future__ import annotations
 
