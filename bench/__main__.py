@@ -1,4 +1,5 @@
-"""`python -m bench [--quick | --events N] [--rounds R] [--only SECTION] [--no-tracing] [--no-diagnostics]`."""
+"""`python -m bench [--quick | --events N] [--rounds R] [--only SECTION] [--communes N] [--no-tracing]
+[--no-diagnostics]`."""
 
 from __future__ import annotations
 
@@ -26,6 +27,11 @@ DEFAULT_MEMORY = 100_000
 QUICK_MEMORY = 5000
 QUICK_COMMANDS = 60
 QUICK_LAG_SECONDS = 5.0
+DEFAULT_COMMUNES = 114
+QUICK_COMMUNES = 10
+PEER = (5000, 1000, 5)
+"""The peer comparison's work (issue 20): aggregates created, aggregates commanded, events each."""
+QUICK_PEER = (1000, 200, 5)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -51,8 +57,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="do not install the SDK tracer provider the services install (spans become no-ops)")
     parser.add_argument("--no-diagnostics", action="store_true", help="only the headline figures, no breakdown")
     parser.add_argument("--only", choices=("appends", "projection", "reporting", "federation", "durability",
-                                           "commands", "replicas", "memory"),
+                                           "commands", "replicas", "memory", "peer", "scale"),
                         help="run one section only")
+    parser.add_argument("--communes", type=int, default=None,
+                        help=f"commune nodes on the city hub in the scale section (default {DEFAULT_COMMUNES}, "
+                             f"Hải Phòng's; {QUICK_COMMUNES} with --quick)")
     args = parser.parse_args(argv)
     args.reporting_rounds = args.rounds or DEFAULT_REPORTING_ROUNDS
     args.lag_seconds = DEFAULT_LAG_SECONDS
@@ -75,6 +84,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.commands = DEFAULT_COMMANDS
         args.memory = DEFAULT_MEMORY
     args.rounds = args.rounds or 3
+    args.peer = QUICK_PEER if args.quick else PEER
+    args.communes = args.communes or (QUICK_COMMUNES if args.quick else DEFAULT_COMMUNES)
+    if args.communes < 1:
+        parser.error("--communes must be at least 1")
     if args.rounds < 1 or args.reporting_rounds < 1:
         parser.error("--rounds must be at least 1")
     return args
@@ -187,6 +200,27 @@ async def run(args: argparse.Namespace) -> None:
                   f"{args.memory:,} events appended while its projections run")
             print("\n".join(memory.lines))
             print("\n".join(f"  * {note}" for note in memory.notes))
+            print(f"  section run time {time.perf_counter() - section_started:.0f}s")
+        if args.only in (None, "peer"):
+            from bench.peer import PeerBench
+
+            peer = PeerBench(env, *args.peer)
+            section_started = time.perf_counter()
+            await peer.run()
+            print()
+            print("9. Against the peer — the eventsourcing library, the same work in the same run, one after the other")
+            print(peer.render())
+            print(f"  section run time {time.perf_counter() - section_started:.0f}s")
+        if args.only in (None, "scale"):
+            from bench.scale import ScaleBench
+
+            scale = ScaleBench(env, args.communes, args.quick)
+            section_started = time.perf_counter()
+            await scale.run()
+            print()
+            print(f"10. Hải Phòng's scale — a city hub with {args.communes} commune nats-servers as TLS leafnodes, "
+                  "the city's reporting projection applying their appends")
+            print(scale.render())
             print(f"  section run time {time.perf_counter() - section_started:.0f}s")
     print(f"\nDone in {time.perf_counter() - started:.0f}s; servers stopped, temporary folder removed.")
 

@@ -19,7 +19,7 @@ FIELDS = "abcdefg"
 _tracer = trace.get_tracer("bench")
 
 
-def submitted(index: int, campaign_id: str = "cchc-2026") -> EventEnvelope:
+def submitted(index: int, campaign_id: str = "cchc-2026", commune: str = COMMUNE) -> EventEnvelope:
     payload = InitiativeSubmitted(
         initiative_id=new_id(),
         campaign_id=campaign_id,
@@ -33,7 +33,8 @@ def submitted(index: int, campaign_id: str = "cchc-2026") -> EventEnvelope:
     )
     # Built inside a span, as a command handler does, so the event carries a trace context.
     with _tracer.start_as_current_span("bench command"):
-        return make_envelope(payload, commune_id=COMMUNE, version=1, actor=ACTOR,
+        actor = ACTOR if commune == COMMUNE else ACTOR.model_copy(update={"commune_id": commune})
+        return make_envelope(payload, commune_id=commune, version=1, actor=actor,
                              occurred_at=T0 + dt.timedelta(seconds=index), correlation_id=new_id())
 
 

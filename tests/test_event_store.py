@@ -195,6 +195,21 @@ class EventStoreContract:
         assert [e.stream_seq for e in history.events] == [e.stream_seq for e in outcome.events]
         assert [e.stream_seq for e in history.events] == sorted(e.stream_seq for e in history.events)
 
+    async def test_a_history_longer_than_one_read_batch_loads_whole_and_in_order(self, backend: Backend) -> None:
+        """The JetStream store reads a history by batched direct gets of 256: 600 events take three, and the
+        other aggregate's events between them are not read."""
+        store = backend.store
+        first = submitted()
+        events = [first, *(submitted(initiative_id=first.aggregate_id, version=v) for v in range(2, 601))]
+        for start in range(0, len(events), 100):
+            await store.append(await store.load(COMMUNE, "initiative", first.aggregate_id), events[start:start + 100])
+            other = submitted()
+            await store.append(await store.load(COMMUNE, "initiative", other.aggregate_id), [other])
+        history = await store.load(COMMUNE, "initiative", first.aggregate_id)
+
+        assert history.envelopes == events and history.version == 600
+        assert [e.stream_seq for e in history.events] == sorted(e.stream_seq for e in history.events)
+
     async def test_an_event_the_registry_cannot_read_fails_on_load(self, backend: Backend) -> None:
         """Events go through the wire format on every backend: what would not survive the stream fails in memory."""
         event = make_envelope(

@@ -14,7 +14,6 @@ from collections.abc import Sequence
 
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import APIError
 from opentelemetry.trace import SpanKind
 
@@ -29,6 +28,8 @@ EXPECTED_LAST_SUBJECT_SEQ = "Nats-Expected-Last-Subject-Sequence"
 EXPECTED_LAST_SUBJECT_SEQ_SUBJECT = "Nats-Expected-Last-Subject-Sequence-Subject"
 MSG_ID = "Nats-Msg-Id"
 WRONG_LAST_SEQUENCE = 10071
+BATCH = 256
+"""Events per batched direct get while loading an aggregate's history."""
 
 __all__ = ["AggregateHistory", "AppendOutcome", "EventStore", "JetStreamEventStore", "StoredEvent"]
 """The value types live with the port (`reform_shared.ports`); they are re-exported for existing imports."""
@@ -60,8 +61,9 @@ class JetStreamEventStore:
         """Read an aggregate's whole history, in stream order.
 
         One direct get of the aggregate's last event answers most commands (a new aggregate, or
-        one with a single event) without creating a consumer; longer histories are read through
-        an ephemeral ordered consumer.
+        one with a single event); a longer history is read by batched direct gets up to that event
+        (no consumer: creating, asking and deleting an ephemeral one cost 4 round trips and 8.5 ms
+        for a history of 6 events, the batch 1.6 ms; `make bench ARGS="--only peer"`).
         """
         self.ensure_available()
         subject_filter = aggregate_filter(self._prefix, commune_id, aggregate_type, aggregate_id)
@@ -70,28 +72,7 @@ class JetStreamEventStore:
             return AggregateHistory(commune_id, aggregate_type, aggregate_id)
         if last.envelope.aggregate_version == 1:
             return AggregateHistory(commune_id, aggregate_type, aggregate_id, (last,))
-        sub = await self._js.pull_subscribe(
-            subject_filter,
-            stream=self._stream,
-            config=ConsumerConfig(
-                ack_policy=AckPolicy.NONE,
-                deliver_policy=DeliverPolicy.ALL,
-                inactive_threshold=5.0,
-                mem_storage=True,
-            ),
-        )
-        events: list[StoredEvent] = []
-        try:
-            info = await sub.consumer_info()
-            pending = info.num_pending or 0
-            while pending > 0:
-                for msg in await sub.fetch(min(pending, 256), timeout=self._timeout):
-                    envelope = self._registry.parse(msg.data)
-                    events.append(StoredEvent(envelope, msg.metadata.sequence.stream, msg.subject))
-                    pending = msg.metadata.num_pending or 0
-            await self._js.delete_consumer(self._stream, info.name)
-        finally:
-            await sub.unsubscribe()
+        events = await self._read_batch(subject_filter, last.stream_seq)
         return AggregateHistory(commune_id, aggregate_type, aggregate_id, tuple(events))
 
     async def append(
@@ -174,6 +155,32 @@ class JetStreamEventStore:
         if status:
             raise RuntimeError(f"direct get on {self._stream} failed: {status} {headers.get('Description', '')}")
         return StoredEvent(self._registry.parse(reply.data), int(headers["Nats-Sequence"]), headers["Nats-Subject"])
+
+    async def _read_batch(self, subject_filter: str, up_to_seq: int) -> list[StoredEvent]:
+        """Every event on the aggregate's subjects up to `up_to_seq`, in order, by batched direct gets (one
+        request answers up to BATCH messages and an end-of-batch status; no consumer is created)."""
+        inbox = self._nc.new_inbox()
+        sub = await self._nc.subscribe(inbox)
+        events: list[StoredEvent] = []
+        seq = 1
+        try:
+            while seq <= up_to_seq:
+                request = {"seq": seq, "next_by_subj": subject_filter, "batch": BATCH, "up_to_seq": up_to_seq}
+                await self._nc.publish(f"$JS.API.DIRECT.GET.{self._stream}", json.dumps(request).encode(),
+                                       reply=inbox)
+                while True:
+                    msg = await sub.next_msg(timeout=self._timeout)
+                    headers = msg.headers or {}
+                    if headers.get("Status"):  # 204 EOB: the batch is over; 404: nothing (more) to read
+                        break
+                    seq = int(headers["Nats-Sequence"])
+                    events.append(StoredEvent(self._registry.parse(msg.data), seq, headers["Nats-Subject"]))
+                    seq += 1
+                if headers.get("Status") != "204" or int(headers.get("Nats-Num-Pending", "0")) == 0:
+                    break
+        finally:
+            await sub.unsubscribe()
+        return events
 
     async def read_at(self, stream_seq: int) -> StoredEvent:
         """One stored event by its stream sequence."""
