@@ -1,12 +1,12 @@
-"""What the consumer does with a batch of events: their notices into the outbox, what they teach the memory, and
-the last stream sequence handled — written together in one transaction, acknowledged after it commits.
+"""What the consumer does with a batch of events: their notices into the outbox and what they teach the memory,
+written together in one transaction (acknowledged after it commits), the parked events with them.
 
 Each event's notices are computed from the memory as the events before it left it (`application/working.py`:
 read once per batch, changed in memory), so a council change is compared with the council remembered before it.
-A redelivered batch (a crash after the commit, before the ack) finds its sequences at or below the checkpoint and
-is skipped; a notice computed twice (a single event handed in again) meets its id in the outbox. A directory
-event ends a part of the batch: its facts are appended (guarded by the event id) before the events after it are
-read against the directory.
+A redelivered batch (a crash after the commit, before the ack) computes the same notices, whose ids the outbox
+already holds: nothing is written twice. No checkpoint skips it: a message delivered to a pull its client had
+given up arrives again after newer ones, and must be handled then, not skipped. A directory event ends a part of
+the batch: its facts are appended (guarded by the event id) before the events after it read the directory.
 """
 
 from __future__ import annotations
@@ -32,8 +32,6 @@ from reform_shared.events.directory import DIRECTORY_PAYLOADS
 
 log = logging.getLogger(__name__)
 PARKED = "parked_events"
-POSITION = "consumer_position"
-POSITION_ID = "notifications"
 INFRASTRUCTURE = (PyMongoError, OSError)
 """A failure of what the service depends on: the batch is retried in place, never parked."""
 
@@ -63,20 +61,18 @@ class Intake:
         self._db, self._memory, self._outbox = db, memory, outbox
 
     async def handle(self, e: EventEnvelope, now: dt.datetime) -> int:
-        """One event handed in outside the stream (no sequence, no checkpoint): its new notices."""
+        """One event handed in outside the stream (no sequence): its new notices."""
         return await self.handle_batch([Arrived("", None, e.to_json(), e)], now)
 
     async def handle_batch(self, batch: Sequence[Arrived], now: dt.datetime) -> int:
         """Every event of the batch handled or parked, in order; returns how many notices were new."""
-        done = await self._checkpoint()
         part: list[Arrived] = []
         new = 0
-        for a in (a for a in batch if a.seq is None or a.seq > done):
+        for a in batch:
             if a.envelope is not None and isinstance(a.envelope.payload, DIRECTORY_PAYLOADS):
                 new += await self._part(part, now)
                 part = []
                 await self._memory.remember_directory(a.envelope)
-                await self._commit([], {}, [], a.seq)
             else:
                 part.append(a)
         return new + await self._part(part, now)
@@ -103,7 +99,7 @@ class Intake:
             known = Known(await working.directory(a.commune_id))
             notices += parked_notices(a.commune_id, parked_cause(a.seq or 0), a.subject, error, known, now.date())
         docs = self._outbox.documents(notices, await self._outbox.preferences_of(notices), now)
-        return await self._commit(docs, working.writes(), parked, part[-1].seq)
+        return await self._commit(docs, working.writes(), parked)
 
     async def _known(self, e: EventEnvelope, working: Working) -> Known:
         directory = await working.directory(e.commune_id)
@@ -120,11 +116,8 @@ class Intake:
         return tuple(found)
 
     async def _commit(self, docs: list[tuple[str, dict[str, Any]]], writes: dict[str, list[Any]],
-                      parked: list[dict[str, Any]], seq: int | None) -> int:
+                      parked: list[dict[str, Any]]) -> int:
         async with self._db.client.start_session() as session, await session.start_transaction():
-            stored = await self._db[POSITION].find_one({"_id": POSITION_ID}, session=session)
-            if seq is not None and stored is not None and stored["seq"] >= seq:
-                return 0  # committed before (an answer lost): nothing again
             new = await self._outbox.insert_new(docs, session)
             there = {d["_id"] async for d in self._db[PARKED].find(
                 {"_id": {"$in": [p["_id"] for p in parked]}}, {"_id": 1}, session=session)} if parked else set()
@@ -132,14 +125,7 @@ class Intake:
             for collection, ops in writes.items():
                 if ops:
                     await self._db[collection].bulk_write(ops, ordered=True, session=session)
-            if seq is not None:
-                await self._db[POSITION].update_one({"_id": POSITION_ID}, {"$set": {"seq": seq}}, upsert=True,
-                                                    session=session)
         return new
-
-    async def _checkpoint(self) -> int:
-        stored = await self._db[POSITION].find_one({"_id": POSITION_ID})
-        return int(stored["seq"]) if stored else 0
 
     async def parked(self, limit: int = 100) -> list[dict[str, Any]]:
         return [doc async for doc in self._db[PARKED].find({}).sort("stream_seq", 1).limit(limit)]
