@@ -49,8 +49,8 @@ OFFLINE = ("submission", "evaluation", "reporting", "notifications")
 PROGRESS = bool(os.environ.get("REFORM_BENCH_PROGRESS"))
 """Print each consumer's lag to stderr every half second while waiting."""
 PROFILE = os.environ.get("REFORM_BENCH_PROFILE")
-"""A folder: each service started again for the backlog is profiled by py-spy (in .venv) until it caught up, its
-stacks written there (`<service>.txt`, collapsed)."""
+"""A folder: each service started again for the backlog, and the database, are profiled by py-spy (in .venv) until
+they caught up, their stacks written there (`<service>.txt`, `secantusdb.txt`, collapsed; 20 samples/s)."""
 
 
 def profiled(node: CommuneNode, services: tuple[str, ...]) -> list[subprocess.Popen[bytes]]:
@@ -59,12 +59,12 @@ def profiled(node: CommuneNode, services: tuple[str, ...]) -> list[subprocess.Po
     if not PROFILE or not spy.exists():
         return []
     Path(PROFILE).mkdir(parents=True, exist_ok=True)
+    children = [(service, node.services[service]) for service in services]
     spies = []
-    for service in services:
-        proc = node.services[service].proc
-        assert proc is not None
-        spies.append(subprocess.Popen([str(spy), "record", "-p", str(proc.pid), "-r", "50", "-f", "raw", "--idle",
-                                       "-o", str(Path(PROFILE) / f"{service}.txt")],
+    for name, child in [*children, *([("secantusdb", node.mongo)] if node.mongo is not None else [])]:
+        assert child.proc is not None
+        spies.append(subprocess.Popen([str(spy), "record", "-p", str(child.proc.pid), "-r", "20", "-f", "raw",
+                                       "--idle", "-o", str(Path(PROFILE) / f"{name}.txt")],
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     return spies
 
