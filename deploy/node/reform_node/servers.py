@@ -133,11 +133,25 @@ def write_nats_config(data_dir: Path, port: int, http_port: int, server_name: st
 def start_nats(data_dir: Path, port: int, http_port: int, server_name: str = "commune-node",
                domain: str | None = None, extra: str = "", sync_always: bool = True) -> ChildProcess:
     conf = write_nats_config(data_dir, port, http_port, server_name, domain, extra, sync_always)
-    child = ChildProcess("nats", [_binary("nats-server"), "-c", str(conf)], data_dir / "nats-server.log")
+    child = ChildProcess("nats", [_binary("nats-server"), "-c", str(conf)], data_dir / "nats-server.log",
+                         env={"GOMEMLIMIT": NATS_MEMORY_LIMIT})
     child.start()
     assert child.proc is not None
     wait_for_port("127.0.0.1", port, 20, child.proc)
     return child
+
+
+NATS_MEMORY_LIMIT = "128MiB"
+"""nats-server's soft memory limit (Go's GOMEMLIMIT): its garbage collector works harder near it instead of letting
+the heap grow to twice the live data; JetStream's block caches are freed on their own. A soft limit: never an
+out-of-memory kill, more collection when the live data is above it."""
+DATABASE_CACHE = "512M"
+"""SecantusDB's WiredTiger cache (its default 1G). What a transaction writes stays dirty and cannot be evicted until
+it commits; when the dirty content reaches WiredTiger's stall trigger (20% of the cache) every thread is drafted
+into eviction that cannot free it, while holding the storage lock — the engine wedges (SecantusDB says as much of
+its own insert chunks). A projection's catch-up transaction of 10,000 events pins some 20-30 MB (documents and index
+entries), and three or four run at once in a node's backlog: 128M (a 26 MB trigger) wedged, 512M (102 MB) does not,
+and caps the database's memory where the default let it reach 1.1 GB after 200,000 events."""
 
 
 def mongo_argv(data_dir: Path, port: int, durable: bool = True) -> list[str]:
@@ -148,7 +162,7 @@ def mongo_argv(data_dir: Path, port: int, durable: bool = True) -> list[str]:
     # 20-30 acknowledged writes, and projections lost committed batches with their checkpoint.
     # --standalone: no oplog (nothing here reads change streams; transactions work the same), so a
     # write no longer pays for an oplog entry and a diff of the document it changed.
-    return argv + (["--sync-on-commit"] if durable else [])
+    return argv + ["--cache-size", DATABASE_CACHE] + (["--sync-on-commit"] if durable else [])
 
 
 def start_mongo(data_dir: Path, port: int, durable: bool = True, env: dict[str, str] | None = None) -> ChildProcess:
