@@ -113,7 +113,7 @@ class Working:
         if (update := CAMPAIGN_UPDATES.get(type(p))) is not None:
             self._change((CAMPAIGNS, campaign_key(e.commune_id, campaign_id or "")), ids, update(p))
         if (update := INITIATIVE_UPDATES.get(type(p))) is not None:
-            initiative_id = p.initiative_id
+            initiative_id = p.initiative_id  # type: ignore[attr-defined]
             key = (INITIATIVES, initiative_key(e.commune_id, campaign_id or "", initiative_id))
             self._change(key, {**ids, "initiative_id": initiative_id}, update(p))
 
