@@ -145,13 +145,6 @@ NATS_MEMORY_LIMIT = "128MiB"
 """nats-server's soft memory limit (Go's GOMEMLIMIT): its garbage collector works harder near it instead of letting
 the heap grow to twice the live data; JetStream's block caches are freed on their own. A soft limit: never an
 out-of-memory kill, more collection when the live data is above it."""
-DATABASE_CACHE = "512M"
-"""SecantusDB's WiredTiger cache (its default 1G). What a transaction writes stays dirty and cannot be evicted until
-it commits; when the dirty content reaches WiredTiger's stall trigger (20% of the cache) every thread is drafted
-into eviction that cannot free it, while holding the storage lock — the engine wedges (SecantusDB says as much of
-its own insert chunks). A projection's catch-up transaction of 10,000 events pins some 20-30 MB (documents and index
-entries), and three or four run at once in a node's backlog: 128M (a 26 MB trigger) wedged, 512M (102 MB) does not,
-and caps the database's memory where the default let it reach 1.1 GB after 200,000 events."""
 
 
 def mongo_argv(data_dir: Path, port: int, durable: bool = True) -> list[str]:
@@ -162,7 +155,9 @@ def mongo_argv(data_dir: Path, port: int, durable: bool = True) -> list[str]:
     # 20-30 acknowledged writes, and projections lost committed batches with their checkpoint.
     # --standalone: no oplog (nothing here reads change streams; transactions work the same), so a
     # write no longer pays for an oplog entry and a diff of the document it changed.
-    return argv + ["--cache-size", DATABASE_CACHE] + (["--sync-on-commit"] if durable else [])
+    # The WiredTiger cache stays at its default 1G: what an open transaction wrote cannot be evicted, and a cache
+    # whose stall trigger (20%) is below what a node's concurrent catch-up transactions pin wedges (128M did).
+    return argv + (["--sync-on-commit"] if durable else [])
 
 
 def start_mongo(data_dir: Path, port: int, durable: bool = True, env: dict[str, str] | None = None) -> ChildProcess:
