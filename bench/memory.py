@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
+import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -39,15 +41,39 @@ from reform_shared.store import AggregateHistory, JetStreamEventStore
 WRITERS = 16
 BATCH = 500
 CAMPAIGN_SIZE = 200
-"""Initiatives per campaign: a commune's campaign holds tens to hundreds, not the whole backlog (the notifications
-service keeps one document per campaign with every initiative in it, rewritten on each event: 100,000 initiatives
-in one campaign would measure that document's growth, not the node)."""
+"""Initiatives per campaign: a commune's campaign holds tens to hundreds, not the whole backlog."""
 NOTIFICATIONS_WAIT = 300.0
 """How long the notifications consumer is waited for once every projection runner has caught up."""
-OFFLINE = ("submission", "evaluation", "reporting")
-"""The services whose projections read these events: stopped for the backlog, started again once it is written."""
+OFFLINE = ("submission", "evaluation", "reporting", "notifications")
+"""The services whose consumers read these events: stopped for the backlog, started again once it is written."""
 PROGRESS = bool(os.environ.get("REFORM_BENCH_PROGRESS"))
 """Print each consumer's lag to stderr every half second while waiting."""
+PROFILE = os.environ.get("REFORM_BENCH_PROFILE")
+"""A folder: each service started again for the backlog, and the database, are profiled by py-spy (in .venv) until
+they caught up, their stacks written there (`<service>.txt`, `secantusdb.txt`, collapsed; 20 samples/s)."""
+
+
+def profiled(node: CommuneNode, services: tuple[str, ...]) -> list[subprocess.Popen[bytes]]:
+    """py-spy recording each service (when `REFORM_BENCH_PROFILE` names a folder and py-spy is installed)."""
+    spy = Path(sys.executable).with_name("py-spy")
+    if not PROFILE or not spy.exists():
+        return []
+    Path(PROFILE).mkdir(parents=True, exist_ok=True)
+    children = [(service, node.services[service]) for service in services]
+    spies = []
+    for name, child in [*children, *([("secantusdb", node.mongo)] if node.mongo is not None else [])]:
+        assert child.proc is not None
+        spies.append(subprocess.Popen([str(spy), "record", "-p", str(child.proc.pid), "-r", "20", "-f", "raw",
+                                       "--idle", "-o", str(Path(PROFILE) / f"{name}.txt")],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    return spies
+
+
+def stop_profiles(spies: list[subprocess.Popen[bytes]]) -> None:
+    for spy in spies:
+        spy.send_signal(signal.SIGINT)  # py-spy writes its stacks when interrupted
+    for spy in spies:
+        spy.wait(60)
 
 
 def rss_mb(pid: int) -> float:
@@ -138,12 +164,12 @@ class MemoryBench:
                           f"projection runner ({len(runners)} consumers; backlog at the last append "
                           f"{max((behind.get(n, 0) for n in runners), default=0):,} at most)")
         if per.get("notifications", 0) < 0:
-            self.lines.append(f"  the notifications service's consumer (FastStream, one event at a time, reads Mongo "
-                              f"per event): {-per.pop('notifications'):,.0f} of {behind.get('notifications', 0):,} "
+            self.lines.append(f"  the notifications service's consumer (FastStream, one commit per batch): "
+                              f"{-per.pop('notifications'):,.0f} of {behind.get('notifications', 0):,} "
                               f"still pending {NOTIFICATIONS_WAIT:.0f} s after the last append")
         elif "notifications" in per:
-            self.lines.append(f"  the notifications service's consumer (FastStream, one event at a time, reads Mongo "
-                              f"per event): {per['notifications']:.1f} s (backlog {behind.get('notifications', 0):,})")
+            self.lines.append(f"  the notifications service's consumer (FastStream, one commit per batch): "
+                              f"{per['notifications']:.1f} s (backlog {behind.get('notifications', 0):,})")
         if self.diagnostics:
             slowest = sorted(((n, s) for n, s in per.items() if n in behind), key=lambda kv: -kv[1])
             self.lines.append("  each consumer caught up after (s): "
@@ -164,14 +190,18 @@ class MemoryBench:
             store = JetStreamEventStore(js, build_registry(), config.stream_name, config.subject_prefix)
             await asyncio.gather(*[self._writer(store, w, campaign_id, start=self.events) for w in range(WRITERS)])
             backlog = {c.name: (c.num_pending or 0) + (c.num_ack_pending or 0)
-                       for c in await js.consumers_info(config.stream_name) if c.name != "notifications"}
+                       for c in await js.consumers_info(config.stream_name)}
             t0 = time.perf_counter()
             for service in OFFLINE:
                 node.start_service(service)
+            spies = profiled(node, OFFLINE)
             for service in OFFLINE:
                 await asyncio.to_thread(wait_ready, config.url(service), 120, node.services[service])
             ready = time.perf_counter() - t0
-            per = await self._caught_up(js, config.stream_name, t0, t0 + 3600, skip={"notifications"})
+            try:
+                per = await self._caught_up(js, config.stream_name, t0, t0 + 3600)
+            finally:
+                stop_profiles(spies)
         finally:
             await nc.close()
         behind = {name: lag for name, lag in backlog.items() if lag}

@@ -7,6 +7,16 @@ a plain update blocked > 90 s). This launcher runs the same daemon (`secantus.cl
 a shorter lifetime and a reaper thread that aborts expired transactions every second, so a service
 killed mid-transaction is back within seconds. Production MongoDB aborts after
 `transactionLifetimeLimitSeconds` itself.
+
+The reaping itself is made non-blocking (`prune_idle`). SecantusDB 0.7.0b3 prunes on every transactional
+statement and commit, under the registry's one lock, taking each open transaction's mutex in turn — and a
+transaction holds its mutex while one of its statements runs and while it commits (an fsync). So every
+transactional statement of every connection waited for whatever statement or commit was running anywhere: the
+node's projections, each in its own transaction, ran one at a time (profiled in a catch-up: a checkpoint-only
+projection waited behind the others' bulk writes), and the waits grew with the transactions' size. A transaction
+whose mutex is held is at work, not idle: it is skipped. Its idle time is counted from the end of its last
+statement (`_statement_ended`), not from its start, so a statement longer than the lifetime on a loaded machine
+does not get its transaction aborted at the next one.
 """
 
 from __future__ import annotations
@@ -17,13 +27,49 @@ import threading
 from typing import Any
 
 import secantus.cli
+import secantus.commands
 from secantus.server import SecantusDBServer
+from secantus.transactions import Transaction, TransactionRegistry, TxnState
 
 LIFETIME_SECONDS = float(os.environ.get("REFORM_SECANTUS_TXN_LIFETIME", "10"))
 """Longer than any pause inside one projection transaction (a batch's statements follow each other)."""
 IDLE_SECONDS = os.environ.get("REFORM_SECANTUS_CLIENT_IDLE")
 """The server's own default (300 s) unless set: tests shorten it to show that pools close idle connections
 before the server does."""
+
+
+def prune_idle(registry: TransactionRegistry) -> int:
+    """Abort the transactions idle past the lifetime; never waits for one at work (its mutex held)."""
+    cutoff = registry._time() - registry._lifetime
+    reaped = 0
+    for txn in list(registry._txns.values()):
+        if txn.state is not TxnState.IN_PROGRESS or txn.last_use >= cutoff:
+            continue
+        if not txn.mutex.acquire(blocking=False):
+            continue  # a statement or the commit is running: not idle
+        try:
+            if txn.state is TxnState.IN_PROGRESS and txn.last_use < cutoff:
+                registry._rollback_quietly(txn)
+                txn.state = TxnState.ABORTED
+                reaped += 1
+        finally:
+            txn.mutex.release()
+    return reaped
+
+
+_run_statement = secantus.commands._run_txn_statement
+
+
+def _statement_ended(txn: Transaction, handler: Any, doc: dict[str, Any], ctx: Any) -> dict[str, Any]:
+    try:
+        return dict(_run_statement(txn, handler, doc, ctx))
+    finally:
+        txn.last_use = ctx.transactions._time() if ctx.transactions is not None else txn.last_use
+
+
+def patch_transactions() -> None:
+    TransactionRegistry._prune_locked = prune_idle
+    secantus.commands._run_txn_statement = _statement_ended
 
 
 class _ReapedServer(SecantusDBServer):  # type: ignore[misc]
@@ -51,6 +97,8 @@ class _ReapedServer(SecantusDBServer):  # type: ignore[misc]
 
 
 def main() -> int:
+    if not os.environ.get("REFORM_SECANTUS_STOCK_PRUNE"):  # the stock reaping, to measure against (the bench)
+        patch_transactions()
     secantus.cli.SecantusDBServer = _ReapedServer
     return int(secantus.cli.main(sys.argv[1:]))
 

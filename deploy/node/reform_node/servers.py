@@ -145,11 +145,18 @@ def write_nats_config(data_dir: Path, port: int, http_port: int, server_name: st
 def start_nats(data_dir: Path, port: int, http_port: int, server_name: str = "commune-node",
                domain: str | None = None, extra: str = "", sync_always: bool = True) -> ChildProcess:
     conf = write_nats_config(data_dir, port, http_port, server_name, domain, extra, sync_always)
-    child = ChildProcess("nats", [_binary("nats-server"), "-c", str(conf)], data_dir / "nats-server.log")
+    child = ChildProcess("nats", [_binary("nats-server"), "-c", str(conf)], data_dir / "nats-server.log",
+                         env={"GOMEMLIMIT": NATS_MEMORY_LIMIT})
     child.start()
     assert child.proc is not None
     wait_for_port("127.0.0.1", port, 20, child.proc)
     return child
+
+
+NATS_MEMORY_LIMIT = "128MiB"
+"""nats-server's soft memory limit (Go's GOMEMLIMIT): its garbage collector works harder near it instead of letting
+the heap grow to twice the live data; JetStream's block caches are freed on their own. A soft limit: never an
+out-of-memory kill, more collection when the live data is above it."""
 
 
 def mongo_argv(data_dir: Path, port: int, durable: bool = True) -> list[str]:
@@ -160,6 +167,8 @@ def mongo_argv(data_dir: Path, port: int, durable: bool = True) -> list[str]:
     # 20-30 acknowledged writes, and projections lost committed batches with their checkpoint.
     # --standalone: no oplog (nothing here reads change streams; transactions work the same), so a
     # write no longer pays for an oplog entry and a diff of the document it changed.
+    # The WiredTiger cache stays at its default 1G: what an open transaction wrote cannot be evicted, and a cache
+    # whose stall trigger (20%) is below what a node's concurrent catch-up transactions pin wedges (128M did).
     return argv + (["--sync-on-commit"] if durable else [])
 
 

@@ -45,6 +45,7 @@ class NotificationsRuntime(ServiceRuntime):
         await self._await_provisioned(NOTIFICATIONS_CONSUMER, lambda name: c.js.consumer_info(s.stream_name, name))
         memory, outbox = Memory(c.db), Outbox(c.db, email=self._email is not None or s.smtp_host is not None)
         await outbox.ensure_indexes()
+        await memory.ensure_indexes()
         email = self._email or SmtpChannel(s.smtp_host or "", s.smtp_port, s.smtp_sender)
         intake = Intake(c.db, memory, outbox)
         dispatcher = Dispatcher(c.db, memory, outbox, email, s.portal_url, s.max_attempts)

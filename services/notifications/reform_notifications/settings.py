@@ -15,7 +15,7 @@ class NotificationSettings(Settings):
     dispatch_interval_seconds: float = 5.0
     """How often the clock ticks: reminders due, digests, e-mails to (re)send."""
     max_attempts: int = 8
-    consumer_batch_size: int = 100
+    consumer_batch_size: int = 500
 
     @classmethod
     def of(cls, settings: Settings) -> NotificationSettings:

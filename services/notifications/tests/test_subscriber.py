@@ -1,5 +1,6 @@
-"""The consumer's batch handling on a fake intake (application tier): a rule failing on one event parks it and
-the rest goes on; a database failure is retried in place (the ack wait extended), never parked or skipped."""
+"""The consumer's batch handling on a fake intake (application tier): an unreadable message goes to the intake
+in its place, to be parked, and the rest goes on; a database failure is retried in place (the ack wait extended),
+never parked or skipped. (A rule failing on one event: `test_batched_intake.py`, on the real intake.)"""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 from nt_scene import COMMUNE, VN
 from pymongo.errors import AutoReconnect
 
+from reform_notifications.application.intake import Arrived
 from reform_notifications.entrypoints.subscriber import BatchHandler
 from reform_shared.envelope import Actor, EventEnvelope
 from reform_shared.events import InitiativeReturned, build_registry
@@ -37,22 +39,20 @@ class FakeMsg:
 
 @dataclass
 class FakeIntake:
-    failing_ids: set[str] = field(default_factory=set)
     outages: int = 0
     handled: list[str] = field(default_factory=list)
-    parked: list[tuple[int, str]] = field(default_factory=list)
+    parked: list[tuple[int | None, str]] = field(default_factory=list)
 
-    async def handle(self, e: EventEnvelope, now: dt.datetime) -> int:
+    async def handle_batch(self, batch: list[Arrived], now: dt.datetime) -> int:
         if self.outages:
             self.outages -= 1
             raise AutoReconnect("database restarting")
-        if e.event_id in self.failing_ids:
-            raise KeyError("a rule's bug")
-        self.handled.append(e.event_id)
-        return 1
-
-    async def park(self, subject: str, seq: int, data: bytes, error: str, now: dt.datetime) -> None:
-        self.parked.append((seq, error))
+        for a in batch:
+            if a.envelope is None:
+                self.parked.append((a.seq, a.error))
+            else:
+                self.handled.append(a.envelope.event_id)
+        return len(batch)
 
 
 def message(seq: int) -> FakeMsg:
@@ -69,12 +69,11 @@ def handler(intake: FakeIntake) -> BatchHandler:
     return BatchHandler(build_registry(), intake, clock, first_delay=0.01, max_delay=0.01)  # type: ignore[arg-type]
 
 
-async def test_a_failing_rule_parks_its_event_and_the_batch_goes_on() -> None:
-    intake = FakeIntake(failing_ids={"e2"})
-    await handler(intake).handle([message(1), message(2), message(3), FakeMsg(b"{", 4)])  # type: ignore[list-item]
+async def test_an_unreadable_message_goes_to_the_intake_in_its_place_and_the_batch_goes_on() -> None:
+    intake = FakeIntake()
+    await handler(intake).handle([message(1), FakeMsg(b"{", 2), message(3)])  # type: ignore[list-item]
     assert intake.handled == ["e1", "e3"]
-    assert [seq for seq, _ in intake.parked] == [2, 4]
-    assert "KeyError" in intake.parked[0][1] and "not JSON" in intake.parked[1][1]
+    assert [seq for seq, _ in intake.parked] == [2] and "not JSON" in intake.parked[0][1]
 
 
 async def test_a_database_outage_is_retried_in_place_with_the_ack_wait_extended() -> None:

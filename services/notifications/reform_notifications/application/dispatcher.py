@@ -19,7 +19,7 @@ from reform_notifications.application.outbox import OUTBOX, Outbox
 from reform_notifications.application.ports import Channel, DeliveryFailed
 from reform_notifications.domain.notice import Notice, Person
 from reform_notifications.domain.recipients import Known
-from reform_notifications.domain.reminders import VIETNAM, campaign_reminders, commune_reminders
+from reform_notifications.domain.reminders import VIETNAM, campaign_reminders, commune_reminders, needs_initiatives
 
 log = logging.getLogger(__name__)
 LEASE = dt.timedelta(seconds=60)
@@ -45,6 +45,8 @@ class Dispatcher:
     async def remind(self, now: dt.datetime) -> int:
         notices: list[Notice] = []
         for campaign in await self._memory.campaigns():
+            if needs_initiatives(campaign, now):
+                campaign = await self._memory.with_initiatives(campaign)
             notices += campaign_reminders(campaign, await self._memory.directory(campaign.commune_id), now)
         rule_sets = await self._memory.award_rules()
         for commune in await self._memory.communes():

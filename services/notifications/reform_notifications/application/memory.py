@@ -1,26 +1,26 @@
 """What the service remembers from the events (its own database, never another service's): the directory copy
-(`reform_shared.directory_copy`), each campaign's terms, initiatives, council and scores, each award's recipient.
+(`reform_shared.directory_copy`), each campaign's terms and council, each of its initiatives (a document of its
+own: authors, withdrawal, scores, conflicts), each award's recipient.
 
-Every write is idempotent (`$set`, `$addToSet`, or guarded by the event id), so a redelivered event changes
-nothing: the consumer needs no checkpoint.
+The consumer reads what a batch needs once (`application/working.py`), changes it in memory event by event with
+the updates below, and writes it with the batch's notices and its checkpoint in one transaction. The directory's
+facts are appended one event at a time, guarded by the event id.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from reform_notifications.domain.dossiers import DossierRules, rules_doc, rules_of
+from reform_notifications.domain.dossiers import DossierRules, rules_of
 from reform_notifications.domain.facts import CampaignFacts
 from reform_shared.directory_copy import VIEWS, directory_of
 from reform_shared.directory_view import DirectoryView, facts_of, meta_of
 from reform_shared.envelope import EventEnvelope
 from reform_shared.events import (
-    AwardProposed,
-    AwardRulesSet,
     CampaignAmended,
     CampaignLaunched,
     ConflictDeclared,
@@ -34,9 +34,9 @@ from reform_shared.events import (
     ScoreRecorded,
     ScoringOpened,
 )
-from reform_shared.events.directory import DIRECTORY_PAYLOADS
 
 CAMPAIGNS = "campaigns"
+INITIATIVES = "campaign_initiatives"
 AWARDS = "awards"
 AWARD_RULES = "award_rules"
 Update = dict[str, Any]
@@ -54,53 +54,65 @@ def _terms(p: CampaignLaunched | CampaignAmended) -> Update:
 
 
 def _content(p: InitiativeSubmitted | InitiativeRevised) -> Update:
-    base = f"initiatives.{p.initiative_id}"
     authors = [a.user_id for a in p.content.authors if a.user_id] if p.content.author_kind == "individual" else []
-    return {"$set": {f"{base}.title": p.content.title, f"{base}.unit_id": p.content.unit.unit_id,
-                     f"{base}.authors": authors}}
+    return {"$set": {"title": p.content.title, "unit_id": p.content.unit.unit_id, "authors": authors}}
 
 
 CAMPAIGN_UPDATES: dict[type[Any], Callable[[Any], Update]] = {
     CampaignLaunched: _terms,
     CampaignAmended: _terms,
-    InitiativeSubmitted: _content,
-    InitiativeRevised: _content,
-    InitiativeWithdrawn: lambda p: {"$set": {f"initiatives.{p.initiative_id}.withdrawn": True}},
     CouncilConstituted: lambda p: {"$set": {"council": [m.user_id for m in p.members]}},
     CouncilMembershipChanged: lambda p: {"$set": {"council": [m.user_id for m in p.members]}},
     ScoringOpened: lambda p: {"$set": {"scoring_opened": True}},
-    ScoreRecorded: lambda p: {"$addToSet": {f"initiatives.{p.initiative_id}.scored_by": p.member_id}},
-    ConflictDeclared: lambda p: {"$addToSet": {f"initiatives.{p.initiative_id}.conflicted": p.member_id}},
     RecognitionDecisionSigned: lambda p: {"$set": {"decision_signed": True}},
     Nominated: lambda p: {"$set": {"nominated": True}},
 }
-"""The campaign document's update per event: the whole memory of the service, on one screen."""
+"""The campaign document's update per event."""
+
+INITIATIVE_UPDATES: dict[type[Any], Callable[[Any], Update]] = {
+    InitiativeSubmitted: _content,
+    InitiativeRevised: _content,
+    InitiativeWithdrawn: lambda p: {"$set": {"withdrawn": True}},
+    ScoreRecorded: lambda p: {"$addToSet": {"scored_by": p.member_id}},
+    ConflictDeclared: lambda p: {"$addToSet": {"conflicted": p.member_id}},
+}
+"""The initiative document's update per event: with the campaign's, the whole memory of the service."""
+
+
+def campaign_key(commune_id: str, campaign_id: str) -> str:
+    return f"{commune_id}:{campaign_id}"
+
+
+def initiative_key(commune_id: str, campaign_id: str, initiative_id: str) -> str:
+    return f"{commune_id}:{campaign_id}:{initiative_id}"
 
 
 class Memory:
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self._db = db
 
-    async def remember(self, e: EventEnvelope) -> None:
-        p = e.payload
-        if isinstance(p, DIRECTORY_PAYLOADS):
-            await self._directory_facts(e)
-        elif isinstance(p, AwardRulesSet):
-            doc = rules_doc(e.event_id, e.occurred_at, p)
-            await self._db[AWARD_RULES].replace_one({"_id": e.event_id}, doc, upsert=True)
-        elif isinstance(p, AwardProposed):
-            await self._db[AWARDS].update_one({"_id": f"{e.commune_id}:{p.award_id}"},
-                                              {"$set": {"recipient": p.recipient.model_dump(mode="json")}},
-                                              upsert=True)
-        update = CAMPAIGN_UPDATES.get(type(p))
-        if update is not None:
-            campaign_id = p.campaign_id  # type: ignore[attr-defined]
-            ids = {"commune_id": e.commune_id, "campaign_id": campaign_id}
-            change = update(p)
-            change.setdefault("$set", {}).update(ids)
-            await self._db[CAMPAIGNS].update_one({"_id": f"{e.commune_id}:{campaign_id}"}, change, upsert=True)
+    async def ensure_indexes(self) -> None:
+        await self._db[INITIATIVES].create_index([("commune_id", 1), ("campaign_id", 1)])
+        await self._migrate_embedded_initiatives()
 
-    async def _directory_facts(self, e: EventEnvelope) -> None:
+    async def _migrate_embedded_initiatives(self) -> None:
+        """A campaign document written before the initiatives had documents of their own gives them out once."""
+        async for doc in self._db[CAMPAIGNS].find({"initiatives": {"$exists": True}}):
+            ids = {"commune_id": doc["commune_id"], "campaign_id": doc["campaign_id"]}
+            for initiative_id, facts in (doc.get("initiatives") or {}).items():
+                key = initiative_key(ids["commune_id"], ids["campaign_id"], initiative_id)
+                with_ids = {**facts, **ids, "initiative_id": initiative_id}
+                await self._db[INITIATIVES].update_one({"_id": key}, {"$setOnInsert": with_ids}, upsert=True)
+            await self._db[CAMPAIGNS].update_one({"_id": doc["_id"]}, {"$unset": {"initiatives": ""}})
+
+    async def docs(self, collection: str, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The documents of a collection with these ids, by id (one query)."""
+        wanted = sorted(set(keys))
+        if not wanted:
+            return {}
+        return {d["_id"]: d async for d in self._db[collection].find({"_id": {"$in": wanted}})}
+
+    async def remember_directory(self, e: EventEnvelope) -> None:
         """The facts appended once: the event id guards the push (a redelivery finds it applied)."""
         try:
             await self._db[VIEWS].update_one(
@@ -110,17 +122,15 @@ class Memory:
         except DuplicateKeyError:
             pass
 
-    async def campaign(self, commune_id: str, campaign_id: str) -> CampaignFacts:
-        doc = await self._db[CAMPAIGNS].find_one({"_id": f"{commune_id}:{campaign_id}"})
-        return CampaignFacts.from_doc(commune_id, campaign_id, doc)
-
     async def campaigns(self) -> list[CampaignFacts]:
+        """Every campaign remembered, without its initiatives (`with_initiatives` reads them)."""
         return [CampaignFacts.from_doc(d["commune_id"], d["campaign_id"], d)
                 async for d in self._db[CAMPAIGNS].find({})]
 
-    async def award_recipient(self, commune_id: str, award_id: str) -> dict[str, Any] | None:
-        doc = await self._db[AWARDS].find_one({"_id": f"{commune_id}:{award_id}"})
-        return doc["recipient"] if doc else None
+    async def with_initiatives(self, c: CampaignFacts) -> CampaignFacts:
+        doc = await self._db[CAMPAIGNS].find_one({"_id": campaign_key(c.commune_id, c.campaign_id)})
+        found = self._db[INITIATIVES].find({"commune_id": c.commune_id, "campaign_id": c.campaign_id})
+        return CampaignFacts.from_doc(c.commune_id, c.campaign_id, doc, [d async for d in found])
 
     async def award_rules(self) -> list[DossierRules]:
         """Every set of award rules the city recorded, in the order it set them."""

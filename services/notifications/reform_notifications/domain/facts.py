@@ -1,13 +1,14 @@
 """What the service remembers of a campaign from its events: terms, initiatives and authors, council, scores.
 
-A plain read of the campaign document (`application/memory.py` writes it); everything a recipient rule or a
-reminder needs and the event in hand does not carry.
+A plain read of the campaign's document and of its initiatives' (`application/memory.py` writes them); everything
+a recipient rule or a reminder needs and the event in hand does not carry. A rule is given only the initiative its
+event names; a reminder that looks at them all is given them all.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,19 +51,18 @@ class CampaignFacts:
                 if not i.withdrawn and member not in i.scored_by and member not in i.conflicted]
 
     @classmethod
-    def from_doc(cls, commune_id: str, campaign_id: str, doc: Mapping[str, Any] | None) -> CampaignFacts:
+    def from_doc(cls, commune_id: str, campaign_id: str, doc: Mapping[str, Any] | None,
+                 initiatives: Iterable[Mapping[str, Any]] = ()) -> CampaignFacts:
         d = dict(doc or {})
-        initiatives = {
-            key: InitiativeFacts(key, value.get("title", ""), value.get("unit_id", ""), tuple(value.get("authors", [])),
-                                 bool(value.get("withdrawn")), frozenset(value.get("scored_by", [])),
-                                 frozenset(value.get("conflicted", [])))
-            for key, value in (d.get("initiatives") or {}).items()
-        }
+        known = {i["initiative_id"]: InitiativeFacts(
+            i["initiative_id"], i.get("title", ""), i.get("unit_id", ""), tuple(i.get("authors", [])),
+            bool(i.get("withdrawn")), frozenset(i.get("scored_by", [])), frozenset(i.get("conflicted", [])))
+            for i in initiatives}
         return cls(commune_id, campaign_id, d.get("title", ""), d.get("year"), _aware(d.get("closes_at")),
                    _date(d.get("evaluation_deadline")), _date(d.get("recognition_deadline")),
                    _date(d.get("nomination_deadline")), tuple(d.get("expected_units", [])),
                    tuple(d.get("council", [])), bool(d.get("scoring_opened")), bool(d.get("decision_signed")),
-                   bool(d.get("nominated")), initiatives)
+                   bool(d.get("nominated")), known)
 
 
 def _date(value: str | None) -> dt.date | None:

@@ -44,7 +44,20 @@ class Deadline:
     line: str
 
     def due_leads(self, now: dt.datetime) -> list[int]:
-        return [lead for lead in self.leads if self.at - lead * DAY <= now < self.at]
+        return _due(self.at, self.leads, now)
+
+
+def _due(at: dt.datetime, leads: tuple[int, ...], now: dt.datetime) -> list[int]:
+    return [lead for lead in leads if at - lead * DAY <= now < at]
+
+
+def needs_initiatives(c: CampaignFacts, now: dt.datetime) -> bool:
+    """Whether a reminder due now looks at the campaign's initiatives (the units that proposed, the unscored): only
+    then are they read, not at every tick."""
+    closing = c.closes_at is not None and bool(_due(c.closes_at, SHORT_LEADS, now))
+    scoring = bool(c.evaluation_deadline and c.scoring_opened and not c.decision_signed
+                   and _due(end_of(c.evaluation_deadline), SHORT_LEADS, now))
+    return closing or scoring
 
 
 def _notices(commune_id: str, d: Deadline, people: Iterable[Person], now: dt.datetime) -> Iterator[Notice]:

@@ -1,6 +1,7 @@
 """The event consumer, on FastStream: one durable pull consumer (provisioned beforehand, bound as it is), one
-batch per call in stream order, acknowledged by the handler itself (`AckPolicy.MANUAL`, never the default that
-terminates a failing message).
+batch per call in stream order, handled in one commit by the intake (its notices, what it teaches the memory, its
+checkpoint) and acknowledged by the handler after it (`AckPolicy.MANUAL`, never the default that terminates a
+failing message).
 
 The batch's bodies are read from `raw_message` (FastStream's validation of `list[bytes]` refuses them) and
 parsed by the shared registry into the typed event models the intake's rules take. An event that cannot be
@@ -8,7 +9,7 @@ read, or whose handling fails for a reason of its own, is parked (operators are 
 An infrastructure failure (the database) is retried in place with backoff, never nacked: a nacked batch would
 come back after newer events, and a notice computed before the facts it needs (a dossier returned before it
 was remembered as submitted) would reach nobody. The intake is idempotent, so events handled before the failure
-are handled again without effect.
+are skipped by the checkpoint, or meet their notices' ids.
 """
 
 from __future__ import annotations
@@ -25,9 +26,8 @@ from faststream.nats import JStream, NatsBroker, PullSub
 from faststream.nats.message import NatsBatchMessage
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
-from pymongo.errors import PyMongoError
 
-from reform_notifications.application.intake import Intake
+from reform_notifications.application.intake import INFRASTRUCTURE, Arrived, Intake
 from reform_notifications.settings import NotificationSettings
 from reform_shared.ids import Clock
 from reform_shared.nats_auth import connect_options
@@ -35,7 +35,6 @@ from reform_shared.provisioning import NOTIFICATIONS_CONSUMER
 from reform_shared.registry import EventRegistry, MalformedEvent
 
 log = logging.getLogger(__name__)
-INFRASTRUCTURE = (PyMongoError, OSError)
 
 
 class BatchHandler:
@@ -45,12 +44,12 @@ class BatchHandler:
         self._first_delay, self._max_delay = first_delay, max_delay
 
     async def handle(self, messages: Sequence[Msg]) -> None:
-        """Every message once handled or parked; retried in place while the database fails."""
+        """Every message once handled or parked (one commit); retried in place while the database fails."""
+        batch = [self._read(raw) for raw in messages]
         delay = self._first_delay
         while True:
             try:
-                for raw in messages:
-                    await self._one(raw)
+                await self._intake.handle_batch(batch, self._clock.now())
                 return
             except INFRASTRUCTURE as exc:
                 log.warning("notifications: batch retried in %.1f s: %s: %s", delay, type(exc).__name__, exc)
@@ -60,21 +59,14 @@ class BatchHandler:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self._max_delay)
 
-    async def _one(self, raw: Msg) -> None:
-        now = self._clock.now()
+    def _read(self, raw: Msg) -> Arrived:
         seq = raw.metadata.sequence.stream
         try:
-            envelope = self._registry.parse(raw.data)
+            return Arrived(raw.subject, seq, raw.data, self._registry.parse(raw.data))
         except MalformedEvent as exc:
-            await self._intake.park(raw.subject, seq, raw.data, str(exc), now)
-            return
-        try:
-            await self._intake.handle(envelope, now)
-        except INFRASTRUCTURE:
-            raise
-        except Exception as exc:
-            log.exception("notifications: event %s parked", envelope.event_id)
-            await self._intake.park(raw.subject, seq, raw.data, f"{type(exc).__name__}: {exc}", now)
+            return Arrived(raw.subject, seq, raw.data, error=str(exc))
+        except Exception as exc:  # noqa: BLE001 - an upcaster's bug parks the event as unreadable
+            return Arrived(raw.subject, seq, raw.data, error=f"{type(exc).__name__}: {exc}")
 
 
 def _fetch_timeouts_typed() -> None:
