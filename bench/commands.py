@@ -49,12 +49,16 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process (all its threads) and its descendants, in seconds (0 once gone)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        total = (int(fields[11]) + int(fields[12])) / TICK
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            for child in (task / "children").read_text().split():
-                total += cpu_seconds(int(child))
-    except (OSError, IndexError, ValueError):
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except (OSError, IndexError):
         return 0.0
+    total = (int(fields[11]) + int(fields[12])) / TICK
+    for task in tasks:
+        try:
+            children = (task / "children").read_text().split()
+        except OSError:  # a thread that ended meanwhile: its time is in the process's already
+            continue
+        total += sum(cpu_seconds(int(child)) for child in children)
     return total
 
 
@@ -90,6 +94,7 @@ class Level:
     http_ms: list[float] = field(default_factory=list)
     visible_ms: list[float] = field(default_factory=list)
     refused: int = 0
+    resent: int = 0
 
     @property
     def rate(self) -> float:
@@ -101,7 +106,8 @@ class Level:
         return (f"  {self.clients:>3} client(s): {self.rate:7,.1f} commands/s ({share} of pipelined publish); "
                 f"HTTP p50 {percentile(h, 50):6.1f} ms, p99 {percentile(h, 99):7.1f} ms; visible in reporting "
                 f"p50 {percentile(v, 50):6.1f} ms, p99 {percentile(v, 99):7.1f} ms"
-                + (f"; {self.refused} refused" if self.refused else ""))
+                + (f"; {self.refused} refused" if self.refused else "")
+                + (f"; {self.resent} resent after a lost connection" if self.resent else ""))
 
 
 class Visibility:
@@ -201,7 +207,9 @@ class CommandBench:
                                                      ttl=dt.timedelta(hours=2))}
         url = f"{config.url('submission')}/api/v1/communes/{COMMUNE}/campaigns/{campaign_id}/initiatives"
         level = Level(clients, self.commands)
-        limits = httpx.Limits(max_connections=clients + 2, max_keepalive_connections=clients + 2)
+        # Idle connections dropped before the services' uvicorn drops them (after 5 s; httpx's default is also 5 s: a
+        # request sent on a connection the server is closing fails with a ReadError).
+        limits = httpx.Limits(max_connections=clients + 2, max_keepalive_connections=clients + 2, keepalive_expiry=3.0)
         database: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(config.mongo_url)
         async with httpx.AsyncClient(timeout=60, limits=limits) as http:
             visibility = Visibility(database[config.database("reporting")][CHECKPOINTS])
@@ -215,9 +223,8 @@ class CommandBench:
                 while not queue.empty():
                     body = queue.get_nowait()
                     t0 = time.perf_counter()
-                    response = await http.post(url, content=json.dumps(body),
-                                               headers={**writer, "Content-Type": "application/json",
-                                                        "Idempotency-Key": f"bench-{uuid.uuid4()}"})
+                    response = await self._post(http, url, body, {**writer, "Idempotency-Key": f"bench-{uuid.uuid4()}"},
+                                                level)
                     level.http_ms.append((time.perf_counter() - t0) * 1000)
                     if response.status_code != 201:
                         level.refused += 1
@@ -231,6 +238,21 @@ class CommandBench:
             await visibility.stop()
         await database.close()
         return level
+
+    @staticmethod
+    async def _post(http: httpx.AsyncClient, url: str, body: dict[str, Any], headers: dict[str, str], level: Level
+                    ) -> httpx.Response:
+        """Post a command; a connection lost on the way is retried with the same Idempotency-Key (as a client
+        would: the retry gets the first answer), counted in `level.resent`."""
+        for attempt in range(3):
+            try:
+                return await http.post(url, content=json.dumps(body),
+                                       headers={**headers, "Content-Type": "application/json"})
+            except httpx.TransportError:
+                if attempt == 2:
+                    raise
+                level.resent += 1
+        raise AssertionError("unreachable")
 
     @staticmethod
     async def _visible(visibility: Visibility, answer: dict[str, Any], t0: float, level: Level) -> None:
