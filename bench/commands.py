@@ -22,6 +22,7 @@ import json
 import os
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -95,6 +96,8 @@ class Level:
     visible_ms: list[float] = field(default_factory=list)
     refused: int = 0
     resent: int = 0
+    statuses: Counter[int] = field(default_factory=Counter)
+    """The status of each refused command."""
 
     @property
     def rate(self) -> float:
@@ -106,8 +109,12 @@ class Level:
         return (f"  {self.clients:>3} client(s): {self.rate:7,.1f} commands/s ({share} of pipelined publish); "
                 f"HTTP p50 {percentile(h, 50):6.1f} ms, p99 {percentile(h, 99):7.1f} ms; visible in reporting "
                 f"p50 {percentile(v, 50):6.1f} ms, p99 {percentile(v, 99):7.1f} ms"
-                + (f"; {self.refused} refused" if self.refused else "")
+                + (f"; {self.refused} refused ({self._refusals()})" if self.refused else "")
                 + (f"; {self.resent} resent after a lost connection" if self.resent else ""))
+
+
+    def _refusals(self) -> str:
+        return ", ".join(f"{status} ×{count}" for status, count in self.statuses.most_common())
 
 
 class Visibility:
@@ -228,6 +235,7 @@ class CommandBench:
                     level.http_ms.append((time.perf_counter() - t0) * 1000)
                     if response.status_code != 201:
                         level.refused += 1
+                        level.statuses[response.status_code] += 1
                         continue
                     seen.append(asyncio.create_task(self._visible(visibility, response.json(), t0, level)))
 
