@@ -3,8 +3,12 @@
 A commune node as `make run` starts it (NATS with fsync on every write, SecantusDB, every service as its own
 process) with the demo data; new initiatives are posted to the submission service, each with its own
 Idempotency-Key, by 1, 10 and 50 concurrent clients. Each command's HTTP latency is timed by its client; its
-"visible" latency runs from the request's start until the reporting service's pipeline projection has applied
-its stream sequence (one poller reads `/ops/projections` every 10 ms: the figure is at most 10 ms late).
+"visible" latency runs from the request's start until the reporting service's pipeline projection has committed
+its stream sequence (one poller reads that projection's checkpoint from the reporting database every 10 ms: the
+figure is at most 10 ms late).
+
+Where the time goes: each process's CPU time (user + system, its children included) is read before and after each
+level; the note gives CPU milliseconds per command by process, and the machine's two cores' bound they imply.
 
 The baselines, measured in the same run on the node's own nats-server: a raw `js.publish` of a 1 KB event one
 at a time, and pipelined (every publish in flight at once, then every ack awaited).
@@ -15,21 +19,67 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import os
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
 import nats
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import PyMongoError
 
 from bench.environment import Environment
 from bench.node import demo_node
 from reform_node.demo import COMMUNE, INITIATIVES, token
-from reform_node.node import NodeConfig
+from reform_node.node import CommuneNode, NodeConfig
+from reform_shared.projection.contracts import CHECKPOINTS
 
 LEVELS = (1, 10, 50)
 POLL_SECONDS = 0.01
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (all its threads) and its descendants, in seconds (0 once gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except (OSError, IndexError):
+        return 0.0
+    total = (int(fields[11]) + int(fields[12])) / TICK
+    for task in tasks:
+        try:
+            children = (task / "children").read_text().split()
+        except OSError:  # a thread that ended meanwhile: its time is in the process's already
+            continue
+        total += sum(cpu_seconds(int(child)) for child in children)
+    return total
+
+
+def node_cpu(node: CommuneNode) -> dict[str, float]:
+    """CPU seconds so far of each of the node's processes, and of this bench process (the clients)."""
+    children = {"nats-server": node.nats, "database": node.mongo, **node.services}
+    seconds = {name: cpu_seconds(child.proc.pid) for name, child in children.items()
+               if child is not None and child.proc is not None}
+    mine = os.times()
+    seconds["bench clients"] = mine.user + mine.system
+    return seconds
+
+
+def cpu_note(clients: int, before: dict[str, float], after: dict[str, float], commands: int) -> str:
+    used = {name: (after[name] - before.get(name, 0.0)) * 1000 / commands for name in after}
+    total = sum(used.values())
+    bound = 2000 / total if total else 0.0
+    parts = ", ".join(f"{name} {ms:.1f}" for name, ms in sorted(used.items(), key=lambda kv: -kv[1]) if ms >= 0.1)
+    return (f"{clients} client(s): CPU per command {total:.1f} ms in all ({parts}); two cores bound the node to "
+            f"~{bound:,.0f} commands/s")
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -45,6 +95,9 @@ class Level:
     http_ms: list[float] = field(default_factory=list)
     visible_ms: list[float] = field(default_factory=list)
     refused: int = 0
+    resent: int = 0
+    statuses: Counter[int] = field(default_factory=Counter)
+    """The status of each refused command."""
 
     @property
     def rate(self) -> float:
@@ -56,14 +109,24 @@ class Level:
         return (f"  {self.clients:>3} client(s): {self.rate:7,.1f} commands/s ({share} of pipelined publish); "
                 f"HTTP p50 {percentile(h, 50):6.1f} ms, p99 {percentile(h, 99):7.1f} ms; visible in reporting "
                 f"p50 {percentile(v, 50):6.1f} ms, p99 {percentile(v, 99):7.1f} ms"
-                + (f"; {self.refused} refused" if self.refused else ""))
+                + (f"; {self.refused} refused ({self._refusals()})" if self.refused else "")
+                + (f"; {self.resent} resent after a lost connection" if self.resent else ""))
+
+
+    def _refusals(self) -> str:
+        return ", ".join(f"{status} ×{count}" for status, count in self.statuses.most_common())
 
 
 class Visibility:
-    """Watches the reporting pipeline's last applied sequence; resolves a waiter once it reaches its sequence."""
+    """Watches the reporting pipeline's checkpoint; resolves a waiter once it reaches its sequence.
 
-    def __init__(self, http: httpx.AsyncClient, url: str, headers: dict[str, str]) -> None:
-        self._http, self._url, self._headers = http, url, headers
+    The checkpoint is committed in one transaction with the projection's writes: at or past a command's sequence,
+    the command is in the reports. It is read from the reporting database (one `find_one` by id), not through the
+    service's `/ops/projections` (a consumer-info request and a count of parked events per projection, at 100 polls
+    a second: the observer loaded the node it measured)."""
+
+    def __init__(self, checkpoints: AsyncCollection[dict[str, Any]], projection: str = "pipeline") -> None:
+        self._checkpoints, self._projection = checkpoints, projection
         self._waiters: list[tuple[int, asyncio.Future[float]]] = []
         self._task: asyncio.Task[None] | None = None
 
@@ -82,9 +145,9 @@ class Visibility:
     async def _poll(self) -> None:
         while True:
             try:
-                rows = (await self._http.get(self._url, headers=self._headers)).json()
-                applied = next(int(r.get("last_applied_sequence") or 0) for r in rows if r["projection"] == "pipeline")
-            except (httpx.HTTPError, StopIteration, ValueError, KeyError):
+                doc = await self._checkpoints.find_one({"_id": self._projection}, {"seq": 1})
+                applied = int((doc or {}).get("seq") or 0)
+            except PyMongoError:
                 applied = 0
             now = time.perf_counter()
             keep = []
@@ -112,8 +175,11 @@ class CommandBench:
             self.lines.append(f"  raw js.publish on the node's nats-server (fsync always, 1 KB): "
                               f"{raw_one:,.0f}/s one at a time, {raw_pipelined:,.0f}/s pipelined")
             for clients in LEVELS:
+                before = node_cpu(running.node)
                 level = await self._level(config, running.demo["campaign_id"], clients)
                 self.lines.append(level.line(raw_pipelined))
+                if self.diagnostics:
+                    self.notes.append(cpu_note(clients, before, node_cpu(running.node), level.commands))
 
     async def _raw(self, config: NodeConfig) -> tuple[float, float]:
         nc = await nats.connect(config.nats_url)
@@ -146,13 +212,14 @@ class CommandBench:
         author = INITIATIVES[0]["authors"][0]
         writer = {"Authorization": "Bearer " + token(settings, author["user_id"], author["name"], ["submitter"],
                                                      ttl=dt.timedelta(hours=2))}
-        operator = {"Authorization": "Bearer " + token(settings, "bench-ops", "Bench", ["operator"],
-                                                       ttl=dt.timedelta(hours=2))}
         url = f"{config.url('submission')}/api/v1/communes/{COMMUNE}/campaigns/{campaign_id}/initiatives"
         level = Level(clients, self.commands)
-        limits = httpx.Limits(max_connections=clients + 2, max_keepalive_connections=clients + 2)
+        # Idle connections dropped before the services' uvicorn drops them (after 5 s; httpx's default is also 5 s: a
+        # request sent on a connection the server is closing fails with a ReadError).
+        limits = httpx.Limits(max_connections=clients + 2, max_keepalive_connections=clients + 2, keepalive_expiry=3.0)
+        database: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(config.mongo_url)
         async with httpx.AsyncClient(timeout=60, limits=limits) as http:
-            visibility = Visibility(http, f"{config.url('reporting')}/ops/projections", operator)
+            visibility = Visibility(database[config.database("reporting")][CHECKPOINTS])
             visibility.start()
             queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
             for _ in range(self.commands):
@@ -163,12 +230,12 @@ class CommandBench:
                 while not queue.empty():
                     body = queue.get_nowait()
                     t0 = time.perf_counter()
-                    response = await http.post(url, content=json.dumps(body),
-                                               headers={**writer, "Content-Type": "application/json",
-                                                        "Idempotency-Key": f"bench-{uuid.uuid4()}"})
+                    response = await self._post(http, url, body, {**writer, "Idempotency-Key": f"bench-{uuid.uuid4()}"},
+                                                level)
                     level.http_ms.append((time.perf_counter() - t0) * 1000)
                     if response.status_code != 201:
                         level.refused += 1
+                        level.statuses[response.status_code] += 1
                         continue
                     seen.append(asyncio.create_task(self._visible(visibility, response.json(), t0, level)))
 
@@ -177,7 +244,23 @@ class CommandBench:
             level.seconds = time.perf_counter() - t0
             await asyncio.wait_for(asyncio.gather(*seen), timeout=120)
             await visibility.stop()
+        await database.close()
         return level
+
+    @staticmethod
+    async def _post(http: httpx.AsyncClient, url: str, body: dict[str, Any], headers: dict[str, str], level: Level
+                    ) -> httpx.Response:
+        """Post a command; a connection lost on the way is retried with the same Idempotency-Key (as a client
+        would: the retry gets the first answer), counted in `level.resent`."""
+        for attempt in range(3):
+            try:
+                return await http.post(url, content=json.dumps(body),
+                                       headers={**headers, "Content-Type": "application/json"})
+            except httpx.TransportError:
+                if attempt == 2:
+                    raise
+                level.resent += 1
+        raise AssertionError("unreachable")
 
     @staticmethod
     async def _visible(visibility: Visibility, answer: dict[str, Any], t0: float, level: Level) -> None:

@@ -18,6 +18,7 @@ from reform_shared.causation import follows
 from reform_shared.commands import CommandBus, CommandContext, Options, Target
 from reform_shared.envelope import EventPayload
 from reform_shared.errors import ConcurrencyConflict
+from reform_shared.ports import AggregateHistory
 
 PENDING_CLAIM = dt.timedelta(minutes=5)
 """A claim whose holder is not in the record yet belongs to a command in flight: it holds for this long."""
@@ -56,9 +57,13 @@ class ClaimRule(ABC, Generic[H]):
         """Refuse a claimant another one overtook between its load and its append."""
 
 
-async def claim(bus: CommandBus, ctx: CommandContext, rule: ClaimRule[H], key: str | None) -> None:
-    """Claim `rule.target` for `rule.claimant_id`, appending under `key` (so a retry recognises its claim)."""
-    history = await bus.store.load(*rule.target)
+async def claim(bus: CommandBus, ctx: CommandContext, rule: ClaimRule[H], key: str | None,
+                loaded: AggregateHistory | None = None) -> None:
+    """Claim `rule.target` for `rule.claimant_id`, appending under `key` (so a retry recognises its claim).
+
+    `loaded`: the claim's aggregate as the caller just read it (beside its other reads); a stale read costs
+    nothing but the race it would lose anyway: the append checks the sequence it was read at."""
+    history = loaded if loaded is not None else await bus.store.load(*rule.target)
     claims = [event.envelope for event in history.events if isinstance(event.envelope.payload, rule.claimed)]
     holder_id: str | None = None
     holder: H | None = None

@@ -54,7 +54,9 @@ def run_service(
 
     if args.command in (None, "serve"):
         app = build_app(build_runtime(settings, True))
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", access_log=False)
+        # uvloop and httptools (dependencies of reform-shared): a command's path is mostly the loop and the protocols
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", access_log=False, loop="uvloop",
+                    http="httptools")
         return
 
     runtime = build_runtime(settings, False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import uuid
@@ -10,6 +11,7 @@ from typing import Any, NoReturn
 
 from reform_shared.claims import ClaimRule, claim
 from reform_shared.commands import CommandBus, CommandContext, Decide, Operation, Recovery, Target
+from reform_shared.directory_view import DirectoryView
 from reform_shared.envelope import EventPayload
 from reform_shared.errors import RuleViolation
 from reform_shared.events import InitiativeContent, TitleClaimed
@@ -104,14 +106,14 @@ class SubmissionCommands:
         return await self._on_campaign(ctx, commune_id, command, "launch_campaign", request)
 
     async def in_directory(self, commune_id: str, content: InitiativeContent, now: dt.datetime,
-                           current: InitiativeContent | None = None) -> None:
+                           current: InitiativeContent | None = None, copied: DirectoryView | None = None) -> None:
         """The dossier's unit and named authors are in the directory on the day (what a revision keeps is not
-        asked again)."""
+        asked again). `copied`: the service's copy as the caller just read it."""
         on = now.astimezone(VIETNAM).date()
         already = [a.user_id for a in current.authors if a.user_id] if current else []
         unit = current.unit.unit_id if current else None
         directory = await self._directory.view(
-            commune_id, lambda d: directories.absent_from(d, content, on, already, unit) is None)
+            commune_id, lambda d: directories.absent_from(d, content, on, already, unit) is None, copied)
         refusal = directories.absent_from(directory, content, on, already, unit)
         if refusal is not None:
             raise refusal
@@ -137,22 +139,27 @@ class SubmissionCommands:
 
     # -- initiatives ------------------------------------------------------------------------
     async def submit_initiative(self, ctx: CommandContext, commune_id: str, command: SubmitInitiative) -> CommandResult:
-        """Down once: the new initiative is loaded once, first (a retry whose answer was lost finds its events there
-        and gets that answer before any rule runs: not a refusal after the deadline), then the campaign's rules,
-        the title claim, and the append decided on that load (nobody else writes a new initiative's id)."""
+        """Down once: what the command reads — the new initiative, its campaign, the directory's copy and the title's
+        claim — is read at once (one wait instead of four, independent reads), then the new initiative is looked at
+        first (a retry whose answer was lost finds its events there and gets that answer before any rule runs: not a
+        refusal after the deadline), then the campaign's rules, the title claim (appended on the state read, a
+        stale read being a lost race), and the append decided on that load (nobody else writes a new initiative's
+        id)."""
 
         async def run(key: str | None) -> CommandResult:
             # A retried command keeps its initiative id, so its title claim is recognised as its own.
             initiative_id = initiative_id_of(key) if key else new_id()
             target = Target(commune_id, "initiative", initiative_id)
-            history = await self._store.load(*target)
+            title = TitleClaim(self, commune_id, command.campaign_id, command.content, initiative_id)
+            history, campaign, copied, claimed = await asyncio.gather(
+                self._store.load(*target), self.load_campaign(commune_id, command.campaign_id),
+                self._directory.copied(commune_id), self._store.load(*title.target))
             if history.appended_by(key):
                 return await self._append(ctx, target, key, lambda h: [], history)  # its first answer
-            campaign = await self.load_campaign(commune_id, command.campaign_id)
             now = ctx.clock.now()
             initiatives.may_submit(campaign, command.campaign_id, command.content, now, ctx.actor)  # before the claim
-            await self.in_directory(commune_id, command.content, now)
-            await self._claim_title(ctx, commune_id, command.campaign_id, command.content, initiative_id, key)
+            await self.in_directory(commune_id, command.content, now, copied=copied)
+            await claim(self._bus, ctx, title, f"{key}t" if key else None, loaded=claimed)
             return await self._append(ctx, target, key, lambda h: initiatives.decide(
                 initiative_of(h), command, actor=ctx.actor, now=now, campaign=campaign, initiative_id=initiative_id),
                 history)

@@ -35,7 +35,8 @@ class DirectoryViews:
     async def recorded(self, commune_id: str) -> DirectoryView:
         return await recorded_directory(self._store, commune_id)
 
-    async def view(self, commune_id: str, enough: Callable[[DirectoryView], bool]) -> DirectoryView:
-        """The copy if it is `enough` for the command, else the record's."""
-        copied = await self.copied(commune_id)
+    async def view(self, commune_id: str, enough: Callable[[DirectoryView], bool],
+                   copied: DirectoryView | None = None) -> DirectoryView:
+        """The copy (as `copied`, if the caller just read it) if it is `enough` for the command, else the record's."""
+        copied = copied if copied is not None else await self.copied(commune_id)
         return copied if len(copied) and enough(copied) else await self.recorded(commune_id)
