@@ -37,10 +37,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from reform_shared.federation import (
-    FederationConfig,
-    hub_accounts,
-)
+from reform_shared.federation import FederationConfig
+from reform_shared.hub_config import hub_accounts
 from reform_shared.nats_auth import CITY_SCOPE, commune_accounts, env_service_users, new_user_seed, public_key
 from reform_shared.provision_runs import (
     DEFAULT_WAIT_SECONDS,
@@ -83,7 +81,7 @@ def accounts_file(cfg: FederationConfig, source_name: str) -> str:
     nodes = "; ".join(f"{n.node_id} ({', '.join(n.communes)})" for n in cfg.nodes) or "none yet"
     return (
         f"# GENERATED from {source_name} by `{PROG} hub-accounts`: do not edit, regenerate.\n"
-        "# The city hub's accounts (reform_shared.federation.hub_accounts): CITY, and one account per\n"
+        "# The city hub's accounts (reform_shared.hub_config.hub_accounts): CITY, and one account per\n"
         f"# commune node. Nodes: {nodes}.\n"
         f"# Environment of the hub's nats-server: {' '.join(hub_env_vars(cfg))}\n"
         "# A NEW account needs a restart of the hub (nats-server #8560: an account added by a reload\n"

@@ -29,8 +29,8 @@ from reform_shared.federation import (
     COMMUNE_PREFIX,
     FederatedNode,
     FederationConfig,
-    hub_accounts,
 )
+from reform_shared.hub_config import hub_accounts
 
 log = logging.getLogger("reform.federation")
 

@@ -1,6 +1,6 @@
 """The city hub as a JetStream cluster of nats-servers (three by default), as processes on one machine.
 
-Every server has the same JetStream domain (`city`), the same accounts (reform_shared.federation.hub_accounts)
+Every server has the same JetStream domain (`city`), the same accounts (reform_shared.hub_config.hub_accounts)
 and its own leafnode port; a `cluster {}` block with routes to the others makes them one JetStream cluster, so
 the city's streams and buckets are provisioned with three replicas (reform_shared.replicas): an acknowledged
 write is on two servers' disks (a quorum, each fsync'd: `sync_interval: always`) before its ack, and losing one
