@@ -73,3 +73,19 @@ def test_the_local_federations_ports_move_together() -> None:
     assert moved["city"].nats == 5312 and moved["city"].services["portal"] == 9198
     with pytest.raises(SystemExit):
         parse(["federation", "--port-offset", "60000"])
+
+
+def test_a_backup_of_a_node_that_is_not_running_says_so_at_once_and_writes_nothing(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture) -> None:
+    from reform_node.servers import free_port
+
+    out = tmp_path / "node.backup"
+    port = free_port()  # nothing listens there
+    with pytest.raises(SystemExit) as stopped:
+        main(["backup", "--nats-url", f"nats://127.0.0.1:{port}", "--out", str(out)])
+    assert stopped.value.code == 2
+    said = capsys.readouterr().err
+    assert "Không sao lưu được" in said and "Is the node running?" in said
+    assert not [r.getMessage() for r in caplog.records if r.name.startswith("nats")], \
+        "one message, not nats-py's traceback of every attempt"
+    assert not out.exists()

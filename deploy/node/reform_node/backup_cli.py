@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import nats
+import nats.errors
 from nats.aio.client import Client as NatsClient
 
 from reform_node.backup import run_backup
@@ -57,6 +58,10 @@ def node_nats_url(data_dir: Path) -> str:
     return f"nats://{operator}{found.group(1)}"  # the node's operator: it reads every stream and bucket
 
 
+async def _said_below(exc: Exception) -> None:
+    """nats-py's default logs each failed attempt's traceback; the command says what failed in one message."""
+
+
 def backup_command(args: argparse.Namespace) -> int:
     settings = Settings()
     if args.stream:
@@ -64,11 +69,18 @@ def backup_command(args: argparse.Namespace) -> int:
     url = args.nats_url or node_nats_url(Path(args.data_dir))
 
     async def connect() -> NatsClient:
-        return await nats.connect(servers_of(url), connect_timeout=5, allow_reconnect=False)
+        # a node that is down is said at once: allow_reconnect=False alone still retries 60 times, 2 s apart
+        return await nats.connect(servers_of(url), connect_timeout=5, allow_reconnect=False,
+                                  max_reconnect_attempts=1, reconnect_time_wait=0.1, error_cb=_said_below)
     try:
         summary = run_backup(settings, Path(args.out), connect)
     except (BackupError, OSError) as exc:
         print(exc, file=sys.stderr)
+        return 2
+    except nats.errors.Error as exc:  # no server answered (the node is stopped, or another address)
+        print(f"Không sao lưu được: không kết nối được NATS của nút ở {redact(url)}; nút có đang chạy không?\n"
+              f"Backup failed: the node's NATS at {redact(url)} did not answer ({exc}). Is the node running? "
+              "Nothing was written.", file=sys.stderr)
         return 2
     print(f"Đã sao lưu (backed up) {Path(args.out).resolve()}: {summary['messages']}, "
           f"{summary['bytes']:,} bytes in {summary['seconds']:.1f}s")

@@ -78,7 +78,9 @@ async def record_once(config: NodeConfig, package: JoinPackage, previous: Keeper
         record = record.model_copy(update={"connected": connected, "since": now})
         if connected:
             link_came_back(config.node_id)
-    nc = await nats.connect(servers_of(config.nats_url), allow_reconnect=False, connect_timeout=2, error_cb=_quiet)
+    # allow_reconnect=False alone still retries a refused first connection 60 times, 2 s apart (nats-py)
+    nc = await nats.connect(servers_of(config.nats_url), allow_reconnect=False, connect_timeout=2,
+                            max_reconnect_attempts=1, reconnect_time_wait=0.1, error_cb=_quiet)
     try:
         await restart_stalled_sources(nc.jetstream(timeout=5), config.stream_name, scope=config.node_id)
         copy = await city_copy(nc, package) if connected else None
