@@ -101,17 +101,24 @@ async def reattached(fed: LocalFederation, node_id: str, within: float) -> int |
     return None
 
 
-def stream_leader(fed: LocalFederation) -> int:
-    """The hub server leading CITY_EVENTS now."""
+def stream_leader(fed: LocalFederation, seconds: float = 30) -> int:
+    """The hub server leading CITY_EVENTS now: after the first kill the stream may still be electing one."""
     assert fed.hub is not None
-    for server in fed.hub.servers:
-        jsz = httpx.get(f"http://127.0.0.1:{server.http_port}/jsz", params={"streams": "true", "accounts": "true"},
-                        timeout=5).json()
-        for account in jsz.get("account_details") or []:
-            for stream in account.get("stream_detail") or []:
-                if stream["name"] == "CITY_EVENTS" and (stream.get("cluster") or {}).get("leader") == server.name:
-                    return server.index
-    raise AssertionError("CITY_EVENTS has no leader")
+    deadline = time.monotonic() + seconds
+    while True:
+        for server in fed.hub.servers:
+            try:
+                jsz = httpx.get(f"http://127.0.0.1:{server.http_port}/jsz",
+                                params={"streams": "true", "accounts": "true"}, timeout=5).json()
+            except httpx.HTTPError:
+                continue  # the server killed a moment ago
+            for account in jsz.get("account_details") or []:
+                for stream in account.get("stream_detail") or []:
+                    if stream["name"] == "CITY_EVENTS" and (stream.get("cluster") or {}).get("leader") == server.name:
+                        return server.index
+        if time.monotonic() > deadline:
+            raise AssertionError(f"CITY_EVENTS has had no leader for {seconds} s")
+        time.sleep(0.2)
 
 
 Appended = dict[str, tuple[list[str], list[str]]]
