@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from support import eventually  # noqa: F401 - the suite's one eventually(), used here and by importers
 
 from reform_node.demo import load_demo, token
 from reform_node.demo_accounts import demo_city_accounts, demo_password
@@ -90,17 +90,6 @@ def city_federation_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterato
         yield running
     finally:
         running.fed.stop()
-
-
-def eventually(fetch: Callable[[], Any], until: Callable[[Any], bool], timeout: float = 60.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = fetch()
-        if until(value):
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not reached after {timeout}s; last value: {str(value)[:2000]}")
-        time.sleep(0.2)
 
 
 def sign_in_at(browser: Browser, portal_url: str, user_id: str, password: str) -> Page:
