@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import re
-import time
 from collections.abc import Iterator
 
 import httpx
@@ -13,6 +12,7 @@ import openpyxl
 import pytest
 from ops_scene import submitted
 from portal_stack import SECRETARY, Stack, sign_in_over_http
+from support import eventually
 
 pytestmark = pytest.mark.service
 
@@ -33,15 +33,12 @@ def test_the_register_page_links_every_register_as_csv_and_xlsx(stack: Stack, se
         f"/thu-ky/so/{name}.{fmt}" for name in ("ho-so", "khen-thuong", "don-vi", "can-bo") for fmt in ("csv", "xlsx")}
     filtered = next(link for link in links if link.startswith("/thu-ky/so/ho-so.csv"))
     assert "q=so+theo+doi" in filtered.replace("&amp;", "&") or "q=so%20theo%20doi" in filtered
-    deadline = time.monotonic() + 15
-    while True:  # the submission service's register is its own projection, a moment behind the reporting service's
-        dossiers = secretary.get(filtered.replace("&amp;", "&"))
-        assert dossiers.status_code == 200 and dossiers.content.startswith(b"\xef\xbb\xbf")
-        lines = dossiers.content.decode("utf-8-sig").split("\r\n")
-        assert lines[0].startswith("Mã hồ sơ,Đợt phát động,Tên sáng kiến")
-        if any("Sổ theo dõi hồ sơ điện tử" in line for line in lines[1:]) or time.monotonic() > deadline:
-            break
-        time.sleep(0.1)
+    # the submission service's register is its own projection, a moment behind the reporting service's
+    dossiers = eventually(lambda: secretary.get(filtered.replace("&amp;", "&")),
+                          lambda answer: "Sổ theo dõi hồ sơ điện tử" in answer.content.decode("utf-8-sig"), 15, 0.1)
+    assert dossiers.status_code == 200 and dossiers.content.startswith(b"\xef\xbb\xbf")
+    lines = dossiers.content.decode("utf-8-sig").split("\r\n")
+    assert lines[0].startswith("Mã hồ sơ,Đợt phát động,Tên sáng kiến")
     assert any("Sổ theo dõi hồ sơ điện tử" in line for line in lines[1:])
     for name, header in (("ho-so", "Mã hồ sơ"), ("khen-thuong", "Xã/phường"), ("don-vi", "Mã đơn vị"),
                          ("can-bo", "Mã cán bộ")):
