@@ -1,7 +1,8 @@
 """7. A node's memory, and its live projections keeping up with a backlog.
 
 A commune node as `make run` starts it (NATS with fsync on every write, SecantusDB, every service as its own
-process) with the demo data. Each process's resident memory (VmRSS, its children included) is read idle; then
+process) with the demo data. Each process's resident memory (VmRSS, its children included; and its PSS, which
+counts a page shared by several processes once among them) is read idle; then
 N events of the real contracts (`InitiativeSubmitted` into the demo's campaign, one new aggregate each) are
 appended through the project's store to the node's own stream by concurrent writers, while the services'
 projections run live; the time from the last append's ack until every projection of every service reports no
@@ -76,32 +77,52 @@ def stop_profiles(spies: list[subprocess.Popen[bytes]]) -> None:
         spy.wait(60)
 
 
+def _tree_kb(pid: int, file: str, key: str) -> int:
+    """The `key:` figure (kB) of `/proc/<pid>/<file>` for a process and its descendants."""
+    status = Path(f"/proc/{pid}/{file}").read_text()
+    total = next(int(line.split()[1]) for line in status.splitlines() if line.startswith(key))
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            try:
+                total += _tree_kb(int(child), file, key)
+            except (OSError, StopIteration, ValueError):
+                continue  # a child that ended meanwhile
+    return total
+
+
 def rss_mb(pid: int) -> float:
     """VmRSS of a process and its descendants, in MB (0 once it is gone)."""
-    total = 0
     try:
-        status = Path(f"/proc/{pid}/status").read_text()
-        total = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            for child in (task / "children").read_text().split():
-                total += int(rss_mb(int(child)) * 1024)
+        return _tree_kb(pid, "status", "VmRSS:") / 1024
     except (OSError, StopIteration, ValueError):
         return 0.0
-    return total / 1024
+
+
+def pss_mb(pid: int) -> float:
+    """Proportional set size of a process and its descendants, in MB (0 once it is gone): its private pages, and
+    each page it shares with other processes (a library's code, mapped by every service) divided among them. The
+    sum over a node's processes counts every resident page once, as the node's machine or container sees it; the
+    sum of their RSS counts a shared page once per process that maps it."""
+    try:
+        return _tree_kb(pid, "smaps_rollup", "Pss:") / 1024
+    except (OSError, StopIteration, ValueError):
+        return 0.0
 
 
 @dataclass
 class Snapshot:
     label: str
     rss: dict[str, float] = field(default_factory=dict)
+    pss: dict[str, float] = field(default_factory=dict)
 
     @property
     def total(self) -> float:
         return sum(self.rss.values())
 
     def line(self) -> str:
-        parts = ", ".join(f"{name} {mb:,.0f}" for name, mb in self.rss.items())
-        return f"  RSS {self.label}: total {self.total:,.0f} MB ({parts})"
+        parts = ", ".join(f"{name} {mb:,.0f}/{self.pss.get(name, 0):,.0f}" for name, mb in self.rss.items())
+        return (f"  memory {self.label}: RSS summed {self.total:,.0f} MB, PSS summed (each page once) "
+                f"{sum(self.pss.values()):,.0f} MB (RSS/PSS: {parts})")
 
 
 class MemoryBench:
@@ -115,6 +136,7 @@ class MemoryBench:
         for name, child in [("nats", node.nats), ("secantusdb", node.mongo), *node.services.items()]:
             if child is not None and child.proc is not None:
                 shot.rss[name] = rss_mb(child.proc.pid)
+                shot.pss[name] = pss_mb(child.proc.pid)
         return shot
 
     async def run(self) -> None:

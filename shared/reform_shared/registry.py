@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import from_json
 
 from reform_shared.envelope import READING, EventEnvelope, EventPayload
 
@@ -55,8 +55,9 @@ class EventRegistry:
     def parse(self, data: bytes | str | dict[str, Any]) -> EventEnvelope:
         """Read raw event data (JSON bytes or a dict) as an envelope with a typed payload."""
         try:
-            raw = json.loads(data) if isinstance(data, (bytes, str)) else dict(data)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            # pydantic-core's parser (jiter): about half the time of `json.loads` on an event, the same values
+            raw = from_json(data) if isinstance(data, (bytes, str)) else dict(data)
+        except ValueError as exc:  # not JSON, or not UTF-8
             raise MalformedEvent(f"not JSON: {exc}") from exc
         if not isinstance(raw, dict):
             raise MalformedEvent("event data is not a JSON object")
