@@ -293,10 +293,25 @@ def _campaign(rng: random.Random, commune: str, year: int, budget: int, first_nu
     return [_Planned((year, 0, rng.random()), commune, launched, 1, people.secretary), *body, *tail]
 
 
-def reporting_stream(count: int, communes: int = len(COMMUNES)) -> list[EventEnvelope]:
-    """`count` envelopes: the campaigns of `communes` communes over two years, in recording order."""
-    communes = max(1, min(communes, len(COMMUNES), count // (2 * 50) or 1))
-    campaigns = [(commune, year) for year in YEARS for commune in COMMUNES[:communes]]
+CAMPAIGN_EVENTS = 2500
+"""Events of one commune's campaign of a year, at most, where the stream is larger than 20 communes' two years of
+that: a campaign of ~170 initiatives. Beyond that more communes take part (a million events: 200 communes), as in a
+city's or a province's record; a commune's campaign does not grow to tens of thousands of initiatives."""
+
+
+def commune_names(count: int) -> list[str]:
+    """The first `count` communes: the twenty names, then numbered ones (`ninh-giang-2`, ...)."""
+    return [COMMUNES[k % len(COMMUNES)] + (f"-{k // len(COMMUNES) + 1}" if k >= len(COMMUNES) else "")
+            for k in range(count)]
+
+
+def reporting_stream(count: int, communes: int | None = None) -> list[EventEnvelope]:
+    """`count` envelopes: the campaigns of `communes` communes (by default twenty, more when the stream is larger
+    than twenty communes' campaigns of `CAMPAIGN_EVENTS`) over two years, in recording order."""
+    if communes is None:
+        communes = max(len(COMMUNES), -(-count // (len(YEARS) * CAMPAIGN_EVENTS)))
+    communes = max(1, min(communes, count // (2 * 50) or 1))
+    campaigns = [(commune, year) for year in YEARS for commune in commune_names(communes)]
     rng = random.Random(SEED)
     base, extra = divmod(count, len(campaigns))
     planned: list[_Planned] = []

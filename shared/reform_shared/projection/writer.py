@@ -8,6 +8,11 @@ lost commits, and writing on top would skip them (`CheckpointRegressed`). Transi
 are retried in place with backoff; a batch refused otherwise is written event by event, and an event
 whose writes are refused is parked.
 
+A batch whose transaction the server aborts itself, twice in a row (past its lifetime: MongoDB's
+`transactionLifetimeLimitSeconds`, 60 s; the embedded database's idle limit), is split in halves, each committed with
+its own checkpoint, and no later batch is committed larger than what last committed: retrying it whole would be aborted
+the same way every time, and the projection would never move again.
+
 A large batch (a backlog worked off) first reads, in its transaction, which of the documents it upserts exist
 (`_id $in`, one query per collection): the others are built in memory and inserted (`coalesce`), which on the
 embedded database costs far less than an upsert (no update operators, no document copied and diffed)."""
@@ -23,6 +28,7 @@ from typing import Any
 from pymongo import AsyncMongoClient, ReplaceOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import OperationFailure
 
 from reform_shared.coalesce import MongoOp, Upsert, WritePlanner
 from reform_shared.projection.contracts import (
@@ -39,6 +45,11 @@ from reform_shared.projection.position import Position
 
 log = logging.getLogger("reform_shared.projection")
 
+SPLIT_AFTER = 2
+"""Aborts of one batch's transaction by the server, in a row, after which the batch is split in halves."""
+ABORTED_BY_SERVER = frozenset({251, 290})
+"""NoSuchTransaction (the server ended it: reaped, or aborted past its lifetime) and
+TransactionExceededLifetimeLimitSeconds."""
 LOOKUP_AT = 50
 """Upserts of one collection in a batch from which their documents' existence is read first (see above)."""
 Plan = Callable[[dict[str, set[Hashable]] | None], dict[str, list[MongoOp]]]
@@ -47,6 +58,14 @@ Plan = Callable[[dict[str, set[Hashable]] | None], dict[str, list[MongoOp]]]
 def _not_the_batch(exc: BaseException) -> bool:
     """Failures no event is to blame for: the database is away, or went back (they stop the batch)."""
     return is_transient(exc) or isinstance(exc, CheckpointRegressed)
+
+
+class _SplitBatch(Exception):
+    """The server keeps aborting this batch's transaction: it is committed in halves instead."""
+
+
+def _aborted_by_server(exc: BaseException) -> bool:
+    return isinstance(exc, OperationFailure) and exc.code in ABORTED_BY_SERVER
 
 
 def _unplanned(by_collection: dict[str, list[MongoOp]]) -> Plan:
@@ -79,6 +98,8 @@ class CheckpointedWriter:
         """Where the last error goes (the runner's `last_error`; None once a commit succeeds)."""
         self._stopping = stopping
         self._verified_at = 0.0
+        self.largest: int | None = None
+        """Once a batch had to be split: the most events committed in one transaction since (None: no limit)."""
 
     async def stored(self) -> dict[str, Any]:
         """The checkpoint document as the database holds it ({} if none)."""
@@ -101,11 +122,24 @@ class CheckpointedWriter:
         await self._db[CHECKPOINTS].delete_one({"_id": self._projection.name})
 
     async def commit_batch(self, items: list[_Item]) -> None:
-        """The batch's writes, planned, in one transaction; event by event if the batch is refused."""
+        """The batch's writes, planned, in one transaction; event by event if the batch is refused; in halves if
+        the server keeps aborting its transaction."""
+        if self.largest is not None and len(items) > self.largest:
+            size = self.largest  # a chunk split further on lowers `largest`: these chunks keep their size
+            for start in range(0, len(items), size):
+                await self.commit_batch(items[start:start + size])
+            return
         writes = [(write.collection, write.op) for item in items for write in item.writes]
         try:
             await self._commit_with_retry(items, lambda absent: self._planner.plan(writes, absent),
                                           self._lookups(writes))
+        except _SplitBatch as exc:
+            self.largest = max(1, len(items) // 2)
+            log.warning("projection %s: the database aborted the transaction of a batch of %d events twice (%s); "
+                        "committing at most %d at a time", self._position.consumer, len(items), exc.__cause__,
+                        self.largest)
+            await self.commit_batch(items)
+            return
         except Exception as exc:
             if _not_the_batch(exc):
                 raise
@@ -138,6 +172,7 @@ class CheckpointedWriter:
     async def _commit_with_retry(self, items: list[_Item], plan: Plan,
                                  lookups: dict[str, list[Hashable]] | None = None) -> None:
         delay = 0.2
+        aborted = 0
         while True:
             try:
                 await self._commit(items, plan, lookups or {})
@@ -146,6 +181,9 @@ class CheckpointedWriter:
             except Exception as exc:
                 if not is_transient(exc) or self._stopping():
                     raise
+                aborted = aborted + 1 if _aborted_by_server(exc) else 0
+                if aborted >= SPLIT_AFTER and len(items) > 1:
+                    raise _SplitBatch from exc
                 error = f"database unavailable, retrying: {exc}"
                 self._report(error)
                 log.warning("projection %s: %s", self._position.consumer, error)
