@@ -83,3 +83,21 @@ class _nothing:  # a context manager standing in for the storage transaction
 
     def __exit__(self, *exc: object) -> None:
         return None
+
+
+def test_the_database_process_collects_cycles_less_often(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The launcher sets the collector's thresholds (its heap holds the node's documents), unless told not to."""
+    import gc
+
+    from reform_node.secantus import COLLECTOR_THRESHOLDS, tune_collector
+
+    before = gc.get_threshold()
+    try:
+        monkeypatch.setenv("REFORM_SECANTUS_DEFAULT_GC", "1")
+        tune_collector()
+        assert gc.get_threshold() == before
+        monkeypatch.delenv("REFORM_SECANTUS_DEFAULT_GC")
+        tune_collector()
+        assert gc.get_threshold() == COLLECTOR_THRESHOLDS
+    finally:
+        gc.set_threshold(*before)
