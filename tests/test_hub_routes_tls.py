@@ -11,6 +11,8 @@ peers, every message on each of them.
 from __future__ import annotations
 
 import asyncio
+import socket
+import ssl
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -166,8 +168,9 @@ def leaf_route(tmp: Path, hub: HubCluster) -> str:
 
 
 ROGUES = {
-    "no TLS": (lambda tmp, hub: "", "TLS route handshake error"),
-    "a certificate of another CA": (other_ca_route, "TLS route handshake error"),
+    "no TLS": (lambda tmp, hub: "", "TLS route handshake error: tls: first record does not look like a TLS"),
+    # nats-server's TLS client offers only a certificate of a CA the hub asks for (the city's): none at all here
+    "a certificate of another CA": (other_ca_route, "TLS route handshake error: tls: client didn't provide a cert"),
     "a leaf certificate of the city's CA": (leaf_route, "authentication error"),
 }
 
@@ -194,3 +197,24 @@ def test_a_server_without_a_route_certificate_of_the_city_is_refused(hub: HubClu
             assert (local_stream(member.http_port).get("state") or {}).get("messages") == EVENTS, member.name
     finally:
         server.stop()
+
+
+def test_a_certificate_of_another_ca_offered_anyway_fails_verification(hub: HubCluster, tmp_path: Path) -> None:
+    """A client that sends another CA's certificate regardless (Python's ssl does): the hub verifies it against
+    the city's CA and closes the connection in the handshake, before a word of the route protocol."""
+    other = CertificateAuthority(tmp_path / "other-ca", "Some other CA")
+    files = other.issue(tmp_path / "other", "city-hub-route", server=True, client=True)
+    context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=str(pki_of(hub).ca.cert_path))
+    context.load_cert_chain(files.cert, files.key)
+    target = hub.servers[0]
+    log = hub.data_dir / target.folder / "nats-server.log"
+    before = log.read_text()
+    # a route's TLS handshake comes first, then its INFO; in TLS 1.3 the hub's verdict on the client's certificate
+    # arrives after the client's side of the handshake, at the first read
+    with (socket.create_connection(("127.0.0.1", target.cluster_port), timeout=10) as raw,
+          pytest.raises((ssl.SSLError, ConnectionError))):
+        context.wrap_socket(raw, server_hostname="127.0.0.1").recv(4096)
+    eventually(lambda: log.read_text()[len(before):],
+               lambda new: "TLS route handshake error" in new and "unknown authority" in new)
+    assert route_names(target.http_port) == names(hub) - {target.name}
+    assert peers(hub) == names(hub)
