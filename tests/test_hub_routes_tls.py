@@ -5,7 +5,8 @@ certificate of the city's CA, and replicate a stream of three replicas over them
 hub's route ports with no TLS, with a certificate of another CA, or with a certificate of the city's CA that is
 not a route's (a commune node's leaf certificate: `verify` alone would let it in, the route user keeps it out)
 is refused: the hub's log says why, no hub server lists it among its routes, and the stream keeps its three
-peers, every message on each of them.
+peers, every message on each of them. Another CA's certificate offered anyway (nats-server itself offers none
+the hub did not ask for) fails the hub's verification.
 """
 
 from __future__ import annotations
