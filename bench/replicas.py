@@ -4,7 +4,8 @@ stream of 3 replicas, against a stream of 1 replica on the same cluster and agai
 Every variant is what a command does (`load()` + `append()` of one event on a new aggregate, sequential, one
 client), every server fsyncs each write (`sync_interval: always`); with 3 replicas the ack waits until two of the
 three servers (a quorum) have the write. The three servers share this machine's cores and disk, so the figure is
-an upper bound of what the replication itself costs across machines, less the network's round trips.
+an upper bound of what the replication itself costs across machines, less the network's round trips. The routes
+run over mutual TLS with the city's CA, as the hub's (reform_node.tls.FederationPki.hub_routes).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from bench.events import COMMUNE, submitted_batch
 from bench.harness import Measurement, Row, Stopwatch
 from reform_node.hub_cluster import HubCluster, hub_servers
 from reform_node.servers import free_port
+from reform_node.tls import FederationPki
 from reform_shared.envelope import EventEnvelope
 from reform_shared.events import build_registry
 from reform_shared.provisioning import ensure_stream, event_stream_config
@@ -41,7 +43,8 @@ class ReplicaBench:
         return JetStreamEventStore(js, build_registry(), settings.stream_name, settings.subject_prefix)
 
     async def run(self) -> list[Row]:
-        hub = HubCluster(self.env.base / "hub", hub_servers(3, free_port(), free_port(), free_port()), None, "")
+        hub = HubCluster(self.env.base / "hub", hub_servers(3, free_port(), free_port(), free_port()), None, "",
+                         routes_tls=FederationPki(self.env.base / "hub-pki").hub_routes)
         hub.start()
         nc = await nats.connect([f"nats://127.0.0.1:{s.port}" for s in hub.servers], name="bench:hub")
         try:

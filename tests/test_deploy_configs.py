@@ -33,7 +33,7 @@ import pytest
 from nats.js.errors import NotFoundError
 
 from reform_node.servers import ChildProcess, free_port, wait_for_port
-from reform_node.tls import CertFiles, CertificateAuthority
+from reform_node.tls import ROUTE_NAME, ROUTE_USER, CertFiles, CertificateAuthority
 from reform_shared import provision_cli
 from reform_shared.federation import FederationConfig
 from reform_shared.nats_auth import SERVICES, new_user_seed, nkey_variable, public_key
@@ -85,21 +85,29 @@ def nkey_env(scope_name: str = "") -> dict[str, str]:
 
 @dataclasses.dataclass(frozen=True)
 class Pki:
-    """The city's CA, the hub's certificate and the nodes' leaf certificates, as deploy/README.md says."""
+    """The city's CA, the hub's certificate, each hub server's route certificate and the nodes' leaf certificates,
+    as deploy/README.md says (the routes' also valid for 127.0.0.1, where these tests' routes dial)."""
 
     ca: CertificateAuthority
     hub: CertFiles
     leaves: dict[str, CertFiles]
+    routes: dict[str, CertFiles]
 
     @classmethod
     def make(cls, folder: Path) -> Pki:
         ca = CertificateAuthority(folder / "ca")
         return cls(ca, ca.issue(folder / "hub", "city-hub", server=True),
-                   {n: ca.issue(folder / n, f"leaf-{n}", server=False) for n in ("ninh-giang", "tien-lang")})
+                   {n: ca.issue(folder / n, f"leaf-{n}", server=False) for n in ("ninh-giang", "tien-lang")},
+                   {n: ca.issue(folder / "routes", ROUTE_NAME, server=True, client=True, hosts=(*HUB, "127.0.0.1"),
+                                stem=n) for n in HUB})
 
     def hub_env(self) -> dict[str, str]:
         return {"HUB_TLS_CERT": str(self.hub.cert), "HUB_TLS_KEY": str(self.hub.key),
                 "CITY_CA_FILE": str(self.ca.cert_path)}
+
+    def route_env(self, server: str) -> dict[str, str]:
+        route = self.routes[server]
+        return {"HUB_ROUTE_CERT": str(route.cert), "HUB_ROUTE_KEY": str(route.key)}
 
     def leaf_env(self, node_id: str) -> dict[str, str]:
         leaf = self.leaves[node_id]
@@ -139,8 +147,9 @@ def test_the_hub_needs_the_city_password_its_services_keys_and_its_certificate(
         capsys: pytest.CaptureFixture[str]) -> None:
     # No leaf passwords: a node's leaf certificate is its identity (verify_and_map).
     assert hub_env_vars(example()) == ["CITY_NATS_PASSWORD", *nkey_env("CITY_")]
-    assert sorted(conf_env_vars(NATS / "city.conf")) == sorted(["HUB_SERVER_NAME", *hub_env_vars(example()),
-                                                                "HUB_TLS_CERT", "HUB_TLS_KEY", "CITY_CA_FILE"])
+    assert sorted(conf_env_vars(NATS / "city.conf")) == sorted([
+        "HUB_SERVER_NAME", *hub_env_vars(example()), "HUB_TLS_CERT", "HUB_TLS_KEY", "CITY_CA_FILE",
+        "HUB_ROUTE_CERT", "HUB_ROUTE_KEY"])
     provision_cli.main(["hub-accounts", "--federation", str(EXAMPLE), "--env-vars"])
     assert capsys.readouterr().out.split() == hub_env_vars(example())
     provision_cli.main(["hub-accounts", "--federation", str(EXAMPLE)])
@@ -155,8 +164,9 @@ def test_the_cli_writes_the_accounts_file(tmp_path: Path) -> None:
 
 
 def test_city_conf_validates_with_its_variables_and_not_without(tmp_path: Path) -> None:
-    env = {"HUB_SERVER_NAME": "city-nats-1", "CITY_NATS_PASSWORD": "secret", **nkey_env("CITY_"),
-           **Pki.make(tmp_path).hub_env()}  # one file for the hub's three servers, each named by its variable
+    pki = Pki.make(tmp_path)  # one file for the three servers: each's name and route certificate are its variables
+    env = {"HUB_SERVER_NAME": "city-nats-1", "CITY_NATS_PASSWORD": "secret", **nkey_env("CITY_"), **pki.hub_env(),
+           **pki.route_env("city-nats-1")}
     assert sorted(conf_env_vars(NATS / "city.conf")) == sorted(env)
     ok = nats_test(NATS / "city.conf", env)
     assert ok.returncode == 0, ok.stderr + ok.stdout
@@ -165,6 +175,26 @@ def test_city_conf_validates_with_its_variables_and_not_without(tmp_path: Path) 
         assert refused.returncode != 0 and missing in refused.stderr + refused.stdout
     wrong_key = nats_test(NATS / "city.conf", {**env, "CITY_NKEY_AWARDS": "not-a-key"})
     assert wrong_key.returncode != 0
+
+
+def cluster_block(conf: Path) -> str:
+    code = "\n".join(line.split("#", 1)[0] for line in conf.read_text(encoding="utf-8").splitlines())
+    match = re.search(r"^cluster \{\n(.*?)^\}", code, re.M | re.S)
+    assert match, f"{conf.name}: no cluster block"
+    return match.group(1)
+
+
+def test_the_hub_routes_are_mutual_tls_with_the_city_ca_and_the_route_user() -> None:
+    """city.conf's routes: the city's CA, the peer's certificate required and mapped to the one route user (the
+    same CA signs the nodes' leaf certificates, which `verify` alone would take as routes), a 5 s handshake."""
+    block = cluster_block(NATS / "city.conf")
+    tls = re.search(r"tls \{(.*?)\}", block, re.S)
+    assert tls, "the hub's routes without TLS"
+    settings = dict(re.findall(r"^\s*(\w+):\s*(\S+)\s*$", tls.group(1), re.M))
+    assert settings == {"cert_file": "$HUB_ROUTE_CERT", "key_file": "$HUB_ROUTE_KEY", "ca_file": "$CITY_CA_FILE",
+                        "verify_and_map": "true", "timeout": "5"}
+    authorization = re.search(r"authorization \{(.*?)\}", block, re.S)
+    assert authorization and authorization.group(1).split() == ["user:", f'"{ROUTE_USER}"']  # no password
 
 
 def test_commune_conf_validates_with_its_variables_and_not_without(tmp_path: Path) -> None:
@@ -209,7 +239,7 @@ def ports(dest: Path, port: int, http: int) -> dict[str, str]:
 class Hub:
     """The three servers of city.conf, each in a folder of its own (its accounts.conf beside its city.conf)."""
 
-    def __init__(self, tmp: Path, env: dict[str, str]) -> None:
+    def __init__(self, tmp: Path, env: dict[str, str], pki: Pki) -> None:
         self.ports = [(free_port(), free_port(), free_port(), free_port()) for _ in HUB]  # client, http, route, leaf
         self.dirs = [tmp / name for name in HUB]
         self.servers: list[Server] = []
@@ -219,7 +249,7 @@ class Hub:
             conf = local_copy(NATS / "city.conf", folder, {
                 **ports(folder, port, http), "port: 7422": f'listen: "127.0.0.1:{leaf}"',
                 "listen: 0.0.0.0:6222": f"listen: 127.0.0.1:{route}", **routes})
-            self.servers.append(Server(name, conf, {**env, "HUB_SERVER_NAME": name}, port))
+            self.servers.append(Server(name, conf, {**env, **pki.route_env(name), "HUB_SERVER_NAME": name}, port))
 
     def start(self) -> None:
         for server in self.servers:
@@ -236,6 +266,14 @@ class Hub:
             server.child.stop()
             server.start()
             self.wait_for_quorum()
+
+    def clusters(self) -> list[dict[str, Any]]:
+        """Each server's `cluster` section of its monitoring's /varz (its routes' settings)."""
+        found = []
+        for _, http, _, _ in self.ports:
+            with urllib.request.urlopen(f"http://127.0.0.1:{http}/varz", timeout=2) as answer:
+                found.append(dict(json.load(answer)["cluster"]))
+        return found
 
     def wait_for_quorum(self, within: float = 30) -> None:
         """Until a JetStream meta leader has every other server as a current peer (streams of 3 can be placed)."""
@@ -261,7 +299,7 @@ class Deployed:
     def __init__(self, tmp: Path, cfg: FederationConfig | None = None) -> None:
         self.passwords = {"CITY_NATS_PASSWORD": "pw-city"}
         pki = Pki.make(tmp / "pki")
-        self.hub = Hub(tmp / "hub", {**self.passwords, **nkey_env("CITY_"), **pki.hub_env()})
+        self.hub = Hub(tmp / "hub", {**self.passwords, **nkey_env("CITY_"), **pki.hub_env()}, pki)
         self.federation = tmp / "federation.json"
         self.join(cfg or example())
         self.nodes: dict[str, Server] = {}
@@ -386,6 +424,8 @@ async def test_the_deploy_configs_federate(deployed: Deployed, tmp_path: Path) -
     for keeper in keepers:
         await keeper.cycle()
     assert (tmp_path / "city.ok").exists()
+    for cluster in await asyncio.to_thread(d.hub.clusters):  # it formed (R3 below) over city.conf's TLS routes
+        assert cluster["tls_required"] and cluster["tls_verify"], cluster
 
     # The keeper's check agrees with what provision_city made: the next cycle changes nothing.
     nc = await nats.connect(d.city_settings.nats_servers)
@@ -624,7 +664,8 @@ def test_compose_needs_its_secrets(paths: list[Path]) -> None:
 def stand_ins(env: dict[str, str], pki: Pki) -> dict[str, str]:
     """The compose's values with real NKEY public keys and certificate files in place of the secrets."""
     files = {"leaf-cert": pki.leaves["ninh-giang"].cert, "leaf-key": pki.leaves["ninh-giang"].key,
-             "hub-cert": pki.hub.cert, "hub-key": pki.hub.key, "city-ca": pki.ca.cert_path}
+             "hub-cert": pki.hub.cert, "hub-key": pki.hub.key, "city-ca": pki.ca.cert_path,
+             "route-cert": pki.routes["city-nats-1"].cert, "route-key": pki.routes["city-nats-1"].key}
     keys = {v: k for k, v in nkey_env().items()}
     out = dict(env)
     for name, value in env.items():
@@ -702,6 +743,19 @@ def test_compose_references_are_consistent(paths: list[Path]) -> None:
                         assert len(owners) == 1, (name, host, owners)
     ports = [p.rsplit(":", 1)[0] for s in services.values() for p in s.get("ports", [])]
     assert len(ports) == len(set(ports)), "a host port published twice"
+
+
+def test_each_hub_server_mounts_a_route_certificate_of_its_own() -> None:
+    compose = load_compose(COMPOSE["city"])
+    files = set()
+    for server in HUB:
+        service = compose["services"][server]
+        assert service["environment"]["HUB_ROUTE_CERT"] == "/run/secrets/route-cert", server
+        assert service["environment"]["HUB_ROUTE_KEY"] == "/run/secrets/route-key", server
+        sources = {s["target"]: s["source"] for s in service["secrets"] if isinstance(s, dict)}
+        assert sources == {"route-cert": f"{server}-route-cert", "route-key": f"{server}-route-key"}, server
+        files |= {compose["secrets"][source]["file"] for source in sources.values()}
+    assert len(files) == 2 * len(HUB), "a certificate and a key for each server"
 
 
 def test_the_federation_compose_sets_the_roles() -> None:

@@ -242,7 +242,7 @@ class LocalFederation:
             self.city.start_nats()
             return
         self.hub = self.hub or HubCluster(self.data_dir / "city", self.hub_servers, "city", self.city.config.nats_extra,
-                                          leafnodes_block=self.pki.hub_leafnodes)
+                                          leafnodes_block=self.pki.hub_leafnodes, routes_tls=self.pki.hub_routes)
         self.hub.start(server)
 
     def wait_ready(self, timeout: float = 90) -> None:

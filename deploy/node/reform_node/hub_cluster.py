@@ -6,6 +6,10 @@ the city's streams and buckets are provisioned with three replicas (reform_share
 write is on two servers' disks (a quorum, each fsync'd: `sync_interval: always`) before its ack, and losing one
 server loses nothing. The commune nodes' leafnode remotes list every server's URL and reconnect to any; the
 city's services connect to the list of the three (nats-py fails over inside it).
+
+The routes carry CITY_EVENTS' replication, so they run over mutual TLS (`routes_tls`: reform_node.tls, the
+city's CA, each server its own route certificate whose subject must be the cluster's route user): a server
+without such a certificate is refused as a route and never becomes a peer of the city's streams.
 """
 
 from __future__ import annotations
@@ -54,11 +58,12 @@ def hub_servers(size: int, port: int, http_port: int, leaf_port: int, *, numbere
     return servers
 
 
-def cluster_block(server: HubServer, peers: list[HubServer], host: str = "127.0.0.1") -> str:
-    """The `cluster {}` block of one server: where it listens for routes, and the routes to the others."""
+def cluster_block(server: HubServer, peers: list[HubServer], host: str = "127.0.0.1", tls: str = "") -> str:
+    """The `cluster {}` block of one server: where it listens for routes, the routes to the others, and what
+    secures them (`tls`: reform_node.tls.route_block; none on a private test bench only)."""
     routes = ", ".join(f'"nats-route://{host}:{p.cluster_port}"' for p in peers if p.index != server.index)
     return (f'cluster {{\n  name: "{CLUSTER_NAME}"\n  listen: "{host}:{server.cluster_port}"\n'
-            f"  routes: [ {routes} ]\n}}\n")
+            f"  routes: [ {routes} ]\n{tls}}}\n")
 
 
 def leaf_urls(user: str, password: str, servers: list[HubServer], host: str = "127.0.0.1") -> list[str]:
@@ -92,11 +97,14 @@ class HubCluster:
     accounts: str
     leafnodes_block: Callable[[str], str] = plain_leafnodes
     """The `leafnodes {}` block of a server listening there (the federation's: TLS, reform_node.tls)."""
+    routes_tls: Callable[[str], str] | None = None
+    """What secures a server's routes, by its name (the federation's: FederationPki.hub_routes); None: plain."""
     processes: dict[int, ChildProcess] = field(default_factory=dict)
 
     def extra(self, server: HubServer) -> str:
         listen = f"127.0.0.1:{server.leaf_port}"
-        return self.leafnodes_block(listen) + cluster_block(server, self.servers) + self.accounts
+        tls = self.routes_tls(server.name) if self.routes_tls is not None else ""
+        return self.leafnodes_block(listen) + cluster_block(server, self.servers, tls=tls) + self.accounts
 
     def start_server(self, index: int) -> None:
         server = self.servers[index]

@@ -1,9 +1,13 @@
-"""The federation's certificates: a CA the city runs, the hub's server certificate and one client
-certificate per commune node's leafnode, made at first start in the city's data folder and reused after.
+"""The federation's certificates: a CA the city runs, the hub's server certificate, one client certificate per
+commune node's leafnode and one route certificate per hub server, made at first start in the city's data folder
+and reused after.
 
 Keys are EC P-256, private files 0600 in 0700 folders. A leaf's certificate names its node in the subject
 (`CN=leaf-<node>`): the hub maps that subject to the node's leaf user (`verify_and_map`), so the certificate,
-not a password, decides which hub account a leafnode lands in.
+not a password, decides which hub account a leafnode lands in. A route's certificate is a server's and a client's
+at once (a hub server dials the others and is dialled by them) and names the cluster's one route user
+(`CN=city-hub-route`): the same CA signs every node's leaf certificate, which `verify` alone would let in as a
+route; the subject is what keeps it out.
 """
 
 from __future__ import annotations
@@ -21,6 +25,12 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 VALID_DAYS = 825
 """A little over two years: the most browsers and most tools accept for a leaf certificate; the CA lasts ten."""
+LOCAL_HOSTS = ("localhost", "127.0.0.1")
+"""The names a local server certificate is valid for (every process of the local federation is on 127.0.0.1)."""
+ROUTE_NAME = "city-hub-route"
+ROUTE_USER = f"CN={ROUTE_NAME}"
+"""The subject of every hub server's route certificate as nats-server prints it (RFC 2253): the user its cluster's
+`authorization {}` names, the only one a route may map to (`verify_and_map`; nats-server has one route user)."""
 
 
 @dataclass(frozen=True)
@@ -94,29 +104,48 @@ class CertificateAuthority:
         _write_private(key_path, _key_pem(key))
         self.cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
 
-    def issue(self, folder: Path, common_name: str, *, server: bool) -> CertFiles:
-        """A certificate for `common_name` in `folder` (kept if already there): a server's (for 127.0.0.1
-        and localhost) or a client's."""
+    def issue(self, folder: Path, common_name: str, *, server: bool, client: bool | None = None,
+              hosts: tuple[str, ...] = LOCAL_HOSTS, stem: str | None = None) -> CertFiles:
+        """A certificate for `common_name` in `folder` as `<stem>.pem` (the name by default; kept if already
+        there): a server's (valid for `hosts`), a client's (the default without `server`), or both."""
         private_folder(folder)
-        files = CertFiles(folder / f"{common_name}.pem", folder / f"{common_name}-key.pem", self.cert_path)
+        stem = stem or common_name
+        files = CertFiles(folder / f"{stem}.pem", folder / f"{stem}-key.pem", self.cert_path)
         if files.cert.exists() and files.key.exists():
             return files
         key = ec.generate_private_key(ec.SECP256R1())
         now = dt.datetime.now(dt.UTC)
-        usage = ExtendedKeyUsageOID.SERVER_AUTH if server else ExtendedKeyUsageOID.CLIENT_AUTH
+        usages = [ExtendedKeyUsageOID.SERVER_AUTH] if server else []
+        if (not server) if client is None else client:
+            usages.append(ExtendedKeyUsageOID.CLIENT_AUTH)
         builder = (x509.CertificateBuilder().subject_name(_name(common_name)).issuer_name(self._cert.subject)
                    .public_key(key.public_key()).serial_number(x509.random_serial_number())
                    .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=VALID_DAYS))
                    .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-                   .add_extension(x509.ExtendedKeyUsage([usage]), critical=False))
+                   .add_extension(x509.ExtendedKeyUsage(usages), critical=False))
         if server:
-            builder = builder.add_extension(x509.SubjectAlternativeName([
-                x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            builder = builder.add_extension(x509.SubjectAlternativeName([_general_name(h) for h in hosts]),
+                                            critical=False)
         assert isinstance(self._key, ec.EllipticCurvePrivateKey)
         cert = builder.sign(self._key, hashes.SHA256())
         _write_private(files.key, _key_pem(key))
         files.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
         return files
+
+
+def _general_name(host: str) -> x509.GeneralName:
+    """An IP address SAN for an address, a DNS name SAN for anything else."""
+    try:
+        return x509.IPAddress(ipaddress.ip_address(host))
+    except ValueError:
+        return x509.DNSName(host)
+
+
+def route_block(files: CertFiles) -> str:
+    """What a hub server's `cluster {}` block adds for its routes: TLS both ways with the city's CA (the peer's
+    certificate required and verified, `timeout` 5 s as the leafnodes' for a handshake on a loaded machine) and
+    the route user its certificate's subject must be."""
+    return f'  {files.block(verify_and_map=True)}\n  authorization {{ user: "{ROUTE_USER}" }}\n'
 
 
 class FederationPki:
@@ -130,6 +159,15 @@ class FederationPki:
 
     def hub(self) -> CertFiles:
         return self.ca.issue(self.folder / "hub", "city-hub", server=True)
+
+    def route(self, server_name: str) -> CertFiles:
+        """The route certificate of the hub server `server_name` (its own key; `CN=city-hub-route`, every hub
+        server's subject), for 127.0.0.1 where the local cluster's routes dial."""
+        return self.ca.issue(self.folder / "routes", ROUTE_NAME, server=True, client=True, stem=server_name)
+
+    def hub_routes(self, server_name: str) -> str:
+        """The TLS and the route user of that server's `cluster {}` block (reform_node.hub_cluster)."""
+        return route_block(self.route(server_name))
 
     def leaf(self, node_id: str) -> CertFiles:
         return self.ca.issue(self.folder / "nodes" / node_id, f"leaf-{node_id}", server=False)
