@@ -303,5 +303,6 @@ def test_every_aggregate_has_one_owner_and_every_service_an_identity() -> None:
                   if isinstance(getattr(cls, "aggregate_type", None), str) and cls.__module__ == loaded.__name__}
     owned = [aggregate for owner in (OWNED_AGGREGATES, FILE_AGGREGATES) for aggregates in owner.values()
              for aggregate in aggregates]  # the catalogue's files under <prefix>-files
-    assert sorted(owned) == sorted(types - {"projection"})  # the parked notices: every service, under <prefix>-ops
+    # Under <prefix>-ops: the parked notices (every service), the restores (the node's operator alone, no service).
+    assert sorted(owned) == sorted(types - {"projection", "node"})
     assert set(SERVICES) == set(NODE_SERVICES) - {"portal"}  # the portal never connects to NATS
