@@ -37,7 +37,8 @@ def add_parsers(sub: Any) -> list[argparse.ArgumentParser]:
     backup.add_argument("--stream", default=None, help="the event stream (default REFORM_STREAM_NAME, else "
                                                        "REFORM_EVENTS; the city: CITY_EVENTS)")
     restore_parser = sub.add_parser("restore", help="restore a backup file into an empty data folder, then start "
-                                                    "the node there (run --no-demo): projections rebuild")
+                                                    "the node there (run --no-demo): projections and inboxes "
+                                                    "rebuild; the history is not e-mailed again")
     restore_parser.add_argument("--from", dest="source", required=True, help="the backup file")
     restore_parser.add_argument("--nats-url", default=None, help="restore into this running nats-server instead "
                                                                  "(production: its streams absent or empty, before "
