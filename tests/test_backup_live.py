@@ -87,9 +87,12 @@ async def scenario(tmp: Path) -> dict[str, Any]:
 
 def test_a_backup_under_appends_restores_a_prefix_of_the_stream_exactly(tmp_path: Path) -> None:
     got = asyncio.run(scenario(tmp_path))
-    restored, written = got["restored"], got["written"]
+    *restored, marker = got["restored"]
+    written = got["written"]
     assert got["at_start"] <= len(restored) < len(written), "the writer went on during and after the backup"
     assert restored == written[: len(restored)]  # sequences, subjects, bodies, headers: the same
+    # then the restore's own mark, after the restored events (reform_shared.restores)
+    assert marker[0] == len(restored) + 1 and marker[1] == f"{SETTINGS.ops_prefix}._node.node.restores.NodeRestored"
     event_ids = {headers["Nats-Msg-Id"] for _, _, _, headers in restored}
     assert got["results"] and {r.decode() for r in got["results"]} <= event_ids  # every result has its event
     assert got["attachment"] == b"\x89PNG" + bytes(range(256)) * 4000

@@ -17,10 +17,13 @@ from nats.errors import Error as NatsError
 from nats.js.errors import NotFoundError
 
 from reform_node.node import CommuneNode, NodeConfig
+from reform_node.restore import matches
 from reform_node.servers import free_port
 from reform_shared.events import build_registry
-from reform_shared.nats_auth import PROJECTIONS, connect_options, durables
+from reform_shared.nats_auth import PROJECTIONS, Scope, connect_options, durables, service_permissions
+from reform_shared.nats_auth import SERVICES as NATS_SERVICES
 from reform_shared.provisioning import NOTIFICATIONS_CONSUMER
+from reform_shared.restores import NODE_SCOPE, last_restore, mark_restored
 from reform_shared.settings import Settings
 from reform_shared.store import JetStreamEventStore
 from tests.support import submitted
@@ -105,6 +108,37 @@ def test_a_service_writes_its_own_aggregates_and_not_anothers(node: CommuneNode)
     assert asyncio.run(_in_stream(node, f"reform.{COMMUNE}.initiative.{own}.*"))
     assert not asyncio.run(_in_stream(node, f"reform.{COMMUNE}.initiative.{forged}.*"))
     assert refusals(errors, f"reform.{COMMUNE}.initiative.{forged}"), errors
+
+
+def test_only_the_operator_marks_a_restore_and_the_notifications_service_reads_it(node: CommuneNode) -> None:
+    """The restore's marker decides what is never e-mailed: written by the node's operator (`reform-node
+    restore`), read by the notifications service, and no service may forge one (it would silence the e-mails)."""
+    subject = f"reform-ops.{NODE_SCOPE}.node.restores.NodeRestored"
+    scope = Scope.of(node.config.settings())
+    for service in NATS_SERVICES:
+        allowed = service_permissions(service, scope)["publish"]["allow"]
+        assert not [p for p in allowed if matches(subject, p)], service
+
+    def ops(nc: Any, timeout: float) -> JetStreamEventStore:
+        return JetStreamEventStore(nc.jetstream(timeout=timeout), build_registry(), "REFORM_EVENTS", "reform-ops")
+
+    async def scenario() -> tuple[Any, Any, list[Exception]]:
+        operator = await nats.connect(node.config.nats_url)
+        notifications, _ = await _connect(node, "notifications")
+        reporting, errors = await _connect(node, "reporting")
+        try:
+            marked = await mark_restored(ops(operator, 5), "REFORM_EVENTS", up_to_seq=1, file_sha256="ab" * 32)
+            read = await last_restore(ops(notifications, 5))
+            with pytest.raises(Exception):  # noqa: B017 - no PubAck ever comes: the server dropped it
+                await mark_restored(ops(reporting, 2), "REFORM_EVENTS", up_to_seq=10**6, file_sha256="cd" * 32)
+            return marked.envelope.payload, read, errors
+        finally:
+            for nc in (operator, notifications, reporting):
+                await nc.close()
+
+    marked, read, errors = asyncio.run(scenario())
+    assert read == marked
+    assert refusals(errors, subject.lower()), errors
 
 
 def test_a_service_cannot_read_another_services_consumer(node: CommuneNode) -> None:
@@ -269,5 +303,6 @@ def test_every_aggregate_has_one_owner_and_every_service_an_identity() -> None:
                   if isinstance(getattr(cls, "aggregate_type", None), str) and cls.__module__ == loaded.__name__}
     owned = [aggregate for owner in (OWNED_AGGREGATES, FILE_AGGREGATES) for aggregates in owner.values()
              for aggregate in aggregates]  # the catalogue's files under <prefix>-files
-    assert sorted(owned) == sorted(types - {"projection"})  # the parked notices: every service, under <prefix>-ops
+    # Under <prefix>-ops: the parked notices (every service), the restores (the node's operator alone, no service).
+    assert sorted(owned) == sorted(types - {"projection", "node"})
     assert set(SERVICES) == set(NODE_SERVICES) - {"portal"}  # the portal never connects to NATS

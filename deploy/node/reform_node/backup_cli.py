@@ -37,7 +37,8 @@ def add_parsers(sub: Any) -> list[argparse.ArgumentParser]:
     backup.add_argument("--stream", default=None, help="the event stream (default REFORM_STREAM_NAME, else "
                                                        "REFORM_EVENTS; the city: CITY_EVENTS)")
     restore_parser = sub.add_parser("restore", help="restore a backup file into an empty data folder, then start "
-                                                    "the node there (run --no-demo): projections rebuild")
+                                                    "the node there (run --no-demo): projections and inboxes "
+                                                    "rebuild; the history is not e-mailed again")
     restore_parser.add_argument("--from", dest="source", required=True, help="the backup file")
     restore_parser.add_argument("--nats-url", default=None, help="restore into this running nats-server instead "
                                                                  "(production: its streams absent or empty, before "
@@ -123,8 +124,8 @@ def restore_command(args: argparse.Namespace) -> int:
         if args.nats_url:
             summary = asyncio.run(_restore(args.nats_url, source))
             print(f"Đã khôi phục (restored) into {redact(args.nats_url)}: {summary['messages']} in "
-                  f"{time.monotonic() - started:.1f}s. Start provisioning and the services; rebuild every "
-                  "projection whose database was kept (python -m reform_<service> rebuild all).")
+                  f"{time.monotonic() - started:.1f}s. {_marked(summary)}\nStart provisioning and the services; "
+                  "rebuild every projection whose database was kept (python -m reform_<service> rebuild all).")
             return 0
         _refuse_running_node(data_dir)
         _refuse_used_databases(data_dir)
@@ -136,7 +137,7 @@ def restore_command(args: argparse.Namespace) -> int:
         summary = asyncio.run(_restore(f"nats://127.0.0.1:{port}", source))
         server.stop()
         server = start_nats(data_dir / "nats", port, free_port(), config.node_id)  # as the node will
-        asyncio.run(_check(f"nats://127.0.0.1:{port}", summary["messages"]))
+        asyncio.run(_check(f"nats://127.0.0.1:{port}", summary["held"]))
     except (BackupError, OSError) as exc:
         print(exc, file=sys.stderr)
         return 2
@@ -144,14 +145,25 @@ def restore_command(args: argparse.Namespace) -> int:
         if server is not None:
             server.stop()
     print(f"Đã khôi phục (restored) into {data_dir.resolve()}: {summary['messages']} in "
-          f"{time.monotonic() - started:.1f}s (backup of {summary['created_at']}).\n"
+          f"{time.monotonic() - started:.1f}s (backup of {summary['created_at']}).\n{_marked(summary)}\n"
           f"Start the node: reform-node run --data-dir {data_dir} --no-demo (its projections rebuild from the "
           "restored stream)")
     return 0
 
 
+def _marked(summary: dict[str, Any]) -> str:
+    marker = summary.get("marker")
+    if not marker:
+        return "Không có luồng sự kiện trong tệp: không cần đánh dấu (no event stream in the file: nothing marked)."
+    return (f"Đã ghi dấu khôi phục (restore marked: NodeRestored at sequence {marker['seq']}): thông báo về các sự "
+            f"kiện đến số {marker['up_to_seq']} vẫn có trong hộp thư của cán bộ nhưng không gửi lại e-mail — notices "
+            f"of the events up to {marker['up_to_seq']} are in the officials' inboxes again, never e-mailed again; "
+            "later events are e-mailed as usual.")
+
+
 async def _check(url: str, counts: dict[str, int]) -> None:
-    """After the restart: every stream holds what was restored (the clean stop flushed it all)."""
+    """After the restart: every stream holds what was restored, the restore's marker included (the clean stop
+    flushed it all)."""
     nc = await nats.connect(url, connect_timeout=5)
     try:
         for name, count in counts.items():

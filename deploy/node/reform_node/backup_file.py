@@ -68,14 +68,16 @@ class BackupWriter:
 
 
 def verify(path: Path) -> dict[str, Any]:
-    """The end record, once the file's SHA-256 matches it; BackupError for a cut or altered file."""
-    digest = hashlib.sha256()
+    """The end record, once the file's SHA-256 matches it; BackupError for a cut or altered file. With
+    `file_sha256`: the whole file's, as `sha256sum FILE` prints it (how the restore names its backup)."""
+    digest, whole = hashlib.sha256(), hashlib.sha256()
     last: bytes | None = None
     with open(path, "rb") as source:
         for line in source:
             if last is not None:
                 digest.update(last)
             last = line
+            whole.update(line)
     end = json.loads(last) if last else {}
     if not isinstance(end, dict) or not end.get("end"):
         raise BackupError(f"Tệp sao lưu {path} không trọn vẹn (thiếu dòng kết thúc) — "
@@ -83,7 +85,7 @@ def verify(path: Path) -> dict[str, Any]:
     if end.get("sha256") != digest.hexdigest():
         raise BackupError(f"Tệp sao lưu {path} sai mã kiểm tra SHA-256: tệp đã bị hỏng hoặc sửa — "
                           f"the backup file {path} fails its SHA-256 check: it is damaged or was changed")
-    return end
+    return {**end, "file_sha256": whole.hexdigest()}
 
 
 def records(path: Path) -> Iterator[dict[str, Any]]:

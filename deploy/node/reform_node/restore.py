@@ -7,14 +7,18 @@ its messages are published again in order with their subjects, headers (Nats-Msg
 expected sequences dropped: they were checked when the event was first written) and data; then it is given
 its saved configuration again (sources, deny_delete …). The event stream keeps its sequence numbers: it
 starts at the saved first sequence, and a gap (none in a stream that denies deletion) is re-made by a
-placeholder deleted at once. The node then starts with empty databases: its projections rebuild from the
-restored stream (a projection with no checkpoint reads from the first event).
+placeholder deleted at once. Last, the restore is marked in the restored record itself: a `NodeRestored` after
+the restored events (`reform_shared.restores`), whose `up_to_seq` tells the notifications service what is history
+(in the inbox again, never e-mailed again). The node then starts with empty databases: its projections rebuild
+from the restored stream (a projection with no checkpoint reads from the first event).
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +28,14 @@ from nats.js.api import PubAck
 
 from reform_node.backup import stream_info
 from reform_node.backup_file import BackupError, data_of, records, verify
+from reform_shared.events import build_registry
 from reform_shared.replicas import connected_replicas
+from reform_shared.restores import mark_restored
+from reform_shared.store import JetStreamEventStore
 
 WINDOW = 256
 DROPPED_HEADERS = ("Nats-Expected-",)
+OPS_SUBJECT = re.compile(r"^([A-Za-z0-9_-]+-ops)\.>$")
 
 
 async def api(nc: NatsClient, verb: str, stream: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -56,6 +64,22 @@ def matches(subject: str, pattern: str) -> bool:
     return len(s) == len(p)
 
 
+def ops_prefix_of(config: dict[str, Any]) -> str:
+    """The node's ops prefix as its event stream's subjects name it (`reform-ops.>` beside `reform.>`), where the
+    restore's marker goes; a stream saved without one gets `<first token>-ops.>`, as provisioning would add it."""
+    subjects: list[str] = list(config.get("subjects") or [])
+    for subject in subjects:
+        found = OPS_SUBJECT.match(subject)
+        if found:
+            return str(found.group(1))
+    if not subjects:
+        raise BackupError(f"{config.get('name')}: luồng sự kiện không có subject nào để ghi dấu khôi phục — the "
+                          "event stream has no subjects to hold the restore's marker")
+    prefix = str(subjects[0]).split(".", 1)[0] + "-ops"
+    config["subjects"] = [*subjects, f"{prefix}.>"]
+    return prefix
+
+
 class StreamRestore:
     """One stream being refilled; `keep_sequences` for the event stream."""
 
@@ -65,6 +89,7 @@ class StreamRestore:
         # The target's replicas, as provisioning would make them (a city hub's backup into one server: 1).
         self.config: dict[str, Any] = {**section["config"], "num_replicas": replicas}
         self.keep_sequences = section["role"] == "events"
+        self.ops_prefix = ops_prefix_of(self.config) if self.keep_sequences else ""
         self.js: JetStreamContext = nc.jetstream(timeout=30, publish_async_max_pending=WINDOW * 2)
         self.pending: list[tuple[int, asyncio.Future[PubAck]]] = []
         self.next_seq = max(1, int(section.get("first_seq") or 1))
@@ -143,7 +168,9 @@ def outside_subjects(path: Path) -> dict[str, set[str]]:
     return extra
 
 
-async def restore(nc: NatsClient, path: Path) -> dict[str, Any]:
+async def restore(nc: NatsClient, path: Path, now: dt.datetime | None = None) -> dict[str, Any]:
+    """Refill the empty target from the file, then mark the restore (`mark`). `messages` are the file's counts,
+    `held` what the streams hold after it (the marker included)."""
     end = verify(path)
     items = records(path)
     header = next(items)
@@ -152,6 +179,7 @@ async def restore(nc: NatsClient, path: Path) -> dict[str, Any]:
     replicas = connected_replicas(nc)
     counts: dict[str, int] = {}
     current: StreamRestore | None = None
+    events: StreamRestore | None = None
     for record in items:
         if "stream" in record:
             if current is not None:
@@ -161,6 +189,7 @@ async def restore(nc: NatsClient, path: Path) -> dict[str, Any]:
                                                                       replicas)
             if current is not None:
                 await current.begin()
+                events = current if current.keep_sequences else events
         elif current is not None:
             await current.add(record)
     if current is not None:
@@ -169,4 +198,22 @@ async def restore(nc: NatsClient, path: Path) -> dict[str, Any]:
     expected = {k: v for k, v in end["messages"].items() if v}
     if {k: v for k, v in counts.items() if v} != expected:
         raise BackupError(f"restored {counts}, the file lists {end['messages']}")
-    return {"messages": counts, "node_id": header.get("node_id"), "created_at": header.get("created_at")}
+    marker = await mark(nc, events, header, end, now) if events is not None else None
+    held = {k: v + (1 if events is not None and k == events.name else 0) for k, v in counts.items()}
+    return {"messages": counts, "held": held, "marker": marker, "node_id": header.get("node_id"),
+            "created_at": header.get("created_at")}
+
+
+async def mark(nc: NatsClient, events: StreamRestore, header: dict[str, Any], end: dict[str, Any],
+               now: dt.datetime | None) -> dict[str, Any]:
+    """The restore in the restored record itself, after every restored event and before the restore reports
+    success: a `NodeRestored` under the node's ops prefix, up to the last sequence restored."""
+    store = JetStreamEventStore(nc.jetstream(timeout=30), build_registry(), events.name, events.ops_prefix,
+                                timeout=30)
+    created = header.get("created_at")
+    stored = await mark_restored(
+        store, events.name, up_to_seq=events.next_seq - 1, file_sha256=end["file_sha256"],
+        backup_created_at=dt.datetime.fromisoformat(created) if created else None,
+        backup_node_id=header.get("node_id"), now=now)
+    return {"seq": stored.stream_seq, "subject": stored.subject, "up_to_seq": events.next_seq - 1,
+            "event_id": stored.envelope.event_id}

@@ -40,7 +40,7 @@ from reform_shared.events.evaluation import (
     ScoreResult,
     ScoringOpened,
 )
-from reform_shared.events.operations import OPERATIONS_PAYLOADS, ProjectionParked
+from reform_shared.events.operations import OPERATIONS_PAYLOADS, NodeRestored, ProjectionParked
 from reform_shared.events.profile import PROFILE_PAYLOADS
 from reform_shared.events.replication import REPLICATION_PAYLOADS
 from reform_shared.events.submission import (
@@ -143,6 +143,7 @@ __all__ = [
     "InitiativeSubmitted",
     "InitiativeWithdrawn",
     "LegalBasis",
+    "NodeRestored",
     "Nominated",
     "NominationWithdrawn",
     "Novelty",

@@ -26,6 +26,8 @@ from __future__ import annotations
 import uuid
 from typing import ClassVar
 
+from pydantic import AwareDatetime
+
 from reform_shared.envelope import EventPayload
 
 UNKNOWN_COMMUNE = "_node"
@@ -70,4 +72,27 @@ class ProjectionParked(EventPayload):
         return token[: 64 - len(suffix)] + suffix
 
 
-OPERATIONS_PAYLOADS = (ProjectionParked,)
+class NodeRestored(EventPayload):
+    """The node's stream was restored from a backup file by `reform-node restore`, which appended this after the
+    restored events (`reform_shared.restores`): every event at or below `up_to_seq` is history, told before the
+    backup was made. The notifications service puts what it says in the inbox again but mails none of it, nor the
+    reminders that fell due before `restored_at`."""
+
+    schema_version: ClassVar[int] = 1
+    aggregate_type: ClassVar[str] = "node"
+
+    up_to_seq: int
+    """The last stream sequence the restore wrote (the backup's last event)."""
+    restored_at: AwareDatetime
+    backup_file_sha256: str
+    """The backup file's SHA-256, as `sha256sum FILE` prints it."""
+    backup_created_at: AwareDatetime | None = None
+    backup_node_id: str | None = None
+    """The node the backup was taken of, as its header says."""
+
+    def aggregate_id(self) -> str:
+        """One aggregate for every restore of the node: its versions count the restores."""
+        return "restores"
+
+
+OPERATIONS_PAYLOADS = (ProjectionParked, NodeRestored)

@@ -1,7 +1,9 @@
 """One tick of the clock: reminders that fell due, yesterday's digests, e-mails due (retried with backoff).
 
 Called every few seconds by the service and directly by tests with a test clock. Everything it writes is
-keyed (reminder keys, digest ids), so two ticks at the same moment, or a tick after a restart, send once.
+keyed (reminder keys, digest ids), so two ticks at the same moment, or a tick after a restart, send once. A
+reminder that fell due before the node's last restore is history (`domain/horizon.py`): the node may have mailed
+it before its backup, so it goes to the inbox only.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from reform_notifications.adapters.rendering import render
 from reform_notifications.application.memory import Memory
 from reform_notifications.application.outbox import OUTBOX, Outbox
 from reform_notifications.application.ports import Channel, DeliveryFailed
+from reform_notifications.domain.horizon import NEVER_RESTORED, Horizon
 from reform_notifications.domain.notice import Notice, Person
 from reform_notifications.domain.recipients import Known
 from reform_notifications.domain.reminders import VIETNAM, campaign_reminders, commune_reminders, needs_initiatives
@@ -32,9 +35,10 @@ def backoff(attempts: int) -> dt.timedelta:
 
 class Dispatcher:
     def __init__(self, db: AsyncDatabase[dict[str, Any]], memory: Memory, outbox: Outbox, email: Channel,
-                 portal_url: str, max_attempts: int = 8) -> None:
+                 portal_url: str, max_attempts: int = 8, horizon: Horizon = NEVER_RESTORED) -> None:
         self._db, self._memory, self._outbox, self._email = db, memory, outbox, email
         self._portal_url, self._max_attempts = portal_url, max_attempts
+        self._horizon = horizon
         self._reminded: set[str] = set()
         """Reminders already taken by this process: each tick skips them (the outbox's ids stay the guarantee)."""
 
@@ -51,7 +55,7 @@ class Dispatcher:
         rule_sets = await self._memory.award_rules()
         for commune in await self._memory.communes():
             notices += commune_reminders(commune, await self._memory.directory(commune), now, rule_sets)
-        fresh = [n for n in notices if n.key("inbox") not in self._reminded]
+        fresh = self._horizon.mark(n for n in notices if n.key("inbox") not in self._reminded)
         taken = await self._outbox.take(fresh, now)
         self._reminded.update(n.key("inbox") for n in fresh)
         return taken

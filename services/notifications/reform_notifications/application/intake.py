@@ -7,6 +7,8 @@ A redelivered batch (a crash after the commit, before the ack) computes the same
 already holds: nothing is written twice. No checkpoint skips it: a message delivered to a pull its client had
 given up arrives again after newer ones, and must be handled then, not skipped. A directory event ends a part of
 the batch: its facts are appended (guarded by the event id) before the events after it read the directory.
+The notices of an event at or below the last restore's horizon are history (`domain/horizon.py`): the inbox
+gets them, the e-mail is kept unsent.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from pymongo.errors import PyMongoError
 from reform_notifications.application.memory import Memory
 from reform_notifications.application.outbox import Outbox
 from reform_notifications.application.working import Working
+from reform_notifications.domain.horizon import NEVER_RESTORED, Horizon
 from reform_notifications.domain.notice import Notice, Person
 from reform_notifications.domain.recipients import Known, notices_of, parked_cause, parked_notices
 from reform_shared.envelope import EventEnvelope
@@ -57,8 +60,10 @@ class Arrived:
 
 
 class Intake:
-    def __init__(self, db: AsyncDatabase[dict[str, Any]], memory: Memory, outbox: Outbox) -> None:
+    def __init__(self, db: AsyncDatabase[dict[str, Any]], memory: Memory, outbox: Outbox,
+                 horizon: Horizon = NEVER_RESTORED) -> None:
         self._db, self._memory, self._outbox = db, memory, outbox
+        self._horizon = horizon
 
     async def handle(self, e: EventEnvelope, now: dt.datetime) -> int:
         """One event handed in outside the stream (no sequence): its new notices."""
@@ -87,7 +92,8 @@ class Intake:
             error = a.error
             if a.envelope is not None:
                 try:
-                    notices += notices_of(a.envelope, await self._known(a.envelope, working))
+                    notices += self._horizon.mark(notices_of(a.envelope, await self._known(a.envelope, working)),
+                                                  a.seq)
                     working.remember(a.envelope)
                     continue
                 except INFRASTRUCTURE:
@@ -97,7 +103,8 @@ class Intake:
                     error = f"{type(exc).__name__}: {exc}"
             parked.append(a.parked_doc(error, now))
             known = Known(await working.directory(a.commune_id))
-            notices += parked_notices(a.commune_id, parked_cause(a.seq or 0), a.subject, error, known, now.date())
+            told = parked_notices(a.commune_id, parked_cause(a.seq or 0), a.subject, error, known, now.date())
+            notices += self._horizon.mark(told, a.seq)
         docs = self._outbox.documents(notices, await self._outbox.preferences_of(notices), now)
         return await self._commit(docs, working.writes(), parked)
 

@@ -3,7 +3,8 @@
 A redelivered event, a restarted service or a second tick computes the same notices: their ids are found already
 there and nothing is written (the consumer's batch looks them up in its own transaction). The inbox channel is
 delivered by the insert itself; an e-mail waits in `outbox` (pending, or held for the person's daily digest) until
-the dispatcher sends it.
+the dispatcher sends it — unless its notice is history from before the node's restore (`domain/horizon.py`):
+then it is kept as `history`, never sent, never gathered into a digest.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
+from reform_notifications.domain.horizon import HISTORY, HISTORY_NOTE
 from reform_notifications.domain.notice import Notice
 from reform_notifications.domain.preferences import Preferences
 from reform_notifications.domain.reminders import VIETNAM
@@ -106,7 +108,8 @@ class Outbox:
         return {"_id": notice.key("inbox"), **self._common(notice, now), "read_at": None}
 
     def _email_doc(self, notice: Notice, now: dt.datetime, digest: bool) -> dict[str, Any]:
-        return {"_id": notice.key("email"), **self._common(notice, now), "channel": "email",
-                "to_name": notice.person.name, "to_address": notice.person.email,
-                "status": "held" if digest else "pending", "digest_day": now.astimezone(VIETNAM).date().isoformat(),
-                "attempts": 0, "next_at": now, "last_error": None, "sent_at": None}
+        doc = {"_id": notice.key("email"), **self._common(notice, now), "channel": "email",
+               "to_name": notice.person.name, "to_address": notice.person.email,
+               "status": "held" if digest else "pending", "digest_day": now.astimezone(VIETNAM).date().isoformat(),
+               "attempts": 0, "next_at": now, "last_error": None, "sent_at": None}
+        return {**doc, "status": HISTORY, "note": HISTORY_NOTE} if notice.history else doc

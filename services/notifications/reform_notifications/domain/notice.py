@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -50,6 +51,10 @@ class Notice:
     lines: tuple[str, ...]
     link: str = ""
     facts: dict[str, str] = field(default_factory=dict)
+    due_at: dt.datetime | None = None
+    """When a reminder fell due (its deadline minus its lead); None for a notice about an event."""
+    history: bool = False
+    """Told before the node was restored from a backup (`domain/horizon.py`): the inbox gets it, no e-mail."""
 
     def key(self, channel: Channel) -> str:
         return f"{self.cause}:{self.person.user_id}:{channel}"

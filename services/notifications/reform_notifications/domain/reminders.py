@@ -64,7 +64,8 @@ def _notices(commune_id: str, d: Deadline, people: Iterable[Person], now: dt.dat
     for lead in d.due_leads(now):
         cause = f"reminder:{commune_id}:{d.scope}:{d.name}:{d.at.date().isoformat()}:{lead}"
         for person in {p.user_id: p for p in people}.values():
-            yield Notice("reminder", cause, commune_id, person, d.subject, (d.line,), facts={"reminder": d.name})
+            yield Notice("reminder", cause, commune_id, person, d.subject, (d.line,), facts={"reminder": d.name},
+                         due_at=d.at - lead * DAY)
 
 
 def campaign_reminders(c: CampaignFacts, directory: DirectoryView, now: dt.datetime) -> list[Notice]:
