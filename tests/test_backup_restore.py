@@ -166,12 +166,8 @@ def new_council(node: CommuneNode) -> tuple[str, set[str]]:
 
 @pytest.fixture(scope="module")
 def mailbox() -> Iterator[Mailbox]:
-    box = Mailbox()
-    box.controller.start()
-    try:
+    with Mailbox.running() as box:
         yield box
-    finally:
-        box.controller.stop()
 
 
 @pytest.fixture(scope="module")

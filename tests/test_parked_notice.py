@@ -48,12 +48,8 @@ OTHER = "an-lao"
 
 @pytest.fixture
 def mailbox() -> Iterator[Mailbox]:
-    box = Mailbox()
-    box.controller.start()
-    try:
+    with Mailbox.running() as box:
         yield box
-    finally:
-        box.controller.stop()
 
 
 async def write_as(js: JetStreamContext, settings: Settings, commune: str, payload: EventPayload, n: int) -> None:

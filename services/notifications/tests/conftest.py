@@ -25,12 +25,8 @@ from reform_shared.settings import Settings
 
 @pytest.fixture
 def mailbox() -> Iterator[Mailbox]:
-    box = Mailbox()
-    box.controller.start()
-    try:
+    with Mailbox.running() as box:
         yield box
-    finally:
-        box.controller.stop()
 
 
 @dataclass

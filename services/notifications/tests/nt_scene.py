@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import email
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
@@ -108,6 +110,17 @@ class Mailbox:
         message = email.message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
         self.received.append((list(envelope.rcpt_tos), message))  # type: ignore[arg-type]
         return "250 OK"
+
+    @classmethod
+    @contextlib.contextmanager
+    def running(cls) -> Iterator[Mailbox]:
+        """A mailbox listening until the block ends (what a fixture yields)."""
+        box = cls()
+        box.controller.start()
+        try:
+            yield box
+        finally:
+            box.controller.stop()
 
     @property
     def port(self) -> int:

@@ -38,10 +38,8 @@ def test_the_default_policy_loses_a_space_and_ours_does_not() -> None:
 
 @pytest.fixture
 def mailbox_up() -> Any:
-    box = Mailbox()
-    box.controller.start()
-    yield box
-    box.controller.stop()
+    with Mailbox.running() as box:
+        yield box
 
 
 @pytest.mark.parametrize("subject", [LONG, SUBJECT])
