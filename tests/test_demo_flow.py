@@ -102,6 +102,14 @@ def test_a_demo_commune_reaches_its_nomination_and_a_second_run_changes_nothing(
     row = next(c for c in city["communes"] if c["commune_id"] == COMMUNE)
     assert row["commune_name"] == "xã An Lão" and row["nominated"] == 1 and row["recognised"] == 2
 
+    # The node's relay publishes its recognised initiatives to the catalogue on its own schedule (the replication
+    # service, every few seconds): the record is compared from once both are in it, not while they are on their way.
+    replication = node.config.url("replication")
+    catalogue = eventually(lambda: httpx.get(f"{replication}/api/v1/catalogue", params={"commune_id": COMMUNE},
+                                             headers=secretary).json(),
+                           lambda found: {e["initiative_id"] for e in found.get("items", [])} >= {sms, smart_forms},
+                           timeout=60)
+    assert {e["initiative_id"] for e in catalogue["items"]} == {sms, smart_forms}
     before = streams(node)
     assert node.config.stream_name in before
     items_before = httpx.get(f"{reporting}/communes/{COMMUNE}/initiatives", headers=secretary).json()["items"]
