@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+from reform_shared.commands import make_envelope
 from reform_shared.envelope import Actor, EventEnvelope
 from reform_shared.events.operations import UNKNOWN_COMMUNE, NodeRestored
 from reform_shared.ports import EventStore, StoredEvent
@@ -38,13 +39,10 @@ def restored_event_id(file_sha256: str, stream: str, up_to_seq: int) -> str:
 
 def restored_envelope(payload: NodeRestored, *, stream: str, version: int) -> EventEnvelope:
     event_id = restored_event_id(payload.backup_file_sha256, stream, payload.up_to_seq)
-    return EventEnvelope(
-        event_id=event_id, event_type=NodeRestored.event_type, schema_version=NodeRestored.schema_version,
-        commune_id=NODE_SCOPE, aggregate_type=AGGREGATE, aggregate_id=payload.aggregate_id(),
-        aggregate_version=version, occurred_at=payload.restored_at,
-        actor=Actor(user_id="reform-node", name="reform-node restore", commune_id=NODE_SCOPE, roles=("operator",)),
-        correlation_id=event_id, payload=payload,
-    )
+    actor = Actor(user_id="reform-node", name="reform-node restore", commune_id=NODE_SCOPE, roles=("operator",))
+    envelope = make_envelope(payload, commune_id=NODE_SCOPE, version=version, actor=actor,
+                             occurred_at=payload.restored_at, correlation_id=event_id)
+    return envelope.model_copy(update={"event_id": event_id})  # the same restore, the same id
 
 
 async def last_restore(store: EventStore) -> NodeRestored | None:

@@ -115,9 +115,9 @@ class CertificateAuthority:
             return files
         key = ec.generate_private_key(ec.SECP256R1())
         now = dt.datetime.now(dt.UTC)
-        usages = [ExtendedKeyUsageOID.SERVER_AUTH] if server else []
-        if (not server) if client is None else client:
-            usages.append(ExtendedKeyUsageOID.CLIENT_AUTH)
+        client = not server if client is None else client
+        usages = [u for u, wanted in ((ExtendedKeyUsageOID.SERVER_AUTH, server),
+                                      (ExtendedKeyUsageOID.CLIENT_AUTH, client)) if wanted]
         builder = (x509.CertificateBuilder().subject_name(_name(common_name)).issuer_name(self._cert.subject)
                    .public_key(key.public_key()).serial_number(x509.random_serial_number())
                    .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=VALID_DAYS))
