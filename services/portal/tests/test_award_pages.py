@@ -54,6 +54,9 @@ def test_the_secretary_sees_why_eligible_before_proposing(stack: Stack, clients:
         "title": "Phiếu hẹn điện tử", "unit": {"unit_id": "vh-xh", "name": "Phòng Văn hóa – Xã hội"}, "field": "g",
         "authors": [{"user_id": AUTHOR.user_id, "name": AUTHOR.name}], "summary": "Hẹn trả kết quả qua tin nhắn."})
     assert dossier.status_code == 201, dossier.text
+    listed = {"status": "submitted"}  # the page reads the submission's projection, a moment behind its commands
+    stack.eventually(lambda: stack.api(SECRETARY, "GET", "submission", "/initiatives", params=listed),
+                     lambda body: any(item["initiative_id"] == dossier.json()["id"] for item in body["items"]))
     secretary = as_(stack, clients, SECRETARY)
     blank = secretary.get("/khen-thuong/de-nghi")
     assert blank.status_code == 200 and "Giấy khen của Chủ tịch UBND xã" in blank.text
