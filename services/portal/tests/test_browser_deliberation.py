@@ -68,6 +68,9 @@ def test_the_secretary_prechecks_the_proposed_members(stack: Stack, signed_in: C
         "field": "g", "authors": [{"user_id": AUTHOR.user_id, "name": AUTHOR.name}],
         "summary": "Sổ tay thủ tục giúp người dân chuẩn bị hồ sơ."})
     assert created.status_code == 201, created.text
+    author = {"user_id": AUTHOR.user_id, "name": AUTHOR.name}  # the evaluation learns of the dossier a moment later
+    stack.eventually(lambda: stack.api(SECRETARY, "POST", "evaluation", "/campaigns/browser-precheck/council/precheck",
+                                       json={"members": [author]}), lambda body: bool(body["findings"]))
     secretary = signed_in(SECRETARY)
     secretary.goto("/thu-ky/hoi-dong/browser-precheck")
     no_violations(secretary)
