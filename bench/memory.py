@@ -35,6 +35,7 @@ from pymongo import AsyncMongoClient, UpdateOne
 from bench.environment import Environment
 from bench.events import submitted
 from bench.node import demo_node
+from reform_node import zygote
 from reform_node.node import CommuneNode, NodeConfig, wait_ready
 from reform_shared.events import build_registry
 from reform_shared.store import AggregateHistory, JetStreamEventStore
@@ -77,11 +78,11 @@ def stop_profiles(spies: list[subprocess.Popen[bytes]]) -> None:
         spy.wait(60)
 
 
-def _tree_kb(pid: int, file: str, key: str) -> int:
-    """The `key:` figure (kB) of `/proc/<pid>/<file>` for a process and its descendants."""
+def _tree_kb(pid: int, file: str, key: str, tree: bool = True) -> int:
+    """The `key:` figure (kB) of `/proc/<pid>/<file>` for a process and (`tree`) its descendants."""
     status = Path(f"/proc/{pid}/{file}").read_text()
     total = next(int(line.split()[1]) for line in status.splitlines() if line.startswith(key))
-    for task in Path(f"/proc/{pid}/task").iterdir():
+    for task in Path(f"/proc/{pid}/task").iterdir() if tree else ():
         for child in (task / "children").read_text().split():
             try:
                 total += _tree_kb(int(child), file, key)
@@ -90,21 +91,21 @@ def _tree_kb(pid: int, file: str, key: str) -> int:
     return total
 
 
-def rss_mb(pid: int) -> float:
-    """VmRSS of a process and its descendants, in MB (0 once it is gone)."""
+def rss_mb(pid: int, tree: bool = True) -> float:
+    """VmRSS of a process and (`tree`) its descendants, in MB (0 once it is gone)."""
     try:
-        return _tree_kb(pid, "status", "VmRSS:") / 1024
+        return _tree_kb(pid, "status", "VmRSS:", tree) / 1024
     except (OSError, StopIteration, ValueError):
         return 0.0
 
 
-def pss_mb(pid: int) -> float:
+def pss_mb(pid: int, tree: bool = True) -> float:
     """Proportional set size of a process and its descendants, in MB (0 once it is gone): its private pages, and
     each page it shares with other processes (a library's code, mapped by every service) divided among them. The
     sum over a node's processes counts every resident page once, as the node's machine or container sees it; the
     sum of their RSS counts a shared page once per process that maps it."""
     try:
-        return _tree_kb(pid, "smaps_rollup", "Pss:") / 1024
+        return _tree_kb(pid, "smaps_rollup", "Pss:", tree) / 1024
     except (OSError, StopIteration, ValueError):
         return 0.0
 
@@ -137,15 +138,26 @@ class MemoryBench:
             if child is not None and child.proc is not None:
                 shot.rss[name] = rss_mb(child.proc.pid)
                 shot.pss[name] = pss_mb(child.proc.pid)
+        if node.zygote is not None:  # the services' parent: its own pages only (its children are counted above)
+            shot.rss["zygote"] = rss_mb(node.zygote.pid, tree=False)
+            shot.pss["zygote"] = pss_mb(node.zygote.pid, tree=False)
         return shot
 
     async def run(self) -> None:
+        os.environ[zygote.ENABLED_ENV] = "0"  # the baseline: each service an interpreter of its own
+        try:
+            async with demo_node(self.env, "memory-apart", "bench-memory-apart") as apart:
+                await self._settle(apart.config)
+                self.lines.append(self._snapshot(apart.node, "idle with the demo, each service started apart "
+                                                             "(baseline, REFORM_NODE_FORK=0)").line())
+        finally:
+            del os.environ[zygote.ENABLED_ENV]
         async with demo_node(self.env, "memory-node", "bench-memory") as running:
             config, node, demo = running.config, running.node, running.demo
             self.notes.append(f"node started and demo loaded in {running.started_in:.1f} s; "
                               f"{WRITERS} concurrent writers through JetStreamEventStore.append")
             await self._settle(config)
-            self.lines.append(self._snapshot(node, "idle with the demo").line())
+            self.lines.append(self._snapshot(node, "idle with the demo, services forked from the zygote").line())
             await self._backlog(config, node, demo["campaign_id"])
             await self._offline_backlog(config, node, demo["campaign_id"])
 

@@ -17,6 +17,7 @@ import httpx
 import nats
 from pydantic import SecretStr
 
+from reform_node import zygote
 from reform_node.credentials import OPERATOR, NodeCredentials
 from reform_node.servers import ChildProcess, mongo_url, start_mongo, start_nats, write_nats_config
 from reform_shared.federation import FederationConfig, provision_city
@@ -214,6 +215,8 @@ class CommuneNode:
         self.nats: ChildProcess | None = None
         self.mongo: ChildProcess | None = None
         self.services: dict[str, ChildProcess] = {}
+        self.zygote: zygote.Zygote | None = None
+        """Forks the services from its shared imports (`reform_node.zygote`; `REFORM_NODE_FORK=0`: not used)."""
 
     def start_nats(self) -> None:
         cfg = self.config
@@ -252,10 +255,16 @@ class CommuneNode:
             [sys.executable, "-m", f"reform_{service}", "serve"],
             self.config.data_dir / "logs" / f"{service}.log",
             env=self.config.service_env(service),
+            zygote=self._zygote(),
         )
         child.start()
         self.services[service] = child
         return child
+
+    def _zygote(self) -> zygote.Zygote | None:
+        if self.zygote is None and zygote.enabled():
+            self.zygote = zygote.Zygote(self.config.data_dir / "logs" / "zygote.log")
+        return self.zygote
 
     def start(self) -> None:
         self.start_infrastructure()
@@ -268,6 +277,9 @@ class CommuneNode:
         for child in reversed(list(self.services.values())):
             child.stop()
         self.services.clear()
+        if self.zygote is not None:
+            self.zygote.close()
+            self.zygote = None
         for infra in (self.mongo, self.nats):
             if infra is not None:
                 infra.stop()

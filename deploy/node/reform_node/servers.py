@@ -12,7 +12,9 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, Protocol
+
+from reform_node.zygote import Zygote
 
 _HANDED_OUT: set[int] = set()
 LISTEN_PORTS = range(20000, 32000)
@@ -49,7 +51,20 @@ def free_port() -> int:
     raise RuntimeError(f"no free port in {ports}")
 
 
-def wait_for_port(host: str, port: int, timeout: float, proc: subprocess.Popen[bytes] | None = None) -> None:
+class Process(Protocol):
+    """What the node needs of a child: `subprocess.Popen`, or a service forked by the zygote."""
+
+    pid: int
+    returncode: int | Any
+
+    def poll(self) -> int | None: ...
+    def wait(self, timeout: float | None = None) -> int: ...
+    def send_signal(self, sig: int) -> None: ...
+    def terminate(self) -> None: ...
+    def kill(self) -> None: ...
+
+
+def wait_for_port(host: str, port: int, timeout: float, proc: Process | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
@@ -78,11 +93,16 @@ class ChildProcess:
     argv: list[str]
     log_path: Path
     env: dict[str, str] = field(default_factory=dict)
-    proc: subprocess.Popen[bytes] | None = None
+    zygote: Zygote | None = None
+    """`python -m <module> …` forked from the node's zygote (its shared imports) instead of a new interpreter."""
+    proc: Process | None = None
     _log: IO[bytes] | None = None
 
     def start(self) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        if self.zygote is not None and self.argv[1:2] == ["-m"]:
+            self.proc = self.zygote.spawn(self.argv[2], self.argv[3:], {**os.environ, **self.env}, self.log_path)
+            return
         self._log = open(self.log_path, "ab")  # noqa: SIM115 - kept open for the child's life
         self.proc = subprocess.Popen(
             self.argv,

@@ -1,0 +1,118 @@
+"""The node's zygote: services forked from one process that imported what they share, each as its own process
+(own session, environment, arguments, log), signalled and reaped like `subprocess.Popen`'s; and on a real node,
+every service forked from it, sharing its pages, a service killed with SIGKILL started again."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from reform_node.node import SERVICES, CommuneNode, NodeConfig, wait_ready
+from reform_node.servers import free_port
+from reform_node.zygote import PRELOAD, Zygote
+
+pytestmark = pytest.mark.system
+
+PROBE = '''
+import os, sys, time
+import reform_shared.entry
+print("argv", sys.argv[1:], "env", os.environ.get("PROBE_VALUE"), "session", os.getsid(0) == os.getpid(), flush=True)
+print("preloaded", "fastapi" in sys.modules and "pymongo" in sys.modules, flush=True)
+if sys.argv[1] == "sleep":
+    time.sleep(60)
+if sys.argv[1] == "fail":
+    raise RuntimeError("the probe failed on purpose")
+sys.exit(int(sys.argv[1]))
+'''
+
+
+@pytest.fixture
+def zygote(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Zygote]:
+    (tmp_path / "zygote_probe.py").write_text(PROBE)
+    monkeypatch.setenv("PYTHONPATH", f"{tmp_path}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
+    forker = Zygote(tmp_path / "zygote.log")
+    try:
+        yield forker
+    finally:
+        forker.close()
+
+
+def test_a_forked_child_runs_its_module_with_its_own_arguments_environment_session_and_log(
+        zygote: Zygote, tmp_path: Path) -> None:
+    log = tmp_path / "probe.log"
+    child = zygote.spawn("zygote_probe", ["3"], {**os.environ, "PROBE_VALUE": "giá trị"}, log)
+    assert child.wait(30) == 3 and child.returncode == 3 and child.poll() == 3
+    lines = log.read_text().splitlines()
+    assert lines == ["argv ['3'] env giá trị session True", "preloaded True"]
+
+    failed = zygote.spawn("zygote_probe", ["fail"], dict(os.environ), tmp_path / "failed.log")
+    assert failed.wait(30) == 1  # an uncaught error: its traceback in its own log, code 1 as an interpreter's
+    assert "RuntimeError: the probe failed on purpose" in (tmp_path / "failed.log").read_text()
+
+
+def test_a_forked_child_is_signalled_and_reaped_like_a_popen(zygote: Zygote, tmp_path: Path) -> None:
+    killed = zygote.spawn("zygote_probe", ["sleep"], dict(os.environ), tmp_path / "killed.log")
+    stopped = zygote.spawn("zygote_probe", ["sleep"], dict(os.environ), tmp_path / "stopped.log")
+    assert killed.poll() is None and stopped.poll() is None
+    with pytest.raises(subprocess.TimeoutExpired):
+        killed.wait(0.2)
+    assert os.getpgid(killed.pid) == killed.pid != os.getpgid(0)  # its own session: Ctrl-C reaches the launcher only
+    killed.kill()
+    stopped.terminate()
+    assert killed.wait(10) == -signal.SIGKILL and stopped.wait(10) == -signal.SIGTERM
+    killed.kill()  # ended: no signal to a pid that may be someone else's now
+    assert killed.returncode == -signal.SIGKILL
+
+
+def test_children_outlive_the_zygote_as_popen_children_outlive_their_launcher(tmp_path: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "zygote_probe.py").write_text(PROBE)
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    forker = Zygote(tmp_path / "zygote.log")
+    child = forker.spawn("zygote_probe", ["sleep"], dict(os.environ), tmp_path / "probe.log")
+    forker.close()
+    try:
+        time.sleep(0.5)
+        assert os.path.exists(f"/proc/{child.pid}") and child.poll() is None
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+
+
+def test_every_service_of_a_node_is_forked_from_the_zygote_and_one_killed_starts_again(tmp_path: Path) -> None:
+    config = NodeConfig(data_dir=tmp_path / "node", nats_port=free_port(), nats_http_port=free_port(),
+                        mongo_port=free_port(), service_ports={service: free_port() for service in SERVICES})
+    node = CommuneNode(config)
+    node.start()
+    try:
+        assert node.zygote is not None
+        zygote_pid = node.zygote.pid
+        for name, child in node.services.items():
+            assert child.proc is not None
+            status = Path(f"/proc/{child.proc.pid}/status").read_text()
+            assert f"PPid:\t{zygote_pid}\n" in status, name
+        shared = Path(f"/proc/{node.services['reporting'].proc.pid}/smaps_rollup").read_text()  # type: ignore[union-attr]
+        shared_kb = sum(int(line.split()[1]) for line in shared.splitlines() if line.startswith("Shared_Dirty:"))
+        assert shared_kb > 10_000  # the preloaded objects: pages written by the zygote, shared with its children
+
+        killed = node.services["reporting"]
+        assert killed.proc is not None
+        killed.proc.kill()
+        assert killed.proc.wait(10) == -signal.SIGKILL
+        again = node.start_service("reporting")
+        wait_ready(config.url("reporting"), 60, again)
+        assert again.proc is not None and again.proc.pid != killed.proc.pid
+    finally:
+        node.stop()
+    assert node.zygote is None
+
+
+def test_what_the_zygote_preloads_exists() -> None:
+    import importlib.util
+
+    assert all(importlib.util.find_spec(name) is not None for name in PRELOAD)
