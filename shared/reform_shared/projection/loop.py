@@ -15,6 +15,7 @@ from opentelemetry.trace import Tracer
 from reform_shared.projection.batches import BatchPreparer
 from reform_shared.projection.contracts import CheckpointRegressed, _Batch, _Item
 from reform_shared.projection.crashes import CrashLedger
+from reform_shared.projection.heap import release_free_heap
 from reform_shared.projection.position import Position
 from reform_shared.projection.writer import CheckpointedWriter
 
@@ -79,6 +80,8 @@ class BatchLoop:
             self.pending = batch.pending
             if self.pending == 0:
                 await self._caught_up()
+                if batch.catch_up:  # its large batches freed once this one is: their pages back to the system
+                    asyncio.get_running_loop().call_later(1.0, release_free_heap)
         return len(batch.msgs)
 
     async def _reposition_consumer(self) -> None:
