@@ -107,6 +107,18 @@ def test_every_service_of_a_node_is_forked_from_the_zygote_and_one_killed_starts
         again = node.start_service("reporting")
         wait_ready(config.url("reporting"), 60, again)
         assert again.proc is not None and again.proc.pid != killed.proc.pid
+
+        os.kill(zygote_pid, signal.SIGKILL)  # the zygote itself killed: the services go on, a new one forks the next
+        deadline = time.monotonic() + 10
+        while node.zygote.alive and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert node.services["submission"].proc.poll() is None  # type: ignore[union-attr]
+        restarted = node.services["awards"]
+        restarted.stop()
+        assert restarted.proc is not None and restarted.proc.returncode is not None
+        awards = node.start_service("awards")
+        wait_ready(config.url("awards"), 60, awards)
+        assert node.zygote is not None and node.zygote.pid != zygote_pid
     finally:
         node.stop()
     assert node.zygote is None

@@ -262,6 +262,9 @@ class CommuneNode:
         return child
 
     def _zygote(self) -> zygote.Zygote | None:
+        if self.zygote is not None and not self.zygote.alive:  # killed: the services it forked go on, a new one forks
+            self.zygote.close()
+            self.zygote = None
         if self.zygote is None and zygote.enabled():
             self.zygote = zygote.Zygote(self.config.data_dir / "logs" / "zygote.log")
         return self.zygote

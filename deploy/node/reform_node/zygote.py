@@ -156,6 +156,10 @@ class Zygote:
     def pid(self) -> int:
         return self._proc.pid
 
+    @property
+    def alive(self) -> bool:
+        return self._proc.poll() is None
+
     def _read(self) -> None:
         stdout: IO[bytes] | None = self._proc.stdout
         assert stdout is not None
