@@ -189,7 +189,10 @@ def city_views(fed: LocalFederation) -> dict[str, Any]:
 
 def city_lag(fed: LocalFederation) -> int:
     assert fed.city is not None
-    answer = httpx.get(f"{fed.city.config.url('reporting')}/ops/projections", headers=operator(fed), timeout=10)
+    try:  # 503 while the city's stream elects a leader (its consumers' info waits on it): asked again
+        answer = httpx.get(f"{fed.city.config.url('reporting')}/ops/projections", headers=operator(fed), timeout=10)
+    except httpx.TimeoutException:
+        return -1
     return sum(p.get("lag", 0) or 0 for p in answer.json()) if answer.status_code == 200 else -1
 
 

@@ -13,17 +13,18 @@ from pathlib import Path
 
 import pytest
 
+from reform_node.forking import Zygote
 from reform_node.node import SERVICES, CommuneNode, NodeConfig, wait_ready
 from reform_node.servers import free_port
-from reform_node.zygote import PRELOAD, Zygote
+from reform_node.zygote import PRELOAD, UNKNOWN_EXIT
 
 pytestmark = pytest.mark.system
 
 PROBE = '''
-import os, sys, time
-import reform_shared.entry
+import gc, os, sys, time
+preloaded = "fastapi" in sys.modules and "pymongo" in sys.modules and gc.get_freeze_count() > 0  # before any import
 print("argv", sys.argv[1:], "env", os.environ.get("PROBE_VALUE"), "session", os.getsid(0) == os.getpid(), flush=True)
-print("preloaded", "fastapi" in sys.modules and "pymongo" in sys.modules, flush=True)
+print("preloaded", preloaded, flush=True)
 if sys.argv[1] == "sleep":
     time.sleep(60)
 if sys.argv[1] == "fail":
@@ -66,8 +67,17 @@ def test_a_forked_child_is_signalled_and_reaped_like_a_popen(zygote: Zygote, tmp
     killed.kill()
     stopped.terminate()
     assert killed.wait(10) == -signal.SIGKILL and stopped.wait(10) == -signal.SIGTERM
-    killed.kill()  # ended: no signal to a pid that may be someone else's now
+    killed.kill()  # ended: nothing is signalled (a pidfd never reaches a pid the kernel gave to another process)
     assert killed.returncode == -signal.SIGKILL
+
+
+def test_a_child_nobody_waits_for_any_more_is_killed_and_a_pid_used_again_gets_no_stale_code(
+        zygote: Zygote) -> None:
+    stray = subprocess.Popen(["sleep", "60"])  # stands for a child whose spawn() gave up after 30 s
+    zygote._codes[stray.pid] = 7  # as if an earlier child with the same pid had ended with 7
+    zygote._received({"id": 999, "started": stray.pid}, [os.pidfd_open(stray.pid)])  # nobody waits for id 999
+    assert stray.wait(10) == -signal.SIGKILL  # it would hold its port untracked
+    assert stray.pid not in zygote._codes  # a pid handed out again: the old child's code is forgotten
 
 
 def test_children_outlive_the_zygote_as_popen_children_outlive_their_launcher(tmp_path: Path,
@@ -114,8 +124,8 @@ def test_every_service_of_a_node_is_forked_from_the_zygote_and_one_killed_starts
             time.sleep(0.05)
         assert node.services["submission"].proc.poll() is None  # type: ignore[union-attr]
         restarted = node.services["awards"]
-        restarted.stop()
-        assert restarted.proc is not None and restarted.proc.returncode is not None
+        restarted.stop()  # its zygote is gone: it ended, and init reaped it, so how is not known here
+        assert restarted.proc is not None and restarted.proc.returncode == UNKNOWN_EXIT
         awards = node.start_service("awards")
         wait_ready(config.url("awards"), 60, awards)
         assert node.zygote is not None and node.zygote.pid != zygote_pid

@@ -17,7 +17,7 @@ import httpx
 import nats
 from pydantic import SecretStr
 
-from reform_node import zygote
+from reform_node import forking, zygote
 from reform_node.credentials import OPERATOR, NodeCredentials
 from reform_node.servers import ChildProcess, mongo_url, start_mongo, start_nats, write_nats_config
 from reform_shared.federation import FederationConfig, provision_city
@@ -215,7 +215,7 @@ class CommuneNode:
         self.nats: ChildProcess | None = None
         self.mongo: ChildProcess | None = None
         self.services: dict[str, ChildProcess] = {}
-        self.zygote: zygote.Zygote | None = None
+        self.zygote: forking.Zygote | None = None
         """Forks the services from its shared imports (`reform_node.zygote`; `REFORM_NODE_FORK=0`: not used)."""
 
     def start_nats(self) -> None:
@@ -261,12 +261,12 @@ class CommuneNode:
         self.services[service] = child
         return child
 
-    def _zygote(self) -> zygote.Zygote | None:
+    def _zygote(self) -> forking.Zygote | None:
         if self.zygote is not None and not self.zygote.alive:  # killed: the services it forked go on, a new one forks
             self.zygote.close()
             self.zygote = None
         if self.zygote is None and zygote.enabled():
-            self.zygote = zygote.Zygote(self.config.data_dir / "logs" / "zygote.log")
+            self.zygote = forking.Zygote(self.config.data_dir / "logs" / "zygote.log")
         return self.zygote
 
     def start(self) -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from reform_node.zygote import Zygote
+from reform_node.forking import Zygote
 
 _HANDED_OUT: set[int] = set()
 LISTEN_PORTS = range(20000, 32000)

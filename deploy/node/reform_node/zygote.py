@@ -7,15 +7,23 @@ out of the collector's reach, so that no collection writes to their pages), the 
 writes to them: measured here, the eight back-end services importing their code held 226 MB (PSS, the zygote
 included) against 464 MB started apart.
 
-`python -m reform_node.zygote` reads one request a line on its standard input (JSON: module, argv, env, log) and
-forks a child that becomes `python -m <module> <argv…>` in a session of its own, its output in the log file; it
-answers `{"started": pid}`, and `{"exited": pid, "code": n}` when a child ends (negative: the signal that ended it,
-as `subprocess.Popen.returncode`). It imports no service's own package, holds no connection and starts no thread:
-what it shares is code and constants. It exits when its standard input closes (the launcher stopped or died); its
-children go on, as children started by `subprocess.Popen(start_new_session=True)` do.
+`python -m reform_node.zygote <fd>` talks with the launcher over a Unix socket of packets (the fd it inherits; its
+own output goes to its log, never into the protocol). A request (JSON: id, module, argv, env, log) forks a child that
+becomes `python -m <module> <argv…>` in a session of its own, its output in the log file; the answer
+`{"id", "started": pid}` carries a pidfd of the child, opened before the zygote could reap it, so the launcher never
+signals a pid the kernel has since given to another process. `{"exited": pid, "code": n}` follows when the child
+ends (negative: the signal that ended it, as `subprocess.Popen.returncode`). The zygote imports no service's own
+package, holds no connection and starts no thread: what it shares is code and constants. It exits when the socket
+closes (the launcher stopped or died); its children go on, as children of `subprocess.Popen(start_new_session=True)`
+do.
 
-The launcher's side (`Zygote`, `ForkedProcess`) looks like `subprocess.Popen` to `ChildProcess`: signals go through
-a pidfd (never to a reused pid), the exit code comes from the zygote, which reaps its children."""
+What a forked service does not get that a new interpreter would: code changed on disk since the zygote started (a
+library upgraded under a running node: a service started again after a crash runs the preloaded version until the
+node restarts), and settings an interpreter reads as it starts (`PYTHON*` variables, `MALLOC_*`, the locale of its
+standard streams), which are the launcher's for every service; the services share one hash seed. The node passes
+none of those per service; `REFORM_NODE_FORK=0` starts each as an interpreter of its own.
+
+The launcher's side is `reform_node.forking` (`Zygote`, `ForkedProcess`: `subprocess.Popen` to `ChildProcess`)."""
 
 from __future__ import annotations
 
@@ -27,12 +35,10 @@ import os
 import runpy
 import select
 import signal
-import subprocess
+import socket
 import sys
-import threading
 import time
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 PRELOAD = (
     "asyncio", "ssl", "uvloop", "pydantic", "pydantic_settings", "fastapi", "starlette.middleware.base", "httpx", "jwt",
@@ -44,6 +50,10 @@ PRELOAD = (
 """What every back-end service imports before its own code (measured: the modules at least six of the nine load)."""
 ENABLED_ENV = "REFORM_NODE_FORK"
 """`0`: every service started as an interpreter of its own (to measure against, or where fork is unwelcome)."""
+
+
+UNKNOWN_EXIT = 255
+"""The exit code of a child whose zygote died before it: ended, its status reaped by someone else (init)."""
 
 
 def enabled() -> bool:
@@ -64,16 +74,16 @@ def _preload() -> None:
     gc.freeze()  # the preloaded objects are never walked, so a collection in a child does not copy their pages
 
 
-def _become(request: dict[str, Any], wakeup: tuple[int, int]) -> None:
+def _become(request: dict[str, Any], inherited: tuple[int, ...]) -> None:
     """In the forked child: the service's session, output, environment and arguments, then its `__main__`. It never
     returns: its `SystemExit` unwinds the zygote's loop, so the interpreter ends as a service's would (threads
     joined, `atexit` handlers run, output flushed)."""
     signal.set_wakeup_fd(-1)
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-    for fd in wakeup:
+    for fd in inherited:
         os.close(fd)
     os.setsid()
-    log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o666)
     null = os.open(os.devnull, os.O_RDONLY)
     for target, fd in ((0, null), (1, log), (2, log)):
         os.dup2(fd, target)
@@ -87,11 +97,16 @@ def _become(request: dict[str, Any], wakeup: tuple[int, int]) -> None:
     raise SystemExit(0)
 
 
-def _answer(message: dict[str, Any]) -> None:
-    os.write(1, (json.dumps(message) + "\n").encode())
+def _send(channel: socket.socket, message: dict[str, Any], fds: list[int] | None = None) -> bool:
+    """False once the launcher is gone."""
+    try:
+        socket.send_fds(channel, [json.dumps(message).encode()], fds or [])
+    except OSError:
+        return False
+    return True
 
 
-def _reap() -> None:
+def _reap(channel: socket.socket) -> None:
     while True:
         try:
             pid, status = os.waitpid(-1, os.WNOHANG)
@@ -99,166 +114,39 @@ def _reap() -> None:
             return
         if pid == 0:
             return
-        _answer({"exited": pid, "code": os.waitstatus_to_exitcode(status)})
+        _send(channel, {"exited": pid, "code": os.waitstatus_to_exitcode(status)})
 
 
-def serve() -> None:
+def serve(fd: int) -> None:
     _preload()
+    channel = socket.socket(fileno=fd)
     wake_read, wake_write = os.pipe()
     os.set_blocking(wake_read, False)
     os.set_blocking(wake_write, False)
     signal.set_wakeup_fd(wake_write)
     signal.signal(signal.SIGCHLD, lambda *_: None)  # the wakeup fd is what tells the loop
-    pending = b""
     while True:
-        ready, _, _ = select.select([0, wake_read], [], [])
+        ready, _, _ = select.select([channel.fileno(), wake_read], [], [])
         if wake_read in ready:
             with contextlib.suppress(BlockingIOError):
                 os.read(wake_read, 4096)
-            _reap()
-        if 0 in ready:
-            chunk = os.read(0, 65536)
-            if not chunk:
+        if channel.fileno() in ready:
+            packet = channel.recv(1 << 20)
+            if not packet:
                 return  # the launcher is gone: the children go on, as Popen's would
-            pending += chunk
-            while b"\n" in pending:
-                line, pending = pending.split(b"\n", 1)
-                request = json.loads(line)
-                sys.stdout.flush()
-                sys.stderr.flush()
-                pid = os.fork()
-                if pid == 0:
-                    _become(request, (wake_read, wake_write))
-                _answer({"started": pid})
-        _reap()
-
-
-# --- the launcher's side -----------------------------------------------------------------------------------------
-
-
-class Zygote:
-    """The zygote process as the launcher sees it: `spawn()` returns a Popen-like handle of a forked service."""
-
-    def __init__(self, log_path: Path) -> None:
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        self._log = open(log_path, "ab")  # noqa: SIM115 - kept open for the zygote's life
-        self._proc = subprocess.Popen([sys.executable, "-m", "reform_node.zygote"], stdin=subprocess.PIPE,
-                                      stdout=subprocess.PIPE, stderr=self._log, start_new_session=True)
-        self._lock = threading.Lock()  # one request, then its answer, at a time
-        self._changed = threading.Condition()
-        self._started: list[int] = []
-        self._codes: dict[int, int] = {}
-        self._gone = False
-        self._reader = threading.Thread(target=self._read, name="zygote-reader", daemon=True)
-        self._reader.start()
-
-    @property
-    def pid(self) -> int:
-        return self._proc.pid
-
-    @property
-    def alive(self) -> bool:
-        return self._proc.poll() is None
-
-    def _read(self) -> None:
-        stdout: IO[bytes] | None = self._proc.stdout
-        assert stdout is not None
-        for line in stdout:
-            message = json.loads(line)
-            with self._changed:
-                if "started" in message:
-                    self._started.append(int(message["started"]))
-                else:
-                    self._codes[int(message["exited"])] = int(message["code"])
-                self._changed.notify_all()
-        with self._changed:
-            self._gone = True
-            self._changed.notify_all()
-
-    def spawn(self, module: str, argv: list[str], env: dict[str, str], log_path: Path) -> ForkedProcess:
-        request = {"module": module, "argv": argv, "env": env, "log": str(log_path)}
-        with self._lock:
-            assert self._proc.stdin is not None
-            self._proc.stdin.write((json.dumps(request) + "\n").encode())
-            self._proc.stdin.flush()
-            with self._changed:
-                if not self._changed.wait_for(lambda: self._started or self._gone, timeout=30):
-                    raise RuntimeError("the node's zygote did not answer in 30 s")
-                if not self._started:
-                    raise RuntimeError(f"the node's zygote exited (code {self._proc.poll()})")
-                pid = self._started.pop(0)
-        return ForkedProcess(self, pid, [sys.executable, "-m", module, *argv])
-
-    def exit_code(self, pid: int, timeout: float | None) -> int | None:
-        """The child's exit code, waiting up to `timeout` (None: as long as it takes) for the zygote to say."""
-        with self._changed:
-            self._changed.wait_for(lambda: pid in self._codes or self._gone, timeout=timeout)
-            return self._codes.get(pid)
-
-    def close(self) -> None:
-        """The zygote exits (its children, stopped or not, are left as they are)."""
-        if self._proc.stdin is not None and not self._proc.stdin.closed:
-            with contextlib.suppress(OSError):
-                self._proc.stdin.close()
-        try:
-            self._proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self._proc.kill()
-            self._proc.wait()
-        self._reader.join(5)
-        self._log.close()
-
-
-class ForkedProcess:
-    """What `ChildProcess` needs of `subprocess.Popen`, for a child of the zygote."""
-
-    def __init__(self, zygote: Zygote, pid: int, args: list[str]) -> None:
-        self._zygote = zygote
-        self.pid = pid
-        self.args = args
-        self.returncode: int | None = None
-        try:
-            self._pidfd: int | None = os.pidfd_open(pid)
-        except ProcessLookupError:  # already ended and reaped: the zygote says how
-            self._pidfd = None
-
-    def _ended(self, timeout: float | None) -> bool:
-        if self._pidfd is None:
-            return True
-        ready, _, _ = select.select([self._pidfd], [], [], timeout)
-        return bool(ready)
-
-    def poll(self) -> int | None:
-        if self.returncode is None and self._ended(0):
-            self._settle()
-        return self.returncode
-
-    def wait(self, timeout: float | None = None) -> int:
-        if self.returncode is None:
-            if not self._ended(timeout):
-                raise subprocess.TimeoutExpired(self.args, timeout or 0)
-            self._settle()
-        assert self.returncode is not None
-        return self.returncode
-
-    def _settle(self) -> None:
-        code = self._zygote.exit_code(self.pid, timeout=10)
-        self.returncode = code if code is not None else -signal.SIGKILL  # the zygote is gone: its fate unknown
-        if self._pidfd is not None:
-            os.close(self._pidfd)
-            self._pidfd = None
-
-    def send_signal(self, sig: int) -> None:
-        if self.poll() is None and self._pidfd is not None:
-            with contextlib.suppress(ProcessLookupError):
-                signal.pidfd_send_signal(self._pidfd, sig)
-
-    def terminate(self) -> None:
-        self.send_signal(signal.SIGTERM)
-
-    def kill(self) -> None:
-        self.send_signal(signal.SIGKILL)
+            request = json.loads(packet)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            pid = os.fork()
+            if pid == 0:
+                _become(request, (channel.fileno(), wake_read, wake_write))
+            pidfd = os.pidfd_open(pid)  # before any waitpid: this pid is the child's for as long as the fd is open
+            try:
+                _send(channel, {"id": request["id"], "started": pid}, [pidfd])
+            finally:
+                os.close(pidfd)
+        _reap(channel)
 
 
 if __name__ == "__main__":
-    serve()
+    serve(int(sys.argv[1]))

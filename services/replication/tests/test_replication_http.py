@@ -166,3 +166,21 @@ async def test_the_evidence_pack_bundles_the_recognised_initiatives_files_and_na
                                     headers=node.as_("secretary", commune=A))
         assert early.status_code == 422 and early.json()["error"]["field"] == "as_of", early.text
         assert early.json()["error"]["rule"] == "as_of_in_range"
+
+
+async def test_the_projections_page_answers_503_when_a_consumer_does_not_answer(
+        node: Node, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As while the stream elects a leader after a hub server was lost: the operator is told to retry, at once."""
+    operator = node.as_("operator", commune=A)
+    assert (await node.http.get("/ops/projections", headers=operator)).status_code == 200
+    runner = node.runtime.runner("replication")
+
+    async def stalled() -> dict[str, Any]:
+        await asyncio.sleep(60)
+        raise AssertionError("never answered")
+
+    monkeypatch.setattr(runner, "status", stalled)
+    monkeypatch.setattr("reform_shared.http.app.STATUS_SECONDS", 0.2)
+    answer = await node.http.get("/ops/projections", headers=operator)
+    assert answer.status_code == 503 and answer.headers["Retry-After"] == "2", answer.text
+    assert answer.json()["error"]["details"]["dependency"] == "nats"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -15,6 +16,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
 from reform_shared.auth.tokens import TokenVerifier
+from reform_shared.errors import ServiceUnavailable
 from reform_shared.http.audit import audit_router
 from reform_shared.http.deps import ActorDep, RuntimeDep, current_actor, require_role
 from reform_shared.http.errors import install_error_handlers
@@ -31,6 +33,8 @@ DOCS_FILES = {"swagger-ui-bundle.js": "text/javascript", "swagger-ui.css": "text
               "redoc.standalone.js": "text/javascript", "favicon.png": "image/png"}
 
 MULTIPART_MARGIN_BYTES = 64 * 1024
+STATUS_SECONDS = 4.0
+"""How long `GET /ops/projections` waits for the projections' consumers before answering 503."""
 
 
 def ops_router() -> APIRouter:
@@ -39,8 +43,15 @@ def ops_router() -> APIRouter:
 
     @router.get("/projections")
     async def projections(runtime: RuntimeDep, actor: ActorDep) -> list[dict[str, Any]]:
+        """Every runner asked at once, within `STATUS_SECONDS`: while JetStream elects a stream's leader (a hub server
+        lost) a consumer's info waits on it, and the operator gets a 503 to retry instead of a page that hangs."""
         require_role(actor, "operator")
-        return [await runner.status() for runner in runtime.runners.values()]
+        try:
+            return list(await asyncio.wait_for(
+                asyncio.gather(*(runner.status() for runner in runtime.runners.values())), STATUS_SECONDS))
+        except TimeoutError:
+            raise ServiceUnavailable("nats", f"the projections' consumers did not answer in {STATUS_SECONDS} s") \
+                from None
 
     @router.get("/projections/{name}/parked")
     async def parked(name: str, runtime: RuntimeDep, actor: ActorDep, status: str = "parked") -> list[dict[str, Any]]:

@@ -3,6 +3,8 @@ keeps the pages of its heap for the next allocation; a service that caught up on
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import ctypes
 import functools
 from collections.abc import Callable
@@ -22,3 +24,14 @@ def release_free_heap() -> None:
     trim = _trim()
     if trim is not None:
         trim(0)
+
+
+def release_free_heap_soon(delay: float = 1.0) -> None:
+    """`release_free_heap()` in a worker thread after `delay` (it walks the whole heap; the loop goes on meanwhile)."""
+    loop = asyncio.get_running_loop()
+
+    def start() -> None:
+        with contextlib.suppress(RuntimeError):  # the loop's executor shut down meanwhile: the process is ending
+            loop.run_in_executor(None, release_free_heap)
+
+    loop.call_later(delay, start)

@@ -15,7 +15,7 @@ from opentelemetry.trace import Tracer
 from reform_shared.projection.batches import BatchPreparer
 from reform_shared.projection.contracts import CheckpointRegressed, _Batch, _Item
 from reform_shared.projection.crashes import CrashLedger
-from reform_shared.projection.heap import release_free_heap
+from reform_shared.projection.heap import release_free_heap_soon
 from reform_shared.projection.position import Position
 from reform_shared.projection.writer import CheckpointedWriter
 
@@ -56,6 +56,8 @@ class BatchLoop:
         self.pending = 0
         """Events the consumer still held after the last batch (from its last message)."""
         self._reposition = False
+        self._caught_up_from_backlog = False
+        """A catch-up batch was handled since the runner was last caught up."""
 
     async def step(self) -> int:
         if self._position.sub is None or self._reposition:
@@ -78,10 +80,12 @@ class BatchLoop:
             if batch.msgs and not await self._commit_and_ack(batch):
                 return 0
             self.pending = batch.pending
+            self._caught_up_from_backlog |= batch.catch_up
             if self.pending == 0:
                 await self._caught_up()
-                if batch.catch_up:  # its large batches freed once this one is: their pages back to the system
-                    asyncio.get_running_loop().call_later(1.0, release_free_heap)
+                if self._caught_up_from_backlog:  # its large batches freed by then: their pages back to the system
+                    self._caught_up_from_backlog = False
+                    release_free_heap_soon()
         return len(batch.msgs)
 
     async def _reposition_consumer(self) -> None:
