@@ -130,8 +130,7 @@ class ForkedProcess:
         self._pidfd: int | None = pidfd
 
     def _ended(self, timeout: float | None) -> bool:
-        if self._pidfd is None:
-            return True
+        assert self._pidfd is not None  # asked only while `returncode` is None, and the fd is closed when it is set
         ready, _, _ = select.select([self._pidfd], [], [], timeout)  # readable once the process has ended
         return bool(ready)
 

@@ -97,13 +97,10 @@ def _become(request: dict[str, Any], inherited: tuple[int, ...]) -> None:
     raise SystemExit(0)
 
 
-def _send(channel: socket.socket, message: dict[str, Any], fds: list[int] | None = None) -> bool:
-    """False once the launcher is gone."""
-    try:
+def _send(channel: socket.socket, message: dict[str, Any], fds: list[int] | None = None) -> None:
+    """Nothing once the launcher is gone (the loop ends at the socket's close)."""
+    with contextlib.suppress(OSError):
         socket.send_fds(channel, [json.dumps(message).encode()], fds or [])
-    except OSError:
-        return False
-    return True
 
 
 def _reap(channel: socket.socket) -> None:
