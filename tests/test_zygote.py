@@ -7,8 +7,9 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,10 @@ def test_a_forked_child_is_signalled_and_reaped_like_a_popen(zygote: Zygote, tmp
     with pytest.raises(subprocess.TimeoutExpired):
         killed.wait(0.2)
     assert os.getpgid(killed.pid) == killed.pid != os.getpgid(0)  # its own session: Ctrl-C reaches the launcher only
+    _wait_for(lambda: "argv ['sleep']" in (tmp_path / "killed.log").read_text())
+    # what ps, top and pgrep -f show: the service's own command line, as if started apart, not the zygote's
+    shown = Path(f"/proc/{killed.pid}/cmdline").read_bytes().replace(b"\0", b" ").strip()
+    assert shown == f"{sys.executable} -m zygote_probe sleep".encode()
     killed.kill()
     stopped.terminate()
     assert killed.wait(10) == -signal.SIGKILL and stopped.wait(10) == -signal.SIGTERM
@@ -106,6 +111,8 @@ def test_every_service_of_a_node_is_forked_from_the_zygote_and_one_killed_starts
             assert child.proc is not None
             status = Path(f"/proc/{child.proc.pid}/status").read_text()
             assert f"PPid:\t{zygote_pid}\n" in status, name
+            shown = Path(f"/proc/{child.proc.pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+            assert shown.startswith(f"{sys.executable} -m {child.argv[2]}"), (name, shown)  # what ps shows: itself
         shared = Path(f"/proc/{node.services['reporting'].proc.pid}/smaps_rollup").read_text()  # type: ignore[union-attr]
         shared_kb = sum(int(line.split()[1]) for line in shared.splitlines() if line.startswith("Shared_Dirty:"))
         assert shared_kb > 10_000  # the preloaded objects: pages written by the zygote, shared with its children
@@ -138,3 +145,10 @@ def test_what_the_zygote_preloads_exists() -> None:
     import importlib.util
 
     assert all(importlib.util.find_spec(name) is not None for name in PRELOAD)
+
+
+def _wait_for(condition: Callable[[], bool], seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "not before the deadline"
+        time.sleep(0.05)

@@ -9,7 +9,8 @@ included) against 464 MB started apart.
 
 `python -m reform_node.zygote <fd>` talks with the launcher over a Unix socket of packets (the fd it inherits; its
 own output goes to its log, never into the protocol). A request (JSON: id, module, argv, env, log) forks a child that
-becomes `python -m <module> <argv…>` in a session of its own, its output in the log file; the answer
+becomes `python -m <module> <argv…>` in a session of its own (its command line, as `ps` shows it, too), its output in the
+log file; the answer
 `{"id", "started": pid}` carries a pidfd of the child, opened before the zygote could reap it, so the launcher never
 signals a pid the kernel has since given to another process. `{"exited": pid, "code": n}` follows when the child
 ends (negative: the signal that ended it, as `subprocess.Popen.returncode`). The zygote imports no service's own
@@ -45,7 +46,7 @@ PRELOAD = (
     "pymongo", "nats", "nats.js", "nkeys", "opentelemetry.sdk.trace", "opentelemetry.instrumentation.fastapi",
     "opentelemetry.instrumentation.pymongo", "uvicorn", "uvicorn.loops.uvloop", "uvicorn.protocols.http.httptools_impl",
     "reform_shared.entry", "reform_shared.runtime", "reform_shared.commands", "reform_shared.events",
-    "reform_shared.http.app", "reform_shared.projection", "reform_shared.store",
+    "reform_shared.http.app", "reform_shared.projection", "reform_shared.store", "setproctitle",
 )
 """What every back-end service imports before its own code (measured: the modules at least six of the nine load)."""
 ENABLED_ENV = "REFORM_NODE_FORK"
@@ -70,6 +71,8 @@ def _preload() -> None:
             importlib.import_module(name)
         except ImportError as exc:  # a slimmer install: the child imports what it needs itself
             print(f"zygote: {name} not preloaded: {exc}", file=sys.stderr, flush=True)
+    if "setproctitle" in sys.modules:  # it finds the room for a title from the environment, which a child replaces
+        sys.modules["setproctitle"].getproctitle()
     gc.collect()
     gc.freeze()  # the preloaded objects are never walked, so a collection in a child does not copy their pages
 
@@ -93,8 +96,19 @@ def _become(request: dict[str, Any], inherited: tuple[int, ...]) -> None:
     os.environ.update(request["env"])
     time.tzset()
     sys.argv = [request["module"], *request["argv"]]
+    _entitle(request["module"], request["argv"])
     runpy.run_module(request["module"], run_name="__main__", alter_sys=True)
     raise SystemExit(0)
+
+
+def _entitle(module: str, argv: list[str]) -> None:
+    """The child's command line as `ps`, `top` and `pgrep -f` show it: the one it would have started apart
+    (`python -m reform_submission …`), not the zygote's, so an operator tells the services apart."""
+    try:
+        import setproctitle
+    except ImportError:  # a slimmer install: the child keeps the zygote's title
+        return
+    setproctitle.setproctitle(" ".join([sys.executable, "-m", module, *argv]))
 
 
 def _send(channel: socket.socket, message: dict[str, Any], fds: list[int] | None = None) -> None:
