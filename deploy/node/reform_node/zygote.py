@@ -8,14 +8,14 @@ writes to them: measured here, the eight back-end services importing their code 
 included) against 464 MB started apart.
 
 `python -m reform_node.zygote <fd>` talks with the launcher over a Unix socket of packets (the fd it inherits; its
-own output goes to its log, never into the protocol). A request (JSON: id, module, argv, env, log) forks a child that
-becomes `python -m <module> <argv…>` in a session of its own (its command line, as `ps` shows it, too), its output
-in the log file; the answer `{"id", "started": pid}` carries a pidfd of the child, opened before the zygote could
-reap it, so the launcher never signals a pid the kernel has since given to another process. `{"exited": pid, "code": n}` follows when the child
-ends (negative: the signal that ended it, as `subprocess.Popen.returncode`). The zygote imports no service's own
-package, holds no connection and starts no thread: what it shares is code and constants. It exits when the socket
-closes (the launcher stopped or died); its children go on, as children of `subprocess.Popen(start_new_session=True)`
-do.
+own output goes to its log, never into the protocol). A request (JSON: id, module, argv, env, log) forks a child
+that becomes `python -m <module> <argv…>` in a session of its own (its command line, as `ps` shows it, too), its
+output in the log file; the answer `{"id", "started": pid}` carries a pidfd of the child, opened before the zygote
+could reap it, so the launcher never signals a pid the kernel has since given to another process. `{"exited": pid,
+"code": n}` follows when the child ends (negative: the signal that ended it, as `subprocess.Popen.returncode`). The
+zygote imports no service's own package, holds no connection and starts no thread: what it shares is code and
+constants. It exits when the socket closes (the launcher stopped or died); its children go on, as children of
+`subprocess.Popen(start_new_session=True)` do.
 
 What a forked service does not get that a new interpreter would: code changed on disk since the zygote started (a
 library upgraded under a running node: a service started again after a crash runs the preloaded version until the
