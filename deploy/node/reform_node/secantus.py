@@ -101,9 +101,10 @@ COLLECTOR_THRESHOLDS = (50_000, 20, 100)
 """Python's cyclic collector in the database process (defaults 700, 10, 10). What the server stores is in WiredTiger,
 but what its statements and open transactions carry is Python objects: ~35,000 at rest, up to 1.9 million while a
 node's projections catch up (counted with `gc.get_objects()`, 2026-12-02), and each collection of the older
-generations walks them all: with the defaults, inserts into five collections in transactions of 500 fell from 15,400 to 9,400 documents/s
-over 750,000 documents; with these thresholds they held at 16,800–17,600/s (same run, `REFORM_SECANTUS_DEFAULT_GC=1`
-to measure against). Reference counting frees everything else as before; only garbage in cycles waits longer."""
+generations walks them all: with the defaults, inserts into five collections in transactions of 500 fell from 15,400
+to 9,400 documents/s over 750,000 documents; with these thresholds they held at 16,800–17,600/s (same run,
+`REFORM_SECANTUS_DEFAULT_GC=1` to measure against). Reference counting frees everything else as before; only garbage
+in cycles waits longer."""
 
 
 def tune_collector() -> None:
