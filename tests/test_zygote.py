@@ -9,10 +9,11 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support import eventually
 
 from reform_node.forking import Zygote
 from reform_node.node import SERVICES, CommuneNode, NodeConfig, wait_ready
@@ -65,7 +66,7 @@ def test_a_forked_child_is_signalled_and_reaped_like_a_popen(zygote: Zygote, tmp
     with pytest.raises(subprocess.TimeoutExpired):
         killed.wait(0.2)
     assert os.getpgid(killed.pid) == killed.pid != os.getpgid(0)  # its own session: Ctrl-C reaches the launcher only
-    _wait_for(lambda: "argv ['sleep']" in (tmp_path / "killed.log").read_text())
+    eventually((tmp_path / "killed.log").read_text, lambda text: "argv ['sleep']" in text, timeout=30, interval=0.05)
     # what ps, top and pgrep -f show: the service's own command line, as if started apart, not the zygote's
     shown = Path(f"/proc/{killed.pid}/cmdline").read_bytes().replace(b"\0", b" ").strip()
     assert shown == f"{sys.executable} -m zygote_probe sleep".encode()
@@ -145,10 +146,3 @@ def test_what_the_zygote_preloads_exists() -> None:
     import importlib.util
 
     assert all(importlib.util.find_spec(name) is not None for name in PRELOAD)
-
-
-def _wait_for(condition: Callable[[], bool], seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "not before the deadline"
-        time.sleep(0.05)

@@ -102,12 +102,11 @@ def _become(request: dict[str, Any], inherited: tuple[int, ...]) -> None:
 
 def _entitle(module: str, argv: list[str]) -> None:
     """The child's command line as `ps`, `top` and `pgrep -f` show it: the one it would have started apart
-    (`python -m reform_submission …`), not the zygote's, so an operator tells the services apart."""
-    try:
-        import setproctitle
-    except ImportError:  # a slimmer install: the child keeps the zygote's title
-        return
-    setproctitle.setproctitle(" ".join([sys.executable, "-m", module, *argv]))
+    (`python -m reform_submission …`), not the zygote's, so an operator tells the services apart. Only through the
+    module the zygote preloaded and set up: imported here, after the environment was replaced, it would do nothing."""
+    titles = sys.modules.get("setproctitle")
+    if titles is not None:  # not preloaded (a slimmer install): the child keeps the zygote's title
+        titles.setproctitle(" ".join([sys.executable, "-m", module, *argv]))
 
 
 def _send(channel: socket.socket, message: dict[str, Any], fds: list[int] | None = None) -> None:
