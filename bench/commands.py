@@ -82,6 +82,33 @@ def cpu_note(clients: int, before: dict[str, float], after: dict[str, float], co
             f"~{bound:,.0f} commands/s")
 
 
+async def database_counts(mongo_url: str) -> tuple[int, dict[str, tuple[int, int]]]:
+    """The database's requests so far (`serverStatus`), and per collection (`top`): (operations, microseconds)."""
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo_url)
+    try:
+        status = await client.admin.command("serverStatus")
+        top = await client.admin.command("top")
+    finally:
+        await client.close()
+    per = {ns: (int(v["total"]["count"]), int(v["total"]["time"])) for ns, v in top["totals"].items() if ns != "note"}
+    return int(status["network"]["numRequests"]), per
+
+
+def database_note(clients: int, before: tuple[int, dict[str, tuple[int, int]]],
+                  after: tuple[int, dict[str, tuple[int, int]]], commands: int) -> str:
+    """Requests per command, and the collections that took most of the database's time (each service its own
+    database, so a collection names the projection or record it serves)."""
+    requests = (after[0] - before[0]) / commands
+    grown = {ns: (ops - before[1].get(ns, (0, 0))[0], micros - before[1].get(ns, (0, 0))[1])
+             for ns, (ops, micros) in after[1].items()}
+    named = sum(ops for ops, _ in grown.values()) / commands
+    busiest = sorted(((ns, ops, micros) for ns, (ops, micros) in grown.items() if ops > 0), key=lambda t: -t[2])[:8]
+    parts = ", ".join(f"{ns} {ops / commands:.1f} ops {micros / commands / 1000:.2f} ms" for ns, ops, micros in busiest)
+    return (f"{clients} client(s): the database answered {requests:.1f} requests per command ({named:.1f} naming a "
+            f"collection; the rest sessions' commits and the like); by collection, time inside the server per command: "
+            f"{parts}")
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))] if ordered else 0.0
@@ -175,11 +202,13 @@ class CommandBench:
             self.lines.append(f"  raw js.publish on the node's nats-server (fsync always, 1 KB): "
                               f"{raw_one:,.0f}/s one at a time, {raw_pipelined:,.0f}/s pipelined")
             for clients in LEVELS:
-                before = node_cpu(running.node)
+                before, db_before = node_cpu(running.node), await database_counts(config.mongo_url)
                 level = await self._level(config, running.demo["campaign_id"], clients)
                 self.lines.append(level.line(raw_pipelined))
                 if self.diagnostics:
                     self.notes.append(cpu_note(clients, before, node_cpu(running.node), level.commands))
+                    self.notes.append(database_note(clients, db_before, await database_counts(config.mongo_url),
+                                                    level.commands))
 
     async def _raw(self, config: NodeConfig) -> tuple[float, float]:
         nc = await nats.connect(config.nats_url)

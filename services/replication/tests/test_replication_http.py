@@ -184,3 +184,39 @@ async def test_the_projections_page_answers_503_when_a_consumer_does_not_answer(
     answer = await node.http.get("/ops/projections", headers=operator)
     assert answer.status_code == 503 and answer.headers["Retry-After"] == "2", answer.text
     assert answer.json()["error"]["details"]["dependency"] == "nats"
+
+
+async def test_the_relay_reads_recognised_sources_only_and_nothing_while_the_projection_has_not_moved(
+        node: Node) -> None:
+    """A round costs what changed: it reads only sources marked recognised (not every initiative of the city, and a
+    campaign for each), and nothing at all while the projection applied nothing since a round that finished."""
+    await node.add(CampaignLaunched(campaign_id="cchc-2027", year=2027, title="Phát động", fields=("c",),
+                                    submission_opens_at=NOW, submission_closes_at=NOW + dt.timedelta(days=9)))
+    await node.add(InitiativeSubmitted(initiative_id="i1", campaign_id="cchc-2027", content=CONTENT))
+    await node.add(InitiativeSubmitted(initiative_id="i2", campaign_id="cchc-2027", content=CONTENT))
+    await node.add(RecognitionDecisionSigned(campaign_id="cchc-2027", decision_number="15/QĐ-UBND",
+                                             decision_date=dt.date(2026, 11, 30), signer="Chủ tịch",
+                                             initiative_ids=("i1",)))
+    reader = node.as_("submitter")
+    await node.eventually("/api/v1/catalogue?q=thu tuc", lambda b: b["count"] == 1, reader)
+    c = node.runtime.connections
+    sources = c.db["sources"]
+    assert {d["_id"]: d.get("recognised") for d in await sources.find({}).to_list()} == {
+        f"{A}--i1": True, f"{A}--i2": None}
+
+    relay = Relay(c.db, c.bus(), FixedClock(NOW))
+    scans: list[list[str]] = []
+    read = relay.pending
+
+    async def counted() -> list[Any]:
+        found = await read()
+        scans.append([e.entry_id for e in found])
+        return found
+
+    relay.pending = counted  # type: ignore[method-assign]
+    assert await relay.run_once() == 0 and scans == [[]]  # i1 published already; i2 never read
+    assert await relay.run_once() == 0 and scans == [[]]  # nothing applied since: no read at all
+    await node.add(InitiativeSubmitted(initiative_id="i3", campaign_id="cchc-2027", content=CONTENT))
+    operator = node.as_("operator", commune=A)
+    await node.eventually("/ops/projections", lambda s: s[0]["lag"] == 0, operator)
+    assert await relay.run_once() == 0 and scans == [[], []]  # the projection moved: one more round

@@ -2,9 +2,10 @@
 events and the checkpoint, in one transaction — so the checkpoint never says more, or less, than
 the documents hold.
 
-Inside the transaction, the stored checkpoint is read first: at or past the batch, a commit whose
-answer was lost has landed, and nothing is written again; behind this process's memory, the database
-lost commits, and writing on top would skip them (`CheckpointRegressed`). Transient database errors
+Inside the transaction, the checkpoint is moved first, on the condition that the database holds what this
+process applied last (one statement: the usual case). Otherwise the stored checkpoint is read: at or past the
+batch, a commit whose answer was lost has landed, and nothing is written again; behind this process's memory, the
+database lost commits, and writing on top would skip them (`CheckpointRegressed`). Transient database errors
 are retried in place with backoff; a batch refused otherwise is written event by event, and an event
 whose writes are refused is parked.
 
@@ -219,6 +220,14 @@ class CheckpointedWriter:
         parked: list[ReplaceOne[Any]],
         seq: int,
     ) -> None:
+        checkpoint = {"seq": seq, "version": self._projection.version, "updated_at": dt.datetime.now(dt.UTC)}
+        applied = self._position.checkpoint
+        if applied and (await self._db[CHECKPOINTS].update_one(
+                {"_id": self._projection.name, "seq": applied}, {"$set": checkpoint}, session=session)).matched_count:
+            # The usual case, in one statement: the database holds what this process applied last, so no commit of
+            # this batch landed and none was lost; the checkpoint moves with the writes below, or not at all.
+            await self._write_planned(session, plan, lookups, parked)
+            return
         # A commit whose answer was lost may have landed: the retry sees its checkpoint and writes nothing.
         done = await self._db[CHECKPOINTS].find_one({"_id": self._projection.name}, {"seq": 1}, session=session)
         stored = int((done or {}).get("seq", 0))
@@ -228,10 +237,13 @@ class CheckpointedWriter:
             # The database lost commits this process made (or was restored): applying this batch on top would
             # skip what was lost. Nothing is written; the consumer starts again after the stored checkpoint.
             raise CheckpointRegressed(stored, self._position.checkpoint)
+        await self._write_planned(session, plan, lookups, parked)
+        await self._db[CHECKPOINTS].update_one({"_id": self._projection.name}, {"$set": checkpoint}, upsert=True,
+                                               session=session)
+
+    async def _write_planned(self, session: AsyncClientSession, plan: Plan, lookups: dict[str, list[Hashable]],
+                             parked: list[ReplaceOne[Any]]) -> None:
         for collection, ops in plan(await self._absent(session, lookups)).items():
             await self._db[collection].bulk_write(ops, ordered=True, session=session)
         if parked:
             await self._db[PARKED].bulk_write(parked, ordered=True, session=session)
-        checkpoint = {"seq": seq, "version": self._projection.version, "updated_at": dt.datetime.now(dt.UTC)}
-        await self._db[CHECKPOINTS].update_one({"_id": self._projection.name}, {"$set": checkpoint}, upsert=True,
-                                               session=session)

@@ -12,6 +12,9 @@ beside the events' (reform_shared.federation): durable once appended (sync_inter
 across a hub outage, and decided on the aggregate's own history, so a round that restarts, runs twice or stopped
 half-way appends each chunk once. Projections read only the marker; the reader reassembles the chunks from the
 stream and checks them again, so a file that does not match is never served.
+
+A round reads only recognised sources (indexed), and is skipped while the projection has applied nothing since a round
+that finished (and no file looked for in vain is due to be looked for again): idle, it costs one read of a checkpoint.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from nats.js import JetStreamContext
 from pymongo.asynchronous.database import AsyncDatabase
 
 from reform_replication.application.evidence import read_file
-from reform_replication.application.projection import CATALOGUE, FILES, RELAYED_BY, SOURCES
+from reform_replication.application.projection import CATALOGUE, FILES, RELAYED_BY, SOURCES, projected_up_to
 from reform_replication.domain.catalogue import is_recognised
 from reform_replication.domain.files import FileRefused, assemble, to_send
 from reform_shared.commands import CommandBus, CommandContext, Options, Target
@@ -65,7 +68,10 @@ class CatalogueFiles:
         self._db, self._js, self._registry, self._bus, self._clock = db, js, registry, bus, clock
         self._stream, self._bucket, self._max, self._own = stream, bucket, max_bytes, own_prefix
         self._absent: dict[str, dt.datetime] = {}
+        """Files wanted and not held, with when they were last looked for (or sent)."""
         self._refused: set[str] = set()
+        self._settled_at: int | None = None
+        """The projection's checkpoint when a round last finished (nothing postponed)."""
 
     def _store(self, prefix: str) -> JetStreamEventStore:
         return JetStreamEventStore(self._js, self._registry, self._stream, prefix)
@@ -83,16 +89,25 @@ class CatalogueFiles:
     async def send_round(self) -> int:
         sent = 0
         held = {d["_id"] async for d in self._db[FILES].find({"origin": {"$exists": True}}, {"_id": 1})}
-        async for source in self._db[SOURCES].find({"content.attachments.0": {"$exists": True}}):
+        wanted: set[str] = set()
+        async for source in self._db[SOURCES].find({"recognised": True, "content.attachments.0": {"$exists": True}}):
             if not is_recognised(source):
-                continue  # unrecognised, or withdrawn: its files stay home
+                continue  # withdrawn: its files stay home
             origin = source["origin_commune_id"]
             for raw in source["content"]["attachments"]:
                 ref = AttachmentRef.model_validate(raw)
                 file_id = file_id_of(origin, ref.attachment_id)
-                if file_id not in held and not self._looked_for_lately(file_id):
+                if file_id in held:
+                    continue
+                wanted.add(file_id)
+                if not self._looked_for_lately(file_id):
                     sent += await self._send(origin, source["_id"], file_id, ref)
+        self._absent = {file_id: since for file_id, since in self._absent.items() if file_id in wanted}
         return sent
+
+    def _retry_due(self) -> bool:
+        now = self._clock.now()
+        return any(now - since >= ABSENT_RETRY for since in self._absent.values())
 
     def _looked_for_lately(self, file_id: str) -> bool:
         since = self._absent.get(file_id)
@@ -138,12 +153,17 @@ class CatalogueFiles:
         return assemble(history.payloads, ref, self._max)
 
     async def run_once(self, relay: bool) -> int:
-        done = 0
+        checkpoint = await projected_up_to(self._db)
+        if checkpoint == self._settled_at and not self._retry_due():
+            return 0  # nothing applied since the last round finished
+        done, settled = 0, True
         for step in ((self.send_round, self.relay_round) if relay else (self.send_round,)):
             try:
                 done += await step()
             except DomainError as exc:  # NATS away, a concurrent round won: the next round decides again
+                settled = False
                 log.info("catalogue files: %s postponed: %s", step.__name__, exc)
+        self._settled_at = checkpoint if settled else None
         return done
 
     async def run_forever(self, interval: float, relay: bool) -> None:

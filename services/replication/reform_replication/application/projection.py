@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pymongo import ReplaceOne, UpdateOne
+from pymongo import ASCENDING, ReplaceOne, UpdateOne
+from pymongo.asynchronous.database import AsyncDatabase
 
 from reform_replication.domain.catalogue import public_content, search_text
 from reform_shared.envelope import EventEnvelope
@@ -36,7 +37,7 @@ from reform_shared.events.replication import (
     entry_id_of,
 )
 from reform_shared.federation import FILES as FILES_SUFFIX
-from reform_shared.projection import Projection, Write, WriteTable
+from reform_shared.projection import CHECKPOINTS, Projection, Write, WriteTable
 from reform_shared.store import StoredEvent
 from reform_shared.subjects import event_type_filter
 from reform_shared.text import fold
@@ -74,7 +75,7 @@ def _revised(envelope: EventEnvelope, p: InitiativeRevised) -> list[Write]:
 @WRITES.on(RecognitionDecisionSigned)
 def _signed(envelope: EventEnvelope, p: RecognitionDecisionSigned) -> list[Write]:
     decided = {"recognition_number": p.decision_number, "recognition_date": p.decision_date.isoformat(),
-               "year": p.decision_date.year}
+               "year": p.decision_date.year, "recognised": True}
     return [_source(entry_id_of(envelope.commune_id, i), {"origin_commune_id": envelope.commune_id,
                                                            "initiative_id": i, **decided})
             for i in p.initiative_ids]
@@ -82,10 +83,13 @@ def _signed(envelope: EventEnvelope, p: RecognitionDecisionSigned) -> list[Write
 
 @WRITES.on(CityRecognitionDecided)
 def _city(envelope: EventEnvelope, p: CityRecognitionDecided) -> list[Write]:
-    return [_source(entry_id_of(envelope.commune_id, p.initiative_id), {
+    decided: dict[str, Any] = {
         "origin_commune_id": envelope.commune_id, "initiative_id": p.initiative_id, "city_recognised": p.recognised,
         "city_decision_number": p.decision_number, "city_decision_date": p.decision_date.isoformat(),
-        "city_year": p.year})]
+        "city_year": p.year}
+    if p.recognised:
+        decided["recognised"] = True
+    return [_source(entry_id_of(envelope.commune_id, p.initiative_id), decided)]
 
 
 @WRITES.on(InitiativeAdopted)
@@ -139,6 +143,12 @@ class ReplicationBook(Projection):
     name = "replication"
     event_types = WRITES.event_types
     collections = (SOURCES, CATALOGUE, ADOPTIONS, COMMUNES, CAMPAIGNS, FILES)
+    version = 2
+    """2: a source recognised once (by its commune's signed decision, or the city's) is marked `recognised`, indexed:
+    the relay and the files' sender read those, not every initiative of the city, at every round."""
+
+    async def create_indexes(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+        await db[SOURCES].create_index([("recognised", ASCENDING)], sparse=True)
 
     def subject_filters(self, prefix: str) -> list[str]:
         """Its event types under `prefix`; the catalogue files' marker under the files prefix beside it."""
@@ -153,3 +163,10 @@ class ReplicationBook(Projection):
             writes.append(Write(FILES, UpdateOne({"_id": event.envelope.payload.file_id},
                                                  {"$set": {f"{copy}.prefix": event.subject.split(".")[0]}})))
         return writes
+
+
+async def projected_up_to(db: AsyncDatabase[dict[str, Any]]) -> int:
+    """The stream sequence the replication book has applied up to (0 before its first batch): the rounds that read
+    it skip their work while it has not moved (nothing they read changed)."""
+    doc = await db[CHECKPOINTS].find_one({"_id": ReplicationBook.name}, {"seq": 1})
+    return int((doc or {}).get("seq", 0))

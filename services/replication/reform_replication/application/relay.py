@@ -5,6 +5,10 @@ It decides on the record, not on the projection: an entry is appended only when 
 last one the record holds, so a relay that runs twice, restarts, or runs while the projection is rebuilt
 (its sources counting up again from zero) appends nothing twice and never an older revision. It runs on the
 city node (and on a standalone node, whose catalogue is its own); a commune node only receives the entries.
+
+A round reads only the sources marked recognised (indexed), and none at all while the projection has applied nothing
+since a round that left nothing to publish: the relay's cost follows what changes, not the number of initiatives
+the city holds (it read every source, and a campaign for each unrecognised one, every second).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from reform_replication.application.projection import CAMPAIGNS, SOURCES
+from reform_replication.application.projection import CAMPAIGNS, SOURCES, projected_up_to
 from reform_replication.domain.catalogue import entry_of
 from reform_shared.commands import CommandBus, CommandContext, Options, Target
 from reform_shared.envelope import Actor
@@ -40,11 +44,13 @@ class Relay:
         self._db = db
         self._bus = bus
         self._clock = clock
+        self._settled_at: int | None = None
+        """The projection's checkpoint when a round last found nothing to publish, or published all it found."""
 
     async def pending(self) -> list[CatalogueEntryPublished]:
         """Recognised sources ahead of the revision the projection saw published."""
         entries = []
-        async for source in self._db[SOURCES].find({}):
+        async for source in self._db[SOURCES].find({"recognised": True}):
             if int(source.get("revision", 0)) > int(source.get("published_revision") or 0):
                 campaign = await self._db[CAMPAIGNS].find_one(
                     {"_id": f"{source.get('origin_commune_id')}:{source.get('campaign_id')}"})
@@ -62,12 +68,17 @@ class Relay:
         return bool(outcome.events)
 
     async def run_once(self) -> int:
-        published = 0
+        checkpoint = await projected_up_to(self._db)
+        if checkpoint == self._settled_at:
+            return 0  # nothing applied since a round that left nothing to do
+        published, settled = 0, True
         for entry in await self.pending():
             try:
                 published += await self.publish(entry)
             except DomainError as exc:  # a concurrent relay won, or NATS is away: the next round decides again
+                settled = False
                 log.info("replication relay: %s not published now: %s", entry.entry_id, exc)
+        self._settled_at = checkpoint if settled else None
         return published
 
     async def run_forever(self, interval: float) -> None:
