@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -335,3 +336,57 @@ async def test_a_projection_reading_a_new_prefix_is_rebuilt_with_what_it_missed(
     total = await db.counters.find_one({"_id": "total"})
     assert total["n"] == 8 and total["by_field"] == {"a": 5, "b": 3}
     assert await db.applied.count_documents({"times": {"$ne": 1}}) == 0
+
+
+async def test_events_that_write_nothing_commit_no_transaction_and_their_checkpoint_once_idle(
+        js, mongo, settings) -> None:
+    """The record's audit writes nothing for a valid event: its batches are acknowledged with the checkpoint kept in
+    memory, and the checkpoint alone is committed once the runner is idle (one transaction, not one per batch)."""
+    from reform_shared.audit import EventAudit
+
+    runner = runner_for(js, mongo, settings, EventAudit())
+    commits: list[int] = []
+    commit = runner._commit_batch
+
+    async def counted(items: list[Any]) -> None:
+        commits.append(len(items))
+        await commit(items)
+
+    runner._commit_batch = counted  # type: ignore[method-assign]
+    await runner.start()
+    try:
+        await publish(js, settings, [(f"Sáng kiến {i}", "a") for i in range(30)])
+        checkpoints = mongo[settings.database_name][CHECKPOINTS]
+        for _ in range(100):
+            stored = await checkpoints.find_one({"_id": "event_audit"})
+            if stored is not None and stored["seq"] == 30:
+                break
+            await asyncio.sleep(0.1)
+        assert stored is not None and stored["seq"] == 30  # committed once idle (fetch_timeout 0.2 s)
+        assert commits == []  # no batch needed a transaction of its own
+        assert (await runner.status())["lag"] == 0
+    finally:
+        await runner.stop()
+
+
+async def test_a_restart_applies_again_what_wrote_nothing_and_counts_no_crash(js, mongo, settings) -> None:
+    """Killed with the checkpoint of acknowledged, write-free events not yet committed: the next start applies them
+    again from the committed checkpoint (to no effect), and the crash ledger does not count it as a crash."""
+    from reform_shared.audit import EventAudit
+
+    await publish(js, settings, [(f"Sáng kiến {i}", "a") for i in range(12)])
+    first = runner_for(js, mongo, settings, EventAudit())
+    await first.prepare()
+    assert await first.step() == 12  # applied and acknowledged; the process then dies without settling
+    await first._position.unsubscribe()
+    checkpoints = mongo[settings.database_name][CHECKPOINTS]
+    assert await checkpoints.find_one({"_id": "event_audit"}) is None
+
+    again = runner_for(js, mongo, settings, EventAudit())
+    await again.prepare()
+    assert again._position.checkpoint == 0  # from the database: the twelve are delivered again
+    await again.run_until_caught_up(timeout=30)
+    stored = await checkpoints.find_one({"_id": "event_audit"})
+    assert stored["seq"] == 12 and "crashes" not in stored
+    assert (await again.status())["lag"] == 0 and (await again.list_parked()) == []
+    await again.stop()

@@ -37,6 +37,9 @@ class Position:
         self._catch_up_batch_size = catch_up_batch_size
         self.checkpoint = 0
         """The last stream sequence this process applied (the database's checkpoint is the truth)."""
+        self.committed = 0
+        """The checkpoint this process last read from, or committed to, the database: behind `checkpoint` by events
+        that wrote nothing, whose checkpoint waits for the next batch that writes (or for the runner to be idle)."""
         self.sub: JetStreamContext.PullSubscription | None = None
         self.generation = 0
         """Raised at every subscription: a batch fetched from an older one belongs to a consumer gone."""
@@ -83,9 +86,16 @@ class Position:
 
     def has_leftovers(self, info: ConsumerInfo) -> bool:
         """Messages in flight, or delivered past the checkpoint: the process died mid-batch, or the database
-        lost commits (restored from an older copy): either way it starts again after the checkpoint."""
+        lost commits (restored from an older copy), or events that wrote nothing were acknowledged before their
+        checkpoint was committed: in every case it starts again after the checkpoint."""
         delivered = info.delivered.stream_seq if info.delivered is not None else 0
-        return bool(info.num_ack_pending) or (delivered or 0) > self.checkpoint
+        return self.died_mid_batch(info) or (delivered or 0) > self.checkpoint
+
+    @staticmethod
+    def died_mid_batch(info: ConsumerInfo) -> bool:
+        """Messages delivered and never acknowledged: the process stopped while it held a batch (what the crash
+        ledger counts; a checkpoint behind what was delivered alone is not a crash)."""
+        return bool(info.num_ack_pending)
 
     async def subscribe(self, recreate: bool = False) -> None:
         """Bind to the consumer, created after the checkpoint if missing (or if `recreate`)."""

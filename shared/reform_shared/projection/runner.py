@@ -4,6 +4,7 @@ writer) and runs one short loop — prepare a batch, commit it with its checkpoi
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -134,10 +135,12 @@ class ProjectionRunner:
             log.warning("projection %s: its definition changed; rebuilding it from the stream", self.consumer)
             await self._reset()
             info, doc = None, {}
-        self._position.checkpoint = int(doc.get("seq", 0))
-        unclean = info is not None and self._position.has_leftovers(info)
-        await self._ledger.count(doc, self._position.checkpoint, unclean)
-        await self._position.subscribe(recreate=unclean or (info is not None and self._position.settings_changed(info)))
+        self._position.checkpoint = self._position.committed = int(doc.get("seq", 0))
+        leftovers = info is not None and self._position.has_leftovers(info)
+        died = info is not None and self._position.died_mid_batch(info)
+        await self._ledger.count(doc, self._position.checkpoint, died)
+        await self._position.subscribe(
+            recreate=leftovers or (info is not None and self._position.settings_changed(info)))
         await self._parking.announce_pending()  # parked before a crash or an outage, and not announced yet
         self.prepared.set()
 
@@ -162,6 +165,9 @@ class ProjectionRunner:
         """Finish the batch in hand, then stop (a cancel mid-batch would look like a crash)."""
         await self._life.stop(timeout=self.fetch_timeout + 10)
         self._batches.drop()  # only after a cancel: its messages come back at the next start
+        with contextlib.suppress(Exception):  # the database away: the next start applies those events again
+            async with self._steps.lock:
+                await asyncio.wait_for(self._writer.settle(), timeout=5)
         await self._position.unsubscribe()
 
     # -- the loop ---------------------------------------------------------------------------
@@ -190,13 +196,14 @@ class ProjectionRunner:
         deadline = loop.time() + timeout
         while loop.time() < deadline:
             handled = await self.step()
-            if handled and self._steps.pending == 0:
-                return  # the last message said nothing was behind it
-            if handled < self.batch_size:  # a short batch: maybe the end, ask rather than wait
-                info = await self._position.lag()
-                if info.num_pending == 0 and info.num_ack_pending == 0:
-                    return
+            if (handled and self._steps.pending == 0) or (handled < self.batch_size and await self._drained()):
+                await self._steps.settle()  # nothing behind (said by the last message, or asked after a short batch)
+                return
         raise TimeoutError(f"projection {self.consumer} not caught up after {timeout}s")
+
+    async def _drained(self) -> bool:
+        info = await self._position.lag()
+        return info.num_pending == 0 and info.num_ack_pending == 0
 
     # -- operations -------------------------------------------------------------------------
     async def rebuild(self) -> None:
@@ -209,7 +216,7 @@ class ProjectionRunner:
         await self._position.delete()
         await self._writer.drop()
         await self._parking.clear()
-        self._position.checkpoint = 0
+        self._position.checkpoint = self._position.committed = 0
         self._steps.pending = 0
         self._indexes_pending = True  # created once the rebuild has caught up (see step)
         self._planner.start_from_empty(self.projection.collections)

@@ -114,7 +114,7 @@ class CheckpointedWriter:
         self._verified_at = now
         doc = await self._db[CHECKPOINTS].find_one({"_id": self._projection.name}, {"seq": 1}) or {}
         stored = int(doc.get("seq", 0))
-        return stored if stored < self._position.checkpoint else None
+        return stored if stored < self._position.committed else None
 
     async def drop(self) -> None:
         """The projection's collections and its checkpoint are dropped (its parked events are not)."""
@@ -160,7 +160,8 @@ class CheckpointedWriter:
                 item.parked = self._parking.doc(item.msg, item.seq, "write_failed", str(item_exc), None)
                 item.writes = []
                 await self._commit_with_retry([item], _unplanned({}))
-            self._position.checkpoint = item.seq  # committed: a failure further on must not apply it again
+            self._position.checkpoint = self._position.committed = item.seq  # a failure further on must not apply it
+            # again
 
     def _lookups(self, writes: list[tuple[str, Any]]) -> dict[str, list[Hashable]]:
         """Per collection with at least LOOKUP_AT upserted documents (the planner does not know them): their keys."""
@@ -170,13 +171,21 @@ class CheckpointedWriter:
                 keys.setdefault(collection, {})[op.key] = None
         return {collection: list(found) for collection, found in keys.items() if len(found) >= LOOKUP_AT}
 
+    async def settle(self) -> None:
+        """The checkpoint alone committed, up to what this process applied: the events since the last commit wrote
+        nothing (the runner calls this when idle, or once they are many)."""
+        seq = self._position.checkpoint
+        if seq > self._position.committed:
+            await self._commit_with_retry([], _unplanned({}), seq=seq)
+            self._position.committed = seq
+
     async def _commit_with_retry(self, items: list[_Item], plan: Plan,
-                                 lookups: dict[str, list[Hashable]] | None = None) -> None:
+                                 lookups: dict[str, list[Hashable]] | None = None, seq: int | None = None) -> None:
         delay = 0.2
         aborted = 0
         while True:
             try:
-                await self._commit(items, plan, lookups or {})
+                await self._commit(items, plan, lookups or {}, items[-1].seq if seq is None else seq)
                 self._report(None)
                 return
             except Exception as exc:
@@ -193,13 +202,13 @@ class CheckpointedWriter:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10.0)
 
-    async def _commit(self, items: list[_Item], plan: Plan, lookups: dict[str, list[Hashable]]) -> None:
+    async def _commit(self, items: list[_Item], plan: Plan, lookups: dict[str, list[Hashable]], seq: int) -> None:
         parked: list[ReplaceOne[Any]] = []
         for item in items:
             if item.parked is not None:
                 parked.append(ReplaceOne({"_id": item.parked["_id"]}, item.parked, upsert=True))
         async with self._client.start_session() as session, await session.start_transaction():
-            await self._write_all(session, plan, lookups, parked, items[-1].seq)
+            await self._write_all(session, plan, lookups, parked, seq)
 
     async def _absent(self, session: AsyncClientSession, lookups: dict[str, list[Hashable]]
                       ) -> dict[str, set[Hashable]] | None:
@@ -221,10 +230,10 @@ class CheckpointedWriter:
         seq: int,
     ) -> None:
         checkpoint = {"seq": seq, "version": self._projection.version, "updated_at": dt.datetime.now(dt.UTC)}
-        applied = self._position.checkpoint
-        if applied and (await self._db[CHECKPOINTS].update_one(
-                {"_id": self._projection.name, "seq": applied}, {"$set": checkpoint}, session=session)).matched_count:
-            # The usual case, in one statement: the database holds what this process applied last, so no commit of
+        committed = self._position.committed
+        if committed and (await self._db[CHECKPOINTS].update_one(
+                {"_id": self._projection.name, "seq": committed}, {"$set": checkpoint}, session=session)).matched_count:
+            # The usual case, in one statement: the database holds what this process committed last, so no commit of
             # this batch landed and none was lost; the checkpoint moves with the writes below, or not at all.
             await self._write_planned(session, plan, lookups, parked)
             return
@@ -233,7 +242,7 @@ class CheckpointedWriter:
         stored = int((done or {}).get("seq", 0))
         if stored >= seq:
             return
-        if stored < self._position.checkpoint:
+        if stored < self._position.committed:
             # The database lost commits this process made (or was restored): applying this batch on top would
             # skip what was lost. Nothing is written; the consumer starts again after the stored checkpoint.
             raise CheckpointRegressed(stored, self._position.checkpoint)
