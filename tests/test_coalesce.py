@@ -2,7 +2,7 @@
 same end state.
 
 The pure rules first, then the property that matters, on a real Mongo-wire server: random batches of
-upserts (overlapping paths, embedded documents, appends) leave the same documents whether applied
+upserts (overlapping paths, embedded documents, appends, increments) leave the same documents whether applied
 one operation each, planned, planned from empty collections, or planned after reading which documents exist.
 """
 
@@ -121,6 +121,22 @@ def test_in_memory_documents_never_change_the_values_events_hold() -> None:
 
 
 @pytest.mark.domain
+def test_increments_of_one_path_add_up_and_a_new_document_starts_them_from_zero() -> None:
+    writes = [("c", Upsert("a", {"title": "X"}, inc={"revision": 1})), ("c", Upsert("a", inc={"revision": 2})),
+              ("c", Upsert("a", {"revision": 0})), ("c", Upsert("a", inc={"revision": 1}))]
+    assert ops_of(WritePlanner().plan(writes)) == [
+        ("update", ("a", {"$set": {"title": "X"}, "$inc": {"revision": 3}})),
+        ("update", ("a", {"$set": {"revision": 0}})),  # one path under two operators: a write of its own
+        ("update", ("a", {"$inc": {"revision": 1}})),
+    ]
+    planner = WritePlanner()
+    planner.start_from_empty(["c"])
+    assert ops_of(planner.plan(writes)) == [("insert", {"_id": "a", "title": "X", "revision": 1})]
+    with pytest.raises(Unsupported):  # a float, or a value that is not a number: MongoDB's rules
+        apply_upsert({"_id": "a", "revision": 2.5}, Upsert("a", inc={"revision": 1}))
+
+
+@pytest.mark.domain
 @pytest.mark.parametrize("upsert", [
     Upsert("a", {"n.x": 1}),  # into a scalar
     Upsert("a", {"_id": "b"}),
@@ -147,8 +163,15 @@ def random_upsert(rng: random.Random) -> Upsert:
     `doc` and `doc.y` only ever hold embedded documents, `log` and `doc.items` only arrays."""
     fields: dict[str, Any] = {}
     pushes: dict[str, list[Any]] = {}
+    increments: dict[str, int] = {}
     for _ in range(rng.randint(0, 3)):
-        choice = rng.randrange(7)
+        choice = rng.randrange(9)
+        if choice == 7:
+            increments["revision"] = rng.randint(1, 3)
+            continue
+        if choice == 8:
+            increments["doc.n"] = rng.randint(-2, 2)
+            continue
         if choice == 0:
             fields["status"] = rng.choice(["submitted", "scored", "recognised"])
         elif choice == 1:
@@ -166,9 +189,10 @@ def random_upsert(rng: random.Random) -> Upsert:
     if "doc" in fields:  # one update may not hold `doc` and `doc.x`
         for path in [p for p in fields if p.startswith("doc.")]:
             del fields[path]
+        increments.pop("doc.n", None)
     if "log" in fields:
         pushes.pop("log", None)
-    return Upsert(rng.choice(KEYS), fields, pushes)
+    return Upsert(rng.choice(KEYS), fields, pushes, increments)
 
 
 async def documents(db: Any) -> list[dict[str, Any]]:

@@ -1,13 +1,14 @@
 """Fewer, cheaper writes for a batch of projection writes, with the same end state.
 
-A projection says what an event changes in one document as an `Upsert`: fields to set and items to
-append to arrays, the document created if it is missing. The runner applies a whole batch of
+A projection says what an event changes in one document as an `Upsert`: fields to set, items to
+append to arrays and numbers to add to, the document created if it is missing. The runner applies a whole batch of
 events in one transaction, so only the state at the end of the batch is ever seen; the writes of a
 batch can therefore be planned together:
 
 - Merged: the upserts of one document within a batch become one update (later values win, appended
-  items keep their order), unless two of them touch overlapping paths (`a` and `a.b`), which
-  MongoDB would refuse in one update: then the later one stays a separate write, after it.
+  items keep their order, increments of one path add up), unless two of them touch overlapping paths
+  (`a` and `a.b`, or one path under two operators), which MongoDB would refuse in one update: then the
+  later one stays a separate write, after it.
 - Inserted: while a projection is rebuilt from the start of the stream, its collections were
   dropped, so a document no write has touched since cannot exist. Its upserts are folded in memory
   into the document itself, written with one insert (far cheaper than an upsert: no lookup, no
@@ -35,12 +36,14 @@ class Upsert:
     """Set fields of the document `_id == key` and append to its arrays; create it if missing.
 
     `set` maps a field path (dots into embedded documents) to its new value; `push` maps an array
-    field path to the items appended, in order.
+    field path to the items appended, in order; `inc` maps a numeric field path to what is added to it
+    (from 0 when it is missing).
     """
 
     key: str | int
     set: Mapping[str, Any] = field(default_factory=dict)
     push: Mapping[str, Sequence[Any]] = field(default_factory=dict)
+    inc: Mapping[str, int] = field(default_factory=dict)
 
     def to_op(self) -> UpdateOne:
         update: dict[str, Any] = {}
@@ -48,6 +51,8 @@ class Upsert:
             update["$set"] = dict(self.set)
         if self.push:
             update["$push"] = {path: {"$each": list(items)} for path, items in self.push.items()}
+        if self.inc:
+            update["$inc"] = dict(self.inc)
         if not update:  # an upsert that changes nothing still creates the document
             update["$setOnInsert"] = {}
         return UpdateOne({"_id": self.key}, update, upsert=True)
@@ -93,7 +98,7 @@ def apply_upsert(doc: dict[str, Any], upsert: Upsert) -> dict[str, Any]:
 
     Raises `Unsupported` for what only MongoDB decides (paths into arrays or scalars, `_id`, paths of
     one upsert that overlap, which MongoDB refuses)."""
-    paths = [*upsert.set, *upsert.push]
+    paths = [*upsert.set, *upsert.push, *upsert.inc]
     if len(paths) > 1:
         seen = set(paths)
         if len(seen) < len(paths) or any(prefix in seen for path in paths for prefix in _prefixes(path)):
@@ -108,6 +113,13 @@ def apply_upsert(doc: dict[str, Any], upsert: Upsert) -> dict[str, Any]:
         if not isinstance(current, list):
             raise Unsupported(path)
         node[name] = [*current, *items]
+    for path, amount in upsert.inc.items():
+        node, name = _parent(new, path)
+        number = node.get(name, 0)
+        if isinstance(number, bool) or not isinstance(number, int) or isinstance(amount, bool) \
+                or not isinstance(amount, int):
+            raise Unsupported(path)  # MongoDB's numeric types and overflow rules, not ours
+        node[name] = number + amount
     return new
 
 
@@ -118,38 +130,43 @@ class _Merged:
     key: str | int
     fields: dict[str, Any]
     appends: dict[str, list[Any]]
+    increments: dict[str, int] = field(default_factory=dict)
     inner: set[str] = field(default_factory=set)
     """Every proper prefix of the paths above (a path there would overlap one of them)."""
 
     @classmethod
     def of(cls, upsert: Upsert) -> _Merged:
-        merged = cls(upsert.key, dict(upsert.set), {p: list(items) for p, items in upsert.push.items()})
-        for path in (*merged.fields, *merged.appends):
+        merged = cls(upsert.key, dict(upsert.set), {p: list(items) for p, items in upsert.push.items()},
+                     dict(upsert.inc))
+        for path in (*merged.fields, *merged.appends, *merged.increments):
             merged.inner.update(_prefixes(path))
         return merged
 
-    def _clashes(self, path: str, same: Mapping[str, Any], other: Mapping[str, Any]) -> bool:
+    def _clashes(self, path: str, same: Mapping[str, Any]) -> bool:
         """Whether `path` cannot join this update: it overlaps a path other than itself under the same
-        operator (`same`), or any path under the other operator."""
-        if path in other or path in self.inner:
+        operator (`same`), or any path under another operator."""
+        others = [paths for paths in (self.fields, self.appends, self.increments) if paths is not same]
+        if path in self.inner or any(path in paths for paths in others):
             return True
-        return any(prefix in same or prefix in other for prefix in _prefixes(path))
+        return any(prefix in paths for prefix in _prefixes(path) for paths in (same, *others))
 
     def absorb(self, upsert: Upsert) -> bool:
         """Merge a later upsert in, unless one update could not hold both (then nothing changes)."""
-        if any(self._clashes(path, self.fields, self.appends) for path in upsert.set) or any(
-            self._clashes(path, self.appends, self.fields) for path in upsert.push
-        ):
+        if any(self._clashes(path, self.fields) for path in upsert.set) or any(
+            self._clashes(path, self.appends) for path in upsert.push
+        ) or any(self._clashes(path, self.increments) for path in upsert.inc):
             return False
         self.fields.update(upsert.set)
         for path, items in upsert.push.items():
             self.appends.setdefault(path, []).extend(items)
-        for path in (*upsert.set, *upsert.push):
+        for path, amount in upsert.inc.items():
+            self.increments[path] = self.increments.get(path, 0) + amount
+        for path in (*upsert.set, *upsert.push, *upsert.inc):
             self.inner.update(_prefixes(path))
         return True
 
     def op(self) -> UpdateOne:
-        return Upsert(self.key, self.fields, self.appends).to_op()
+        return Upsert(self.key, self.fields, self.appends, self.increments).to_op()
 
 
 @dataclass

@@ -2,7 +2,10 @@
 
 Guarantees:
 - Order: one fetch is handled sequentially; a batch's writes go to MongoDB in one transaction
-  together with the projection's checkpoint (the last applied stream sequence).
+  together with the projection's checkpoint (the last applied stream sequence). A batch that writes
+  nothing is acknowledged without a transaction: its checkpoint is committed with the next batch that
+  writes, or alone once the runner is idle (at most `loop.SETTLE_AFTER` events behind); a restart
+  applies those events again, to no effect.
 - Idempotent: a redelivered message at or below the checkpoint is acknowledged and skipped, so
   a crash between the write and the ack changes nothing.
 - Poison never blocks: a message that cannot be parsed, whose handler keeps failing after
@@ -10,7 +13,8 @@ Guarantees:
   `prepare`), is parked — recorded with its error where an operator can list and replay
   it — and the events behind it go on.
 - Order: the runner never negatively acknowledges; a redelivery after a crash would arrive
-  after newer messages, so an unclean start repositions the consumer at checkpoint + 1.
+  after newer messages, so a start that finds messages unacknowledged, or delivered past the stored
+  checkpoint, repositions the consumer at checkpoint + 1.
 - Infrastructure failures (database unreachable) are retried in place with backoff and never
   park anything: the projection stalls and its lag shows it, but no event is lost.
 

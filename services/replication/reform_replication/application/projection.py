@@ -37,7 +37,7 @@ from reform_shared.events.replication import (
     entry_id_of,
 )
 from reform_shared.federation import FILES as FILES_SUFFIX
-from reform_shared.projection import CHECKPOINTS, Projection, Write, WriteTable
+from reform_shared.projection import CHECKPOINTS, Projection, Upsert, Write, WriteTable
 from reform_shared.store import StoredEvent
 from reform_shared.subjects import event_type_filter
 from reform_shared.text import fold
@@ -50,10 +50,8 @@ WRITES = WriteTable()
 
 
 def _source(key: str, set_: dict[str, Any], bump: bool = True) -> Write:
-    update: dict[str, Any] = {"$set": set_}
-    if bump:
-        update["$inc"] = {"revision": 1}
-    return Write(SOURCES, UpdateOne({"_id": key}, update, upsert=True))
+    """A planned upsert (`$set` and the revision's `$inc`): a catch-up batch inserts the sources it creates."""
+    return Write(SOURCES, Upsert(key, set_, inc={"revision": 1} if bump else {}))
 
 
 def _content(envelope: EventEnvelope, p: InitiativeSubmitted | InitiativeRevised) -> list[Write]:
