@@ -128,7 +128,11 @@ class CheckpointedWriter:
         if self.largest is not None and len(items) > self.largest:
             size = self.largest  # a chunk split further on lowers `largest`: these chunks keep their size
             for start in range(0, len(items), size):
-                await self.commit_batch(items[start:start + size])
+                chunk = items[start:start + size]
+                await self.commit_batch(chunk)
+                # Committed with its own checkpoint: the next chunk's checks start from it (a database that lost
+                # this chunk's commit is caught there), and a failure further on does not apply it again.
+                self._position.checkpoint = self._position.committed = chunk[-1].seq
             return
         writes = [(write.collection, write.op) for item in items for write in item.writes]
         try:

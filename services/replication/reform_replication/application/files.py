@@ -14,7 +14,8 @@ half-way appends each chunk once. Projections read only the marker; the reader r
 stream and checks them again, so a file that does not match is never served.
 
 A round reads only recognised sources (indexed), and is skipped while the projection has applied nothing since a round
-that finished (and no file looked for in vain is due to be looked for again): idle, it costs one read of a checkpoint.
+that finished (and no file looked for in vain is due to be looked for again), but for one round a minute: idle, it
+costs one read of a checkpoint.
 """
 
 from __future__ import annotations
@@ -22,13 +23,21 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import time
 from typing import Any
 
 from nats.js import JetStreamContext
 from pymongo.asynchronous.database import AsyncDatabase
 
 from reform_replication.application.evidence import read_file
-from reform_replication.application.projection import CATALOGUE, FILES, RELAYED_BY, SOURCES, projected_up_to
+from reform_replication.application.projection import (
+    CATALOGUE,
+    FILES,
+    RELAYED_BY,
+    SOURCES,
+    full_round_due,
+    projected_up_to,
+)
 from reform_replication.domain.catalogue import is_recognised
 from reform_replication.domain.files import FileRefused, assemble, to_send
 from reform_shared.commands import CommandBus, CommandContext, Options, Target
@@ -72,6 +81,7 @@ class CatalogueFiles:
         self._refused: set[str] = set()
         self._settled_at: int | None = None
         """The projection's checkpoint when a round last finished (nothing postponed)."""
+        self._full_round_at = 0.0
 
     def _store(self, prefix: str) -> JetStreamEventStore:
         return JetStreamEventStore(self._js, self._registry, self._stream, prefix)
@@ -154,8 +164,9 @@ class CatalogueFiles:
 
     async def run_once(self, relay: bool) -> int:
         checkpoint = await projected_up_to(self._db)
-        if checkpoint == self._settled_at and not self._retry_due():
+        if checkpoint == self._settled_at and not self._retry_due() and not full_round_due(self._full_round_at):
             return 0  # nothing applied since the last round finished
+        self._full_round_at = time.monotonic()
         done, settled = 0, True
         for step in ((self.send_round, self.relay_round) if relay else (self.send_round,)):
             try:

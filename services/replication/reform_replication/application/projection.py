@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from pymongo import ASCENDING, ReplaceOne, UpdateOne
@@ -161,6 +162,15 @@ class ReplicationBook(Projection):
             writes.append(Write(FILES, UpdateOne({"_id": event.envelope.payload.file_id},
                                                  {"$set": {f"{copy}.prefix": event.subject.split(".")[0]}})))
         return writes
+
+
+FULL_ROUND_SECONDS = 60.0
+"""However still the book's checkpoint, the rounds that read it run once this often: a parked event replayed by an
+operator writes the book in a transaction of its own, without moving the checkpoint."""
+
+
+def full_round_due(last: float) -> bool:
+    return time.monotonic() - last >= FULL_ROUND_SECONDS
 
 
 async def projected_up_to(db: AsyncDatabase[dict[str, Any]]) -> int:

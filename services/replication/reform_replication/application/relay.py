@@ -7,7 +7,8 @@ last one the record holds, so a relay that runs twice, restarts, or runs while t
 city node (and on a standalone node, whose catalogue is its own); a commune node only receives the entries.
 
 A round reads only the sources marked recognised (indexed), and none at all while the projection has applied nothing
-since a round that left nothing to publish: the relay's cost follows what changes, not the number of initiatives
+since a round that left nothing to publish, but for one round a minute (`FULL_ROUND_SECONDS`: a parked event replayed
+writes the book without moving its checkpoint): the relay's cost follows what changes, not the number of initiatives
 the city holds (it read every source, and a campaign for each unrecognised one, every second).
 """
 
@@ -15,11 +16,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from reform_replication.application.projection import CAMPAIGNS, SOURCES, projected_up_to
+from reform_replication.application.projection import CAMPAIGNS, SOURCES, full_round_due, projected_up_to
 from reform_replication.domain.catalogue import entry_of
 from reform_shared.commands import CommandBus, CommandContext, Options, Target
 from reform_shared.envelope import Actor
@@ -46,6 +48,7 @@ class Relay:
         self._clock = clock
         self._settled_at: int | None = None
         """The projection's checkpoint when a round last found nothing to publish, or published all it found."""
+        self._full_round_at = 0.0
 
     async def pending(self) -> list[CatalogueEntryPublished]:
         """Recognised sources ahead of the revision the projection saw published."""
@@ -69,8 +72,9 @@ class Relay:
 
     async def run_once(self) -> int:
         checkpoint = await projected_up_to(self._db)
-        if checkpoint == self._settled_at:
+        if checkpoint == self._settled_at and not full_round_due(self._full_round_at):
             return 0  # nothing applied since a round that left nothing to do
+        self._full_round_at = time.monotonic()
         published, settled = 0, True
         for entry in await self.pending():
             try:
