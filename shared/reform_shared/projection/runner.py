@@ -166,8 +166,7 @@ class ProjectionRunner:
         await self._life.stop(timeout=self.fetch_timeout + 10)
         self._batches.drop()  # only after a cancel: its messages come back at the next start
         with contextlib.suppress(Exception):  # the database away: the next start applies those events again
-            async with self._steps.lock:
-                await asyncio.wait_for(self._writer.settle(), timeout=5)
+            await asyncio.wait_for(self._steps.settle(), timeout=5)
         await self._position.unsubscribe()
 
     # -- the loop ---------------------------------------------------------------------------

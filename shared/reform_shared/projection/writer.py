@@ -164,8 +164,8 @@ class CheckpointedWriter:
                 item.parked = self._parking.doc(item.msg, item.seq, "write_failed", str(item_exc), None)
                 item.writes = []
                 await self._commit_with_retry([item], _unplanned({}))
-            self._position.checkpoint = self._position.committed = item.seq  # a failure further on must not apply it
-            # again
+            # Committed: a failure further on must not apply it again.
+            self._position.checkpoint = self._position.committed = item.seq
 
     def _lookups(self, writes: list[tuple[str, Any]]) -> dict[str, list[Hashable]]:
         """Per collection with at least LOOKUP_AT upserted documents (the planner does not know them): their keys."""
@@ -177,7 +177,7 @@ class CheckpointedWriter:
 
     async def settle(self) -> None:
         """The checkpoint alone committed, up to what this process applied: the events since the last commit wrote
-        nothing (the runner calls this when idle, or once they are many)."""
+        nothing (the loop calls this when idle or stopping, and once a rebuild caught up)."""
         seq = self._position.checkpoint
         if seq > self._position.committed:
             await self._commit_with_retry([], _unplanned({}), seq=seq)

@@ -23,21 +23,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-import time
 from typing import Any
 
 from nats.js import JetStreamContext
 from pymongo.asynchronous.database import AsyncDatabase
 
 from reform_replication.application.evidence import read_file
-from reform_replication.application.projection import (
-    CATALOGUE,
-    FILES,
-    RELAYED_BY,
-    SOURCES,
-    full_round_due,
-    projected_up_to,
-)
+from reform_replication.application.projection import CATALOGUE, FILES, RELAYED_BY, SOURCES, BookRounds
 from reform_replication.domain.catalogue import is_recognised
 from reform_replication.domain.files import FileRefused, assemble, to_send
 from reform_shared.commands import CommandBus, CommandContext, Options, Target
@@ -79,9 +71,7 @@ class CatalogueFiles:
         self._absent: dict[str, dt.datetime] = {}
         """Files wanted and not held, with when they were last looked for (or sent)."""
         self._refused: set[str] = set()
-        self._settled_at: int | None = None
-        """The projection's checkpoint when a round last finished (nothing postponed)."""
-        self._full_round_at = 0.0
+        self._rounds = BookRounds(db)
 
     def _store(self, prefix: str) -> JetStreamEventStore:
         return JetStreamEventStore(self._js, self._registry, self._stream, prefix)
@@ -163,10 +153,9 @@ class CatalogueFiles:
         return assemble(history.payloads, ref, self._max)
 
     async def run_once(self, relay: bool) -> int:
-        checkpoint = await projected_up_to(self._db)
-        if checkpoint == self._settled_at and not self._retry_due() and not full_round_due(self._full_round_at):
+        checkpoint = await self._rounds.begin(due=self._retry_due())
+        if checkpoint is None:
             return 0  # nothing applied since the last round finished
-        self._full_round_at = time.monotonic()
         done, settled = 0, True
         for step in ((self.send_round, self.relay_round) if relay else (self.send_round,)):
             try:
@@ -174,7 +163,7 @@ class CatalogueFiles:
             except DomainError as exc:  # NATS away, a concurrent round won: the next round decides again
                 settled = False
                 log.info("catalogue files: %s postponed: %s", step.__name__, exc)
-        self._settled_at = checkpoint if settled else None
+        self._rounds.end(checkpoint, settled)
         return done
 
     async def run_forever(self, interval: float, relay: bool) -> None:

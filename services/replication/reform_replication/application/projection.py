@@ -169,12 +169,26 @@ FULL_ROUND_SECONDS = 60.0
 operator writes the book in a transaction of its own, without moving the checkpoint."""
 
 
-def full_round_due(last: float) -> bool:
-    return time.monotonic() - last >= FULL_ROUND_SECONDS
+class BookRounds:
+    """When a round that reads the book (the relay, the files' rounds) has work: its checkpoint moved since the last
+    round that finished, or a minute passed. Idle, a round costs one read of the checkpoint."""
 
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+        self._db = db
+        self._settled_at: int | None = None
+        """The book's checkpoint when a round last finished (nothing postponed)."""
+        self._full_round_at = 0.0
 
-async def projected_up_to(db: AsyncDatabase[dict[str, Any]]) -> int:
-    """The stream sequence the replication book has applied up to (0 before its first batch): the rounds that read
-    it skip their work while it has not moved (nothing they read changed)."""
-    doc = await db[CHECKPOINTS].find_one({"_id": ReplicationBook.name}, {"seq": 1})
-    return int((doc or {}).get("seq", 0))
+    async def begin(self, due: bool = False) -> int | None:
+        """The book's checkpoint if this round is to run (`due`: the caller has work of its own), else None."""
+        doc = await self._db[CHECKPOINTS].find_one({"_id": ReplicationBook.name}, {"seq": 1})
+        checkpoint = int((doc or {}).get("seq", 0))
+        now = time.monotonic()
+        if checkpoint == self._settled_at and not due and now - self._full_round_at < FULL_ROUND_SECONDS:
+            return None
+        self._full_round_at = now
+        return checkpoint
+
+    def end(self, checkpoint: int, finished: bool) -> None:
+        """A round that finished settles at the checkpoint it began from; one postponed runs again next time."""
+        self._settled_at = checkpoint if finished else None

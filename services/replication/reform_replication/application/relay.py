@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from reform_replication.application.projection import CAMPAIGNS, SOURCES, full_round_due, projected_up_to
+from reform_replication.application.projection import CAMPAIGNS, SOURCES, BookRounds
 from reform_replication.domain.catalogue import entry_of
 from reform_shared.commands import CommandBus, CommandContext, Options, Target
 from reform_shared.envelope import Actor
@@ -46,9 +45,7 @@ class Relay:
         self._db = db
         self._bus = bus
         self._clock = clock
-        self._settled_at: int | None = None
-        """The projection's checkpoint when a round last found nothing to publish, or published all it found."""
-        self._full_round_at = 0.0
+        self._rounds = BookRounds(db)
 
     async def pending(self) -> list[CatalogueEntryPublished]:
         """Recognised sources ahead of the revision the projection saw published."""
@@ -71,10 +68,9 @@ class Relay:
         return bool(outcome.events)
 
     async def run_once(self) -> int:
-        checkpoint = await projected_up_to(self._db)
-        if checkpoint == self._settled_at and not full_round_due(self._full_round_at):
+        checkpoint = await self._rounds.begin()
+        if checkpoint is None:
             return 0  # nothing applied since a round that left nothing to do
-        self._full_round_at = time.monotonic()
         published, settled = 0, True
         for entry in await self.pending():
             try:
@@ -82,7 +78,7 @@ class Relay:
             except DomainError as exc:  # a concurrent relay won, or NATS is away: the next round decides again
                 settled = False
                 log.info("replication relay: %s not published now: %s", entry.entry_id, exc)
-        self._settled_at = checkpoint if settled else None
+        self._rounds.end(checkpoint, settled)
         return published
 
     async def run_forever(self, interval: float) -> None:
