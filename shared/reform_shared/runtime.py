@@ -85,6 +85,11 @@ class ServiceRuntime:
         self._failing: set[str] = set()
         self._nats_down = False
 
+    @property
+    def projection_names(self) -> list[str]:
+        """The projections this service keeps, by name; known before `start` (their runners are made there)."""
+        return [projection.name for projection in self._projections]
+
     async def start(self) -> None:
         s = self.settings
         tune_gc()
