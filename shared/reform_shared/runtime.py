@@ -84,6 +84,7 @@ class ServiceRuntime:
         self.runners: dict[str, ProjectionRunner] = {}
         self._failing: set[str] = set()
         self._nats_down = False
+        self._stopping = False
 
     @property
     def projection_names(self) -> list[str]:
@@ -92,6 +93,7 @@ class ServiceRuntime:
 
     async def start(self) -> None:
         s = self.settings
+        self._stopping = False
         tune_gc()
         self.nc = await self._connect_nats()
         self.js = self.nc.jetstream(timeout=10)
@@ -172,6 +174,8 @@ class ServiceRuntime:
             log.warning("NATS error: %s: %s", type(exc).__name__, exc)
 
     async def _nats_disconnected(self) -> None:
+        if self._stopping:
+            return  # drained and closed by `stop`: not an outage
         if not self._nats_down:
             log.warning("NATS disconnected from %s; reconnecting every second (commands answer 503 meanwhile)",
                         redact(self.settings.nats_url))
@@ -199,6 +203,7 @@ class ServiceRuntime:
         raise RuntimeError(f"bucket {bucket} is not provisioned: run the provisioning step first")
 
     async def stop(self) -> None:
+        self._stopping = True
         for runner in self.runners.values():
             await runner.stop()
         if self.nc is not None and not self.nc.is_closed:
