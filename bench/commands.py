@@ -37,6 +37,7 @@ from bench.environment import Environment
 from bench.node import demo_node
 from reform_node.demo import COMMUNE, INITIATIVES, token
 from reform_node.node import CommuneNode, NodeConfig
+from reform_shared.directory_copy import COPY_HEAD, HEADS, VIEWS
 from reform_shared.projection.contracts import CHECKPOINTS
 
 LEVELS = (1, 10, 50)
@@ -107,6 +108,49 @@ def database_note(clients: int, before: tuple[int, dict[str, tuple[int, int]]],
     return (f"{clients} client(s): the database answered {requests:.1f} requests per command ({named:.1f} naming a "
             f"collection; the rest sessions' commits and the like); by collection, time inside the server per command: "
             f"{parts}")
+
+
+HEAD_READS = 300
+HEAD_SIZES = (100, 1_000, 5_000)
+
+
+async def head_reads(mongo_url: str, demo_commune: tuple[str, str]) -> str:
+    """What a command pays to know whether its directory copy changed, at the demo's size and at the sizes a commune's
+    directory reaches over the years (its facts are only ever appended): the copy's own head (`COPY_HEAD`, what
+    commands read before `HEADS`) against the head's own document, each the median of `HEAD_READS` reads."""
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo_url)
+
+    async def median_ms(coll: AsyncCollection[dict[str, Any]], key: str, projection: Any) -> float:
+        times = []
+        for _ in range(HEAD_READS):
+            t0 = time.perf_counter()
+            await coll.find_one({"_id": key}, projection)
+            times.append(time.perf_counter() - t0)
+        return percentile(times, 50) * 1000
+
+    try:
+        parts = []
+        db = client[demo_commune[0]]
+        copy = await db[VIEWS].find_one({"_id": demo_commune[1]})
+        facts = list((copy or {}).get("facts") or [])
+        if facts:
+            own = await median_ms(db[VIEWS], demo_commune[1], COPY_HEAD)
+            head = await median_ms(db[HEADS], demo_commune[1], None)
+            parts.append(f"the demo's copy ({len(facts)} facts): its own head {own:.2f} ms, its head document "
+                         f"{head:.2f} ms")
+        scratch = client["bench_heads"]
+        fact = facts[-1] if facts else {"k": "official", "id": "x" * 12, "name": "Nguyễn Văn A"}
+        for size in HEAD_SIZES:
+            key = f"c{size}"
+            await scratch[VIEWS].replace_one({"_id": key}, {"_id": key, "facts": [fact] * size, "n": size,
+                                                            "last": "e"}, upsert=True)
+            await scratch[HEADS].replace_one({"_id": key}, {"_id": key, "n": size, "last": "e"}, upsert=True)
+            parts.append(f"{size:,} facts: {await median_ms(scratch[VIEWS], key, COPY_HEAD):.2f} ms against "
+                         f"{await median_ms(scratch[HEADS], key, None):.2f} ms")
+        await client.drop_database("bench_heads")
+        return f"a directory copy's head read on the node's database, median of {HEAD_READS}: " + "; ".join(parts)
+    finally:
+        await client.close()
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -209,6 +253,8 @@ class CommandBench:
                     self.notes.append(cpu_note(clients, before, node_cpu(running.node), level.commands))
                     self.notes.append(database_note(clients, db_before, await database_counts(config.mongo_url),
                                                     level.commands))
+            if self.diagnostics:
+                self.notes.append(await head_reads(config.mongo_url, (config.database("submission"), COMMUNE)))
 
     async def _raw(self, config: NodeConfig) -> tuple[float, float]:
         nc = await nats.connect(config.nats_url)

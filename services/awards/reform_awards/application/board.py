@@ -8,7 +8,7 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
-from reform_shared.directory_copy import DIRECTORY_WRITES, VIEWS
+from reform_shared.directory_copy import DIRECTORY_WRITES, HEADS, VIEWS
 from reform_shared.envelope import EventEnvelope
 from reform_shared.events import (
     AwardGranted,
@@ -76,7 +76,7 @@ WRITES = WriteTable({
 class AwardBoard(Projection):
     name = "awards"
     event_types = WRITES.event_types
-    collections = (AWARDS, DIRECTORY, VIEWS)
+    collections = (AWARDS, DIRECTORY, VIEWS, HEADS)
     version = 3
     """2: the directory's facts (recipients come from the directory, no longer from submissions and councils);
     3: the commune's name from amended campaigns too, and a revocation's decision (number, date, signer)."""

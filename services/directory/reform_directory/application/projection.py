@@ -7,7 +7,7 @@ the directory keeps the same document the same way.
 
 from __future__ import annotations
 
-from reform_shared.directory_copy import DIRECTORY_WRITES, VIEWS
+from reform_shared.directory_copy import DIRECTORY_WRITES, HEADS, VIEWS
 from reform_shared.projection import Projection, Write, WriteTable
 from reform_shared.store import StoredEvent
 
@@ -17,7 +17,7 @@ WRITES = WriteTable(DIRECTORY_WRITES)
 class DirectoryBook(Projection):
     name = "directory"
     event_types = WRITES.event_types
-    collections = (VIEWS,)
+    collections = (VIEWS, HEADS)
 
     def apply(self, event: StoredEvent) -> list[Write]:
         return WRITES.writes(event.envelope)

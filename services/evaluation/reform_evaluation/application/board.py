@@ -10,7 +10,7 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
-from reform_shared.directory_copy import DIRECTORY_WRITES, VIEWS
+from reform_shared.directory_copy import DIRECTORY_WRITES, HEADS, VIEWS
 from reform_shared.envelope import EventEnvelope
 from reform_shared.events import (
     ConflictDeclared,
@@ -176,7 +176,7 @@ for _payload, _writes in DIRECTORY_WRITES.items():  # the commune's directory (w
 class Board(Projection):
     name = "board"
     event_types = board.event_types
-    collections = (CANDIDATES, COUNCILS, SHEETS, CONFLICTS, OUTCOMES, NOMINATIONS, REOPENED, VIEWS)
+    collections = (CANDIDATES, COUNCILS, SHEETS, CONFLICTS, OUTCOMES, NOMINATIONS, REOPENED, VIEWS, HEADS)
     version = 3
     """2: the commune's directory; 3: the pre-check's exclusions and the reopenings."""
 

@@ -14,7 +14,7 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
-from reform_shared.directory_copy import VIEWS, directory_of
+from reform_shared.directory_copy import HEADS, VIEWS, copy_written, directory_of
 from reform_shared.directory_view import DirectoryView, facts_of, meta_of
 from reform_shared.envelope import EventEnvelope, EventPayload
 from reform_shared.events.directory import DIRECTORY_PAYLOADS
@@ -27,7 +27,7 @@ KNOWN = "directory_officials"
 def _writes(e: EventEnvelope, p: EventPayload) -> list[Write]:
     facts = facts_of(p, meta_of(e))
     known = sorted({f["id"] for f in facts if f["k"] == "official"})
-    return [Write(VIEWS, Upsert(e.commune_id, push={"facts": facts})),
+    return [*copy_written(e, facts),
             *(Write(KNOWN, Upsert(f"{e.commune_id}:{official_id}", set={
                 "commune_id": e.commune_id, "official_id": official_id})) for official_id in known)]
 
@@ -38,7 +38,7 @@ WRITES = WriteTable({payload: _writes for payload in DIRECTORY_PAYLOADS})
 class DirectoryCopy(Projection):
     name = "identity_directory_view"
     event_types = WRITES.event_types
-    collections = (VIEWS, KNOWN)
+    collections = (VIEWS, HEADS, KNOWN)
 
     async def create_indexes(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         await db[KNOWN].create_index([("official_id", ASCENDING)])

@@ -17,7 +17,7 @@ from pymongo.errors import DuplicateKeyError
 
 from reform_notifications.domain.dossiers import DossierRules, rules_of
 from reform_notifications.domain.facts import CampaignFacts
-from reform_shared.directory_copy import VIEWS, directory_of
+from reform_shared.directory_copy import HEADS, VIEWS, directory_of
 from reform_shared.directory_view import DirectoryView, facts_of, meta_of
 from reform_shared.envelope import EventEnvelope
 from reform_shared.events import (
@@ -113,14 +113,21 @@ class Memory:
         return {d["_id"]: d async for d in self._db[collection].find({"_id": {"$in": wanted}})}
 
     async def remember_directory(self, e: EventEnvelope) -> None:
-        """The facts appended once: the event id guards the push (a redelivery finds it applied)."""
+        """The facts appended once: the event id guards the push (a redelivery finds it applied). The copy's head
+        (`HEADS`) is then set from the copy, every time: a head behind its copy (a crash between the two) only makes
+        the next reader fold the copy again, and the redelivery mends it."""
         try:
             await self._db[VIEWS].update_one(
                 {"_id": e.commune_id, "applied": {"$ne": e.event_id}},
-                {"$push": {"facts": {"$each": facts_of(e.payload, meta_of(e))}}, "$addToSet": {"applied": e.event_id}},
+                {"$push": {"facts": {"$each": facts_of(e.payload, meta_of(e))}}, "$addToSet": {"applied": e.event_id},
+                 "$inc": {"n": 1}, "$set": {"last": e.event_id}},
                 upsert=True)
         except DuplicateKeyError:
             pass
+        head = await self._db[VIEWS].find_one({"_id": e.commune_id}, {"n": 1, "last": 1})
+        if head is not None:
+            await self._db[HEADS].update_one({"_id": e.commune_id},
+                                             {"$set": {"n": head.get("n", 0), "last": head.get("last")}}, upsert=True)
 
     async def campaigns(self) -> list[CampaignFacts]:
         """Every campaign remembered, without its initiatives (`with_initiatives` reads them)."""

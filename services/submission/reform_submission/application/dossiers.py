@@ -7,7 +7,7 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
-from reform_shared.directory_copy import VIEWS
+from reform_shared.directory_copy import HEADS, VIEWS
 from reform_shared.events import (
     CampaignAmended,
     CampaignLaunched,
@@ -45,7 +45,7 @@ class Dossiers(Projection):
     name = "dossiers"
     event_types = ("CampaignLaunched", "CampaignAmended", "SubmissionsClosed", "InitiativeSubmitted",
                    "InitiativeRevised", "InitiativeReturned", "InitiativeWithdrawn", *DIRECTORY_WRITES.event_types)
-    collections = (CAMPAIGNS, INITIATIVES, VIEWS)
+    collections = (CAMPAIGNS, INITIATIVES, VIEWS, HEADS)
     version = 2
     """2: the commune's directory (`application.directory`)."""
 
