@@ -20,10 +20,11 @@ from reform_shared.projection.table import WritesOf
 
 VIEWS = "directory_views"
 HEADS = "directory_heads"
-"""One small document per commune beside its copy: how many directory events the copy holds (`n`) and the last
-one's id (`last`), written with the copy. A command reads it to know whether the copy it folded is still the copy:
-reading the copy's own head costs the server the whole document (4.3 µs a fact on the embedded database, and a
-commune's directory only grows), this one costs the same at any size."""
+"""One small document per commune beside its copy: how many directory events reached the copy since it had a head
+(`n`, all of them for a copy written since) and the last one's id (`last`), written with the copy. A command reads
+it to know whether the copy it folded is still the copy: reading the copy's own head costs the server the whole
+document (4.3 µs a fact on the embedded database, and a commune's directory only grows), this one costs the same at
+any size."""
 DIRECTORY_AGGREGATE = ("directory", "main")
 """(aggregate type, id) of a commune's directory in the record: one aggregate per commune."""
 

@@ -114,8 +114,10 @@ class Memory:
 
     async def remember_directory(self, e: EventEnvelope) -> None:
         """The facts appended once: the event id guards the push (a redelivery finds it applied). The copy's head
-        (`HEADS`) is then set from the copy, every time: a head behind its copy (a crash between the two) only makes
-        the next reader fold the copy again, and the redelivery mends it."""
+        (`HEADS`) is then set from the copy, every time, and only forward (two writers overlapping, as in a
+        redeploy, never move it back): a head left behind its copy (a process killed between the two) serves the
+        copy as that head names it until the redelivery, which mends it; a process started again folds the copy as
+        it is."""
         try:
             await self._db[VIEWS].update_one(
                 {"_id": e.commune_id, "applied": {"$ne": e.event_id}},
@@ -126,8 +128,12 @@ class Memory:
             pass
         head = await self._db[VIEWS].find_one({"_id": e.commune_id}, {"n": 1, "last": 1})
         if head is not None:
-            await self._db[HEADS].update_one({"_id": e.commune_id},
-                                             {"$set": {"n": head.get("n", 0), "last": head.get("last")}}, upsert=True)
+            n = int(head.get("n", 0))
+            try:
+                await self._db[HEADS].update_one({"_id": e.commune_id, "n": {"$lt": n}},
+                                                 {"$set": {"n": n, "last": head.get("last")}}, upsert=True)
+            except DuplicateKeyError:  # the head is there already, at this copy or a later one
+                pass
 
     async def campaigns(self) -> list[CampaignFacts]:
         """Every campaign remembered, without its initiatives (`with_initiatives` reads them)."""
