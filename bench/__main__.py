@@ -62,6 +62,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--communes", type=int, default=None,
                         help=f"commune nodes on the city hub in the scale section (default {DEFAULT_COMMUNES}, "
                              f"Hải Phòng's; {QUICK_COMMUNES} with --quick)")
+    parser.add_argument("--commands", dest="commands_given", type=int, default=None, metavar="N",
+                        help=f"commands per level in the commands section (default {DEFAULT_COMMANDS}, "
+                             f"{QUICK_COMMANDS} with --quick)")
     args = parser.parse_args(argv)
     args.reporting_rounds = args.rounds or DEFAULT_REPORTING_ROUNDS
     args.lag_seconds = DEFAULT_LAG_SECONDS
@@ -84,6 +87,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.commands = DEFAULT_COMMANDS
         args.memory = DEFAULT_MEMORY
     args.rounds = args.rounds or 3
+    if args.commands_given is not None and args.commands_given < 1:
+        parser.error("--commands must be at least 1")
+    args.commands = args.commands_given or args.commands
     args.peer = QUICK_PEER if args.quick else PEER
     args.communes = args.communes or (QUICK_COMMUNES if args.quick else DEFAULT_COMMUNES)
     if args.communes < 1:
