@@ -67,7 +67,7 @@ async def directory_of(db: AsyncDatabase[dict[str, Any]], commune_id: str) -> Di
     """The commune's directory as this service's copy holds it (empty when it has none)."""
     found = await db[HEADS].find_one({"_id": commune_id})
     if found is not None:
-        head: Head = ("h", int(found.get("n", 0)), found.get("last"))
+        head = _head_of(found, "h")  # the head document holds the same `n` and `last` as its copy
     else:  # a copy no directory event has reached since its head was first written (or none at all)
         old = await db[VIEWS].find_one({"_id": commune_id}, COPY_HEAD)
         if old is None:
