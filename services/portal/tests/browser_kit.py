@@ -13,6 +13,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from dev_sign_in import Person
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 from portal_stack import Stack
 
 CHROMIUM = os.environ.get("REFORM_CHROMIUM", "/usr/bin/chromium")
@@ -56,8 +57,21 @@ def signed_in(browser: Browser, stack: Stack) -> Iterator[Callable[[Person], Pag
         context.close()
 
 
+NAVIGATING = ("documentElement", "Execution context was destroyed", "navigat", "axe is not defined")
+"""What axe's `page.evaluate` says when a navigation replaced the document under it (a click's, which Playwright
+does not wait for): its script had no document yet, or was injected into the page just left."""
+
+
 def no_violations(page: Page) -> None:
-    results = AXE.run(page)
+    """axe-core's check of the page once loaded; a navigation still in flight is waited for and checked again."""
+    for attempt in range(3):
+        page.wait_for_load_state("load")
+        try:
+            results = AXE.run(page)
+            break
+        except PlaywrightError as error:
+            if attempt == 2 or not any(sign in error.message for sign in NAVIGATING):
+                raise
     assert results.violations_count == 0, f"{page.url}\n{results.generate_report()}"
 
 

@@ -47,6 +47,7 @@ def test_the_city_appraises_decides_ranks_and_awards(stack: Stack, signed_in: Ca
     expect(officer.locator("#appraisal-status")).to_have_text("Đủ túc số, chờ quyết định")
     no_violations(officer)
     officer.get_by_role("link", name="Ghi quyết định của thành phố").click()
+    expect(officer.get_by_role("heading", name=f"Quyết định công nhận cấp thành phố: {TITLE}", level=1)).to_be_visible()
     no_violations(officer)
     officer.get_by_label("Công nhận sáng kiến cấp thành phố").check()
     officer.get_by_label("Số quyết định").fill("1234/QĐ-UBND")
@@ -56,6 +57,8 @@ def test_the_city_appraises_decides_ranks_and_awards(stack: Stack, signed_in: Ca
     expect(officer.locator("#city-decision")).to_contain_text("Công nhận – số 1234/QĐ-UBND ngày 21/11/2026")
 
     officer.get_by_role("link", name="Xếp hạng PAR").click()
+    expect(officer.get_by_role("heading", name="Xếp hạng Chỉ số cải cách hành chính (PAR Index)",
+                               level=1)).to_be_visible()
     no_violations(officer)
     officer.get_by_label("Xếp hạng: mỗi dòng một đơn vị, mã đơn vị rồi hạng").fill("xa-trinh-duyet 1\nan-lao 2")
     officer.get_by_role("button", name="Ghi xếp hạng").click()
@@ -64,10 +67,14 @@ def test_the_city_appraises_decides_ranks_and_awards(stack: Stack, signed_in: Ca
     no_violations(officer)
 
     officer.get_by_role("link", name="Khen thưởng cấp thành phố").click()
+    expect(officer.get_by_role("heading", name=re.compile("^Đề nghị khen thưởng cấp thành phố năm"),
+                               level=1)).to_be_visible()
     no_violations(officer)
     row = officer.locator(f"#a-{award}")
     expect(row.locator(".award-status")).to_contain_text("Chờ quyết định")
     row.get_by_role("link", name=re.compile("Quyết định")).click()
+    expect(officer.get_by_role("heading", name=re.compile("^Quyết định khen thưởng cấp thành phố:"),
+                               level=1)).to_be_visible()
     no_violations(officer)
     officer.get_by_label("Số quyết định").fill("3001/QĐ-UBND")
     officer.get_by_label("Ngày quyết định").fill("22/11/2026")
@@ -78,6 +85,7 @@ def test_the_city_appraises_decides_ranks_and_awards(stack: Stack, signed_in: Ca
     shot(officer, "city-home-affairs")
 
     officer.get_by_role("link", name="Tổng quan các xã").click()
+    expect(officer.get_by_role("heading", name=re.compile("^Tổng quan các xã, phường năm"), level=1)).to_be_visible()
     no_violations(officer)
     officer.get_by_role("link", name=re.compile("^Thành phố công nhận")).click()
     expect(officer.locator("th[aria-sort=descending]")).to_contain_text("Thành phố công nhận")

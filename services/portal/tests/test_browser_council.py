@@ -34,6 +34,7 @@ def test_three_members_score_one_conflicted_and_the_chair_finalises(stack: Stack
     [initiative] = stack.council("browser-council", [TITLE])
     first = signed_in(MEMBER)
     first.get_by_role("link", name="Chấm điểm").click()
+    expect(first.get_by_role("heading", name="Chấm điểm sáng kiến", exact=True, level=1)).to_be_visible()
     no_violations(first)
     first.get_by_role("link", name=TITLE).click()
     expect(first.locator("#sheet-state")).to_have_text("Chưa chấm")
@@ -67,6 +68,7 @@ def test_three_members_score_one_conflicted_and_the_chair_finalises(stack: Stack
     third = signed_in(MEMBER_3)
     third.goto(f"/cham-diem/{initiative}")
     third.get_by_role("link", name="Báo xung đột lợi ích").click()
+    expect(third.get_by_role("heading", name=f"Báo xung đột lợi ích: {TITLE}", level=1)).to_be_visible()
     no_violations(third)
     third.get_by_label("Lý do xung đột lợi ích").fill("Em ruột của tác giả")
     third.get_by_role("button", name="Xác nhận không chấm sáng kiến này").click()
@@ -78,6 +80,7 @@ def test_three_members_score_one_conflicted_and_the_chair_finalises(stack: Stack
 
     chair = signed_in(CHAIR)
     chair.get_by_role("link", name="Tiến độ chấm điểm").click()
+    expect(chair.get_by_role("heading", name="Tiến độ chấm điểm", exact=True, level=1)).to_be_visible()
     no_violations(chair)
     chair.get_by_role("link", name="Đợt sáng kiến browser-council").click()
     row = chair.locator(f"#row-{initiative}")

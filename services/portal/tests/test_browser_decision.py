@@ -24,6 +24,7 @@ BEST, WEAK = "Trình duyệt: trả kết quả tại nhà", "Trình duyệt: b�
 
 def set_up_the_council(page: Page) -> None:
     page.get_by_role("link", name="Hội đồng đánh giá").click()
+    expect(page.get_by_role("heading", name="Hội đồng đánh giá sáng kiến", exact=True, level=1)).to_be_visible()
     no_violations(page)
     page.get_by_role("link", name=CAMPAIGN_TITLE).click()
     expect(page.get_by_role("heading", name="Thành lập hội đồng")).to_be_visible()
@@ -57,6 +58,7 @@ def edit_the_rubric_and_members(page: Page) -> None:
     expect(page.get_by_role("status")).to_have_text("Đã lưu bộ tiêu chí chấm điểm.")
     expect(page.get_by_role("heading", name=re.compile("phiên bản 2"))).to_be_visible()
     page.get_by_role("link", name="Sửa thành viên").click()
+    expect(page.get_by_role("heading", name=f"Thành viên hội đồng: {CAMPAIGN_TITLE}", level=1)).to_be_visible()
     no_violations(page)
     page.get_by_label(MEMBER_3.name).check()
     page.get_by_role("button", name="Lưu thành viên").click()
@@ -110,8 +112,11 @@ def test_council_decision_and_nominations_in_the_browser(stack: Stack, signed_in
     assert download.value.suggested_filename == f"quyet-dinh-cong-nhan-{CAMPAIGN}.docx"
 
     secretary.get_by_role("link", name="Quyết định công nhận").first.click()
+    expect(secretary.get_by_role("heading", name="Quyết định công nhận sáng kiến", exact=True, level=1)).to_be_visible()
     no_violations(secretary)
     secretary.get_by_role("link", name=CAMPAIGN_TITLE).click()
+    expect(secretary.get_by_role("heading", name=f"Quyết định công nhận sáng kiến: {CAMPAIGN_TITLE}",
+                                 level=1)).to_be_visible()
     no_violations(secretary)
     secretary.get_by_role("link", name="Đề nghị sáng kiến lên thành phố").click()
     expect(secretary.locator("#quota")).to_contain_text("0/2")
@@ -131,6 +136,8 @@ def test_council_decision_and_nominations_in_the_browser(stack: Stack, signed_in
     expect(secretary.get_by_role("status")).to_have_text("Đã rút đề nghị.")
     expect(secretary.locator("#none-nominated")).to_be_visible()
     secretary.get_by_role("link", name="Đề nghị lên thành phố").first.click()
+    expect(secretary.get_by_role("heading", name="Đề nghị sáng kiến lên thành phố", exact=True,
+                                 level=1)).to_be_visible()
     no_violations(secretary)
 
     secretary.get_by_role("link", name="Quản lý đợt phát động").click()

@@ -25,6 +25,7 @@ def test_the_council_deliberates_and_the_author_answers(stack: Stack, signed_in:
     member = signed_in(MEMBER)
     member.goto(f"/cham-diem/{initiative}")
     member.get_by_role("link", name="Thảo luận của hội đồng về sáng kiến này").click()
+    expect(member.get_by_role("heading", name=f"Thảo luận của hội đồng: {TITLE}", level=1)).to_be_visible()
     no_violations(member)
     member.get_by_role("button", name="Gửi ý kiến").click()  # empty: refused beside the field
     expect(member.locator("#f-text-error")).to_be_visible()

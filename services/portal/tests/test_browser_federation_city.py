@@ -48,6 +48,7 @@ def test_a_nomination_reaches_the_city_and_the_officer_decides(city_federation: 
     expect(officer.locator("#appraisal-status")).to_have_text("Đủ túc số, chờ quyết định")
     no_violations(officer)
     officer.get_by_role("link", name="Ghi quyết định của thành phố").click()
+    expect(officer.get_by_role("heading", name=f"Quyết định công nhận cấp thành phố: {title}", level=1)).to_be_visible()
     no_violations(officer)
     officer.get_by_label("Công nhận sáng kiến cấp thành phố").check()
     officer.get_by_label("Số quyết định").fill("1234/QĐ-UBND")

@@ -94,6 +94,7 @@ def test_the_first_start_in_the_browser(node: Node, browser: Browser, tmp_path: 
         page.get_by_role("button", name="Lưu thông tin xã").click()
         expect(page.get_by_text("Đã lưu thông tin của xã.")).to_be_visible()
         page.get_by_role("link", name=re.compile("Ghi người ký")).click()
+        expect(page.get_by_role("heading", name="Ghi người ký (Chủ tịch, Phó Chủ tịch UBND)", level=1)).to_be_visible()
         no_violations(page)
         page.get_by_label("Mã người ký").fill("pham-van-chinh")
         page.get_by_label("Họ và tên").fill("Phạm Văn Chính")

@@ -48,6 +48,8 @@ def test_the_operator_replays_rebuilds_reads_links_and_traces(stack: Stack,
 
     page.get_by_role("link", name="Quay lại các projection").click()
     page.get_by_role("link", name="Xây lại reporting/event_audit").click()
+    expect(page.get_by_role("heading", name="Xây lại projection Báo cáo, thống kê / event_audit",
+                            level=1)).to_be_visible()
     no_violations(page)
     confirm = page.get_by_label("Gõ tên projection để xác nhận")
     confirm.fill("event audit")
@@ -65,6 +67,7 @@ def test_the_operator_replays_rebuilds_reads_links_and_traces(stack: Stack,
     no_violations(page)
 
     page.get_by_role("link", name="Truy vết sáng kiến", exact=True).click()
+    expect(page.get_by_role("heading", name="Truy vết sáng kiến", exact=True, level=1)).to_be_visible()
     no_violations(page)
     page.get_by_label("Tên hoặc mã sáng kiến").fill("khai sinh truc tuyen")
     page.get_by_role("button", name="Tìm").click()

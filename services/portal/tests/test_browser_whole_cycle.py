@@ -107,6 +107,7 @@ def reload_until(page: Page, found: Callable[[], bool], tries: int = 120) -> Non
 def launch(secretary: Page) -> None:
     secretary.get_by_role("link", name="Quản lý đợt phát động").click()
     secretary.get_by_role("link", name="Phát động đợt mới").click()
+    expect(secretary.get_by_role("heading", name="Phát động đợt sáng kiến mới", level=1)).to_be_visible()
     no_violations(secretary)
     secretary.get_by_label("Tên đợt phát động").fill(CAMPAIGN_TITLE)
     secretary.get_by_label(re.compile("^Năm")).fill(str(YEAR))
@@ -126,6 +127,7 @@ def launch(secretary: Page) -> None:
 def submit(author: Page, tmp_path: Path) -> str:
     author.get_by_role("link", name="Đợt phát động").first.click()
     author.get_by_role("link", name=f"Nộp sáng kiến cho {CAMPAIGN_TITLE}").click()
+    expect(author.get_by_role("heading", name="Nộp hồ sơ sáng kiến", exact=True, level=1)).to_be_visible()
     no_violations(author)
     author.get_by_label("Tên sáng kiến").fill(TITLE)
     author.get_by_label("Đơn vị (bắt buộc)").select_option("tt-phvhcc")
