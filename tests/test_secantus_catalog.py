@@ -1,4 +1,4 @@
-"""The embedded database reads a collection's catalog once a statement (`reform_node.secantus.remember_catalog`),
+"""The embedded database reads a collection's catalog once a statement (`secantus_catalog.remember_catalog`),
 and what it answers is what reading it each time answered: an index built while clients write holds every
 document, an index created inside a transaction indexes what the transaction inserts (and nothing is left of
 one aborted), an index flagged multikey by one statement is planned as such by the next, and a collection dropped
@@ -22,7 +22,7 @@ from pymongo.errors import DuplicateKeyError
 from secantus.storage import Storage
 
 from conftest import Servers
-from reform_node import secantus as node_secantus
+from reform_node import secantus_catalog as node_secantus
 
 
 @pytest.fixture
@@ -124,12 +124,12 @@ async def test_a_collection_dropped_and_made_again_enforces_its_new_unique_index
 
 
 CATALOG_FUNCTIONS = ("_coll_lock", "_cursor", "_iter_indexes", "_coll_options", "_refresh_read_snapshot",
-                     "_maybe_mark_multikey")
+                     "_batch_transaction")
 
 
 def catalog_reads(tmp_path: Path, remembered: bool) -> dict[str, float]:
     """Cursors opened on the two catalog tables per upsert into a collection with three indexes, in process."""
-    saved = {name: getattr(Storage, name) for name in CATALOG_FUNCTIONS + ("_batch_transaction",)}
+    saved = {name: getattr(Storage, name) for name in CATALOG_FUNCTIONS}
     opened: list[str] = []
     stock_cursor = Storage._cursor
 
@@ -176,7 +176,7 @@ def test_the_memo_gives_way_to_a_write_another_session_a_new_transaction_and_the
     (whose snapshot no other writer's commit enters), and read again after a row written into the catalog on this
     thread, in a scope on another session (reading committed data), after a growing multikey set, and once the
     lock or the transaction ends."""
-    saved = {name: getattr(Storage, name) for name in CATALOG_FUNCTIONS + ("_batch_transaction",)}
+    saved = {name: getattr(Storage, name) for name in CATALOG_FUNCTIONS}
     node_secantus.remember_catalog()
     storage = Storage(str(tmp_path / "rules"))
     bson = storage_module.bson

@@ -1,5 +1,5 @@
 """The embedded database builds an index, and drops a collection, whole or not at all, in bounded commits
-(`reform_node.secantus.commit_ddl_in_chunks`).
+(`reform_node.secantus_ddl.commit_ddl_in_chunks`).
 
 SecantusDB 0.7.0b3 wrote an index's entries, and deleted a dropped collection's rows, each in a commit of its own, an
 fsync each on a node's durable server: 168 µs a document to build an index, 450 µs to drop, under the database's one
@@ -23,7 +23,7 @@ from pymongo.errors import PyMongoError
 from secantus.storage import _IDX_ENTRIES_TABLE as ENTRIES_TABLE
 from secantus.storage import Storage
 
-from reform_node.secantus import DDL_CHUNK, commit_ddl_in_chunks
+from reform_node.secantus_ddl import DDL_CHUNK, commit_ddl_in_chunks
 from reform_node.servers import ChildProcess, free_port, mongo_url, start_mongo
 
 pytestmark = pytest.mark.service

@@ -1,4 +1,4 @@
-"""The embedded database's WiredTiger keys and values are packed by `reform_node.secantus.faster_packing` byte for
+"""The embedded database's WiredTiger keys and values are packed by `secantus_codecs.faster_packing` byte for
 byte as WiredTiger's own Python packer packs them, and read back alike: for every format the database uses, on
 generated strings (accents, NUL, surrogate-free Unicode), integers across every size class, and raw bytes; any
 other format, or a value of a type the formats do not take, is the stock code's, errors included."""
@@ -12,7 +12,7 @@ import pytest
 import wiredtiger.intpacking
 import wiredtiger.packing
 
-from reform_node.secantus import faster_packing
+from reform_node.secantus_codecs import faster_packing
 
 STOCK_PACK, STOCK_UNPACK = wiredtiger.packing.pack, wiredtiger.packing.unpack
 PACK, UNPACK = faster_packing(STOCK_PACK, STOCK_UNPACK, wiredtiger.intpacking.pack_int,

@@ -1,4 +1,4 @@
-"""The embedded database checks an update's paths in linear time (`reform_node.secantus.paths_without_conflict`)
+"""The embedded database checks an update's paths in linear time (`reform_node.secantus_codecs.paths_without_conflict`)
 and answers exactly as the stock walk does: the same conflict named, the same error first, on thousands of
 generated updates and on the server the node launches."""
 
@@ -15,7 +15,7 @@ from pymongo import AsyncMongoClient
 from pymongo.errors import OperationFailure
 
 from conftest import Servers
-from reform_node.secantus import paths_without_conflict
+from reform_node.secantus_codecs import paths_without_conflict
 
 STOCK = secantus.update._validate_update_paths
 FAST = paths_without_conflict(STOCK)

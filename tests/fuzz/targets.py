@@ -3,8 +3,10 @@ worth steering generated path parameters to (random ids only ever reach a 404)."
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import re
+import shutil
 import tempfile
 import time
 import zlib
@@ -99,7 +101,9 @@ class Target:
         return self.build_app(self.build_runtime(settings)).openapi()
 
 
-IDENTITY = IdentityConfig(key_file=Path(tempfile.mkdtemp(prefix="reform-fuzz-identity-")) / "signing-keys.json",
+KEYS = Path(tempfile.mkdtemp(prefix="reform-fuzz-identity-"))
+atexit.register(shutil.rmtree, KEYS, ignore_errors=True)  # a private key: not left behind in /tmp by each process
+IDENTITY = IdentityConfig(key_file=KEYS / "signing-keys.json",
                           key_bits=2048, argon2_time_cost=1, argon2_memory_kib=1024, argon2_parallelism=1)
 """Its keys in a temporary folder, and a cheap Argon2 (the tier measures the routes, not the hash)."""
 
