@@ -123,8 +123,7 @@ async def test_a_collection_dropped_and_made_again_enforces_its_new_unique_index
         await other.close()
 
 
-CATALOG_FUNCTIONS = ("_coll_lock", "_cursor", "_iter_indexes", "_coll_options", "_refresh_read_snapshot",
-                     "_batch_transaction")
+CATALOG_FUNCTIONS = ("_coll_lock", "_cursor", "_iter_indexes", "_coll_options", "_batch_transaction")
 
 
 def catalog_reads(tmp_path: Path, remembered: bool) -> dict[str, float]:

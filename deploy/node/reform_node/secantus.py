@@ -38,7 +38,6 @@ from typing import Any
 
 import secantus.cli
 import secantus.commands
-import secantus.update
 from secantus.server import SecantusDBServer
 from secantus.storage import Storage
 from secantus.transactions import Transaction, TransactionRegistry, TxnState

@@ -25,10 +25,7 @@ class _CatalogScope:
         held: dict[tuple[str, str], int] | None = getattr(self._tls, "reform_held", None)
         if held is None:
             held = self._tls.reform_held = {}
-        depth = held.get(self._key, 0)
-        if not depth:
-            _forget(self._tls, self._key)  # what was read before the lock was held is not trusted under it
-        held[self._key] = depth + 1
+        held[self._key] = held.get(self._key, 0) + 1
         return entered
 
     def __exit__(self, *exc: Any) -> Any:
@@ -110,8 +107,7 @@ def remember_catalog() -> None:
     reading committed data swaps it), and until this thread writes a row of either catalog table (the statement
     creating the collection or an index, or flagging an index multikey: every cursor on them the stock code gets is
     watched). So each lookup answers what the stock read would have, from the same snapshot."""
-    coll_lock, cursor, refresh, batch = (Storage._coll_lock, Storage._cursor, Storage._refresh_read_snapshot,
-                                         Storage._batch_transaction)
+    coll_lock, cursor, batch = Storage._coll_lock, Storage._cursor, Storage._batch_transaction
     index_table, coll_table = storage_module._IDX_TABLE, storage_module._COLL_TABLE
     catalog_tables = (index_table, coll_table)
     bson = storage_module.bson
@@ -183,22 +179,15 @@ def remember_catalog() -> None:
     def pinned(self: Storage, *, sync: bool = False) -> Iterator[Any]:
         tls = self._tls
         with batch(self, sync=sync) as session:
-            _forget(tls)  # read before the transaction began
             outer, tls.reform_pinned = getattr(tls, "reform_pinned", None), session
             try:
                 yield session
             finally:
                 tls.reform_pinned = outer
-                _forget(tls)
-
-    def refreshed(self: Storage) -> None:
-        if getattr(self._tls, "user_txn", None) is None:
-            _forget(self._tls)  # a fresh snapshot may hold newer rows
-        refresh(self)
+                _forget(tls)  # a later transaction under the same lock reads its own snapshot
 
     Storage._coll_lock = scoped_lock
     Storage._cursor = watched_cursor
     Storage._iter_indexes = iter_indexes
     Storage._coll_options = coll_options
-    Storage._refresh_read_snapshot = refreshed
     Storage._batch_transaction = pinned
